@@ -1,0 +1,1 @@
+"""Wiring: settings, the Application, runners and the command line."""

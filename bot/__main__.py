@@ -1,0 +1,55 @@
+"""Command line: python -m bot [run | migrate | demo | demo-data | invite ...]."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.settings import SettingsError, load_settings
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Jinro Telegram bot")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="migrate the database, then run the bot (default)")
+    sub.add_parser("migrate", help="migrate the database to the newest schema")
+    demo = sub.add_parser("demo", help="fresh demo database + sandbox + bot, for a browser")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080)
+    sub.add_parser("demo-data", help="load the demo data into DATABASE_URL (idempotent)")
+    invite = sub.add_parser("invite", help="create an invite link")
+    invite.add_argument(
+        "--role", required=True, choices=["teacher", "site", "mentor", "monitor", "staff"]
+    )
+    invite.add_argument("--school", help="part of the school's name (teachers)")
+    invite.add_argument("--site", help="part of the site's name (sites)")
+    invite.add_argument("--uses", type=int, default=1, help="how many people may join (1-500)")
+    invite.add_argument("--days", type=int, default=7, help="days until it expires (1-90)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings()
+        if command == "run":
+            settings.require_token()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    from bot import cli
+
+    try:
+        return asyncio.run(cli.COMMANDS[command](settings, args))
+    except KeyboardInterrupt:
+        return 0
+    except cli.CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Builds the Application: settings, database, update processor and the ordered handler areas."""
+
+from __future__ import annotations
+
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.context import JinroContext
+from bot.errors import on_error
+from bot.processor import PerUserUpdateProcessor
+from bot.settings import Settings
+from handlers import consent, fallback, gate, general, invites, onboarding
+from storage.db import Database
+
+# Feature areas in order; the first handler that matches an update wins.
+# fallback must stay last: it catches what no area took.
+AREAS = [general, onboarding, consent, invites, fallback]
+
+
+def build_application(settings: Settings, db: Database, *, token: str | None = None) -> Application:
+    application = (
+        ApplicationBuilder()
+        .token(token or settings.require_token())
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.bot_api_url.replace("/bot", "/file/bot", 1))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .context_types(ContextTypes(context=JinroContext))
+        .concurrent_updates(PerUserUpdateProcessor())
+        .build()
+    )
+    application.bot_data["db"] = db
+    application.bot_data["settings"] = settings
+    application.add_handlers(gate.handlers(), group=gate.GROUP)
+    for area in AREAS:
+        application.add_handlers(area.handlers())
+    application.add_error_handler(on_error)
+    return application

@@ -1,0 +1,61 @@
+"""The command menu (setMyCommands): a default one, and one per role set on each user's chat."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.engine import Row
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from messages import LANGUAGES, label
+from messages.labels import N_
+
+log = logging.getLogger(__name__)
+
+# Descriptions are msgids translated through the catalogs.
+DESCRIPTIONS = {
+    "start": N_("Start or restart"),
+    "help": N_("What I can do for you"),
+    "settings": N_("Language and settings"),
+    "cancel": N_("Stop what you are doing"),
+    "consent": N_("Guardian consent status"),
+    "consents": N_("Record paper consent forms"),
+    "invite": N_("Create an invite link"),
+}
+MENUS = {
+    None: ["start", "help", "settings"],
+    "student": ["help", "consent", "settings", "cancel"],
+    "teacher": ["help", "consents", "settings", "cancel"],
+    "site": ["help", "settings", "cancel"],
+    "mentor": ["help", "settings", "cancel"],
+    "monitor": ["help", "settings", "cancel"],
+    "staff": ["help", "invite", "settings", "cancel"],
+}
+
+
+def menu(role: str | None, lang: str) -> list[BotCommand]:
+    return [BotCommand(name, label(lang, DESCRIPTIONS[name])) for name in MENUS[role]]
+
+
+async def set_defaults(application: Application) -> None:
+    """Set the menu for people who have not joined yet; optional, so failures only warn."""
+    try:
+        await application.bot.set_my_commands(menu(None, "ko"), scope=BotCommandScopeDefault())
+        for lang in LANGUAGES:
+            await application.bot.set_my_commands(
+                menu(None, lang), scope=BotCommandScopeDefault(), language_code=lang
+            )
+    except TelegramError as error:
+        log.warning("could not set the default command menu (serving anyway): %s", error)
+
+
+async def set_for_user(context, user: Row) -> None:
+    """Give one user the menu of their role in their language; optional as well."""
+    try:
+        await context.bot.set_my_commands(
+            menu(user.role, user.lang), scope=BotCommandScopeChat(user.id)
+        )
+    except TelegramError as error:
+        log.warning("could not set a user's command menu: %s", error)

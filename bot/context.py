@@ -1,0 +1,33 @@
+"""The per-update context: the database, settings and the user loaded by the gate."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Row
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.settings import Settings
+from messages import DEFAULT_LANGUAGE
+from storage.db import Database
+
+
+class JinroContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """PTB builds one context per update and reuses it across handler groups, so the
+    user the gate (group -1) loads is what every feature handler sees."""
+
+    def __init__(
+        self, application: Application, chat_id: int | None = None, user_id: int | None = None
+    ) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self.user: Row | None = None
+
+    @property
+    def db(self) -> Database:
+        return self.application.bot_data["db"]
+
+    @property
+    def settings(self) -> Settings:
+        return self.application.bot_data["settings"]
+
+    @property
+    def lang(self) -> str:
+        return self.user.lang if self.user is not None else DEFAULT_LANGUAGE

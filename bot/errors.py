@@ -1,0 +1,35 @@
+"""When a handler fails: log without personal data, tell the user, mark blocked users."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden
+
+from bot.context import JinroContext
+from messages import render
+from storage import users as users_store
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: JinroContext) -> None:
+    error = context.error
+    user_id = (
+        update.effective_user.id if isinstance(update, Update) and update.effective_user else None
+    )
+    if isinstance(error, Forbidden) and user_id is not None:
+        # The user blocked the bot: never retry, stop sending until they come back.
+        async with context.db.write() as conn:
+            await users_store.mark_inactive(conn, user_id)
+        log.info("user blocked the bot; marked inactive")
+        return
+    # Only ids and the error type: message texts may hold minors' personal data.
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed: %s", update_id, type(error).__name__, exc_info=error)
+    if user_id is not None:
+        try:
+            await context.bot.send_message(user_id, render("common/error", context.lang))
+        except Exception:  # noqa: BLE001 - the apology is best effort
+            log.warning("could not tell the user about the failure")

@@ -1,0 +1,60 @@
+"""Update processor: different users in parallel, one user's updates strictly in order.
+
+PTB's `concurrent_updates(True)` runs every update as soon as it arrives, so a
+user's second button press can overtake the first. Here each update first
+queues behind the earlier updates of the same user (an asyncio.Lock is FIFO,
+and the queue position is taken before the first await), and only then waits
+for one of the global slots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+# PTB's own semaphore guards process_update before our code runs; it must never
+# be the one that makes updates wait, or it could reorder a user's updates.
+_UNBOUNDED = 1_000_000
+
+
+def update_key(update: object) -> object:
+    """Updates with the same key are processed one after another."""
+    if isinstance(update, Update):
+        if update.effective_user is not None:
+            return ("user", update.effective_user.id)
+        if update.effective_chat is not None:
+            return ("chat", update.effective_chat.id)
+    return ("other", id(update))
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    def __init__(self, max_parallel: int = 64) -> None:
+        super().__init__(_UNBOUNDED)
+        self._slots = asyncio.Semaphore(max_parallel)
+        self._queues: dict[object, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = update_key(update)
+        lock, waiting = self._queues.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._queues[key] = (lock, waiting + 1)
+        try:
+            async with lock, self._slots:
+                await coroutine
+        finally:
+            lock, waiting = self._queues[key]
+            if waiting == 1:
+                del self._queues[key]
+            else:
+                self._queues[key] = (lock, waiting - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free: PTB waits for running updates itself."""

@@ -1,0 +1,96 @@
+"""Runs the bot: migrate, then poll (or serve a webhook) until a signal arrives."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram import Update
+from telegram.ext import Application
+
+from bot import commands
+from bot.app import build_application
+from bot.settings import Settings
+from storage import users as users_store
+from storage.db import Database
+from storage.migrate import migrate
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+# Telegram re-delivers an unacknowledged update for at most a day; keep ids a bit longer.
+KEEP_UPDATE_IDS = timedelta(days=3)
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
+    )
+    # httpx logs every request URL, which contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def start_clock(db: Database) -> AsyncIOScheduler:
+    """APScheduler is only a clock; what is due is always read from the database."""
+    scheduler = AsyncIOScheduler()
+
+    async def forget_old_update_ids() -> None:
+        async with db.write() as conn:
+            await users_store.forget_updates_before(conn, utcnow() - KEEP_UPDATE_IDS)
+
+    scheduler.add_job(forget_old_update_ids, "interval", hours=1, coalesce=True, max_instances=1)
+    scheduler.start()
+    return scheduler
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    settings: Settings, *, token: str | None = None, poll_interval: float = 0.0
+) -> AsyncIterator[Application]:
+    """Migrate, then run the bot polling until the block exits."""
+    await migrate(settings.database_url)
+    db = Database(settings.database_url)
+    application = build_application(settings, db, token=token)
+    scheduler = None
+    try:
+        await application.initialize()
+        await commands.set_defaults(application)
+        await application.start()
+        await application.updater.start_polling(
+            poll_interval=poll_interval, allowed_updates=Update.ALL_TYPES, timeout=10
+        )
+        scheduler = start_clock(db)
+        log.info("bot @%s is polling %s", application.bot.username, settings.bot_api_url)
+        yield application
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        await db.dispose()
+
+
+async def wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def run(settings: Settings) -> None:
+    if settings.webhook_url:
+        from bot.webhook import run_webhook
+
+        await run_webhook(settings)
+        return
+    async with running_bot(settings):
+        await wait_for_signal()

@@ -1,0 +1,129 @@
+"""Settings from the environment (and a .env file); a bad value names its variable."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import load_dotenv
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'jinro.sqlite3'}"
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+
+_TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+# Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; str() is one line naming the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None
+    bot_api_url: str = TELEGRAM_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Seoul"))
+
+    def require_token(self) -> str:
+        if not self.bot_token:
+            raise SettingsError(
+                "BOT_TOKEN is not set: put the token from @BotFather in the environment or .env"
+            )
+        return self.bot_token
+
+
+def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise SettingsError(f"{name} must be a {' or '.join(schemes)} URL, got {value!r}")
+    return value
+
+
+def _port(name: str, value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise SettingsError(f"{name} must be a port number 1-65535, got {value!r}")
+    return int(value)
+
+
+def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+    """Read settings; `env` defaults to os.environ after loading .env (real variables win)."""
+    if env is None:
+        if dotenv:
+            load_dotenv(PROJECT_ROOT / ".env", override=False)
+        env = dict(os.environ)
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    token = get("BOT_TOKEN")
+    if token is not None and not _TOKEN.match(token):
+        raise SettingsError(
+            "BOT_TOKEN looks wrong: expected the form 123456:ABC-DEF... from @BotFather"
+        )
+
+    api_url = _url("BOT_API_URL", get("BOT_API_URL") or TELEGRAM_API_URL, ("http", "https"))
+
+    database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        backend = make_url(database_url).get_backend_name()
+    except ArgumentError:
+        raise SettingsError(f"DATABASE_URL is not a database URL: {database_url!r}") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise SettingsError(
+            "DATABASE_URL must be sqlite+aiosqlite:///... or postgresql+asyncpg://..."
+        )
+    if "+" not in make_url(database_url).drivername:
+        database_url = database_url.replace(
+            backend, "sqlite+aiosqlite" if backend == "sqlite" else "postgresql+asyncpg", 1
+        )
+
+    webhook_url = get("WEBHOOK_URL")
+    if webhook_url is not None:
+        webhook_url = _url("WEBHOOK_URL", webhook_url, ("https", "http"))
+    secret = get("WEBHOOK_SECRET")
+    if secret is not None and not _SECRET.match(secret):
+        raise SettingsError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    if webhook_url and not secret:
+        raise SettingsError("WEBHOOK_SECRET must be set when WEBHOOK_URL is set")
+
+    admin_ids: set[int] = set()
+    for part in (get("ADMIN_IDS") or "").replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.isdigit():
+            raise SettingsError(
+                f"ADMIN_IDS must be Telegram user ids separated by commas, got {part!r}"
+            )
+        admin_ids.add(int(part))
+
+    try:
+        tz = ZoneInfo(get("TZ") or "Asia/Seoul")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"TZ is not a known time zone: {get('TZ')!r}") from None
+
+    return Settings(
+        bot_token=token,
+        bot_api_url=api_url,
+        database_url=database_url,
+        webhook_url=webhook_url,
+        webhook_secret=secret,
+        webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
+        webhook_port=_port("WEBHOOK_PORT", get("WEBHOOK_PORT") or "8443"),
+        admin_ids=frozenset(admin_ids),
+        tz=tz,
+    )

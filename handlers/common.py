@@ -1,0 +1,182 @@
+"""Shared handler helpers: replying, keyboards, role guards and the registry of text steps."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest, Forbidden
+
+from bot.context import JinroContext
+from messages import label, render
+from storage import users as users_store
+from storage.models import Role
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, JinroContext], Awaitable[None]]
+Button = tuple[str, str]  # (label, callback_data)
+
+# Text steps of flows: the flow name stored on the user -> what to do with typed text.
+TEXT_STEPS: dict[str, Handler] = {}
+
+
+def text_step(*flows: str) -> Callable[[Handler], Handler]:
+    """Register the handler that receives free text while the user is in one of `flows`."""
+
+    def register(handler: Handler) -> Handler:
+        for flow in flows:
+            TEXT_STEPS[flow] = handler
+        return handler
+
+    return register
+
+
+def deep_link(context: JinroContext, parameter: str) -> str:
+    """A t.me link that opens this bot with /start <parameter>."""
+    return f"https://t.me/{context.bot.username}?start={parameter}"
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    rows = [row for row in rows if row]
+    if not rows:
+        return None
+    for row in rows:
+        for _, data in row:
+            # Telegram refuses callback data over 64 bytes; fail here, loudly, in tests.
+            assert 0 < len(data.encode()) <= 64, data
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+    )
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Split a long HTML text at paragraph (then line) breaks into parts under the limit.
+
+    Templates never open a tag in one paragraph and close it in another, so
+    splitting at blank lines keeps every part valid HTML.
+    """
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for piece in text.split("\n\n"):
+        while len(piece) > limit:  # one paragraph longer than a message: cut at a line
+            cut = piece.rfind("\n", 0, limit)
+            cut = cut if cut > 0 else limit
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(piece[:cut])
+            piece = piece[cut:].lstrip("\n")
+        candidate = f"{current}\n\n{piece}" if current else piece
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            parts.append(current)
+            current = piece
+    if current:
+        parts.append(current)
+    return parts
+
+
+async def send(
+    context: JinroContext, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message:
+    """Send a text (split when too long; the keyboard goes under the last part)."""
+    parts = split_text(text)
+    message = None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        message = await context.bot.send_message(
+            chat_id, part, reply_markup=markup if last else None
+        )
+    return message
+
+
+async def reply(
+    update: Update,
+    context: JinroContext,
+    template: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    edit: bool = False,
+    **values,
+) -> None:
+    """Answer the user with a template: edit the pressed message when `edit`, else send."""
+    text = render(template, context.lang, **values)
+    query = update.callback_query
+    if edit and query is not None and query.message is not None and len(text) <= 4096:
+        try:
+            await query.edit_message_text(text, reply_markup=markup)
+            return
+        except BadRequest as error:
+            # Pressing the same button twice edits to identical content: nothing to do.
+            if "not modified" in str(error).lower():
+                return
+            log.info("edit failed, sending instead: %s", error)
+    await send(context, update.effective_chat.id, text, markup)
+
+
+async def notify(
+    context: JinroContext,
+    user_id: int,
+    lang: str,
+    template: str,
+    markup: InlineKeyboardMarkup | None = None,
+    **values,
+) -> bool:
+    """Tell another user something, in their own language; False if they blocked the bot."""
+    try:
+        await send(context, user_id, render(template, lang, **values), markup)
+    except Forbidden:
+        async with context.db.write() as conn:
+            await users_store.mark_inactive(conn, user_id)
+        return False
+    return True
+
+
+async def answer_query(update: Update, text: str | None = None, alert: bool = False) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=alert)
+
+
+async def stale_button(update: Update, context: JinroContext) -> None:
+    """An old or forged button: say so instead of acting on it."""
+    await answer_query(update, label(context.lang, "This button is no longer active."), alert=True)
+
+
+def requires(*roles: Role) -> Callable[[Handler], Handler]:
+    """Guard a handler: only users with one of `roles` get through; others are told why."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def guarded(update: Update, context: JinroContext) -> None:
+            if context.user is None or context.user.role not in roles:
+                if update.callback_query is not None:
+                    await stale_button(update, context)
+                else:
+                    await reply(update, context, "common/not_allowed")
+                return
+            await handler(update, context)
+
+        return guarded
+
+    return decorate
+
+
+def callback_parts(update: Update) -> list[str]:
+    """Split callback data such as "ob:sc:12" into its parts."""
+    return (update.callback_query.data or "").split(":")
+
+
+def int_part(parts: list[str], index: int) -> int | None:
+    """An integer from callback data, or None when forged or missing."""
+    try:
+        value = parts[index]
+    except IndexError:
+        return None
+    return int(value) if value.isdigit() and len(value) < 19 else None

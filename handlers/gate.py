@@ -1,0 +1,45 @@
+"""Runs first for every update (group -1): drops duplicates and loads the user and role."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
+
+from bot.context import JinroContext
+from handlers.common import reply
+from messages import normalize_lang
+from storage import audit
+from storage import users as users_store
+from storage.models import Role
+
+GROUP = -1
+
+
+async def load_user(update: Update, context: JinroContext) -> None:
+    tg_user = update.effective_user
+    if tg_user is None or tg_user.is_bot:
+        # Channel posts and the like: nobody to answer.
+        raise ApplicationHandlerStop
+    async with context.db.write() as conn:
+        if not await users_store.claim_update(conn, update.update_id):
+            raise ApplicationHandlerStop  # delivered twice: handled the first time
+        user = await users_store.load_or_create(
+            conn, tg_user.id, normalize_lang(tg_user.language_code)
+        )
+        if tg_user.id in context.settings.admin_ids and user.role != Role.STAFF:
+            # ADMIN_IDS bootstraps staff; it is the only way in without an invite.
+            user = await users_store.change(
+                conn, user.id, role=Role.STAFF, flow=None, flow_data={}, school_id=None, grade=None
+            )
+            await audit.record(conn, user.id, "staff.bootstrap", "user", user.id)
+        if not user.active:  # they blocked the bot once and are back
+            user = await users_store.change(conn, user.id, active=True)
+    context.user = user
+    if update.edited_message is not None:
+        # An edit of an earlier message is never acted on again; say so once.
+        await reply(update, context, "common/edited")
+        raise ApplicationHandlerStop
+
+
+def handlers() -> list[BaseHandler]:
+    return [TypeHandler(Update, load_user)]

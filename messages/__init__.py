@@ -1,0 +1,69 @@
+"""Every text the bot sends: Jinja2 templates plus Babel catalogs (ko default, en).
+
+`render("onboarding/ask_grade", "ko", name=...)` renders
+`templates/onboarding/ask_grade.html.j2` with HTML autoescaping, so a site called
+`<b>Café & Co</b>` shows as written. `label("ko", labels.CANCEL)` translates a
+keyboard label. Catalogs are read from the .po files at start-up, so there is
+no compile step to forget.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+LOCALES = HERE / "locales"
+LANGUAGES = ("ko", "en")
+DEFAULT_LANGUAGE = "ko"
+
+
+def normalize_lang(code: str | None) -> str:
+    """Map a Telegram language_code (e.g. "en-US") to a supported language."""
+    if code and code.split("-")[0].lower() in LANGUAGES:
+        return code.split("-")[0].lower()
+    return DEFAULT_LANGUAGE
+
+
+@cache
+def translations(lang: str) -> Translations:
+    with (LOCALES / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalog = read_po(po, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+@cache
+def environment(lang: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html.j2", "html")),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)
+    env.globals["lang"] = lang
+    return env
+
+
+def render(name: str, lang: str, **context) -> str:
+    """Render a message template; surrounding blank space is removed."""
+    template = environment(normalize_lang(lang)).get_template(f"{name}.html.j2")
+    return template.render(**context).strip()
+
+
+def label(lang: str, msgid: str, **values) -> str:
+    """A translated keyboard label or short plain text (not HTML: never parsed)."""
+    text = translations(normalize_lang(lang)).gettext(msgid)
+    return text % values if values else text

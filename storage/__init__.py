@@ -1,0 +1,1 @@
+"""Domain storage: models, migrations and transactional operations; knows nothing of Telegram."""

@@ -1,0 +1,117 @@
+"""Invites: staff create deep-link codes; invited roles join by opening them."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage import audit
+from storage import users as users_store
+from storage.errors import AlreadyRegistered, InviteInvalid
+from storage.models import INVITED_ROLES, Invite, Role, utcnow
+
+invites = Invite.__table__
+DEFAULT_DAYS = 7
+MAX_USES = 500
+
+
+def new_code() -> str:
+    # 12 url-safe bytes -> 16 characters, well inside Telegram's 64-character start parameter.
+    return "i" + secrets.token_urlsafe(12)
+
+
+async def create(
+    conn: AsyncConnection,
+    *,
+    role: str,
+    created_by: int | None,
+    school_id: int | None = None,
+    site_id: int | None = None,
+    mentor_id: int | None = None,
+    max_uses: int = 1,
+    days: int = DEFAULT_DAYS,
+) -> Row:
+    if role not in INVITED_ROLES:
+        raise ValueError(f"role {role!r} does not join by invite")
+    if role == Role.TEACHER and school_id is None:
+        raise ValueError("a teacher invite needs a school")
+    if role == Role.SITE and site_id is None:
+        raise ValueError("a site invite needs a site")
+    if not 1 <= max_uses <= MAX_USES or not 1 <= days <= 90:
+        raise ValueError("uses must be 1-500 and days 1-90")
+    now = utcnow()
+    stmt = (
+        insert(invites)
+        .values(
+            code=new_code(),
+            role=role,
+            school_id=school_id,
+            site_id=site_id,
+            mentor_id=mentor_id,
+            created_by=created_by,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+            max_uses=max_uses,
+            uses=0,
+        )
+        .returning(*invites.c)
+    )
+    row = (await conn.execute(stmt)).one()
+    await audit.record(
+        conn,
+        created_by,
+        "invite.create",
+        "invite",
+        row.code,
+        role=role,
+        school_id=school_id,
+        site_id=site_id,
+        mentor_id=mentor_id,
+        max_uses=max_uses,
+        days=days,
+    )
+    return row
+
+
+async def accept(conn: AsyncConnection, code: str, user: Row) -> Row:
+    """Use one place of an invite and give the user its role (one transaction).
+
+    The use is taken with a conditional UPDATE, so two people racing for the
+    last place cannot both get it.
+    """
+    current = (await conn.execute(select(invites).where(invites.c.code == code))).first()
+    if current is None:
+        raise InviteInvalid("unknown")
+    if user.role is not None:
+        # Changing someone's role is a staff decision, never a side effect of a link.
+        raise AlreadyRegistered(user.role)
+    now = utcnow()
+    taken = await conn.execute(
+        update(invites)
+        .where(
+            invites.c.code == code, invites.c.uses < invites.c.max_uses, invites.c.expires_at > now
+        )
+        .values(uses=invites.c.uses + 1)
+        .returning(*invites.c)
+    )
+    invite = taken.first()
+    if invite is None:
+        if current.expires_at <= now:
+            raise InviteInvalid("expired", current.expires_at)
+        raise InviteInvalid("used_up")
+    await users_store.change(
+        conn,
+        user.id,
+        role=invite.role,
+        school_id=invite.school_id,
+        site_id=invite.site_id,
+        mentor_id=invite.mentor_id,
+        grade=None,
+        under14=None,
+    )
+    await audit.record(conn, user.id, "invite.accept", "invite", code, role=invite.role)
+    return invite

@@ -1,0 +1,38 @@
+"""Run Alembic migrations from code: the bot, the demo and the tests all migrate this way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import create_async_engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+async def migrate(database_url: str, revision: str = "head") -> None:
+    """Upgrade the database to `revision` (creating a SQLite file's folder if needed)."""
+    if database_url.startswith("sqlite") and ":///" in database_url:
+        path = database_url.split(":///", 1)[1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            await conn.run_sync(_upgrade, revision)
+            await conn.commit()
+    finally:
+        await engine.dispose()
+
+
+def _upgrade(connection, revision: str) -> None:
+    cfg = alembic_config()
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)

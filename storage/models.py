@@ -1,0 +1,259 @@
+"""Database tables of Jinro, as SQLAlchemy 2 declarative models (Alembic migrates them)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names so Alembic migrations read the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps are stored in UTC and always come back timezone-aware.
+
+    SQLite has no time zone type and returns naive values; without this a naive
+    and an aware datetime would meet in a comparison and raise.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Role(enum.StrEnum):
+    STUDENT = "student"
+    TEACHER = "teacher"
+    SITE = "site"
+    MENTOR = "mentor"
+    MONITOR = "monitor"
+    STAFF = "staff"
+
+
+# Roles that join only through an invite; students join on their own.
+INVITED_ROLES = (Role.TEACHER, Role.SITE, Role.MENTOR, Role.MONITOR, Role.STAFF)
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    district: Mapped[str] = mapped_column(String(20))
+    # "middle" or "alternative" (대안학교)
+    kind: Mapped[str] = mapped_column(String(20), default="middle")
+    address: Mapped[str | None] = mapped_column(String(200))
+
+
+class Site(Base):
+    """An experience site (체험처): a public body, company, small business or university."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    # public | company | small_business | university | nonprofit
+    kind: Mapped[str] = mapped_column(String(20))
+    district: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(200))
+    directions: Mapped[str | None] = mapped_column(Text)
+    # Safety check by the parent team: passed | failed | pending
+    safety_status: Mapped[str] = mapped_column(String(10), default="pending")
+    safety_checked_on: Mapped[date | None] = mapped_column(Date)
+    safety_valid_until: Mapped[date | None] = mapped_column(Date)
+
+
+class Program(Base):
+    """A programme a site offers; dated occurrences are sessions."""
+
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Stable key for re-importing staff spreadsheets (upsert), e.g. "site name|title".
+    external_key: Mapped[str] = mapped_column(String(250), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # 직업실무체험 | 현장직업체험 | 학과체험 | 강연·대화 | 현장견학 | 캠프 | 온라인, stored as codes
+    type: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str] = mapped_column(String(40), index=True)
+    target_grades: Mapped[str] = mapped_column(String(10), default="1,2,3")
+    school_level: Mapped[str] = mapped_column(String(20), default="middle")
+    district: Mapped[str] = mapped_column(String(20), index=True)
+    place: Mapped[str | None] = mapped_column(String(200))
+    directions: Mapped[str | None] = mapped_column(Text)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    capacity: Mapped[int] = mapped_column(Integer)
+    schedule_note: Mapped[str | None] = mapped_column(String(200))
+    hours: Mapped[int] = mapped_column(Integer, default=2)
+    fee: Mapped[int] = mapped_column(Integer, default=0)
+    bring: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Session(Base):
+    """One dated occurrence of a programme, with its own capacity."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        # Backstop of the no-overbooking rule; the booking code never relies on it alone.
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="seats"),
+        Index("ix_sessions_program_starts", "program_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+    online_url: Mapped[str | None] = mapped_column(String(300))
+    cancel_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # scheduled | cancelled
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+
+
+class Mentor(Base):
+    """A mentor profile: a professional (직업인) or a university student (대학생)."""
+
+    __tablename__ = "mentors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # professional | university
+    kind: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(60))
+    field: Mapped[str] = mapped_column(String(40))
+    organization: Mapped[str | None] = mapped_column(String(120))
+    bio: Mapped[str | None] = mapped_column(Text)
+    online: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Base):
+    """A Telegram user of the bot; also holds their conversation state (flow)."""
+
+    __tablename__ = "users"
+
+    # Telegram user id (also the private chat id).
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # None until onboarding has completed.
+    role: Mapped[str | None] = mapped_column(String(10))
+    lang: Mapped[str] = mapped_column(String(2), default="ko")
+    name: Mapped[str | None] = mapped_column(String(60))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
+    grade: Mapped[int | None] = mapped_column(Integer)
+    # Teachers: the grades they cover, e.g. "1,3"; empty means all.
+    grades: Mapped[str | None] = mapped_column(String(10))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("mentors.id"))
+    # Students: under 14 needs a guardian's consent before booking.
+    under14: Mapped[bool | None] = mapped_column(Boolean)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # guardian (deep link in the guardian's Telegram) | paper (teacher recorded the form)
+    consent_method: Mapped[str | None] = mapped_column(String(10))
+    # False once Telegram says the user blocked the bot.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Conversation state lives here, not in process memory.
+    flow: Mapped[str | None] = mapped_column(String(40))
+    flow_data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsentRequest(Base):
+    """A guardian-consent link for one student; the guardian opens it in their own Telegram."""
+
+    __tablename__ = "consent_requests"
+
+    token: Mapped[str] = mapped_column(String(40), primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # pending | given | declined
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    # Telegram id of whoever answered, kept as proof of who consented.
+    answered_by: Mapped[int | None] = mapped_column(BigInteger)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Invite(Base):
+    """An invite deep link (start=<code>) that lets someone join in a role."""
+
+    __tablename__ = "invites"
+    __table_args__ = (CheckConstraint("uses <= max_uses", name="uses"),)
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("mentors.id", ondelete="CASCADE"))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    max_uses: Mapped[int] = mapped_column(Integer, default=1)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Base):
+    """Who did what; details hold ids and codes, never personal data."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str | None] = mapped_column(String(20))
+    object_id: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ProcessedUpdate(Base):
+    """Update ids already handled: the same update delivered twice is handled once."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,0 +1,156 @@
+"""Users, their roles and their conversation state (the flow), plus update de-duplication."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.models import Mentor, ProcessedUpdate, School, Site, User, utcnow
+
+users = User.__table__
+schools = School.__table__
+processed = ProcessedUpdate.__table__
+
+
+async def claim_update(conn: AsyncConnection, update_id: int) -> bool:
+    """Record an update id; False if it was handled before (Telegram may deliver twice)."""
+    stmt = _insert(conn)(processed).values(update_id=update_id, at=utcnow())
+    stmt = stmt.on_conflict_do_nothing(index_elements=["update_id"]).returning(
+        processed.c.update_id
+    )
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def forget_updates_before(conn: AsyncConnection, moment: datetime) -> int:
+    result = await conn.execute(delete(processed).where(processed.c.at < moment))
+    return result.rowcount
+
+
+async def load_or_create(conn: AsyncConnection, user_id: int, lang: str) -> Row:
+    """The user's row, created on first contact with the language Telegram reports."""
+    row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    if row is not None:
+        return row
+    stmt = _insert(conn)(users).values(
+        id=user_id, lang=lang, flow_data={}, active=True, created_at=utcnow()
+    )
+    await conn.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+    return (await conn.execute(select(users).where(users.c.id == user_id))).one()
+
+
+async def get(conn: AsyncConnection, user_id: int) -> Row | None:
+    return (await conn.execute(select(users).where(users.c.id == user_id))).first()
+
+
+async def change(conn: AsyncConnection, user_id: int, **values) -> Row:
+    """Update a user's columns and return the new row."""
+    stmt = update(users).where(users.c.id == user_id).values(**values).returning(*users.c)
+    return (await conn.execute(stmt)).one()
+
+
+async def set_flow(
+    conn: AsyncConnection, user_id: int, flow: str | None, data: dict | None = None
+) -> Row:
+    return await change(conn, user_id, flow=flow, flow_data=data or {})
+
+
+async def mark_inactive(conn: AsyncConnection, user_id: int) -> None:
+    await conn.execute(update(users).where(users.c.id == user_id).values(active=False))
+
+
+def _like_fragment(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def find_schools(conn: AsyncConnection, text: str, limit: int = 8) -> list[Row]:
+    """Schools whose name contains the typed words (spaces ignored), best matches first."""
+    needle = "".join(text.split())
+    # Students type "정발중" for "정발중학교": also match without "학교"/"중".
+    stmt = (
+        select(schools)
+        .where(func.replace(schools.c.name, " ", "").like(_like_fragment(needle), escape="\\"))
+        .order_by(func.length(schools.c.name), schools.c.name)
+        .limit(limit)
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+async def find_sites(conn: AsyncConnection, text: str, limit: int = 8) -> list[Row]:
+    needle = "".join(text.split())
+    table = Site.__table__
+    stmt = (
+        select(table)
+        .where(func.replace(table.c.name, " ", "").like(_like_fragment(needle), escape="\\"))
+        .order_by(func.length(table.c.name), table.c.name)
+        .limit(limit)
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+async def school(conn: AsyncConnection, school_id: int | None) -> Row | None:
+    if school_id is None:
+        return None
+    return (await conn.execute(select(schools).where(schools.c.id == school_id))).first()
+
+
+async def site(conn: AsyncConnection, site_id: int | None) -> Row | None:
+    if site_id is None:
+        return None
+    table = Site.__table__
+    return (await conn.execute(select(table).where(table.c.id == site_id))).first()
+
+
+async def mentor(conn: AsyncConnection, mentor_id: int | None) -> Row | None:
+    if mentor_id is None:
+        return None
+    table = Mentor.__table__
+    return (await conn.execute(select(table).where(table.c.id == mentor_id))).first()
+
+
+async def create_mentor(conn: AsyncConnection, *, kind: str, name: str, field: str) -> int:
+    table = Mentor.__table__
+    stmt = insert(table).values(kind=kind, name=name, field=field, online=True)
+    return (await conn.execute(stmt.returning(table.c.id))).scalar_one()
+
+
+async def students_awaiting_consent(
+    conn: AsyncConnection, teacher: Row, offset: int = 0, limit: int = 8
+) -> tuple[list[Row], int]:
+    """Students of the teacher's school (and grades) under 14 whose consent is missing."""
+    where = [
+        users.c.role == "student",
+        users.c.school_id == teacher.school_id,
+        users.c.under14.is_(True),
+        users.c.consent_at.is_(None),
+    ]
+    grades = covered_grades(teacher)
+    if grades:
+        where.append(or_(*(users.c.grade == g for g in grades)))
+    total = (await conn.execute(select(func.count()).select_from(users).where(*where))).scalar_one()
+    rows = await conn.execute(
+        select(users)
+        .where(*where)
+        .order_by(users.c.grade, users.c.name, users.c.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows.all()), total
+
+
+def covered_grades(teacher: Row) -> list[int]:
+    """The grades a teacher covers; an empty list means every grade."""
+    return [int(g) for g in (teacher.grades or "").split(",") if g]
+
+
+def _insert(conn: AsyncConnection):
+    """The dialect's INSERT, which knows ON CONFLICT on both SQLite and PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert

@@ -1,0 +1,185 @@
+"""Storage of users, invites and consent, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, insert, select, update
+
+from storage import consent, invites
+from storage import users as users_store
+from storage.errors import AlreadyHandled, AlreadyRegistered, InviteInvalid, NotFound
+from storage.models import AuditEntry, Invite, Role, School, User, utcnow
+
+
+async def add_school(db, name="정발중학교", district="일산동구") -> int:
+    async with db.write() as conn:
+        result = await conn.execute(
+            insert(School.__table__).values(name=name, district=district, kind="middle")
+        )
+        return result.inserted_primary_key[0]
+
+
+async def add_user(db, user_id: int, **values):
+    async with db.write() as conn:
+        await users_store.load_or_create(conn, user_id, "ko")
+        if values:
+            return await users_store.change(conn, user_id, **values)
+        return await users_store.get(conn, user_id)
+
+
+async def test_an_update_is_claimed_once(db):
+    async with db.write() as conn:
+        assert await users_store.claim_update(conn, 42)
+    async with db.write() as conn:
+        assert not await users_store.claim_update(conn, 42)
+        assert await users_store.claim_update(conn, 43)
+
+
+async def test_school_search_matches_part_of_the_name_without_spaces(db):
+    await add_school(db, "정발중학교")
+    await add_school(db, "백석중학교")
+    await add_school(db, "고양자유대안학교", "덕양구")
+    async with db.read() as conn:
+        assert [s.name for s in await users_store.find_schools(conn, "정발")] == ["정발중학교"]
+        assert [s.name for s in await users_store.find_schools(conn, "백석 중")] == ["백석중학교"]
+        assert len(await users_store.find_schools(conn, "중학교")) == 2
+        assert await users_store.find_schools(conn, "%") == []
+        assert await users_store.find_schools(conn, "_") == []
+
+
+async def test_invite_gives_role_and_counts_uses(db):
+    school_id = await add_school(db)
+    async with db.write() as conn:
+        invite = await invites.create(
+            conn, role=Role.TEACHER, created_by=1, school_id=school_id, max_uses=2
+        )
+    teachers = [await add_user(db, uid) for uid in (10, 11, 12)]
+    for teacher in teachers[:2]:
+        async with db.write() as conn:
+            await invites.accept(conn, invite.code, teacher)
+    with pytest.raises(InviteInvalid) as refused:
+        async with db.write() as conn:
+            await invites.accept(conn, invite.code, teachers[2])
+    assert refused.value.reason == "used_up"
+    async with db.read() as conn:
+        joined = await users_store.get(conn, 10)
+        third = await users_store.get(conn, 12)
+        actions = (await conn.execute(select(AuditEntry.__table__.c.action))).scalars().all()
+    assert (joined.role, joined.school_id) == ("teacher", school_id)
+    assert third.role is None
+    assert actions.count("invite.accept") == 2 and "invite.create" in actions
+
+
+async def test_invite_unknown_expired_and_already_registered(db):
+    async with db.write() as conn:
+        invite = await invites.create(conn, role=Role.MONITOR, created_by=1)
+        await conn.execute(update(Invite.__table__).values(expires_at=utcnow() - timedelta(1)))
+    stranger = await add_user(db, 20)
+    for code, reason in (("inope", "unknown"), (invite.code, "expired")):
+        with pytest.raises(InviteInvalid) as refused:
+            async with db.write() as conn:
+                await invites.accept(conn, code, stranger)
+        assert refused.value.reason == reason
+    student = await add_user(db, 21, role=Role.STUDENT)
+    with pytest.raises(AlreadyRegistered):
+        async with db.write() as conn:
+            await invites.accept(conn, invite.code, student)
+
+
+async def test_last_invite_place_goes_to_exactly_one_of_many(db):
+    async with db.write() as conn:
+        invite = await invites.create(conn, role=Role.MONITOR, created_by=1, max_uses=3)
+    people = [await add_user(db, 100 + n) for n in range(12)]
+
+    async def try_join(person):
+        try:
+            async with db.write() as conn:
+                await invites.accept(conn, invite.code, person)
+            return True
+        except InviteInvalid:
+            return False
+
+    results = await asyncio.gather(*(try_join(p) for p in people))
+    async with db.read() as conn:
+        monitors = (
+            await conn.execute(
+                select(func.count())
+                .select_from(User.__table__)
+                .where(User.__table__.c.role == "monitor")
+            )
+        ).scalar_one()
+        uses = (await conn.execute(select(Invite.__table__.c.uses))).scalar_one()
+    assert sum(results) == 3 == monitors == uses
+
+
+async def student(db, user_id, school_id, *, grade=1, under14=True):
+    return await add_user(
+        db,
+        user_id,
+        role=Role.STUDENT,
+        school_id=school_id,
+        grade=grade,
+        name=f"학생{user_id}",
+        under14=under14,
+    )
+
+
+async def test_guardian_consent_by_link(db):
+    school_id = await add_school(db)
+    minji = await student(db, 30, school_id)
+    assert consent.needs_consent(minji)
+    async with db.write() as conn:
+        token = await consent.link_for(conn, minji)
+        assert await consent.link_for(conn, minji) == token  # the same link until answered
+    with pytest.raises(consent.SelfConsent):
+        async with db.write() as conn:
+            await consent.answer(conn, token, minji.id, True)
+    async with db.write() as conn:
+        after = await consent.answer(conn, token, 31, True)
+    assert after.consent_method == "guardian" and not consent.needs_consent(after)
+    with pytest.raises(NotFound):
+        async with db.write() as conn:
+            await consent.answer(conn, token, 31, True)
+
+
+async def test_declined_consent_leaves_the_student_waiting(db):
+    school_id = await add_school(db)
+    minji = await student(db, 40, school_id)
+    async with db.write() as conn:
+        token = await consent.link_for(conn, minji)
+        after = await consent.answer(conn, token, 41, False)
+        fresh = await consent.link_for(conn, after)
+    assert consent.needs_consent(after) and fresh != token
+
+
+async def test_paper_consent_only_for_the_teachers_own_school_and_grades(db):
+    mine, other = await add_school(db), await add_school(db, "백석중학교")
+    teacher = await add_user(db, 50, role=Role.TEACHER, school_id=mine, grades="1")
+    first_grader = await student(db, 51, mine, grade=1)
+    third_grader = await student(db, 52, mine, grade=3)
+    elsewhere = await student(db, 53, other, grade=1)
+    async with db.read() as conn:
+        waiting, total = await users_store.students_awaiting_consent(conn, teacher)
+    assert [s.id for s in waiting] == [first_grader.id] and total == 1
+    for outsider in (third_grader, elsewhere):
+        with pytest.raises(NotFound):
+            async with db.write() as conn:
+                await consent.record_paper(conn, teacher, outsider.id)
+    async with db.write() as conn:
+        recorded = await consent.record_paper(conn, teacher, first_grader.id)
+    assert recorded.consent_method == "paper"
+    with pytest.raises(AlreadyHandled):
+        async with db.write() as conn:
+            await consent.record_paper(conn, teacher, first_grader.id)
+
+
+async def test_a_failed_transaction_writes_nothing(db):
+    with pytest.raises(RuntimeError):
+        async with db.write() as conn:
+            await users_store.load_or_create(conn, 60, "ko")
+            raise RuntimeError("handler crashed halfway")
+    async with db.read() as conn:
+        assert await users_store.get(conn, 60) is None
