@@ -57,10 +57,10 @@ def environment(lang: str) -> Environment:
     return env
 
 
-def render(name: str, lang: str, **context) -> str:
+def render(template: str, lang: str, /, **values) -> str:
     """Render a message template; surrounding blank space is removed."""
-    template = environment(normalize_lang(lang)).get_template(f"{name}.html.j2")
-    return template.render(**context).strip()
+    loaded = environment(normalize_lang(lang)).get_template(f"{template}.html.j2")
+    return loaded.render(**values).strip()
 
 
 def label(lang: str, msgid: str, **values) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.db import dialect_insert
 from storage.models import Mentor, ProcessedUpdate, School, Site, User, utcnow
 
 users = User.__table__
@@ -17,7 +18,7 @@ processed = ProcessedUpdate.__table__
 
 async def claim_update(conn: AsyncConnection, update_id: int) -> bool:
     """Record an update id; False if it was handled before (Telegram may deliver twice)."""
-    stmt = _insert(conn)(processed).values(update_id=update_id, at=utcnow())
+    stmt = dialect_insert(conn)(processed).values(update_id=update_id, at=utcnow())
     stmt = stmt.on_conflict_do_nothing(index_elements=["update_id"]).returning(
         processed.c.update_id
     )
@@ -34,7 +35,7 @@ async def load_or_create(conn: AsyncConnection, user_id: int, lang: str) -> Row:
     row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
     if row is not None:
         return row
-    stmt = _insert(conn)(users).values(
+    stmt = dialect_insert(conn)(users).values(
         id=user_id, lang=lang, flow_data={}, active=True, created_at=utcnow()
     )
     await conn.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
@@ -143,14 +144,3 @@ async def students_awaiting_consent(
 def covered_grades(teacher: Row) -> list[int]:
     """The grades a teacher covers; an empty list means every grade."""
     return [int(g) for g in (teacher.grades or "").split(",") if g]
-
-
-def _insert(conn: AsyncConnection):
-    """The dialect's INSERT, which knows ON CONFLICT on both SQLite and PostgreSQL."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert

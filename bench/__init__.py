@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench NAME` prints a JSON object as its last line."""

@@ -1,0 +1,45 @@
+"""The webhook inbox: updates acknowledged to Telegram but not yet handled."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.db import dialect_insert
+from storage.models import InboxUpdate, utcnow
+
+inbox = InboxUpdate.__table__
+# An update claimed by a process that then died is handed out again after this.
+LEASE = timedelta(minutes=2)
+
+
+async def store(conn: AsyncConnection, update_id: int, payload: dict) -> None:
+    stmt = dialect_insert(conn)(inbox).values(
+        update_id=update_id, payload=payload, received_at=utcnow()
+    )
+    await conn.execute(stmt.on_conflict_do_nothing(index_elements=["update_id"]))
+
+
+async def claim(conn: AsyncConnection, limit: int = 100) -> list[tuple[int, dict]]:
+    """Lease the oldest unclaimed (or abandoned) updates to this process, in update_id order."""
+    now = utcnow()
+    free = or_(inbox.c.leased_until.is_(None), inbox.c.leased_until < now)
+    pick = select(inbox.c.update_id).where(free).order_by(inbox.c.update_id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    ids = (await conn.execute(pick)).scalars().all()
+    if not ids:
+        return []
+    rows = await conn.execute(
+        update(inbox)
+        .where(inbox.c.update_id.in_(ids))
+        .values(leased_until=now + LEASE)
+        .returning(inbox.c.update_id, inbox.c.payload)
+    )
+    return sorted((row.update_id, row.payload) for row in rows)
+
+
+async def done(conn: AsyncConnection, update_id: int) -> None:
+    await conn.execute(delete(inbox).where(inbox.c.update_id == update_id))

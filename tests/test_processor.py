@@ -1,0 +1,92 @@
+"""The update processor: one user's updates in order, different users in parallel."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from telegram import Chat, Message, Update, User
+
+from bot.processor import PerUserUpdateProcessor, update_key
+
+
+def text_update(update_id: int, user_id: int) -> Update:
+    user = User(user_id, "u", False)
+    message = Message(update_id, None, Chat(user_id, "private"), from_user=user, text="hi")
+    return Update(update_id, message=message)
+
+
+async def run_all(processor, updates, work):
+    tasks = [asyncio.create_task(processor.process_update(u, work(u))) for u in updates]
+    await asyncio.gather(*tasks)
+
+
+async def test_each_users_updates_finish_in_arrival_order():
+    rng = random.Random(7)
+    processor = PerUserUpdateProcessor(max_parallel=16)
+    updates = [text_update(n, rng.randrange(10)) for n in range(300)]
+    finished: list[Update] = []
+
+    async def work(update):
+        # Random durations would reorder a naive concurrent processor.
+        await asyncio.sleep(rng.random() / 500)
+        finished.append(update)
+
+    await run_all(processor, updates, work)
+    assert len(finished) == 300
+    for user_id in range(10):
+        ids = [u.update_id for u in finished if u.effective_user.id == user_id]
+        assert ids == sorted(ids)
+
+
+async def test_the_same_work_without_per_user_order_does_reorder():
+    """Negative control: plain concurrency reorders, so the test above can fail."""
+    rng = random.Random(7)
+    updates = [text_update(n, rng.randrange(10)) for n in range(300)]
+    finished: list[Update] = []
+
+    async def work(update):
+        await asyncio.sleep(rng.random() / 500)
+        finished.append(update)
+
+    await asyncio.gather(*(work(u) for u in updates))
+    orders = [[u.update_id for u in finished if u.effective_user.id == uid] for uid in range(10)]
+    assert any(ids != sorted(ids) for ids in orders)
+
+
+async def test_different_users_run_in_parallel_up_to_the_limit():
+    processor = PerUserUpdateProcessor(max_parallel=4)
+    running = 0
+    peak = 0
+
+    async def work(update):
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+
+    await run_all(processor, [text_update(n, n) for n in range(20)], work)
+    assert peak == 4
+
+
+async def test_one_user_never_runs_two_updates_at_once():
+    processor = PerUserUpdateProcessor(max_parallel=8)
+    running = 0
+    peak = 0
+
+    async def work(update):
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.002)
+        running -= 1
+
+    await run_all(processor, [text_update(n, 5) for n in range(20)], work)
+    assert peak == 1
+    assert processor._queues == {}  # no lock is kept for idle users
+
+
+def test_updates_without_a_user_get_their_own_key():
+    assert update_key(text_update(1, 3)) == ("user", 3)
+    assert update_key(object()) != update_key(object())

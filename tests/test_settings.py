@@ -1,0 +1,86 @@
+"""Settings: defaults, and one clear line naming the variable when a value is bad."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
+
+TOKEN = "123456:ABCdefGhIJKlmnOPQrstUVwxyz_-0123"
+
+
+def test_defaults():
+    settings = load_settings({})
+    assert settings.bot_token is None
+    assert settings.bot_api_url == "https://api.telegram.org/bot"
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.tz.key == "Asia/Seoul"
+    assert settings.admin_ids == frozenset()
+
+
+def test_values_are_read():
+    settings = load_settings(
+        {
+            "BOT_TOKEN": TOKEN,
+            "ADMIN_IDS": "1, 22,333",
+            "TZ": "Europe/Berlin",
+            "DATABASE_URL": "postgresql://u@h/db",
+            "BOT_API_URL": "http://127.0.0.1:8080/bot",
+            "WEBHOOK_URL": "https://bot.example.org/hook",
+            "WEBHOOK_SECRET": "s3cret_-X",
+        }
+    )
+    assert settings.admin_ids == {1, 22, 333}
+    assert settings.database_url == "postgresql+asyncpg://u@h/db"
+    assert settings.require_token() == TOKEN
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"BOT_TOKEN": "nope"}, "BOT_TOKEN"),
+        ({"ADMIN_IDS": "12,abc"}, "ADMIN_IDS"),
+        ({"TZ": "Mars/Olympus"}, "TZ"),
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "::::"}, "DATABASE_URL"),
+        ({"BOT_API_URL": "ftp://x"}, "BOT_API_URL"),
+        ({"WEBHOOK_URL": "https://x.org/h"}, "WEBHOOK_SECRET"),
+        ({"WEBHOOK_URL": "https://x.org/h", "WEBHOOK_SECRET": "bad secret!"}, "WEBHOOK_SECRET"),
+        ({"WEBHOOK_URL": "not a url", "WEBHOOK_SECRET": "ok"}, "WEBHOOK_URL"),
+        ({"WEBHOOK_PORT": "99999"}, "WEBHOOK_PORT"),
+    ],
+)
+def test_a_bad_value_names_its_variable(env, variable):
+    with pytest.raises(SettingsError) as error:
+        load_settings(env)
+    assert str(error.value).startswith(variable)
+    assert "\n" not in str(error.value)
+
+
+def run_bot(*args, **env):
+    clean = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", **env}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=clean,
+        timeout=60,
+        cwd="/tmp",
+    )
+
+
+def test_run_without_token_is_one_line_and_exit_code_2():
+    # An empty value also keeps a developer's .env from supplying a token.
+    result = run_bot("run", BOT_TOKEN="")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "BOT_TOKEN" in result.stderr
+
+
+def test_a_bad_setting_stops_start_up_with_one_line():
+    result = run_bot("run", BOT_TOKEN=TOKEN, ADMIN_IDS="x")
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error: ADMIN_IDS")
