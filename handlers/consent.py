@@ -73,8 +73,8 @@ async def on_guardian_answer(update: Update, context: JinroContext) -> None:
         await reply(update, context, "consent/self_link", edit=True)
         return
     except (NotFound, AlreadyHandled):
-        await answer_query(update)
-        await reply(update, context, "consent/link_invalid", edit=True)
+        # Answered already, expired, or forged: never edit a message on that basis.
+        await stale_button(update, context)
         return
     await answer_query(update)
     await reply(update, context, "consent/guardian_done", edit=True, agree=agree)

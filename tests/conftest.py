@@ -111,3 +111,36 @@ async def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(interval)
+
+
+# ----- the sandbox, the running bot and demo data -------------------------------------------
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator:
+    from sandbox.client import SandboxClient
+    from sandbox.server import start_sandbox
+
+    running = await start_sandbox(port=0, token=DEMO_TOKEN)
+    async with SandboxClient(running.url, token=DEMO_TOKEN) as client:
+        client.api_base = running.api_base
+        yield client
+    await running.stop()
+
+
+@pytest.fixture
+async def demo(db):
+    """The demo data (schools, sites, programmes, mentors) loaded into `db`."""
+    from storage.demo_data import load_demo_data
+
+    await load_demo_data(db)
+    return db
+
+
+@pytest.fixture
+async def bot(sandbox, db_url, demo):
+    """The real bot, polling the sandbox over HTTP, on the test database."""
+    from bot.runner import running_bot
+
+    async with running_bot(make_settings(db_url, sandbox.api_base)) as application:
+        yield application
