@@ -7,6 +7,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.context import JinroContext
 from bot.errors import on_error
+from bot.http import AiohttpRequest
 from bot.processor import PerUserUpdateProcessor
 from bot.settings import Settings
 from handlers import consent, fallback, gate, general, invites, onboarding
@@ -26,6 +27,9 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .context_types(ContextTypes(context=JinroContext))
         .concurrent_updates(PerUserUpdateProcessor())
+        .request(AiohttpRequest(connections=256))
+        # getUpdates long-polls: its own small pool, and a read timeout beyond the poll's.
+        .get_updates_request(AiohttpRequest(connections=2))
         .build()
     )
     application.bot_data["db"] = db

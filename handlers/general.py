@@ -40,6 +40,9 @@ async def choose_language(update: Update, context: JinroContext) -> None:
     if len(parts) != 2 or parts[1] not in LANGUAGES:
         await stale_button(update, context)
         return
+    if parts[1] == context.lang:  # already so: nothing to change, nothing to send again
+        await answer_query(update)
+        return
     async with context.db.write() as conn:
         context.user = await users_store.change(conn, context.user.id, lang=parts[1])
     await answer_query(update)

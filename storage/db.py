@@ -12,8 +12,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from storage.sqlite import one_hop_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -34,9 +38,11 @@ def _sqlite_pragmas(engine: AsyncEngine, *, writer: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(conn) -> None:
-        # IMMEDIATE takes the write lock at the start, so a transaction never
-        # fails halfway when it first writes after reading.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+        # IMMEDIATE takes the write lock at the start, so a transaction never fails
+        # halfway when it first writes after reading. Readers open no transaction:
+        # each SELECT reads its own consistent snapshot, and a thread hop is saved.
+        if writer:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -47,10 +53,11 @@ class Database:
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
+            sqlite = {"module": one_hop_dbapi()}
             self.writer = create_async_engine(
-                url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60
+                url, echo=echo, pool_size=1, max_overflow=0, pool_timeout=60, **sqlite
             )
-            self.reader = create_async_engine(url, echo=echo, pool_size=4, max_overflow=4)
+            self.reader = create_async_engine(url, echo=echo, pool_size=4, max_overflow=4, **sqlite)
             _sqlite_pragmas(self.writer, writer=True)
             _sqlite_pragmas(self.reader, writer=False)
         else:
@@ -82,8 +89,8 @@ class Database:
 
 def dialect_insert(conn: AsyncConnection):
     """The dialect's INSERT construct, which has ON CONFLICT on SQLite and PostgreSQL alike."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    return dialect_insert_for(conn.dialect.name)
+
+
+def dialect_insert_for(dialect: str):
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert

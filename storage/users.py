@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import dialect_insert
+from storage.db import dialect_insert, dialect_insert_for
 from storage.models import Mentor, ProcessedUpdate, School, Site, User, utcnow
 
 users = User.__table__
@@ -16,13 +17,26 @@ schools = School.__table__
 processed = ProcessedUpdate.__table__
 
 
+# Every update runs these two: built once, they skip SQLAlchemy's per-call construction.
+USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+
+
+@cache
+def _claim_statement(dialect: str):
+    insert_ = dialect_insert_for(dialect)
+    return (
+        insert_(processed)
+        .values(update_id=bindparam("update_id"), at=bindparam("at"))
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(processed.c.update_id)
+    )
+
+
 async def claim_update(conn: AsyncConnection, update_id: int) -> bool:
     """Record an update id; False if it was handled before (Telegram may deliver twice)."""
-    stmt = dialect_insert(conn)(processed).values(update_id=update_id, at=utcnow())
-    stmt = stmt.on_conflict_do_nothing(index_elements=["update_id"]).returning(
-        processed.c.update_id
-    )
-    return (await conn.execute(stmt)).first() is not None
+    stmt = _claim_statement(conn.dialect.name)
+    result = await conn.execute(stmt, {"update_id": update_id, "at": utcnow()})
+    return result.first() is not None
 
 
 async def forget_updates_before(conn: AsyncConnection, moment: datetime) -> int:
@@ -32,18 +46,18 @@ async def forget_updates_before(conn: AsyncConnection, moment: datetime) -> int:
 
 async def load_or_create(conn: AsyncConnection, user_id: int, lang: str) -> Row:
     """The user's row, created on first contact with the language Telegram reports."""
-    row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    row = (await conn.execute(USER_BY_ID, {"user_id": user_id})).first()
     if row is not None:
         return row
     stmt = dialect_insert(conn)(users).values(
         id=user_id, lang=lang, flow_data={}, active=True, created_at=utcnow()
     )
     await conn.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
-    return (await conn.execute(select(users).where(users.c.id == user_id))).one()
+    return (await conn.execute(USER_BY_ID, {"user_id": user_id})).one()
 
 
 async def get(conn: AsyncConnection, user_id: int) -> Row | None:
-    return (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    return (await conn.execute(USER_BY_ID, {"user_id": user_id})).first()
 
 
 async def change(conn: AsyncConnection, user_id: int, **values) -> Row:

@@ -1,0 +1,727 @@
+"""The sandbox server: a Telegram Bot API stand-in, a test API under /sandbox/, the chat page."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from aiohttp import web
+
+from sandbox.botapi import METHODS, ApiError, loggable, menu_for, normalize
+from sandbox.files import TINY_PNG, FileStore, image_size
+from sandbox.htmltext import utf16_len
+from sandbox.state import BotState, CallbackRecord, Fault, InlineQueryRecord, UserInfo
+
+STATIC = Path(__file__).parent / "static"
+DEFAULT_BOT_USERNAME = "jinro_demo_bot"
+DEFAULT_BOT_FIRST_NAME = "Jinro"
+MAX_LONG_POLL = 60.0
+_TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]+")
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
+_FAULT_DESCRIPTIONS = {
+    400: "Bad Request: injected fault",
+    403: "Forbidden: bot was blocked by the user",
+    409: "Conflict: injected fault",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
+
+
+class TestApiError(Exception):
+    """A test API request that cannot be served; answered as {"error": message}."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Sandbox:
+    """All state of the sandbox, in memory: bots by token, users, files, personas, config."""
+
+    def __init__(
+        self,
+        *,
+        delay_ms: int = 0,
+        personas: list[dict] | None = None,
+        token: str | None = None,
+        bot_username: str = DEFAULT_BOT_USERNAME,
+        bot_first_name: str = DEFAULT_BOT_FIRST_NAME,
+    ) -> None:
+        self.delay_ms = delay_ms
+        self.default_token = token
+        self.bot_username = bot_username
+        self.bot_first_name = bot_first_name
+        self.bots: dict[str, BotState] = {}
+        self.active_token: str | None = None  # the bot that called getMe/getUpdates last
+        self.users: dict[int, UserInfo] = {}
+        self.blocked: set[int] = set()
+        self.files = FileStore()
+        self.personas: list[dict] = []
+        self.closing = False
+        self._session: aiohttp.ClientSession | None = None
+        self._query_count = 0  # callback and inline query ids; never reused
+        self.set_personas(personas or [])
+
+    # Bots -------------------------------------------------------------------------------
+
+    def bot(self, token: str) -> BotState:
+        bot = self.bots.get(token)
+        if bot is None:
+            bot = self.bots[token] = BotState(token, self.bot_username, self.bot_first_name)
+        return bot
+
+    def resolve_bot(self, token: str | None) -> BotState:
+        """The bot a test API request means: the one named, else the most recently active."""
+        token = token or self.active_token or self.default_token
+        if token is None:
+            raise TestApiError(409, 'no bot has connected yet (or pass "token")')
+        if not _TOKEN.fullmatch(token):
+            raise TestApiError(400, f"not a bot token: {token!r}")
+        return self.bot(token)
+
+    def http_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    async def call(self, token: str, method: str, params: dict[str, Any]) -> dict:
+        """Answer one Bot API request, as Telegram would: the delay, then faults, then the work."""
+        bot = self.bot(token)
+        if self.delay_ms:
+            await asyncio.sleep(self.delay_ms / 1000)
+        entry = METHODS.get(method.lower())
+        if entry is None:
+            answer = {"ok": False, "error_code": 404, "description": "Not Found"}
+            bot.log_call(method, loggable(params), answer)
+            return answer
+        name, handler = entry
+        if name in ("getMe", "getUpdates"):
+            self.active_token = token
+        params = normalize(params)
+        try:
+            self._inject_fault(bot, name, params)
+            answer = {"ok": True, "result": await handler(self, bot, params)}
+        except ApiError as error:
+            answer = error.answer()
+            chat_id = params.get("chat_id")
+            if isinstance(chat_id, int) and chat_id in bot.chats:
+                # Shown on the chat page, and counted by benchmarks (429s, 403s).
+                bot.add_event(
+                    chat_id,
+                    actor="bot",
+                    method=name,
+                    error_code=error.error_code,
+                    description=error.description,
+                )
+        bot.log_call(name, loggable(params), answer)
+        return answer
+
+    def _inject_fault(self, bot: BotState, method: str, params: dict[str, Any]) -> None:
+        chat_id = params.get("chat_id")
+        chat_id = chat_id if isinstance(chat_id, int) else None
+        for fault in bot.faults:
+            if fault.matches(method, chat_id):
+                fault.count -= 1
+                if fault.count <= 0:
+                    bot.faults.remove(fault)
+                raise ApiError(fault.error_code, fault.description, retry_after=fault.retry_after)
+
+    def add_fault(self, bot: BotState, spec: dict) -> Fault:
+        error_code = int(spec.get("error_code", 429))
+        retry_after = spec.get("retry_after")
+        if error_code == 429 and retry_after is None:
+            retry_after = 1
+        description = spec.get("description")
+        if not description:
+            if error_code == 429:
+                description = f"Too Many Requests: retry after {retry_after}"
+            else:
+                description = _FAULT_DESCRIPTIONS.get(error_code, f"Error {error_code}")
+        method = spec.get("method")
+        fault = Fault(
+            method=None if method in (None, "", "*") else str(method).lower(),
+            error_code=error_code,
+            description=description,
+            retry_after=None if retry_after is None else int(retry_after),
+            count=int(spec.get("count", 1)),
+            chat_id=None if spec.get("chat_id") is None else int(spec["chat_id"]),
+        )
+        bot.faults.append(fault)
+        return fault
+
+    # Users and what they do ---------------------------------------------------------------
+
+    def register_user(self, data: Any) -> UserInfo:
+        if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+            raise TestApiError(400, '"user" must be an object with an integer "id"')
+        user = self.users.get(data["id"])
+        if user is None:
+            user = self.users[data["id"]] = UserInfo(id=data["id"], first_name="")
+        for key in ("first_name", "last_name", "username", "language_code"):
+            if key in data:
+                setattr(user, key, data[key])
+        if not user.first_name:
+            user.first_name = f"User {user.id}"
+        return user
+
+    def set_personas(self, personas: list[dict]) -> None:
+        for persona in personas:
+            if not isinstance(persona, dict) or not isinstance(persona.get("id"), int):
+                raise TestApiError(400, 'each persona needs an integer "id"')
+            self.register_user({"language_code": "ko", **persona})
+        self.personas = personas
+
+    def user_message(self, bot: BotState, body: dict) -> dict:
+        user = self.register_user(body.get("user"))
+        # Writing to a bot one blocked unblocks it, as in Telegram.
+        self.blocked.discard(user.id)
+        chat = bot.chat(user)
+        fields: dict[str, Any] = {}
+        kind = "text"
+        if body.get("sticker"):
+            kind = "sticker"
+            stored = self.files.add(TINY_PNG, "stickers", None, "image/png")
+            fields["sticker"] = {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": "👍",
+            }
+        elif body.get("photo"):
+            kind = "photo"
+            spec = body["photo"] if isinstance(body["photo"], dict) else {}
+            data = _decode_content(spec) or TINY_PNG
+            size = image_size(data)
+            if size is None:
+                raise TestApiError(400, "photo content is not a PNG, GIF or JPEG image")
+            stored = self.files.add(data, "photos", spec.get("file_name"), spec.get("mime_type"))
+            fields["photo"] = [
+                {
+                    "file_id": stored.file_id,
+                    "file_unique_id": stored.file_unique_id,
+                    "width": size[0],
+                    "height": size[1],
+                    "file_size": len(data),
+                }
+            ]
+        elif body.get("document"):
+            kind = "document"
+            spec = body["document"]
+            if not isinstance(spec, dict) or not spec.get("file_name"):
+                raise TestApiError(400, '"document" needs "file_name" and "text" or "base64"')
+            data = _decode_content(spec)
+            stored = self.files.add(data, "documents", spec["file_name"], spec.get("mime_type"))
+            fields["document"] = {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "file_name": stored.file_name,
+                "mime_type": stored.mime_type,
+                "file_size": len(data),
+            }
+        if kind == "text":
+            text = body.get("text")
+            if not isinstance(text, str) or not text:
+                raise TestApiError(400, 'give "text", "sticker", "photo" or "document"')
+            fields.update(text=text, entities=_command_entities(text))
+        elif body.get("caption"):
+            fields["caption"] = str(body["caption"])
+        message = bot.add_message(chat, from_bot=False, **fields)
+        if chat.reply_keyboard and chat.reply_keyboard.get("one_time_keyboard"):
+            chat.reply_keyboard = None
+        record = bot.enqueue("message", user.id, bot.message_api(chat, message))
+        message.update_id = record.update_id if record else None
+        event = bot.add_event(
+            user.id,
+            actor="user",
+            method="message",
+            message_id=message.message_id,
+            update_id=message.update_id,
+            text=message.text if message.text is not None else message.caption,
+        )
+        return _queued(record, event, "message", message_id=message.message_id)
+
+    def user_edit(self, bot: BotState, body: dict) -> dict:
+        user = self.register_user(body.get("user"))
+        chat = bot.chats.get(user.id)
+        message = chat.messages.get(body.get("message_id")) if chat else None
+        if message is None or message.deleted or message.from_bot or message.text is None:
+            raise TestApiError(404, "no text message of this user with that message_id")
+        text = body.get("text")
+        if not isinstance(text, str) or not text:
+            raise TestApiError(400, '"text" must be a non-empty string')
+        message.text, message.entities = text, _command_entities(text)
+        message.edited()
+        record = bot.enqueue("edited_message", user.id, bot.message_api(chat, message))
+        event = bot.add_event(
+            user.id,
+            actor="user",
+            method="edited_message",
+            message_id=message.message_id,
+            update_id=record.update_id if record else None,
+            text=text,
+        )
+        return _queued(record, event, "edited_message", message_id=message.message_id)
+
+    def user_callback(self, bot: BotState, body: dict) -> dict:
+        user = self.register_user(body.get("user"))
+        chat = bot.chats.get(user.id)
+        message = chat.messages.get(body.get("message_id")) if chat else None
+        if message is None or message.deleted or not message.from_bot:
+            raise TestApiError(404, "no bot message with that message_id in this user's chat")
+        data = body.get("data")
+        if not isinstance(data, str):
+            raise TestApiError(400, '"data" must be a string')
+        # Forged presses are allowed (the bot must cope with them) but marked as such.
+        forged = not _has_callback(message.reply_markup, data)
+        query_id = self._next_query_id()
+        callback = {
+            "id": query_id,
+            "from": user.to_api(),
+            "message": bot.message_api(chat, message),
+            "chat_instance": f"{bot.id}{user.id}",
+            "data": data,
+        }
+        record = bot.enqueue("callback_query", user.id, callback)
+        if record is not None:
+            bot.callbacks[query_id] = CallbackRecord(record.update_id, user.id, message.message_id)
+        event = bot.add_event(
+            user.id,
+            actor="user",
+            method="callback_query",
+            message_id=message.message_id,
+            update_id=record.update_id if record else None,
+            callback_query_id=query_id,
+            data=data,
+            forged=forged,
+        )
+        return _queued(record, event, "callback_query", callback_query_id=query_id, forged=forged)
+
+    def user_inline(self, bot: BotState, body: dict) -> dict:
+        user = self.register_user(body.get("user"))
+        bot.chat(user)  # inline answers are recorded with the user's chat
+        query = str(body.get("query", ""))
+        query_id = self._next_query_id()
+        inline_query = {
+            "id": query_id,
+            "from": user.to_api(),
+            "query": query,
+            "offset": str(body.get("offset", "")),
+            "chat_type": "sender",
+        }
+        record = bot.enqueue("inline_query", user.id, inline_query)
+        if record is not None:
+            bot.inline_queries[query_id] = InlineQueryRecord(record.update_id, user.id, query)
+        event = bot.add_event(
+            user.id,
+            actor="user",
+            method="inline_query",
+            update_id=record.update_id if record else None,
+            inline_query_id=query_id,
+            text=query,
+        )
+        return _queued(record, event, "inline_query", inline_query_id=query_id)
+
+    def _next_query_id(self) -> str:
+        self._query_count += 1
+        return str(4_000_000_000_000_000 + self._query_count)
+
+    def redeliver(self, bot: BotState, update_id: Any) -> dict:
+        record = bot.updates.get(update_id) if isinstance(update_id, int) else None
+        if record is None:
+            raise TestApiError(404, f"no update {update_id!r}")
+        bot.deliver(record, again=True)
+        return {"update_id": record.update_id, "seq": bot.last_seq}
+
+    # Views ------------------------------------------------------------------------------
+
+    def chat_view(self, bot: BotState, chat_id: int) -> dict:
+        chat = bot.chats.get(chat_id)
+        user = chat.user if chat else self.users.get(chat_id)
+        language = user.language_code if user else None
+        return {
+            "chat_id": chat_id,
+            "user": user.to_api() if user else None,
+            "blocked": chat_id in self.blocked,
+            "messages": [message.to_view() for message in chat.messages.values()] if chat else [],
+            "callback_answers": chat.callback_answers if chat else [],
+            "reply_keyboard": chat.reply_keyboard if chat else None,
+            "commands": menu_for(bot, chat_id, language),
+            "last_seq": bot.last_seq,
+        }
+
+    async def reset(self) -> None:
+        """Forget everything but config, personas and the bots' own settings (see BotState)."""
+        for bot in self.bots.values():
+            bot.reset()
+            if bot.webhook is not None:
+                await bot.webhook.drop_pending()
+        persona_ids = {persona["id"] for persona in self.personas}
+        self.users = {uid: user for uid, user in self.users.items() if uid in persona_ids}
+        self.blocked.clear()
+        self.files.clear()
+
+    async def close(self) -> None:
+        """Wake every long poll so the server can stop at once; stop webhook deliveries."""
+        self.closing = True
+        for bot in self.bots.values():
+            bot.updates_signal.notify()
+            bot.events_signal.notify()
+            if bot.webhook is not None:
+                await bot.webhook.stop()
+        if self._session is not None:
+            await self._session.close()
+
+
+def _queued(record: Any, event: dict, kind: str, **fields: Any) -> dict:
+    """The answer to a user action: the update it made (or why none) and the event seq to
+    wait after for the bot's answer."""
+    answer = {"update_id": record.update_id if record else None, "seq": event["seq"], **fields}
+    if record is None:
+        answer["dropped"] = f"the bot's allowed_updates exclude {kind}"
+    return answer
+
+
+def _command_entities(text: str) -> list[dict]:
+    match = _COMMAND.match(text)
+    if match is None:
+        return []
+    return [{"type": "bot_command", "offset": 0, "length": utf16_len(match.group())}]
+
+
+def _decode_content(spec: dict) -> bytes:
+    if "base64" in spec:
+        try:
+            return base64.b64decode(spec["base64"], validate=True)
+        except (binascii.Error, TypeError):
+            raise TestApiError(400, '"base64" is not valid base64') from None
+    return str(spec.get("text", "")).encode()
+
+
+def _has_callback(markup: dict | None, data: str) -> bool:
+    rows = (markup or {}).get("inline_keyboard", [])
+    return any(button.get("callback_data") == data for row in rows for button in row)
+
+
+# HTTP -------------------------------------------------------------------------------------
+
+SANDBOX = web.AppKey("sandbox", Sandbox)
+routes = web.RouteTableDef()
+
+
+@web.middleware
+async def _test_api_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except TestApiError as error:
+        return web.json_response({"error": str(error)}, status=error.status)
+
+
+async def _body(request: web.Request) -> Any:
+    if not request.can_read_body:
+        return {}
+    try:
+        return await request.json()
+    except json.JSONDecodeError:
+        raise TestApiError(400, "the body must be JSON") from None
+
+
+async def _object_body(request: web.Request) -> dict:
+    body = await _body(request)
+    if not isinstance(body, dict):
+        raise TestApiError(400, "the body must be a JSON object")
+    return body
+
+
+def _bot_for(request: web.Request, body: dict | None = None) -> BotState:
+    token = (body or {}).get("token") or request.query.get("token")
+    return request.app[SANDBOX].resolve_bot(token)
+
+
+def _query_number(request: web.Request, name: str, default: float) -> float:
+    try:
+        return float(request.query.get(name, default))
+    except ValueError:
+        raise TestApiError(400, f"{name} must be a number") from None
+
+
+@routes.route("*", "/bot{token}/{method}")
+async def bot_api(request: web.Request) -> web.Response:
+    token = request.match_info["token"]
+    if not _TOKEN.fullmatch(token):
+        return web.json_response(
+            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+        )
+    params: dict[str, Any] = dict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            try:
+                body = await request.json()
+            except json.JSONDecodeError:
+                body = None
+            if not isinstance(body, dict):
+                answer = {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: invalid JSON",
+                }
+                return web.json_response(answer, status=400)
+            params.update(body)
+        else:  # x-www-form-urlencoded or multipart/form-data, as PTB sends
+            params.update(await request.post())
+    answer = await request.app[SANDBOX].call(token, request.match_info["method"], params)
+    return web.json_response(answer, status=answer.get("error_code", 200))
+
+
+@routes.get("/file/bot{token}/{path:.+}")
+async def bot_file(request: web.Request) -> web.Response:
+    stored = request.app[SANDBOX].files.by_path.get(request.match_info["path"])
+    if stored is None:
+        raise web.HTTPNotFound()
+    return web.Response(body=stored.data, content_type=stored.mime_type)
+
+
+@routes.get("/")
+async def chat_page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "chat.html")
+
+
+@routes.get("/sandbox/config")
+async def get_config(request: web.Request) -> web.Response:
+    return web.json_response(_config(request.app[SANDBOX]))
+
+
+@routes.post("/sandbox/config")
+async def set_config(request: web.Request) -> web.Response:
+    sb = request.app[SANDBOX]
+    body = await _object_body(request)
+    if "delay_ms" in body:
+        sb.delay_ms = max(int(body["delay_ms"]), 0)
+    if "default_token" in body:
+        sb.default_token = body["default_token"] or None
+    for key in ("bot_username", "bot_first_name"):
+        if body.get(key):
+            setattr(sb, key, str(body[key]))
+    for bot in sb.bots.values():
+        bot.username, bot.first_name = sb.bot_username, sb.bot_first_name
+    return web.json_response(_config(sb))
+
+
+def _config(sb: Sandbox) -> dict:
+    return {
+        "delay_ms": sb.delay_ms,
+        "default_token": sb.default_token,
+        "active_token": sb.active_token,
+        "bot_username": sb.bot_username,
+        "bot_first_name": sb.bot_first_name,
+    }
+
+
+@routes.post("/sandbox/faults")
+async def add_fault(request: web.Request) -> web.Response:
+    body = await _object_body(request)
+    bot = _bot_for(request, body)
+    try:
+        request.app[SANDBOX].add_fault(bot, body)
+    except (TypeError, ValueError) as error:
+        raise TestApiError(400, f"bad fault: {error}") from None
+    return web.json_response({"faults": len(bot.faults)})
+
+
+@routes.delete("/sandbox/faults")
+async def clear_faults(request: web.Request) -> web.Response:
+    bot = _bot_for(request, await _object_body(request))
+    bot.faults.clear()
+    return web.json_response({"faults": 0})
+
+
+@routes.post("/sandbox/block")
+async def block(request: web.Request) -> web.Response:
+    sb = request.app[SANDBOX]
+    body = await _object_body(request)
+    if not isinstance(body.get("user_id"), int):
+        raise TestApiError(400, '"user_id" must be an integer')
+    if body.get("blocked", True):
+        sb.blocked.add(body["user_id"])
+    else:
+        sb.blocked.discard(body["user_id"])
+    return web.json_response({"blocked": sorted(sb.blocked)})
+
+
+@routes.post("/sandbox/message")
+async def user_message(request: web.Request) -> web.Response:
+    body = await _object_body(request)
+    return web.json_response(request.app[SANDBOX].user_message(_bot_for(request, body), body))
+
+
+@routes.post("/sandbox/edit")
+async def user_edit(request: web.Request) -> web.Response:
+    body = await _object_body(request)
+    return web.json_response(request.app[SANDBOX].user_edit(_bot_for(request, body), body))
+
+
+@routes.post("/sandbox/callback")
+async def user_callback(request: web.Request) -> web.Response:
+    body = await _object_body(request)
+    return web.json_response(request.app[SANDBOX].user_callback(_bot_for(request, body), body))
+
+
+@routes.post("/sandbox/inline")
+async def user_inline(request: web.Request) -> web.Response:
+    body = await _object_body(request)
+    return web.json_response(request.app[SANDBOX].user_inline(_bot_for(request, body), body))
+
+
+@routes.get("/sandbox/inline/{query_id}")
+async def inline_answer(request: web.Request) -> web.Response:
+    record = _bot_for(request).inline_queries.get(request.match_info["query_id"])
+    if record is None:
+        raise TestApiError(404, "no such inline query")
+    return web.json_response({"query": record.query, "answer": record.answer})
+
+
+@routes.post("/sandbox/redeliver")
+async def redeliver(request: web.Request) -> web.Response:
+    body = await _object_body(request)
+    sb = request.app[SANDBOX]
+    return web.json_response(sb.redeliver(_bot_for(request, body), body.get("update_id")))
+
+
+@routes.get(r"/sandbox/chats/{chat_id:-?\d+}")
+async def chat_view(request: web.Request) -> web.Response:
+    sb = request.app[SANDBOX]
+    return web.json_response(sb.chat_view(_bot_for(request), int(request.match_info["chat_id"])))
+
+
+@routes.get("/sandbox/events")
+async def events(request: web.Request) -> web.Response:
+    """Long poll for events after `after`; answers as soon as there is at least one."""
+    sb = request.app[SANDBOX]
+    bot = _bot_for(request)
+    after = int(_query_number(request, "after", 0))
+    timeout = min(max(_query_number(request, "timeout", 0), 0), MAX_LONG_POLL)
+    chat_id = request.query.get("chat_id")
+    chat_filter = int(chat_id) if chat_id and chat_id.lstrip("-").isdigit() else None
+    deadline = time.monotonic() + timeout
+    while True:
+        found = bot.events_after(after, chat_filter)
+        remaining = deadline - time.monotonic()
+        if found or remaining <= 0 or sb.closing:
+            return web.json_response({"events": found, "last_seq": bot.last_seq})
+        await bot.events_signal.wait(remaining)
+
+
+@routes.get("/sandbox/calls")
+async def calls(request: web.Request) -> web.Response:
+    bot = _bot_for(request)
+    method = request.query.get("method")
+    if method is None:
+        return web.json_response({"calls": bot.calls})
+    canonical = METHODS.get(method.lower(), (method, None))[0]
+    return web.json_response({"calls": bot.calls_by_method.get(canonical, [])})
+
+
+@routes.get("/sandbox/updates/stats")
+async def update_stats(request: web.Request) -> web.Response:
+    bot = _bot_for(request)
+    return web.json_response(
+        {"updates": [record.stats() for record in bot.updates.values()], "now": time.monotonic()}
+    )
+
+
+@routes.post("/sandbox/reset")
+async def reset(request: web.Request) -> web.Response:
+    await request.app[SANDBOX].reset()
+    return web.json_response({"ok": True})
+
+
+@routes.get("/sandbox/personas")
+async def get_personas(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SANDBOX].personas)
+
+
+@routes.post("/sandbox/personas")
+async def set_personas(request: web.Request) -> web.Response:
+    body = await _body(request)
+    personas = body.get("personas") if isinstance(body, dict) else body
+    if not isinstance(personas, list):
+        raise TestApiError(400, 'send a list of personas (or {"personas": [...]})')
+    request.app[SANDBOX].set_personas(personas)
+    return web.json_response(personas)
+
+
+@routes.get("/sandbox/files/{file_id}")
+async def file_bytes(request: web.Request) -> web.Response:
+    stored = request.app[SANDBOX].files.get(request.match_info["file_id"])
+    if stored is None:
+        raise TestApiError(404, "no such file")
+    headers = {}
+    if stored.file_name:
+        headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(stored.file_name)}"
+    return web.Response(body=stored.data, content_type=stored.mime_type, headers=headers)
+
+
+def create_app(sandbox: Sandbox) -> web.Application:
+    # Telegram accepts uploads of up to 50 MB from bots.
+    app = web.Application(middlewares=[_test_api_errors], client_max_size=50 * 1024 * 1024)
+    app[SANDBOX] = sandbox
+    app.add_routes(routes)
+
+    async def close_sandbox(app: web.Application) -> None:
+        await sandbox.close()
+
+    app.on_shutdown.append(close_sandbox)
+    return app
+
+
+@dataclass
+class RunningSandbox:
+    sandbox: Sandbox
+    runner: web.AppRunner
+    url: str  # e.g. "http://127.0.0.1:54321"
+
+    @property
+    def api_base(self) -> str:
+        """The Bot API base URL, the token is appended: ApplicationBuilder().base_url(...)."""
+        return self.url + "/bot"
+
+    @property
+    def file_base(self) -> str:
+        """For ApplicationBuilder().base_file_url(...), so File.download_*() works."""
+        return self.url + "/file/bot"
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+async def start_sandbox(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    delay_ms: int = 0,
+    personas: list[dict] | None = None,
+    token: str | None = None,
+) -> RunningSandbox:
+    """Serve a new sandbox; port 0 picks a free port (see .url)."""
+    sandbox = Sandbox(delay_ms=delay_ms, personas=personas, token=token)
+    # Long polls end at once on shutdown (Sandbox.close), so a short grace period is plenty.
+    runner = web.AppRunner(create_app(sandbox), access_log=None, shutdown_timeout=2.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound_port = runner.addresses[0][1]
+    return RunningSandbox(sandbox, runner, f"http://{host}:{bound_port}")
