@@ -21,7 +21,6 @@ import json
 import os
 import random
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,8 +52,11 @@ class Step:
 
 
 def script(user_number: int, school_id: int) -> list[Step]:
-    name = (FAMILY[user_number % len(FAMILY)] + GIVEN[user_number % len(GIVEN)]
-            + GIVEN[(user_number // len(GIVEN)) % len(GIVEN)])
+    name = (
+        FAMILY[user_number % len(FAMILY)]
+        + GIVEN[user_number % len(GIVEN)]
+        + GIVEN[(user_number // len(GIVEN)) % len(GIVEN)]
+    )
     return [
         Step("text", "/start"),
         Step("press", "ob:role:student", press_on=0),
@@ -104,8 +106,10 @@ class Driver:
     async def follow(self) -> None:
         """One long poll over all chats resolves whoever waits for an update's answer."""
         while True:
-            async with self.http.get(f"{self.url}/sandbox/events", params={
-                    "after": self.seq, "timeout": 5, "token": self.token}) as response:
+            async with self.http.get(
+                f"{self.url}/sandbox/events",
+                params={"after": self.seq, "timeout": 5, "token": self.token},
+            ) as response:
                 batch = await response.json()
             self.seq = batch["last_seq"]
             for event in batch["events"]:
@@ -135,10 +139,13 @@ class Driver:
             path, body = "/sandbox/message", {"user": profile, "text": step.value}
         else:
             message_id = user.answer_message[step.press_on]
-            path, body = "/sandbox/callback", {"user": profile, "message_id": message_id,
-                                               "data": step.value}
-        async with self.http.post(f"{self.url}{path}", json=body,
-                                  params={"token": self.token}) as response:
+            path, body = (
+                "/sandbox/callback",
+                {"user": profile, "message_id": message_id, "data": step.value},
+            )
+        async with self.http.post(
+            f"{self.url}{path}", json=body, params={"token": self.token}
+        ) as response:
             answer = await response.json()
             if response.status != 200:
                 raise RuntimeError(f"sandbox refused {path}: {answer}")
@@ -208,12 +215,16 @@ async def saturation_phase(driver: Driver, users: list[SimUser]) -> float:
 
 async def latencies(driver: Driver, users: list[SimUser]) -> dict:
     wanted = {uid for u in users for uid in u.update_ids}
-    async with driver.http.get(f"{driver.url}/sandbox/updates/stats",
-                               params={"token": driver.token}) as response:
+    async with driver.http.get(
+        f"{driver.url}/sandbox/updates/stats", params={"token": driver.token}
+    ) as response:
         stats = await response.json()
     rows = stats["updates"] if isinstance(stats, dict) else stats
-    ms = sorted((r["answered_at"] - r["queued_at"]) * 1000 for r in rows
-                if r["update_id"] in wanted and r["answered_at"] is not None)
+    ms = sorted(
+        (r["answered_at"] - r["queued_at"]) * 1000
+        for r in rows
+        if r["update_id"] in wanted and r["answered_at"] is not None
+    )
     unanswered = len(wanted) - len(ms)
 
     def pct(p):
@@ -227,8 +238,7 @@ def out_of_order(driver: Driver, users: list[SimUser]) -> int:
     bad = 0
     for user in users:
         texts = driver.bot_texts.get(user.id, [])
-        seen = [int(m.group(1)) for t in texts
-                if (m := re.search(rf"메모{user.id}-(\d)", t))]
+        seen = [int(m.group(1)) for t in texts if (m := re.search(rf"메모{user.id}-(\d)", t))]
         if seen != list(range(BURST)):
             bad += 1
     return bad
@@ -237,8 +247,12 @@ def out_of_order(driver: Driver, users: list[SimUser]) -> int:
 def start_process(args: list[str], env: dict, log: Path) -> subprocess.Popen:
     """Start a bot process; its output goes to a file (a pipe nobody reads would fill up)."""
     with log.open("wb") as output:
-        return subprocess.Popen([sys.executable, *args], env={**os.environ, **env},
-                                stdout=output, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, *args],
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 async def stop_process(process: subprocess.Popen) -> None:
@@ -255,8 +269,9 @@ async def wait_for_polling(driver: Driver, process: subprocess.Popen) -> None:
     for _ in range(300):
         if process.poll() is not None:
             raise RuntimeError(f"the bot exited with code {process.returncode}; see its log")
-        async with driver.http.get(f"{driver.url}/sandbox/calls",
-                                   params={"method": "getUpdates", "token": driver.token}) as r:
+        async with driver.http.get(
+            f"{driver.url}/sandbox/calls", params={"method": "getUpdates", "token": driver.token}
+        ) as r:
             calls = await r.json()
         if calls.get("calls") if isinstance(calls, dict) else calls:
             return
@@ -273,9 +288,18 @@ async def set_delay(driver: Driver, ms: int) -> None:
         r.raise_for_status()
 
 
-async def measure(url: str, token: str, process: subprocess.Popen, *, first_id: int,
-                  latency_users: int, saturation_users: int, school_id: int, rate: float,
-                  delay_ms: int) -> dict:
+async def measure(
+    url: str,
+    token: str,
+    process: subprocess.Popen,
+    *,
+    first_id: int,
+    latency_users: int,
+    saturation_users: int,
+    school_id: int,
+    rate: float,
+    delay_ms: int,
+) -> dict:
     async with Driver(url, token) as driver:
         await wait_for_polling(driver, process)
         await set_delay(driver, delay_ms)
@@ -308,24 +332,47 @@ async def run(options: argparse.Namespace) -> dict:
         sandbox = await start_sandbox(port=0)
         processes = []
         try:
-            jinro = start_process(["-m", "bot", "run"], {
-                "BOT_TOKEN": JINRO_TOKEN, "BOT_API_URL": sandbox.api_base,
-                "DATABASE_URL": db_url, "WEBHOOK_URL": "", "ADMIN_IDS": ""},
-                Path(folder) / "jinro.log")
+            jinro = start_process(
+                ["-m", "bot", "run"],
+                {
+                    "BOT_TOKEN": JINRO_TOKEN,
+                    "BOT_API_URL": sandbox.api_base,
+                    "DATABASE_URL": db_url,
+                    "WEBHOOK_URL": "",
+                    "ADMIN_IDS": "",
+                },
+                Path(folder) / "jinro.log",
+            )
             processes.append(jinro)
-            mine = await measure(sandbox.url, JINRO_TOKEN, jinro, first_id=1_000_000,
-                                 latency_users=options.latency_users,
-                                 saturation_users=options.saturation_users,
-                                 school_id=school_id, rate=options.rate, delay_ms=options.delay_ms)
+            mine = await measure(
+                sandbox.url,
+                JINRO_TOKEN,
+                jinro,
+                first_id=1_000_000,
+                latency_users=options.latency_users,
+                saturation_users=options.saturation_users,
+                school_id=school_id,
+                rate=options.rate,
+                delay_ms=options.delay_ms,
+            )
             await stop_process(jinro)
-            echo = start_process(["-m", "bench.echo_bot", ECHO_TOKEN, sandbox.api_base], {},
-                                 Path(folder) / "echo.log")
+            echo = start_process(
+                ["-m", "bench.echo_bot", ECHO_TOKEN, sandbox.api_base],
+                {},
+                Path(folder) / "echo.log",
+            )
             processes.append(echo)
-            theirs = await measure(sandbox.url, ECHO_TOKEN, echo, first_id=2_000_000,
-                                   latency_users=options.echo_latency_users,
-                                   saturation_users=options.echo_saturation_users,
-                                   school_id=school_id, rate=options.rate,
-                                   delay_ms=options.delay_ms)
+            theirs = await measure(
+                sandbox.url,
+                ECHO_TOKEN,
+                echo,
+                first_id=2_000_000,
+                latency_users=options.echo_latency_users,
+                saturation_users=options.echo_saturation_users,
+                school_id=school_id,
+                rate=options.rate,
+                delay_ms=options.delay_ms,
+            )
         finally:
             for process in processes:
                 await stop_process(process)
@@ -335,7 +382,9 @@ async def run(options: argparse.Namespace) -> dict:
         "updates": mine["updates"],
         "offered_per_s": options.rate,
         "api_delay_ms": options.delay_ms,
-        "p50_ms": mine["p50_ms"], "p95_ms": mine["p95_ms"], "p99_ms": mine["p99_ms"],
+        "p50_ms": mine["p50_ms"],
+        "p95_ms": mine["p95_ms"],
+        "p99_ms": mine["p99_ms"],
         "unanswered": mine["unanswered"],
         "out_of_order": mine["out_of_order"],
         "handled_per_s": mine["handled_per_s"],
