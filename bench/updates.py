@@ -88,8 +88,8 @@ class Driver:
         self.url = url
         self.token = token
         self.http: aiohttp.ClientSession | None = None
-        self.waiters: dict[int, asyncio.Future] = {}
-        self.first_message: dict[int, int] = {}
+        # update id -> (future resolved on the bot's first answer, user, step index)
+        self.waiters: dict[int, tuple[asyncio.Future, SimUser, int]] = {}
         self.bot_texts: dict[int, list[str]] = {}
         self.seq = 0
         self.follower: asyncio.Task | None = None
@@ -118,13 +118,14 @@ class Driver:
                 if event.get("text") is not None and event["method"] == "sendMessage":
                     self.bot_texts.setdefault(event["chat_id"], []).append(event["text"])
                 update_id = event.get("update_id")
-                if update_id is None:
+                waiting = self.waiters.pop(update_id, None)
+                if waiting is None:
                     continue
-                if event.get("message_id") and update_id not in self.first_message:
-                    self.first_message[update_id] = event["message_id"]
-                waiter = self.waiters.pop(update_id, None)
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(None)
+                waiter, user, step = waiting
+                if event.get("message_id"):
+                    # Recorded before the waiter resolves: the next step may press on it.
+                    user.answer_message[step] = event["message_id"]
+                waiter.set_result(None)
             # Gather events for a moment: one poll per event would cost the sandbox (same
             # process) more than the bot. Latency is timed by the sandbox, not here.
             await asyncio.sleep(0.005)
@@ -152,14 +153,7 @@ class Driver:
         update_id = answer["update_id"]
         user.update_ids.append(update_id)
         waiter = asyncio.get_running_loop().create_future()
-        self.waiters[update_id] = waiter
-
-        def remember(_):
-            message_id = self.first_message.get(update_id)
-            if message_id is not None:
-                user.answer_message[index] = message_id
-
-        waiter.add_done_callback(remember)
+        self.waiters[update_id] = (waiter, user, index)
         return waiter
 
 

@@ -40,12 +40,11 @@ async def choose_language(update: Update, context: JinroContext) -> None:
     if len(parts) != 2 or parts[1] not in LANGUAGES:
         await stale_button(update, context)
         return
+    await answer_query(update)
     if parts[1] == context.lang:  # already so: nothing to change, nothing to send again
-        await answer_query(update)
         return
     async with context.db.write() as conn:
         context.user = await users_store.change(conn, context.user.id, lang=parts[1])
-    await answer_query(update)
     await reply(update, context, "common/language_set", edit=True)
     await commands.set_for_user(context, context.user)
 

@@ -101,11 +101,12 @@ async def on_place(update: Update, context: JinroContext) -> None:
         else:
             place = await users_store.site(conn, place_id)
             key = "site_id"
-        if place is None:
-            await stale_button(update, context)
-            return
-        data = {**context.user.flow_data, key: place.id, "place": place.name}
-        context.user = await users_store.set_flow(conn, context.user.id, "inv.uses", data)
+        if place is not None:
+            data = {**context.user.flow_data, key: place.id, "place": place.name}
+            context.user = await users_store.set_flow(conn, context.user.id, "inv.uses", data)
+    if place is None:  # forged, or removed since the list was shown
+        await stale_button(update, context)
+        return
     await answer_query(update)
     await ask_uses(update, context, edit=True)
 

@@ -99,11 +99,11 @@ async def toggle_language(update: Update, context: JinroContext) -> None:
     if context.user.flow != "ob.role":
         await stale_button(update, context)
         return
+    await answer_query(update)
     async with context.db.write() as conn:
         context.user = await users_store.change(
             conn, context.user.id, lang="en" if context.lang == "ko" else "ko"
         )
-    await answer_query(update)
     await ask_role(update, context, edit=True)
 
 
@@ -138,12 +138,13 @@ async def on_school(update: Update, context: JinroContext) -> None:
         return
     async with context.db.write() as conn:
         school = await users_store.school(conn, school_id)
-        if school is None:
-            await stale_button(update, context)
-            return
-        context.user = await users_store.set_flow(
-            conn, context.user.id, "ob.grade", {"school_id": school.id}
-        )
+        if school is not None:
+            context.user = await users_store.set_flow(
+                conn, context.user.id, "ob.grade", {"school_id": school.id}
+            )
+    if school is None:  # forged, or removed by staff since the list was shown
+        await stale_button(update, context)
+        return
     await answer_query(update)
     await ask_grade(update, context, school.name, edit=True)
 
@@ -163,10 +164,10 @@ async def on_grade(update: Update, context: JinroContext) -> None:
     if context.user.flow != "ob.grade" or grade not in (1, 2, 3):
         await stale_button(update, context)
         return
+    await answer_query(update)  # first, so the button stops spinning at once
     data = {**context.user.flow_data, "grade": grade}
     async with context.db.write() as conn:
         context.user = await users_store.set_flow(conn, context.user.id, "ob.name", data)
-    await answer_query(update)
     await ask_name(update, context, "onboarding/ask_name", "ob:nm", edit=True)
 
 
@@ -261,30 +262,32 @@ async def on_age(update: Update, context: JinroContext) -> None:
         await stale_button(update, context)
         return
     under14 = parts[2] == "y"
+    await answer_query(update)  # first, so the button stops spinning at once
     async with context.db.write() as conn:
         school = await users_store.school(conn, data["school_id"])
         if school is None:  # removed by staff meanwhile: start the school step again
             context.user = await users_store.set_flow(conn, context.user.id, "ob.school")
-            await answer_query(update)
-            await reply(update, context, "onboarding/ask_school", edit=True)
-            return
-        student = await users_store.change(
-            conn,
-            context.user.id,
-            role=Role.STUDENT,
-            school_id=school.id,
-            grade=data["grade"],
-            name=data["name"],
-            under14=under14,
-            flow=None,
-            flow_data={},
-        )
-        token = await consent_store.link_for(conn, student) if under14 else None
-        await audit.record(
-            conn, student.id, "student.join", "user", student.id, school_id=school.id
-        )
+        else:
+            student = await users_store.change(
+                conn,
+                context.user.id,
+                role=Role.STUDENT,
+                school_id=school.id,
+                grade=data["grade"],
+                name=data["name"],
+                under14=under14,
+                flow=None,
+                flow_data={},
+            )
+            token = await consent_store.link_for(conn, student) if under14 else None
+            await audit.record(
+                conn, student.id, "student.join", "user", student.id, school_id=school.id
+            )
+    # Messages go out after the transaction: never hold the writer during a Bot API call.
+    if school is None:
+        await reply(update, context, "onboarding/ask_school", edit=True)
+        return
     context.user = student
-    await answer_query(update)
     await reply(
         update,
         context,
