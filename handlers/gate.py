@@ -7,6 +7,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import JinroContext
 from handlers.common import reply
+from handlers.onboarding import person_name
 from messages import normalize_lang
 from storage import audit
 from storage import users as users_store
@@ -28,8 +29,16 @@ async def load_user(update: Update, context: JinroContext) -> None:
         )
         if tg_user.id in context.settings.admin_ids and user.role != Role.STAFF:
             # ADMIN_IDS bootstraps staff; it is the only way in without an invite.
+            name = user.name or person_name(tg_user.first_name, tg_user.last_name)
             user = await users_store.change(
-                conn, user.id, role=Role.STAFF, flow=None, flow_data={}, school_id=None, grade=None
+                conn,
+                user.id,
+                role=Role.STAFF,
+                name=name,
+                flow=None,
+                flow_data={},
+                school_id=None,
+                grade=None,
             )
             await audit.record(conn, user.id, "staff.bootstrap", "user", user.id)
         if not user.active:  # they blocked the bot once and are back

@@ -107,14 +107,14 @@ async def test_teacher_joins_by_invite_and_records_a_paper_form(bot, sandbox, db
     await teacher.send(f"/start {code}")
     assert "선생님(으)로 가입합니다" in teacher.messages[-2]["text"]
     assert "정발중학교" in teacher.messages[-2]["text"]
-    await teacher.press("“선영 박”")
+    await teacher.press("“박선영”")
     await teacher.press("1학년")
     assert "✓ 1학년" in teacher.buttons
     await teacher.press("3학년")
     await teacher.press("완료")
     assert "가입이 끝났습니다" in teacher.last_text
     row = await user_row(db, 1101)
-    assert (row.role, row.grades, row.name) == ("teacher", "1,3", "선영 박")
+    assert (row.role, row.grades, row.name) == ("teacher", "1,3", "박선영")
 
     await teacher.send("/consents")
     assert "1명" in teacher.last_text
