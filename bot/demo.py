@@ -51,9 +51,7 @@ PERSONAS = [
         "1학년으로 가입하면 보호자 동의 링크를 받아요.",
         last_name="이",
     ),
-    Persona(
-        1003, "보호자", "보호자", "서준 학생이 받은 동의 링크를 열어 동의해요.", last_name="서준"
-    ),
+    Persona(1003, "서준 보호자", "보호자", "서준 학생이 받은 동의 링크를 열어 동의해요."),
     Persona(
         1101,
         "선영",
@@ -68,7 +66,7 @@ PERSONAS = [
         "체험처",
         f"{PERSONA_SITE} 체험처 초대 링크로 가입해요.",
         Role.SITE,
-        last_name="MBC",
+        last_name="김",
     ),
     Persona(1301, PERSONA_MENTOR, "멘토", "직업인 멘토 초대 링크로 가입해요.", Role.MENTOR),
     Persona(
