@@ -1,0 +1,44 @@
+"""`make demo`: every demo persona can join by clicking, and the chat page is served."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from bot.demo import PERSONAS, STAFF_ID, prepare_database
+from bot.runner import running_bot
+from tests.conftest import make_settings
+
+
+async def test_every_persona_completes_joining(sandbox, tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}"
+    starts = await prepare_database(url)
+    settings = make_settings(url, sandbox.api_base, admin_ids=frozenset({STAFF_ID}))
+    async with running_bot(settings):
+        for persona in PERSONAS:
+            user = sandbox.user(persona.id, persona.first_name, persona.last_name)
+            code = starts.get(persona.id)
+            await user.send(f"/start {code}" if code else "/start")
+            if persona.id == STAFF_ID:
+                assert "담당자(으)로 가입되어 있어요" in user.last_text
+            elif code:
+                await user.press("(으)로 하기")
+                if "선생님" in persona.role_label:
+                    await user.press("완료")
+                assert "가입이 끝났습니다" in user.last_text, persona
+            elif persona.id == 1003:
+                continue  # the guardian opens a student's link; covered by the consent tests
+            else:
+                await user.press("학생이에요")
+                await user.send("정발")
+                await user.press("정발중학교")
+                await user.press("1학년")
+                await user.press("(으)로 하기")
+                await user.press("아니요")
+                assert "가입 완료" in user.last_text, persona
+
+
+async def test_the_chat_page_is_served(sandbox):
+    async with aiohttp.ClientSession() as http, http.get(sandbox.url + "/") as page:
+        assert page.status == 200
+        html = await page.text()
+    assert "<html" in html and "/sandbox/events" in html
