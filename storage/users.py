@@ -81,21 +81,17 @@ def _like_fragment(text: str) -> str:
 
 
 async def find_schools(conn: AsyncConnection, text: str, limit: int = 8) -> list[Row]:
-    """Schools whose name contains the typed words (spaces ignored), best matches first."""
-    needle = "".join(text.split())
-    # Students type "정발중" for "정발중학교": also match without "학교"/"중".
-    stmt = (
-        select(schools)
-        .where(func.replace(schools.c.name, " ", "").like(_like_fragment(needle), escape="\\"))
-        .order_by(func.length(schools.c.name), schools.c.name)
-        .limit(limit)
-    )
-    return list((await conn.execute(stmt)).all())
+    """Schools whose name contains the typed text (spaces ignored), shortest names first."""
+    return await _find_by_name(conn, schools, text, limit)
 
 
 async def find_sites(conn: AsyncConnection, text: str, limit: int = 8) -> list[Row]:
+    return await _find_by_name(conn, Site.__table__, text, limit)
+
+
+async def _find_by_name(conn: AsyncConnection, table, text: str, limit: int) -> list[Row]:
+    # "정발 중" and "정발중" both find 정발중학교: spaces are ignored on both sides.
     needle = "".join(text.split())
-    table = Site.__table__
     stmt = (
         select(table)
         .where(func.replace(table.c.name, " ", "").like(_like_fragment(needle), escape="\\"))

@@ -284,6 +284,28 @@ async def test_html_in_names_shows_as_written(bot, sandbox, db):
     await student.press("<b>Café & Co</b>")
     assert "<b>Café & Co</b> 중학교, 몇 학년이에요?" in student.last_text
 
+    from storage.models import Site
+
+    async with db.write() as conn:
+        site_id = (
+            await conn.execute(
+                Site.__table__.insert()
+                .values(
+                    name="<b>Café & Co</b>",
+                    kind="small_business",
+                    district="일산서구",
+                    safety_status="passed",
+                )
+                .returning(Site.__table__.c.id)
+            )
+        ).scalar_one()
+        code = (
+            await invites.create(conn, role=Role.SITE, created_by=ADMIN_ID, site_id=site_id)
+        ).code
+    owner = sandbox.user(1901, "사장님")
+    await owner.send(f"/start {code}")
+    assert "체험처: <b>Café & Co</b>" in owner.messages[-2]["text"]
+
 
 async def test_an_update_delivered_twice_is_handled_once(bot, sandbox, db):
     minji = sandbox.user(2000, "민지")
