@@ -40,7 +40,10 @@ async def demo_data_command(settings: Settings, args: argparse.Namespace) -> int
         counts = await load_demo_data(db)
     finally:
         await db.dispose()
-    print(f"demo data loaded: {counts}")
+    print(
+        f"demo data: {counts.total} rows added ({counts.schools} schools, {counts.sites} sites, "
+        f"{counts.programs} programmes, {counts.sessions} sessions, {counts.mentors} mentors)"
+    )
     return 0
 
 
