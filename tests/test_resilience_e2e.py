@@ -166,3 +166,28 @@ async def test_webhook_updates_are_stored_before_the_200_and_survive_a_restart(
     async with db.write() as conn:
         assert await claim(conn) == []
     await db.dispose()
+
+
+async def test_an_update_abandoned_by_a_dead_process_is_handled_again(db):
+    """Claimed (and marked handled) by a process that died: after the lease it comes back."""
+    from datetime import timedelta
+
+    from sqlalchemy import update as sql_update
+
+    from storage import inbox
+    from storage.models import InboxUpdate
+
+    async with db.write() as conn:
+        await inbox.store(conn, 77, {"update_id": 77})
+        assert [uid for uid, _ in await inbox.claim(conn)] == [77]
+        assert await users_store.claim_update(conn, 77)  # the dead process's gate ran
+        assert await inbox.claim(conn) == []  # leased: nobody else takes it
+        await conn.execute(
+            sql_update(InboxUpdate.__table__).values(
+                leased_until=inbox.utcnow() - timedelta(seconds=1)
+            )
+        )
+        assert [uid for uid, _ in await inbox.claim(conn)] == [77]
+        assert await users_store.claim_update(conn, 77)  # so the gate lets it through again
+        await inbox.done(conn, 77)
+        assert await inbox.claim(conn) == []
