@@ -8,9 +8,11 @@ the per-user processor in update_id order, so one user's updates stay in order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
+from collections.abc import AsyncIterator
 from urllib.parse import urlparse
 
 from aiohttp import web
@@ -79,7 +81,9 @@ class WebhookServer:
                 await inbox.done(conn, update_id)
 
 
-async def run_webhook(settings: Settings) -> None:
+@contextlib.asynccontextmanager
+async def running_webhook(settings: Settings) -> AsyncIterator[WebhookServer]:
+    """Migrate, serve the webhook and dispatch stored updates until the block exits."""
     await migrate(settings.database_url)
     db = Database(settings.database_url)
     application = build_application(settings, db)
@@ -104,7 +108,7 @@ async def run_webhook(settings: Settings) -> None:
             "webhook listening on %s:%s%s", settings.webhook_listen, settings.webhook_port, path
         )
         try:
-            await wait_for_signal()
+            yield server
         finally:
             scheduler.shutdown(wait=False)
             await runner.cleanup()  # stop accepting first; stored updates wait in the inbox
@@ -113,3 +117,8 @@ async def run_webhook(settings: Settings) -> None:
                 await asyncio.wait(server.in_flight, timeout=10)
             await application.stop()
     await db.dispose()
+
+
+async def run_webhook(settings: Settings) -> None:
+    async with running_webhook(settings):
+        await wait_for_signal()

@@ -191,3 +191,27 @@ async def test_an_update_abandoned_by_a_dead_process_is_handled_again(db):
         assert await users_store.claim_update(conn, 77)  # so the gate lets it through again
         await inbox.done(conn, 77)
         assert await inbox.claim(conn) == []
+
+
+async def test_the_bot_in_webhook_mode_onboards_a_student(sandbox, db_url, demo, unused_tcp_port):
+    """The whole webhook runner: setWebhook, Telegram's secret header, the inbox, the answer."""
+    from bot.webhook import running_webhook
+
+    settings = dataclasses.replace(
+        make_settings(db_url, sandbox.api_base),
+        webhook_url=f"http://127.0.0.1:{unused_tcp_port}/telegram",
+        webhook_secret="s3cret-token",
+        webhook_port=unused_tcp_port,
+    )
+    async with running_webhook(settings):
+        hooks = await sandbox.calls("setWebhook")
+        assert hooks[-1]["params"]["secret_token"] == "s3cret-token"
+        minji = sandbox.user(3401, "민지", "김")
+        await minji.send("/start")
+        await minji.press("학생이에요")
+        await minji.send("정발")
+        await minji.press("정발중학교")
+        await minji.press("2학년")
+        await minji.press("김민지")
+        await minji.press("아니요")
+        assert "가입 완료" in minji.last_text
