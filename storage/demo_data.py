@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
 from storage.models import Mentor, Program, School, Session, Site
+from storage.search import index_programs
 
 KST = ZoneInfo("Asia/Seoul")
 DISTRICTS = ("덕양구", "일산동구", "일산서구")
@@ -791,8 +792,10 @@ async def load_demo_data(db: Database, data: DemoData | None = None) -> DemoCoun
             row["site_id"] = site_ids[row.pop("site_name")]
             row["school_level"] = "middle"
             program_rows.append(row)
+        known = set((await _ids(conn, programs, "external_key")).values())
         n_programs = await _insert_new(conn, programs, program_rows, ["external_key"])
         program_ids = await _ids(conn, programs, "external_key")
+        await index_programs(conn, sorted(set(program_ids.values()) - known))
         session_rows = []
         for session in data.sessions:
             row = asdict(session)

@@ -268,3 +268,34 @@ class InboxUpdate(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProgramSearch(Base):
+    """A programme's normalised text for search (see storage/search.py)."""
+
+    __tablename__ = "program_search"
+
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    title: Mapped[str] = mapped_column(Text)
+    doc: Mapped[str] = mapped_column(Text)
+
+
+class ProgramGram(Base):
+    """Every one- and two-character piece of a programme's title, site and field."""
+
+    __tablename__ = "program_grams"
+
+    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class SearchWord(Base):
+    """Latin words seen in titles: the vocabulary a typo is corrected against."""
+
+    __tablename__ = "search_words"
+
+    word: Mapped[str] = mapped_column(String(60), primary_key=True)

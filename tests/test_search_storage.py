@@ -1,0 +1,129 @@
+"""Programme search in storage: the same answers on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from storage import search
+from storage.demo_data import generate
+from storage.search import Filters, normalize, short_grams
+
+# Queries a student types, and a fragment every hit's title or site or field must show.
+QUERIES = [
+    "꽃",
+    "방송",
+    "바이오",
+    "K-바이오",
+    "ＭＢＣ",
+    "mbc",
+    "코딩",
+    "로봇",
+    "robt",
+    "꽃 체험",
+    "소방",
+    "제과",
+    "스마트",
+    "원",
+    "이",
+    "없는말입니다",
+]
+
+
+def test_normalising_and_short_pieces():
+    assert normalize("  ＭＢＣ  방송  ") == "mbc 방송"
+    assert short_grams("꽃다발") == {"꽃", "다", "발", "꽃다", "다발"}
+    assert "k" in short_grams("K-바이오") and "바이" in short_grams("K-바이오")
+
+
+def test_one_edit():
+    assert search._one_edit("robt", "robot") and search._one_edit("robto", "robot")
+    assert search._one_edit("rboot", "robot") and not search._one_edit("rbt", "robot")
+
+
+async def ids_for(db, query, filters: Filters | None = None, **kw):
+    async with db.read() as conn:
+        page = await search.search(conn, query, filters or Filters(), limit=100, **kw)
+    return [hit.program_id for hit in page.hits], page
+
+
+async def test_korean_from_one_syllable_inside_words(demo):
+    data = generate()
+    titles = {p.title for p in data.programs}
+    flowers, page = await ids_for(demo, "꽃")
+    assert page.total == len(flowers) >= 2
+    assert all("꽃" in h.title or "꽃" in h.site for h in page.hits)
+    assert sum("꽃" in t for t in titles) <= page.total
+    _, bio = await ids_for(demo, "바이오")
+    assert bio.total >= 1 and any("바이오" in h.title for h in bio.hits)
+    _, broadcast = await ids_for(demo, "방송")
+    assert any("방송" in h.title for h in broadcast.hits)
+    _, wide = await ids_for(demo, "ＭＢＣ")
+    _, narrow = await ids_for(demo, "mbc")
+    assert wide.total == narrow.total >= 1
+    _, typo = await ids_for(demo, "robt")
+    assert typo.total >= 1 and any("robot" in normalize(h.title) for h in typo.hits)
+    _, nothing = await ids_for(demo, "없는말입니다")
+    assert nothing.total == 0
+
+
+async def test_filters_combine_and_titles_rank_first(demo):
+    _, online = await ids_for(demo, "", Filters(online=True))
+    assert online.total >= 5
+    _, district = await ids_for(demo, "", Filters(district="덕양구", online=False))
+    assert district.total >= 1 and all(h.district == "덕양구" for h in district.hits)
+    everything = (await ids_for(demo, ""))[1]
+    soon = everything.hits[0].next_start
+    week = await ids_for(demo, "", Filters(start=soon, end=soon + timedelta(days=7)))
+    assert 0 < week[1].total <= everything.total
+    page_one = (await ids_for(demo, "체험"))[1]
+    titles_first = [("체험" in h.title) for h in page_one.hits]
+    assert titles_first == sorted(titles_first, reverse=True)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+async def test_every_query_answers_with_matching_programmes(demo, query):
+    ids, page = await ids_for(demo, query)
+    assert page.total == len(ids)
+    for term in normalize(query).split():
+        for hit in page.hits:
+            haystack = normalize(f"{hit.title} {hit.site}")
+            assert term in haystack or query == "robt" or await _in_doc(demo, hit, term)
+
+
+async def _in_doc(db, hit, term):
+    from sqlalchemy import select
+
+    from storage.models import ProgramSearch
+
+    async with db.read() as conn:
+        doc = (
+            await conn.execute(
+                select(ProgramSearch.__table__.c.doc).where(
+                    ProgramSearch.__table__.c.program_id == hit.program_id
+                )
+            )
+        ).scalar_one()
+    return term in doc
+
+
+@pytest.mark.postgres
+async def test_sqlite_and_postgresql_give_the_same_answers(tmp_path):
+    from storage.db import Database
+    from storage.demo_data import load_demo_data
+    from tests.conftest import POSTGRES_URL, postgres_database, sqlite_database
+
+    if not POSTGRES_URL:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    answers = []
+    for url in (await sqlite_database(tmp_path), await postgres_database()):
+        db = Database(url)
+        await load_demo_data(db)
+        per_query = []
+        for query in QUERIES:
+            _, page = await ids_for(db, query)
+            per_query.append((query, page.total, [(h.title, h.next_start) for h in page.hits]))
+        answers.append(per_query)
+        await db.dispose()
+    assert answers[0] == answers[1]
