@@ -60,8 +60,7 @@ def upgrade() -> None:
     else:
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute(
-            "CREATE INDEX ix_program_search_doc_trgm ON program_search "
-            "USING gin (doc gin_trgm_ops)"
+            "CREATE INDEX ix_program_search_doc_trgm ON program_search USING gin (doc gin_trgm_ops)"
         )
 
 
