@@ -25,7 +25,7 @@ from storage.db import Database
 from storage.demo_data import generate
 from storage.migrate import migrate
 from storage.models import Program, Session, Site, utcnow
-from storage.search import Filters, index_programs, normalize, search
+from storage.search import Filters, index_programs, normalize, refresh_next, search
 
 DISTRICTS = ("덕양구", "일산동구", "일산서구")
 
@@ -130,6 +130,7 @@ async def load(db: Database, sites, programs, sessions) -> None:
             await conn.execute(insert(Session.__table__), sessions[i : i + 10000])
         for i in range(0, len(programs), 1000):
             await index_programs(conn, [p["id"] for p in programs[i : i + 1000]])
+        await refresh_next(conn)
     if not db.is_sqlite:
         async with db.write() as conn:
             await conn.execute(text("ANALYZE"))

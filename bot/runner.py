@@ -16,6 +16,7 @@ from telegram.ext import Application
 from bot import commands
 from bot.app import build_application
 from bot.settings import Settings
+from storage import search
 from storage import users as users_store
 from storage.db import Database
 from storage.migrate import migrate
@@ -44,6 +45,14 @@ def start_clock(db: Database) -> AsyncIOScheduler:
             await users_store.forget_updates_before(conn, utcnow() - KEEP_UPDATE_IDS)
 
     scheduler.add_job(forget_old_update_ids, "interval", hours=1, coalesce=True, max_instances=1)
+
+    async def move_past_started_sessions() -> None:
+        async with db.write() as conn:
+            await search.refresh_started(conn)
+
+    scheduler.add_job(
+        move_past_started_sessions, "interval", minutes=1, coalesce=True, max_instances=1
+    )
     scheduler.start()
     return scheduler
 

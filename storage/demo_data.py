@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
 from storage.models import Mentor, Program, School, Session, Site
-from storage.search import index_programs
+from storage.search import index_programs, refresh_next
 
 KST = ZoneInfo("Asia/Seoul")
 DISTRICTS = ("덕양구", "일산동구", "일산서구")
@@ -808,4 +808,5 @@ async def load_demo_data(db: Database, data: DemoData | None = None) -> DemoCoun
             conn, sessions, session_rows, ["program_id", "starts_at"], ours
         )
         n_mentors = await _insert_new(conn, mentors, map(asdict, data.mentors), ["kind", "name"])
+        await refresh_next(conn, sorted({row["program_id"] for row in session_rows}))
     return DemoCounts(n_schools, n_sites, n_programs, n_sessions, n_mentors)

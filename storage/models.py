@@ -133,6 +133,11 @@ class Program(Base):
     bring: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The next scheduled session's start and seats left, kept by storage.search.refresh_next
+    # (after session changes, and by the clock as sessions start): search orders thousands of
+    # matches by it without touching the sessions table.
+    next_start: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    next_seats: Mapped[int | None] = mapped_column(Integer)
 
 
 class Session(Base):

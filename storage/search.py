@@ -28,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -169,14 +170,18 @@ async def search(
             where.append(column == value)
     if filters.start or filters.end or filters.free_seats:
         where.append(exists(select(sessions.c.id).where(upcoming)))
-    next_start = select(func.min(sessions.c.starts_at)).where(upcoming).scalar_subquery()
-    seats = (
-        select(sessions.c.capacity - sessions.c.booked)
-        .where(upcoming)
-        .order_by(sessions.c.starts_at)
-        .limit(1)
-        .scalar_subquery()
-    )
+    if filters.start or filters.end or filters.free_seats:
+        # The next session that fits the filters: computed, on an already narrowed set.
+        next_start = select(func.min(sessions.c.starts_at)).where(upcoming).scalar_subquery()
+        seats = (
+            select(sessions.c.capacity - sessions.c.booked)
+            .where(upcoming)
+            .order_by(sessions.c.starts_at)
+            .limit(1)
+            .scalar_subquery()
+        )
+    else:
+        next_start, seats = programs.c.next_start, programs.c.next_seats
     title_hits = sum(
         (case((docs.c.title.contains(term, autoescape=True), 1), else_=0) for term in terms),
         literal(0),
@@ -201,6 +206,45 @@ async def search(
     )
     hits = [Hit(r.id, r.title, r.site, r.district, r.next_start, r.seats_left) for r in rows]
     return Page(hits, total)
+
+
+async def refresh_next(
+    conn: AsyncConnection, program_ids: list[int] | None = None, *, now: datetime | None = None
+) -> None:
+    """Store each programme's next scheduled session (start and seats left).
+
+    Called in the transaction that changes sessions, and by the clock for programmes whose
+    stored next session has begun, so search can order by a plain indexed column.
+    """
+    now = now or utcnow()
+    upcoming = (
+        select(sessions.c.starts_at, (sessions.c.capacity - sessions.c.booked).label("left"))
+        .where(
+            sessions.c.program_id == programs.c.id,
+            sessions.c.status == "scheduled",
+            sessions.c.starts_at > now,
+        )
+        .order_by(sessions.c.starts_at)
+        .limit(1)
+    )
+    stmt = update(programs).values(
+        next_start=upcoming.with_only_columns(sessions.c.starts_at).scalar_subquery(),
+        next_seats=upcoming.with_only_columns(
+            sessions.c.capacity - sessions.c.booked
+        ).scalar_subquery(),
+    )
+    if program_ids is not None:
+        stmt = stmt.where(programs.c.id.in_(program_ids))
+    await conn.execute(stmt)
+
+
+async def refresh_started(conn: AsyncConnection, now: datetime | None = None) -> None:
+    """The clock's job: programmes whose stored next session has begun move to the one after."""
+    now = now or utcnow()
+    started = select(programs.c.id).where(programs.c.next_start <= now)
+    ids = list((await conn.execute(started)).scalars())
+    if ids:
+        await refresh_next(conn, ids, now=now)
 
 
 async def _term_condition(conn: AsyncConnection, term: str):

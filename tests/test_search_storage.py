@@ -127,3 +127,35 @@ async def test_sqlite_and_postgresql_give_the_same_answers(tmp_path):
         answers.append(per_query)
         await db.dispose()
     assert answers[0] == answers[1]
+
+
+async def test_the_stored_next_session_follows_cancellations_and_time(demo):
+    from sqlalchemy import select, update
+
+    from storage.models import Program, Session
+
+    programs, sessions = Program.__table__, Session.__table__
+    async with demo.write() as conn:
+        program = (await conn.execute(select(programs).order_by(programs.c.id).limit(1))).one()
+        dates = (
+            await conn.execute(
+                select(sessions.c.id, sessions.c.starts_at)
+                .where(sessions.c.program_id == program.id)
+                .order_by(sessions.c.starts_at)
+            )
+        ).all()
+        assert program.next_start == dates[0].starts_at
+        await conn.execute(
+            update(sessions).where(sessions.c.id == dates[0].id).values(status="cancelled")
+        )
+        await search.refresh_next(conn, [program.id])
+        moved = (
+            await conn.execute(select(programs.c.next_start).where(programs.c.id == program.id))
+        ).scalar_one()
+        assert moved == dates[1].starts_at
+        # The clock: once that session has begun, the one after it is next.
+        await search.refresh_started(conn, now=dates[1].starts_at)
+        later = (
+            await conn.execute(select(programs.c.next_start).where(programs.c.id == program.id))
+        ).scalar_one()
+        assert later == dates[2].starts_at
