@@ -267,7 +267,13 @@ def _contains(conn: AsyncConnection, term: str):
             .select_from(text("program_fts"))
             .where(text("program_fts MATCH :phrase").bindparams(phrase=phrase))
         )
-    return docs.c.doc.contains(term, autoescape=True)
+    # The whole pattern is one parameter: pg_trgm's index can serve `doc LIKE '%...%'`, but
+    # not a pattern assembled in SQL from pieces.
+    return docs.c.doc.like(like_pattern(term), escape="\\")
+
+
+def like_pattern(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 async def _any(conn: AsyncConnection, condition) -> bool:
