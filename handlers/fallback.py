@@ -12,17 +12,17 @@ from bot.context import JinroContext
 from handlers.common import TEXT_STEPS, reply, stale_button
 
 log = logging.getLogger(__name__)
-PREVIEW = 30
 
 
 async def route_text(update: Update, context: JinroContext) -> None:
+    """Typed text goes to the current flow's step; outside any flow, words search."""
     step = TEXT_STEPS.get(context.user.flow or "")
+    if step is None and context.user.role is not None:
+        step = TEXT_STEPS["sr"]
     if step is not None:
         await step(update, context)
         return
-    text = " ".join(update.message.text.split())
-    preview = text if len(text) <= PREVIEW else text[:PREVIEW] + "…"
-    await reply(update, context, "common/free_text", user=context.user, text=preview)
+    await reply(update, context, "common/free_text")
 
 
 async def unknown_command(update: Update, context: JinroContext) -> None:

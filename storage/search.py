@@ -308,3 +308,33 @@ def _one_edit(a: str, b: str) -> bool:
         )
     short, long = (a, b) if len(a) < len(b) else (b, a)
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+@dataclass
+class Card:
+    """Everything a programme's detail card shows."""
+
+    program: object
+    site: object
+    sessions: list = field(default_factory=list)
+
+
+async def card(
+    conn: AsyncConnection, program_id: int, *, now: datetime | None = None, sessions_shown: int = 5
+) -> Card | None:
+    now = now or utcnow()
+    program = (await conn.execute(select(programs).where(programs.c.id == program_id))).first()
+    if program is None:
+        return None
+    site = (await conn.execute(select(sites).where(sites.c.id == program.site_id))).one()
+    upcoming = await conn.execute(
+        select(sessions)
+        .where(
+            sessions.c.program_id == program_id,
+            sessions.c.status == "scheduled",
+            sessions.c.starts_at > now,
+        )
+        .order_by(sessions.c.starts_at)
+        .limit(sessions_shown)
+    )
+    return Card(program, site, list(upcoming.all()))
