@@ -144,3 +144,16 @@ async def bot(sandbox, db_url, demo):
 
     async with running_bot(make_settings(db_url, sandbox.api_base)) as application:
         yield application
+
+
+async def join_as_student(sandbox, user_id, name, *, under14=False, school="정발", grade=2):
+    """A student goes through joining by typing and pressing, as in the chat."""
+    student = sandbox.user(user_id, name)
+    await student.send("/start")
+    await student.press("학생이에요")
+    await student.send(school)
+    await student.press(school)
+    await student.press(f"{grade}학년")
+    await student.send(name)
+    await student.press("네 (만 14세 미만)" if under14 else "아니요")
+    return student

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from storage import invites
 from storage import users as users_store
 from storage.models import Invite, Role, User, utcnow
-from tests.conftest import ADMIN_ID
+from tests.conftest import ADMIN_ID, join_as_student
 
 
 async def make_invite(db, role, **kwargs):
@@ -28,18 +28,6 @@ async def make_invite(db, role, **kwargs):
 async def user_row(db, user_id):
     async with db.read() as conn:
         return await users_store.get(conn, user_id)
-
-
-async def join_as_student(sandbox, user_id, name, *, under14=False, school="정발", grade=2):
-    student = sandbox.user(user_id, name)
-    await student.send("/start")
-    await student.press("학생이에요")
-    await student.send(school)
-    await student.press(school)
-    await student.press(f"{grade}학년")
-    await student.send(name)
-    await student.press("네 (만 14세 미만)" if under14 else "아니요")
-    return student
 
 
 async def test_student_joins_in_korean(bot, sandbox, db):

@@ -13,7 +13,7 @@ from bot.app import build_application
 from bot.runner import running_bot
 from storage import users as users_store
 from storage.db import Database
-from tests.conftest import make_settings, wait_until
+from tests.conftest import join_as_student, make_settings, wait_until
 
 
 class Fetcher:
@@ -88,14 +88,7 @@ async def test_the_bot_serves_when_the_command_menu_cannot_be_set(sandbox, db_ur
 
 async def test_a_user_who_blocked_the_bot_is_marked_inactive(bot, sandbox, db):
     guardian = sandbox.user(3201, "보호자")
-    seojun = sandbox.user(3202, "서준")
-    await seojun.send("/start")
-    await seojun.press("학생이에요")
-    await seojun.send("정발")
-    await seojun.press("정발중학교")
-    await seojun.press("1학년")
-    await seojun.send("이서준")
-    await seojun.press("네")
+    seojun = await join_as_student(sandbox, 3202, "이서준", under14=True, grade=1)
     token = seojun.last_text.split("start=", 1)[1].split()[0]
     await sandbox.block(3202)
     await guardian.send(f"/start {token}")
@@ -206,12 +199,5 @@ async def test_the_bot_in_webhook_mode_onboards_a_student(sandbox, db_url, demo,
     async with running_webhook(settings):
         hooks = await sandbox.calls("setWebhook")
         assert hooks[-1]["params"]["secret_token"] == "s3cret-token"
-        minji = sandbox.user(3401, "민지", "김")
-        await minji.send("/start")
-        await minji.press("학생이에요")
-        await minji.send("정발")
-        await minji.press("정발중학교")
-        await minji.press("2학년")
-        await minji.press("김민지")
-        await minji.press("아니요")
+        minji = await join_as_student(sandbox, 3401, "김민지")
         assert "가입 완료" in minji.last_text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_onboarding_e2e import join_as_student
+from tests.conftest import join_as_student
 
 
 async def test_typing_a_word_lists_programmes_and_opens_a_card(bot, sandbox, db):
