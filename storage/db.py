@@ -94,3 +94,8 @@ def dialect_insert(conn: AsyncConnection):
 
 def dialect_insert_for(dialect: str):
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, its wildcards escaped (use escape="\\")."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

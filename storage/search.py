@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import dialect_insert
+from storage.db import contains_pattern, dialect_insert
 from storage.models import Program, ProgramGram, ProgramSearch, SearchWord, Session, Site, utcnow
 
 programs = Program.__table__
@@ -159,7 +159,7 @@ async def search(
         upcoming = and_(upcoming, sessions.c.starts_at < filters.end)
     if filters.free_seats:
         upcoming = and_(upcoming, sessions.c.booked < sessions.c.capacity)
-    where = [c for c in conditions]
+    where = list(conditions)
     for column, value in (
         (programs.c.field, filters.field),
         (programs.c.type, filters.type),
@@ -269,11 +269,7 @@ def _contains(conn: AsyncConnection, term: str):
         )
     # The whole pattern is one parameter: pg_trgm's index can serve `doc LIKE '%...%'`, but
     # not a pattern assembled in SQL from pieces.
-    return docs.c.doc.like(like_pattern(term), escape="\\")
-
-
-def like_pattern(term: str) -> str:
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return docs.c.doc.like(contains_pattern(term), escape="\\")
 
 
 async def _any(conn: AsyncConnection, condition) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import dialect_insert, dialect_insert_for
+from storage.db import contains_pattern, dialect_insert, dialect_insert_for
 from storage.models import Mentor, ProcessedUpdate, School, Site, User, utcnow
 
 users = User.__table__
@@ -76,10 +76,6 @@ async def mark_inactive(conn: AsyncConnection, user_id: int) -> None:
     await conn.execute(update(users).where(users.c.id == user_id).values(active=False))
 
 
-def _like_fragment(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 async def find_schools(conn: AsyncConnection, text: str, limit: int = 8) -> list[Row]:
     """Schools whose name contains the typed text (spaces ignored), shortest names first."""
     return await _find_by_name(conn, schools, text, limit)
@@ -94,7 +90,7 @@ async def _find_by_name(conn: AsyncConnection, table, text: str, limit: int) -> 
     needle = "".join(text.split())
     stmt = (
         select(table)
-        .where(func.replace(table.c.name, " ", "").like(_like_fragment(needle), escape="\\"))
+        .where(func.replace(table.c.name, " ", "").like(contains_pattern(needle), escape="\\"))
         .order_by(func.length(table.c.name), table.c.name)
         .limit(limit)
     )
