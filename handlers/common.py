@@ -53,6 +53,21 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
     )
 
 
+def page_count(total: int, size: int) -> int:
+    """Pages needed for `total` items, `size` a page (at least one)."""
+    return max(1, -(-total // size))
+
+
+def paging_row(lang: str, prefix: str, page: int, pages: int) -> list[Button]:
+    """◀ Previous / Next ▶ buttons for page `page` (0-based); data is "<prefix>:<page>"."""
+    row = []
+    if page > 0:
+        row.append((label(lang, "◀ Previous"), f"{prefix}:{page - 1}"))
+    if page + 1 < pages:
+        row.append((label(lang, "Next ▶"), f"{prefix}:{page + 1}"))
+    return row
+
+
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
     """Split a long HTML text at paragraph (then line) breaks into parts under the limit.
 

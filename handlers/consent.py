@@ -13,6 +13,8 @@ from handlers.common import (
     int_part,
     keyboard,
     notify,
+    page_count,
+    paging_row,
     reply,
     requires,
     stale_button,
@@ -126,20 +128,16 @@ async def show_page(
         ]
         for s in students
     ]
-    paging = []
-    if page > 0:
-        paging.append((label(lang, "◀ Previous"), f"tc:pg:{page - 1}"))
-    if (page + 1) * PAGE < total:
-        paging.append((label(lang, "Next ▶"), f"tc:pg:{page + 1}"))
+    pages = page_count(total, PAGE)
     await reply(
         update,
         context,
         "consent/teacher_list",
-        keyboard([*rows, paging]),
+        keyboard([*rows, paging_row(lang, "tc:pg", page, pages)]),
         edit=edit,
         total=total,
         page=page + 1,
-        pages=max(1, -(-total // PAGE)),
+        pages=pages,
     )
 
 

@@ -16,6 +16,8 @@ from handlers.common import (
     callback_parts,
     int_part,
     keyboard,
+    page_count,
+    paging_row,
     reply,
     stale_button,
     text_step,
@@ -46,7 +48,7 @@ async def show_page(
     if found.total == 0:
         await reply(update, context, "search/no_results", edit=edit, query=query)
         return
-    pages = -(-found.total // PAGE)
+    pages = page_count(found.total, PAGE)
     if page >= pages:  # an old page button after the results shrank
         await show_page(update, context, pages - 1, edit=edit)
         return
@@ -55,16 +57,11 @@ async def show_page(
         [(f"{page * PAGE + n + 1}. {hit.title}"[:60], f"sr:p:{hit.program_id}:{page}")]
         for n, hit in enumerate(found.hits)
     ]
-    paging = []
-    if page > 0:
-        paging.append((label(lang, "◀ Previous"), f"sr:pg:{page - 1}"))
-    if page + 1 < pages:
-        paging.append((label(lang, "Next ▶"), f"sr:pg:{page + 1}"))
     await reply(
         update,
         context,
         "search/results",
-        keyboard([*rows, paging]),
+        keyboard([*rows, paging_row(lang, "sr:pg", page, pages)]),
         edit=edit,
         query=query,
         hits=found.hits,
