@@ -74,7 +74,7 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
         try:
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout
+                method, url, data=_body(request_data, files), timeout=timeout
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
@@ -83,11 +83,10 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
 
 
-def _body(request_data: RequestData | None):
+def _body(request_data: RequestData | None, files: dict | None):
     """Form fields as PTB encodes them, or multipart when files are uploaded."""
     if request_data is None:
         return None
-    files = request_data.multipart_data
     if not files:
         return request_data.json_parameters
     form = aiohttp.FormData()
