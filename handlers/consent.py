@@ -18,6 +18,7 @@ from handlers.common import (
     reply,
     requires,
     stale_button,
+    text_step,
 )
 from messages import label
 from storage import consent as consent_store
@@ -40,6 +41,10 @@ async def guardian_opened(update: Update, context: JinroContext, token: str) -> 
     except NotFound:
         await reply(update, context, "consent/link_invalid")
         return
+    if context.user.flow != "gc":
+        # Remembered, so a guardian who types instead of pressing is shown the question again.
+        async with context.db.write() as conn:
+            context.user = await users_store.set_flow(conn, context.user.id, "gc", {"token": token})
     lang = context.lang
     # The token is 23 characters; "gc:y:" keeps the data within 64 bytes.
     markup = keyboard(
@@ -61,6 +66,12 @@ async def guardian_opened(update: Update, context: JinroContext, token: str) -> 
     )
 
 
+@text_step("gc")
+async def guardian_typed(update: Update, context: JinroContext) -> None:
+    await reply(update, context, "common/press_button")
+    await guardian_opened(update, context, context.user.flow_data.get("token", ""))
+
+
 async def on_guardian_answer(update: Update, context: JinroContext) -> None:
     parts = callback_parts(update)
     if len(parts) != 3 or parts[1] not in ("y", "n"):
@@ -70,6 +81,8 @@ async def on_guardian_answer(update: Update, context: JinroContext) -> None:
     try:
         async with context.db.write() as conn:
             student = await consent_store.answer(conn, parts[2], context.user.id, agree)
+            if context.user.flow == "gc":
+                context.user = await users_store.set_flow(conn, context.user.id, None)
     except consent_store.SelfConsent:
         await answer_query(update)
         await reply(update, context, "consent/self_link", edit=True)

@@ -78,6 +78,9 @@ async def test_under_14_needs_consent_from_the_guardians_own_telegram(bot, sandb
     guardian = sandbox.user(1003, "서준 보호자")
     await guardian.send(f"/start {token}")
     assert "이서준" in guardian.last_text and "보호자이신가요" in guardian.last_text
+    await guardian.send("네 동의해요")  # typed instead of pressed: the question comes again
+    assert guardian.messages[-2]["text"].startswith("아래 버튼 중에서 골라 주세요")
+    assert "보호자이신가요" in guardian.last_text and "동의합니다" in guardian.buttons
     await guardian.press("동의합니다")
     assert "동의가 기록되었고" in guardian.last_text
     await seojun.expect("보호자가 동의해 주셨어요")
