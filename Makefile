@@ -43,7 +43,10 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k label:2 -k N_ --no-location --omit-header \
 		-o messages/locales/messages.pot .
 	$(BIN)/pybabel update -i messages/locales/messages.pot -d messages/locales \
-		--no-location --omit-header --no-fuzzy-matching
+		--no-fuzzy-matching --ignore-obsolete
+	@# Babel puts placeholder header lines back on every update; they say nothing here.
+	sed -i -e '/^"Report-Msgid-Bugs-To/d' -e '/^"PO-Revision-Date/d' \
+		-e '/^"Last-Translator/d' -e '/^"Language-Team/d' messages/locales/*/LC_MESSAGES/messages.po
 
 bench: $(STAMP)
 	$(BIN)/python -m bench updates

@@ -1,4 +1,4 @@
-"""Command line: python -m bot [run | migrate | demo | demo-data | invite ...]."""
+"""Command line: python -m bot [run | migrate | demo | demo-data | invite ... | import FILE]."""
 
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     invite.add_argument("--site", help="part of the site's name (sites)")
     invite.add_argument("--uses", type=int, default=1, help="how many people may join (1-500)")
     invite.add_argument("--days", type=int, default=7, help="days until it expires (1-90)")
+    imports = sub.add_parser("import", help="import sites, programmes and sessions (CSV/XLSX)")
+    imports.add_argument("file", help="the spreadsheet, in the template of the README")
+    imports.add_argument(
+        "--dry-run", action="store_true", help="check the file and print what would change"
+    )
     return parser.parse_args(argv)
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import sys
+from pathlib import Path
 
 from bot.runner import configure_logging, run
 from bot.settings import Settings
@@ -111,6 +114,34 @@ async def _bot_username(settings: Settings) -> str | None:
         return None
 
 
+async def import_command(settings: Settings, args: argparse.Namespace) -> int:
+    from messages.imports import problem_text
+    from storage import importer
+
+    try:
+        data = await asyncio.to_thread(Path(args.file).read_bytes)
+    except OSError as error:
+        raise CommandError(f"cannot read {args.file}: {error.strerror}") from None
+    await migrate(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        sheet = importer.read(data, tz=settings.tz)
+        if args.dry_run:
+            async with db.read() as conn:
+                summary = await importer.preview(conn, sheet)
+        else:
+            async with db.write() as conn:
+                summary = await importer.apply(conn, sheet)
+    except importer.ImportRejected as rejected:
+        for problem in rejected.problems:
+            print(problem_text("en", problem), file=sys.stderr)
+        raise CommandError(f"nothing imported: {len(rejected.problems)} problem(s)") from None
+    finally:
+        await db.dispose()
+    print(f"{'would import' if args.dry_run else 'imported'}: {summary.line()}")
+    return 0
+
+
 async def demo_command(settings: Settings, args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -125,4 +156,5 @@ COMMANDS = {
     "demo": demo_command,
     "demo-data": demo_data_command,
     "invite": invite_command,
+    "import": import_command,
 }

@@ -23,15 +23,19 @@ DESCRIPTIONS = {
     "consent": N_("Guardian consent status"),
     "consents": N_("Record paper consent forms"),
     "invite": N_("Create an invite link"),
+    "import": N_("Import programmes from a spreadsheet"),
+    "export": N_("Export programmes as a spreadsheet"),
+    "search": N_("Find experience programmes"),
+    "foryou": N_("Programmes picked for you"),
 }
 MENUS = {
     None: ["start", "help", "settings"],
-    "student": ["help", "consent", "settings", "cancel"],
-    "teacher": ["help", "consents", "settings", "cancel"],
-    "site": ["help", "settings", "cancel"],
-    "mentor": ["help", "settings", "cancel"],
-    "monitor": ["help", "settings", "cancel"],
-    "staff": ["help", "invite", "settings", "cancel"],
+    "student": ["search", "foryou", "help", "consent", "settings", "cancel"],
+    "teacher": ["search", "help", "consents", "settings", "cancel"],
+    "site": ["search", "help", "settings", "cancel"],
+    "mentor": ["search", "help", "settings", "cancel"],
+    "monitor": ["search", "help", "settings", "cancel"],
+    "staff": ["search", "help", "invite", "import", "export", "settings", "cancel"],
 }
 
 

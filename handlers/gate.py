@@ -24,6 +24,10 @@ async def load_user(update: Update, context: JinroContext) -> None:
     async with context.db.write() as conn:
         if not await users_store.claim_update(conn, update.update_id):
             raise ApplicationHandlerStop  # delivered twice: handled the first time
+        if update.inline_query is not None:
+            # Anyone may type @bot in any chat; that alone creates no account.
+            context.user = await users_store.get(conn, tg_user.id)
+            return
         user = await users_store.load_or_create(
             conn, tg_user.id, normalize_lang(tg_user.language_code)
         )

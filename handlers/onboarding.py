@@ -18,7 +18,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import commands
 from bot.context import JinroContext
-from handlers import consent
+from handlers import consent, search
 from handlers.common import (
     answer_query,
     callback_parts,
@@ -51,6 +51,8 @@ async def start(update: Update, context: JinroContext) -> None:
         await accept_invite(update, context, parameter)
     elif parameter.startswith("c"):
         await consent.guardian_opened(update, context, parameter)
+    elif parameter.startswith("p_"):
+        await search.open_shared(update, context, parameter)
     elif context.user.role is not None:
         await reply(update, context, "onboarding/welcome_back", user=context.user)
     else:

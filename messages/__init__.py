@@ -10,6 +10,7 @@ no compile step to forget.
 from __future__ import annotations
 
 import io
+import re
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.ext import Extension
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -42,12 +44,26 @@ def translations(lang: str) -> Translations:
     return Translations(buffer)
 
 
+class SentenceLines(Extension):
+    """A `{% endtrans %}` that ends a template line keeps that line break.
+
+    trim_blocks is on so that `{% if %}` lines leave no empty lines behind; left alone it
+    would also eat the line break after every translated sentence and run it into the next
+    line. With this, a template's lines are the message's lines.
+    """
+
+    _LINE_END = re.compile(r"\{%(-?)\s*endtrans\s*%\}\n")
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return self._LINE_END.sub(r"{%\1 endtrans +%}\n", source)
+
+
 @cache
 def environment(lang: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(enabled_extensions=("html.j2", "html")),
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", SentenceLines],
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -162,6 +162,21 @@ class Session(Base):
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
 
 
+class FieldInterest(Base):
+    """How often a user opened programmes of a field: what /foryou suggests from.
+
+    Only the field and a count are kept, never which programme or when it was read.
+    """
+
+    __tablename__ = "field_interests"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    views: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class Mentor(Base):
     """A mentor profile: a professional (직업인) or a university student (대학생)."""
 

@@ -133,6 +133,20 @@ def test_every_template_renders_in_both_languages():
         "query",
         "first",
         "tz",
+        "summary",
+        "relax",
+        "nearby",
+        "related",
+        "key",
+        "fields",
+        "district",
+        "hit",
+        "guest",
+        "programs",
+        "sessions",
+        "file_name",
+        "lines",
+        "more",
     }
     for lang in LANGUAGES:
         for name in names:
@@ -153,3 +167,17 @@ def test_long_texts_are_split_below_the_limit():
     assert "\n\n".join(parts) == "\n\n".join(paragraphs)
     huge = split_text("x" * 9000)
     assert [len(p) for p in huge] == [4096, 4096, 808]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("role", ["guest", "student", "teacher", "site", "mentor", "staff"])
+def test_a_sentence_ending_a_template_line_ends_the_message_line(lang, role):
+    """trim_blocks would run translated lines together ("…찾기/foryou — …"); they must not."""
+
+    class Student:
+        name, under14, consent_at = "하늘", True, None
+
+    lines = render(f"help/{role}", lang, user=Student()).splitlines()
+    assert all(line.count(" — ") <= 1 for line in lines), lines
+    commands = [line for line in lines if line.startswith("/")]
+    assert len(commands) >= (1 if role == "guest" else 3)

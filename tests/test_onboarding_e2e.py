@@ -54,7 +54,11 @@ async def test_student_joins_in_korean(bot, sandbox, db):
     )
     menus = await sandbox.calls("setMyCommands")
     mine = [c for c in menus if (c["params"].get("scope") or {}).get("chat_id") == 1001]
-    assert [c["command"] for c in mine[-1]["params"]["commands"]][:2] == ["help", "consent"]
+    assert [c["command"] for c in mine[-1]["params"]["commands"]][:3] == [
+        "search",
+        "foryou",
+        "help",
+    ]
 
 
 async def test_english_speaker_gets_english(bot, sandbox):

@@ -1,0 +1,177 @@
+"""Staff load programmes from a spreadsheet (/import, or just send the file) and get them back
+as one (/export): the file is checked, a summary shown, and written only when confirmed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from telegram import Document, InputFile, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import JinroContext
+from handlers.common import (
+    answer_query,
+    callback_parts,
+    int_part,
+    keyboard,
+    reply,
+    requires,
+    stale_button,
+    text_step,
+)
+from messages import label, render
+from messages.imports import problem_text
+from storage import audit, exporter, importer
+from storage import users as users_store
+from storage.models import Role
+from storage.spreadsheet import MAX_BYTES
+
+log = logging.getLogger(__name__)
+
+# Problems listed in one message; the rest are counted, so the text stays under 4096.
+SHOWN_PROBLEMS = 20
+
+
+@requires(Role.STAFF)
+async def start_import(update: Update, context: JinroContext) -> None:
+    async with context.db.write() as conn:
+        context.user = await users_store.set_flow(conn, context.user.id, "imp.file")
+    await reply(update, context, "imports/ask_file")
+
+
+@text_step("imp.file")
+async def expecting_file(update: Update, context: JinroContext) -> None:
+    await reply(update, context, "imports/send_as_file")
+
+
+@text_step("imp.confirm")
+async def expecting_button(update: Update, context: JinroContext) -> None:
+    await reply(update, context, "common/press_button")
+
+
+async def on_document(update: Update, context: JinroContext) -> None:
+    """Any file staff send is an import; anyone else gets the usual "text only" answer."""
+    if context.user is None or context.user.role != Role.STAFF:
+        await reply(update, context, "common/not_text")
+        return
+    document = update.message.document
+    sheet = await _read(update, context, document)
+    if sheet is None:
+        return
+    try:
+        async with context.db.read() as conn:
+            summary = await importer.preview(conn, sheet)
+    except importer.ImportRejected as rejected:
+        await _show_problems(update, context, rejected.problems)
+        return
+    name = document.file_name or "file"
+    if not summary.changes:
+        await _set_flow(context, None)
+        await reply(update, context, "imports/unchanged", summary=summary, file_name=name)
+        return
+    # The file stays at Telegram: the confirmation downloads it again by its file_id, so the
+    # flow state is small and any bot process can finish it.
+    message_id = update.message.message_id
+    data = {"file_id": document.file_id, "message_id": message_id}
+    await _set_flow(context, "imp.confirm", data)
+    lang = context.lang
+    markup = keyboard(
+        [[(label(lang, "Import"), f"imp:go:{message_id}"), (label(lang, "Cancel"), "imp:no")]]
+    )
+    await reply(update, context, "imports/preview", markup, summary=summary, file_name=name)
+
+
+@requires(Role.STAFF)
+async def on_confirm(update: Update, context: JinroContext) -> None:
+    parts = callback_parts(update)
+    data = context.user.flow_data
+    if context.user.flow != "imp.confirm" or int_part(parts, 2) != data.get("message_id"):
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    sheet = await _read(update, context, data["file_id"])
+    if sheet is None:
+        return
+    try:
+        async with context.db.write() as conn:
+            summary = await importer.apply(conn, sheet, actor_id=context.user.id)
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+    except importer.ImportRejected as rejected:  # the database changed since the preview
+        await _show_problems(update, context, rejected.problems)
+        return
+    log.info("import by staff written: %s", summary.line())
+    await reply(update, context, "imports/done", edit=True, summary=summary)
+
+
+@requires(Role.STAFF)
+async def on_cancel(update: Update, context: JinroContext) -> None:
+    if context.user.flow != "imp.confirm":
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await _set_flow(context, None)
+    await reply(update, context, "imports/cancelled", edit=True)
+
+
+async def _read(
+    update: Update, context: JinroContext, document: Document | str
+) -> importer.Sheet | None:
+    """Download and check the file; None after telling the user what is wrong with it."""
+    if isinstance(document, Document) and (document.file_size or 0) > MAX_BYTES:
+        problem = importer.Problem(None, None, "too_big", {"limit_mb": MAX_BYTES // 2**20})
+        await _show_problems(update, context, [problem])
+        return None
+    file_id = document.file_id if isinstance(document, Document) else document
+    telegram_file = await context.bot.get_file(file_id)
+    content = bytes(await telegram_file.download_as_bytearray())
+    try:
+        # Parsing a large XLSX takes a while; the other users' updates go on meanwhile.
+        return await asyncio.to_thread(importer.read, content, tz=context.settings.tz)
+    except importer.ImportRejected as rejected:
+        await _show_problems(update, context, rejected.problems)
+        return None
+
+
+async def _show_problems(update: Update, context: JinroContext, problems: list) -> None:
+    await _set_flow(context, None)
+    lines = [problem_text(context.lang, problem) for problem in problems[:SHOWN_PROBLEMS]]
+    more = len(problems) - len(lines)
+    await reply(
+        update, context, "imports/problems", edit=True, lines=lines, more=more, total=len(problems)
+    )
+
+
+async def _set_flow(context: JinroContext, flow: str | None, data: dict | None = None) -> None:
+    if context.user.flow == flow and not data:
+        return
+    async with context.db.write() as conn:
+        context.user = await users_store.set_flow(conn, context.user.id, flow, data)
+
+
+@requires(Role.STAFF)
+async def export(update: Update, context: JinroContext) -> None:
+    async with context.db.read() as conn:
+        exported = await exporter.export_programs(conn, tz=context.settings.tz)
+    async with context.db.write() as conn:
+        detail = {"programs": exported.programs, "sessions": exported.sessions}
+        await audit.record(conn, context.user.id, "programs.export", "file", None, **detail)
+    today = datetime.now(context.settings.tz)
+    name = f"jinro-programmes-{today:%Y%m%d}.xlsx"
+    caption = render(
+        "imports/exported", context.lang, programs=exported.programs, sessions=exported.sessions
+    )
+    await context.bot.send_document(
+        update.effective_chat.id, InputFile(exported.content, filename=name), caption=caption
+    )
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("import", start_import),
+        CommandHandler("export", export),
+        MessageHandler(filters.Document.ALL, on_document),
+        CallbackQueryHandler(on_confirm, pattern=r"^imp:go:"),
+        CallbackQueryHandler(on_cancel, pattern=r"^imp:no$"),
+    ]
