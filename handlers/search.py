@@ -9,7 +9,7 @@ Typing words while browsing keeps the filters (they are shown above the results,
 with a ✕ button); a typed day such as "12/3" becomes the "when" filter.
 Callback data: sr:pg:N page · sr:p:ID:N card · sr:ap:SESSION apply · sr:m[:KEY] filter
 panel or one filter's choices · sr:s:KEY:VALUE set · sr:c:KEY clear ("all": every one) ·
-sr:r results.
+sr:r results. ("all" also forgets the typed words; "f" drops the filters and keeps them.)
 """
 
 from __future__ import annotations
@@ -239,6 +239,9 @@ async def _show_nothing(update: Update, context: JinroContext, state: dict, *, e
             total = (await search_store.search(conn, query, _filters(rest, context), limit=0)).total
             if total:
                 relax.append((key, total))
+        unfiltered = 0
+        if len(chosen) > 1:  # with one filter, dropping it is already offered above
+            unfiltered = (await search_store.search(conn, query, limit=0)).total
         if "di" in chosen:
             nearby = await _alternatives(
                 conn, context, query, chosen, "di", NEIGHBOURS.get(chosen["di"], ())
@@ -250,6 +253,8 @@ async def _show_nothing(update: Update, context: JinroContext, state: dict, *, e
     rows = [
         [(f"✕ {_value_name(lang, k, chosen[k])} → {total}"[:40], f"sr:c:{k}")] for k, total in relax
     ]
+    if unfiltered:
+        rows.append([(label(lang, "✕ Drop every filter → %(count)s", count=unfiltered), "sr:c:f")])
     rows += [[(f"{hit.title}"[:60], f"sr:p:{hit.program_id}:0")] for hit in nearby + related]
     rows.append([(label(lang, "⚙️ Filters"), "sr:m")])
     await reply(
@@ -261,6 +266,7 @@ async def _show_nothing(update: Update, context: JinroContext, state: dict, *, e
         query=query,
         summary=_summary(lang, chosen),
         relax=[{"name": label(lang, FILTER_NAMES[k]), "count": n} for k, n in relax],
+        unfiltered=unfiltered,
         nearby=nearby,
         related=related,
         tz=context.settings.tz,
@@ -442,6 +448,8 @@ async def _clear(update: Update, context: JinroContext, key: str) -> None:
     state = _state(context)
     if key == "all":
         state["f"], state["q"] = {}, ""
+    elif key == "f":  # every filter, keeping the typed words
+        state["f"] = {}
     elif key in FILTER_KEYS:
         state["f"].pop(key, None)
     else:

@@ -147,6 +147,7 @@ def test_every_template_renders_in_both_languages():
         "file_name",
         "lines",
         "more",
+        "unfiltered",
     }
     for lang in LANGUAGES:
         for name in names:

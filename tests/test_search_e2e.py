@@ -217,3 +217,22 @@ def _button_data(user, fragment: str) -> str:
             if fragment in button["text"]:
                 return button["callback_data"]
     raise AssertionError(fragment)
+
+
+async def test_new_words_under_old_filters_offer_to_drop_every_filter(bot, sandbox, db):
+    minji = await join_as_student(sandbox, 4014, "김민지")
+    await minji.send("/search")
+    await minji.press("유형: 전체")
+    await minji.press("캠프")
+    await minji.press("지역: 전체")
+    await minji.press("일산서구")
+    await minji.send("robt")
+    assert "“robt”에 맞는 프로그램이 없어요" in minji.last_text
+    assert f"조건을 모두 빼면 {await _count_words(db, 'robt')}개" in minji.last_text
+    await minji.press("✕ 조건 모두 빼기")
+    assert "“robt” 검색 결과" in minji.last_text and "🔸" not in minji.last_text
+
+
+async def _count_words(db, words: str) -> int:
+    async with db.read() as conn:
+        return (await search.search(conn, words, limit=0)).total
