@@ -16,7 +16,6 @@ from storage.models import Mentor, Program, School, Session, Site
 from storage.search import index_programs, refresh_next
 
 KST = ZoneInfo("Asia/Seoul")
-DISTRICTS = ("덕양구", "일산동구", "일산서구")
 # Sessions fall on the days today+1 … today+WINDOW_DAYS: exactly 8 of every weekday.
 WINDOW_DAYS = 56
 

@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
+from storage.catalogue import DISTRICTS, PROGRAM_TYPES
 from storage.models import Program, Session, Site, utcnow
 from storage.search import index_programs, refresh_next
 from storage.spreadsheet import COLUMNS, Table, UnreadableFile, cell_text, read_table
@@ -31,15 +32,7 @@ sessions = Session.__table__
 
 SEOUL = ZoneInfo("Asia/Seoul")
 # The names staff write, and the codes stored (Program.type, Site.kind).
-TYPES = {
-    "직업실무체험": "job_practice",
-    "현장직업체험": "field_job",
-    "학과체험": "department",
-    "강연·대화": "talk",
-    "현장견학": "field_trip",
-    "캠프": "camp",
-    "온라인": "online",
-}
+TYPES = {name: code for code, name in PROGRAM_TYPES.items()}
 SITE_KINDS = {
     "공공기관": "public",
     "기업": "company",
@@ -48,9 +41,8 @@ SITE_KINDS = {
     "비영리단체": "nonprofit",
     "기타": "other",
 }
-DISTRICTS = ("덕양구", "일산동구", "일산서구")
 ONLINE, OFFLINE = "온라인", "대면"
-TYPE_NAMES = {code: name for name, code in TYPES.items()}
+TYPE_NAMES = PROGRAM_TYPES
 KIND_NAMES = {code: name for name, code in SITE_KINDS.items()}
 HEADER = {column.key: column.header for column in COLUMNS}
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from storage import demo_data
+from storage.catalogue import DISTRICTS
 from storage.db import Database
 from storage.demo_data import (
-    DISTRICTS,
     KST,
     PERSONA_MENTOR,
     PERSONA_SCHOOL,
