@@ -236,3 +236,21 @@ async def test_new_words_under_old_filters_offer_to_drop_every_filter(bot, sandb
 async def _count_words(db, words: str) -> int:
     async with db.read() as conn:
         return (await search.search(conn, words, limit=0)).total
+
+
+async def test_a_card_longer_than_a_telegram_message_arrives_in_parts(bot, sandbox, db):
+    from sqlalchemy import update
+
+    async with db.write() as conn:
+        program_id = await conn.scalar(select(Program.id).where(Program.title.contains("꽃")))
+        await conn.execute(
+            update(Program)
+            .where(Program.id == program_id)
+            .values(description="꽃을 다듬고 포장하는 방법을 배워요. " * 150, notes="안내. " * 400)
+        )
+    minji = await join_as_student(sandbox, 4015, "김민지")
+    before = len(minji.bot_messages)
+    await minji.send(f"/start p_{program_id}")
+    parts = minji.bot_messages[before:]
+    assert len(parts) >= 2 and all(len(p["text"]) <= 4096 for p in parts)
+    assert parts[-1].get("reply_markup") and not any(p.get("reply_markup") for p in parts[:-1])
