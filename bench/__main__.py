@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("updates", "search")
+BENCHMARKS = ("updates", "search", "booking")
 
 
 def main() -> int:

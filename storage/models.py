@@ -19,6 +19,8 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -138,6 +140,9 @@ class Program(Base):
     # matches by it without touching the sessions table.
     next_start: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     next_seats: Mapped[int | None] = mapped_column(Integer)
+    # The next scheduled session that still has a free seat, kept the same way (bookings too
+    # call refresh_next): "free seats only" is then one indexed column, not a session scan.
+    next_free_start: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class Session(Base):
@@ -147,12 +152,18 @@ class Session(Base):
     __table_args__ = (
         # Backstop of the no-overbooking rule; the booking code never relies on it alone.
         CheckConstraint("booked >= 0 AND booked <= capacity", name="seats"),
-        Index("ix_sessions_program_starts", "program_id", "starts_at"),
+        # Both carry what a search's date and free-seat filters test, so a programme's
+        # sessions in a window (first index), or all sessions in a window (second), are read
+        # from the index alone.
+        Index(
+            "ix_sessions_program_window", "program_id", "starts_at", "status", "booked", "capacity"
+        ),
+        Index("ix_sessions_window", "starts_at", "program_id", "status", "booked", "capacity"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int] = mapped_column(Integer)
     booked: Mapped[int] = mapped_column(Integer, default=0)
@@ -160,6 +171,16 @@ class Session(Base):
     cancel_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # scheduled | cancelled
     status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    # Where this session takes place when it differs from the programme's place.
+    place: Mapped[str | None] = mapped_column(String(200))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    # Fair opening (set by staff for popular sessions): at most school_cap seats per school,
+    # no applications before opens_at, and with lottery_until a draw instead of first come.
+    school_cap: Mapped[int | None] = mapped_column(Integer)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lottery_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The draw's seed once drawn: anyone can replay it and get the same winners.
+    lottery_seed: Mapped[str | None] = mapped_column(String(40))
 
 
 class FieldInterest(Base):
@@ -175,6 +196,74 @@ class FieldInterest(Base):
     )
     field: Mapped[str] = mapped_column(String(40), primary_key=True)
     views: Mapped[int] = mapped_column(Integer, default=1)
+
+
+# Booking statuses. Seat holders count in sessions.booked; active ones block a second booking.
+SEAT_STATUSES = ("requested", "confirmed", "offered")
+ACTIVE_STATUSES = (*SEAT_STATUSES, "waitlisted", "entered")
+_ACTIVE_SQL = "status IN ('requested', 'confirmed', 'offered', 'waitlisted', 'entered')"
+
+
+class Booking(Base):
+    """One student's seat, or place in line, on one session.
+
+    requested: seat held, waiting for a teacher · confirmed · offered: a freed seat held for
+    the first in line, waiting for them · waitlisted: in line, no seat · entered: in a lottery
+    not yet drawn · rejected / cancelled / expired / declined: over, seat given back.
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        # One active booking per student per session. The code checks first; this is the
+        # backstop when two presses race.
+        Index(
+            "uq_bookings_active_student",
+            "session_id",
+            "student_id",
+            unique=True,
+            sqlite_where=text(_ACTIVE_SQL),
+            postgresql_where=text(_ACTIVE_SQL),
+        ),
+        Index("ix_bookings_session_status", "session_id", "status"),
+        Index("ix_bookings_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    # None for a student a teacher named in a class booking who is not on Telegram.
+    student_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    student_name: Mapped[str | None] = mapped_column(String(60))
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    # Who made it: the student, or the teacher of a class booking.
+    booked_by: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A request's hold, or an offer's, runs out then.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    # attended | no_show, taken by the site on the day
+    attendance: Mapped[str | None] = mapped_column(String(10))
+    # Place in line drawn by a lottery; the waiting list is (line, then arrival) order.
+    line: Mapped[int | None] = mapped_column(Integer)
+    # When the satisfaction survey was sent (attended bookings only), so it is sent once.
+    survey_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SurveyAnswer(Base):
+    """A student's satisfaction with a session they attended: 1-5 and an optional comment."""
+
+    __tablename__ = "survey_answers"
+
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
+    )
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(String(500))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Mentor(Base):
@@ -303,14 +392,30 @@ class ProgramSearch(Base):
 
 
 class ProgramGram(Base):
-    """Every one- and two-character piece of a programme's title, site and field."""
+    """Every one- and two-character piece of a programme's title, site and field.
+
+    Each row also carries what a search orders by (a title match first, then the soonest
+    session): the index `ix_program_grams_order` then lists a short term's matches already in
+    result order, so a page of 5 out of thousands is read from its first entries.
+    """
 
     __tablename__ = "program_grams"
+    __table_args__ = (
+        Index("ix_program_grams_order", "gram", text("in_title DESC"), "sort_start", "program_id"),
+        # On SQLite the rows live in the primary key's b-tree, so a probe by (gram,
+        # program_id) reads in_title and sort_start without a second lookup.
+        {"sqlite_with_rowid": False},
+    )
 
     gram: Mapped[str] = mapped_column(String(2), primary_key=True)
     program_id: Mapped[int] = mapped_column(
         ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    # The piece is in the title itself, not only in the site's name or the field.
+    in_title: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A copy of programs.next_start kept by refresh_next, and storage.search.NEVER instead of
+    # NULL (SQLite sorts NULL first, PostgreSQL last; a date sorts the same on both).
+    sort_start: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class SearchWord(Base):

@@ -7,14 +7,24 @@ shorter term, so every one- and two-character piece of a programme's title,
 site and field is also kept in `program_grams`: "꽃" and "방송" are one indexed
 lookup there. A Latin word that finds nothing is retried with the indexed words
 one edit away ("robt" finds "robot").
+
+Results come title matches first (the more terms in the title, the earlier), then by the
+next session, then by id. Short pieces match thousands of programmes ("체" is in most
+titles), so the order must not cost a sort of every match: each `program_grams` row also
+carries `in_title` and its programme's next session (`sort_start`), and the index
+`ix_program_grams_order` (gram, in_title DESC, sort_start, program_id) lists a piece's
+matches already in result order; a page is its first few entries. The date and free-seat
+filters read the next session (with a free seat) kept on `programs` by refresh_next; only a
+window that starts later than now ("next week", a typed day) reads the sessions in it.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     and_,
@@ -28,12 +38,22 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import contains_pattern, dialect_insert
-from storage.models import Program, ProgramGram, ProgramSearch, SearchWord, Session, Site, utcnow
+from storage.models import (
+    Program,
+    ProgramGram,
+    ProgramSearch,
+    SearchWord,
+    Session,
+    Site,
+    UTCDateTime,
+    utcnow,
+)
 
 programs = Program.__table__
 sites = Site.__table__
@@ -44,6 +64,9 @@ grams = ProgramGram.__table__
 
 _WORD = re.compile(r"\w+")
 _LATIN_WORD = re.compile(r"^[a-z]+$")
+
+# The sort_start of a programme with no upcoming session: after every real date.
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def normalize(value: str) -> str:
@@ -70,6 +93,7 @@ async def index_programs(conn: AsyncConnection, program_ids: list[int]) -> None:
                 programs.c.title,
                 programs.c.field,
                 programs.c.description,
+                programs.c.next_start,
                 sites.c.name.label("site"),
             )
             .join(sites, sites.c.id == programs.c.site_id)
@@ -85,15 +109,24 @@ async def index_programs(conn: AsyncConnection, program_ids: list[int]) -> None:
         return
     doc_rows, gram_rows = [], []
     for row in rows:
+        title = normalize(row.title)
         named = " ".join((row.title, row.site, row.field))
         doc_rows.append(
             {
                 "program_id": row.id,
-                "title": normalize(row.title),
+                "title": title,
                 "doc": normalize(f"{named} {row.description or ''}"),
             }
         )
-        gram_rows.extend({"gram": g, "program_id": row.id} for g in short_grams(named))
+        gram_rows.extend(
+            {
+                "gram": g,
+                "program_id": row.id,
+                "in_title": g in title,
+                "sort_start": row.next_start or NEVER,
+            }
+            for g in short_grams(named)
+        )
     await conn.execute(insert(docs), doc_rows)
     await conn.execute(insert(grams), gram_rows)
     latin = {w for row in doc_rows for w in _WORD.findall(row["title"]) if _LATIN_WORD.match(w)}
@@ -144,98 +177,314 @@ async def search(
     limit: int = 5,
     now: datetime | None = None,
 ) -> Page:
-    """Programmes matching every term and filter: title matches first, then the soonest."""
+    """Programmes matching every term and filter: title matches first, then the soonest.
+
+    With a date or free-seat filter, the session shown (and ordered by) is the first one
+    that fits the filters.
+    """
     now = now or utcnow()
-    terms = normalize(query).split()
-    conditions = [await _term_condition(conn, term) for term in terms]
-    upcoming = and_(
-        sessions.c.program_id == programs.c.id,
-        sessions.c.status == "scheduled",
-        sessions.c.starts_at > now,
-    )
-    if filters.start is not None:
-        upcoming = and_(upcoming, sessions.c.starts_at >= filters.start)
-    if filters.end is not None:
-        upcoming = and_(upcoming, sessions.c.starts_at < filters.end)
-    if filters.free_seats:
-        upcoming = and_(upcoming, sessions.c.booked < sessions.c.capacity)
-    where = list(conditions)
-    for column, value in (
-        (programs.c.field, filters.field),
-        (programs.c.type, filters.type),
-        (programs.c.district, filters.district),
-        (programs.c.online, filters.online),
-    ):
-        if value is not None:
-            where.append(column == value)
-    if filters.start or filters.end or filters.free_seats:
-        where.append(exists(select(sessions.c.id).where(upcoming)))
-    if filters.start or filters.end or filters.free_seats:
-        # The next session that fits the filters: computed, on an already narrowed set.
-        next_start = select(func.min(sessions.c.starts_at)).where(upcoming).scalar_subquery()
+    terms = [await _words_for(conn, term) for term in normalize(query).split()]
+    matches = _Matches(conn.dialect.name, terms, filters, now)
+    if limit <= 0:
+        return Page([], (await conn.execute(matches.count())).scalar_one())
+    ranked = matches.page(offset, limit).subquery("ranked")
+    if matches.by_session:
+        # The first session that fits the filters, found again for the page's few lines.
+        next_start = ranked.c.soon
         seats = (
             select(sessions.c.capacity - sessions.c.booked)
-            .where(upcoming)
-            .order_by(sessions.c.starts_at)
+            .where(matches.fits(ranked.c.id), sessions.c.starts_at == ranked.c.soon)
+            .order_by(sessions.c.id)
             .limit(1)
             .scalar_subquery()
         )
     else:
         next_start, seats = programs.c.next_start, programs.c.next_seats
-    title_hits = sum(
-        (case((docs.c.title.contains(term, autoescape=True), 1), else_=0) for term in terms),
-        literal(0),
+    lines = ranked.join(programs, programs.c.id == ranked.c.id).join(
+        sites, sites.c.id == programs.c.site_id
     )
-    base = select(programs.c.id).join(docs, docs.c.program_id == programs.c.id).where(*where)
-    total = (await conn.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
-    rows = await conn.execute(
-        select(
-            programs.c.id,
-            programs.c.title,
-            programs.c.district,
-            sites.c.name.label("site"),
-            next_start.label("next_start"),
-            seats.label("seats_left"),
+    if matches.grouped:
+        total = ranked.c.total  # counted by the page itself
+    else:
+        # The count rides in the same statement: one row even when the page is empty.
+        counted = matches.count().subquery("counted")
+        lines = counted.outerjoin(lines, true())
+        total = counted.c.total
+    rows = (
+        await conn.execute(
+            select(
+                total.label("total"),
+                ranked.c.id,
+                programs.c.title,
+                programs.c.district,
+                sites.c.name.label("site"),
+                next_start.label("next_start"),
+                seats.label("seats_left"),
+            )
+            .select_from(lines)
+            .order_by(ranked.c.rank.desc(), ranked.c.soon, ranked.c.id)
         )
-        .join(docs, docs.c.program_id == programs.c.id)
-        .join(sites, sites.c.id == programs.c.site_id)
-        .where(*where)
-        .order_by(title_hits.desc(), next_start.is_(None), next_start, programs.c.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    hits = [Hit(r.id, r.title, r.site, r.district, r.next_start, r.seats_left) for r in rows]
+    ).all()
+    if rows:
+        total = rows[0].total
+    else:  # grouped, and nothing on this page
+        total = (await conn.execute(matches.count())).scalar_one() if offset else 0
+    hits = [
+        Hit(r.id, r.title, r.site, r.district, r.next_start, r.seats_left)
+        for r in rows
+        if r.id is not None
+    ]
     return Page(hits, total)
+
+
+class _Matches:
+    """The matching programmes' id, rank and sort date, as statements that read few rows.
+
+    - A one- or two-character term drives from `ix_program_grams_order`, whose entries
+      come in result order: without other terms a page reads only its own entries (checking
+      the other filters on each), and the count is an index-only range.
+    - Other terms are checked per candidate (a second piece by its primary key, a longer
+      term by the trigram index), and their title matches add to the rank, so the page then
+      sorts the candidates.
+    - Date and free-seat filters use the next session (with a free seat) stored on
+      `programs`. A window that starts later than now must look at sessions: with terms,
+      each candidate's sessions in the window (`ix_sessions_program_window`), grouped, and
+      the page counts as it goes since it reads every candidate anyway; with filters alone,
+      the window's sessions in time order (`ix_sessions_window`), each kept if it is its
+      programme's first in the window, so a page stops after a few.
+    """
+
+    def __init__(self, dialect: str, terms: list[tuple[str, ...]], filters: Filters, now):
+        self.dialect, self.filters, self.now = dialect, filters, now
+        values = [
+            column == value
+            for column, value in (
+                (programs.c.field, filters.field),
+                (programs.c.type, filters.type),
+                (programs.c.district, filters.district),
+                (programs.c.online, filters.online),
+            )
+            if value is not None
+        ]
+        later = filters.start is not None and filters.start > now
+        self.by_session = later or filters.free_seats or filters.end is not None
+        self.grouped = later and bool(terms)
+        self.walk = later and not terms
+        # The term that drives: a single short piece, the longer (so the rarer) one first.
+        short = [n for n, t in enumerate(terms) if len(t) == 1 and len(t[0]) <= 2]
+        first = max(short, key=lambda n: len(terms[n][0]), default=None)
+        rest = [t for n, t in enumerate(terms) if n != first]
+        self.where = list(values)
+        ranks, gram = [], None
+        if self.walk:
+            self.id = sessions.c.program_id
+            self.source = sessions
+            self.where.append(self.fits())
+        elif first is not None:
+            gram = _gram_alias(0)
+            self.id = gram.c.program_id
+            self.source = gram
+            self.where.append(gram.c.gram == terms[first][0])
+            ranks.append(gram.c.in_title)
+        else:
+            self.id, self.source = programs.c.id, programs
+        if filters.free_seats:
+            stored = programs.c.next_free_start
+        elif gram is not None:
+            stored = gram.c.sort_start  # programs.next_start, already in the index
+        else:
+            stored = programs.c.next_start
+        reads_programs = self.by_session and not later and stored.table is programs
+        if self.id is not programs.c.id and (values or reads_programs):
+            self.source = self.source.join(programs, programs.c.id == self.id)
+        self.docs = _DOCS if any(len(t) > 1 or len(t[0]) > 2 for t in rest) else None
+        if self.docs is not None:
+            self.source = self.source.join(self.docs, self.docs.c.program_id == self.id)
+        for n, words in enumerate(rest, start=1):
+            if len(words) == 1 and len(words[0]) <= 2:
+                # Another short piece: one primary-key probe per candidate.
+                other = _gram_alias(n)
+                self.source = self.source.join(
+                    other, and_(other.c.program_id == self.id, other.c.gram == words[0])
+                )
+                ranks.append(other.c.in_title)
+            else:
+                self.where.append(or_(*(self._has(word) for word in words)))
+                ranks.append(or_(*(self._in_title(word) for word in words)))
+
+        self.ranked = bool(ranks)  # without terms every rank is 0: order by date alone
+        if len(ranks) == 1 and gram is not None and not later:
+            self.rank = ranks[0]  # exactly the index's order: nothing to sort
+        else:
+            self.rank = sum((_as_int(r) for r in ranks), literal(0))
+        if self.walk:
+            self.soon = sessions.c.starts_at
+        elif later:
+            # The first session in the window, from each candidate's sessions in it.
+            self.source = self.source.join(sessions, self.fits(self.id))
+            self.soon = func.min(sessions.c.starts_at)
+            self.rank = func.max(self.rank)
+        elif self.by_session:
+            # The window starts now (or there is none): the stored next session, with a
+            # free seat if asked, is the first one that fits.
+            self.where.append(
+                stored < filters.end if filters.end is not None else stored.is_not(None)
+            )
+            self.soon = stored
+        elif gram is not None:
+            self.soon = gram.c.sort_start
+        else:
+            self.soon = func.coalesce(programs.c.next_start, literal(NEVER, UTCDateTime()))
+
+    def page(self, offset: int, limit: int):
+        """id, rank and soon (and total, when grouped) of one page, in result order."""
+        if self.walk:
+            # Only a programme's first session in the window (the lowest id on a tie).
+            earlier = _EARLIER
+            firsts = ~exists().where(
+                self.fits(sessions.c.program_id, earlier),
+                or_(
+                    earlier.c.starts_at < sessions.c.starts_at,
+                    and_(earlier.c.starts_at == sessions.c.starts_at, earlier.c.id < sessions.c.id),
+                ),
+            )
+            chosen = select(self.id.label("id"), literal(0).label("rank"), self.soon.label("soon"))
+            order = (sessions.c.starts_at, sessions.c.program_id)
+            chosen = chosen.select_from(self.source).where(*self.where, firsts)
+        else:
+            chosen = (
+                select(self.id.label("id"), self.rank.label("rank"), self.soon.label("soon"))
+                .select_from(self.source)
+                .where(*self.where)
+            )
+            # A constant first key would hide from SQLite that an index on the date gives
+            # this order already.
+            order = (self.rank.desc(),) if self.ranked else ()
+            order += (self.soon, self.id)
+            if self.grouped:
+                chosen = chosen.add_columns(func.count().over().label("total")).group_by(self.id)
+        return chosen.order_by(*order).offset(offset).limit(limit)
+
+    def count(self):
+        """The number of matches, as one row with one column, `total`."""
+        if self.walk:
+            counted = func.count(self.id.distinct()).label("total")
+            return select(counted).select_from(self.source).where(*self.where)
+        if self.grouped:
+            every = select(self.id).select_from(self.source).where(*self.where).group_by(self.id)
+            return select(func.count().label("total")).select_from(every.subquery())
+        return select(func.count().label("total")).select_from(self.source).where(*self.where)
+
+    def fits(self, program_id=None, table=sessions):
+        """Sessions (of this programme) that the date and free-seat filters accept."""
+        f = self.filters
+        # One lower bound, not two: SQLite would range the index on only one of them.
+        if f.start is not None and f.start > self.now:
+            condition = and_(table.c.status == "scheduled", table.c.starts_at >= f.start)
+        else:
+            condition = and_(table.c.status == "scheduled", table.c.starts_at > self.now)
+        if program_id is not None:
+            condition = and_(table.c.program_id == program_id, condition)
+        if f.end is not None:
+            condition = and_(condition, table.c.starts_at < f.end)
+        if f.free_seats:
+            condition = and_(condition, table.c.booked < table.c.capacity)
+        return condition
+
+    def _has(self, word: str):
+        if len(word) <= 2:
+            return self.id.in_(select(grams.c.program_id).where(grams.c.gram == word))
+        if self.dialect == "sqlite":
+            # FTS5 trigram: a quoted string matches as a substring; quotes are doubled inside.
+            return self.id.in_(
+                select(literal_column("rowid"))
+                .select_from(text("program_fts"))
+                .where(text("program_fts MATCH :phrase").bindparams(phrase=_phrase(word)))
+            )
+        # The whole pattern is one parameter: pg_trgm's index can serve `doc LIKE '%...%'`,
+        # but not a pattern assembled in SQL from pieces.
+        return self.docs.c.doc.like(contains_pattern(word), escape="\\")
+
+    def _in_title(self, word: str):
+        found = func.instr if self.dialect == "sqlite" else func.strpos
+        return found(self.docs.c.title, word) > 0
+
+
+# Aliases made once: building one costs more Python time than a short search's SQL.
+_DOCS = docs.alias("d")
+_EARLIER = sessions.alias("earlier")
+
+
+@functools.cache
+def _gram_alias(n: int):
+    return grams.alias(f"g{n}")
+
+
+def _as_int(condition):
+    return case((condition, 1), else_=0)
+
+
+def _phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+async def _words_for(conn: AsyncConnection, term: str) -> tuple[str, ...]:
+    """What a typed term looks for: itself, or for a Latin word found nowhere, the indexed
+    words one edit away (none: it stays as typed and finds nothing)."""
+    if len(term) <= 2 or not _LATIN_WORD.match(term):
+        return (term,)
+    if conn.dialect.name == "sqlite":
+        probe = text("SELECT 1 FROM program_fts WHERE program_fts MATCH :phrase LIMIT 1")
+        found = await conn.execute(probe, {"phrase": _phrase(term)})
+    else:
+        found = await conn.execute(
+            select(literal(1)).where(docs.c.doc.like(contains_pattern(term), escape="\\")).limit(1)
+        )
+    if found.first() is not None:
+        return (term,)
+    return tuple(await _words_one_edit_away(conn, term)) or (term,)
 
 
 async def refresh_next(
     conn: AsyncConnection, program_ids: list[int] | None = None, *, now: datetime | None = None
 ) -> None:
-    """Store each programme's next scheduled session (start and seats left).
+    """Store each programme's next scheduled session (start and seats left) and the next one
+    with a free seat, and copy the start into its search pieces (`program_grams.sort_start`).
 
-    Called in the transaction that changes sessions, and by the clock for programmes whose
-    stored next session has begun, so search can order by a plain indexed column.
+    Called in the transaction that changes sessions (a booking that takes or frees a seat
+    too), and by the clock for programmes whose stored next session has begun, so search can
+    order and filter by plain indexed columns.
     """
     now = now or utcnow()
     upcoming = (
-        select(sessions.c.starts_at, (sessions.c.capacity - sessions.c.booked).label("left"))
+        select(sessions.c.starts_at)
         .where(
             sessions.c.program_id == programs.c.id,
             sessions.c.status == "scheduled",
             sessions.c.starts_at > now,
         )
-        .order_by(sessions.c.starts_at)
+        .order_by(sessions.c.starts_at, sessions.c.id)
         .limit(1)
     )
     stmt = update(programs).values(
-        next_start=upcoming.with_only_columns(sessions.c.starts_at).scalar_subquery(),
+        next_start=upcoming.scalar_subquery(),
         next_seats=upcoming.with_only_columns(
             sessions.c.capacity - sessions.c.booked
         ).scalar_subquery(),
+        next_free_start=upcoming.where(sessions.c.booked < sessions.c.capacity).scalar_subquery(),
     )
     if program_ids is not None:
         stmt = stmt.where(programs.c.id.in_(program_ids))
     await conn.execute(stmt)
+    stored = func.coalesce(
+        select(programs.c.next_start).where(programs.c.id == grams.c.program_id).scalar_subquery(),
+        literal(NEVER, UTCDateTime()),
+    )
+    # Only rows whose date moved are written: a booking usually changes none.
+    copy = update(grams).values(sort_start=stored).where(grams.c.sort_start != stored)
+    if program_ids is not None:
+        copy = copy.where(grams.c.program_id.in_(program_ids))
+    await conn.execute(copy)
 
 
 async def refresh_started(conn: AsyncConnection, now: datetime | None = None) -> None:
@@ -245,41 +494,6 @@ async def refresh_started(conn: AsyncConnection, now: datetime | None = None) ->
     ids = list((await conn.execute(started)).scalars())
     if ids:
         await refresh_next(conn, ids, now=now)
-
-
-async def _term_condition(conn: AsyncConnection, term: str):
-    if len(term) <= 2:
-        return programs.c.id.in_(select(grams.c.program_id).where(grams.c.gram == term))
-    condition = _contains(conn, term)
-    if _LATIN_WORD.match(term) and not await _any(conn, condition):
-        near = await _words_one_edit_away(conn, term)
-        if near:
-            condition = or_(*(_contains(conn, word) for word in near))
-    return condition
-
-
-def _contains(conn: AsyncConnection, term: str):
-    if conn.dialect.name == "sqlite":
-        # FTS5 trigram: a quoted string matches as a substring; quotes are doubled inside.
-        phrase = '"' + term.replace('"', '""') + '"'
-        return programs.c.id.in_(
-            select(literal_column("rowid"))
-            .select_from(text("program_fts"))
-            .where(text("program_fts MATCH :phrase").bindparams(phrase=phrase))
-        )
-    # The whole pattern is one parameter: pg_trgm's index can serve `doc LIKE '%...%'`, but
-    # not a pattern assembled in SQL from pieces.
-    return docs.c.doc.like(contains_pattern(term), escape="\\")
-
-
-async def _any(conn: AsyncConnection, condition) -> bool:
-    found = await conn.execute(
-        select(programs.c.id)
-        .join(docs, docs.c.program_id == programs.c.id)
-        .where(condition)
-        .limit(1)
-    )
-    return found.first() is not None
 
 
 async def _words_one_edit_away(conn: AsyncConnection, term: str) -> list[str]:

@@ -159,3 +159,105 @@ async def test_the_stored_next_session_follows_cancellations_and_time(demo):
             await conn.execute(select(programs.c.next_start).where(programs.c.id == program.id))
         ).scalar_one()
         assert later == dates[2].starts_at
+
+
+# ----- every query shape against a plain reading of the rules ---------------------------------
+
+
+async def _reference(conn, query: str, f: Filters, now) -> list[tuple]:
+    """What search must answer, computed in Python from the tables: every match with its
+    (id, next start shown, seats shown), in order."""
+    from sqlalchemy import select
+
+    from storage.models import Program, SearchWord, Session, Site
+
+    p, s, ss = Program.__table__, Site.__table__, Session.__table__
+    rows = (await conn.execute(select(p, s.c.name.label("site")).join(s))).all()
+    times = (await conn.execute(select(ss).order_by(ss.c.starts_at, ss.c.id))).all()
+    vocabulary = list((await conn.execute(select(SearchWord.__table__.c.word))).scalars())
+    docs = {r.id: normalize(f"{r.title} {r.site} {r.field} {r.description}") for r in rows}
+
+    def found(word, r):
+        if len(word) <= 2:
+            return word in short_grams(f"{r.title} {r.site} {r.field}")
+        return word in docs[r.id]
+
+    terms = []
+    for term in normalize(query).split():
+        words = [term]
+        if len(term) > 2 and term.isascii() and term.isalpha():
+            if not any(term in d for d in docs.values()):
+                words = sorted(w for w in vocabulary if search._one_edit(term, w)) or [term]
+        terms.append(words)
+    by_session = f.free_seats or f.end is not None or (f.start is not None and f.start > now)
+    answer = []
+    for r in rows:
+        if not all(any(found(w, r) for w in words) for words in terms):
+            continue
+        if any(
+            v is not None and getattr(r, k) != v
+            for k, v in (("field", f.field), ("type", f.type), ("district", f.district))
+        ) or (f.online is not None and r.online != f.online):
+            continue
+        shown = (r.next_start, r.next_seats)
+        if by_session:
+            fitting = [
+                t
+                for t in times
+                if t.program_id == r.id
+                and t.status == "scheduled"
+                and t.starts_at > now
+                and (f.start is None or t.starts_at >= f.start)
+                and (f.end is None or t.starts_at < f.end)
+                and (not f.free_seats or t.booked < t.capacity)
+            ]
+            if not fitting:
+                continue
+            shown = (fitting[0].starts_at, fitting[0].capacity - fitting[0].booked)
+        title = normalize(r.title)
+        rank = sum(any(w in title for w in words) for words in terms)
+        answer.append((-rank, shown[0] is None, shown[0], r.id, shown))
+    return [(key[3], *key[4]) for key in sorted(answer, key=lambda k: k[:4])]
+
+
+@pytest.mark.parametrize("query", ["", "체험", "꽃", "방송", "바이오", "꽃 체험", "체 험", "robt"])
+async def test_every_query_shape_answers_as_the_rules_say(demo, query):
+    from sqlalchemy import select, update
+
+    from storage.models import Program, Session
+
+    programs, sessions = Program.__table__, Session.__table__
+    now = search.utcnow()
+    async with demo.write() as conn:
+        # Some full and cancelled sessions, so the free-seat filter and the next session differ.
+        ids = list((await conn.execute(select(sessions.c.id).order_by(sessions.c.id))).scalars())
+        full = update(sessions).values(booked=sessions.c.capacity)
+        await conn.execute(full.where(sessions.c.id.in_(ids[::3])))
+        cancel = update(sessions).values(status="cancelled")
+        await conn.execute(cancel.where(sessions.c.id.in_(ids[1::7])))
+        await search.refresh_next(conn, now=now)
+        first = (await conn.execute(select(programs).order_by(programs.c.id).limit(1))).one()
+    later = now + timedelta(days=3)
+    choices = [
+        Filters(),
+        Filters(district=first.district),
+        Filters(field=first.field, online=False),
+        Filters(type=first.type),
+        Filters(free_seats=True),
+        Filters(start=now - timedelta(hours=1), end=now + timedelta(days=7)),
+        Filters(end=now + timedelta(days=5), free_seats=True, district=first.district),
+        Filters(start=later, end=later + timedelta(days=7)),
+        Filters(start=later, end=later + timedelta(days=1), free_seats=True),
+        Filters(start=later, district=first.district, free_seats=True),
+    ]
+    async with demo.read() as conn:
+        for filters in choices:
+            expected = await _reference(conn, query, filters, now)
+            page = await search.search(conn, query, filters, limit=100, now=now)
+            got = [(h.program_id, h.next_start, h.seats_left) for h in page.hits]
+            assert (got, page.total) == (expected, len(expected)), (query, filters)
+            middle = await search.search(conn, query, filters, offset=3, limit=4, now=now)
+            assert [h.program_id for h in middle.hits] == [e[0] for e in expected[3:7]]
+            assert middle.total == len(expected)
+            counted = await search.search(conn, query, filters, limit=0, now=now)
+            assert (counted.hits, counted.total) == ([], len(expected))
