@@ -10,12 +10,41 @@ from bot.errors import on_error
 from bot.http import AiohttpRequest
 from bot.processor import PerUserUpdateProcessor
 from bot.settings import Settings
-from handlers import consent, fallback, gate, general, imports, invites, onboarding, search
+from handlers import (
+    bookings,
+    classbook,
+    consent,
+    fair,
+    fallback,
+    gate,
+    general,
+    imports,
+    invites,
+    onboarding,
+    pending,
+    search,
+    sessions,
+    stats,
+)
 from storage.db import Database
 
 # Feature areas in order; the first handler that matches an update wins.
 # fallback must stay last: it catches what no area took.
-AREAS = [general, onboarding, consent, invites, imports, search, fallback]
+AREAS = [
+    general,
+    onboarding,
+    consent,
+    invites,
+    imports,
+    bookings,
+    pending,
+    classbook,
+    fair,
+    sessions,
+    stats,
+    search,
+    fallback,
+]
 
 
 def build_application(settings: Settings, db: Database, *, token: str | None = None) -> Application:

@@ -27,15 +27,20 @@ DESCRIPTIONS = {
     "export": N_("Export programmes as a spreadsheet"),
     "search": N_("Find experience programmes"),
     "foryou": N_("Programmes picked for you"),
+    "pending": N_("Booking requests to confirm"),
+    "classbook": N_("Book seats for a class"),
+    "my": N_("My bookings"),
+    "stats": N_("Programme figures"),
+    "sessions": N_("Your sessions: seats, roster, attendance"),
 }
 MENUS = {
     None: ["start", "help", "settings"],
-    "student": ["search", "foryou", "help", "consent", "settings", "cancel"],
-    "teacher": ["search", "help", "consents", "settings", "cancel"],
-    "site": ["search", "help", "settings", "cancel"],
+    "student": ["search", "foryou", "my", "help", "consent", "settings", "cancel"],
+    "teacher": ["pending", "classbook", "search", "help", "consents", "settings", "cancel"],
+    "site": ["sessions", "search", "help", "settings", "cancel"],
     "mentor": ["search", "help", "settings", "cancel"],
     "monitor": ["search", "help", "settings", "cancel"],
-    "staff": ["search", "help", "invite", "import", "export", "settings", "cancel"],
+    "staff": ["search", "help", "invite", "import", "export", "stats", "settings", "cancel"],
 }
 
 

@@ -16,6 +16,7 @@ from telegram.ext import Application
 from bot import commands
 from bot.app import build_application
 from bot.settings import Settings
+from handlers import bookings
 from storage import search
 from storage import users as users_store
 from storage.db import Database
@@ -36,8 +37,9 @@ def configure_logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def start_clock(db: Database) -> AsyncIOScheduler:
+def start_clock(application: Application) -> AsyncIOScheduler:
     """APScheduler is only a clock; what is due is always read from the database."""
+    db: Database = application.bot_data["db"]
     scheduler = AsyncIOScheduler()
 
     async def forget_old_update_ids() -> None:
@@ -52,6 +54,14 @@ def start_clock(db: Database) -> AsyncIOScheduler:
 
     scheduler.add_job(
         move_past_started_sessions, "interval", minutes=1, coalesce=True, max_instances=1
+    )
+    scheduler.add_job(
+        bookings.clock_tick,
+        "interval",
+        args=[application],
+        seconds=30,
+        coalesce=True,
+        max_instances=1,
     )
     scheduler.start()
     return scheduler
@@ -73,7 +83,7 @@ async def running_bot(
         await application.updater.start_polling(
             poll_interval=poll_interval, allowed_updates=Update.ALL_TYPES, timeout=10
         )
-        scheduler = start_clock(db)
+        scheduler = start_clock(application)
         log.info("bot @%s is polling %s", application.bot.username, settings.bot_api_url)
         yield application
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +38,17 @@ class Settings:
     webhook_port: int = 8443
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Seoul"))
+    # How long a requested seat waits for a teacher, and an offered seat for the student.
+    hold_hours: int = 48
+    offer_hours: int = 12
+
+    @property
+    def hold(self) -> timedelta:
+        return timedelta(hours=self.hold_hours)
+
+    @property
+    def offer(self) -> timedelta:
+        return timedelta(hours=self.offer_hours)
 
     def require_token(self) -> str:
         if not self.bot_token:
@@ -56,6 +68,12 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
 def _port(name: str, value: str) -> int:
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise SettingsError(f"{name} must be a port number 1-65535, got {value!r}")
+    return int(value)
+
+
+def _hours(name: str, value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 720:
+        raise SettingsError(f"{name} must be a number of hours 1-720, got {value!r}")
     return int(value)
 
 
@@ -126,4 +144,6 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> 
         webhook_port=_port("WEBHOOK_PORT", get("WEBHOOK_PORT") or "8443"),
         admin_ids=frozenset(admin_ids),
         tz=tz,
+        hold_hours=_hours("HOLD_HOURS", get("HOLD_HOURS") or "48"),
+        offer_hours=_hours("OFFER_HOURS", get("OFFER_HOURS") or "12"),
     )

@@ -103,7 +103,7 @@ async def running_webhook(settings: Settings) -> AsyncIterator[WebhookServer]:
             allowed_updates=Update.ALL_TYPES,
         )
         dispatcher = asyncio.create_task(server.dispatch_forever())
-        scheduler = start_clock(db)
+        scheduler = start_clock(application)
         log.info(
             "webhook listening on %s:%s%s", settings.webhook_listen, settings.webhook_port, path
         )

@@ -151,6 +151,11 @@ async def notify(
         async with context.db.write() as conn:
             await users_store.mark_inactive(conn, user_id)
         return False
+    except BadRequest as error:
+        # "Chat not found": someone added by staff who never opened the bot. Nothing to do
+        # but go on with the others.
+        log.info("could not tell a user: %s", error)
+        return False
     return True
 
 

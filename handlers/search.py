@@ -27,6 +27,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Inli
 
 from bot import days
 from bot.context import JinroContext
+from handlers import bookings
 from handlers.common import (
     answer_query,
     callback_parts,
@@ -471,9 +472,8 @@ async def on_search_button(update: Update, context: JinroContext) -> None:
         await stale_button(update, context)
     elif action == "p" and None not in (int_part(parts, 2), int_part(parts, 3)):
         await show_card(update, context, int_part(parts, 2), back=f"sr:pg:{int_part(parts, 3)}")
-    elif action == "ap" and int_part(parts, 2) is not None:
-        # Applying is the booking issue's work; until then say so plainly.
-        await answer_query(update, label(context.lang, "Applying opens soon."), alert=True)
+    elif action == "ap" and int_part(parts, 2) is not None:  # cards sent before booking opened
+        await bookings.apply_pressed(update, context, int_part(parts, 2))
     elif context.user.flow not in ("sr", "sr.day"):
         # Paging and filters need the search this message belongs to; it has been left.
         await stale_button(update, context)
@@ -519,34 +519,45 @@ async def show_card(update: Update, context: JinroContext, program_id: int, back
         _card_keyboard(context, found, back),
         edit=update.callback_query is not None,
         card=found,
+        now=utcnow(),
         tz=context.settings.tz,
         guest=context.user.role is None,
     )
 
 
 def _card_keyboard(context: JinroContext, found, back: str | None):
-    lang, tz = context.lang, context.settings.tz
-    rows = []
-    if found.site.safety_status != "failed":
-        rows = [
-            [
-                (
-                    label(
-                        lang,
-                        "Apply: %(when)s",
-                        when=s.starts_at.astimezone(tz).strftime("%m/%d %H:%M"),
-                    ),
-                    f"sr:ap:{s.id}",
-                )
-            ]
-            for s in found.sessions
-            if s.booked < s.capacity
-        ]
+    rows = _session_buttons(context, found)
+    lang = context.lang
     if back == "sr:m":
         rows.append([(label(lang, "🔎 Search programmes"), "sr:m")])
     elif back is not None:
         rows.append([(label(lang, "◀ Back to the list"), back)])
     return keyboard(rows)
+
+
+def _session_buttons(context: JinroContext, found) -> list[list[tuple[str, str]]]:
+    """One button per upcoming session, by role: students apply (or join the line), teachers
+    book for a class, staff set a fair opening. None at a site that failed its check."""
+    lang, tz, role = context.lang, context.settings.tz, context.user.role
+    if found.site.safety_status == "failed":
+        return []
+    rows = []
+    for s in found.sessions:
+        when = s.starts_at.astimezone(tz).strftime("%m/%d %H:%M")
+        free = s.booked < s.capacity
+        if role == Role.STUDENT and (free or s.lottery_until):
+            rows.append([(label(lang, "Apply: %(when)s", when=when), f"bk:ap:{s.id}")])
+        elif role == Role.STUDENT:
+            rows.append(
+                [(label(lang, "Join the waiting list: %(when)s", when=when), f"bk:ap:{s.id}")]
+            )
+        elif role == Role.TEACHER and free:
+            rows.append(
+                [(label(lang, "📚 Book for my class: %(when)s", when=when), f"cb:new:{s.id}")]
+            )
+        elif role == Role.STAFF:
+            rows.append([(label(lang, "⚖️ Fair opening: %(when)s", when=when), f"fo:s:{s.id}")])
+    return rows
 
 
 async def open_shared(update: Update, context: JinroContext, parameter: str) -> None:
@@ -569,6 +580,7 @@ async def open_shared(update: Update, context: JinroContext, parameter: str) -> 
         "search/card",
         _card_keyboard(context, found, "sr:m") if registered else None,
         card=found,
+        now=utcnow(),
         tz=context.settings.tz,
         guest=not registered,
     )

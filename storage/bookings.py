@@ -175,6 +175,7 @@ WITH target AS (
 ), seat AS (
     UPDATE sessions SET booked = booked + 1
     WHERE id = (SELECT id FROM target WHERE NOT lottery) AND booked < capacity
+      AND status = 'scheduled'
     RETURNING id
 ), made AS (
     INSERT INTO bookings
@@ -274,7 +275,12 @@ def _check_open(session: Row | None, now: datetime) -> None:
 
 
 async def _locked_session(conn: AsyncConnection, session_id: int) -> Row | None:
-    """The session, its row locked until commit (PostgreSQL); concurrent appliers queue here."""
+    """The session, its row locked until commit (PostgreSQL).
+
+    Every change that gives a seat back or touches several bookings of a session locks the
+    session row before any booking row: one lock order everywhere, so two such changes
+    wait for each other instead of deadlocking. (SQLite has one writer; nothing to order.)
+    """
     stmt = SESSION_VIEW.where(sessions.c.id == session_id)
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=sessions)
@@ -298,7 +304,12 @@ async def _take_seats(conn: AsyncConnection, session: Row, school_id: int, count
             return False
     taken = await conn.execute(
         update(sessions)
-        .where(sessions.c.id == session.id, sessions.c.booked + count <= sessions.c.capacity)
+        .where(
+            sessions.c.id == session.id,
+            sessions.c.booked + count <= sessions.c.capacity,
+            # Re-checked after waiting for the row: the site may have cancelled meanwhile.
+            sessions.c.status == "scheduled",
+        )
         .values(booked=sessions.c.booked + count)
     )
     if taken.rowcount != 1:
@@ -369,6 +380,7 @@ async def reject(
     offer: timedelta,
 ) -> Freed:
     booking = await _mine_as_teacher(conn, booking_id, teacher)
+    await _locked_session(conn, booking.session_id)  # the lock order: session, then booking
     await _swap(conn, booking, ("requested",), "rejected", teacher.id, now, reason=reason[:200])
     await audit.record(conn, teacher.id, "booking.rejected", "booking", booking_id)
     return await _seat_freed(conn, booking, now, offer)
@@ -381,7 +393,7 @@ async def cancel(
     booking = await get(conn, booking_id)
     if booking is None or booking.student_id != student.id:
         raise NotFound
-    session = await session_view(conn, booking.session_id)
+    session = await _locked_session(conn, booking.session_id)  # session first, then booking
     if booking.status in SEAT_STATUSES and now >= cancel_deadline(session):
         raise Refused("too_late", when=cancel_deadline(session))
     await _swap(conn, booking, ACTIVE_STATUSES, "cancelled", student.id, now)
@@ -488,6 +500,7 @@ async def decline_offer(
     booking = await get(conn, booking_id)
     if booking is None or booking.student_id != student.id:
         raise NotFound
+    await _locked_session(conn, booking.session_id)  # the lock order: session, then booking
     await _swap(conn, booking, ("offered",), "declined", student.id, now)
     await audit.record(conn, student.id, "booking.offer_declined", "booking", booking_id)
     return await _seat_freed(conn, booking, now, offer)
@@ -505,6 +518,7 @@ async def expire_due(
     )
     done = []
     for booking in due.all():
+        await _locked_session(conn, booking.session_id)  # the lock order: session, booking
         try:
             await _swap(conn, booking, (booking.status,), "expired", None, now)
         except AlreadyHandled:

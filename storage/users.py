@@ -150,3 +150,13 @@ async def students_awaiting_consent(
 def covered_grades(teacher: Row) -> list[int]:
     """The grades a teacher covers; an empty list means every grade."""
     return [int(g) for g in (teacher.grades or "").split(",") if g]
+
+
+async def site_people(conn: AsyncConnection, site_id: int) -> list[Row]:
+    """The active users who speak for an experience site."""
+    found = await conn.execute(
+        select(users).where(
+            users.c.role == "site", users.c.site_id == site_id, users.c.active.is_(True)
+        )
+    )
+    return list(found.all())

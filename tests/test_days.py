@@ -81,3 +81,24 @@ def test_every_month_window_ends_on_the_first_of_the_next_month(today):
 def test_typed_month_and_day_is_never_in_the_past(today):
     day = today + timedelta(days=40)
     assert days.parse_day(f"{day.month}/{day.day}", today) >= today
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("12/3 14:00", datetime(2026, 12, 3, 14, 0, tzinfo=KST)),
+        ("12월 3일 9:30", datetime(2026, 12, 3, 9, 30, tzinfo=KST)),
+        ("12월 3일 14시", datetime(2026, 12, 3, 14, 0, tzinfo=KST)),
+        ("2027-01-05 08:05", datetime(2027, 1, 5, 8, 5, tzinfo=KST)),
+        ("12/3", None),
+        ("방송 14:00", None),
+    ],
+)
+def test_moments_students_and_staff_type(typed, expected):
+    assert days.parse_moment(typed, TODAY, KST) == expected
+
+
+@pytest.mark.parametrize("typed", ["12/3 25:00", "12/3 10:75", "2/30 10:00"])
+def test_impossible_moments(typed):
+    with pytest.raises(days.NotADay):
+        days.parse_moment(typed, TODAY, KST)

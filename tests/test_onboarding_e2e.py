@@ -54,9 +54,10 @@ async def test_student_joins_in_korean(bot, sandbox, db):
     )
     menus = await sandbox.calls("setMyCommands")
     mine = [c for c in menus if (c["params"].get("scope") or {}).get("chat_id") == 1001]
-    assert [c["command"] for c in mine[-1]["params"]["commands"]][:3] == [
+    assert [c["command"] for c in mine[-1]["params"]["commands"]][:4] == [
         "search",
         "foryou",
+        "my",
         "help",
     ]
 

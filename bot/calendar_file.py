@@ -1,0 +1,32 @@
+"""A confirmed booking as an .ics file, so a student can put it in their phone's calendar."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from icalendar import Calendar, Event
+
+from storage.models import utcnow
+
+
+def booking_calendar(session, booking_id: int, tz: tzinfo) -> bytes:
+    """One event in the city's time zone: programme, place (or online link), what to bring."""
+    event = Event()
+    event.add("uid", f"booking-{booking_id}@jinro")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", session.starts_at.astimezone(tz))
+    event.add("dtend", session.ends_at.astimezone(tz))
+    event.add("summary", f"{session.title} ({session.site_name})")
+    if session.online:
+        event.add("location", session.online_url or "Online")
+    else:
+        event.add("location", session.place or session.program_place or session.site_address or "")
+    if session.bring:
+        event.add("description", f"준비물 / Bring: {session.bring}")
+    calendar = Calendar()
+    calendar.add("prodid", "-//Jinro//career experience//KO")
+    calendar.add("version", "2.0")
+    calendar.add_component(event)
+    # The zone's definition travels with the file, so every calendar app shows Seoul time.
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

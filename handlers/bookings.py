@@ -1,0 +1,539 @@
+"""The student's side of booking: apply, /my, cancel, waiting-list offers, calendar, survey.
+
+Callback data: bk:ap:SESSION apply (also old "sr:ap" buttons) · bk:my list · bk:b:BOOKING
+one booking · bk:cx:BOOKING cancel? · bk:cy:BOOKING cancel! · bk:ofa / bk:ofd:BOOKING take
+or decline an offered seat · bk:ics:BOOKING calendar file · bk:sv:BOOKING:SCORE survey.
+Every booking id in a button is checked against the pressing student: someone else's
+booking gets the same answer as a missing one.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.calendar_file import booking_calendar
+from bot.context import JinroContext
+from handlers.common import (
+    answer_query,
+    callback_parts,
+    int_part,
+    keyboard,
+    notify,
+    reply,
+    requires,
+    stale_button,
+    text_step,
+)
+from messages import label
+from messages.labels import N_
+from storage import bookings as store
+from storage import users as users_store
+from storage.errors import AlreadyHandled, NotFound
+from storage.models import Role, utcnow
+
+log = logging.getLogger(__name__)
+
+# Refusal reason -> the short alert shown on the pressed button.
+REFUSALS = {
+    "consent": N_("Your guardian's consent is needed first. Send /consent to see how."),
+    "already": N_("You already applied for this session. See /my."),
+    "started": N_("This session has already started."),
+    "gone": N_("This session is no longer offered."),
+    "safety": N_("This site cannot be booked until it passes its safety check."),
+    "too_late": N_("The cancellation deadline has passed. Please talk to your teacher."),
+}
+
+
+# ----- applying -------------------------------------------------------------------------------
+
+
+async def apply_pressed(update: Update, context: JinroContext, session_id: int) -> None:
+    """ "Apply" on a programme card: a held seat, a place in line or a lottery entry."""
+    if context.user.role != Role.STUDENT:
+        await answer_query(update, label(context.lang, "Only students apply here."), alert=True)
+        return
+    try:
+        async with context.db.write() as conn:
+            applied = await store.apply(
+                conn, context.user, session_id, hold=context.settings.hold, now=utcnow()
+            )
+    except store.Refused as refused:
+        await _refuse(update, context, refused)
+        return
+    await answer_query(update)
+    async with context.db.read() as conn:
+        session = await store.session_view(conn, session_id)
+        place = await store.place_in_line(conn, applied.booking_id)
+        clashes = await store.clashes(conn, applied.booking_id)
+        teachers = await _teachers(conn, context.user)
+    await reply(
+        update,
+        context,
+        "bookings/applied",
+        _booking_keyboard(context, applied.booking_id, applied.status),
+        status=applied.status,
+        session=session,
+        place=place,
+        clashes=clashes,
+        teachers=len(teachers),
+        hold_hours=context.settings.hold_hours,
+        tz=context.settings.tz,
+    )
+    if applied.status == "requested":
+        await _ask_teachers(context, teachers, applied.booking_id, session)
+
+
+async def _refuse(update: Update, context: JinroContext, refused: store.Refused) -> None:
+    lang, tz = context.lang, context.settings.tz
+    if refused.reason == "not_open":
+        when = refused.when.astimezone(tz).strftime("%m/%d %H:%M")
+        text = label(lang, "Applications open on %(when)s.", when=when)
+    else:
+        text = label(lang, REFUSALS.get(refused.reason, N_("This session cannot be booked.")))
+    await answer_query(update, text, alert=True)
+
+
+async def _teachers(conn, student) -> list:
+    return list((await conn.execute(store.teachers_of(student.school_id, student.grade))).all())
+
+
+async def _ask_teachers(context: JinroContext, teachers, booking_id: int, session) -> None:
+    """Every teacher who covers the student is asked; the first to answer decides."""
+    for teacher in teachers:
+        await notify(
+            context,
+            teacher.id,
+            teacher.lang,
+            "pending/new_request",
+            keyboard(
+                [
+                    [
+                        (label(teacher.lang, "✅ Confirm"), f"tp:ok:{booking_id}"),
+                        (label(teacher.lang, "❌ Reject"), f"tp:no:{booking_id}"),
+                    ]
+                ]
+            ),
+            student=context.user,
+            session=session,
+            booking_id=booking_id,
+            tz=context.settings.tz,
+        )
+
+
+# ----- /my and one booking --------------------------------------------------------------------
+
+
+@requires(Role.STUDENT)
+async def my_command(update: Update, context: JinroContext) -> None:
+    await show_my(update, context)
+
+
+async def show_my(update: Update, context: JinroContext, *, edit: bool = False) -> None:
+    async with context.db.read() as conn:
+        upcoming, past = await store.student_bookings(conn, context.user.id, now=utcnow())
+    rows = [
+        [(f"{b.starts_at.astimezone(context.settings.tz):%m/%d} {b.title}"[:60], f"bk:b:{b.id}")]
+        for b in upcoming
+        if b.status in ("requested", "confirmed", "offered", "waitlisted", "entered")
+    ]
+    await reply(
+        update,
+        context,
+        "bookings/my",
+        keyboard(rows[:20]),
+        edit=edit,
+        upcoming=upcoming,
+        past=past,
+        tz=context.settings.tz,
+    )
+
+
+async def show_booking(update: Update, context: JinroContext, booking_id: int) -> None:
+    async with context.db.read() as conn:
+        booking = await store.my_booking(conn, booking_id, context.user.id)
+        place = await store.place_in_line(conn, booking_id) if booking else None
+    if booking is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await reply(
+        update,
+        context,
+        "bookings/detail",
+        _booking_keyboard(context, booking.id, booking.status, booking=booking),
+        edit=True,
+        booking=booking,
+        place=place,
+        deadline=booking.cancel_deadline or booking.starts_at,
+        tz=context.settings.tz,
+    )
+
+
+def _booking_keyboard(context: JinroContext, booking_id: int, status: str, *, booking=None):
+    lang = context.lang
+    rows = []
+    if status == "offered":
+        rows.append(
+            [
+                (label(lang, "✅ Take the seat"), f"bk:ofa:{booking_id}"),
+                (label(lang, "Pass"), f"bk:ofd:{booking_id}"),
+            ]
+        )
+    if status == "confirmed":
+        rows.append([(label(lang, "📅 Add to my calendar"), f"bk:ics:{booking_id}")])
+    if status in ("requested", "confirmed", "waitlisted", "entered"):
+        text = "Leave the waiting list" if status in ("waitlisted", "entered") else "Cancel"
+        rows.append([(label(lang, text), f"bk:cx:{booking_id}")])
+    rows.append([(label(lang, "My bookings"), "bk:my")])
+    return keyboard(rows)
+
+
+# ----- cancelling -----------------------------------------------------------------------------
+
+
+async def ask_cancel(update: Update, context: JinroContext, booking_id: int) -> None:
+    async with context.db.read() as conn:
+        booking = await store.my_booking(conn, booking_id, context.user.id)
+    if booking is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    lang = context.lang
+    await reply(
+        update,
+        context,
+        "bookings/ask_cancel",
+        keyboard(
+            [
+                [
+                    (label(lang, "Yes, cancel"), f"bk:cy:{booking_id}"),
+                    (label(lang, "No, keep it"), f"bk:b:{booking_id}"),
+                ]
+            ]
+        ),
+        edit=True,
+        booking=booking,
+        tz=context.settings.tz,
+    )
+
+
+async def cancel(update: Update, context: JinroContext, booking_id: int) -> None:
+    try:
+        async with context.db.write() as conn:
+            freed = await store.cancel(
+                conn, booking_id, context.user, now=utcnow(), offer=context.settings.offer
+            )
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except AlreadyHandled:
+        await answer_query(update, label(context.lang, "Already changed meanwhile."), alert=True)
+        return
+    except store.Refused as refused:
+        await _refuse(update, context, refused)
+        return
+    await answer_query(update)
+    await reply(
+        update,
+        context,
+        "bookings/cancelled",
+        keyboard([[(label(context.lang, "My bookings"), "bk:my")]]),
+        edit=True,
+    )
+    await tell_offered(context, freed.offered)
+    if freed.was == "confirmed":
+        await tell_site(context, freed.session_id, "bookings/site_cancelled", student=context.user)
+
+
+async def tell_site(context: JinroContext, session_id: int, template: str, **values) -> None:
+    """Tell the people of the session's site (each in their language) about a change."""
+    async with context.db.read() as conn:
+        session = await store.session_view(conn, session_id)
+        people = await users_store.site_people(conn, session.site_id)
+    for person in people:
+        await notify(
+            context,
+            person.id,
+            person.lang,
+            template,
+            session=session,
+            tz=context.settings.tz,
+            **values,
+        )
+
+
+# ----- waiting-list offers --------------------------------------------------------------------
+
+
+async def tell_offered(context: JinroContext, booking_ids: list[int]) -> None:
+    """Tell each student who was just offered a freed seat (any area calls this)."""
+    for booking_id in booking_ids:
+        async with context.db.read() as conn:
+            booking = await store.get(conn, booking_id)
+            student = await users_store.get(conn, booking.student_id)
+            session = await store.session_view(conn, booking.session_id)
+        if student is None:
+            continue
+        await notify(
+            context,
+            student.id,
+            student.lang,
+            "bookings/offer",
+            keyboard(
+                [
+                    [
+                        (label(student.lang, "✅ Take the seat"), f"bk:ofa:{booking_id}"),
+                        (label(student.lang, "Pass"), f"bk:ofd:{booking_id}"),
+                    ]
+                ]
+            ),
+            booking=booking,
+            session=session,
+            tz=context.settings.tz,
+        )
+
+
+async def take_offer(update: Update, context: JinroContext, booking_id: int) -> None:
+    try:
+        async with context.db.write() as conn:
+            await store.accept_offer(
+                conn, booking_id, context.user, now=utcnow(), hold=context.settings.hold
+            )
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except AlreadyHandled:
+        await answer_query(update, label(context.lang, "This offer has ended."), alert=True)
+        return
+    await answer_query(update)
+    async with context.db.read() as conn:
+        booking = await store.get(conn, booking_id)
+        session = await store.session_view(conn, booking.session_id)
+        teachers = await _teachers(conn, context.user)
+    await reply(
+        update,
+        context,
+        "bookings/applied",
+        _booking_keyboard(context, booking_id, "requested"),
+        edit=True,
+        status="requested",
+        session=session,
+        place=None,
+        clashes=[],
+        teachers=len(teachers),
+        hold_hours=context.settings.hold_hours,
+        tz=context.settings.tz,
+    )
+    await _ask_teachers(context, teachers, booking_id, session)
+
+
+async def pass_offer(update: Update, context: JinroContext, booking_id: int) -> None:
+    try:
+        async with context.db.write() as conn:
+            freed = await store.decline_offer(
+                conn, booking_id, context.user, now=utcnow(), offer=context.settings.offer
+            )
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except AlreadyHandled:
+        await answer_query(update, label(context.lang, "This offer has ended."), alert=True)
+        return
+    await answer_query(update)
+    await reply(update, context, "bookings/offer_passed", edit=True)
+    await tell_offered(context, freed.offered)
+
+
+# ----- calendar -------------------------------------------------------------------------------
+
+
+async def send_calendar(update: Update, context: JinroContext, booking_id: int) -> None:
+    async with context.db.read() as conn:
+        booking = await store.my_booking(conn, booking_id, context.user.id)
+        session = await store.session_view(conn, booking.session_id) if booking else None
+    if booking is None or booking.status != "confirmed":
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await context.bot.send_document(
+        update.effective_chat.id,
+        booking_calendar(session, booking_id, context.settings.tz),
+        filename=f"jinro-{booking_id}.ics",
+        caption=label(context.lang, "Open the file to add it to your calendar."),
+    )
+
+
+# ----- survey ---------------------------------------------------------------------------------
+
+
+async def answer_survey(update: Update, context: JinroContext, booking_id: int, score) -> None:
+    if score is None or not 1 <= score <= 5:
+        await stale_button(update, context)
+        return
+    try:
+        async with context.db.write() as conn:
+            await store.answer_survey(conn, booking_id, context.user.id, score, now=utcnow())
+            context.user = await users_store.set_flow(
+                conn, context.user.id, "bk.comment", {"booking": booking_id}
+            )
+    except NotFound:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await reply(
+        update,
+        context,
+        "bookings/survey_thanks",
+        keyboard([[(label(context.lang, "No comment"), "bk:sk")]]),
+        edit=True,
+        score=score,
+    )
+
+
+@text_step("bk.comment")
+async def survey_comment(update: Update, context: JinroContext) -> None:
+    booking_id = context.user.flow_data.get("booking")
+    async with context.db.write() as conn:
+        try:
+            await store.comment_survey(
+                conn, booking_id, context.user.id, " ".join(update.message.text.split())
+            )
+        except NotFound:
+            pass  # the booking went away meanwhile; nothing to keep
+        context.user = await users_store.set_flow(conn, context.user.id, None)
+    await reply(update, context, "bookings/survey_done")
+
+
+async def skip_comment(update: Update, context: JinroContext) -> None:
+    await answer_query(update)
+    if context.user.flow == "bk.comment":
+        async with context.db.write() as conn:
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+    await reply(update, context, "bookings/survey_done", edit=True)
+
+
+# ----- the clock: expiries, lottery draws, surveys --------------------------------------------
+
+SURVEY_AFTER = timedelta(hours=2)
+
+
+async def clock_tick(application) -> None:
+    """Called by the clock every half minute; each step is its own short transaction."""
+    context = JinroContext(application)
+    now = utcnow()
+    try:
+        await _expire(context, now)
+        await _draw(context, now)
+        await _send_surveys(context, now)
+    except Exception:  # the next tick tries again; never let the clock die
+        log.exception("booking clock tick failed")
+
+
+async def _expire(context: JinroContext, now) -> None:
+    async with context.db.write() as conn:
+        expired = await store.expire_due(conn, now=now, offer=context.settings.offer)
+    for booking, freed in expired:
+        await _tell_student(context, booking, "bookings/expired", was=booking.status)
+        await tell_offered(context, freed.offered)
+
+
+async def _draw(context: JinroContext, now) -> None:
+    async with context.db.write() as conn:
+        drawn = await store.draw_due(conn, now=now, hold=context.settings.hold)
+    for _, winners, waiting in drawn:
+        for booking_id in winners:
+            async with context.db.read() as conn:
+                booking = await store.get(conn, booking_id)
+                student = await users_store.get(conn, booking.student_id)
+                session = await store.session_view(conn, booking.session_id)
+                teachers = await _teachers(conn, student)
+            await _tell_student(context, booking, "bookings/drawn", won=True)
+            context.user = student  # the teachers' message names this student
+            await _ask_teachers(context, teachers, booking_id, session)
+        for place, booking_id in enumerate(waiting, start=1):
+            async with context.db.read() as conn:
+                booking = await store.get(conn, booking_id)
+            await _tell_student(context, booking, "bookings/drawn", won=False, place=place)
+
+
+async def _send_surveys(context: JinroContext, now) -> None:
+    async with context.db.write() as conn:
+        due = await store.surveys_due(conn, now=now, after=SURVEY_AFTER)
+    for booking in due:
+        async with context.db.read() as conn:
+            student = await users_store.get(conn, booking.student_id)
+        if student is None:
+            continue
+        scores = [(str(n), f"bk:sv:{booking.id}:{n}") for n in range(1, 6)]
+        await notify(
+            context,
+            student.id,
+            student.lang,
+            "bookings/survey",
+            keyboard([scores]),
+            booking=booking,
+        )
+
+
+async def _tell_student(context: JinroContext, booking, template: str, **values) -> None:
+    async with context.db.read() as conn:
+        student = await users_store.get(conn, booking.student_id) if booking.student_id else None
+        session = await store.session_view(conn, booking.session_id)
+    if student is not None:
+        await notify(
+            context,
+            student.id,
+            student.lang,
+            template,
+            session=session,
+            tz=context.settings.tz,
+            **values,
+        )
+
+
+# ----- buttons --------------------------------------------------------------------------------
+
+
+async def on_booking_button(update: Update, context: JinroContext) -> None:
+    parts = callback_parts(update)
+    action, target = (parts[1] if len(parts) > 1 else ""), int_part(parts, 2)
+    if context.user.role is None:
+        await stale_button(update, context)
+    elif action == "ap" and target is not None:
+        await apply_pressed(update, context, target)
+    elif context.user.role != Role.STUDENT:
+        await stale_button(update, context)
+    elif action == "my" and len(parts) == 2:
+        await answer_query(update)
+        await show_my(update, context, edit=True)
+    elif action == "sk" and len(parts) == 2:
+        await skip_comment(update, context)
+    elif target is None:
+        await stale_button(update, context)
+    elif action in ACTIONS:
+        await ACTIONS[action](update, context, target)
+    elif action == "sv":
+        await answer_survey(update, context, target, int_part(parts, 3))
+    else:
+        await stale_button(update, context)
+
+
+ACTIONS = {
+    "b": show_booking,
+    "cx": ask_cancel,
+    "cy": cancel,
+    "ofa": take_offer,
+    "ofd": pass_offer,
+    "ics": send_calendar,
+}
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("my", my_command),
+        CallbackQueryHandler(on_booking_button, pattern=r"^bk:"),
+    ]

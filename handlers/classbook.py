@@ -1,0 +1,468 @@
+"""Class booking: a teacher takes N seats on a session at once, then names the students.
+
+Callback data: cb:new:SESSION from a programme card, cb:s:SESSION from the list · cb:h the
+teacher's class bookings · cb:l:PAGE sessions open for a class · cb:n:SESSION:COUNT a number
+of seats · cb:ok:SESSION:COUNT book them · cb:v:SESSION:PAGE the seats and a page of
+students to name · cb:p:SESSION:STUDENT:PAGE put a student on the next unnamed seat ·
+cb:d:SESSION done naming · cb:x stop.
+
+Seats are confirmed at once (storage.bookings.book_class, all or nothing). Names may follow
+later: unnamed seats stay held, and /classbook lists the bookings to continue. A session
+with no seats of this teacher gets the same answer as a missing one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.context import JinroContext
+from handlers.common import (
+    answer_query,
+    callback_parts,
+    int_part,
+    keyboard,
+    notify,
+    page_count,
+    paging_row,
+    reply,
+    requires,
+    stale_button,
+    text_step,
+)
+from messages import label
+from storage import bookings as store
+from storage import users as users_store
+from storage.errors import AlreadyHandled, NotFound
+from storage.models import Role, utcnow
+
+PRESETS = (5, 10, 20, 30)
+PAGE = 8
+NAME_LIMIT = 30
+NAMES_SPLIT = re.compile(r"[,\n]")
+
+
+# ----- the teacher's class bookings, and sessions to book ---------------------------------------
+
+
+@requires(Role.TEACHER)
+async def classbook_command(update: Update, context: JinroContext) -> None:
+    await show_home(update, context)
+
+
+async def show_home(update: Update, context: JinroContext, *, edit: bool = False) -> None:
+    async with context.db.read() as conn:
+        booked = await store.class_bookings(conn, context.user.id, now=utcnow())
+    await _leave_flow(context)
+    lang, tz = context.lang, context.settings.tz
+    rows = [
+        [
+            (
+                f"{b.starts_at.astimezone(tz):%m/%d} {b.title}"[:44] + f" ({b.named}/{b.seats})",
+                f"cb:v:{b.id}:0",
+            )
+        ]
+        for b in booked[:20]
+    ]
+    rows.append([(label(lang, "➕ Book seats for a class"), "cb:l:0")])
+    await reply(
+        update, context, "classbook/home", keyboard(rows), edit=edit, bookings=booked, tz=tz
+    )
+
+
+async def show_sessions(update: Update, context: JinroContext, page: int) -> None:
+    async with context.db.read() as conn:
+        sessions, total = await store.open_sessions(
+            conn, now=utcnow(), offset=page * PAGE, limit=PAGE
+        )
+    lang, tz = context.lang, context.settings.tz
+    rows = [
+        [(f"{s.starts_at.astimezone(tz):%m/%d %H:%M} {s.title}"[:60], f"cb:s:{s.id}")]
+        for s in sessions
+    ]
+    pages = page_count(total, PAGE)
+    rows.append(paging_row(lang, "cb:l", page, pages))
+    rows.append([(label(lang, "◀ My class bookings"), "cb:h")])
+    await reply(
+        update,
+        context,
+        "classbook/sessions",
+        keyboard(rows),
+        edit=True,
+        sessions=sessions,
+        total=total,
+        page=page + 1,
+        pages=pages,
+        tz=tz,
+    )
+
+
+# ----- how many seats -------------------------------------------------------------------------
+
+
+async def _session_and_room(context: JinroContext, session_id: int):
+    """(session, refusal, seats this school can take) as they are now."""
+    async with context.db.read() as conn:
+        session = await store.session_view(conn, session_id)
+        room = await store.class_room(conn, session, context.user.school_id) if session else 0
+    refusal = store.class_refusal(session, utcnow())
+    if refusal is None and room == 0:
+        refusal = store.Refused("no_room")
+    return session, refusal, room
+
+
+async def ask_count(
+    update: Update,
+    context: JinroContext,
+    session_id: int,
+    *,
+    edit: bool,
+    asked: int | None = None,
+) -> None:
+    session, refusal, room = await _session_and_room(context, session_id)
+    if session is None:
+        await reply(update, context, "classbook/refused", edit=edit, reason="gone", when=None)
+        return
+    if refusal is not None:
+        await _refused(update, context, refusal, edit=edit)
+        return
+    async with context.db.write() as conn:
+        context.user = await users_store.set_flow(
+            conn, context.user.id, "cb.count", {"session": session_id}
+        )
+    choices = [n for n in PRESETS if n <= room]
+    if room < PRESETS[-1] and room not in choices:
+        choices.append(room)
+    lang = context.lang
+    rows = [
+        [(str(n), f"cb:n:{session_id}:{n}") for n in choices],
+        [(label(lang, "Cancel"), "cb:x")],
+    ]
+    await reply(
+        update,
+        context,
+        "classbook/ask_count",
+        keyboard(rows),
+        edit=edit,
+        session=session,
+        free=room,
+        asked=asked,
+        tz=context.settings.tz,
+    )
+
+
+async def _refused(update: Update, context: JinroContext, refusal, *, edit: bool) -> None:
+    await reply(
+        update,
+        context,
+        "classbook/refused",
+        edit=edit,
+        reason=refusal.reason,
+        when=refusal.when.astimezone(context.settings.tz) if refusal.when else None,
+    )
+
+
+@text_step("cb.count")
+async def count_typed(update: Update, context: JinroContext) -> None:
+    session_id = context.user.flow_data.get("session")
+    typed = update.message.text.strip().removesuffix("명").removesuffix("석").strip()
+    if not typed.isdigit() or len(typed) > 4 or not isinstance(session_id, int):
+        await reply(update, context, "classbook/bad_count")
+        return
+    await count_chosen(update, context, session_id, int(typed), edit=False)
+
+
+async def count_chosen(
+    update: Update, context: JinroContext, session_id: int, count: int, *, edit: bool
+) -> None:
+    session, refusal, room = await _session_and_room(context, session_id)
+    if session is None or refusal is not None or not 0 < count <= room:
+        await ask_count(update, context, session_id, edit=edit, asked=count)
+        return
+    lang = context.lang
+    await reply(
+        update,
+        context,
+        "classbook/ask_confirm",
+        keyboard(
+            [
+                [
+                    (
+                        label(lang, "✅ Book %(count)s seats", count=count),
+                        f"cb:ok:{session_id}:{count}",
+                    )
+                ],
+                [(label(lang, "Cancel"), "cb:x")],
+            ]
+        ),
+        edit=edit,
+        session=session,
+        count=count,
+        tz=context.settings.tz,
+    )
+
+
+async def book(update: Update, context: JinroContext, session_id: int, count: int) -> None:
+    # The flow says this confirmation is still open: a second press of the same button
+    # (updates of one user come in order) finds it closed instead of booking twice.
+    flow = context.user.flow_data if context.user.flow == "cb.count" else {}
+    if flow.get("session") != session_id:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    try:
+        async with context.db.write() as conn:
+            await store.book_class(conn, context.user, session_id, count, now=utcnow())
+            context.user = await users_store.set_flow(
+                conn, context.user.id, "cb.names", {"session": session_id}
+            )
+    except store.Refused as refused:
+        if refused.reason == "no_room":
+            await ask_count(update, context, session_id, edit=True, asked=count)
+        else:
+            await _refused(update, context, refused, edit=True)
+        return
+    await show_seats(update, context, session_id, 0, edit=True, note="booked", count=count)
+
+
+# ----- naming the seats -----------------------------------------------------------------------
+
+
+async def show_seats(
+    update: Update,
+    context: JinroContext,
+    session_id: int,
+    page: int,
+    *,
+    edit: bool,
+    note: str | None = None,
+    count: int = 0,
+    name: str = "",
+) -> None:
+    teacher = context.user
+    async with context.db.read() as conn:
+        seats = await store.class_seats(conn, teacher.id, session_id)
+        session = await store.session_view(conn, session_id)
+        unnamed = sum(1 for s in seats if s.student_id is None and s.student_name is None)
+        students, total = await store.students_to_name(
+            conn, teacher, session_id, offset=page * PAGE, limit=PAGE
+        )
+    if not seats or session is None:
+        await _gone(update, context)
+        return
+    if not students and page > 0:
+        await show_seats(update, context, session_id, page - 1, edit=edit, note=note, name=name)
+        return
+    if teacher.flow != "cb.names" or teacher.flow_data != {"session": session_id, "page": page}:
+        async with context.db.write() as conn:
+            context.user = await users_store.set_flow(
+                conn, teacher.id, "cb.names", {"session": session_id, "page": page}
+            )
+    rows = []
+    if unnamed:
+        picks = [
+            (f"{s.name} ({s.grade})"[:32], f"cb:p:{session_id}:{s.id}:{page}") for s in students
+        ]
+        rows = [picks[i : i + 2] for i in range(0, len(picks), 2)]
+        rows.append(paging_row(context.lang, f"cb:v:{session_id}", page, page_count(total, PAGE)))
+    rows.append([(label(context.lang, "✔️ Finish"), f"cb:d:{session_id}")])
+    await reply(
+        update,
+        context,
+        "classbook/seats",
+        keyboard(rows),
+        edit=edit,
+        session=session,
+        seats=seats,
+        unnamed=unnamed,
+        total=total if unnamed else 0,
+        page=page + 1,
+        pages=page_count(total, PAGE),
+        note=note,
+        count=count,
+        name=name,
+        limit=NAME_LIMIT,
+        tz=context.settings.tz,
+    )
+
+
+async def open_seats(update: Update, context: JinroContext, session_id: int, page: int) -> None:
+    async with context.db.read() as conn:
+        seats = await store.class_seats(conn, context.user.id, session_id)
+    if not seats:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await show_seats(update, context, session_id, page, edit=True)
+
+
+async def _gone(update: Update, context: JinroContext) -> None:
+    """No seats of this teacher on the session any more (cancelled meanwhile)."""
+    await _leave_flow(context)
+    await reply(update, context, "classbook/gone", edit=update.callback_query is not None)
+
+
+async def pick_student(
+    update: Update, context: JinroContext, session_id: int, student_id: int, page: int
+) -> None:
+    note = "named"
+    try:
+        async with context.db.write() as conn:
+            booking_id = await store.name_next_seat(
+                conn, context.user, session_id, student_id=student_id
+            )
+            student = await users_store.get(conn, student_id)
+            session = await store.session_view(conn, session_id)
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except store.Refused as refused:
+        note, student = ("full" if refused.reason == "full" else "already"), None
+    except AlreadyHandled:
+        note, student = None, None
+    await answer_query(update)
+    await show_seats(
+        update,
+        context,
+        session_id,
+        page,
+        edit=True,
+        note=note,
+        name=student.name if student else "",
+    )
+    if student is not None:
+        await _tell_named(context, student, session, booking_id)
+
+
+async def _tell_named(context: JinroContext, student, session, booking_id: int) -> None:
+    lang = student.lang
+    await notify(
+        context,
+        student.id,
+        lang,
+        "classbook/student_booked",
+        keyboard(
+            [
+                [(label(lang, "📅 Add to my calendar"), f"bk:ics:{booking_id}")],
+                [(label(lang, "My bookings"), "bk:my")],
+            ]
+        ),
+        session=session,
+        teacher=context.user.name,
+        tz=context.settings.tz,
+    )
+
+
+@text_step("cb.names")
+async def names_typed(update: Update, context: JinroContext) -> None:
+    session_id = context.user.flow_data.get("session")
+    page = context.user.flow_data.get("page", 0)
+    names = [" ".join(n.split()) for n in NAMES_SPLIT.split(update.message.text)]
+    names = [n for n in names if n]
+    if not isinstance(session_id, int):
+        await _gone(update, context)
+        return
+    if not names:  # only commas: show the seats and how to type names again
+        await show_seats(update, context, session_id, page, edit=False)
+        return
+    if any(len(n) > NAME_LIMIT for n in names):
+        await show_seats(update, context, session_id, page, edit=False, note="too_long")
+        return
+    try:
+        async with context.db.write() as conn:
+            for name in names:  # all or nothing: a refusal undoes the names before it
+                await store.name_next_seat(conn, context.user, session_id, name=name)
+    except NotFound:
+        await _gone(update, context)
+        return
+    except (store.Refused, AlreadyHandled):
+        await show_seats(
+            update, context, session_id, page, edit=False, note="too_many", count=len(names)
+        )
+        return
+    await show_seats(update, context, session_id, page, edit=False, note="typed", count=len(names))
+
+
+async def finish(update: Update, context: JinroContext, session_id: int) -> None:
+    async with context.db.read() as conn:
+        seats = await store.class_seats(conn, context.user.id, session_id)
+        session = await store.session_view(conn, session_id)
+    if not seats or session is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await _leave_flow(context)
+    unnamed = sum(1 for s in seats if s.student_id is None and s.student_name is None)
+    await reply(
+        update,
+        context,
+        "classbook/finished",
+        keyboard([[(label(context.lang, "◀ My class bookings"), "cb:h")]]),
+        edit=True,
+        session=session,
+        seats=seats,
+        unnamed=unnamed,
+        tz=context.settings.tz,
+    )
+
+
+async def stop(update: Update, context: JinroContext) -> None:
+    await answer_query(update)
+    await _leave_flow(context)
+    await reply(update, context, "classbook/stopped", edit=True)
+
+
+async def _leave_flow(context: JinroContext) -> None:
+    """End a step that takes typed text (seats, names, or a reason to reject) if one is open:
+    text typed after /classbook must not land in a step the teacher left behind."""
+    if (context.user.flow or "").startswith(("cb.", "tp.")):
+        async with context.db.write() as conn:
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+
+
+# ----- buttons --------------------------------------------------------------------------------
+
+
+@requires(Role.TEACHER)
+async def on_classbook_button(update: Update, context: JinroContext) -> None:
+    parts = callback_parts(update)
+    action = parts[1] if len(parts) > 1 else ""
+    numbers = [int_part(parts, i) for i in range(2, len(parts))]
+    if None in numbers:
+        await stale_button(update, context)
+        return
+    shape = (action, len(numbers))
+    if shape == ("h", 0):
+        await answer_query(update)
+        await show_home(update, context, edit=True)
+    elif shape == ("x", 0):
+        await stop(update, context)
+    elif shape == ("l", 1):
+        await answer_query(update)
+        await show_sessions(update, context, numbers[0])
+    elif shape in (("new", 1), ("s", 1)):
+        await answer_query(update)
+        # From a card, keep the card and answer below it; from the list, replace the list.
+        await ask_count(update, context, numbers[0], edit=action == "s")
+    elif shape == ("n", 2):
+        await answer_query(update)
+        await count_chosen(update, context, numbers[0], numbers[1], edit=True)
+    elif shape == ("ok", 2):
+        await book(update, context, numbers[0], numbers[1])
+    elif shape == ("v", 2):
+        await open_seats(update, context, numbers[0], numbers[1])
+    elif shape == ("p", 3):
+        await pick_student(update, context, *numbers)
+    elif shape == ("d", 1):
+        await finish(update, context, numbers[0])
+    else:
+        await stale_button(update, context)
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("classbook", classbook_command),
+        CallbackQueryHandler(on_classbook_button, pattern=r"^cb:"),
+    ]

@@ -1,0 +1,387 @@
+"""The teacher's side of students' requests: /pending, confirm, reject with a reason.
+
+Callback data: tp:ok:BOOKING / tp:no:BOOKING confirm or reject from the notice a teacher gets
+when a student applies · the same with :PAGE from a /pending page · tp:nr:BOOKING reject
+without a reason · tp:keep do not reject after all · tp:pg:PAGE a page · tp:all:PAGE:DIGEST
+confirm every request on the page, as it was shown.
+
+Every teacher who covers the student is asked; the first to act decides (storage swaps the
+status only from "requested"), and the others are told it was handled, never by whom. A
+booking the teacher may not decide on gets the same answer as a missing one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.context import JinroContext
+from handlers.common import (
+    answer_query,
+    callback_parts,
+    int_part,
+    keyboard,
+    notify,
+    page_count,
+    paging_row,
+    reply,
+    requires,
+    stale_button,
+    text_step,
+)
+from messages import label
+from storage import bookings as store
+from storage import users as users_store
+from storage.errors import AlreadyHandled, NotFound
+from storage.models import Role, utcnow
+
+PAGE = 8
+REASON_LIMIT = 200
+
+
+# ----- the list -------------------------------------------------------------------------------
+
+
+@requires(Role.TEACHER)
+async def pending_command(update: Update, context: JinroContext) -> None:
+    # Text typed after /pending must not land in a step the teacher left behind (a reason
+    # for an earlier ❌, or seat names).
+    if (context.user.flow or "").startswith(("tp.", "cb.")):
+        async with context.db.write() as conn:
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+    await show_page(update, context, 0)
+
+
+async def show_page(
+    update: Update,
+    context: JinroContext,
+    page: int,
+    *,
+    edit: bool = False,
+    note: str | None = None,
+    count: int = 0,
+) -> None:
+    """One page of requests; `note` says what just happened (a decision, a handled one)."""
+    async with context.db.read() as conn:
+        requests, total = await store.pending_for_teacher(
+            conn, context.user, offset=page * PAGE, limit=PAGE
+        )
+    if not requests and page > 0:  # the last request of a page was just decided
+        await show_page(update, context, page - 1, edit=edit, note=note, count=count)
+        return
+    lang = context.lang
+    first = page * PAGE + 1
+    rows = [
+        [
+            (f"✅ {number}. {r.name}"[:40], f"tp:ok:{r.id}:{page}"),
+            (f"❌ {number}.", f"tp:no:{r.id}:{page}"),
+        ]
+        for number, r in enumerate(requests, start=first)
+    ]
+    if len(requests) > 1:
+        rows.append(
+            [
+                (
+                    label(lang, "✅ Confirm all %(count)s on this page", count=len(requests)),
+                    f"tp:all:{page}:{_digest(requests)}",
+                )
+            ]
+        )
+    pages = page_count(total, PAGE)
+    rows.append(paging_row(lang, "tp:pg", page, pages))
+    await reply(
+        update,
+        context,
+        "pending/list",
+        keyboard(rows),
+        edit=edit,
+        requests=requests,
+        first=first,
+        total=total,
+        page=page + 1,
+        pages=pages,
+        note=note,
+        count=count,
+        tz=context.settings.tz,
+    )
+
+
+def _digest(requests) -> str:
+    """Names exactly the requests a page showed: "confirm all" acts only on what was seen."""
+    ids = ",".join(str(r.id) for r in requests)
+    return hashlib.sha256(ids.encode()).hexdigest()[:10]
+
+
+# ----- deciding -------------------------------------------------------------------------------
+
+
+async def _request(context: JinroContext, booking_id: int):
+    """The request if this teacher may decide on it (in any status); None otherwise."""
+    async with context.db.read() as conn:
+        try:
+            return await store.request_for_teacher(conn, booking_id, context.user)
+        except NotFound:
+            return None
+
+
+async def confirm_pressed(
+    update: Update, context: JinroContext, booking_id: int, page: int | None
+) -> None:
+    request = await _request(context, booking_id)
+    if request is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    try:
+        async with context.db.write() as conn:
+            await store.confirm(conn, booking_id, context.user, now=utcnow())
+    except (AlreadyHandled, NotFound):
+        await _handled(update, context, booking_id, page)
+        return
+    if page is None:
+        await reply(
+            update,
+            context,
+            "pending/decided",
+            edit=True,
+            request=request,
+            decision="confirmed",
+            reason="",
+            tz=context.settings.tz,
+        )
+    else:
+        await show_page(update, context, page, edit=True, note="confirmed", count=1)
+    await _tell_student(context, request, "confirmed")
+
+
+async def _handled(update: Update, context: JinroContext, booking_id: int, page: int | None):
+    """Someone got there first: the notice says so, or the page is shown afresh."""
+    request = await _request(context, booking_id)
+    if (
+        request is None
+        or request.decided_by is None
+        or request.status
+        not in (
+            "confirmed",
+            "rejected",
+        )
+    ):
+        who = "gone"  # cancelled by the student, expired, or no longer theirs to decide
+    else:
+        who = "mine" if request.decided_by == context.user.id else "other"
+    if page is None:
+        await reply(update, context, "pending/handled", edit=True, who=who)
+    else:
+        await show_page(update, context, page, edit=True, note=who)
+
+
+async def confirm_all(update: Update, context: JinroContext, page: int, digest: str) -> None:
+    async with context.db.read() as conn:
+        requests, _ = await store.pending_for_teacher(
+            conn, context.user, offset=page * PAGE, limit=PAGE
+        )
+    if not requests or _digest(requests) != digest:
+        await answer_query(
+            update, label(context.lang, "The list changed meanwhile; please check it again.")
+        )
+        await show_page(update, context, page, edit=True)
+        return
+    await answer_query(update)
+    confirmed = []
+    async with context.db.write() as conn:
+        for request in requests:
+            try:
+                await store.confirm(conn, request.id, context.user, now=utcnow())
+            except (AlreadyHandled, NotFound):
+                continue  # another teacher, or the student, got there first: leave it
+            confirmed.append(request)
+    await show_page(update, context, page, edit=True, note="confirmed", count=len(confirmed))
+    for request in confirmed:
+        await _tell_student(context, request, "confirmed")
+
+
+# ----- rejecting, with a reason ---------------------------------------------------------------
+
+
+async def reject_pressed(update: Update, context: JinroContext, booking_id: int) -> None:
+    request = await _request(context, booking_id)
+    if request is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    if request.status != "requested":
+        await _handled(update, context, booking_id, None)
+        return
+    async with context.db.write() as conn:
+        context.user = await users_store.set_flow(
+            conn, context.user.id, "tp.reason", {"booking": booking_id}
+        )
+    lang = context.lang
+    await reply(
+        update,
+        context,
+        "pending/ask_reason",
+        keyboard(
+            [
+                [(label(lang, "Reject without a reason"), f"tp:nr:{booking_id}")],
+                [(label(lang, "Do not reject"), "tp:keep")],
+            ]
+        ),
+        request=request,
+        limit=REASON_LIMIT,
+        tz=context.settings.tz,
+    )
+
+
+@text_step("tp.reason")
+async def reason_typed(update: Update, context: JinroContext) -> None:
+    reason = " ".join(update.message.text.split())
+    if len(reason) > REASON_LIMIT:
+        await reply(
+            update, context, "pending/reason_too_long", length=len(reason), limit=REASON_LIMIT
+        )
+        return
+    booking_id = context.user.flow_data.get("booking")
+    await _reject(update, context, booking_id if isinstance(booking_id, int) else 0, reason)
+
+
+async def reject_without_reason(update: Update, context: JinroContext, booking_id: int) -> None:
+    if await _request(context, booking_id) is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await _reject(update, context, booking_id, "")
+
+
+async def _reject(update: Update, context: JinroContext, booking_id: int, reason: str) -> None:
+    edit = update.callback_query is not None
+    try:
+        async with context.db.write() as conn:
+            request = await store.request_for_teacher(conn, booking_id, context.user)
+            freed = await store.reject(
+                conn,
+                booking_id,
+                context.user,
+                reason,
+                now=utcnow(),
+                offer=context.settings.offer,
+            )
+            context.user = await _leave_reason_flow(conn, context)
+    except (AlreadyHandled, NotFound):
+        async with context.db.write() as conn:
+            context.user = await _leave_reason_flow(conn, context)
+        await _handled(update, context, booking_id, None)
+        return
+    await reply(
+        update,
+        context,
+        "pending/decided",
+        keyboard([[(label(context.lang, "📋 Pending requests"), "tp:pg:0")]]),
+        edit=edit,
+        request=request,
+        decision="rejected",
+        reason=reason,
+        tz=context.settings.tz,
+    )
+    await _tell_student(context, request, "rejected", reason=reason)
+    await _tell_offered(context, freed.offered)
+
+
+async def keep_pressed(update: Update, context: JinroContext) -> None:
+    await answer_query(update)
+    async with context.db.write() as conn:
+        context.user = await _leave_reason_flow(conn, context)
+    await reply(update, context, "pending/kept", edit=True)
+
+
+async def _leave_reason_flow(conn, context: JinroContext):
+    if context.user.flow != "tp.reason":
+        return context.user
+    return await users_store.set_flow(conn, context.user.id, None)
+
+
+# ----- telling the students -------------------------------------------------------------------
+
+
+async def _tell_student(context: JinroContext, request, decision: str, reason: str = "") -> None:
+    lang = request.student_lang
+    rows = [[(label(lang, "My bookings"), "bk:my")]]
+    if decision == "confirmed":
+        rows.insert(0, [(label(lang, "📅 Add to my calendar"), f"bk:ics:{request.id}")])
+    await notify(
+        context,
+        request.student_id,
+        lang,
+        "pending/student_told",
+        keyboard(rows),
+        request=request,
+        decision=decision,
+        reason=reason,
+        tz=context.settings.tz,
+    )
+
+
+async def _tell_offered(context: JinroContext, booking_ids: list[int]) -> None:
+    """The first in line now holds the freed seat: they take it or pass (handlers/bookings)."""
+    for booking_id in booking_ids:
+        async with context.db.read() as conn:
+            booking = await store.get(conn, booking_id)
+            student = await users_store.get(conn, booking.student_id)
+            session = await store.session_view(conn, booking.session_id)
+        if student is None:
+            continue
+        lang = student.lang
+        await notify(
+            context,
+            student.id,
+            lang,
+            "bookings/offer",
+            keyboard(
+                [
+                    [
+                        (label(lang, "✅ Take the seat"), f"bk:ofa:{booking_id}"),
+                        (label(lang, "Pass"), f"bk:ofd:{booking_id}"),
+                    ]
+                ]
+            ),
+            booking=booking,
+            session=session,
+            tz=context.settings.tz,
+        )
+
+
+# ----- buttons --------------------------------------------------------------------------------
+
+
+@requires(Role.TEACHER)
+async def on_pending_button(update: Update, context: JinroContext) -> None:
+    parts = callback_parts(update)
+    action = parts[1] if len(parts) > 1 else ""
+    target = int_part(parts, 2)
+    page = int_part(parts, 3) if len(parts) == 4 else None
+    if action == "keep" and len(parts) == 2:
+        await keep_pressed(update, context)
+    elif action == "pg" and len(parts) == 3 and target is not None:
+        await answer_query(update)
+        await show_page(update, context, target, edit=True)
+    elif action == "all" and len(parts) == 4 and target is not None:
+        await confirm_all(update, context, target, parts[3])
+    elif target is None or len(parts) > 4 or (len(parts) == 4 and page is None):
+        await stale_button(update, context)
+    elif action == "ok":
+        await confirm_pressed(update, context, target, page)
+    elif action == "no":
+        await reject_pressed(update, context, target)
+    elif action == "nr" and len(parts) == 3:
+        await reject_without_reason(update, context, target)
+    else:
+        await stale_button(update, context)
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("pending", pending_command),
+        CallbackQueryHandler(on_pending_button, pattern=r"^tp:"),
+    ]

@@ -1,0 +1,273 @@
+"""The student's side of booking, end to end through the sandbox: apply, the waiting list
+and its offers, /my and cancelling, forged buttons, the calendar file, the clock's expiries,
+lotteries and surveys, and staff setting a fair opening."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import func, insert, select, update
+
+from handlers.bookings import clock_tick
+from storage.models import Booking, Session, SurveyAnswer, User, utcnow
+from tests.conftest import ADMIN_ID, join_as_student
+
+
+async def open_card(student, word: str = "꽃") -> None:
+    await student.send(word)
+    await student.press("1. ")
+
+
+def apply_buttons(student) -> list[tuple[str, str]]:
+    return [
+        (b["text"], b["callback_data"])
+        for row in student.last_message["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b.get("callback_data", "").startswith("bk:ap:")
+    ]
+
+
+async def first_session(student, db, *, capacity: int | None = None) -> int:
+    """The first session on the open card; optionally with its capacity changed."""
+    session_id = int(apply_buttons(student)[0][1].split(":")[2])
+    if capacity is not None:
+        async with db.write() as conn:
+            await conn.execute(
+                update(Session).where(Session.id == session_id).values(capacity=capacity)
+            )
+    return session_id
+
+
+async def add_teacher(db, user_id: int, school: str = "정발중학교") -> None:
+    from storage.models import School
+
+    async with db.write() as conn:
+        school_id = await conn.scalar(select(School.id).where(School.name == school))
+        await conn.execute(
+            insert(User).values(
+                id=user_id, role="teacher", name="박선영", school_id=school_id, grades=""
+            )
+        )
+
+
+async def press_first(user) -> None:
+    message = user.last_message
+    first = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await user.press_data(message["message_id"], first)
+
+
+async def bookings_of(db, session_id: int) -> list:
+    async with db.read() as conn:
+        return list(
+            (
+                await conn.execute(
+                    select(Booking.__table__)
+                    .where(Booking.session_id == session_id)
+                    .order_by(Booking.id)
+                )
+            ).all()
+        )
+
+
+async def test_apply_the_line_cancel_and_the_offer(bot, sandbox, db):
+    await add_teacher(db, 5100)
+    teacher = sandbox.user(5100, "선영")
+    await teacher.send("/help")
+    minji = await join_as_student(sandbox, 5001, "김민지")
+    await open_card(minji)
+    session_id = await first_session(minji, db, capacity=1)
+    await minji.press("신청하기")
+    assert "자리를 맡아 두었어요" in minji.last_text
+    await teacher.refresh()
+    assert "김민지" in teacher.last_text and "tp:ok:" in str(teacher.last_message)
+
+    seojun = await join_as_student(sandbox, 5002, "이서준")
+    await open_card(seojun)
+    assert apply_buttons(seojun)[0][0].startswith("대기 신청")
+    await seojun.press("대기 신청")
+    assert "대기 1번" in seojun.last_text
+
+    await minji.send("/my")
+    assert "선생님 승인 대기" in minji.last_text
+    await press_first(minji)  # the booking's own button on /my
+    assert "취소할 수 있어요" in minji.last_text
+    await minji.press("취소")
+    await minji.press("네, 취소할게요")
+    assert "취소했어요" in minji.last_text
+
+    await seojun.expect("자리가 났어요")
+    await seojun.press("자리 받기")
+    assert "자리를 맡아 두었어요" in seojun.last_text
+    statuses = [b.status for b in await bookings_of(db, session_id)]
+    assert statuses == ["cancelled", "requested"]
+    async with db.read() as conn:
+        booked = await conn.scalar(select(Session.booked).where(Session.id == session_id))
+    assert booked == 1
+
+
+async def test_another_students_booking_is_as_good_as_missing(bot, sandbox, db):
+    minji = await join_as_student(sandbox, 5003, "김민지")
+    await open_card(minji)
+    session_id = await first_session(minji, db)
+    await minji.press("신청하기")
+    [mine] = await bookings_of(db, session_id)
+    seojun = await join_as_student(sandbox, 5004, "이서준")
+    await seojun.send("/my")
+    message = seojun.last_message["message_id"]
+    for forged in (
+        f"bk:b:{mine.id}",
+        f"bk:cx:{mine.id}",
+        f"bk:cy:{mine.id}",
+        f"bk:ics:{mine.id}",
+        f"bk:ofa:{mine.id}",
+        "bk:b:999999",
+    ):
+        await seojun.press_data(message, forged)
+        assert "쓸 수 없어요" in seojun.callback_answers[-1]["text"], forged
+    [still] = await bookings_of(db, mine.session_id)
+    assert still.status == "requested"
+
+
+async def test_five_presses_at_once_make_one_booking_and_one_message(bot, sandbox, db):
+    minji = await join_as_student(sandbox, 5005, "김민지")
+    await open_card(minji)
+    session_id = await first_session(minji, db)
+    card = minji.last_message["message_id"]
+    before = len(minji.bot_messages)
+    await asyncio.gather(*(minji.press_data(card, f"bk:ap:{session_id}") for _ in range(5)))
+    await minji.refresh()
+    assert len(await bookings_of(db, session_id)) == 1
+    assert sum("자리를 맡아" in m.get("text", "") for m in minji.bot_messages[before:]) == 1
+    answers = [a["text"] for a in minji.callback_answers[-5:] if a.get("text")]
+    assert answers.count("이미 이 회차에 신청했어요. /my 에서 확인하세요.") == 4
+
+
+async def test_under_14_without_consent_is_told_how(bot, sandbox, db):
+    seojun = await join_as_student(sandbox, 5006, "이서준", under14=True, grade=1)
+    await open_card(seojun)
+    session_id = await first_session(seojun, db)
+    await seojun.press("신청하기")
+    assert "/consent" in seojun.callback_answers[-1]["text"]
+    assert await bookings_of(db, session_id) == []
+
+
+async def test_a_confirmed_booking_comes_as_a_calendar_file(bot, sandbox, db):
+    minji = await join_as_student(sandbox, 5007, "김민지")
+    await open_card(minji)
+    await minji.press("신청하기")
+    async with db.write() as conn:
+        await conn.execute(
+            update(Booking).where(Booking.student_id == 5007).values(status="confirmed")
+        )
+    await minji.send("/my")
+    assert "확정" in minji.last_text
+    await press_first(minji)
+    await minji.press("캘린더")
+    document = minji.last_message["document"]
+    assert document["file_name"].endswith(".ics") and document["size"] > 200
+
+
+async def test_the_clock_expires_holds_and_asks_for_a_survey(bot, sandbox, db):
+    minji = await join_as_student(sandbox, 5008, "김민지")
+    await open_card(minji)
+    await minji.press("신청하기")
+    async with db.write() as conn:
+        await conn.execute(
+            update(Booking).where(Booking.student_id == 5008).values(expires_at=utcnow())
+        )
+    await clock_tick(bot)
+    await minji.expect("승인이 없어서 자리가 풀렸어요")
+
+    # An attended session that ended three hours ago: the survey comes once.
+    [booking] = list(await _bookings_of_student(db, 5008))
+    async with db.write() as conn:
+        await conn.execute(
+            update(Session)
+            .where(Session.id == booking.session_id)
+            .values(starts_at=utcnow() - timedelta(hours=5), ends_at=utcnow() - timedelta(hours=3))
+        )
+        await conn.execute(
+            update(Booking)
+            .where(Booking.id == booking.id)
+            .values(status="confirmed", attendance="attended")
+        )
+    await clock_tick(bot)
+    await clock_tick(bot)
+    await minji.expect("체험은 어땠어요")
+    assert sum("어땠어요" in m.get("text", "") for m in minji.bot_messages) == 1
+    await minji.press("4")
+    assert "5점 중 4점" in minji.last_text
+    await minji.send("강사님이 친절했어요")
+    assert "고마워요" in minji.last_text
+    async with db.read() as conn:
+        answer = (await conn.execute(select(SurveyAnswer.__table__))).one()
+    assert (answer.score, answer.comment) == (4, "강사님이 친절했어요")
+
+
+async def test_staff_set_a_lottery_and_the_clock_draws_it(bot, sandbox, db):
+    staff = sandbox.user(ADMIN_ID, "담당자")
+    await staff.send("꽃")
+    await staff.press("1. ")
+    await staff.press("공정 신청 설정")
+    assert "선착순" in staff.last_text
+    await staff.press("2")
+    assert "학교당 최대 2자리" in staff.last_text
+    await staff.press("추첨 마감")
+    await staff.send("13/45 10:00")
+    assert "읽을 수 없는" in staff.last_text
+    later = (utcnow() + timedelta(hours=1)).astimezone(bot.bot_data["settings"].tz)
+    await staff.send(f"{later.month}/{later.day} {later:%H:%M}")
+    assert "추첨:" in staff.last_text
+
+    names = ["정하윤", "최도윤", "한지우"]
+    students = [await join_as_student(sandbox, 5010 + n, name) for n, name in enumerate(names)]
+    for student in students:
+        await open_card(student)
+        session_id = await first_session(student, db)
+        await student.press("신청하기")
+        assert "추첨에 참여했어요" in student.last_text
+    async with db.write() as conn:
+        await conn.execute(
+            update(Session).where(Session.id == session_id).values(lottery_until=utcnow())
+        )
+    await clock_tick(bot)
+    rows = await bookings_of(db, session_id)
+    assert sorted(b.status for b in rows) == ["requested", "requested", "waitlisted"]
+    for student in students:
+        await student.refresh()
+    texts = [s.last_text for s in students]
+    assert sum("뽑혔어요" in t for t in texts) == 2 and sum("대기 1번" in t for t in texts) == 1
+    async with db.read() as conn:
+        seed = await conn.scalar(select(Session.lottery_seed).where(Session.id == session_id))
+    assert seed
+
+
+async def test_students_cannot_open_the_fair_opening(bot, sandbox, db):
+    minji = await join_as_student(sandbox, 5020, "김민지")
+    await open_card(minji)
+    session_id = await first_session(minji, db)
+    await minji.press_data(minji.last_message["message_id"], f"fo:c:{session_id}:1")
+    assert "쓸 수 없어요" in minji.callback_answers[-1]["text"]
+    async with db.read() as conn:
+        cap = await conn.scalar(select(Session.school_cap).where(Session.id == session_id))
+        count = await conn.scalar(select(func.count()).select_from(Booking))
+    assert cap is None and count == 0
+
+
+async def _bookings_of_student(db, student_id: int):
+    async with db.read() as conn:
+        return (
+            await conn.execute(select(Booking.__table__).where(Booking.student_id == student_id))
+        ).all()
+
+
+async def test_staff_see_the_figures_and_others_do_not(bot, sandbox, db):
+    minji = await join_as_student(sandbox, 5030, "김민지")
+    await open_card(minji)
+    await minji.press("신청하기")
+    await minji.send("/stats")
+    assert "쓸 수 없어요" in minji.last_text
+    staff = sandbox.user(ADMIN_ID, "담당자")
+    await staff.send("/stats")
+    assert "프로그램 현황" in staff.last_text and "선생님 승인 대기: 1건" in staff.last_text

@@ -1,0 +1,270 @@
+"""The teacher's side of students' requests, end to end through the sandbox: the notice when a
+student applies, /pending, confirm, reject with a reason (and the freed seat offered to the
+line), confirm all, two teachers on one request, and forged buttons of other teachers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert, select
+
+from bot.settings import SettingsError, load_settings
+from storage.models import Booking, Program, School, Session, Site, User, utcnow
+from tests.conftest import join_as_student
+
+MISSING = "이 버튼은 이제 쓸 수 없어요."
+
+
+async def world(db, *, capacity: int = 5, title: str = "라디오 PD 체험") -> int:
+    """A site that passed its check, one programme, one session in five days; its id."""
+    async with db.write() as conn:
+        site_id = await conn.scalar(
+            insert(Site)
+            .values(
+                name=f"{title} 방송국", kind="company", district="덕양구", safety_status="passed"
+            )
+            .returning(Site.id)
+        )
+        program_id = await conn.scalar(
+            insert(Program)
+            .values(
+                external_key=f"{title}|{site_id}",
+                site_id=site_id,
+                title=title,
+                type="job_practice",
+                field="방송·영상",
+                district="덕양구",
+                capacity=capacity,
+            )
+            .returning(Program.id)
+        )
+        starts = utcnow().replace(microsecond=0) + timedelta(days=5)
+        return await conn.scalar(
+            insert(Session)
+            .values(
+                program_id=program_id,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                capacity=capacity,
+            )
+            .returning(Session.id)
+        )
+
+
+async def add_teacher(db, sandbox, user_id: int, name: str, *, school="정발중학교", grades=""):
+    """A teacher row as an invite would leave it, and their chat opened with /help."""
+    async with db.write() as conn:
+        school_id = await conn.scalar(select(School.id).where(School.name == school))
+        await conn.execute(
+            insert(User).values(
+                id=user_id, role="teacher", name=name, school_id=school_id, grades=grades, lang="ko"
+            )
+        )
+    teacher = sandbox.user(user_id, name[1:])
+    await teacher.send("/help")
+    return teacher
+
+
+async def apply(student, session_id: int) -> None:
+    """The student presses "apply" on the session (the card's button, pressed by its data)."""
+    await student.press_data(student.last_message["message_id"], f"bk:ap:{session_id}")
+
+
+async def booking_of(db, student_id: int, session_id: int):
+    async with db.read() as conn:
+        return (
+            await conn.execute(
+                select(Booking.__table__).where(
+                    Booking.student_id == student_id, Booking.session_id == session_id
+                )
+            )
+        ).first()
+
+
+async def test_the_first_teacher_decides_and_the_other_is_told_it_was_handled(bot, sandbox, db):
+    session_id = await world(db)
+    first = await add_teacher(db, sandbox, 6101, "박선영")
+    second = await add_teacher(db, sandbox, 6102, "최민호", grades="2")
+    other_grade = await add_teacher(db, sandbox, 6103, "정하나", grades="3")
+    minji = await join_as_student(sandbox, 6001, "김민지", grade=2)
+    await apply(minji, session_id)
+
+    notice = await first.expect("새 체험 신청")
+    assert "김민지 (2학년) 학생이 신청했습니다" in notice["text"]
+    assert "라디오 PD 체험" in notice["text"]
+    await second.expect("새 체험 신청")
+    await other_grade.refresh()
+    assert "새 체험 신청" not in other_grade.last_text  # grade 3 only: not asked
+
+    await first.press("✅ 승인")
+    assert "승인함: 김민지" in first.last_text and not first.buttons
+    await minji.expect("선생님이 체험 신청을 승인했어요")
+    assert "📅 내 캘린더에 추가" in minji.buttons
+
+    await second.press("✅ 승인")
+    assert "이미 다른 선생님이 처리했습니다" in second.last_text
+    assert "박선영" not in second.last_text  # never who
+    await second.press_data(second.last_message["message_id"], f"tp:no:{notice_id(notice)}")
+    assert "이미 다른 선생님이 처리했습니다" in second.last_text
+    booking = await booking_of(db, 6001, session_id)
+    assert (booking.status, booking.decided_by) == ("confirmed", 6101)
+
+    await first.press_data(notice["message_id"], f"tp:ok:{booking.id}")
+    assert "이미 처리하셨습니다" in first.last_text
+
+
+def notice_id(notice: dict) -> int:
+    """The booking id on a notice's ✅ button."""
+    data = notice["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    return int(data.split(":")[2])
+
+
+async def test_reject_with_a_reason_tells_the_student_and_offers_the_seat(bot, sandbox, db):
+    session_id = await world(db, capacity=1)
+    teacher = await add_teacher(db, sandbox, 6111, "박선영")
+    minji = await join_as_student(sandbox, 6011, "김민지")
+    seojun = await join_as_student(sandbox, 6012, "이서준")
+    await apply(minji, session_id)
+    await apply(seojun, session_id)  # full: the waiting list
+    assert (await booking_of(db, 6012, session_id)).status == "waitlisted"
+
+    await teacher.send("/pending")
+    assert "승인을 기다리는 신청: 1건" in teacher.last_text
+    assert "1. 김민지 (2학년)" in teacher.last_text and "이서준" not in teacher.last_text
+    await teacher.press("❌ 1.")
+    assert "김민지 학생의 신청을 거절합니다" in teacher.last_text
+    await teacher.send("가" * 201)
+    assert "201자" in teacher.last_text
+    await teacher.send("이번 학기 일정과   겹칩니다")
+    assert "거절함: 김민지" in teacher.last_text
+    assert "사유: 이번 학기 일정과 겹칩니다" in teacher.last_text
+
+    told = await minji.expect("선생님이 이 신청을 승인하지 않았어요")
+    assert "사유: 이번 학기 일정과 겹칩니다" in told["text"]
+    offer = await seojun.expect("자리가 났어요")
+    assert any(
+        b["callback_data"].startswith("bk:ofa:")
+        for row in offer["reply_markup"]["inline_keyboard"]
+        for b in row
+    )
+    assert (await booking_of(db, 6011, session_id)).reason == "이번 학기 일정과 겹칩니다"
+    assert (await booking_of(db, 6012, session_id)).status == "offered"
+
+    await teacher.send("검색어")  # the flow is over: words search again
+    assert "거절" not in teacher.last_text
+
+
+async def test_reject_without_a_reason_and_changing_ones_mind(bot, sandbox, db):
+    session_id = await world(db)
+    teacher = await add_teacher(db, sandbox, 6121, "박선영")
+    minji = await join_as_student(sandbox, 6021, "김민지")
+    await apply(minji, session_id)
+    notice = await teacher.expect("새 체험 신청")
+    await teacher.press_data(notice["message_id"], f"tp:no:{notice_id(notice)}")
+    await teacher.press("거절하지 않기")
+    assert "거절하지 않았습니다" in teacher.last_text
+    assert (await booking_of(db, 6021, session_id)).status == "requested"
+    # Asked for a reason, the teacher goes elsewhere: later words are no reason.
+    await teacher.press_data(notice["message_id"], f"tp:no:{notice_id(notice)}")
+    await teacher.send("/pending")
+    await teacher.send("방송")
+    assert (await booking_of(db, 6021, session_id)).status == "requested"
+
+    await teacher.press_data(notice["message_id"], f"tp:no:{notice_id(notice)}")
+    await teacher.press("사유 없이 거절")
+    assert "거절함: 김민지" in teacher.last_text and "사유" not in teacher.last_text
+    told = await minji.expect("승인하지 않았어요")
+    assert "사유" not in told["text"]
+    assert (await booking_of(db, 6021, session_id)).status == "rejected"
+
+
+async def test_confirm_all_acts_on_the_page_as_shown(bot, sandbox, db):
+    radio = await world(db, title="라디오 PD 체험")
+    camera = await world(db, title="카메라 감독 체험")
+    teacher = await add_teacher(db, sandbox, 6131, "박선영")
+    colleague = await add_teacher(db, sandbox, 6132, "최민호")
+    students = [
+        await join_as_student(sandbox, 6031 + n, name)
+        for n, name in enumerate(["김민지", "이서준", "박하늘"])
+    ]
+    await apply(students[0], camera)
+    await apply(students[1], radio)
+    await apply(students[2], radio)
+
+    await teacher.send("/pending")
+    text = teacher.last_text
+    # Grouped by programme; within a session, newest last.
+    assert text.index("라디오 PD 체험") < text.index("이서준") < text.index("박하늘")
+    assert text.index("박하늘") < text.index("카메라 감독 체험") < text.index("김민지")
+    listed = teacher.last_message["message_id"]
+
+    # Meanwhile the colleague confirms one: the page as shown is no longer the page.
+    await colleague.send("/pending")
+    await colleague.press("✅ 1.")
+    assert "1건을 승인했습니다" in colleague.last_text
+    await teacher.press("모두 승인")
+    assert "승인을 기다리는 신청: 2건" in teacher.last_text
+    assert sum(b.status == "confirmed" for b in await all_bookings(db)) == 1
+
+    await teacher.press("모두 승인")
+    assert "2건을 승인했습니다" in teacher.last_text
+    assert "승인을 기다리는 신청이 없습니다" in teacher.last_text
+    assert {b.status for b in await all_bookings(db)} == {"confirmed"}
+    for student in students:
+        await student.expect("선생님이 체험 신청을 승인했어요")
+    await teacher.press_data(listed, "tp:pg:0")
+    assert "승인을 기다리는 신청이 없습니다" in teacher.last_text
+
+
+async def all_bookings(db) -> list:
+    async with db.read() as conn:
+        return list((await conn.execute(select(Booking.__table__))).all())
+
+
+async def test_other_schools_grades_and_students_cannot_decide(bot, sandbox, db):
+    session_id = await world(db)
+    elsewhere = await add_teacher(db, sandbox, 6141, "한지원", school="화정중학교")
+    grade3 = await add_teacher(db, sandbox, 6142, "정하나", grades="1,3")
+    minji = await join_as_student(sandbox, 6041, "김민지", grade=2)
+    await apply(minji, session_id)
+    booking = await booking_of(db, 6041, session_id)
+
+    for forger in (elsewhere, grade3):
+        await forger.send("/pending")
+        assert "승인을 기다리는 신청이 없습니다" in forger.last_text
+        message = forger.last_message["message_id"]
+        answers = []
+        for data in (
+            f"tp:ok:{booking.id}",
+            "tp:ok:999999",
+            f"tp:no:{booking.id}",
+            f"tp:nr:{booking.id}",
+        ):
+            await forger.press_data(message, data)
+            answers.append(forger.callback_answers[-1]["text"])
+        assert answers == [MISSING] * 4
+    await minji.press_data(minji.last_message["message_id"], f"tp:ok:{booking.id}")
+    assert minji.callback_answers[-1]["text"] == MISSING
+    for junk in ("tp:ok", "tp:ok:x", "tp:all:0", "tp:zz:1", "tp:ok:1:2:3"):
+        await grade3.press_data(grade3.last_message["message_id"], junk)
+        assert grade3.callback_answers[-1]["text"] == MISSING
+    assert (await booking_of(db, 6041, session_id)).status == "requested"
+
+
+async def test_help_and_empty_list(bot, sandbox, db):
+    teacher = await add_teacher(db, sandbox, 6151, "박선영")
+    assert "/pending" in teacher.last_text and "/classbook" in teacher.last_text
+    await teacher.send("/pending")
+    assert "승인을 기다리는 신청이 없습니다" in teacher.last_text
+
+
+def test_hold_and_offer_hours_are_settings():
+    defaults = load_settings({}, dotenv=False)
+    assert (defaults.hold_hours, defaults.offer_hours) == (48, 12)
+    assert defaults.hold == timedelta(hours=48) and defaults.offer == timedelta(hours=12)
+    chosen = load_settings({"HOLD_HOURS": "24", "OFFER_HOURS": "6"}, dotenv=False)
+    assert (chosen.hold, chosen.offer) == (timedelta(hours=24), timedelta(hours=6))
+    for name, value in (("HOLD_HOURS", "0"), ("OFFER_HOURS", "721"), ("HOLD_HOURS", "2d")):
+        with pytest.raises(SettingsError, match=name):
+            load_settings({name: value}, dotenv=False)

@@ -1,0 +1,344 @@
+"""The storage side of a site's sessions, on SQLite and PostgreSQL: adding, capacity (never
+below the seats held, also while students apply at the same moment), cancelling, attendance
+reports, and which teachers are told."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, insert, select, update
+
+from storage import bookings
+from storage.errors import AlreadyHandled, NotFound
+from storage.models import Booking, Program, School, Session, Site, User
+
+NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+HOLD = timedelta(hours=48)
+OFFER = timedelta(hours=12)
+SITE_USER = 30_000
+
+
+async def world(db, *, capacity: int = 4, students: int = 3) -> dict:
+    """Two sites with a programme each; ours has a session in three days; students of grade 2
+    at one school, a teacher of grade 1 and one of every grade."""
+    async with db.write() as conn:
+        school_id = (
+            await conn.execute(
+                insert(School).values(name="학교", district="덕양구").returning(School.id)
+            )
+        ).scalar_one()
+        ids = {"school": school_id}
+        for key in ("ours", "theirs"):
+            ids[f"{key}_site"] = (
+                await conn.execute(
+                    insert(Site)
+                    .values(name=key, kind="public", district="덕양구", safety_status="passed")
+                    .returning(Site.id)
+                )
+            ).scalar_one()
+            ids[f"{key}_program"] = (
+                await conn.execute(
+                    insert(Program)
+                    .values(
+                        external_key=f"{key}|체험",
+                        site_id=ids[f"{key}_site"],
+                        title="체험",
+                        type="field_trip",
+                        field="환경",
+                        district="덕양구",
+                        capacity=capacity,
+                    )
+                    .returning(Program.id)
+                )
+            ).scalar_one()
+        ids["session"] = await bookings.add_session(
+            conn,
+            ids["ours_site"],
+            ids["ours_program"],
+            actor=SITE_USER,
+            now=NOW,
+            starts_at=NOW + timedelta(days=3),
+            ends_at=NOW + timedelta(days=3, hours=2),
+            capacity=capacity,
+        )
+        ids["students"] = [40_000 + n for n in range(students)]
+        await conn.execute(
+            insert(User),
+            [
+                {
+                    "id": s,
+                    "role": "student",
+                    "name": f"학생{s}",
+                    "school_id": school_id,
+                    "grade": 2,
+                    "under14": False,
+                }
+                for s in ids["students"]
+            ],
+        )
+        await conn.execute(
+            insert(User),
+            [
+                {
+                    "id": 50_001,
+                    "role": "teacher",
+                    "name": "일학년",
+                    "school_id": school_id,
+                    "grades": "1",
+                },
+                {
+                    "id": 50_002,
+                    "role": "teacher",
+                    "name": "모두",
+                    "school_id": school_id,
+                    "grades": "",
+                },
+            ],
+        )
+    return ids
+
+
+async def apply(db, student_id: int, session_id: int) -> bookings.Applied:
+    async with db.write() as conn:
+        student = (await conn.execute(select(User.__table__).where(User.id == student_id))).one()
+        return await bookings.apply(conn, student, session_id, hold=HOLD, now=NOW)
+
+
+async def session_row(db, session_id: int):
+    async with db.read() as conn:
+        return (await conn.execute(select(Session.__table__).where(Session.id == session_id))).one()
+
+
+async def statuses(db, session_id: int) -> list[str]:
+    async with db.read() as conn:
+        return list(
+            (
+                await conn.execute(
+                    select(Booking.status)
+                    .where(Booking.session_id == session_id)
+                    .order_by(Booking.id)
+                )
+            ).scalars()
+        )
+
+
+async def resize(db, w, capacity: int, site: str = "ours_site") -> bookings.Resized:
+    async with db.write() as conn:
+        return await bookings.change_capacity(
+            conn, w["session"], w[site], capacity, actor=SITE_USER, now=NOW, offer=OFFER
+        )
+
+
+# ----- adding ---------------------------------------------------------------------------------
+
+
+async def test_add_session_checks_the_programme_the_time_and_duplicates(db):
+    w = await world(db)
+    values = {
+        "actor": SITE_USER,
+        "now": NOW,
+        "starts_at": NOW + timedelta(days=3),
+        "ends_at": NOW + timedelta(days=3, hours=1),
+        "capacity": 5,
+    }
+    async with db.write() as conn:
+        with pytest.raises(NotFound):  # another site's programme
+            await bookings.add_session(conn, w["ours_site"], w["theirs_program"], **values)
+        with pytest.raises(bookings.Refused) as refused:
+            await bookings.add_session(conn, w["ours_site"], w["ours_program"], **values)
+        assert refused.value.reason == "duplicate"
+        past = {**values, "starts_at": NOW - timedelta(hours=1)}
+        with pytest.raises(bookings.Refused) as refused:
+            await bookings.add_session(conn, w["ours_site"], w["ours_program"], **past)
+        assert refused.value.reason == "started"
+        next_start = await conn.scalar(
+            select(Program.next_start).where(Program.id == w["ours_program"])
+        )
+    assert next_start is not None  # the first session, added in world(), refreshed it
+
+
+async def test_site_sessions_lists_today_and_to_come_of_the_site_only(db):
+    w = await world(db)
+    async with db.write() as conn:
+        for starts in (NOW - timedelta(hours=3), NOW - timedelta(days=1), NOW + timedelta(days=9)):
+            await conn.execute(
+                insert(Session).values(
+                    program_id=w["ours_program"],
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=2),
+                    capacity=3,
+                )
+            )
+        await conn.execute(
+            insert(Session).values(
+                program_id=w["theirs_program"],
+                starts_at=NOW + timedelta(days=2),
+                ends_at=NOW + timedelta(days=2, hours=2),
+                capacity=3,
+            )
+        )
+    today_from = NOW - timedelta(hours=5)
+    async with db.read() as conn:
+        rows, total = await bookings.site_sessions(
+            conn, w["ours_site"], today_from=today_from, now=NOW, offset=0, limit=5
+        )
+        assert await bookings.site_session(conn, w["session"], w["theirs_site"]) is None
+    # today's finished one, the one in three days and the one in nine; not yesterday's
+    assert total == 3 and [r.starts_at for r in rows] == sorted(r.starts_at for r in rows)
+    assert rows[0].starts_at == NOW - timedelta(hours=3)
+
+
+# ----- capacity -------------------------------------------------------------------------------
+
+
+async def test_capacity_never_below_held_and_raising_offers_the_line(db):
+    w = await world(db, capacity=2, students=4)
+    for student in w["students"]:
+        await apply(db, student, w["session"])
+    assert await statuses(db, w["session"]) == [
+        "requested",
+        "requested",
+        "waitlisted",
+        "waitlisted",
+    ]
+    with pytest.raises(bookings.Refused) as refused:
+        await resize(db, w, 1)
+    assert refused.value.reason == "below_held"
+    with pytest.raises(NotFound):
+        await resize(db, w, 5, site="theirs_site")
+    resized = await resize(db, w, 3)
+    assert (resized.before, resized.after, len(resized.offered)) == (2, 3, 1)
+    assert await statuses(db, w["session"]) == ["requested", "requested", "offered", "waitlisted"]
+    row = await session_row(db, w["session"])
+    assert (row.capacity, row.booked) == (3, 3)
+    await resize(db, w, 3)  # lowering to exactly the seats held is allowed
+    with pytest.raises(bookings.Refused):
+        await resize(db, w, 2)
+
+
+async def test_lowering_capacity_while_students_apply_never_overbooks(db):
+    """Twenty students apply for twenty seats while the site keeps lowering the capacity to
+    ten: whichever comes first, seats held never exceed the capacity."""
+    w = await world(db, capacity=20, students=20)
+
+    async def lower():
+        for _ in range(10):
+            try:
+                await resize(db, w, 10)
+            except bookings.Refused:
+                pass
+            await asyncio.sleep(0)
+
+    results = await asyncio.gather(
+        lower(), *(apply(db, s, w["session"]) for s in w["students"]), return_exceptions=True
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results[:3]
+    row = await session_row(db, w["session"])
+    async with db.read() as conn:
+        held = await bookings.seats_held(conn, w["session"])
+    assert row.booked == held <= row.capacity
+    assert row.capacity in (10, 20)
+    waiting = (await statuses(db, w["session"])).count("waitlisted")
+    assert held + waiting == 20
+
+
+# ----- cancelling -----------------------------------------------------------------------------
+
+
+async def test_cancelling_ends_every_active_booking_and_frees_the_seats(db):
+    w = await world(db, capacity=1, students=3)
+    for student in w["students"]:
+        await apply(db, student, w["session"])
+    async with db.write() as conn:
+        with pytest.raises(NotFound):
+            await bookings.cancel_session(
+                conn, w["session"], w["theirs_site"], "이유", actor=SITE_USER, now=NOW
+            )
+    async with db.write() as conn:
+        affected = await bookings.cancel_session(
+            conn, w["session"], w["ours_site"], "강사 사정", actor=SITE_USER, now=NOW
+        )
+        teachers = await bookings.teachers_to_tell(
+            conn, [b for b in affected if b.status == "requested"]
+        )
+    assert sorted(b.status for b in affected) == ["requested", "waitlisted", "waitlisted"]
+    assert await statuses(db, w["session"]) == ["cancelled"] * 3
+    row = await session_row(db, w["session"])
+    assert (row.status, row.cancel_reason, row.booked) == ("cancelled", "강사 사정", 0)
+    # grade 2: the teacher of every grade, not the one of grade 1
+    assert [(t.id, len(b)) for t, b in teachers] == [(50_002, 1)]
+    async with db.read() as conn:
+        next_start = await conn.scalar(
+            select(Program.next_start).where(Program.id == w["ours_program"])
+        )
+    assert next_start is None
+    async with db.write() as conn:
+        with pytest.raises(AlreadyHandled):
+            await bookings.cancel_session(
+                conn, w["session"], w["ours_site"], "또", actor=SITE_USER, now=NOW
+            )
+    with pytest.raises(bookings.Refused):  # a cancelled session's capacity cannot change
+        await resize(db, w, 5)
+
+
+async def test_a_started_session_cannot_be_cancelled(db):
+    w = await world(db)
+    async with db.write() as conn:
+        with pytest.raises(bookings.Refused):
+            await bookings.cancel_session(
+                conn,
+                w["session"],
+                w["ours_site"],
+                "늦음",
+                actor=SITE_USER,
+                now=NOW + timedelta(days=3, minutes=1),
+            )
+
+
+# ----- attendance -----------------------------------------------------------------------------
+
+
+async def test_attendance_report_goes_once_per_set_of_marks(db):
+    w = await world(db, capacity=3, students=1)
+    applied = await apply(db, w["students"][0], w["session"])
+    async with db.write() as conn:
+        await conn.execute(
+            update(Booking).where(Booking.id == applied.booking_id).values(status="confirmed")
+        )
+        class_ids = await bookings.book_class(
+            conn,
+            (await conn.execute(select(User.__table__).where(User.id == 50_001))).one(),
+            w["session"],
+            1,
+            now=NOW,
+        )
+    async with db.write() as conn:
+        first = await bookings.report_attendance(
+            conn, w["session"], w["ours_site"], actor=SITE_USER
+        )
+        again = await bookings.report_attendance(
+            conn, w["session"], w["ours_site"], actor=SITE_USER
+        )
+        marked = await bookings.mark_all_attended(
+            conn, w["session"], w["ours_site"], actor=SITE_USER
+        )
+        changed = await bookings.report_attendance(
+            conn, w["session"], w["ours_site"], actor=SITE_USER
+        )
+        with pytest.raises(NotFound):
+            await bookings.report_attendance(conn, w["session"], w["theirs_site"], actor=SITE_USER)
+    # The student's own booking goes to the all-grades teacher; the class seat to its teacher.
+    assert sorted((t.id, [b.id for b in theirs]) for t, theirs in first) == [
+        (50_001, class_ids),
+        (50_002, [applied.booking_id]),
+    ]
+    assert again is None and marked == 2 and changed is not None
+    async with db.read() as conn:
+        attended = await conn.scalar(
+            select(func.count()).where(
+                Booking.session_id == w["session"], Booking.attendance == "attended"
+            )
+        )
+    assert attended == 2
