@@ -319,7 +319,10 @@ async def pick_student(
         await stale_button(update, context)
         return
     except store.Refused as refused:
-        note, student = ("full" if refused.reason == "full" else "already"), None
+        note, student = (
+            (refused.reason if refused.reason in ("full", "consent") else "already"),
+            None,
+        )
     except AlreadyHandled:
         note, student = None, None
     await answer_query(update)

@@ -636,6 +636,9 @@ async def name_seat(
         student = (await conn.execute(select(users).where(users.c.id == student_id))).first()
         if student is None or student.role != "student" or student.school_id != teacher.school_id:
             raise NotFound
+        if student.under14 and student.consent_at is None:
+            # The same rule as their own application; the teacher can record the paper form.
+            raise Refused("consent")
         if await _active_booking(conn, booking.session_id, student_id) is not None:
             raise Refused("already")
     changed = await conn.execute(

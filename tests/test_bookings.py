@@ -372,3 +372,15 @@ async def test_the_check_constraint_is_the_backstop(db):
 
 def test_seat_statuses_are_the_ones_counted():
     assert set(SEAT_STATUSES) == {"requested", "confirmed", "offered"}
+
+
+async def test_a_class_seat_needs_consent_for_a_student_under_14(db):
+    w = await world(db, capacity=5, students=1)
+    async with db.write() as conn:
+        await conn.execute(update(User).where(User.id == w["students"][0]).values(under14=True))
+    teacher = await user(db, w["teacher"])
+    async with db.write() as conn:
+        [seat] = await bookings.book_class(conn, teacher, w["session"], 1, now=NOW)
+    with pytest.raises(bookings.Refused, match="consent"):
+        async with db.write() as conn:
+            await bookings.name_seat(conn, seat, teacher, student_id=w["students"][0])
