@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import JinroContext
+from handlers.bookings import tell_offered
 from handlers.common import (
     answer_query,
     callback_parts,
@@ -286,7 +287,7 @@ async def _reject(update: Update, context: JinroContext, booking_id: int, reason
         tz=context.settings.tz,
     )
     await _tell_student(context, request, "rejected", reason=reason)
-    await _tell_offered(context, freed.offered)
+    await tell_offered(context, freed.offered)
 
 
 async def keep_pressed(update: Update, context: JinroContext) -> None:
@@ -321,35 +322,6 @@ async def _tell_student(context: JinroContext, request, decision: str, reason: s
         reason=reason,
         tz=context.settings.tz,
     )
-
-
-async def _tell_offered(context: JinroContext, booking_ids: list[int]) -> None:
-    """The first in line now holds the freed seat: they take it or pass (handlers/bookings)."""
-    for booking_id in booking_ids:
-        async with context.db.read() as conn:
-            booking = await store.get(conn, booking_id)
-            student = await users_store.get(conn, booking.student_id)
-            session = await store.session_view(conn, booking.session_id)
-        if student is None:
-            continue
-        lang = student.lang
-        await notify(
-            context,
-            student.id,
-            lang,
-            "bookings/offer",
-            keyboard(
-                [
-                    [
-                        (label(lang, "✅ Take the seat"), f"bk:ofa:{booking_id}"),
-                        (label(lang, "Pass"), f"bk:ofd:{booking_id}"),
-                    ]
-                ]
-            ),
-            booking=booking,
-            session=session,
-            tz=context.settings.tz,
-        )
 
 
 # ----- buttons --------------------------------------------------------------------------------
