@@ -272,3 +272,24 @@ async def test_staff_see_the_figures_and_others_do_not(bot, sandbox, db):
     staff = sandbox.user(ADMIN_ID, "담당자")
     await staff.send("/stats")
     assert "프로그램 현황" in staff.last_text and "선생님 승인 대기: 1건" in staff.last_text
+
+
+async def test_before_the_opening_time_apply_says_when_it_opens(bot, sandbox, db):
+    staff = sandbox.user(ADMIN_ID, "담당자")
+    await staff.send("꽃")
+    await staff.press("1. ")
+    await staff.press("공정 신청 설정")
+    await staff.press("신청 시작 시각")
+    opens = (utcnow() + timedelta(days=1)).astimezone(bot.bot_data["settings"].tz)
+    await staff.send(f"{opens.month}/{opens.day} 09:00")
+    assert f"{opens.month}월 {opens.day}일 09:00 신청 시작" in staff.last_text
+    minji = await join_as_student(sandbox, 5040, "김민지")
+    await open_card(minji)
+    assert "신청 시작" in minji.last_text  # the card says it too
+    session_id = await first_session(minji, db)
+    await minji.press("신청하기")
+    assert (
+        f"{opens.month:02d}/{opens.day:02d} 09:00에 신청이 열려요"
+        in minji.callback_answers[-1]["text"]
+    )
+    assert await bookings_of(db, session_id) == []
