@@ -8,6 +8,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot.context import JinroContext
 from bot.errors import on_error
 from bot.http import AiohttpRequest
+from bot.pacing import Pacer
 from bot.processor import PerUserUpdateProcessor
 from bot.settings import Settings
 from handlers import (
@@ -63,6 +64,7 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
     )
     application.bot_data["db"] = db
     application.bot_data["settings"] = settings
+    application.bot_data["pacer"] = Pacer(settings.send_rate)
     application.add_handlers(gate.handlers(), group=gate.GROUP)
     for area in AREAS:
         application.add_handlers(area.handlers())

@@ -16,7 +16,7 @@ from telegram.ext import Application
 from bot import commands
 from bot.app import build_application
 from bot.settings import Settings
-from handlers import bookings
+from handlers import bookings, reminders
 from storage import search
 from storage import users as users_store
 from storage.db import Database
@@ -54,6 +54,14 @@ def start_clock(application: Application) -> AsyncIOScheduler:
 
     scheduler.add_job(
         move_past_started_sessions, "interval", minutes=1, coalesce=True, max_instances=1
+    )
+    scheduler.add_job(
+        reminders.dispatch_tick,
+        "interval",
+        args=[application],
+        seconds=5,
+        coalesce=True,
+        max_instances=1,
     )
     scheduler.add_job(
         bookings.clock_tick,

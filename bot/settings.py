@@ -41,6 +41,8 @@ class Settings:
     # How long a requested seat waits for a teacher, and an offered seat for the student.
     hold_hours: int = 48
     offer_hours: int = 12
+    # Messages a second the bot sends on its own (reminders): Telegram's bulk limit is 30.
+    send_rate: int = 30
 
     @property
     def hold(self) -> timedelta:
@@ -68,6 +70,12 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
 def _port(name: str, value: str) -> int:
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise SettingsError(f"{name} must be a port number 1-65535, got {value!r}")
+    return int(value)
+
+
+def _rate(name: str, value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 1000:
+        raise SettingsError(f"{name} must be messages a second 1-1000, got {value!r}")
     return int(value)
 
 
@@ -146,4 +154,5 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> 
         tz=tz,
         hold_hours=_hours("HOLD_HOURS", get("HOLD_HOURS") or "48"),
         offer_hours=_hours("OFFER_HOURS", get("OFFER_HOURS") or "12"),
+        send_rate=_rate("SEND_RATE", get("SEND_RATE") or "30"),
     )

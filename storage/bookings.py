@@ -1,11 +1,11 @@
 """Bookings: taking a seat, the teacher's decision, cancelling, the waiting list, the lottery.
 
 Seats: `sessions.booked` counts the bookings that hold a seat (requested, confirmed,
-offered). Taking one is a single conditional UPDATE (`booked < capacity`) after the
-session row is locked (`FOR UPDATE` on PostgreSQL; SQLite's writer is already alone under
-BEGIN IMMEDIATE), and the CHECK constraint `booked <= capacity` is the backstop. Every
-change of a booking's status is a compare-and-swap on the status it was seen in: when two
-people act at once, one wins and the other gets AlreadyHandled.
+offered). Taking one is a single conditional UPDATE (`booked < capacity`, the session
+still scheduled), which locks the session row until the commit; SQLite's one writer is
+alone anyway under BEGIN IMMEDIATE. The CHECK constraint `booked <= capacity` is the
+backstop. Every change of a booking's status is a compare-and-swap on the status it was
+seen in: when two people act at once, one wins and the other gets AlreadyHandled.
 
 Every function runs in the caller's write transaction and returns what happened, so the
 handler can tell the people concerned after the commit.
@@ -24,7 +24,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage import audit
+from storage import audit, reminders
 from storage.db import dialect_insert
 from storage.errors import AlreadyHandled, DomainError, NotFound
 from storage.models import (
@@ -38,6 +38,7 @@ from storage.models import (
     Site,
     SurveyAnswer,
     User,
+    utcnow,
 )
 from storage.search import refresh_next
 
@@ -86,7 +87,9 @@ SESSION_VIEW = (
         programs.c.online,
         programs.c.place.label("program_place"),
         programs.c.bring,
+        programs.c.directions,
         sites.c.name.label("site_name"),
+        sites.c.directions.label("site_directions"),
         sites.c.address.label("site_address"),
         sites.c.safety_status,
         sites.c.safety_valid_until,
@@ -283,7 +286,10 @@ async def _locked_session(conn: AsyncConnection, session_id: int) -> Row | None:
     """
     stmt = SESSION_VIEW.where(sessions.c.id == session_id)
     if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=sessions)
+        # NO KEY UPDATE: it orders the changes of one session like FOR UPDATE would, but lets
+        # rows that only reference the session (bookings, reminders) be written meanwhile;
+        # a plain FOR UPDATE would block those foreign-key checks and deadlock with them.
+        stmt = stmt.with_for_update(of=sessions, key_share=True)
     return (await conn.execute(stmt)).first()
 
 
@@ -367,6 +373,7 @@ async def confirm(conn: AsyncConnection, booking_id: int, teacher: Row, *, now: 
     booking = await _mine_as_teacher(conn, booking_id, teacher)
     await _swap(conn, booking, ("requested",), "confirmed", teacher.id, now, expires_at=None)
     await audit.record(conn, teacher.id, "booking.confirmed", "booking", booking_id)
+    await reminders.plan_booking(conn, booking_id, now=now)
     return await get(conn, booking_id)
 
 
@@ -382,6 +389,7 @@ async def reject(
     booking = await _mine_as_teacher(conn, booking_id, teacher)
     await _locked_session(conn, booking.session_id)  # the lock order: session, then booking
     await _swap(conn, booking, ("requested",), "rejected", teacher.id, now, reason=reason[:200])
+    await reminders.drop_booking(conn, booking_id)
     await audit.record(conn, teacher.id, "booking.rejected", "booking", booking_id)
     return await _seat_freed(conn, booking, now, offer)
 
@@ -397,6 +405,7 @@ async def cancel(
     if booking.status in SEAT_STATUSES and now >= cancel_deadline(session):
         raise Refused("too_late", when=cancel_deadline(session))
     await _swap(conn, booking, ACTIVE_STATUSES, "cancelled", student.id, now)
+    await reminders.drop_booking(conn, booking_id)
     await audit.record(conn, student.id, "booking.cancelled", "booking", booking_id)
     if booking.status not in SEAT_STATUSES:
         return Freed(booking_id, booking.session_id, was=booking.status)
@@ -521,6 +530,7 @@ async def expire_due(
         await _locked_session(conn, booking.session_id)  # the lock order: session, booking
         try:
             await _swap(conn, booking, (booking.status,), "expired", None, now)
+            await reminders.drop_booking(conn, booking.id)
         except AlreadyHandled:
             continue
         await audit.record(conn, None, "booking.expired", "booking", booking.id)
@@ -617,6 +627,7 @@ async def book_class(
         for _ in range(count)
     ]
     await audit.record(conn, teacher.id, "booking.class", "session", session_id, seats=count)
+    await reminders.plan_booking(conn, ids[0], now=now)  # the site's rosters; keyed per session
     return ids
 
 
@@ -652,6 +663,8 @@ async def name_seat(
     )
     if changed.rowcount != 1:
         raise AlreadyHandled
+    if student_id is not None:  # a student on Telegram: reminders like their own booking
+        await reminders.plan_booking(conn, booking_id, now=utcnow())
 
 
 # ----- attendance and survey ------------------------------------------------------------------
@@ -1065,6 +1078,7 @@ async def cancel_session(
     )
     for booking in affected:
         await audit.record(conn, actor, "booking.session_cancelled", "booking", booking.id)
+    await reminders.drop_session(conn, session_id)
     return affected
 
 

@@ -266,6 +266,34 @@ class SurveyAnswer(Base):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Reminder(Base):
+    """One message the bot owes someone at a moment (an outbox row; see storage/reminders.py)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # e.g. student_day_before, student_online, site_roster_day_before, site_roster_morning
+    kind: Mapped[str] = mapped_column(String(30))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # pending | sending (claimed, leased) | sent | skipped | dead
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    # One row per occasion, e.g. "student_day_before:<booking id>".
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Mentor(Base):
     """A mentor profile: a professional (직업인) or a university student (대학생)."""
 

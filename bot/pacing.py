@@ -1,0 +1,32 @@
+"""Pacing of the messages the bot sends on its own (reminders, later broadcasts).
+
+Telegram allows about 30 messages a second overall and one a second per chat. The pacer
+hands out send slots: each sender awaits `slot(chat_id)`, which returns when both the
+overall spacing and the chat's last message allow. Slots are reserved before sleeping, so
+concurrent senders queue in order instead of bursting together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+PER_CHAT_SECONDS = 1.0
+
+
+class Pacer:
+    def __init__(self, per_second: float = 30.0) -> None:
+        self.interval = 1.0 / per_second
+        self.next_free = 0.0
+        self.last_in_chat: dict[int, float] = {}
+
+    async def slot(self, chat_id: int) -> None:
+        now = time.monotonic()
+        at = max(now, self.next_free, self.last_in_chat.get(chat_id, -PER_CHAT_SECONDS) + 1.0)
+        self.next_free = at + self.interval
+        self.last_in_chat[chat_id] = at
+        if len(self.last_in_chat) > 10_000:  # forget chats not written to for a while
+            cutoff = now - PER_CHAT_SECONDS
+            self.last_in_chat = {c: t for c, t in self.last_in_chat.items() if t > cutoff}
+        if at > now:
+            await asyncio.sleep(at - now)

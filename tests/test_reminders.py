@@ -1,0 +1,288 @@
+"""Reminders: when they are due in Seoul, the outbox rows a booking writes and removes, claims
+that never hand the same row out twice, retries, and sending through the sandbox in time."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import time_machine
+from sqlalchemy import insert, select, update
+
+from handlers.reminders import dispatch_tick
+from storage import bookings, reminders
+from storage.models import Booking, Program, Reminder, Session, User
+from tests.conftest import join_as_student
+from tests.test_bookings import NOW, OFFER, apply, user, world
+
+KST = ZoneInfo("Asia/Seoul")
+
+
+def kst(y, m, d, hh, mm=0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=KST)
+
+
+# ----- when, in Seoul -------------------------------------------------------------------------
+
+
+def test_a_session_at_half_past_midnight():
+    starts = kst(2026, 12, 3, 0, 30)  # Thursday 00:30: "the day before" is Wednesday
+    assert reminders.at_clock("student_day_before", starts, KST) == kst(2026, 12, 2, 18)
+    assert reminders.at_clock("site_roster_day_before", starts, KST) == kst(2026, 12, 2, 17)
+    assert reminders.at_clock("site_roster_morning", starts, KST) == kst(2026, 12, 3, 8)
+    # Two hours before is 22:30, inside quiet hours; 08:00 is too late, so 20:30 the evening before.
+    online = SimpleNamespace(starts_at=starts, online=True)
+    plans = {p.kind: p.due_at for p in reminders.student_plan(1, 2, online, KST)}
+    assert plans == {
+        "student_day_before": kst(2026, 12, 2, 18),
+        "student_online": kst(2026, 12, 2, 20, 30),
+    }
+
+
+def test_the_first_school_day_after_a_weekend():
+    starts = kst(2026, 12, 7, 9)  # Monday 09:00
+    assert reminders.at_clock("student_day_before", starts, KST) == kst(2026, 12, 6, 18)  # Sunday
+    online = SimpleNamespace(starts_at=starts, online=True)
+    due = {p.kind: p.due_at for p in reminders.student_plan(1, 2, online, KST)}
+    assert due["student_online"] == kst(2026, 12, 7, 8)  # 07:00 is quiet: waits until 08:00
+
+
+def test_quiet_hours_move_only_what_falls_inside_them():
+    starts = kst(2026, 12, 3, 15)
+    assert reminders.out_of_quiet_hours(kst(2026, 12, 3, 13), starts, KST) == kst(2026, 12, 3, 13)
+    assert reminders.out_of_quiet_hours(kst(2026, 12, 2, 21), starts, KST) == kst(2026, 12, 3, 8)
+    assert reminders.out_of_quiet_hours(kst(2026, 12, 3, 7, 59), starts, KST) == kst(2026, 12, 3, 8)
+
+
+# ----- the outbox a booking writes ------------------------------------------------------------
+
+
+async def confirmed_booking(db, w, student_index: int = 0, now: datetime = NOW):
+    applied = await apply(db, w["students"][student_index], w["session"], now)
+    async with db.write() as conn:
+        await bookings.confirm(conn, applied.booking_id, await user(db, w["teacher"]), now=now)
+    return applied.booking_id
+
+
+async def outbox(db) -> list:
+    async with db.read() as conn:
+        return list((await conn.execute(select(Reminder.__table__).order_by(Reminder.key))).all())
+
+
+async def add_site_user(db, w, user_id: int = 30_000) -> None:
+    async with db.write() as conn:
+        await conn.execute(insert(User).values(id=user_id, role="site", site_id=w["site"]))
+
+
+async def test_confirming_writes_the_reminders_and_cancelling_removes_the_students(db):
+    w = await world(db, capacity=5, students=2)
+    await add_site_user(db, w)
+    booking_id = await confirmed_booking(db, w)
+    rows = await outbox(db)
+    assert sorted(r.kind for r in rows) == [
+        "site_roster_day_before",
+        "site_roster_morning",
+        "student_day_before",
+    ]
+    assert all(r.status == "pending" and r.due_at > NOW for r in rows)
+    await confirmed_booking(db, w, 1)  # a second student: the site's rows stay one each
+    assert [r.kind for r in await outbox(db)].count("site_roster_morning") == 1
+    async with db.write() as conn:
+        await bookings.cancel(
+            conn, booking_id, await user(db, w["students"][0]), now=NOW, offer=OFFER
+        )
+    left = await outbox(db)
+    assert [r for r in left if r.booking_id == booking_id] == []
+    assert {r.kind for r in left} >= {"site_roster_day_before", "site_roster_morning"}
+
+
+async def test_a_moment_already_past_is_not_written(db):
+    # Booked at 20:00 for tomorrow morning: 18:00 today has passed, nothing for the student.
+    w = await world(db, capacity=5, students=1)
+    late = NOW.astimezone(KST).replace(hour=20, minute=0).astimezone(UTC)
+    async with db.write() as conn:
+        await conn.execute(
+            update(Session).values(
+                starts_at=late + timedelta(hours=13), ends_at=late + timedelta(hours=15)
+            )
+        )
+    await confirmed_booking(db, w, now=late)
+    assert [r.kind for r in await outbox(db)] == []
+
+
+# ----- claiming -------------------------------------------------------------------------------
+
+
+async def due_rows(db, count: int, due: datetime) -> None:
+    w = await world(db, capacity=5, students=1)
+    async with db.write() as conn:
+        await conn.execute(
+            insert(Reminder),
+            [
+                {
+                    "kind": "student_day_before",
+                    "user_id": w["students"][0],
+                    "session_id": w["session"],
+                    "due_at": due,
+                    "status": "pending",
+                    "attempts": 0,
+                    "key": f"test:{n}",
+                }
+                for n in range(count)
+            ],
+        )
+
+
+async def test_two_claimers_never_take_the_same_row(db):
+    await due_rows(db, 300, NOW)
+
+    async def claimer() -> list[int]:
+        taken = []
+        while True:
+            async with db.write() as conn:
+                rows = await reminders.claim_due(conn, now=NOW + timedelta(seconds=1), limit=20)
+            if not rows:
+                return taken
+            taken += [r.id for r in rows]
+
+    first, second = await asyncio.gather(claimer(), claimer())
+    assert len(first) + len(second) == 300 and not set(first) & set(second)
+
+
+async def test_a_lease_that_runs_out_is_claimed_again_and_retries_back_off(db):
+    await due_rows(db, 1, NOW)
+    async with db.write() as conn:
+        [row] = await reminders.claim_due(conn, now=NOW)
+        assert await reminders.claim_due(conn, now=NOW + timedelta(seconds=30)) == []
+        [again] = await reminders.claim_due(conn, now=NOW + reminders.LEASE + timedelta(seconds=1))
+    assert again.id == row.id and again.attempts == 2
+    later = NOW + timedelta(minutes=5)
+    async with db.write() as conn:
+        assert await reminders.retry_later(conn, again, "TimedOut", now=later) == "pending"
+        assert await reminders.claim_due(conn, now=later + timedelta(seconds=1)) == []
+        [third] = await reminders.claim_due(conn, now=later + timedelta(minutes=1))
+    assert third.attempts == 3
+    async with db.write() as conn:
+        await conn.execute(update(Reminder).values(attempts=reminders.MAX_ATTEMPTS))
+        third = (await conn.execute(select(Reminder.__table__))).one()
+        assert await reminders.retry_later(conn, third, "TimedOut", now=later) == "dead"
+        assert len(await reminders.dead_since(conn, NOW - timedelta(days=1))) == 1
+
+
+# ----- sending, through the sandbox, in time --------------------------------------------------
+
+
+async def test_the_student_and_the_site_hear_at_their_moment(bot, sandbox, db):
+    from storage.models import School
+
+    minji = await join_as_student(sandbox, 6001, "김민지")
+    await minji.send("꽃")
+    await minji.press("1. ")
+    data = [
+        b["callback_data"]
+        for row in minji.last_message["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b.get("callback_data", "").startswith("bk:ap:")
+    ][0]
+    session_id = int(data.split(":")[2])
+    await minji.press("신청하기")
+    async with db.write() as conn:
+        session = (
+            await conn.execute(select(Session.__table__).where(Session.id == session_id))
+        ).one()
+        site_id = await conn.scalar(select(Program.site_id).where(Program.id == session.program_id))
+        school_id = await conn.scalar(select(School.id).where(School.name == "정발중학교"))
+        await conn.execute(
+            insert(User).values(id=6100, role="site", site_id=site_id, name="김담당")
+        )
+        await conn.execute(
+            insert(User).values(id=6200, role="teacher", school_id=school_id, name="박선영")
+        )
+    site = sandbox.user(6100, "담당")
+    await site.send("/help")
+    booking_id = await minji_booking(db, 6001)
+    async with db.write() as conn:
+        await bookings.confirm(conn, booking_id, await user(db, 6200), now=datetime.now(UTC))
+
+    day_before_17 = reminders.at_clock("site_roster_day_before", session.starts_at, KST)
+    with time_machine.travel(day_before_17 + timedelta(minutes=1), tick=True):
+        await dispatch_tick(bot)
+    await site.expect("내일 올 학생")
+    assert "김민지" in site.last_text
+    assert not any("내일은 진로체험" in m.get("text", "") for m in minji.bot_messages)
+    with time_machine.travel(day_before_17 + timedelta(hours=1, minutes=1), tick=True):
+        await dispatch_tick(bot)
+        await dispatch_tick(bot)  # a second tick sends nothing twice
+    await minji.expect("내일은 진로체험 날이에요")
+    assert sum("내일은 진로체험" in m.get("text", "") for m in minji.bot_messages) == 1
+    # After the session has started, the morning roster's moment has passed: never sent late.
+    with time_machine.travel(session.starts_at + timedelta(minutes=5), tick=True):
+        await dispatch_tick(bot)
+    async with db.read() as conn:
+        statuses = dict((await conn.execute(select(Reminder.kind, Reminder.status))).all())
+    assert statuses == {
+        "site_roster_day_before": "sent",
+        "student_day_before": "sent",
+        "site_roster_morning": "skipped",
+    }
+
+
+async def test_a_student_who_blocked_the_bot_is_marked_and_not_retried(bot, sandbox, db):
+    await join_as_student(sandbox, 6002, "김민지")
+    session_id = await _any_session(db)
+    async with db.write() as conn:
+        school_id = await conn.scalar(select(User.school_id).where(User.id == 6002))
+        booking_id = await conn.scalar(
+            insert(Booking)
+            .values(
+                session_id=session_id,
+                student_id=6002,
+                school_id=school_id,
+                booked_by=6002,
+                status="confirmed",
+            )
+            .returning(Booking.id)
+        )
+        await conn.execute(
+            insert(Reminder).values(
+                kind="student_day_before",
+                user_id=6002,
+                session_id=session_id,
+                booking_id=booking_id,
+                due_at=datetime.now(UTC) - timedelta(seconds=1),
+                status="pending",
+                attempts=0,
+                key="blocked:1",
+            )
+        )
+    await sandbox.block(6002)
+    await dispatch_tick(bot)
+    await dispatch_tick(bot)
+    async with db.read() as conn:
+        row = (await conn.execute(select(Reminder.__table__))).one()
+        active = await conn.scalar(select(User.active).where(User.id == 6002))
+    assert (row.status, row.attempts, active) == ("dead", 1, False)
+
+
+async def minji_booking(db, student_id: int) -> int:
+    async with db.read() as conn:
+        return await conn.scalar(select(Booking.id).where(Booking.student_id == student_id))
+
+
+async def _any_session(db) -> int:
+    async with db.read() as conn:
+        return await conn.scalar(
+            select(Session.id).where(Session.starts_at > datetime.now(UTC)).limit(1)
+        )
+
+
+def test_the_catalogue_of_kinds_is_complete():
+    assert set(reminders.AT_CLOCK) == {
+        "student_day_before",
+        "site_roster_day_before",
+        "site_roster_morning",
+    }
+    assert reminders.QUIET_START == time(21) and reminders.QUIET_END == time(8)
+    assert date(2026, 12, 6).weekday() == 6  # the weekend test above really is a Sunday
