@@ -294,6 +294,17 @@ class Reminder(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ReminderOptOut(Base):
+    """A kind of reminder a user turned off in /settings (see storage/reminders.py)."""
+
+    __tablename__ = "reminder_optouts"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+
+
 class Mentor(Base):
     """A mentor profile: a professional (직업인) or a university student (대학생)."""
 
