@@ -8,8 +8,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import commands
 from bot.context import JinroContext
 from handlers.common import answer_query, callback_parts, keyboard, reply, stale_button
-from messages import LANGUAGES
-from messages.labels import LANGUAGE_NAMES
+from messages import LANGUAGES, label
+from messages.labels import LANGUAGE_NAMES, N_
 from storage import users as users_store
 
 
@@ -27,12 +27,54 @@ async def cancel(update: Update, context: JinroContext) -> None:
     await reply(update, context, "common/cancelled")
 
 
-def language_keyboard(lang: str):
-    return keyboard([[(LANGUAGE_NAMES[code], f"lang:{code}") for code in LANGUAGES]])
+# What each optional reminder is called on its /settings button.
+REMINDER_NAMES = {
+    "student_survey": N_("Survey after a programme"),
+    "teacher_digest": N_("Morning list of pending requests"),
+    "teacher_expiring": N_("Requests about to expire"),
+    "site_roster_day_before": N_("Roster the day before"),
+    "site_roster_morning": N_("Roster on the morning"),
+    "site_change": N_("Bookings and cancellations within 24 hours"),
+    "staff_dead": N_("Daily list of undelivered reminders"),
+}
 
 
-async def settings(update: Update, context: JinroContext) -> None:
-    await reply(update, context, "common/settings", language_keyboard(context.lang))
+def settings_keyboard(context: JinroContext, off: set[str]):
+    lang = context.lang
+    rows = [[(LANGUAGE_NAMES[code], f"lang:{code}") for code in LANGUAGES]]
+    for kind in users_store.OPTIONAL_REMINDERS.get(context.user.role, ()):
+        mark = "🔕" if kind in off else "🔔"
+        rows.append([(f"{mark} {label(lang, REMINDER_NAMES[kind])}", f"rm:{kind}")])
+    return keyboard(rows)
+
+
+async def settings(update: Update, context: JinroContext, *, edit: bool = False) -> None:
+    async with context.db.read() as conn:
+        off = await users_store.reminders_off(conn, context.user.id)
+    await reply(
+        update,
+        context,
+        "common/settings",
+        settings_keyboard(context, off),
+        edit=edit,
+        role=context.user.role,
+        optional=bool(users_store.OPTIONAL_REMINDERS.get(context.user.role)),
+    )
+
+
+async def toggle_reminder(update: Update, context: JinroContext) -> None:
+    kind = callback_parts(update)[1] if len(callback_parts(update)) == 2 else ""
+    if kind not in users_store.OPTIONAL_REMINDERS.get(context.user.role, ()):
+        await stale_button(update, context)
+        return
+    async with context.db.write() as conn:
+        off = await users_store.reminders_off(conn, context.user.id)
+        await users_store.set_reminder(conn, context.user, kind, on=kind in off)
+    lang = context.lang
+    await answer_query(
+        update, label(lang, "Turned on.") if kind in off else label(lang, "Turned off.")
+    )
+    await settings(update, context, edit=True)
 
 
 async def choose_language(update: Update, context: JinroContext) -> None:
@@ -55,4 +97,5 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("cancel", cancel),
         CommandHandler("settings", settings),
         CallbackQueryHandler(choose_language, pattern=r"^lang:"),
+        CallbackQueryHandler(toggle_reminder, pattern=r"^rm:"),
     ]

@@ -67,6 +67,8 @@ async def _compose(context: JinroContext, row):
         session = await bookings_store.session_view(conn, row.session_id)
         if user is None or not user.active or session is None:
             return None, None
+        if row.kind in await users_store.reminders_off(conn, user.id):
+            return None, None  # turned off in /settings
         if session.status != "scheduled" or session.starts_at <= now:
             return None, None  # its moment passed: never sent late
         values = {"session": session, "tz": context.settings.tz, "kind": row.kind}

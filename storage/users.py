@@ -10,7 +10,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import contains_pattern, dialect_insert, dialect_insert_for
-from storage.models import Mentor, ProcessedUpdate, School, Site, User, utcnow
+from storage.models import Mentor, ProcessedUpdate, ReminderOptOut, School, Site, User, utcnow
 
 users = User.__table__
 schools = School.__table__
@@ -160,3 +160,35 @@ async def site_people(conn: AsyncConnection, site_id: int) -> list[Row]:
         )
     )
     return list(found.all())
+
+
+# ----- reminders a user turned off (/settings) ------------------------------------------------
+
+# Kinds each role may turn off. A student's reminders of their own confirmed bookings
+# (the day before, the online link) are not here: those always come.
+OPTIONAL_REMINDERS = {
+    "student": ("student_survey",),
+    "teacher": ("teacher_digest", "teacher_expiring"),
+    "site": ("site_roster_day_before", "site_roster_morning", "site_change"),
+    "staff": ("staff_dead",),
+}
+
+
+async def reminders_off(conn: AsyncConnection, user_id: int) -> set[str]:
+    optouts = ReminderOptOut.__table__
+    found = await conn.execute(select(optouts.c.kind).where(optouts.c.user_id == user_id))
+    return set(found.scalars())
+
+
+async def set_reminder(conn: AsyncConnection, user: Row, kind: str, on: bool) -> None:
+    """Turn one optional kind on or off; a kind the role may not turn off raises ValueError."""
+    if kind not in OPTIONAL_REMINDERS.get(user.role, ()):
+        raise ValueError(kind)
+    optouts = ReminderOptOut.__table__
+    if on:
+        await conn.execute(
+            delete(optouts).where(optouts.c.user_id == user.id, optouts.c.kind == kind)
+        )
+    else:
+        stmt = dialect_insert(conn)(optouts).values(user_id=user.id, kind=kind)
+        await conn.execute(stmt.on_conflict_do_nothing(index_elements=["user_id", "kind"]))

@@ -286,3 +286,49 @@ def test_the_catalogue_of_kinds_is_complete():
     }
     assert reminders.QUIET_START == time(21) and reminders.QUIET_END == time(8)
     assert date(2026, 12, 6).weekday() == 6  # the weekend test above really is a Sunday
+
+
+# ----- turning reminders off ------------------------------------------------------------------
+
+
+async def test_a_site_turns_a_roster_off_and_it_is_skipped(bot, sandbox, db):
+    session_id = await _any_session(db)
+    async with db.write() as conn:
+        site_id = await conn.scalar(
+            select(Program.site_id)
+            .join(Session, Session.program_id == Program.id)
+            .where(Session.id == session_id)
+        )
+        await conn.execute(
+            insert(User).values(id=6300, role="site", site_id=site_id, name="김담당")
+        )
+    site = sandbox.user(6300, "담당")
+    await site.send("/settings")
+    assert "🔔 전날 명단" in site.buttons
+    await site.press("전날 명단")
+    assert "🔕 전날 명단" in site.buttons and "🔔 당일 아침 명단" in site.buttons
+    async with db.write() as conn:
+        await conn.execute(
+            insert(Reminder).values(
+                kind="site_roster_day_before",
+                user_id=6300,
+                session_id=session_id,
+                due_at=datetime.now(UTC) - timedelta(seconds=1),
+                status="pending",
+                attempts=0,
+                key="optout:1",
+            )
+        )
+    await dispatch_tick(bot)
+    async with db.read() as conn:
+        assert await conn.scalar(select(Reminder.status)) == "skipped"
+    await site.press("전날 명단")  # and on again
+    assert "🔔 전날 명단" in site.buttons
+
+
+async def test_a_student_cannot_turn_off_their_booking_reminders(bot, sandbox, db):
+    minji = await join_as_student(sandbox, 6004, "김민지")
+    await minji.send("/settings")
+    assert [b for b in minji.buttons if b.startswith(("🔔", "🔕"))] == ["🔔 체험 뒤 만족도 조사"]
+    await minji.press_data(minji.last_message["message_id"], "rm:student_day_before")
+    assert "쓸 수 없어요" in minji.callback_answers[-1]["text"]
