@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Update
@@ -60,6 +60,17 @@ def start_clock(application: Application) -> AsyncIOScheduler:
         "interval",
         args=[application],
         seconds=5,
+        coalesce=True,
+        max_instances=1,
+    )
+    # Writes the next daily digests (teachers 08:30, staff 09:00) into the outbox; at start
+    # too, so a bot started at 08:00 still sends today's.
+    scheduler.add_job(
+        reminders.plan_tick,
+        "interval",
+        args=[application],
+        hours=1,
+        next_run_time=datetime.now(UTC),
         coalesce=True,
         max_instances=1,
     )

@@ -10,7 +10,6 @@ booking gets the same answer as a missing one.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -416,9 +415,9 @@ async def skip_comment(update: Update, context: JinroContext) -> None:
     await reply(update, context, "bookings/survey_done", edit=True)
 
 
-# ----- the clock: expiries, lottery draws, surveys --------------------------------------------
-
-SURVEY_AFTER = timedelta(hours=2)
+# ----- the clock: expiries, lottery draws ------------------------------------------------------
+# (The survey after a session is a reminder: written when the site marks attendance, sent
+# from the outbox by handlers/reminders.py with its 1-5 buttons, answered here.)
 
 
 async def clock_tick(application) -> None:
@@ -428,7 +427,6 @@ async def clock_tick(application) -> None:
     try:
         await _expire(context, now)
         await _draw(context, now)
-        await _send_surveys(context, now)
     except Exception:  # the next tick tries again; never let the clock die
         log.exception("booking clock tick failed")
 
@@ -458,25 +456,6 @@ async def _draw(context: JinroContext, now) -> None:
             async with context.db.read() as conn:
                 booking = await store.get(conn, booking_id)
             await _tell_student(context, booking, "bookings/drawn", won=False, place=place)
-
-
-async def _send_surveys(context: JinroContext, now) -> None:
-    async with context.db.write() as conn:
-        due = await store.surveys_due(conn, now=now, after=SURVEY_AFTER)
-    for booking in due:
-        async with context.db.read() as conn:
-            student = await users_store.get(conn, booking.student_id)
-        if student is None:
-            continue
-        scores = [(str(n), f"bk:sv:{booking.id}:{n}") for n in range(1, 6)]
-        await notify(
-            context,
-            student.id,
-            student.lang,
-            "bookings/survey",
-            keyboard([scores]),
-            booking=booking,
-        )
 
 
 async def _tell_student(context: JinroContext, booking, template: str, **values) -> None:

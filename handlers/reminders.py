@@ -1,94 +1,315 @@
 """Sending the reminders the outbox holds (storage/reminders.py), on the clock's tick.
 
 Each reminder is checked again when it is sent: a booking cancelled or a session started
-since it was written means it is skipped, never sent late.
+since it was written means it is skipped, never sent late. What each kind checks and says
+is in COMPOSE; the buttons a kind carries (the survey's scores, a teacher's ✅/❌) in
+_keyboard. plan_tick is the clock's hourly step that writes the daily digests ahead.
 """
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import logging
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.context import JinroContext
-from handlers.common import send
-from messages import render
+from handlers.common import keyboard, send
+from messages import label, render
 from storage import bookings as bookings_store
 from storage import reminders as store
 from storage import users as users_store
-from storage.models import utcnow
+from storage.errors import NotFound
+from storage.models import Role, utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 50
+SENDERS = 8  # messages in flight at once; 30/s at Telegram's round trip needs a few
 
 
 async def dispatch_tick(application) -> int:
-    """Claim what is due and send it; returns how many were claimed."""
+    """Claim what is due and send it; returns how many were claimed.
+
+    Up to SENDERS messages are in flight at once: one at a time, each Bot API round trip
+    (about 0.1 s to Telegram) would hold sending far below 30/s. The pacer hands out slots
+    in order, so the overall rate and the per-chat spacing hold. A sender that finds nothing
+    left claims the next batch while the others' messages are still on their way, so there
+    is no pause between batches. Each row is marked as soon as it is sent, so a crash repeats
+    at most the messages in flight. On an error the other senders finish the message in hand
+    and take no more; rows left unsent keep their lease and are claimed again when it ends."""
     context = JinroContext(application)
-    total = 0
-    while True:
-        async with context.db.write() as conn:
-            claimed = await store.claim_due(conn, now=utcnow(), limit=BATCH)
-        for row in claimed:
-            await deliver(context, row)
-        total += len(claimed)
-        if len(claimed) < BATCH:
-            return total
+    feed = Feed(context)
+    failed: list[Exception] = []
+
+    async def sender() -> None:
+        while not failed and (taken := await feed.next()) is not None:
+            row, recipients = taken
+            try:
+                await deliver(context, row, recipients)
+            except Exception as error:  # re-raised below, once the others have stopped
+                failed.append(error)
+
+    await asyncio.gather(*(sender() for _ in range(SENDERS)))
+    if failed:
+        raise failed[0]
+    return feed.claimed
 
 
-async def deliver(context: JinroContext, row) -> None:
-    text, user = await _compose(context, row)
+class Feed:
+    """Hands the senders one claimed row at a time, claiming BATCH more when none are left
+    (until a claim comes back short: nothing more is due)."""
+
+    def __init__(self, context: JinroContext) -> None:
+        self.context = context
+        self.rows: collections.deque = collections.deque()
+        self.recipients: dict = {}
+        self.claimed = 0
+        self.exhausted = False
+        self.lock = asyncio.Lock()
+
+    async def next(self):
+        """(row, recipients of its batch), or None when nothing is left to send."""
+        async with self.lock:
+            if not self.rows and not self.exhausted:
+                await self._claim()
+            return (self.rows.popleft(), self.recipients) if self.rows else None
+
+    async def _claim(self) -> None:
+        db = self.context.db
+        async with db.write() as conn:
+            batch = await store.claim_due(conn, now=utcnow(), limit=BATCH)
+        self.claimed += len(batch)
+        self.exhausted = len(batch) < BATCH
+        if batch:
+            # Whom the batch goes to, read once for all of it: two reads a row cost more
+            # than sending it.
+            async with db.read() as conn:
+                self.recipients = await store.recipients(conn, {row.user_id for row in batch})
+            self.rows.extend(batch)
+
+
+async def deliver(context: JinroContext, row, recipients=None) -> None:
+    text, user = await _compose(context, row, recipients)
     if text is None:
         await _mark(context, row, "skipped")
         return
     await context.application.bot_data["pacer"].slot(user.id)
     try:
-        await send(context, user.id, text)
+        await send(context, user.id, text, _keyboard(row, user.lang))
     except RetryAfter as error:
         await _retry(context, row, "429", wait=_seconds(error.retry_after))
     except Forbidden:
         async with context.db.write() as conn:
             await users_store.mark_inactive(conn, user.id)
-        await _mark(context, row, "dead")
+        await _mark(context, row, "dead", error="Forbidden")
     except BadRequest as error:  # chat not found and the like: sending again will not help
         log.warning("reminder %s cannot be sent: %s", row.id, error)
-        await _mark(context, row, "dead")
+        # Only the kind of error: Telegram's text may quote the message.
+        await _mark(context, row, "dead", error="BadRequest")
     except NetworkError as error:  # timeouts and 5xx: try again later
         await _retry(context, row, type(error).__name__)
     else:
         await _mark(context, row, "sent")
 
 
-async def _compose(context: JinroContext, row):
-    """(text, recipient), or (None, None) when the reminder no longer applies."""
-    now = utcnow()
+async def _compose(context: JinroContext, row, recipients=None):
+    """(text, recipient), or (None, None) when the reminder no longer applies. `recipients`
+    (store.recipients) are the batch's users and the kinds each turned off, read at claim."""
     async with context.db.read() as conn:
-        user = await users_store.get(conn, row.user_id)
-        session = await bookings_store.session_view(conn, row.session_id)
-        if user is None or not user.active or session is None:
+        if recipients is None:
+            recipients = await store.recipients(conn, {row.user_id})
+        user, off = recipients.get(row.user_id, (None, frozenset()))
+        if user is None or not user.active:
             return None, None
-        if row.kind in await users_store.reminders_off(conn, user.id):
+        if row.kind in off:
             return None, None  # turned off in /settings
-        if session.status != "scheduled" or session.starts_at <= now:
-            return None, None  # its moment passed: never sent late
-        values = {"session": session, "tz": context.settings.tz, "kind": row.kind}
-        if row.kind.startswith("student_"):
-            booking = await bookings_store.get(conn, row.booking_id) if row.booking_id else None
-            if booking is None or booking.status != "confirmed":
-                return None, None
-            template = "reminders/student"
-        else:
-            people = await bookings_store.roster(conn, row.session_id, statuses=("confirmed",))
-            if not people:
-                return None, None
-            values["people"] = people
-            template = "reminders/site_roster"
+        compose = COMPOSE.get(row.kind)
+        found = await compose(conn, context, row, user) if compose else None
+        if found is None:
+            return None, None  # its moment passed, or it no longer applies
+    template, values = found
+    values.update(tz=context.settings.tz, kind=row.kind)
     return render(template, user.lang, **values), user
 
 
-async def _mark(context: JinroContext, row, status: str) -> None:
+# ----- each kind: is it still due, and what it says -------------------------------------------
+# Each takes (conn, context, row, user) and returns (template, values), or None to skip.
+
+
+async def _session_ahead(conn, row):
+    """The reminder's session if it is still to come; None once it started or was cancelled."""
+    session = await bookings_store.session_view(conn, row.session_id) if row.session_id else None
+    if session is None or session.status != "scheduled" or session.starts_at <= utcnow():
+        return None  # its moment passed: never sent late
+    return session
+
+
+async def _student(conn, context, row, user):
+    session = await _session_ahead(conn, row)
+    booking = await bookings_store.get(conn, row.booking_id) if row.booking_id else None
+    if session is None or booking is None or booking.status != "confirmed":
+        return None
+    return "reminders/student", {"session": session}
+
+
+async def _roster(conn, context, row, user):
+    session = await _session_ahead(conn, row)
+    if session is None:
+        return None
+    people = await bookings_store.roster(conn, row.session_id, statuses=("confirmed",))
+    if not people:
+        return None
+    return "reminders/site_roster", {"session": session, "people": people}
+
+
+async def _site_change(conn, context, row, user):
+    """A booking confirmed or cancelled close to the session: said as it stands now."""
+    session = await _session_ahead(conn, row)
+    person = await bookings_store.person(conn, row.booking_id) if row.booking_id else None
+    if session is None or person is None or person.status not in ("confirmed", "cancelled"):
+        return None
+    return "reminders/site_change", {"session": session, "person": person}
+
+
+async def _survey(conn, context, row, user):
+    """Once, after the session, to a student marked attended who has not answered yet."""
+    booking = await bookings_store.my_booking(conn, row.booking_id, user.id)
+    if booking is None or booking.status != "confirmed" or booking.attendance != "attended":
+        return None
+    if await bookings_store.survey_answered(conn, booking.id):
+        return None
+    return "bookings/survey", {"booking": booking}
+
+
+async def _expiring(conn, context, row, user):
+    """Only while the request still waits, and only to a teacher who may still decide it."""
+    if user.role != Role.TEACHER:
+        return None
+    try:
+        request = await bookings_store.request_for_teacher(conn, row.booking_id, user)
+    except NotFound:
+        return None
+    if request.status != "requested" or request.expires_at <= utcnow():
+        return None
+    return "reminders/teacher_expiring", {"request": request}
+
+
+async def _teacher_digest(conn, context, row, user):
+    if user.role != Role.TEACHER or not _on_its_day(context, row):
+        return None
+    requests, total = await bookings_store.pending_for_teacher(conn, user, limit=DIGEST_LINES)
+    if not total:
+        return None  # nothing waits: no message at all
+    more = total - len(requests)
+    return "reminders/teacher_digest", {"requests": requests, "total": total, "more": more}
+
+
+async def _staff_dead(conn, context, row, user):
+    if user.role != Role.STAFF or not _on_its_day(context, row):
+        return None
+    dead = await store.dead_letters(conn, utcnow() - store.DEAD_WINDOW)
+    if not dead.total:
+        return None
+    return "reminders/staff_dead", {"dead": dead}
+
+
+def _on_its_day(context: JinroContext, row) -> bool:
+    """A daily digest is for its day: after a long outage, yesterday's is not sent today."""
+    tz = context.settings.tz
+    return row.due_at.astimezone(tz).date() == utcnow().astimezone(tz).date()
+
+
+COMPOSE = {
+    "student_day_before": _student,
+    "student_online": _student,
+    "site_roster_day_before": _roster,
+    "site_roster_morning": _roster,
+    "site_change": _site_change,
+    "student_survey": _survey,
+    "teacher_expiring": _expiring,
+    "teacher_digest": _teacher_digest,
+    "staff_dead": _staff_dead,
+}
+DIGEST_LINES = 10  # requests listed in the morning digest; /pending has them all
+
+
+# ----- the keyboard a kind carries --------------------------------------------------------------
+
+
+def _keyboard(row, lang: str):
+    """The buttons under a reminder: the survey's scores, a teacher's decision, the list."""
+    if row.kind == "student_survey":
+        return keyboard([[(str(n), f"bk:sv:{row.booking_id}:{n}") for n in range(1, 6)]])
+    if row.kind == "teacher_expiring":
+        return keyboard(
+            [
+                [
+                    (label(lang, "✅ Confirm"), f"tp:ok:{row.booking_id}"),
+                    (label(lang, "❌ Reject"), f"tp:no:{row.booking_id}"),
+                ]
+            ]
+        )
+    if row.kind == "teacher_digest":
+        return keyboard([[(label(lang, "📋 See the requests"), "tp:pg:0")]])
+    return None
+
+
+# ----- the clock's daily planning -------------------------------------------------------------
+
+
+async def plan_tick(application) -> None:
+    """Hourly: every active teacher's next morning digest and every active staff member's
+    next dead-letter digest are written ahead (idempotent), so a restart or a teacher who
+    joined today misses nothing."""
+    context = JinroContext(application)
     async with context.db.write() as conn:
-        await store.mark(conn, row.id, status, now=utcnow())
+        await store.plan_digests(conn, now=utcnow(), tz=context.settings.tz)
+
+
+async def _mark(context: JinroContext, row, status: str, error: str | None = None) -> None:
+    marks = context.application.bot_data.setdefault("reminder_marks", GroupMarks())
+    await marks.mark(context.db, row.id, status, error)
+
+
+class GroupMarks:
+    """Marks of rows sent at the same time share one write transaction (a group commit):
+    on SQLite a transaction per row, through the one writer, held sending to about 260/s.
+    Each caller still returns only once its own mark is committed, so a row is never
+    taken as done before it is, and a crash repeats no more than the messages in flight."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[int, str, str | None, asyncio.Future]] = []
+        self.lock = asyncio.Lock()
+
+    async def mark(self, db, reminder_id: int, status: str, error: str | None) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self.waiting.append((reminder_id, status, error, done))
+        async with self.lock:
+            if not done.done():  # not written by the transaction that ran before ours
+                batch, self.waiting = self.waiting, []
+                await self._write(db, batch)
+        await done
+
+    @staticmethod
+    async def _write(db, batch) -> None:
+        try:
+            settled: dict[tuple[str, str | None], list[int]] = {}
+            for reminder_id, status, error, _ in batch:
+                settled.setdefault((status, error), []).append(reminder_id)
+            async with db.write() as conn:
+                for (status, error), ids in settled.items():
+                    await store.mark_many(conn, ids, status, now=utcnow(), error=error)
+        except Exception as failure:  # each caller raises it from its own future
+            for *_, done in batch:
+                done.set_exception(failure)
+        except BaseException:  # cancelled (shutting down): so are the marks it carried
+            for *_, done in batch:
+                done.cancel()
+            raise
+        else:
+            for *_, done in batch:
+                done.set_result(None)
 
 
 async def _retry(context: JinroContext, row, error: str, wait: float | None = None) -> None:

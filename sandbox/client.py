@@ -11,6 +11,8 @@ import aiohttp
 # After the bot's first answer to an update, the chat counts as settled once it has been quiet
 # this long (plus twice the configured delay, which every further bot call also pays).
 QUIET_SECONDS = 0.05
+# After a press answered silently, how long to wait for what the bot does next.
+SILENT_ANSWER_SECONDS = 2.0
 LONG_POLL_SECONDS = 25.0
 
 
@@ -320,10 +322,17 @@ class SandboxUser:
                 )
             batch = await self.client.events(after, min(remaining, LONG_POLL_SECONDS), self.id)
             after = batch["last_seq"]
-            answered = any(
-                event["actor"] == "bot" and event.get("update_id") == update_id
+            answers = [
+                event
                 for event in batch["events"]
-            )
+                if event["actor"] == "bot" and event.get("update_id") == update_id
+            ]
+            answered = bool(answers)
+        if all(_silent_press_answer(event) for event in answers):
+            # A press answered without a word is the bot's "got it" before it works: what
+            # it says comes next, maybe only after a busy moment. Wait for it a while.
+            batch = await self.client.events(after, SILENT_ANSWER_SECONDS, self.id)
+            after = batch["last_seq"]
         while True:
             batch = await self.client.events(after, self.client.quiet_seconds, self.id)
             after = batch["last_seq"]
@@ -333,6 +342,10 @@ class SandboxUser:
 
     def _recent_texts(self) -> list[str]:
         return [_text_of(message) for message in self.bot_messages[-3:]]
+
+
+def _silent_press_answer(event: dict) -> bool:
+    return event.get("method") == "answerCallbackQuery" and not event.get("text")
 
 
 def _text_of(message: dict) -> str:

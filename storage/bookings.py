@@ -157,6 +157,8 @@ async def apply(
     except IntegrityError:  # the same student's other press got there first
         raise Refused("already") from None
     await audit.record(conn, student.id, f"booking.{status}", "booking", booking_id)
+    if status == "requested":
+        await reminders.plan_request(conn, booking_id, expires_at=now + hold, now=now)
     return Applied(booking_id, status)
 
 
@@ -224,6 +226,7 @@ async def _apply_at_once(
         return None
     if row.status == "requested":
         await refresh_next(conn, [row.program_id])
+        await reminders.plan_request(conn, row.id, expires_at=now + hold, now=now)
     return Applied(row.id, row.status)
 
 
@@ -373,7 +376,9 @@ async def confirm(conn: AsyncConnection, booking_id: int, teacher: Row, *, now: 
     booking = await _mine_as_teacher(conn, booking_id, teacher)
     await _swap(conn, booking, ("requested",), "confirmed", teacher.id, now, expires_at=None)
     await audit.record(conn, teacher.id, "booking.confirmed", "booking", booking_id)
+    await reminders.drop_request(conn, booking_id)
     await reminders.plan_booking(conn, booking_id, now=now)
+    await reminders.plan_site_change(conn, booking_id, "confirmed", now=now)
     return await get(conn, booking_id)
 
 
@@ -406,6 +411,8 @@ async def cancel(
         raise Refused("too_late", when=cancel_deadline(session))
     await _swap(conn, booking, ACTIVE_STATUSES, "cancelled", student.id, now)
     await reminders.drop_booking(conn, booking_id)
+    if booking.status == "confirmed":  # the site counted on this student
+        await reminders.plan_site_change(conn, booking_id, "cancelled", now=now)
     await audit.record(conn, student.id, "booking.cancelled", "booking", booking_id)
     if booking.status not in SEAT_STATUSES:
         return Freed(booking_id, booking.session_id, was=booking.status)
@@ -500,6 +507,7 @@ async def accept_offer(
         raise AlreadyHandled  # the clock will pass it on; too late either way
     await _swap(conn, booking, ("offered",), "requested", student.id, now, expires_at=now + hold)
     await audit.record(conn, student.id, "booking.offer_accepted", "booking", booking_id)
+    await reminders.plan_request(conn, booking_id, expires_at=now + hold, now=now)
     return await get(conn, booking_id)
 
 
@@ -592,6 +600,8 @@ async def draw(
             waiting.append(entry.id)
             values = {"status": "waitlisted", "line": len(waiting)}
         await conn.execute(update(bookings).where(bookings.c.id == entry.id).values(**values))
+    for booking_id in winners:
+        await reminders.plan_request(conn, booking_id, expires_at=now + hold, now=now)
     await audit.record(
         conn, None, "lottery.drawn", "session", session_id, seed=seed, winners=len(winners)
     )
@@ -685,6 +695,10 @@ async def mark_attendance(
         .where(bookings.c.id == booking_id)
         .values(attendance="attended" if attended else "no_show")
     )
+    if attended:
+        await reminders.plan_survey(conn, [booking_id], now=utcnow())
+    else:
+        await reminders.drop_survey(conn, booking_id)
     return await get(conn, booking_id)
 
 
@@ -751,31 +765,6 @@ async def my_booking(conn: AsyncConnection, booking_id: int, student_id: int) ->
         MY_VIEW.where(bookings.c.id == booking_id, bookings.c.student_id == student_id)
     )
     return found.first()
-
-
-async def surveys_due(conn: AsyncConnection, *, now: datetime, after: timedelta) -> list[Row]:
-    """Attended bookings whose session ended `after` ago and were not yet asked; marks them.
-
-    Marked in the caller's transaction before sending: a crash between the two loses a
-    survey rather than asking twice.
-    """
-    due = (
-        await conn.execute(
-            MY_VIEW.where(
-                bookings.c.attendance == "attended",
-                bookings.c.survey_sent_at.is_(None),
-                bookings.c.student_id.is_not(None),
-                sessions.c.ends_at <= now - after,
-            ).limit(200)
-        )
-    ).all()
-    if due:
-        await conn.execute(
-            update(bookings)
-            .where(bookings.c.id.in_([row.id for row in due]))
-            .values(survey_sent_at=now)
-        )
-    return list(due)
 
 
 async def answer_survey(
@@ -1123,11 +1112,14 @@ async def mark_all_attended(
             bookings.c.attendance.is_(None),
         )
         .values(attendance="attended")
+        .returning(bookings.c.id)
     )
+    ids = list(marked.scalars())
+    await reminders.plan_survey(conn, ids, now=utcnow())
     await audit.record(
-        conn, actor, "session.all_attended", "session", session_id, bookings=marked.rowcount
+        conn, actor, "session.all_attended", "session", session_id, bookings=len(ids)
     )
-    return marked.rowcount
+    return len(ids)
 
 
 async def report_attendance(
@@ -1393,3 +1385,18 @@ async def class_room(conn: AsyncConnection, session: Row, school_id: int) -> int
         )
         room = min(room, session.school_cap - held)
     return max(room, 0)
+
+
+# ----- reminders: what a reminder shows (handlers/reminders.py) ------------------------------
+
+
+async def person(conn: AsyncConnection, booking_id: int) -> Row | None:
+    """One booking as a roster line (PEOPLE): name, school, grade, status."""
+    return (await conn.execute(PEOPLE.where(bookings.c.id == booking_id))).first()
+
+
+async def survey_answered(conn: AsyncConnection, booking_id: int) -> bool:
+    found = await conn.scalar(
+        select(surveys.c.booking_id).where(surveys.c.booking_id == booking_id)
+    )
+    return found is not None

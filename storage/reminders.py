@@ -12,21 +12,40 @@ backoff and jitter; after MAX_ATTEMPTS the row is dead and staff are told in a d
 
 Times follow the city's clock (Asia/Seoul): the day before at 18:00, quiet hours for
 students between 21:00 and 08:00.
+
+Kinds, who gets them, and what writes them:
+- student_day_before, student_online; site_roster_day_before, site_roster_morning: a booking
+  confirmed (plan_booking).
+- teacher_expiring: a request made (plan_request), 12 hours before it expires, to each
+  teacher who may decide it; dropped with the booking's other rows when it is decided.
+- site_change: a booking confirmed or cancelled within 24 hours of its session, to the site
+  at once (plan_site_change); it outlives the booking, like the rosters.
+- student_survey: attendance marked (plan_survey), 2 hours after the session ends.
+- teacher_digest (08:30 each school day) and staff_dead (09:00 daily): about no one booking;
+  the clock's planning step (plan_digests) writes each person's next one ahead of time.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import String, and_, cast, delete, func, literal, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import dialect_insert
-from storage.models import Booking, Program, Reminder, Session, User
+from storage.models import (
+    Booking,
+    Program,
+    Reminder,
+    ReminderOptOut,
+    Session,
+    User,
+    UTCDateTime,
+)
 
 reminders = Reminder.__table__
 bookings = Booking.__table__
@@ -48,6 +67,27 @@ AT_CLOCK = {
     "site_roster_morning": (time(8, 0), 0),
 }
 ONLINE_BEFORE = timedelta(hours=2)
+EXPIRY_WARNING = timedelta(hours=12)  # teachers hear this long before a request expires
+SITE_CHANGE_WITHIN = timedelta(hours=24)  # changes closer to the session go to the site at once
+SURVEY_AFTER = timedelta(hours=2)  # after the session ends
+TEACHER_DIGEST_AT = time(8, 30)  # each school day
+STAFF_DIGEST_AT = time(9, 0)  # every day
+DEAD_WINDOW = timedelta(hours=24)  # what the staff digest covers
+
+# Public holidays in Korea (관공서의 공휴일, with substitute days and election days), when
+# schools are closed and no teacher digest goes out. A fixed list, checked against the
+# python-holidays package (KR); add the next year's before it starts.
+HOLIDAYS = frozenset(
+    date.fromisoformat(day)
+    for day in """
+    2026-01-01 2026-02-16 2026-02-17 2026-02-18 2026-03-01 2026-03-02 2026-05-01 2026-05-05
+    2026-05-24 2026-05-25 2026-06-03 2026-06-06 2026-07-17 2026-08-15 2026-08-17 2026-09-24
+    2026-09-25 2026-09-26 2026-10-03 2026-10-05 2026-10-09 2026-12-25
+    2027-01-01 2027-02-06 2027-02-07 2027-02-08 2027-02-09 2027-03-01 2027-05-01 2027-05-03
+    2027-05-05 2027-05-13 2027-06-06 2027-07-17 2027-07-19 2027-08-15 2027-08-16 2027-09-14
+    2027-09-15 2027-09-16 2027-10-03 2027-10-04 2027-10-09 2027-10-11 2027-12-25 2027-12-27
+    """.split()
+)
 
 
 @dataclass(frozen=True)
@@ -71,15 +111,35 @@ def at_clock(kind: str, starts_at: datetime, tz: tzinfo) -> datetime:
 def out_of_quiet_hours(moment: datetime, starts_at: datetime, tz: tzinfo) -> datetime:
     """A student reminder never lands between 21:00 and 08:00: it waits until 08:00, or,
     when 08:00 would be too late for the session, comes at 20:30 the evening before."""
+    morning = after_quiet_hours(moment, tz)
+    if morning == moment or morning <= starts_at - timedelta(minutes=30):
+        return morning
+    evening = datetime.combine(morning.date() - timedelta(days=1), time(20, 30), tzinfo=tz)
+    return evening
+
+
+def after_quiet_hours(moment: datetime, tz: tzinfo) -> datetime:
+    """The moment itself outside 21:00-08:00, else the next 08:00 (for what is not tied to
+    a session's start, like the survey)."""
     local = moment.astimezone(tz)
     if QUIET_END <= local.time() < QUIET_START:
         return moment
     morning_day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
-    morning = datetime.combine(morning_day, QUIET_END, tzinfo=tz)
-    if morning <= starts_at - timedelta(minutes=30):
-        return morning
-    evening = datetime.combine(morning_day - timedelta(days=1), time(20, 30), tzinfo=tz)
-    return evening
+    return datetime.combine(morning_day, QUIET_END, tzinfo=tz)
+
+
+def school_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in HOLIDAYS
+
+
+def next_at(at: time, now: datetime, tz: tzinfo, *, school_days: bool = False) -> datetime:
+    """The first `at` o'clock after `now` in the city (on a school day if asked)."""
+    day = now.astimezone(tz).date()
+    while True:
+        moment = datetime.combine(day, at, tzinfo=tz)
+        if moment > now and (school_day(day) or not school_days):
+            return moment
+        day += timedelta(days=1)
 
 
 def student_plan(booking_id: int, student_id: int, session: Row, tz: tzinfo) -> list[Planned]:
@@ -131,20 +191,155 @@ async def plan_booking(
     plans = []
     if row.student_id is not None:
         plans += student_plan(row.id, row.student_id, row, tz)
-    site_users = list(
-        (
-            await conn.execute(
-                select(users.c.id).where(users.c.role == "site", users.c.site_id == row.site_id)
-            )
-        ).scalars()
-    )
+    site_users = await _site_users(conn, row.site_id)
     plans += site_plan(row.session_id, row.starts_at, site_users, tz)
     await _write(conn, plans, now, booking_id=row.id, session_id=row.session_id)
 
 
+async def plan_request(
+    conn: AsyncConnection, booking_id: int, *, expires_at: datetime, now: datetime
+) -> None:
+    """A request now waits for a teacher: each who may decide it (the student's school, and
+    their grade or all grades: the rule of bookings.teachers_of) is reminded 12 hours before
+    it expires; not at all when the hold is shorter, as they were just asked.
+
+    One statement: on the apply path the session's row stays locked until the commit."""
+    due = expires_at - EXPIRY_WARNING
+    if due < now:
+        return
+    student, teacher = users.alias("student"), users.alias("teacher")
+    covers = or_(
+        teacher.c.grades.is_(None),
+        teacher.c.grades == "",
+        teacher.c.grades.contains(cast(student.c.grade, String)),
+    )
+    rows = (
+        select(
+            literal("teacher_expiring"),
+            teacher.c.id,
+            bookings.c.id,
+            bookings.c.session_id,
+            literal(due, UTCDateTime()),
+            literal("pending"),
+            literal(0),
+            literal(f"teacher_expiring:{booking_id}:") + cast(teacher.c.id, String),
+            literal(now, UTCDateTime()),
+        )
+        .select_from(bookings)
+        .join(student, student.c.id == bookings.c.student_id)
+        .join(teacher, teacher.c.school_id == student.c.school_id)
+        .where(
+            bookings.c.id == booking_id,
+            teacher.c.role == "teacher",
+            teacher.c.active.is_(True),
+            covers,
+        )
+    )
+    columns = ["kind", "user_id", "booking_id", "session_id", "due_at", "status", "attempts"]
+    stmt = dialect_insert(conn)(reminders).from_select([*columns, "key", "created_at"], rows)
+    await conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+
+
+async def drop_request(conn: AsyncConnection, booking_id: int) -> None:
+    """The request was decided: nobody needs to hear it is about to expire."""
+    await conn.execute(
+        delete(reminders).where(
+            reminders.c.booking_id == booking_id,
+            reminders.c.kind == "teacher_expiring",
+            reminders.c.status == "pending",
+        )
+    )
+
+
+async def plan_site_change(
+    conn: AsyncConnection, booking_id: int, change: str, *, now: datetime
+) -> None:
+    """A booking confirmed or cancelled (`change`) within 24 hours of its session: the
+    site's people hear at once. A cancellation of a booking whose news the site has not
+    yet had takes that news back instead: for the site nothing changed."""
+    row = (
+        await conn.execute(
+            select(bookings.c.session_id, sessions.c.starts_at, programs.c.site_id)
+            .join(sessions, sessions.c.id == bookings.c.session_id)
+            .join(programs, programs.c.id == sessions.c.program_id)
+            .where(bookings.c.id == booking_id)
+        )
+    ).one()
+    if not now < row.starts_at <= now + SITE_CHANGE_WITHIN:
+        return
+    if change == "cancelled":
+        unheard = await conn.execute(
+            delete(reminders).where(
+                reminders.c.key.like(f"site_change:{booking_id}:confirmed:%"),
+                reminders.c.status == "pending",
+            )
+        )
+        if unheard.rowcount:
+            return
+    plans = [
+        Planned("site_change", u, now, f"site_change:{booking_id}:{change}:{u}")
+        for u in await _site_users(conn, row.site_id)
+    ]
+    await _write(conn, plans, now, booking_id=booking_id, session_id=row.session_id)
+
+
+async def plan_survey(
+    conn: AsyncConnection, booking_ids: list[int], *, now: datetime, tz: tzinfo = CITY_TZ
+) -> None:
+    """Students marked attended get the survey 2 hours after the session ends (at once when
+    that has passed), never in quiet hours. Unnamed class seats have no one to ask."""
+    if not booking_ids:
+        return
+    found = await conn.execute(
+        select(bookings.c.id, bookings.c.student_id, bookings.c.session_id, sessions.c.ends_at)
+        .join(sessions, sessions.c.id == bookings.c.session_id)
+        .where(bookings.c.id.in_(booking_ids), bookings.c.student_id.is_not(None))
+    )
+    for row in found.all():
+        due = after_quiet_hours(max(row.ends_at + SURVEY_AFTER, now), tz)
+        plan = Planned("student_survey", row.student_id, due, f"student_survey:{row.id}")
+        await _write(conn, [plan], now, booking_id=row.id, session_id=row.session_id)
+
+
+async def drop_survey(conn: AsyncConnection, booking_id: int) -> None:
+    """Marked absent after all: no survey."""
+    await conn.execute(
+        delete(reminders).where(
+            reminders.c.key == f"student_survey:{booking_id}", reminders.c.status == "pending"
+        )
+    )
+
+
+async def plan_digests(conn: AsyncConnection, *, now: datetime, tz: tzinfo = CITY_TZ) -> None:
+    """Each active teacher's next morning digest (08:30 on a school day) and each active
+    staff member's next dead-letter digest (09:00) are in the outbox; writing them again
+    keeps one (the key has the day), so the clock may call this as often as it likes."""
+    next_one = {
+        "teacher": ("teacher_digest", next_at(TEACHER_DIGEST_AT, now, tz, school_days=True)),
+        "staff": ("staff_dead", next_at(STAFF_DIGEST_AT, now, tz)),
+    }
+    people = await conn.execute(
+        select(users.c.id, users.c.role).where(
+            users.c.active.is_(True), users.c.role.in_(list(next_one))
+        )
+    )
+    plans = []
+    for person in people.all():
+        kind, at = next_one[person.role]
+        plans.append(Planned(kind, person.id, at, f"{kind}:{person.id}:{at.date().isoformat()}"))
+    await _write(conn, plans, now)
+
+
+async def _site_users(conn: AsyncConnection, site_id: int) -> list[int]:
+    found = await conn.execute(
+        select(users.c.id).where(users.c.role == "site", users.c.site_id == site_id)
+    )
+    return list(found.scalars())
+
+
 async def _write(conn, plans: list[Planned], now: datetime, **about) -> None:
     # A moment already past is never written: "the day before" a session tomorrow morning,
-    # booked tonight, is simply not sent.
+    # booked tonight, is simply not sent. `now` itself means "at once".
     rows = [
         {
             "kind": p.kind,
@@ -155,11 +350,11 @@ async def _write(conn, plans: list[Planned], now: datetime, **about) -> None:
             "attempts": 0,
             "created_at": now,
             # Site rosters are about the session, not one booking: they outlive a cancel.
-            "booking_id": None if p.kind.startswith("site_") else about.get("booking_id"),
+            "booking_id": None if p.kind.startswith("site_roster") else about.get("booking_id"),
             "session_id": about.get("session_id"),
         }
         for p in plans
-        if p.due_at > now
+        if p.due_at >= now
     ]
     if rows:
         stmt = dialect_insert(conn)(reminders).on_conflict_do_nothing(index_elements=["key"])
@@ -167,10 +362,13 @@ async def _write(conn, plans: list[Planned], now: datetime, **about) -> None:
 
 
 async def drop_booking(conn: AsyncConnection, booking_id: int) -> None:
-    """The booking is over: its reminders not yet sent go."""
+    """The booking is over: its reminders not yet sent go. A site's news of a change (a
+    cancellation, say) stays: it is about what just happened."""
     await conn.execute(
         delete(reminders).where(
-            reminders.c.booking_id == booking_id, reminders.c.status == "pending"
+            reminders.c.booking_id == booking_id,
+            reminders.c.status == "pending",
+            reminders.c.kind != "site_change",
         )
     )
 
@@ -207,12 +405,18 @@ async def claim_due(conn: AsyncConnection, *, now: datetime, limit: int = 50) ->
     return sorted(claimed.all(), key=lambda r: r.due_at)
 
 
-async def mark(conn: AsyncConnection, reminder_id: int, status: str, *, now: datetime) -> None:
-    """sent | skipped (its moment passed, or it no longer applies) | dead (never sendable)."""
+async def mark(
+    conn: AsyncConnection, reminder_id: int, status: str, *, now: datetime, error: str | None = None
+) -> None:
+    """sent | skipped (its moment passed, or it no longer applies) | dead (never sendable).
+    `sent_at` is when the row was settled, whatever the status; `error` says why it died."""
+    values = {"status": status, "sent_at": now, "lease_until": None}
+    if error is not None:
+        values["last_error"] = error[:200]
     await conn.execute(
         update(reminders)
         .where(reminders.c.id == reminder_id, reminders.c.status == "sending")
-        .values(status=status, sent_at=now, lease_until=None)
+        .values(**values)
     )
 
 
@@ -222,21 +426,89 @@ async def retry_later(
     """Back to pending after a wait (Telegram's retry_after, or backoff with jitter); dead
     after MAX_ATTEMPTS. Returns the new status."""
     if row.attempts >= MAX_ATTEMPTS:
-        status, due = "dead", row.due_at
+        status, due, settled = "dead", row.due_at, now
     else:
         backoff = wait if wait is not None else min(3600, 5 * 2**row.attempts)
         status, due = "pending", now + timedelta(seconds=backoff * random.uniform(1.0, 1.3))
+        settled = None
     await conn.execute(
         update(reminders)
         .where(reminders.c.id == row.id, reminders.c.status == "sending")
-        .values(status=status, due_at=due, lease_until=None, last_error=error[:200])
+        .values(
+            status=status, due_at=due, lease_until=None, last_error=error[:200], sent_at=settled
+        )
     )
     return status
 
 
+def _died_since(since: datetime):
+    # sent_at is when a row was settled; rows that died before it was kept have only due_at.
+    settled = func.coalesce(reminders.c.sent_at, reminders.c.due_at)
+    return and_(reminders.c.status == "dead", settled >= since)
+
+
 async def dead_since(conn: AsyncConnection, since: datetime) -> list[Row]:
-    """Reminders that died since `since` (for the staff digest)."""
-    found = await conn.execute(
-        select(reminders).where(reminders.c.status == "dead", reminders.c.due_at >= since)
-    )
+    """Reminders that died since `since`."""
+    found = await conn.execute(select(reminders).where(_died_since(since)))
     return list(found.all())
+
+
+@dataclass(frozen=True)
+class DeadLetters:
+    """What the staff digest shows: counts only, never whom a reminder was for."""
+
+    total: int
+    kinds: list[Row]  # (kind, total), most first
+    errors: list[Row]  # (error, total), the latest first
+
+
+async def dead_letters(conn: AsyncConnection, since: datetime, *, errors: int = 5) -> DeadLetters:
+    total = func.count().label("total")
+    kinds = await conn.execute(
+        select(reminders.c.kind, total)
+        .where(_died_since(since))
+        .group_by(reminders.c.kind)
+        .order_by(total.desc(), reminders.c.kind)
+    )
+    error = func.coalesce(reminders.c.last_error, "?").label("error")
+    last = await conn.execute(
+        select(error, total)
+        .where(_died_since(since))
+        .group_by(error)
+        .order_by(func.max(reminders.c.id).desc())
+        .limit(errors)
+    )
+    kinds = list(kinds.all())
+    return DeadLetters(sum(k.total for k in kinds), kinds, list(last.all()))
+
+
+# ----- marking in groups (the dispatcher's group commit) ---------------------------------------
+
+
+async def mark_many(
+    conn: AsyncConnection, ids: list[int], status: str, *, now: datetime, error: str | None = None
+) -> None:
+    """`mark` for several rows settled the same way, in one statement."""
+    values = {"status": status, "sent_at": now, "lease_until": None}
+    if error is not None:
+        values["last_error"] = error[:200]
+    await conn.execute(
+        update(reminders)
+        .where(reminders.c.id.in_(ids), reminders.c.status == "sending")
+        .values(**values)
+    )
+
+
+async def recipients(conn: AsyncConnection, user_ids: set[int]) -> dict[int, tuple[Row, set[str]]]:
+    """user id -> (the user's row, the kinds they turned off), for a claimed batch: two reads
+    for the whole batch instead of two for every reminder."""
+    optouts = ReminderOptOut.__table__
+    found = await conn.execute(select(users).where(users.c.id.in_(user_ids)))
+    people = {user.id: (user, set()) for user in found.all()}
+    off = await conn.execute(
+        select(optouts.c.user_id, optouts.c.kind).where(optouts.c.user_id.in_(user_ids))
+    )
+    for user_id, kind in off.all():
+        if user_id in people:
+            people[user_id][1].add(kind)
+    return people

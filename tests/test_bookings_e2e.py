@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import time_machine
 from sqlalchemy import func, insert, select, update
 
 from handlers.bookings import clock_tick
-from storage.models import Booking, Session, SurveyAnswer, User, utcnow
+from handlers.reminders import dispatch_tick
+from storage import reminders
+from storage.models import Booking, Reminder, Session, SurveyAnswer, User, utcnow
 from tests.conftest import ADMIN_ID, join_as_student
 
 
@@ -180,7 +183,8 @@ async def test_the_clock_expires_holds_and_asks_for_a_survey(bot, sandbox, db):
     await clock_tick(bot)
     await minji.expect("승인이 없어서 자리가 풀렸어요")
 
-    # An attended session that ended three hours ago: the survey comes once.
+    # An attended session that ended three hours ago: the survey comes once, from the
+    # reminders outbox (at once, or at 08:00 when this runs in Seoul's quiet hours).
     [booking] = list(await _bookings_of_student(db, 5008))
     async with db.write() as conn:
         await conn.execute(
@@ -193,8 +197,11 @@ async def test_the_clock_expires_holds_and_asks_for_a_survey(bot, sandbox, db):
             .where(Booking.id == booking.id)
             .values(status="confirmed", attendance="attended")
         )
-    await clock_tick(bot)
-    await clock_tick(bot)
+        await reminders.plan_survey(conn, [booking.id], now=utcnow())
+        due = await conn.scalar(select(Reminder.due_at).where(Reminder.kind == "student_survey"))
+    with time_machine.travel(due + timedelta(seconds=1), tick=True):
+        await dispatch_tick(bot)
+        await dispatch_tick(bot)
     await minji.expect("체험은 어땠어요")
     assert sum("어땠어요" in m.get("text", "") for m in minji.bot_messages) == 1
     await minji.press("4")
