@@ -20,6 +20,10 @@ class Pacer:
         self.next_free = 0.0
         self.last_in_chat: dict[int, float] = {}
 
+    def pause(self, seconds: float) -> None:
+        """Telegram said "retry after": no slot is handed out before then."""
+        self.next_free = max(self.next_free, time.monotonic() + seconds)
+
     async def slot(self, chat_id: int) -> None:
         now = time.monotonic()
         at = max(now, self.next_free, self.last_in_chat.get(chat_id, -PER_CHAT_SECONDS) + 1.0)

@@ -94,11 +94,21 @@ async def deliver(context: JinroContext, row, recipients=None) -> None:
     if text is None:
         await _mark(context, row, "skipped")
         return
-    await context.application.bot_data["pacer"].slot(user.id)
+    now, tz = utcnow(), context.settings.tz
+    if user.role == "student" and store.in_quiet_hours(now, tz):
+        # Due before 21:00 but sent late (an outage, a backlog): it waits for the morning,
+        # and is checked again then.
+        async with context.db.write() as conn:
+            await store.postpone(conn, row, store.next_morning(now, tz))
+        return
+    pacer = context.application.bot_data["pacer"]
+    await pacer.slot(user.id)
     try:
         await send(context, user.id, text, _keyboard(row, user.lang))
     except RetryAfter as error:
-        await _retry(context, row, "429", wait=_seconds(error.retry_after))
+        wait = _seconds(error.retry_after)
+        pacer.pause(wait)  # Telegram asked the whole bot to slow down, not just this row
+        await _retry(context, row, "429", wait=wait)
     except Forbidden:
         async with context.db.write() as conn:
             await users_store.mark_inactive(conn, user.id)

@@ -512,3 +512,27 @@ async def recipients(conn: AsyncConnection, user_ids: set[int]) -> dict[int, tup
         if user_id in people:
             people[user_id][1].add(kind)
     return people
+
+
+# ----- quiet hours at send time ---------------------------------------------------------------
+
+
+def in_quiet_hours(moment: datetime, tz: tzinfo) -> bool:
+    local = moment.astimezone(tz).time()
+    return not (QUIET_END <= local < QUIET_START)
+
+
+def next_morning(moment: datetime, tz: tzinfo) -> datetime:
+    """08:00 (the end of quiet hours) after `moment`."""
+    local = moment.astimezone(tz)
+    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_END, tzinfo=tz)
+
+
+async def postpone(conn: AsyncConnection, row: Row, due: datetime) -> None:
+    """Back to pending for later, without counting the claim as a failed attempt."""
+    await conn.execute(
+        update(reminders)
+        .where(reminders.c.id == row.id, reminders.c.status == "sending")
+        .values(status="pending", due_at=due, lease_until=None, attempts=reminders.c.attempts - 1)
+    )

@@ -332,3 +332,59 @@ async def test_a_student_cannot_turn_off_their_booking_reminders(bot, sandbox, d
     assert [b for b in minji.buttons if b.startswith(("🔔", "🔕"))] == ["🔔 체험 뒤 만족도 조사"]
     await minji.press_data(minji.last_message["message_id"], "rm:student_day_before")
     assert "쓸 수 없어요" in minji.callback_answers[-1]["text"]
+
+
+async def test_a_student_reminder_sent_late_waits_for_the_morning(bot, sandbox, db):
+    minji = await join_as_student(sandbox, 6005, "김민지")
+    async with db.write() as conn:
+        session_id, starts = (
+            await conn.execute(
+                select(Session.id, Session.starts_at)
+                .where(Session.starts_at > datetime.now(UTC) + timedelta(days=2))
+                .order_by(Session.starts_at)
+                .limit(1)
+            )
+        ).one()
+        school_id = await conn.scalar(select(User.school_id).where(User.id == 6005))
+        booking_id = await conn.scalar(
+            insert(Booking)
+            .values(
+                session_id=session_id,
+                student_id=6005,
+                school_id=school_id,
+                booked_by=6005,
+                status="confirmed",
+            )
+            .returning(Booking.id)
+        )
+        due = reminders.at_clock("student_day_before", starts, KST)
+        await conn.execute(
+            insert(Reminder).values(
+                kind="student_day_before",
+                user_id=6005,
+                session_id=session_id,
+                booking_id=booking_id,
+                due_at=due,
+                status="pending",
+                attempts=0,
+                key="late:1",
+            )
+        )
+    # The bot was down from 18:00 to 22:00: at 22:00 the reminder is not sent but waits.
+    with time_machine.travel(due + timedelta(hours=4), tick=True):
+        await dispatch_tick(bot)
+    async with db.read() as conn:
+        row = (await conn.execute(select(Reminder.__table__))).one()
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert row.due_at == reminders.next_morning(due + timedelta(hours=4), KST)
+    assert not any("진로체험 날" in m.get("text", "") for m in minji.bot_messages)
+
+
+def test_a_429_pauses_every_slot():
+    from bot.pacing import Pacer
+
+    pacer = Pacer(30)
+    pacer.pause(2.0)
+    import time as clock
+
+    assert pacer.next_free >= clock.monotonic() + 1.9
