@@ -8,7 +8,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot.context import JinroContext
 from bot.errors import on_error
 from bot.http import AiohttpRequest
-from bot.pacing import Pacer
+from bot.pacing import Pacer, SharedLimiter
 from bot.processor import PerUserUpdateProcessor
 from bot.settings import Settings
 from handlers import (
@@ -49,6 +49,7 @@ AREAS = [
 
 
 def build_application(settings: Settings, db: Database, *, token: str | None = None) -> Application:
+    pacer = Pacer(settings.send_rate)
     application = (
         ApplicationBuilder()
         .token(token or settings.require_token())
@@ -58,13 +59,14 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
         .context_types(ContextTypes(context=JinroContext))
         .concurrent_updates(PerUserUpdateProcessor())
         .request(AiohttpRequest(connections=256))
+        .rate_limiter(SharedLimiter(pacer))
         # getUpdates long-polls: its own small pool, and a read timeout beyond the poll's.
         .get_updates_request(AiohttpRequest(connections=2))
         .build()
     )
     application.bot_data["db"] = db
     application.bot_data["settings"] = settings
-    application.bot_data["pacer"] = Pacer(settings.send_rate)
+    application.bot_data["pacer"] = pacer
     application.add_handlers(gate.handlers(), group=gate.GROUP)
     for area in AREAS:
         application.add_handlers(area.handlers())

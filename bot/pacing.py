@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
+
+from telegram.ext import BaseRateLimiter
 
 PER_CHAT_SECONDS = 1.0
 
@@ -19,6 +22,14 @@ class Pacer:
         self.interval = 1.0 / per_second
         self.next_free = 0.0
         self.last_in_chat: dict[int, float] = {}
+
+    def note(self, chat_id: int) -> None:
+        """A message that did not wait (a reply to someone): later slots make room for it.
+
+        Replies never wait; what the bot sends on its own yields to them."""
+        now = time.monotonic()
+        self.next_free = max(self.next_free, now) + self.interval
+        self.last_in_chat[chat_id] = max(self.last_in_chat.get(chat_id, now), now)
 
     def pause(self, seconds: float) -> None:
         """Telegram said "retry after": no slot is handed out before then."""
@@ -34,3 +45,46 @@ class Pacer:
             self.last_in_chat = {c: t for c, t in self.last_in_chat.items() if t > cutoff}
         if at > now:
             await asyncio.sleep(at - now)
+
+
+# Bot API methods that put a message in a chat.
+SENDING = frozenset(
+    {
+        "sendMessage",
+        "sendDocument",
+        "sendPhoto",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
+
+
+class SharedLimiter(BaseRateLimiter[dict]):
+    """Every message the bot sends is counted by the one pacer (Telegram's limits are for
+    the whole bot). Replies to users go at once; senders that took a slot themselves (the
+    outbox, with `rate_limit_args={"paced": True}`) are not counted twice."""
+
+    def __init__(self, pacer: Pacer) -> None:
+        self.pacer = pacer
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict,
+        rate_limit_args,
+    ):
+        chat_id = data.get("chat_id")
+        paced = bool(rate_limit_args and rate_limit_args.get("paced"))
+        if endpoint in SENDING and isinstance(chat_id, int) and not paced:
+            self.pacer.note(chat_id)
+        return await callback(*args, **kwargs)

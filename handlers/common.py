@@ -99,15 +99,26 @@ def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
 
 
 async def send(
-    context: JinroContext, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    context: JinroContext,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    paced: bool = False,
 ) -> Message:
-    """Send a text (split when too long; the keyboard goes under the last part)."""
+    """Send a text (split when too long; the keyboard goes under the last part).
+
+    `paced`: the caller already waited for a send slot (bot/pacing.py), so the shared
+    limiter does not count this message again."""
     parts = split_text(text)
     message = None
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         message = await context.bot.send_message(
-            chat_id, part, reply_markup=markup if last else None
+            chat_id,
+            part,
+            reply_markup=markup if last else None,
+            rate_limit_args={"paced": True} if paced else None,
         )
     return message
 

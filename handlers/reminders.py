@@ -104,7 +104,7 @@ async def deliver(context: JinroContext, row, recipients=None) -> None:
     pacer = context.application.bot_data["pacer"]
     await pacer.slot(user.id)
     try:
-        await send(context, user.id, text, _keyboard(row, user.lang))
+        await send(context, user.id, text, _keyboard(row, user.lang), paced=True)
     except RetryAfter as error:
         wait = _seconds(error.retry_after)
         pacer.pause(wait)  # Telegram asked the whole bot to slow down, not just this row
