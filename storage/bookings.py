@@ -168,7 +168,7 @@ async def apply(
 # uq_bookings_active_student, which undoes the whole statement, seat included.
 _APPLY_AT_ONCE = text("""
 WITH target AS (
-    SELECT s.id, s.program_id,
+    SELECT s.id, s.program_id, s.starts_at,
            (s.lottery_until IS NOT NULL AND s.lottery_until > :now) AS lottery
     FROM sessions s
     JOIN programs p ON p.id = s.program_id
@@ -181,7 +181,7 @@ WITH target AS (
     UPDATE sessions SET booked = booked + 1
     WHERE id = (SELECT id FROM target WHERE NOT lottery) AND booked < capacity
       AND status = 'scheduled'
-    RETURNING id
+    RETURNING id, booked >= capacity AS now_full
 ), made AS (
     INSERT INTO bookings
         (session_id, student_id, school_id, booked_by, status, created_at, expires_at)
@@ -192,14 +192,34 @@ WITH target AS (
            :now,
            CASE WHEN EXISTS (SELECT 1 FROM seat) THEN CAST(:expires AS TIMESTAMPTZ) END
     FROM target
-    RETURNING id, status
+    RETURNING id, status, session_id
 ), logged AS (
     INSERT INTO audit_log (at, actor_id, action, object_type, object_id, detail)
     SELECT :now, :student_id, 'booking.' || status, 'booking', CAST(id AS VARCHAR),
            CAST('{}' AS JSON)
     FROM made
+), seats_left AS (
+    -- The programme's stored "seats left" of its next session (search lists show it).
+    UPDATE programs SET next_seats = next_seats - 1
+    WHERE id = (SELECT program_id FROM target) AND EXISTS (SELECT 1 FROM seat)
+      AND next_start = (SELECT starts_at FROM target)
+), expiring AS (
+    -- storage.reminders.plan_request, the same rows: each covering teacher is reminded
+    -- 12 hours before the request expires.
+    INSERT INTO reminders
+        (kind, user_id, booking_id, session_id, due_at, status, attempts, key, created_at)
+    SELECT 'teacher_expiring', t.id, made.id, made.session_id, :warn_at, 'pending', 0,
+           'teacher_expiring:' || made.id || ':' || t.id, :now
+    FROM made
+    JOIN users st ON st.id = :student_id
+    JOIN users t ON t.school_id = st.school_id AND t.role = 'teacher' AND t.active
+        AND (t.grades IS NULL OR t.grades = ''
+             OR t.grades LIKE '%' || CAST(st.grade AS VARCHAR) || '%')
+    WHERE made.status = 'requested' AND :warn
+    ON CONFLICT (key) DO NOTHING
 )
-SELECT made.id, made.status, target.program_id FROM made, target
+SELECT made.id, made.status, target.program_id, (SELECT now_full FROM seat) AS now_full
+FROM made, target
 """)
 
 
@@ -217,6 +237,8 @@ async def _apply_at_once(
                     "now": now,
                     "today": now.date(),
                     "expires": now + hold,
+                    "warn_at": now + hold - reminders.EXPIRY_WARNING,
+                    "warn": hold >= reminders.EXPIRY_WARNING,
                 },
             )
         ).first()
@@ -224,9 +246,8 @@ async def _apply_at_once(
         raise Refused("already") from None
     if row is None:
         return None
-    if row.status == "requested":
+    if row.now_full:  # the last seat: the programme's next free session moves on
         await refresh_next(conn, [row.program_id])
-        await reminders.plan_request(conn, row.id, expires_at=now + hold, now=now)
     return Applied(row.id, row.status)
 
 
@@ -298,6 +319,11 @@ async def _locked_session(conn: AsyncConnection, session_id: int) -> Row | None:
 
 async def _take_seats(conn: AsyncConnection, session: Row, school_id: int, count: int) -> bool:
     """Take `count` seats if the session and the school's cap allow; False if not."""
+    if conn.dialect.name == "sqlite" and session.booked + count > session.capacity:
+        # SQLite's one writer read this row inside this same transaction: it is exact, and
+        # the statement below would only confirm it. (Most applications to a popular
+        # session come after it is full.)
+        return False
     if session.school_cap is not None:
         # Counting the school's seats needs the row locked first: a count taken beside the
         # UPDATE could be stale by the time a concurrent booking commits.
@@ -320,10 +346,19 @@ async def _take_seats(conn: AsyncConnection, session: Row, school_id: int, count
             sessions.c.status == "scheduled",
         )
         .values(booked=sessions.c.booked + count)
+        .returning(sessions.c.booked, sessions.c.capacity)
     )
-    if taken.rowcount != 1:
+    now_taken = taken.first()
+    if now_taken is None:
         return False
-    await refresh_next(conn, [session.program_id])
+    if now_taken.booked >= now_taken.capacity:  # the last seat: the next free session moves on
+        await refresh_next(conn, [session.program_id])
+    else:  # only the stored seats left of the programme's next session can change
+        await conn.execute(
+            update(programs)
+            .where(programs.c.id == session.program_id, programs.c.next_start == session.starts_at)
+            .values(next_seats=programs.c.next_seats - count)
+        )
     return True
 
 

@@ -387,3 +387,30 @@ async def test_a_class_seat_needs_consent_for_a_student_under_14(db):
     with pytest.raises(bookings.Refused, match="consent"):
         async with db.write() as conn:
             await bookings.name_seat(conn, seat, teacher, student_id=w["students"][0])
+
+
+async def test_the_stored_seats_left_match_a_full_refresh(db):
+    """Taking a seat updates the programme's stored next session cheaply; it must equal
+    what storage.search.refresh_next computes from scratch."""
+    from storage.search import refresh_next
+
+    w = await world(db, capacity=3, students=4)
+
+    async def stored():
+        async with db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(Program.next_start, Program.next_seats, Program.next_free_start)
+                )
+            ).one()
+        return tuple(row)
+
+    async with db.write() as conn:
+        await refresh_next(conn, [w["program"]], now=NOW)
+    for student in w["students"]:
+        await apply(db, student, w["session"])
+        cheap = await stored()
+        async with db.write() as conn:
+            await refresh_next(conn, [w["program"]], now=NOW)
+        assert cheap == await stored()
+    assert (await stored())[1] == 0
