@@ -67,7 +67,7 @@ async def apply_pressed(update: Update, context: JinroContext, session_id: int) 
     async with context.db.read() as conn:
         session = await store.session_view(conn, session_id)
         place = await store.place_in_line(conn, applied.booking_id)
-        clashes = await store.clashes(conn, applied.booking_id)
+        clashes = await store.clashes(conn, context.user.id, session)
         teachers = await _teachers(conn, context.user)
     await reply(
         update,

@@ -41,6 +41,7 @@ from storage.models import (
     utcnow,
 )
 from storage.search import refresh_next
+from storage.users import covered_grades
 
 bookings = Booking.__table__
 sessions = Session.__table__
@@ -251,11 +252,9 @@ async def _apply_at_once(
     return Applied(row.id, row.status)
 
 
-async def clashes(conn: AsyncConnection, booking_id: int) -> list[str]:
+async def clashes(conn: AsyncConnection, student_id: int, session: Row) -> list[str]:
     """Titles of the student's other seats at overlapping times (a warning, not a rule)."""
-    booking = await get(conn, booking_id)
-    session = await session_view(conn, booking.session_id)
-    return await _overlaps(conn, booking.student_id, session)
+    return await _overlaps(conn, student_id, session)
 
 
 async def _session_for(conn: AsyncConnection, session_id: int, student_id: int) -> Row | None:
@@ -463,7 +462,7 @@ async def _mine_as_teacher(conn: AsyncConnection, booking_id: int, teacher: Row)
     booking = await get(conn, booking_id)
     if booking is None or booking.school_id != teacher.school_id:
         raise NotFound
-    grades = [int(g) for g in (teacher.grades or "").split(",") if g]
+    grades = covered_grades(teacher)
     if grades and booking.student_id is not None:
         grade = await conn.scalar(select(users.c.grade).where(users.c.id == booking.student_id))
         if grade not in grades:
@@ -1212,7 +1211,7 @@ REQUEST_VIEW = (
 def _covered(teacher: Row) -> list:
     """Conditions on users: the teacher's school, and their grades (none picked: all)."""
     where = [users.c.school_id == teacher.school_id]
-    grades = [int(g) for g in (teacher.grades or "").split(",") if g]
+    grades = covered_grades(teacher)
     if grades:
         where.append(users.c.grade.in_(grades))
     return where

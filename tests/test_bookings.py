@@ -290,9 +290,10 @@ async def test_a_per_school_cap_and_overlap_warning(db):
                 .returning(Session.id)
             )
         ).scalar_one()
-    overlapping = await apply(db, w["students"][0], other)
+    await apply(db, w["students"][0], other)
     async with db.read() as conn:
-        assert await bookings.clashes(conn, overlapping.booking_id) == ["체험"]
+        session = await bookings.session_view(conn, other)
+        assert await bookings.clashes(conn, w["students"][0], session) == ["체험"]
 
 
 async def test_teachers_only_decide_for_their_school_and_grades(db):
