@@ -17,6 +17,7 @@ from bot import commands
 from bot.app import build_application
 from bot.settings import Settings
 from handlers import bookings, reminders
+from storage import reminders as outbox
 from storage import search
 from storage import users as users_store
 from storage.db import Database
@@ -42,11 +43,12 @@ def start_clock(application: Application) -> AsyncIOScheduler:
     db: Database = application.bot_data["db"]
     scheduler = AsyncIOScheduler()
 
-    async def forget_old_update_ids() -> None:
+    async def forget_what_is_settled() -> None:
         async with db.write() as conn:
             await users_store.forget_updates_before(conn, utcnow() - KEEP_UPDATE_IDS)
+            await outbox.forget_settled(conn, now=utcnow())
 
-    scheduler.add_job(forget_old_update_ids, "interval", hours=1, coalesce=True, max_instances=1)
+    scheduler.add_job(forget_what_is_settled, "interval", hours=1, coalesce=True, max_instances=1)
 
     async def move_past_started_sessions() -> None:
         async with db.write() as conn:

@@ -43,6 +43,9 @@ class Settings:
     offer_hours: int = 12
     # Messages a second the bot sends on its own (reminders): Telegram's bulk limit is 30.
     send_rate: int = 30
+    # Messages of the outbox on their way at once. More keeps 30/s despite Telegram's round
+    # trip; but a crash between sending and marking repeats each of them (1: at most one).
+    send_in_flight: int = 8
 
     @property
     def hold(self) -> timedelta:
@@ -76,6 +79,12 @@ def _port(name: str, value: str) -> int:
 def _rate(name: str, value: str) -> int:
     if not value.isdigit() or not 1 <= int(value) <= 1000:
         raise SettingsError(f"{name} must be messages a second 1-1000, got {value!r}")
+    return int(value)
+
+
+def _in_flight(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise SettingsError(f"SEND_IN_FLIGHT must be a number of messages 1-64, got {value!r}")
     return int(value)
 
 
@@ -155,4 +164,5 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> 
         hold_hours=_hours("HOLD_HOURS", get("HOLD_HOURS") or "48"),
         offer_hours=_hours("OFFER_HOURS", get("OFFER_HOURS") or "12"),
         send_rate=_rate("SEND_RATE", get("SEND_RATE") or "30"),
+        send_in_flight=_in_flight(get("SEND_IN_FLIGHT") or "8"),
     )

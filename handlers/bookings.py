@@ -16,12 +16,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.calendar_file import booking_calendar
 from bot.context import JinroContext
+from handlers import reminders as outbox
 from handlers.common import (
     answer_query,
     callback_parts,
     int_part,
     keyboard,
-    notify,
     reply,
     requires,
     stale_button,
@@ -82,8 +82,8 @@ async def apply_pressed(update: Update, context: JinroContext, session_id: int) 
         hold_hours=context.settings.hold_hours,
         tz=context.settings.tz,
     )
-    if applied.status == "requested":
-        await _ask_teachers(context, teachers, applied.booking_id, session)
+    if applied.status == "requested":  # the teachers' requests are in the outbox
+        outbox.kick(context)
 
 
 async def _refuse(update: Update, context: JinroContext, refused: store.Refused) -> None:
@@ -98,29 +98,6 @@ async def _refuse(update: Update, context: JinroContext, refused: store.Refused)
 
 async def _teachers(conn, student) -> list:
     return list((await conn.execute(store.teachers_of(student.school_id, student.grade))).all())
-
-
-async def _ask_teachers(context: JinroContext, teachers, booking_id: int, session) -> None:
-    """Every teacher who covers the student is asked; the first to answer decides."""
-    for teacher in teachers:
-        await notify(
-            context,
-            teacher.id,
-            teacher.lang,
-            "pending/new_request",
-            keyboard(
-                [
-                    [
-                        (label(teacher.lang, "✅ Confirm"), f"tp:ok:{booking_id}"),
-                        (label(teacher.lang, "❌ Reject"), f"tp:no:{booking_id}"),
-                    ]
-                ]
-            ),
-            student=context.user,
-            session=session,
-            booking_id=booking_id,
-            tz=context.settings.tz,
-        )
 
 
 # ----- /my and one booking --------------------------------------------------------------------
@@ -223,7 +200,7 @@ async def ask_cancel(update: Update, context: JinroContext, booking_id: int) -> 
 async def cancel(update: Update, context: JinroContext, booking_id: int) -> None:
     try:
         async with context.db.write() as conn:
-            freed = await store.cancel(
+            await store.cancel(
                 conn, booking_id, context.user, now=utcnow(), offer=context.settings.offer
             )
     except NotFound:
@@ -243,57 +220,7 @@ async def cancel(update: Update, context: JinroContext, booking_id: int) -> None
         keyboard([[(label(context.lang, "My bookings"), "bk:my")]]),
         edit=True,
     )
-    await tell_offered(context, freed.offered)
-    if freed.was == "confirmed":
-        await tell_site(context, freed.session_id, "bookings/site_cancelled", student=context.user)
-
-
-async def tell_site(context: JinroContext, session_id: int, template: str, **values) -> None:
-    """Tell the people of the session's site (each in their language) about a change."""
-    async with context.db.read() as conn:
-        session = await store.session_view(conn, session_id)
-        people = await users_store.site_people(conn, session.site_id)
-    for person in people:
-        await notify(
-            context,
-            person.id,
-            person.lang,
-            template,
-            session=session,
-            tz=context.settings.tz,
-            **values,
-        )
-
-
-# ----- waiting-list offers --------------------------------------------------------------------
-
-
-async def tell_offered(context: JinroContext, booking_ids: list[int]) -> None:
-    """Tell each student who was just offered a freed seat (any area calls this)."""
-    for booking_id in booking_ids:
-        async with context.db.read() as conn:
-            booking = await store.get(conn, booking_id)
-            student = await users_store.get(conn, booking.student_id)
-            session = await store.session_view(conn, booking.session_id)
-        if student is None:
-            continue
-        await notify(
-            context,
-            student.id,
-            student.lang,
-            "bookings/offer",
-            keyboard(
-                [
-                    [
-                        (label(student.lang, "✅ Take the seat"), f"bk:ofa:{booking_id}"),
-                        (label(student.lang, "Pass"), f"bk:ofd:{booking_id}"),
-                    ]
-                ]
-            ),
-            booking=booking,
-            session=session,
-            tz=context.settings.tz,
-        )
+    outbox.kick(context)  # the site's notice, and the freed seat's offer
 
 
 async def take_offer(update: Update, context: JinroContext, booking_id: int) -> None:
@@ -327,13 +254,13 @@ async def take_offer(update: Update, context: JinroContext, booking_id: int) -> 
         hold_hours=context.settings.hold_hours,
         tz=context.settings.tz,
     )
-    await _ask_teachers(context, teachers, booking_id, session)
+    outbox.kick(context)  # the teachers' requests
 
 
 async def pass_offer(update: Update, context: JinroContext, booking_id: int) -> None:
     try:
         async with context.db.write() as conn:
-            freed = await store.decline_offer(
+            await store.decline_offer(
                 conn, booking_id, context.user, now=utcnow(), offer=context.settings.offer
             )
     except NotFound:
@@ -344,7 +271,7 @@ async def pass_offer(update: Update, context: JinroContext, booking_id: int) -> 
         return
     await answer_query(update)
     await reply(update, context, "bookings/offer_passed", edit=True)
-    await tell_offered(context, freed.offered)
+    outbox.kick(context)  # the seat's offer to the next in line
 
 
 # ----- calendar -------------------------------------------------------------------------------
@@ -434,44 +361,15 @@ async def clock_tick(application) -> None:
 async def _expire(context: JinroContext, now) -> None:
     async with context.db.write() as conn:
         expired = await store.expire_due(conn, now=now, offer=context.settings.offer)
-    for booking, freed in expired:
-        await _tell_student(context, booking, "bookings/expired", was=booking.status)
-        await tell_offered(context, freed.offered)
+    if expired:  # the students' notices and the freed seats' offers
+        outbox.kick(context)
 
 
 async def _draw(context: JinroContext, now) -> None:
     async with context.db.write() as conn:
         drawn = await store.draw_due(conn, now=now, hold=context.settings.hold)
-    for _, winners, waiting in drawn:
-        for booking_id in winners:
-            async with context.db.read() as conn:
-                booking = await store.get(conn, booking_id)
-                student = await users_store.get(conn, booking.student_id)
-                session = await store.session_view(conn, booking.session_id)
-                teachers = await _teachers(conn, student)
-            await _tell_student(context, booking, "bookings/drawn", won=True)
-            context.user = student  # the teachers' message names this student
-            await _ask_teachers(context, teachers, booking_id, session)
-        for place, booking_id in enumerate(waiting, start=1):
-            async with context.db.read() as conn:
-                booking = await store.get(conn, booking_id)
-            await _tell_student(context, booking, "bookings/drawn", won=False, place=place)
-
-
-async def _tell_student(context: JinroContext, booking, template: str, **values) -> None:
-    async with context.db.read() as conn:
-        student = await users_store.get(conn, booking.student_id) if booking.student_id else None
-        session = await store.session_view(conn, booking.session_id)
-    if student is not None:
-        await notify(
-            context,
-            student.id,
-            student.lang,
-            template,
-            session=session,
-            tz=context.settings.tz,
-            **values,
-        )
+    if drawn:  # every entrant hears, and the winners' teachers are asked
+        outbox.kick(context)
 
 
 # ----- buttons --------------------------------------------------------------------------------

@@ -19,12 +19,12 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import JinroContext
+from handlers import reminders as outbox
 from handlers.common import (
     answer_query,
     callback_parts,
     int_part,
     keyboard,
-    notify,
     page_count,
     paging_row,
     reply,
@@ -310,11 +310,8 @@ async def pick_student(
     note = "named"
     try:
         async with context.db.write() as conn:
-            booking_id = await store.name_next_seat(
-                conn, context.user, session_id, student_id=student_id
-            )
+            await store.name_next_seat(conn, context.user, session_id, student_id=student_id)
             student = await users_store.get(conn, student_id)
-            session = await store.session_view(conn, session_id)
     except NotFound:
         await stale_button(update, context)
         return
@@ -336,26 +333,7 @@ async def pick_student(
         name=student.name if student else "",
     )
     if student is not None:
-        await _tell_named(context, student, session, booking_id)
-
-
-async def _tell_named(context: JinroContext, student, session, booking_id: int) -> None:
-    lang = student.lang
-    await notify(
-        context,
-        student.id,
-        lang,
-        "classbook/student_booked",
-        keyboard(
-            [
-                [(label(lang, "📅 Add to my calendar"), f"bk:ics:{booking_id}")],
-                [(label(lang, "My bookings"), "bk:my")],
-            ]
-        ),
-        session=session,
-        teacher=context.user.name,
-        tz=context.settings.tz,
-    )
+        outbox.kick(context)  # the student's notice
 
 
 @text_step("cb.names")

@@ -176,8 +176,14 @@ async def answer_query(update: Update, text: str | None = None, alert: bool = Fa
 
 
 async def stale_button(update: Update, context: JinroContext) -> None:
-    """An old or forged button: say so instead of acting on it."""
-    await answer_query(update, label(context.lang, "This button is no longer active."), alert=True)
+    """An old or forged button: say so instead of acting on it (to students in their own
+    polite register, to adults in the formal one)."""
+    role = context.user.role if context.user is not None else None
+    if role in (None, Role.STUDENT):
+        text = label(context.lang, "This button is no longer active.")
+    else:
+        text = label(context.lang, "This button can no longer be used.")
+    await answer_query(update, text, alert=True)
 
 
 def requires(*roles: Role) -> Callable[[Handler], Handler]:

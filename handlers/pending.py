@@ -18,13 +18,12 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import JinroContext
-from handlers.bookings import tell_offered
+from handlers import reminders as outbox
 from handlers.common import (
     answer_query,
     callback_parts,
     int_part,
     keyboard,
-    notify,
     page_count,
     paging_row,
     reply,
@@ -154,7 +153,7 @@ async def confirm_pressed(
         )
     else:
         await show_page(update, context, page, edit=True, note="confirmed", count=1)
-    await _tell_student(context, request, "confirmed")
+    outbox.kick(context)  # the student's notice
 
 
 async def _handled(update: Update, context: JinroContext, booking_id: int, page: int | None):
@@ -199,8 +198,7 @@ async def confirm_all(update: Update, context: JinroContext, page: int, digest: 
                 continue  # another teacher, or the student, got there first: leave it
             confirmed.append(request)
     await show_page(update, context, page, edit=True, note="confirmed", count=len(confirmed))
-    for request in confirmed:
-        await _tell_student(context, request, "confirmed")
+    outbox.kick(context)  # the students' notices
 
 
 # ----- rejecting, with a reason ---------------------------------------------------------------
@@ -261,7 +259,7 @@ async def _reject(update: Update, context: JinroContext, booking_id: int, reason
     try:
         async with context.db.write() as conn:
             request = await store.request_for_teacher(conn, booking_id, context.user)
-            freed = await store.reject(
+            await store.reject(
                 conn,
                 booking_id,
                 context.user,
@@ -286,8 +284,7 @@ async def _reject(update: Update, context: JinroContext, booking_id: int, reason
         reason=reason,
         tz=context.settings.tz,
     )
-    await _tell_student(context, request, "rejected", reason=reason)
-    await tell_offered(context, freed.offered)
+    outbox.kick(context)  # the student's notice, and the freed seat's offer
 
 
 async def keep_pressed(update: Update, context: JinroContext) -> None:
@@ -301,27 +298,6 @@ async def _leave_reason_flow(conn, context: JinroContext):
     if context.user.flow != "tp.reason":
         return context.user
     return await users_store.set_flow(conn, context.user.id, None)
-
-
-# ----- telling the students -------------------------------------------------------------------
-
-
-async def _tell_student(context: JinroContext, request, decision: str, reason: str = "") -> None:
-    lang = request.student_lang
-    rows = [[(label(lang, "My bookings"), "bk:my")]]
-    if decision == "confirmed":
-        rows.insert(0, [(label(lang, "📅 Add to my calendar"), f"bk:ics:{request.id}")])
-    await notify(
-        context,
-        request.student_id,
-        lang,
-        "pending/student_told",
-        keyboard(rows),
-        request=request,
-        decision=decision,
-        reason=reason,
-        tz=context.settings.tz,
-    )
 
 
 # ----- buttons --------------------------------------------------------------------------------

@@ -25,19 +25,55 @@ from storage.models import Role, utcnow
 
 log = logging.getLogger(__name__)
 BATCH = 50
-SENDERS = 8  # messages in flight at once; 30/s at Telegram's round trip needs a few
 
 
 async def dispatch_tick(application) -> int:
+    """The clock's tick, and the kick after a change: one round at a time in this process;
+    a kick during a round asks for one more right after it. Returns how many were claimed."""
+    rounds = application.bot_data.setdefault("outbox_rounds", Rounds())
+    return await rounds.run(lambda: dispatch_round(application))
+
+
+def kick(context: JinroContext) -> None:
+    """Something was just committed to the outbox for now (a notice): send it without
+    waiting for the next tick. Call after the transaction that wrote it."""
+    context.application.create_task(dispatch_tick(context.application), name="outbox-kick")
+
+
+class Rounds:
+    """One dispatch round at a time in this process. Asking during a round queues one more
+    right after it, shared by everyone who asks meanwhile; each caller returns when a round
+    that began after its call has finished, so what it wrote has been looked at."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.queued: asyncio.Future | None = None
+
+    async def run(self, one_round) -> int:
+        if not self.lock.locked():
+            async with self.lock:
+                return await one_round()
+        if self.queued is None:
+            self.queued = asyncio.ensure_future(self._next(one_round))
+        return await asyncio.shield(self.queued)
+
+    async def _next(self, one_round) -> int:
+        async with self.lock:
+            self.queued = None  # a call from now on needs a round after this one
+            return await one_round()
+
+
+async def dispatch_round(application) -> int:
     """Claim what is due and send it; returns how many were claimed.
 
-    Up to SENDERS messages are in flight at once: one at a time, each Bot API round trip
-    (about 0.1 s to Telegram) would hold sending far below 30/s. The pacer hands out slots
-    in order, so the overall rate and the per-chat spacing hold. A sender that finds nothing
-    left claims the next batch while the others' messages are still on their way, so there
-    is no pause between batches. Each row is marked as soon as it is sent, so a crash repeats
-    at most the messages in flight. On an error the other senders finish the message in hand
-    and take no more; rows left unsent keep their lease and are claimed again when it ends."""
+    Up to SEND_IN_FLIGHT (a setting, 8 by default) messages are in flight at once: one at
+    a time, each Bot API round trip (about 0.1 s to Telegram) would hold sending far below
+    30/s. The pacer hands out slots in order, so the overall rate and the per-chat spacing
+    hold. A sender that finds nothing left claims the next batch while the others' messages
+    are still on their way, so there is no pause between batches. Each row is marked as soon
+    as it is sent, so a crash repeats at most the messages in flight (with SEND_IN_FLIGHT=1,
+    at most one). On an error the other senders finish the message in hand and take no
+    more; rows left unsent keep their lease and are claimed again when it ends."""
     context = JinroContext(application)
     feed = Feed(context)
     failed: list[Exception] = []
@@ -50,7 +86,8 @@ async def dispatch_tick(application) -> int:
             except Exception as error:  # re-raised below, once the others have stopped
                 failed.append(error)
 
-    await asyncio.gather(*(sender() for _ in range(SENDERS)))
+    in_flight = context.settings.send_in_flight
+    await asyncio.gather(*(sender() for _ in range(in_flight)))
     if failed:
         raise failed[0]
     return feed.claimed
@@ -95,7 +132,7 @@ async def deliver(context: JinroContext, row, recipients=None) -> None:
         await _mark(context, row, "skipped")
         return
     now, tz = utcnow(), context.settings.tz
-    if user.role == "student" and store.in_quiet_hours(now, tz):
+    if user.role == "student" and row.kind not in URGENT and store.in_quiet_hours(now, tz):
         # Due before 21:00 but sent late (an outage, a backlog): it waits for the morning,
         # and is checked again then.
         async with context.db.write() as conn:
@@ -224,6 +261,136 @@ async def _staff_dead(conn, context, row, user):
     return "reminders/staff_dead", {"dead": dead}
 
 
+# ----- notices: news told at once (storage.reminders.notice) ----------------------------------
+
+
+async def _teacher_request(conn, context, row, user):
+    """A new request, to a teacher who may decide it, while it still waits."""
+    request = await _waiting_request(conn, row, user)
+    if request is None:
+        return None
+    return "pending/new_request", {"student": request, "session": request, "booking_id": request.id}
+
+
+async def _waiting_request(conn, row, user):
+    if user.role != Role.TEACHER:
+        return None
+    try:
+        request = await bookings_store.request_for_teacher(conn, row.booking_id, user)
+    except NotFound:
+        return None
+    if request.status != "requested" or request.expires_at <= utcnow():
+        return None
+    return request
+
+
+async def _student_booking(conn, row, user, *statuses):
+    """The notice's booking if it is still the student's and in one of `statuses`."""
+    booking = await bookings_store.my_booking(conn, row.booking_id, user.id)
+    if booking is None or booking.status not in statuses:
+        return None
+    return booking
+
+
+async def _offer(conn, context, row, user):
+    booking = await _student_booking(conn, row, user, "offered")
+    if booking is None or booking.expires_at <= utcnow():
+        return None  # taken, passed or run out meanwhile
+    session = await bookings_store.session_view(conn, booking.session_id)
+    return "bookings/offer", {"booking": booking, "session": session}
+
+
+async def _decision(conn, context, row, user):
+    booking = await _student_booking(conn, row, user, row.detail)
+    if booking is None:
+        return None  # changed since (a confirmed seat cancelled): nothing to tell
+    request = await bookings_store.request_view(conn, booking.id)
+    return "pending/student_told", {
+        "request": request,
+        "decision": booking.status,
+        "reason": booking.reason or "",
+    }
+
+
+async def _expired(conn, context, row, user):
+    booking = await _student_booking(conn, row, user, "expired")
+    if booking is None:
+        return None
+    session = await bookings_store.session_view(conn, booking.session_id)
+    return "bookings/expired", {"session": session, "was": row.detail}
+
+
+async def _drawn(conn, context, row, user):
+    """Drawn or not; a student offered a seat meanwhile hears of the offer instead."""
+    booking = await _student_booking(conn, row, user, "requested", "confirmed", "waitlisted")
+    if booking is None:
+        return None
+    session = await bookings_store.session_view(conn, booking.session_id)
+    place = await bookings_store.place_in_line(conn, booking.id)
+    return "bookings/drawn", {"session": session, "won": place is None, "place": place}
+
+
+async def _booked_by_teacher(conn, context, row, user):
+    booking = await _student_booking(conn, row, user, "confirmed")
+    if booking is None:
+        return None
+    session = await bookings_store.session_view(conn, booking.session_id)
+    teacher = await users_store.get(conn, booking.booked_by)
+    return "classbook/student_booked", {
+        "session": session,
+        "teacher": teacher.name if teacher else "",
+    }
+
+
+async def _session_cancelled(conn, context, row, user):
+    session = await bookings_store.session_view(conn, row.session_id)
+    if session is None or session.status != "cancelled":
+        return None
+    return "sessions/cancelled_student", {"session": session, "status": row.detail}
+
+
+async def _session_cancelled_teacher(conn, context, row, user):
+    session = await bookings_store.session_view(conn, row.session_id)
+    if session is None or session.status != "cancelled" or not (row.detail or "").isdigit():
+        return None
+    ended = await bookings_store.cancelled_by_site(conn, row.session_id, int(row.detail))
+    people = await _theirs(conn, user, ended)
+    if not people:
+        return None
+    return "sessions/cancelled_teacher", {"session": session, "people": people}
+
+
+async def _attendance(conn, context, row, user):
+    """The attendance the site reported; a report corrected since is its own notice."""
+    session = await bookings_store.session_view(conn, row.session_id)
+    if session is None:
+        return None
+    roster = await bookings_store.roster(conn, row.session_id, statuses=("confirmed",))
+    if bookings_store.attendance_digest(roster) != row.detail:
+        return None  # the marks changed: the newer report says it
+    people = await _theirs(conn, user, roster)
+    if not people:
+        return None
+    return "sessions/attendance_teacher", {"session": session, "people": people}
+
+
+async def _theirs(conn, teacher, people) -> list:
+    """Of `people` (roster rows), those this teacher is told about."""
+    for who, theirs in await bookings_store.teachers_to_tell(conn, people):
+        if who.id == teacher.id:
+            return theirs
+    return []
+
+
+async def _site_cancelled(conn, context, row, user):
+    """A student cancelled a confirmed booking (further ahead than site_change covers)."""
+    session = await _session_ahead(conn, row)
+    person = await bookings_store.person(conn, row.booking_id) if row.booking_id else None
+    if session is None or person is None or person.status != "cancelled":
+        return None
+    return "bookings/site_cancelled", {"session": session, "student": person}
+
+
 def _on_its_day(context: JinroContext, row) -> bool:
     """A daily digest is for its day: after a long outage, yesterday's is not sent today."""
     tz = context.settings.tz
@@ -240,7 +407,20 @@ COMPOSE = {
     "teacher_expiring": _expiring,
     "teacher_digest": _teacher_digest,
     "staff_dead": _staff_dead,
+    "teacher_request": _teacher_request,
+    "student_offer": _offer,
+    "student_decision": _decision,
+    "student_expired": _expired,
+    "student_drawn": _drawn,
+    "student_booked": _booked_by_teacher,
+    "student_session_cancelled": _session_cancelled,
+    "teacher_session_cancelled": _session_cancelled_teacher,
+    "teacher_attendance": _attendance,
+    "site_cancelled": _site_cancelled,
 }
+# What reaches a student even in quiet hours: an offer runs out, and a cancelled session
+# may be tomorrow morning.
+URGENT = frozenset({"student_offer", "student_session_cancelled"})
 DIGEST_LINES = 10  # requests listed in the morning digest; /pending has them all
 
 
@@ -249,20 +429,51 @@ DIGEST_LINES = 10  # requests listed in the morning digest; /pending has them al
 
 def _keyboard(row, lang: str):
     """The buttons under a reminder: the survey's scores, a teacher's decision, the list."""
-    if row.kind == "student_survey":
-        return keyboard([[(str(n), f"bk:sv:{row.booking_id}:{n}") for n in range(1, 6)]])
-    if row.kind == "teacher_expiring":
-        return keyboard(
+    build = KEYBOARDS.get(row.kind)
+    return build(row, lang) if build else None
+
+
+def _decide(row, lang: str):
+    return keyboard(
+        [
             [
-                [
-                    (label(lang, "✅ Confirm"), f"tp:ok:{row.booking_id}"),
-                    (label(lang, "❌ Reject"), f"tp:no:{row.booking_id}"),
-                ]
+                (label(lang, "✅ Confirm"), f"tp:ok:{row.booking_id}"),
+                (label(lang, "❌ Reject"), f"tp:no:{row.booking_id}"),
             ]
-        )
-    if row.kind == "teacher_digest":
-        return keyboard([[(label(lang, "📋 See the requests"), "tp:pg:0")]])
-    return None
+        ]
+    )
+
+
+def _my_bookings(row, lang: str, *, calendar: bool = True):
+    rows = [[(label(lang, "My bookings"), "bk:my")]]
+    if calendar:
+        rows.insert(0, [(label(lang, "📅 Add to my calendar"), f"bk:ics:{row.booking_id}")])
+    return keyboard(rows)
+
+
+KEYBOARDS = {
+    "student_survey": lambda row, lang: keyboard(
+        [[(str(n), f"bk:sv:{row.booking_id}:{n}") for n in range(1, 6)]]
+    ),
+    "teacher_expiring": _decide,
+    "teacher_request": _decide,
+    "teacher_digest": lambda row, lang: keyboard(
+        [[(label(lang, "📋 See the requests"), "tp:pg:0")]]
+    ),
+    "student_offer": lambda row, lang: keyboard(
+        [
+            [
+                (label(lang, "✅ Take the seat"), f"bk:ofa:{row.booking_id}"),
+                (label(lang, "Pass"), f"bk:ofd:{row.booking_id}"),
+            ]
+        ]
+    ),
+    "student_decision": lambda row, lang: _my_bookings(
+        row, lang, calendar=row.detail == "confirmed"
+    ),
+    "student_booked": _my_bookings,
+    "student_drawn": lambda row, lang: _my_bookings(row, lang, calendar=False),
+}
 
 
 # ----- the clock's daily planning -------------------------------------------------------------

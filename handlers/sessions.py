@@ -28,13 +28,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import days
 from bot.context import JinroContext
-from handlers.bookings import tell_offered
+from handlers import reminders as outbox
 from handlers.common import (
     answer_query,
     callback_parts,
     int_part,
     keyboard,
-    notify,
     page_count,
     paging_row,
     reply,
@@ -48,7 +47,7 @@ from storage import audit
 from storage import bookings as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import SEAT_STATUSES, Role, utcnow
+from storage.models import Role, utcnow
 
 PAGE = 5
 ATTENDANCE_PAGE = 20
@@ -280,7 +279,7 @@ async def capacity_typed(update: Update, context: JinroContext) -> None:
         after=resized.after,
         offered=len(resized.offered),
     )
-    await tell_offered(context, resized.offered)
+    outbox.kick(context)  # offers of the new seats to the waiting list
     await show_session(update, context, session_id, edit=False)
 
 
@@ -365,8 +364,7 @@ async def cancel_now(update: Update, context: JinroContext, session_id: int) -> 
                 actor=context.user.id,
                 now=utcnow(),
             )
-            holders = [b for b in affected if b.status in SEAT_STATUSES]
-            teachers = await store.teachers_to_tell(conn, holders)
+            teachers = await store.teachers_to_tell(conn, affected)
             session = await store.site_session(conn, session_id, _site_id(context))
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except NotFound:
@@ -378,17 +376,8 @@ async def cancel_now(update: Update, context: JinroContext, session_id: int) -> 
         await answer_query(update, text, alert=True)
         return
     await answer_query(update)
-    students = await _tell_students(context, affected, session)
-    for teacher, theirs in teachers:
-        await notify(
-            context,
-            teacher.id,
-            teacher.lang,
-            "sessions/cancelled_teacher",
-            session=session,
-            people=theirs,
-            tz=_tz(context),
-        )
+    outbox.kick(context)  # the students' and the teachers' notices
+    students = sum(1 for b in affected if b.student_id is not None and b.active)
     await reply(
         update,
         context,
@@ -400,24 +389,6 @@ async def cancel_now(update: Update, context: JinroContext, session_id: int) -> 
         teachers=len(teachers),
         tz=_tz(context),
     )
-
-
-async def _tell_students(context: JinroContext, affected, session) -> int:
-    """Every student with a booking or a place in line is told, in their own language."""
-    told = 0
-    for booking in affected:
-        if booking.student_id is None or not booking.active:
-            continue
-        told += await notify(
-            context,
-            booking.student_id,
-            booking.lang,
-            "sessions/cancelled_student",
-            session=session,
-            status=booking.status,
-            tz=_tz(context),
-        )
-    return told
 
 
 # ----- attendance -----------------------------------------------------------------------------
@@ -552,16 +523,7 @@ async def report_attendance(update: Update, context: JinroContext, session_id: i
         await answer_query(update, text)
         return
     await answer_query(update)
-    for teacher, theirs in teachers:
-        await notify(
-            context,
-            teacher.id,
-            teacher.lang,
-            "sessions/attendance_teacher",
-            session=session,
-            people=theirs,
-            tz=_tz(context),
-        )
+    outbox.kick(context)  # each teacher's notice
     lang = context.lang
     rows = [
         [(label(lang, "✅ Back to attendance"), f"ss:at:{session_id}:0")],

@@ -277,18 +277,23 @@ class SandboxUser:
 
     async def expect(self, fragment: str, timeout: float = 5.0) -> dict:
         """Wait until a bot message (its current text or caption) contains `fragment`."""
+        return (await self.expect_many(fragment, 1, timeout))[-1]
+
+    async def expect_many(self, fragment: str, count: int, timeout: float = 5.0) -> list[dict]:
+        """Wait until `count` bot messages contain `fragment`; the latest `count`, oldest
+        first. (Messages the bot sends on its own come paced: one a second to a chat.)"""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         await self.refresh()
         while True:
-            for message in reversed(self.bot_messages):
-                if fragment in _text_of(message):
-                    return message
+            found = [m for m in self.bot_messages if fragment in _text_of(m)]
+            if len(found) >= count:
+                return found[-count:]
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise AssertionError(
-                    f"{self.first_name}: no bot message contains {fragment!r} after "
-                    f"{timeout}s; the last ones: {self._recent_texts()}"
+                    f"{self.first_name}: {len(found)} of {count} bot messages contain "
+                    f"{fragment!r} after {timeout}s; the last ones: {self._recent_texts()}"
                 )
             batch = await self.client.events(self._seq, min(remaining, LONG_POLL_SECONDS), self.id)
             if batch["events"]:

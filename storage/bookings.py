@@ -204,19 +204,22 @@ WITH target AS (
     UPDATE programs SET next_seats = next_seats - 1
     WHERE id = (SELECT program_id FROM target) AND EXISTS (SELECT 1 FROM seat)
       AND next_start = (SELECT starts_at FROM target)
-), expiring AS (
-    -- storage.reminders.plan_request, the same rows: each covering teacher is reminded
-    -- 12 hours before the request expires.
+), asked AS (
+    -- storage.reminders.plan_request, the same rows: each covering teacher is asked at once
+    -- (teacher_request) and reminded 12 hours before the request expires (teacher_expiring).
     INSERT INTO reminders
         (kind, user_id, booking_id, session_id, due_at, status, attempts, key, created_at)
-    SELECT 'teacher_expiring', t.id, made.id, made.session_id, :warn_at, 'pending', 0,
-           'teacher_expiring:' || made.id || ':' || t.id, :now
+    SELECT k.kind, t.id, made.id, made.session_id, k.due, 'pending', 0,
+           k.kind || ':' || made.id || ':' || t.id, :now
     FROM made
     JOIN users st ON st.id = :student_id
     JOIN users t ON t.school_id = st.school_id AND t.role = 'teacher' AND t.active
         AND (t.grades IS NULL OR t.grades = ''
              OR t.grades LIKE '%' || CAST(st.grade AS VARCHAR) || '%')
-    WHERE made.status = 'requested' AND :warn
+    CROSS JOIN (VALUES ('teacher_request', CAST(:now AS TIMESTAMPTZ), TRUE),
+                       ('teacher_expiring', CAST(:warn_at AS TIMESTAMPTZ), CAST(:warn AS BOOLEAN)))
+        AS k (kind, due, wanted)
+    WHERE made.status = 'requested' AND k.wanted
     ON CONFLICT (key) DO NOTHING
 )
 SELECT made.id, made.status, target.program_id, (SELECT now_full FROM seat) AS now_full
@@ -413,6 +416,9 @@ async def confirm(conn: AsyncConnection, booking_id: int, teacher: Row, *, now: 
     await reminders.drop_request(conn, booking_id)
     await reminders.plan_booking(conn, booking_id, now=now)
     await reminders.plan_site_change(conn, booking_id, "confirmed", now=now)
+    await reminders.notice_student(
+        conn, "student_decision", booking_id, now=now, detail="confirmed"
+    )
     return await get(conn, booking_id)
 
 
@@ -429,6 +435,7 @@ async def reject(
     await _locked_session(conn, booking.session_id)  # the lock order: session, then booking
     await _swap(conn, booking, ("requested",), "rejected", teacher.id, now, reason=reason[:200])
     await reminders.drop_booking(conn, booking_id)
+    await reminders.notice_student(conn, "student_decision", booking_id, now=now, detail="rejected")
     await audit.record(conn, teacher.id, "booking.rejected", "booking", booking_id)
     return await _seat_freed(conn, booking, now, offer)
 
@@ -527,6 +534,7 @@ async def offer_free_seats(
             .where(bookings.c.id == first.id)
             .values(status="offered", expires_at=now + offer)
         )
+        await reminders.notice_student(conn, "student_offer", first.id, now=now)
         offered.append(first.id)
 
 
@@ -572,9 +580,12 @@ async def expire_due(
         await _locked_session(conn, booking.session_id)  # the lock order: session, booking
         try:
             await _swap(conn, booking, (booking.status,), "expired", None, now)
-            await reminders.drop_booking(conn, booking.id)
         except AlreadyHandled:
             continue
+        await reminders.drop_booking(conn, booking.id)
+        await reminders.notice_student(
+            conn, "student_expired", booking.id, now=now, detail=booking.status
+        )
         await audit.record(conn, None, "booking.expired", "booking", booking.id)
         done.append((booking, await _seat_freed(conn, booking, now, offer)))
     return done
@@ -636,6 +647,8 @@ async def draw(
         await conn.execute(update(bookings).where(bookings.c.id == entry.id).values(**values))
     for booking_id in winners:
         await reminders.plan_request(conn, booking_id, expires_at=now + hold, now=now)
+    for booking_id in winners + waiting:  # each hears whether they were drawn
+        await reminders.notice_student(conn, "student_drawn", booking_id, now=now)
     await audit.record(
         conn, None, "lottery.drawn", "session", session_id, seed=seed, winners=len(winners)
     )
@@ -707,8 +720,10 @@ async def name_seat(
     )
     if changed.rowcount != 1:
         raise AlreadyHandled
-    if student_id is not None:  # a student on Telegram: reminders like their own booking
-        await reminders.plan_booking(conn, booking_id, now=utcnow())
+    if student_id is not None:  # a student on Telegram: told, and reminded like their own
+        now = utcnow()
+        await reminders.plan_booking(conn, booking_id, now=now)
+        await reminders.notice_student(conn, "student_booked", booking_id, now=now)
 
 
 # ----- attendance and survey ------------------------------------------------------------------
@@ -1102,7 +1117,46 @@ async def cancel_session(
     for booking in affected:
         await audit.record(conn, actor, "booking.session_cancelled", "booking", booking.id)
     await reminders.drop_session(conn, session_id)
+    await _notice_session_cancelled(conn, session_id, affected, actor=actor, now=now)
     return affected
+
+
+async def _notice_session_cancelled(
+    conn: AsyncConnection, session_id: int, affected: list[Row], *, actor: int, now: datetime
+) -> None:
+    """Every student with a booking or a place in line hears at once (the status they had
+    is the notice's detail), and so does each teacher concerned."""
+    for booking in affected:
+        await reminders.notice_student(
+            conn, "student_session_cancelled", booking.id, now=now, detail=booking.status
+        )
+    for teacher, _ in await teachers_to_tell(conn, affected):
+        key = f"teacher_session_cancelled:{session_id}:{teacher.id}"
+        await reminders.notice(
+            conn,
+            "teacher_session_cancelled",
+            teacher.id,
+            key,
+            now=now,
+            session_id=session_id,
+            detail=str(actor),
+        )
+
+
+async def cancelled_by_site(conn: AsyncConnection, session_id: int, actor: int) -> list[Row]:
+    """The bookings and places in line the site's cancellation ended (PEOPLE rows), for the
+    teachers' notice."""
+    return list(
+        (
+            await conn.execute(
+                PEOPLE.where(
+                    bookings.c.session_id == session_id,
+                    bookings.c.status == "cancelled",
+                    bookings.c.decided_by == actor,
+                )
+            )
+        ).all()
+    )
 
 
 async def teachers_to_tell(conn: AsyncConnection, people: list[Row]) -> list[tuple[Row, list]]:
@@ -1164,8 +1218,7 @@ async def report_attendance(
     if await site_session(conn, session_id, site_id) is None:
         raise NotFound
     people = await roster(conn, session_id, ("confirmed",))
-    marks = ",".join(f"{p.id}:{p.attendance or '-'}" for p in sorted(people, key=lambda p: p.id))
-    digest = hashlib.sha256(marks.encode()).hexdigest()[:16]
+    digest = attendance_digest(people)
     last = (
         await conn.execute(
             select(AuditEntry.detail)
@@ -1183,7 +1236,26 @@ async def report_attendance(
     await audit.record(
         conn, actor, "session.attendance_reported", "session", session_id, marks=digest
     )
-    return await teachers_to_tell(conn, people)
+    teachers = await teachers_to_tell(conn, people)
+    now = utcnow()
+    for teacher, _ in teachers:
+        key = f"teacher_attendance:{session_id}:{teacher.id}:{digest}"
+        await reminders.notice(
+            conn,
+            "teacher_attendance",
+            teacher.id,
+            key,
+            now=now,
+            session_id=session_id,
+            detail=digest,
+        )
+    return teachers
+
+
+def attendance_digest(people: list[Row]) -> str:
+    """A short fingerprint of a roster's marks: the same marks are reported once."""
+    marks = ",".join(f"{p.id}:{p.attendance or '-'}" for p in sorted(people, key=lambda p: p.id))
+    return hashlib.sha256(marks.encode()).hexdigest()[:16]
 
 
 # ----- the teacher's side: pending requests and class bookings --------------------------------
@@ -1256,7 +1328,12 @@ async def request_for_teacher(conn: AsyncConnection, booking_id: int, teacher: R
     booking = await _mine_as_teacher(conn, booking_id, teacher)
     if booking.student_id is None or booking.booked_by != booking.student_id:
         raise NotFound
-    return (await conn.execute(REQUEST_VIEW.where(bookings.c.id == booking_id))).one()
+    return await request_view(conn, booking_id)
+
+
+async def request_view(conn: AsyncConnection, booking_id: int) -> Row | None:
+    """A student's booking with its student, session and site (REQUEST_VIEW)."""
+    return (await conn.execute(REQUEST_VIEW.where(bookings.c.id == booking_id))).first()
 
 
 CLASS_SEAT_VIEW = select(bookings, users.c.name.label("registered_name")).outerjoin(

@@ -250,7 +250,6 @@ class Booking(Base):
     # Place in line drawn by a lottery; the waiting list is (line, then arrival) order.
     line: Mapped[int | None] = mapped_column(Integer)
     # When the satisfaction survey was sent (attended bookings only), so it is sent once.
-    survey_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SurveyAnswer(Base):
@@ -292,6 +291,9 @@ class Reminder(Base):
     key: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What a notice needs that its objects no longer say, e.g. a booking's status before
+    # its session was cancelled, or a rejection's reason.
+    detail: Mapped[str | None] = mapped_column(String(200))
 
 
 class ReminderOptOut(Base):

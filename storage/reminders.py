@@ -23,6 +23,17 @@ Kinds, who gets them, and what writes them:
 - student_survey: attendance marked (plan_survey), 2 hours after the session ends.
 - teacher_digest (08:30 each school day) and staff_dead (09:00 daily): about no one booking;
   the clock's planning step (plan_digests) writes each person's next one ahead of time.
+
+Notices, news due at once, written by the change they tell of (see `notice`):
+- teacher_request: a new request, to each teacher who may decide it (plan_request).
+- student_offer, student_decision (confirmed or rejected), student_expired, student_drawn,
+  student_booked (a teacher named them on a class seat), student_session_cancelled.
+- teacher_session_cancelled, teacher_attendance (each report of the site's marks).
+- site_cancelled: a confirmed booking cancelled further ahead than site_change covers.
+Students' quiet hours hold back all but the urgent ones (handlers/reminders.URGENT).
+
+Settled rows (sent, skipped) are deleted after KEEP_SETTLED, dead ones after KEEP_DEAD:
+the outbox stays small, and staff have weeks to look into what failed.
 """
 
 from __future__ import annotations
@@ -73,6 +84,8 @@ SURVEY_AFTER = timedelta(hours=2)  # after the session ends
 TEACHER_DIGEST_AT = time(8, 30)  # each school day
 STAFF_DIGEST_AT = time(9, 0)  # every day
 DEAD_WINDOW = timedelta(hours=24)  # what the staff digest covers
+KEEP_SETTLED = timedelta(days=30)
+KEEP_DEAD = timedelta(days=90)
 
 # Public holidays in Korea (관공서의 공휴일, with substitute days and election days), when
 # schools are closed and no teacher digest goes out. A fixed list, checked against the
@@ -193,20 +206,26 @@ async def plan_booking(
         plans += student_plan(row.id, row.student_id, row, tz)
     site_users = await _site_users(conn, row.site_id)
     plans += site_plan(row.session_id, row.starts_at, site_users, tz)
-    await _write(conn, plans, now, booking_id=row.id, session_id=row.session_id)
+    await write(conn, plans, now, booking_id=row.id, session_id=row.session_id)
 
 
 async def plan_request(
     conn: AsyncConnection, booking_id: int, *, expires_at: datetime, now: datetime
 ) -> None:
     """A request now waits for a teacher: each who may decide it (the student's school, and
-    their grade or all grades: the rule of bookings.teachers_of) is reminded 12 hours before
-    it expires; not at all when the hold is shorter, as they were just asked.
+    their grade or all grades: the rule of bookings.teachers_of) is asked at once
+    (teacher_request), and reminded 12 hours before it expires (teacher_expiring; not at
+    all when the hold is shorter, as they were just asked).
 
-    One statement: on the apply path the session's row stays locked until the commit."""
+    One statement a kind: on the apply path the session's row stays locked until the commit.
+    (PostgreSQL's apply writes the same rows inside its one statement: bookings._APPLY_AT_ONCE.)"""
+    await conn.execute(_to_teachers(conn, "teacher_request", booking_id, now, now))
     due = expires_at - EXPIRY_WARNING
-    if due < now:
-        return
+    if due >= now:
+        await conn.execute(_to_teachers(conn, "teacher_expiring", booking_id, due, now))
+
+
+def _to_teachers(conn, kind: str, booking_id: int, due: datetime, now: datetime):
     student, teacher = users.alias("student"), users.alias("teacher")
     covers = or_(
         teacher.c.grades.is_(None),
@@ -215,14 +234,14 @@ async def plan_request(
     )
     rows = (
         select(
-            literal("teacher_expiring"),
+            literal(kind),
             teacher.c.id,
             bookings.c.id,
             bookings.c.session_id,
             literal(due, UTCDateTime()),
             literal("pending"),
             literal(0),
-            literal(f"teacher_expiring:{booking_id}:") + cast(teacher.c.id, String),
+            literal(f"{kind}:{booking_id}:") + cast(teacher.c.id, String),
             literal(now, UTCDateTime()),
         )
         .select_from(bookings)
@@ -237,15 +256,15 @@ async def plan_request(
     )
     columns = ["kind", "user_id", "booking_id", "session_id", "due_at", "status", "attempts"]
     stmt = dialect_insert(conn)(reminders).from_select([*columns, "key", "created_at"], rows)
-    await conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+    return stmt.on_conflict_do_nothing(index_elements=["key"])
 
 
 async def drop_request(conn: AsyncConnection, booking_id: int) -> None:
-    """The request was decided: nobody needs to hear it is about to expire."""
+    """The request was decided: nobody needs to hear of it, or that it is about to expire."""
     await conn.execute(
         delete(reminders).where(
             reminders.c.booking_id == booking_id,
-            reminders.c.kind == "teacher_expiring",
+            reminders.c.kind.in_(("teacher_request", "teacher_expiring")),
             reminders.c.status == "pending",
         )
     )
@@ -265,7 +284,15 @@ async def plan_site_change(
             .where(bookings.c.id == booking_id)
         )
     ).one()
-    if not now < row.starts_at <= now + SITE_CHANGE_WITHIN:
+    if row.starts_at <= now:
+        return
+    if row.starts_at > now + SITE_CHANGE_WITHIN:
+        if change == "cancelled":  # further ahead: the site still hears, in a plain notice
+            plans = [
+                Planned("site_cancelled", u, now, f"site_cancelled:{booking_id}:{u}")
+                for u in await _site_users(conn, row.site_id)
+            ]
+            await write(conn, plans, now, booking_id=booking_id, session_id=row.session_id)
         return
     if change == "cancelled":
         unheard = await conn.execute(
@@ -280,7 +307,52 @@ async def plan_site_change(
         Planned("site_change", u, now, f"site_change:{booking_id}:{change}:{u}")
         for u in await _site_users(conn, row.site_id)
     ]
-    await _write(conn, plans, now, booking_id=booking_id, session_id=row.session_id)
+    await write(conn, plans, now, booking_id=booking_id, session_id=row.session_id)
+
+
+# ----- notices: news told at once --------------------------------------------------------------
+# Written with the change, due at once; the handler that made the change wakes the sender
+# after the commit (handlers/reminders.kick), so the news goes out in well under a second and
+# is not lost if the process dies first. Each is composed again when sent, from the booking
+# as it is then: news that no longer holds (an offer already taken) is skipped.
+
+
+async def notice(
+    conn: AsyncConnection,
+    kind: str,
+    user_id: int,
+    key: str,
+    *,
+    now: datetime,
+    booking_id: int | None = None,
+    session_id: int | None = None,
+    detail: str | None = None,
+) -> None:
+    about = {"booking_id": booking_id, "session_id": session_id, "detail": detail}
+    await write(conn, [Planned(kind, user_id, now, key)], now, **about)
+
+
+async def notice_student(
+    conn: AsyncConnection, kind: str, booking_id: int, *, now: datetime, detail: str | None = None
+) -> None:
+    """A notice to the booking's student (none for an unnamed class seat); one per booking
+    and kind."""
+    row = (
+        await conn.execute(
+            select(bookings.c.student_id, bookings.c.session_id).where(bookings.c.id == booking_id)
+        )
+    ).first()
+    if row is not None and row.student_id is not None:
+        await notice(
+            conn,
+            kind,
+            row.student_id,
+            f"{kind}:{booking_id}",
+            now=now,
+            booking_id=booking_id,
+            session_id=row.session_id,
+            detail=detail,
+        )
 
 
 async def plan_survey(
@@ -298,7 +370,7 @@ async def plan_survey(
     for row in found.all():
         due = after_quiet_hours(max(row.ends_at + SURVEY_AFTER, now), tz)
         plan = Planned("student_survey", row.student_id, due, f"student_survey:{row.id}")
-        await _write(conn, [plan], now, booking_id=row.id, session_id=row.session_id)
+        await write(conn, [plan], now, booking_id=row.id, session_id=row.session_id)
 
 
 async def drop_survey(conn: AsyncConnection, booking_id: int) -> None:
@@ -327,7 +399,7 @@ async def plan_digests(conn: AsyncConnection, *, now: datetime, tz: tzinfo = CIT
     for person in people.all():
         kind, at = next_one[person.role]
         plans.append(Planned(kind, person.id, at, f"{kind}:{person.id}:{at.date().isoformat()}"))
-    await _write(conn, plans, now)
+    await write(conn, plans, now)
 
 
 async def _site_users(conn: AsyncConnection, site_id: int) -> list[int]:
@@ -337,7 +409,9 @@ async def _site_users(conn: AsyncConnection, site_id: int) -> list[int]:
     return list(found.scalars())
 
 
-async def _write(conn, plans: list[Planned], now: datetime, **about) -> None:
+async def write(conn, plans: list[Planned], now: datetime, **about) -> None:
+    """Put `plans` in the outbox (keeping one row per key); `about` names the objects they
+    concern: booking_id, session_id, detail (and columns other areas add)."""
     # A moment already past is never written: "the day before" a session tomorrow morning,
     # booked tonight, is simply not sent. `now` itself means "at once".
     rows = [
@@ -349,9 +423,9 @@ async def _write(conn, plans: list[Planned], now: datetime, **about) -> None:
             "status": "pending",
             "attempts": 0,
             "created_at": now,
+            **about,
             # Site rosters are about the session, not one booking: they outlive a cancel.
             "booking_id": None if p.kind.startswith("site_roster") else about.get("booking_id"),
-            "session_id": about.get("session_id"),
         }
         for p in plans
         if p.due_at >= now
@@ -368,7 +442,7 @@ async def drop_booking(conn: AsyncConnection, booking_id: int) -> None:
         delete(reminders).where(
             reminders.c.booking_id == booking_id,
             reminders.c.status == "pending",
-            reminders.c.kind != "site_change",
+            reminders.c.kind.not_in(("site_change", "site_cancelled")),
         )
     )
 
@@ -512,6 +586,23 @@ async def recipients(conn: AsyncConnection, user_ids: set[int]) -> dict[int, tup
         if user_id in people:
             people[user_id][1].add(kind)
     return people
+
+
+async def forget_settled(conn: AsyncConnection, *, now: datetime) -> int:
+    """Delete rows settled long ago; returns how many went. Their unique keys go too, which
+    is safe: every occasion's moment is long past, and nothing writes a past moment."""
+    gone = await conn.execute(
+        delete(reminders).where(
+            or_(
+                and_(
+                    reminders.c.status.in_(("sent", "skipped")),
+                    reminders.c.sent_at < now - KEEP_SETTLED,
+                ),
+                and_(reminders.c.status == "dead", reminders.c.due_at < now - KEEP_DEAD),
+            )
+        )
+    )
+    return gone.rowcount
 
 
 # ----- quiet hours at send time ---------------------------------------------------------------

@@ -14,7 +14,7 @@ from handlers.bookings import clock_tick
 from handlers.reminders import dispatch_tick
 from storage import reminders
 from storage.models import Booking, Reminder, Session, SurveyAnswer, User, utcnow
-from tests.conftest import ADMIN_ID, join_as_student
+from tests.conftest import ADMIN_ID, join_as_student, wait_until
 
 
 async def open_card(student, word: str = "꽃") -> None:
@@ -60,6 +60,13 @@ async def press_first(user) -> None:
     await user.press_data(message["message_id"], first)
 
 
+async def drawn_news(student) -> str | None:
+    """The student's lottery result, once it has come."""
+    await student.refresh()
+    texts = [m.get("text", "") for m in student.bot_messages]
+    return next((t for t in texts if "뽑혔어요" in t or "뽑히지 않았어요" in t), None)
+
+
 async def bookings_of(db, session_id: int) -> list:
     async with db.read() as conn:
         return list(
@@ -83,8 +90,8 @@ async def test_apply_the_line_cancel_and_the_offer(bot, sandbox, db):
     await minji.press("신청하기")
     # The press is answered first, the message follows: wait for it, cold caches and all.
     await minji.expect("자리를 맡아 두었어요")
-    await teacher.refresh()
-    assert "김민지" in teacher.last_text and "tp:ok:" in str(teacher.last_message)
+    asked = await teacher.expect("김민지")  # from the outbox, right after the commit
+    assert "tp:ok:" in str(asked["reply_markup"])
 
     seojun = await join_as_student(sandbox, 5002, "이서준")
     await open_card(seojun)
@@ -242,9 +249,7 @@ async def test_staff_set_a_lottery_and_the_clock_draws_it(bot, sandbox, db):
     await clock_tick(bot)
     rows = await bookings_of(db, session_id)
     assert sorted(b.status for b in rows) == ["requested", "requested", "waitlisted"]
-    for student in students:
-        await student.refresh()
-    texts = [s.last_text for s in students]
+    texts = [await wait_until(lambda s=s: drawn_news(s)) for s in students]
     assert sum("뽑혔어요" in t for t in texts) == 2 and sum("대기 1번" in t for t in texts) == 1
     async with db.read() as conn:
         seed = await conn.scalar(select(Session.lottery_seed).where(Session.id == session_id))

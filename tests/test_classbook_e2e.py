@@ -12,7 +12,8 @@ from storage.models import Booking, Session, utcnow
 from tests.conftest import join_as_student
 from tests.test_pending_e2e import add_teacher, world
 
-MISSING = "이 버튼은 이제 쓸 수 없어요."
+MISSING = "이 버튼은 이제 쓸 수 없습니다."  # to adults, formally
+MISSING_STUDENT = "이 버튼은 이제 쓸 수 없어요."
 
 
 async def class_seats(db, session_id: int) -> list:
@@ -178,7 +179,7 @@ async def test_forged_class_booking_buttons(bot, sandbox, db):
     assert owner.callback_answers[-1]["text"] == MISSING
     # A student pressing a teacher's button.
     await minji.press_data(minji.last_message["message_id"], f"cb:new:{session_id}")
-    assert minji.callback_answers[-1]["text"] == MISSING
+    assert minji.callback_answers[-1]["text"] == MISSING_STUDENT
     assert {s.student_id for s in await class_seats(db, session_id)} == {None}
     assert elsewhere_student.id == 7031
 

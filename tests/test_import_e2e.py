@@ -35,7 +35,7 @@ async def test_staff_import_a_file_after_confirming(bot, sandbox, db):
     assert "가져오기 완료" in staff.last_text
     assert await programme_count(db) == before + 2
     await staff.press_data(staff.last_message["message_id"], "imp:go:1")  # pressed again
-    assert "쓸 수 없어요" in staff.callback_answers[-1]["text"]
+    assert "쓸 수 없습니다" in staff.callback_answers[-1]["text"]
 
     # The same file again, sent without /import: nothing to change, nothing to press.
     await staff.send_document("programmes.csv", csv_bytes(GOOD))

@@ -13,7 +13,8 @@ from bot.settings import SettingsError, load_settings
 from storage.models import Booking, Program, School, Session, Site, User, utcnow
 from tests.conftest import join_as_student
 
-MISSING = "이 버튼은 이제 쓸 수 없어요."
+MISSING = "이 버튼은 이제 쓸 수 없습니다."  # to adults, formally
+MISSING_STUDENT = "이 버튼은 이제 쓸 수 없어요."
 
 
 async def world(db, *, capacity: int = 5, title: str = "라디오 PD 체험") -> int:
@@ -191,6 +192,9 @@ async def test_confirm_all_acts_on_the_page_as_shown(bot, sandbox, db):
     await apply(students[0], camera)
     await apply(students[1], radio)
     await apply(students[2], radio)
+    # Both teachers are asked about each, a second apart (Telegram's pace for one chat).
+    for each in (teacher, colleague):
+        await each.expect_many("새 체험 신청", 3)
 
     await teacher.send("/pending")
     text = teacher.last_text
@@ -245,7 +249,7 @@ async def test_other_schools_grades_and_students_cannot_decide(bot, sandbox, db)
             answers.append(forger.callback_answers[-1]["text"])
         assert answers == [MISSING] * 4
     await minji.press_data(minji.last_message["message_id"], f"tp:ok:{booking.id}")
-    assert minji.callback_answers[-1]["text"] == MISSING
+    assert minji.callback_answers[-1]["text"] == MISSING_STUDENT
     for junk in ("tp:ok", "tp:ok:x", "tp:all:0", "tp:zz:1", "tp:ok:1:2:3"):
         await grade3.press_data(grade3.last_message["message_id"], junk)
         assert grade3.callback_answers[-1]["text"] == MISSING

@@ -43,9 +43,9 @@ async def due_world(db: Database, sandbox, count: int, due: datetime) -> list[di
     return targets
 
 
-def dispatcher_app(db_url: str, sandbox):
+def dispatcher_app(db_url: str, sandbox, in_flight: int = 8):
     """A bot process as far as reminders go: its own Database, pacer and marks."""
-    settings = make_settings(db_url, sandbox.api_base, send_rate=1000)
+    settings = make_settings(db_url, sandbox.api_base, send_rate=1000, send_in_flight=in_flight)
     return build_application(settings, Database(db_url))
 
 
@@ -72,7 +72,7 @@ async def statuses(db: Database) -> Counter:
         return Counter(dict(found.all()))
 
 
-async def crash_once(db_url, sandbox, monkeypatch, target, name: str) -> list:
+async def crash_once(db_url, sandbox, monkeypatch, target, name: str, in_flight: int = 8) -> list:
     """Run a dispatcher whose `target.name` raises Crash instead of doing its work on its
     first call; returns what that call was given."""
     real = getattr(target, name)
@@ -85,7 +85,7 @@ async def crash_once(db_url, sandbox, monkeypatch, target, name: str) -> list:
         raise Crash
 
     monkeypatch.setattr(target, name, failing)
-    app = dispatcher_app(db_url, sandbox)
+    app = dispatcher_app(db_url, sandbox, in_flight)
     async with app:
         with time_machine.travel(T0 + timedelta(seconds=1), tick=True), pytest.raises(Crash):
             await dispatch_tick(app)
@@ -118,14 +118,13 @@ async def test_a_crash_before_sending_loses_nothing_and_repeats_nothing(
 # ----- a crash after sending, before marking sent ---------------------------------------------
 
 
-@pytest.mark.parametrize("senders", [1, dispatcher.SENDERS])
+@pytest.mark.parametrize("senders", [1, 8])
 async def test_a_crash_before_marking_repeats_only_what_was_in_flight(
     db, db_url, sandbox, monkeypatch, senders
 ):
-    monkeypatch.setattr(dispatcher, "SENDERS", senders)
     targets = await due_world(db, sandbox, 60, T0)
     # The first marks fail after their messages went out: the process died in between.
-    [(args, _)] = await crash_once(db_url, sandbox, monkeypatch, store, "mark_many")
+    [(args, _)] = await crash_once(db_url, sandbox, monkeypatch, store, "mark_many", senders)
     unmarked = args[1]
     assert 1 <= len(unmarked) <= senders
     await run_app(db_url, sandbox, T0 + store.LEASE + timedelta(seconds=5))

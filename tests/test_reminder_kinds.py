@@ -484,3 +484,77 @@ async def test_staff_get_a_digest_of_undelivered_reminders(bot, sandbox, db):
     await tick_at(bot, nine + timedelta(days=1, minutes=1))
     await staff.refresh()
     assert count(staff, "전달하지 못한 알림") == 1
+
+
+# ----- notices: news at once, in the outbox ---------------------------------------------------
+
+
+async def test_at_night_an_offer_comes_at_once_and_a_decision_waits_for_the_morning(
+    bot, sandbox, db
+):
+    session, _ = await session_at(db, kst(2026, 12, 3, 10))
+    async with db.write() as conn:
+        await conn.execute(update(Session).where(Session.id == session).values(capacity=1))
+    teacher_id = 7104
+    await make_user(
+        db, sandbox, teacher_id, "박선영", role="teacher", school_id=await school_id(db)
+    )
+    minji = await join_as_student(sandbox, 7007, "김민지")
+    seojun = await join_as_student(sandbox, 7008, "이서준")
+    night = kst(2026, 12, 1, 22)
+    async with db.write() as conn:
+        held = await bookings.apply(conn, await user(db, 7007), session, hold=HOLD, now=night)
+        line = await bookings.apply(conn, await user(db, 7008), session, hold=HOLD, now=night)
+        await bookings.reject(
+            conn, held.booking_id, await user(db, teacher_id), "정원", now=night, offer=OFFER
+        )
+    # The teacher's request went with the decision; the two students' news waits to be sent.
+    assert {r.kind for r in await outbox(db) if r.due_at == night} == {
+        "student_decision",
+        "student_offer",
+    }
+    await tick_at(bot, night + timedelta(seconds=5))
+    offer = await seojun.expect("자리가 났어요")
+    assert f"bk:ofa:{line.booking_id}" in str(offer["reply_markup"])
+    assert count(minji, "승인하지 않았어요") == 0  # not at 22:00: it waits for 08:00
+    [decision] = await outbox(db, "student_decision")
+    assert (decision.status, decision.due_at) == ("pending", kst(2026, 12, 2, 8))
+
+    await tick_at(
+        bot,
+        kst(
+            2026,
+            12,
+            2,
+            8,
+            0,
+        )
+        + timedelta(seconds=5),
+    )
+    told = await minji.expect("승인하지 않았어요")
+    assert "사유: 정원" in told["text"]
+
+
+async def test_news_that_no_longer_holds_is_not_sent(bot, sandbox, db):
+    session, _ = await session_at(db, kst(2026, 12, 3, 10))
+    async with db.write() as conn:
+        await conn.execute(update(Session).where(Session.id == session).values(capacity=1))
+    await make_user(db, sandbox, 7105, "박선영", role="teacher", school_id=await school_id(db))
+    await join_as_student(sandbox, 7009, "김민지")
+    seojun = await join_as_student(sandbox, 7010, "이서준")
+    noon = kst(2026, 12, 1, 12)
+    async with db.write() as conn:
+        held = await bookings.apply(conn, await user(db, 7009), session, hold=HOLD, now=noon)
+        line = await bookings.apply(conn, await user(db, 7010), session, hold=HOLD, now=noon)
+        await bookings.cancel(conn, held.booking_id, await user(db, 7009), now=noon, offer=OFFER)
+        # The offer is taken before the outbox gets to it (say, seen in /my).
+        await bookings.accept_offer(
+            conn, line.booking_id, await user(db, 7010), now=noon, hold=HOLD
+        )
+    await tick_at(bot, noon + timedelta(seconds=5))
+    async with db.read() as conn:
+        found = await conn.execute(select(Reminder.kind, Reminder.status))
+        statuses = dict(found.all())
+    assert statuses["student_offer"] == "skipped"
+    assert statuses["teacher_request"] == "sent"  # the taken offer is a request now
+    assert count(seojun, "자리가 났어요") == 0

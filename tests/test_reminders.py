@@ -85,8 +85,10 @@ async def test_confirming_writes_the_reminders_and_cancelling_removes_the_studen
         "site_roster_day_before",
         "site_roster_morning",
         "student_day_before",
+        "student_decision",  # the news, at once
     ]
-    assert all(r.status == "pending" and r.due_at > NOW for r in rows)
+    assert all(r.status == "pending" for r in rows)
+    assert [r.kind for r in rows if r.due_at == NOW] == ["student_decision"]
     await confirmed_booking(db, w, 1)  # a second student: the site's rows stay one each
     assert [r.kind for r in await outbox(db)].count("site_roster_morning") == 1
     async with db.write() as conn:
@@ -94,7 +96,8 @@ async def test_confirming_writes_the_reminders_and_cancelling_removes_the_studen
             conn, booking_id, await user(db, w["students"][0]), now=NOW, offer=OFFER
         )
     left = await outbox(db)
-    assert [r for r in left if r.booking_id == booking_id] == []
+    # The student's rows go; the site's news of the cancellation is written instead.
+    assert [r.kind for r in left if r.booking_id == booking_id] == ["site_cancelled"]
     assert {r.kind for r in left} >= {"site_roster_day_before", "site_roster_morning"}
 
 
@@ -109,7 +112,8 @@ async def test_a_moment_already_past_is_not_written(db):
             )
         )
     await confirmed_booking(db, w, now=late)
-    assert [r.kind for r in await outbox(db)] == []
+    # Only the news of the confirmation, due at once (it waits for 08:00 when sent).
+    assert [(r.kind, r.due_at) for r in await outbox(db)] == [("student_decision", late)]
 
 
 # ----- claiming -------------------------------------------------------------------------------
@@ -171,6 +175,25 @@ async def test_a_lease_that_runs_out_is_claimed_again_and_retries_back_off(db):
         assert len(await reminders.dead_since(conn, NOW - timedelta(days=1))) == 1
 
 
+async def test_settled_rows_are_forgotten_after_their_keeping_time(db):
+    await due_rows(db, 4, NOW)
+    async with db.write() as conn:
+        rows = await reminders.claim_due(conn, now=NOW)
+        await reminders.mark_many(conn, [rows[0].id], "sent", now=NOW)
+        await reminders.mark_many(conn, [rows[1].id], "skipped", now=NOW)
+        await reminders.mark_many(conn, [rows[2].id], "dead", now=NOW, error="Forbidden")
+        # rows[3] is still being sent: never forgotten, however old.
+    month = NOW + reminders.KEEP_SETTLED + timedelta(minutes=1)
+    async with db.write() as conn:
+        assert await reminders.forget_settled(conn, now=NOW + timedelta(days=29)) == 0
+        assert await reminders.forget_settled(conn, now=month) == 2
+    assert [r.id for r in await outbox(db)] == [r.id for r in rows[2:]]
+    async with db.write() as conn:
+        later = NOW + reminders.KEEP_DEAD + timedelta(minutes=1)
+        assert await reminders.forget_settled(conn, now=later) == 1
+    assert [r.status for r in await outbox(db)] == ["sending"]
+
+
 # ----- sending, through the sandbox, in time --------------------------------------------------
 
 
@@ -226,6 +249,7 @@ async def test_the_student_and_the_site_hear_at_their_moment(bot, sandbox, db):
         "site_roster_day_before": "sent",
         "student_day_before": "sent",
         "site_roster_morning": "skipped",
+        "student_decision": "sent",  # "your teacher confirmed", at once
     }
 
 

@@ -26,7 +26,7 @@ from tests.conftest import join_as_student
 KST = ZoneInfo("Asia/Seoul")
 SITE_USER = 7001
 TEACHER = 7201
-STALE = "이 버튼은 이제 쓸 수 없어요."
+STALE = "이 버튼은 이제 쓸 수 없습니다."  # to adults, formally
 
 
 # ----- a small world --------------------------------------------------------------------------
@@ -361,9 +361,9 @@ async def test_capacity_never_below_held_seats_and_new_seats_go_to_the_line(bot,
     texts = [m["text"] for m in site.bot_messages[-2:]]
     assert "정원을 바꿨습니다: 2 → 3명" in texts[0] and "대기자에게 제안한 자리: 1석" in texts[0]
     assert "정원 3명 중 3석 예약" in texts[1] and "그중 1석은 대기자에게 제안해" in texts[1]
-    await hana.refresh()
-    assert f"bk:ofa:{waiting}" in str(hana.last_message["reply_markup"])
-    assert f"bk:ofd:{waiting}" in str(hana.last_message["reply_markup"])
+    offer = await hana.expect("자리가 났어요")
+    assert f"bk:ofa:{waiting}" in str(offer["reply_markup"])
+    assert f"bk:ofd:{waiting}" in str(offer["reply_markup"])
     row = await session_row(db, w["later"])
     assert (row.capacity, row.booked) == (3, 3)
     assert (await booking_row(db, waiting)).status == "offered"
@@ -402,7 +402,7 @@ async def test_cancelling_tells_the_booked_the_line_and_the_teachers(bot, sandbo
     told = await alex.expect("A session you applied for was cancelled by the site.")
     assert "You were in line for it" in told["text"]
     told = await teacher.expect("체험처가 회차를 취소했습니다")
-    assert "김민지 2학년" in told["text"] and "Alex" not in told["text"]
+    assert "김민지 2학년" in told["text"] and "Alex" in told["text"]  # the line ended too
 
     row = await session_row(db, w["later"])
     assert (row.status, row.cancel_reason, row.booked) == (
@@ -474,7 +474,6 @@ async def test_attendance_by_tapping_names_tells_the_teacher(bot, sandbox, db):
     await site.press("나머지 모두 참석")
     assert (await booking_row(db, unnamed)).attendance == "attended"
     await site.press("📨 완료")
-    await teacher.refresh()
-    reports = [m for m in teacher.bot_messages if "체험처 출석 결과" in m["text"]]
-    assert len(reports) == 2 and "✅ (이름 미정) · " in reports[-1]["text"]
+    reports = await teacher.expect_many("체험처 출석 결과", 2)
+    assert "✅ (이름 미정) · " in reports[-1]["text"]
     assert await audit_count(db, "booking.attendance") == 3
