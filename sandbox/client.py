@@ -292,8 +292,9 @@ class SandboxUser:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise AssertionError(
-                    f"{self.first_name}: {len(found)} of {count} bot messages contain "
-                    f"{fragment!r} after {timeout}s; the last ones: {self._recent_texts()}"
+                    f"{self.first_name}: no bot message contains {fragment!r} after "
+                    f"{timeout}s (wanted {count}, found {len(found)}); the last ones: "
+                    f"{self._recent_texts()}"
                 )
             batch = await self.client.events(self._seq, min(remaining, LONG_POLL_SECONDS), self.id)
             if batch["events"]:

@@ -247,9 +247,9 @@ async def test_another_sites_session_by_forged_buttons_is_like_a_missing_one(bot
     assert site.last_text == before
     assert (await booking_row(db, theirs)).attendance is None
     assert (await session_row(db, their)).status == "scheduled"
-    # A student pressing a site's button gets the same answer.
+    # A student pressing a site's button gets the same answer, in a student's words.
     await minji.press_data(minji.last_message["message_id"], f"ss:s:{w['later']}:0")
-    assert minji.callback_answers[-1]["text"] == missing
+    assert minji.callback_answers[-1]["text"] == "이 버튼은 이제 쓸 수 없어요."
 
 
 # ----- adding a session -----------------------------------------------------------------------
