@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("updates", "search", "booking", "reminders")
+BENCHMARKS = ("updates", "search", "booking", "reminders", "broadcast")
 
 
 def main() -> int:

@@ -281,9 +281,9 @@ async def count_statuses(db: Database) -> Counter:
 # ----- one database ---------------------------------------------------------------------------
 
 
-def bot_env(url: str, api_base: str, send_rate: int | None) -> dict:
+def bot_env(url: str, api_base: str, send_rate: int | None, token: str = TOKEN) -> dict:
     env = {
-        "BOT_TOKEN": TOKEN,
+        "BOT_TOKEN": token,
         "BOT_API_URL": api_base,
         "DATABASE_URL": url,
         "WEBHOOK_URL": "",
@@ -360,6 +360,12 @@ async def fresh_postgres(url: str) -> None:
 
 
 async def run(options) -> dict:
+    return await on_both_databases(measure, options)
+
+
+async def on_both_databases(measure, options) -> dict:
+    """`measure(url, folder, options)` on a fresh SQLite file, then (unless --sqlite-only)
+    on TEST_POSTGRES_URL's database made empty, its keys prefixed `pg_`."""
     result = {}
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)

@@ -13,6 +13,7 @@ from bot.processor import PerUserUpdateProcessor
 from bot.settings import Settings
 from handlers import (
     bookings,
+    broadcasts,
     classbook,
     consent,
     fair,
@@ -23,6 +24,7 @@ from handlers import (
     invites,
     onboarding,
     pending,
+    reminders,
     search,
     sessions,
     stats,
@@ -43,6 +45,7 @@ AREAS = [
     fair,
     sessions,
     stats,
+    broadcasts,
     search,
     fallback,
 ]
@@ -70,5 +73,6 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
     application.add_handlers(gate.handlers(), group=gate.GROUP)
     for area in AREAS:
         application.add_handlers(area.handlers())
+        reminders.add_kinds(area)  # what the area sends through the outbox
     application.add_error_handler(on_error)
     return application

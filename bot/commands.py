@@ -32,15 +32,37 @@ DESCRIPTIONS = {
     "my": N_("My bookings"),
     "stats": N_("Programme figures"),
     "sessions": N_("Your sessions: seats, roster, attendance"),
+    "broadcast": N_("Send an announcement"),
+    "broadcasts": N_("Announcements sent and scheduled"),
 }
 MENUS = {
     None: ["start", "help", "settings"],
     "student": ["search", "foryou", "my", "help", "consent", "settings", "cancel"],
-    "teacher": ["pending", "classbook", "search", "help", "consents", "settings", "cancel"],
-    "site": ["sessions", "search", "help", "settings", "cancel"],
+    "teacher": [
+        "pending",
+        "classbook",
+        "search",
+        "broadcast",
+        "help",
+        "consents",
+        "settings",
+        "cancel",
+    ],
+    "site": ["sessions", "search", "broadcast", "help", "settings", "cancel"],
     "mentor": ["search", "help", "settings", "cancel"],
     "monitor": ["search", "help", "settings", "cancel"],
-    "staff": ["search", "help", "invite", "import", "export", "stats", "settings", "cancel"],
+    "staff": [
+        "search",
+        "help",
+        "broadcast",
+        "broadcasts",
+        "invite",
+        "import",
+        "export",
+        "stats",
+        "settings",
+        "cancel",
+    ],
 }
 
 

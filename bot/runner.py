@@ -16,7 +16,7 @@ from telegram.ext import Application
 from bot import commands
 from bot.app import build_application
 from bot.settings import Settings
-from handlers import bookings, reminders
+from handlers import bookings, broadcasts, reminders
 from storage import reminders as outbox
 from storage import search
 from storage import users as users_store
@@ -73,6 +73,15 @@ def start_clock(application: Application) -> AsyncIOScheduler:
         args=[application],
         hours=1,
         next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
+    )
+    # Starts scheduled broadcasts and keeps their authors' progress messages up to date.
+    scheduler.add_job(
+        broadcasts.broadcast_tick,
+        "interval",
+        args=[application],
+        seconds=5,
         coalesce=True,
         max_instances=1,
     )

@@ -41,6 +41,8 @@ class Settings:
     # How long a requested seat waits for a teacher, and an offered seat for the student.
     hold_hours: int = 48
     offer_hours: int = 12
+    # How long a mentor has to answer a request offered to them before it passes on.
+    mentor_answer_hours: int = 24
     # Messages a second the bot sends on its own (reminders): Telegram's bulk limit is 30.
     send_rate: int = 30
     # Messages of the outbox on their way at once. More keeps 30/s despite Telegram's round
@@ -54,6 +56,10 @@ class Settings:
     @property
     def offer(self) -> timedelta:
         return timedelta(hours=self.offer_hours)
+
+    @property
+    def mentor_answer(self) -> timedelta:
+        return timedelta(hours=self.mentor_answer_hours)
 
     def require_token(self) -> str:
         if not self.bot_token:
@@ -163,6 +169,7 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> 
         tz=tz,
         hold_hours=_hours("HOLD_HOURS", get("HOLD_HOURS") or "48"),
         offer_hours=_hours("OFFER_HOURS", get("OFFER_HOURS") or "12"),
+        mentor_answer_hours=_hours("MENTOR_ANSWER_HOURS", get("MENTOR_ANSWER_HOURS") or "24"),
         send_rate=_rate("SEND_RATE", get("SEND_RATE") or "30"),
         send_in_flight=_in_flight(get("SEND_IN_FLIGHT") or "8"),
     )

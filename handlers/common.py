@@ -35,6 +35,28 @@ def text_step(*flows: str) -> Callable[[Handler], Handler]:
     return register
 
 
+# Flows that expect a photo or a file (not text): the flow name -> its handler. Files sent
+# in such a flow go there; elsewhere staff files are imports and anything else is refused.
+FILE_STEPS: dict[str, Handler] = {}
+
+
+def file_step(*flows: str) -> Callable[[Handler], Handler]:
+    """Register the handler that receives a photo, file or other media while the user is in
+    one of `flows` (it answers media it cannot use itself)."""
+
+    def register(handler: Handler) -> Handler:
+        for flow in flows:
+            FILE_STEPS[flow] = handler
+        return handler
+
+    return register
+
+
+def file_step_for(context: JinroContext) -> Handler | None:
+    user = context.user
+    return FILE_STEPS.get(user.flow or "") if user is not None else None
+
+
 def deep_link(context: JinroContext, parameter: str) -> str:
     """A t.me link that opens this bot with /start <parameter>."""
     return f"https://t.me/{context.bot.username}?start={parameter}"

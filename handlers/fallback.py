@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import JinroContext
-from handlers.common import TEXT_STEPS, reply, stale_button
+from handlers.common import TEXT_STEPS, file_step_for, reply, stale_button
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,11 @@ async def unknown_command(update: Update, context: JinroContext) -> None:
 
 
 async def not_text(update: Update, context: JinroContext) -> None:
+    """A photo, file or sticker: a flow that asks for one takes it; otherwise only text."""
+    step = file_step_for(context)
+    if step is not None:
+        await step(update, context)
+        return
     await reply(update, context, "common/not_text")
 
 

@@ -14,6 +14,7 @@ from bot.context import JinroContext
 from handlers.common import (
     answer_query,
     callback_parts,
+    file_step_for,
     int_part,
     keyboard,
     reply,
@@ -52,7 +53,12 @@ async def expecting_button(update: Update, context: JinroContext) -> None:
 
 
 async def on_document(update: Update, context: JinroContext) -> None:
-    """Any file staff send is an import; anyone else gets the usual "text only" answer."""
+    """Any file staff send is an import, unless their flow asks for a file (a broadcast's
+    attachment); anyone else gets the usual "text only" answer."""
+    step = file_step_for(context)
+    if step is not None:
+        await step(update, context)
+        return
     if context.user is None or context.user.role != Role.STAFF:
         await reply(update, context, "common/not_text")
         return

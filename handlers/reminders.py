@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
@@ -126,13 +128,30 @@ class Feed:
             self.rows.extend(batch)
 
 
+@dataclass(frozen=True)
+class Copy:
+    """A message an area composes itself instead of from a template (a broadcast's copy,
+    photo and all): `send(context, chat_id)` sends it, its send slot already taken."""
+
+    send: Callable[[JinroContext, int], Awaitable]
+    urgent: bool = False  # reaches a student in quiet hours
+
+
+HOLD = object()  # a compose result: not now, and not by the clock (a paused broadcast)
+
+
 async def deliver(context: JinroContext, row, recipients=None) -> None:
-    text, user = await _compose(context, row, recipients)
-    if text is None:
+    copy, user = await _compose(context, row, recipients)
+    if copy is None:
         await _mark(context, row, "skipped")
         return
+    if copy is HOLD:
+        async with context.db.write() as conn:
+            await store.hold(conn, row)
+        return
     now, tz = utcnow(), context.settings.tz
-    if user.role == "student" and row.kind not in URGENT and store.in_quiet_hours(now, tz):
+    urgent = row.kind in URGENT or copy.urgent
+    if user.role == "student" and not urgent and store.in_quiet_hours(now, tz):
         # Due before 21:00 but sent late (an outage, a backlog): it waits for the morning,
         # and is checked again then.
         async with context.db.write() as conn:
@@ -141,7 +160,7 @@ async def deliver(context: JinroContext, row, recipients=None) -> None:
     pacer = context.application.bot_data["pacer"]
     await pacer.slot(user.id)
     try:
-        await send(context, user.id, text, _keyboard(row, user.lang), paced=True)
+        await copy.send(context, user.id)
     except RetryAfter as error:
         wait = _seconds(error.retry_after)
         pacer.pause(wait)  # Telegram asked the whole bot to slow down, not just this row
@@ -151,18 +170,34 @@ async def deliver(context: JinroContext, row, recipients=None) -> None:
             await users_store.mark_inactive(conn, user.id)
         await _mark(context, row, "dead", error="Forbidden")
     except BadRequest as error:  # chat not found and the like: sending again will not help
-        log.warning("reminder %s cannot be sent: %s", row.id, error)
-        # Only the kind of error: Telegram's text may quote the message.
-        await _mark(context, row, "dead", error="BadRequest")
+        log.warning("reminder %s cannot be sent: %s", row.id, type(error).__name__)
+        await _mark(context, row, "dead", error=_reason(error))
     except NetworkError as error:  # timeouts and 5xx: try again later
         await _retry(context, row, type(error).__name__)
     else:
         await _mark(context, row, "sent")
 
 
+# Telegram's 400s worth telling apart in a report. Only these fixed words are kept: the
+# rest of Telegram's text may quote the message.
+KNOWN_REFUSALS = (
+    "chat not found",
+    "user is deactivated",
+    "wrong file identifier",
+    "can't parse entities",
+    "message is too long",
+)
+
+
+def _reason(error: BadRequest) -> str:
+    said = str(error).lower()
+    return next((known for known in KNOWN_REFUSALS if known in said), "BadRequest")
+
+
 async def _compose(context: JinroContext, row, recipients=None):
-    """(text, recipient), or (None, None) when the reminder no longer applies. `recipients`
-    (store.recipients) are the batch's users and the kinds each turned off, read at claim."""
+    """(Copy or HOLD, recipient), or (None, None) when the reminder no longer applies.
+    `recipients` (store.recipients) are the batch's users and the kinds each turned off,
+    read at claim."""
     async with context.db.read() as conn:
         if recipients is None:
             recipients = await store.recipients(conn, {row.user_id})
@@ -175,13 +210,18 @@ async def _compose(context: JinroContext, row, recipients=None):
         found = await compose(conn, context, row, user) if compose else None
         if found is None:
             return None, None  # its moment passed, or it no longer applies
+    if isinstance(found, Copy) or found is HOLD:
+        return found, user
     template, values = found
     values.update(tz=context.settings.tz, kind=row.kind)
-    return render(template, user.lang, **values), user
+    text, markup = render(template, user.lang, **values), _keyboard(row, user.lang)
+    return Copy(lambda context, chat_id: send(context, chat_id, text, markup, paced=True)), user
 
 
 # ----- each kind: is it still due, and what it says -------------------------------------------
 # Each takes (conn, context, row, user) and returns (template, values), or None to skip.
+# Other areas add their kinds through `add_kinds` (bot/app.py): they may also return a Copy,
+# or HOLD.
 
 
 async def _session_ahead(conn, row):
@@ -418,6 +458,15 @@ COMPOSE = {
     "teacher_attendance": _attendance,
     "site_cancelled": _site_cancelled,
 }
+
+
+def add_kinds(area) -> None:
+    """An area's outbox kinds: its REMINDERS (kind -> compose) and KEYBOARDS (kind ->
+    build(row, lang)), if it has them."""
+    COMPOSE.update(getattr(area, "REMINDERS", {}))
+    KEYBOARDS.update(getattr(area, "KEYBOARDS", {}))
+
+
 # What reaches a student even in quiet hours: an offer runs out, and a cancelled session
 # may be tomorrow morning.
 URGENT = frozenset({"student_offer", "student_session_cancelled"})

@@ -204,9 +204,11 @@ class SandboxUser:
 
     # What the user does -----------------------------------------------------------------
 
-    async def send(self, text: str, timeout: float = 10.0) -> None:
-        """Write `text`, then wait for the bot's answer and for the chat to go quiet."""
-        await self._act("/sandbox/message", {"text": text}, timeout, f"message {text!r}")
+    async def send(self, text: str, timeout: float = 10.0, *, formatted: bool = False) -> None:
+        """Write `text`, then wait for the bot's answer and for the chat to go quiet.
+        `formatted`: the text is HTML, as if bold, italic or links were set in the app."""
+        body = {"text": text, "formatted": True if formatted else None}
+        await self._act("/sandbox/message", body, timeout, f"message {text!r}")
 
     async def send_sticker(self, timeout: float = 10.0) -> None:
         await self._act("/sandbox/message", {"sticker": True}, timeout, "a sticker")

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from sandbox.botapi import METHODS, ApiError, loggable, menu_for, normalize
 from sandbox.files import TINY_PNG, FileStore, image_size
-from sandbox.htmltext import utf16_len
+from sandbox.htmltext import parse_html, utf16_len
 from sandbox.state import BotState, CallbackRecord, Fault, InlineQueryRecord, UserInfo
 
 STATIC = Path(__file__).parent / "static"
@@ -238,6 +238,11 @@ class Sandbox:
             if not isinstance(text, str) or not text:
                 raise TestApiError(400, 'give "text", "sticker", "photo" or "document"')
             fields.update(text=text, entities=_command_entities(text))
+            if body.get("formatted"):  # formatted in the app (bold, links): given as HTML
+                try:
+                    fields["text"], fields["entities"] = parse_html(text)
+                except ValueError as error:
+                    raise TestApiError(400, f"formatted text: {error}") from None
         elif body.get("caption"):
             fields["caption"] = str(body["caption"])
         message = bot.add_message(chat, from_bot=False, **fields)

@@ -265,6 +265,52 @@ class SurveyAnswer(Base):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Broadcast(Base):
+    """An announcement to many people (see storage/broadcasts.py); each recipient's copy is a
+    delivery: a row of the outbox (`reminders`, kind "broadcast"), written at confirm."""
+
+    __tablename__ = "broadcasts"
+    # Ids are never reused (SQLite would reuse a deleted draft's): a button of a discarded
+    # draft must not act on the next one.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SET NULL: an author who leaves does not take the record of what was sent with them.
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # The author's role when writing: it decided which audiences were allowed.
+    author_role: Mapped[str] = mapped_column(String(10))
+    # HTML as the author typed it (Telegram's entities as HTML), sent with parse mode HTML.
+    text: Mapped[str] = mapped_column(Text, default="")
+    # None (text only) | photo | document; the caption is `text`.
+    media_kind: Mapped[str | None] = mapped_column(String(10))
+    # Uploaded once by the author; every copy is sent by this file_id.
+    media_file_id: Mapped[str | None] = mapped_column(String(200))
+    # What was chosen, e.g. {"roles": ["student"], "districts": ["덕양구"], "grades": [2]}.
+    audience: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Students get an urgent one even in quiet hours (21:00-08:00).
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # draft | scheduled | sending | paused | cancelled | done
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the final report went out: it goes once, also with several bot processes.
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The final figures, kept with the report: settled deliveries are deleted after a while
+    # (storage.reminders.forget_settled), the figures of a finished broadcast stay.
+    outcome: Mapped[dict | None] = mapped_column(JSON)
+    # Recipients written at confirm.
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    # The author's progress message the clock edits, and the figures it shows now (the
+    # clock edits only when they change).
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(Integer)
+    progress_shown: Mapped[str | None] = mapped_column(String(100))
+
+
 class Reminder(Base):
     """One message the bot owes someone at a moment (an outbox row; see storage/reminders.py)."""
 
@@ -282,7 +328,8 @@ class Reminder(Base):
         ForeignKey("sessions.id", ondelete="CASCADE"), index=True
     )
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # pending | sending (claimed, leased) | sent | skipped | dead
+    # pending | sending (claimed, leased) | sent | skipped | dead | held; a paused broadcast's
+    # deliveries wait as "held", which is never claimed.
     status: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -294,6 +341,10 @@ class Reminder(Base):
     # What a notice needs that its objects no longer say, e.g. a booking's status before
     # its session was cancelled, or a rejection's reason.
     detail: Mapped[str | None] = mapped_column(String(200))
+    # A broadcast delivery (kind "broadcast", key "broadcast:<broadcast id>:<user id>").
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True
+    )
 
 
 class ReminderOptOut(Base):

@@ -517,8 +517,9 @@ async def retry_later(
 
 def _died_since(since: datetime):
     # sent_at is when a row was settled; rows that died before it was kept have only due_at.
+    # A broadcast's undelivered copies are in its own report (and would swamp this one).
     settled = func.coalesce(reminders.c.sent_at, reminders.c.due_at)
-    return and_(reminders.c.status == "dead", settled >= since)
+    return and_(reminders.c.status == "dead", settled >= since, reminders.c.kind != "broadcast")
 
 
 async def dead_since(conn: AsyncConnection, since: datetime) -> list[Row]:
@@ -626,4 +627,14 @@ async def postpone(conn: AsyncConnection, row: Row, due: datetime) -> None:
         update(reminders)
         .where(reminders.c.id == row.id, reminders.c.status == "sending")
         .values(status="pending", due_at=due, lease_until=None, attempts=reminders.c.attempts - 1)
+    )
+
+
+async def hold(conn: AsyncConnection, row: Row) -> None:
+    """Set aside until its owner lets it go (a paused broadcast's copy claimed just before
+    the pause): "held" rows are never claimed; resuming makes them pending again."""
+    await conn.execute(
+        update(reminders)
+        .where(reminders.c.id == row.id, reminders.c.status == "sending")
+        .values(status="held", lease_until=None, attempts=reminders.c.attempts - 1)
     )

@@ -197,6 +197,13 @@ def test_every_template_renders_in_both_languages():
         "teacher",
         "person",
         "dead",
+        "broadcast",
+        "broadcasts",
+        "audience",
+        "names",
+        "left",
+        "changing",
+        "dropped",
     }
     for lang in LANGUAGES:
         for name in names:

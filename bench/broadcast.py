@@ -1,0 +1,252 @@
+"""python -m bench broadcast: a staff announcement delivered through the sandbox by the real bot.
+
+The bot runs as a separate process (`python -m bot run`) against the sandbox served in this
+process, on a fresh database of students, one chat each. Each phase's broadcast is confirmed
+through storage.broadcasts exactly as the last button of /broadcast does (every delivery
+written in one transaction, to the students of one school); the bot's outbox sends it. The
+broadcasts are marked urgent so that a run at night is not held for the morning.
+
+- unlimited: 10,000 recipients with SEND_RATE=1000 (the limit lifted): unlimited_per_s, from
+  the first copy received to the last.
+- paced: the bot restarted with the default SEND_RATE (30), 900 recipients, the sandbox
+  answering every call after 100 ms as Telegram does from afar: paced_per_s. Meanwhile a
+  student who is not a recipient writes to the bot every half second:
+  reply_p95_ms_during_broadcast, from the message reaching the sandbox to the bot's answer
+  reaching it.
+
+`delivered` counts deliveries marked sent; `lost` recipients whose chat got no copy;
+`duplicates` copies beyond the one each should get. Runs on a fresh SQLite file and, when
+TEST_POSTGRES_URL is set, also on that database (its public schema is dropped and rebuilt),
+with the same keys prefixed `pg_`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+from bench.reminders import bot_env, on_both_databases, percentile, rate
+from bench.updates import start_process, stop_process
+from sandbox.server import start_sandbox
+from storage import broadcasts
+from storage.db import Database
+from storage.migrate import migrate
+from storage.models import Reminder, School, User, utcnow
+
+TOKEN = "700000004:BENCH-broadcast-token-for-the-sandbox"
+STAFF_ID = 4_000_000
+WRITER_ID = 4_000_001  # the student who keeps writing during the paced broadcast
+FIRST_STUDENT = 4_100_000
+WAIT_SECONDS = 300  # a phase that has not finished by then has lost something
+WRITE_EVERY = 0.5
+
+
+async def build_world(db: Database, unlimited: int, paced: int) -> dict[str, list[int]]:
+    """Three schools: the unlimited phase's students, the paced phase's, and the writer's.
+    Returns the recipients of each phase, and under "schools" the three schools' ids."""
+    async with db.write() as conn:
+        schools = [
+            await conn.scalar(
+                insert(School).values(name=f"벤치중학교{n}", district="덕양구").returning(School.id)
+            )
+            for n in (1, 2, 3)
+        ]
+    people = {"unlimited": [], "paced": [], "schools": schools}
+    rows = [
+        {"id": STAFF_ID, "role": "staff", "name": "시청 담당", "school_id": None, "grade": None},
+        {"id": WRITER_ID, "role": "student", "name": "김민지", "school_id": schools[2], "grade": 2},
+    ]
+    user_id = FIRST_STUDENT
+    phases = (("unlimited", unlimited), ("paced", paced))
+    for school, (phase, count) in zip(schools, phases, strict=False):  # the third: the writer
+        for n in range(count):
+            rows.append(
+                {"id": user_id, "role": "student", "name": f"학생{n}", "school_id": school}
+                | {"grade": 1 + n % 3}
+            )
+            people[phase].append(user_id)
+            user_id += 1
+    async with db.write() as conn:
+        for start in range(0, len(rows), 5000):
+            chunk = [{**row, "under14": False} for row in rows[start : start + 5000]]
+            await conn.execute(insert(User), chunk)
+    return people
+
+
+async def announce(db: Database, school_id: int) -> int:
+    """Staff confirm an urgent broadcast to every student of the school; its id."""
+    async with db.write() as conn:
+        author = (await conn.execute(select(User.__table__).where(User.id == STAFF_ID))).one()
+        broadcast_id = await broadcasts.start_draft(
+            conn,
+            author,
+            text="<b>진로체험 박람회</b> 안내: 12월 5일 고양 어울림누리",
+            media_kind=None,
+            media_file_id=None,
+            now=utcnow(),
+        )
+        audience = broadcasts.Audience(roles=("student",), schools=(school_id,))
+        await broadcasts.update_draft(
+            conn, broadcast_id, author, audience=audience.to_json(), urgent=True
+        )
+        await broadcasts.confirm(conn, broadcast_id, author, now=utcnow())
+    return broadcast_id
+
+
+# ----- watching the sandbox -------------------------------------------------------------------
+
+
+class Watch:
+    """What the sandbox (in this process) received, with its own monotonic stamps."""
+
+    def __init__(self, sandbox) -> None:
+        self.sandbox = sandbox.sandbox
+        self.bot = sandbox.sandbox.bot(TOKEN)
+
+    def received(self, chats: set[int]) -> dict[int, list[float]]:
+        found: dict[int, list[float]] = {}
+        for call in self.bot.calls_by_method.get("sendMessage", []):
+            chat = call["params"].get("chat_id")
+            if call["ok"] and chat in chats:
+                found.setdefault(chat, []).append(call["t"])
+        return found
+
+    async def until_all(self, chats: set[int], process, what: str) -> dict[int, list[float]]:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            found = self.received(chats)
+            if len(found) == len(chats) or time.monotonic() > deadline:
+                await asyncio.sleep(1.0)  # a duplicate, if any, would arrive meanwhile
+                return self.received(chats)
+            if process.poll() is not None:
+                raise RuntimeError(f"the bot exited during {what}; see its log")
+            await asyncio.sleep(0.2)
+
+    async def polling(self, process) -> None:
+        for _ in range(600):
+            if process.poll() is not None:
+                raise RuntimeError(f"the bot exited with code {process.returncode}; see its log")
+            if self.bot.calls_by_method.get("getUpdates"):
+                return
+            await asyncio.sleep(0.1)
+        raise RuntimeError("the bot never polled")
+
+    async def reply_ms(self, text: str) -> float:
+        """The writer sends `text`; milliseconds until the bot's first answer to them."""
+        profile = {"id": WRITER_ID, "first_name": "민지"}
+        sent = time.monotonic()
+        self.sandbox.user_message(self.bot, {"user": profile, "text": text})
+        while True:
+            answers = [
+                call["t"]
+                for call in self.bot.calls_by_method.get("sendMessage", [])
+                if call["params"].get("chat_id") == WRITER_ID and call["t"] >= sent
+            ]
+            if answers:
+                return (min(answers) - sent) * 1000
+            if time.monotonic() - sent > 30:
+                return 30_000.0  # counted as a very slow answer rather than hiding it
+            await asyncio.sleep(0.005)
+
+
+async def run_phase(db, watch, process, school_id: int, chats: list[int], phase: str) -> dict:
+    await announce(db, school_id)
+    found = await watch.until_all(set(chats), process, phase)
+    firsts = [times[0] for times in found.values()]
+    return {
+        "recipients": len(chats),
+        "lost": len(chats) - len(found),
+        "duplicates": sum(len(times) - 1 for times in found.values()),
+        "per_s": round(rate(firsts), 1) if firsts else 0.0,
+    }
+
+
+async def keep_writing(watch: Watch, stop: asyncio.Event) -> list[float]:
+    waits = []
+    while not stop.is_set():
+        waits.append(await watch.reply_ms("/help"))
+        try:
+            await asyncio.wait_for(stop.wait(), WRITE_EVERY)
+        except TimeoutError:
+            pass
+    return waits
+
+
+# ----- one database ---------------------------------------------------------------------------
+
+
+async def measure(url: str, folder: Path, options) -> dict:
+    await migrate(url)
+    db = Database(url)
+    sandbox = await start_sandbox(port=0, token=TOKEN)
+    watch = Watch(sandbox)
+    process = None
+    try:
+        people = await build_world(db, options.recipients, options.paced)
+        for user_id in (*people["unlimited"], *people["paced"], WRITER_ID):
+            sandbox.sandbox.register_user({"id": user_id, "first_name": "벤치"})
+        process = start_process(
+            ["-m", "bot", "run"],
+            bot_env(url, sandbox.api_base, 1000, TOKEN),
+            folder / "unlimited.log",
+        )
+        await watch.polling(process)
+        first, second, _ = people["schools"]
+        unlimited = await run_phase(db, watch, process, first, people["unlimited"], "unlimited")
+        await stop_process(process)
+
+        paced_env = bot_env(url, sandbox.api_base, None, TOKEN)
+        process = start_process(["-m", "bot", "run"], paced_env, folder / "paced.log")
+        await watch.polling(process)
+        sandbox.sandbox.delay_ms = options.paced_delay_ms
+        await watch.reply_ms("/help")  # the writer's first answer warms the bot's caches
+        stop = asyncio.Event()
+        writer = asyncio.create_task(keep_writing(watch, stop))
+        paced = await run_phase(db, watch, process, second, people["paced"], "paced")
+        stop.set()
+        waits = await writer
+        await stop_process(process)
+        process = None
+        async with db.read() as conn:
+            delivered = await conn.scalar(
+                select(func.count()).where(Reminder.kind == "broadcast", Reminder.status == "sent")
+            )
+    finally:
+        if process is not None:
+            await stop_process(process)
+        await sandbox.stop()
+        await db.dispose()
+    return {
+        "recipients": unlimited["recipients"] + paced["recipients"],
+        "delivered": delivered,
+        "duplicates": unlimited["duplicates"] + paced["duplicates"],
+        "lost": unlimited["lost"] + paced["lost"],
+        "unlimited_per_s": unlimited["per_s"],
+        "paced_per_s": paced["per_s"],
+        "paced_api_delay_ms": options.paced_delay_ms,
+        "replies_during_broadcast": len(waits),
+        "reply_p50_ms_during_broadcast": round(percentile(waits, 50), 1),
+        "reply_p95_ms_during_broadcast": round(percentile(waits, 95), 1),
+    }
+
+
+async def run(options) -> dict:
+    return await on_both_databases(measure, options)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench broadcast")
+    parser.add_argument("--recipients", type=int, default=10_000, help="sent unlimited")
+    parser.add_argument("--paced", type=int, default=900, help="sent at SEND_RATE 30")
+    parser.add_argument(
+        "--paced-delay-ms", type=int, default=100, help="Bot API answer delay while paced"
+    )
+    parser.add_argument("--sqlite-only", action="store_true", help="skip TEST_POSTGRES_URL")
+    options = parser.parse_args(argv)
+    print(json.dumps(asyncio.run(run(options))))
+    return 0
