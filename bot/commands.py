@@ -34,13 +34,18 @@ DESCRIPTIONS = {
     "sessions": N_("Your sessions: seats, roster, attendance"),
     "broadcast": N_("Send an announcement"),
     "broadcasts": N_("Announcements sent and scheduled"),
+    "mentor": N_("Ask a mentor, and where your requests stand"),
+    "profile": N_("Your mentor profile, modes and pause"),
+    "slots": N_("Your free times for meetings"),
+    "mentors": N_("Mentoring figures and evaluation"),
 }
 MENUS = {
     None: ["start", "help", "settings"],
-    "student": ["search", "foryou", "my", "help", "consent", "settings", "cancel"],
+    "student": ["search", "foryou", "my", "help", "mentor", "consent", "settings", "cancel"],
     "teacher": [
         "pending",
         "classbook",
+        "mentor",
         "search",
         "broadcast",
         "help",
@@ -49,7 +54,7 @@ MENUS = {
         "cancel",
     ],
     "site": ["sessions", "search", "broadcast", "help", "settings", "cancel"],
-    "mentor": ["search", "help", "settings", "cancel"],
+    "mentor": ["mentor", "profile", "slots", "search", "help", "settings", "cancel"],
     "monitor": ["search", "help", "settings", "cancel"],
     "staff": [
         "search",
@@ -60,6 +65,7 @@ MENUS = {
         "import",
         "export",
         "stats",
+        "mentors",
         "settings",
         "cancel",
     ],

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden
 
 from bot.context import JinroContext
+from handlers.common import speaks_formally
 from messages import render
 from storage import users as users_store
 
@@ -30,6 +31,7 @@ async def on_error(update: object, context: JinroContext) -> None:
     log.error("update %s failed: %s", update_id, type(error).__name__, exc_info=error)
     if user_id is not None:
         try:
-            await context.bot.send_message(user_id, render("common/error", context.lang))
+            text = render("common/error", context.lang, formal=speaks_formally(context.user))
+            await context.bot.send_message(user_id, text)
         except Exception:  # noqa: BLE001 - the apology is best effort
             log.warning("could not tell the user about the failure")

@@ -16,7 +16,7 @@ from telegram.ext import Application
 from bot import commands
 from bot.app import build_application
 from bot.settings import Settings
-from handlers import bookings, broadcasts, reminders
+from handlers import bookings, broadcasts, mentors, reminders
 from storage import reminders as outbox
 from storage import search
 from storage import users as users_store
@@ -87,6 +87,15 @@ def start_clock(application: Application) -> AsyncIOScheduler:
     )
     scheduler.add_job(
         bookings.clock_tick,
+        "interval",
+        args=[application],
+        seconds=30,
+        coalesce=True,
+        max_instances=1,
+    )
+    # Mentor offers nobody answered pass on; the line of requests goes to mentors come free.
+    scheduler.add_job(
+        mentors.clock_tick,
         "interval",
         args=[application],
         seconds=30,

@@ -6,6 +6,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from sqlalchemy.engine import Row
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden
@@ -145,6 +146,12 @@ async def send(
     return message
 
 
+def speaks_formally(user: Row | None) -> bool:
+    """Adults (teachers, sites, mentors, monitors, staff) are addressed in 합니다체; students
+    and people who have not joined yet keep the polite 해요체."""
+    return user is not None and user.role not in (None, Role.STUDENT)
+
+
 async def reply(
     update: Update,
     context: JinroContext,
@@ -154,7 +161,11 @@ async def reply(
     edit: bool = False,
     **values,
 ) -> None:
-    """Answer the user with a template: edit the pressed message when `edit`, else send."""
+    """Answer the user with a template: edit the pressed message when `edit`, else send.
+
+    Every template gets `formal` (the user's register): the shared ones in common/ use it
+    to speak to students and adults alike."""
+    values.setdefault("formal", speaks_formally(context.user))
     text = render(template, context.lang, **values)
     query = update.callback_query
     if edit and query is not None and query.message is not None and len(text) <= 4096:
@@ -200,11 +211,10 @@ async def answer_query(update: Update, text: str | None = None, alert: bool = Fa
 async def stale_button(update: Update, context: JinroContext) -> None:
     """An old or forged button: say so instead of acting on it (to students in their own
     polite register, to adults in the formal one)."""
-    role = context.user.role if context.user is not None else None
-    if role in (None, Role.STUDENT):
-        text = label(context.lang, "This button is no longer active.")
-    else:
+    if speaks_formally(context.user):
         text = label(context.lang, "This button can no longer be used.")
+    else:
+        text = label(context.lang, "This button is no longer active.")
     await answer_query(update, text, alert=True)
 
 
