@@ -8,12 +8,13 @@ every persona can go through joining again.
 from __future__ import annotations
 
 import dataclasses
+from datetime import time
 from pathlib import Path
 
 from bot.runner import running_bot, wait_for_signal
 from bot.settings import PROJECT_ROOT, Settings
 from sandbox.server import start_sandbox
-from storage import invites
+from storage import invites, mentors
 from storage import users as users_store
 from storage.db import Database
 from storage.demo_data import PERSONA_MENTOR, PERSONA_SCHOOL, PERSONA_SITE, load_demo_data
@@ -105,6 +106,10 @@ async def prepare_database(url: str) -> dict[int, str]:
                 .first()
                 .id
             )
+            # Free times of the demo mentor, so that a student's /mentor finds her once she
+            # has joined through her invite: Tuesdays and Thursdays 16:00, and Saturdays 10:00.
+            for weekday, at in ((1, time(16)), (3, time(16)), (5, time(10))):
+                await mentors.add_slot(conn, mentor_id, starts=at, minutes=90, weekday=weekday)
             for persona in PERSONAS:
                 if persona.invite_role is None:
                     continue
