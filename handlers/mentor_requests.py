@@ -618,18 +618,8 @@ async def students_page(update: Update, context: JinroContext, page: int, *, edi
 
 
 async def priority_pressed(update: Update, context: JinroContext, request_id: int, page: int):
-    try:
-        async with context.db.write() as conn:
-            found = await store.get(conn, request_id)
-            if found is None:
-                raise NotFound
-            await store.set_priority(
-                conn, request_id, context.user, not found.priority, now=utcnow()
-            )
-    except NotFound:
-        await stale_button(update, context)
-        return
-    await students_page(update, context, page)
+    if await mentor_staff.toggle_priority(update, context, request_id):
+        await students_page(update, context, page)
 
 
 async def groups_pressed(update: Update, context: JinroContext) -> None:

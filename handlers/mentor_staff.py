@@ -91,6 +91,13 @@ async def waiting_page(update: Update, context: JinroContext, page: int) -> None
 
 
 async def priority_pressed(update: Update, context: JinroContext, request_id: int, page: int):
+    if await toggle_priority(update, context, request_id):
+        await waiting_page(update, context, page)
+
+
+async def toggle_priority(update: Update, context: JinroContext, request_id: int) -> bool:
+    """Mark the request priority or take the mark off (staff, or the student's teacher: the
+    storage checks which); False, after saying so, when it is not theirs to mark."""
     try:
         async with context.db.write() as conn:
             found = await store.get(conn, request_id)
@@ -101,8 +108,8 @@ async def priority_pressed(update: Update, context: JinroContext, request_id: in
             )
     except NotFound:
         await stale_button(update, context)
-        return
-    await waiting_page(update, context, page)
+        return False
+    return True
 
 
 async def export_pressed(update: Update, context: JinroContext) -> None:
