@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -82,9 +83,9 @@ async def dispatch_round(application) -> int:
 
     async def sender() -> None:
         while not failed and (taken := await feed.next()) is not None:
-            row, recipients = taken
+            row, batch = taken
             try:
-                await deliver(context, row, recipients)
+                await deliver(context, row, batch)
             except Exception as error:  # re-raised below, once the others have stopped
                 failed.append(error)
 
@@ -102,17 +103,17 @@ class Feed:
     def __init__(self, context: JinroContext) -> None:
         self.context = context
         self.rows: collections.deque = collections.deque()
-        self.recipients: dict = {}
+        self.batch: Batch | None = None
         self.claimed = 0
         self.exhausted = False
         self.lock = asyncio.Lock()
 
     async def next(self):
-        """(row, recipients of its batch), or None when nothing is left to send."""
+        """(row, what was read for its batch), or None when nothing is left to send."""
         async with self.lock:
             if not self.rows and not self.exhausted:
                 await self._claim()
-            return (self.rows.popleft(), self.recipients) if self.rows else None
+            return (self.rows.popleft(), self.batch) if self.rows else None
 
     async def _claim(self) -> None:
         db = self.context.db
@@ -121,10 +122,8 @@ class Feed:
         self.claimed += len(batch)
         self.exhausted = len(batch) < BATCH
         if batch:
-            # Whom the batch goes to, read once for all of it: two reads a row cost more
-            # than sending it.
             async with db.read() as conn:
-                self.recipients = await store.recipients(conn, {row.user_id for row in batch})
+                self.batch = await Batch.read(conn, batch)
             self.rows.extend(batch)
 
 
@@ -140,8 +139,36 @@ class Copy:
 HOLD = object()  # a compose result: not now, and not by the clock (a paused broadcast)
 
 
-async def deliver(context: JinroContext, row, recipients=None) -> None:
-    copy, user = await _compose(context, row, recipients)
+@dataclass(frozen=True)
+class Batch:
+    """What a claimed batch's reminders are composed from, read once for all of them:
+    their recipients (and the kinds each turned off), sessions and bookings. Reads a row at a
+    time cost more than sending it. A batch is sent within seconds, so what is read here is
+    as fresh as a check just before sending can be."""
+
+    recipients: dict
+    sessions: dict
+    bookings: dict
+
+    @classmethod
+    async def read(cls, conn, rows) -> Batch:
+        return cls(
+            await store.recipients(conn, {row.user_id for row in rows}),
+            await bookings_store.session_views(conn, {r.session_id for r in rows if r.session_id}),
+            await bookings_store.get_many(conn, {r.booking_id for r in rows if r.booking_id}),
+        )
+
+
+# The batch whose reminder is being composed (None: read what is needed afresh).
+COMPOSING: contextvars.ContextVar[Batch | None] = contextvars.ContextVar("composing", default=None)
+
+
+async def deliver(context: JinroContext, row, batch: Batch | None = None) -> None:
+    token = COMPOSING.set(batch)
+    try:
+        copy, user = await _compose(context, row)
+    finally:
+        COMPOSING.reset(token)
     if copy is None:
         await _mark(context, row, "skipped")
         return
@@ -194,13 +221,14 @@ def _reason(error: BadRequest) -> str:
     return next((known for known in KNOWN_REFUSALS if known in said), "BadRequest")
 
 
-async def _compose(context: JinroContext, row, recipients=None):
-    """(Copy or HOLD, recipient), or (None, None) when the reminder no longer applies.
-    `recipients` (store.recipients) are the batch's users and the kinds each turned off,
-    read at claim."""
+async def _compose(context: JinroContext, row):
+    """(Copy or HOLD, recipient), or (None, None) when the reminder no longer applies."""
     async with context.db.read() as conn:
-        if recipients is None:
+        batch = COMPOSING.get()
+        if batch is None:
             recipients = await store.recipients(conn, {row.user_id})
+        else:
+            recipients = batch.recipients
         user, off = recipients.get(row.user_id, (None, frozenset()))
         if user is None or not user.active:
             return None, None
@@ -226,15 +254,29 @@ async def _compose(context: JinroContext, row, recipients=None):
 
 async def _session_ahead(conn, row):
     """The reminder's session if it is still to come; None once it started or was cancelled."""
-    session = await bookings_store.session_view(conn, row.session_id) if row.session_id else None
+    session = await _session(conn, row.session_id) if row.session_id else None
     if session is None or session.status != "scheduled" or session.starts_at <= utcnow():
         return None  # its moment passed: never sent late
     return session
 
 
+async def _session(conn, session_id: int):
+    batch = COMPOSING.get()
+    if batch is not None and session_id in batch.sessions:
+        return batch.sessions[session_id]
+    return await bookings_store.session_view(conn, session_id)
+
+
+async def _booking(conn, booking_id: int):
+    batch = COMPOSING.get()
+    if batch is not None and booking_id in batch.bookings:
+        return batch.bookings[booking_id]
+    return await bookings_store.get(conn, booking_id)
+
+
 async def _student(conn, context, row, user):
     session = await _session_ahead(conn, row)
-    booking = await bookings_store.get(conn, row.booking_id) if row.booking_id else None
+    booking = await _booking(conn, row.booking_id) if row.booking_id else None
     if session is None or booking is None or booking.status != "confirmed":
         return None
     return "reminders/student", {"session": session}

@@ -108,6 +108,21 @@ async def get(conn: AsyncConnection, booking_id: int) -> Row | None:
     return (await conn.execute(select(bookings).where(bookings.c.id == booking_id))).first()
 
 
+async def session_views(conn: AsyncConnection, session_ids: set[int]) -> dict[int, Row]:
+    """session_view for several sessions at once, by id."""
+    if not session_ids:
+        return {}
+    found = await conn.execute(SESSION_VIEW.where(sessions.c.id.in_(session_ids)))
+    return {row.id: row for row in found.all()}
+
+
+async def get_many(conn: AsyncConnection, booking_ids: set[int]) -> dict[int, Row]:
+    if not booking_ids:
+        return {}
+    found = await conn.execute(select(bookings).where(bookings.c.id.in_(booking_ids)))
+    return {row.id: row for row in found.all()}
+
+
 def bookable_site(session: Row, today: date) -> bool:
     """A failed or expired safety check closes a site to bookings; pending does not."""
     if session.safety_status == "failed":
