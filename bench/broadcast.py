@@ -32,6 +32,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
+from bench import reminders
 from bench.reminders import bot_env, on_both_databases, percentile, rate
 from bench.updates import start_process, stop_process
 from sandbox.server import start_sandbox
@@ -44,7 +45,6 @@ TOKEN = "700000004:BENCH-broadcast-token-for-the-sandbox"
 STAFF_ID = 4_000_000
 WRITER_ID = 4_000_001  # the student who keeps writing during the paced broadcast
 FIRST_STUDENT = 4_100_000
-WAIT_SECONDS = 300  # a phase that has not finished by then has lost something
 WRITE_EVERY = 0.5
 
 
@@ -103,31 +103,15 @@ async def announce(db: Database, school_id: int) -> int:
 # ----- watching the sandbox -------------------------------------------------------------------
 
 
-class Watch:
-    """What the sandbox (in this process) received, with its own monotonic stamps."""
+class Watch(reminders.Watch):
+    """What the sandbox (in this process) received, in its own monotonic stamps (the writer's
+    replies are timed against them)."""
 
     def __init__(self, sandbox) -> None:
+        super().__init__(sandbox)
         self.sandbox = sandbox.sandbox
         self.bot = sandbox.sandbox.bot(TOKEN)
-
-    def received(self, chats: set[int]) -> dict[int, list[float]]:
-        found: dict[int, list[float]] = {}
-        for call in self.bot.calls_by_method.get("sendMessage", []):
-            chat = call["params"].get("chat_id")
-            if call["ok"] and chat in chats:
-                found.setdefault(chat, []).append(call["t"])
-        return found
-
-    async def until_all(self, chats: set[int], process, what: str) -> dict[int, list[float]]:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            found = self.received(chats)
-            if len(found) == len(chats) or time.monotonic() > deadline:
-                await asyncio.sleep(1.0)  # a duplicate, if any, would arrive meanwhile
-                return self.received(chats)
-            if process.poll() is not None:
-                raise RuntimeError(f"the bot exited during {what}; see its log")
-            await asyncio.sleep(0.2)
+        self.offset = 0.0
 
     def all_per_s(self, first: float, last: float) -> float:
         """Every message the bot sent between `first` and `last` (copies and replies), a
@@ -138,15 +122,6 @@ class Watch:
             if call["ok"] and first <= call["t"] <= last
         )
         return (sent - 1) / (last - first) if last > first else 0.0
-
-    async def polling(self, process) -> None:
-        for _ in range(600):
-            if process.poll() is not None:
-                raise RuntimeError(f"the bot exited with code {process.returncode}; see its log")
-            if self.bot.calls_by_method.get("getUpdates"):
-                return
-            await asyncio.sleep(0.1)
-        raise RuntimeError("the bot never polled")
 
     async def reply_ms(self, text: str) -> float:
         """The writer sends `text`; milliseconds until the bot's first answer to them."""
@@ -208,14 +183,14 @@ async def measure(url: str, folder: Path, options) -> dict:
             bot_env(url, sandbox.api_base, 1000, TOKEN),
             folder / "unlimited.log",
         )
-        await watch.polling(process)
+        await reminders.wait_for_polling(watch, process)
         first, second, _ = people["schools"]
         unlimited = await run_phase(db, watch, process, first, people["unlimited"], "unlimited")
         await stop_process(process)
 
         paced_env = bot_env(url, sandbox.api_base, None, TOKEN)
         process = start_process(["-m", "bot", "run"], paced_env, folder / "paced.log")
-        await watch.polling(process)
+        await reminders.wait_for_polling(watch, process)
         sandbox.sandbox.delay_ms = options.paced_delay_ms
         await watch.reply_ms("/help")  # the writer's first answer warms the bot's caches
         stop = asyncio.Event()
