@@ -526,6 +526,20 @@ async def _answer_offer(
     )
 
 
+async def _lock_scheduled(conn: AsyncConnection, meeting_id: int) -> list[Row]:
+    """The meeting's scheduled requests (id, requester_id), each locked, in id order, before
+    the meeting row is changed (the lock order: requests first)."""
+    linked = await conn.execute(
+        select(requests.c.id, requests.c.requester_id)
+        .where(requests.c.meeting_id == meeting_id, requests.c.status == "scheduled")
+        .order_by(requests.c.id)
+    )
+    linked = list(linked.all())
+    for request_id, _ in linked:
+        await _lock_request(conn, request_id)
+    return linked
+
+
 async def _lock_request(conn: AsyncConnection, request_id: int) -> Row | None:
     """The request, its row locked until commit on PostgreSQL (the first lock, always)."""
     stmt = select(requests).where(requests.c.id == request_id)
@@ -1193,14 +1207,7 @@ async def log_meeting(
     if found.status == "scheduled" and found.starts_at > now:
         raise Refused("not_yet")
     status = "held" if held else "not_held"
-    linked = await conn.execute(
-        select(requests.c.id, requests.c.requester_id)
-        .where(requests.c.meeting_id == meeting_id, requests.c.status == "scheduled")
-        .order_by(requests.c.id)
-    )
-    linked = list(linked.all())
-    for request_id, _ in linked:
-        await _lock_request(conn, request_id)
+    linked = await _lock_scheduled(conn, meeting_id)
     swapped = await conn.execute(
         update(meetings)
         .where(meetings.c.id == meeting_id, meetings.c.status == "scheduled")
@@ -1260,14 +1267,7 @@ async def cancel_meeting(
     found = await meeting(conn, meeting_id)
     if found is None or found.mentor_id != mentor_user.mentor_id:
         raise NotFound
-    linked = await conn.execute(
-        select(requests.c.id, requests.c.requester_id)
-        .where(requests.c.meeting_id == meeting_id, requests.c.status == "scheduled")
-        .order_by(requests.c.id)
-    )
-    linked = list(linked.all())
-    for request_id, _ in linked:
-        await _lock_request(conn, request_id)
+    linked = await _lock_scheduled(conn, meeting_id)
     swapped = await conn.execute(
         update(meetings)
         .where(
