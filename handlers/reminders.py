@@ -313,13 +313,8 @@ async def _survey(conn, context, row, user):
 
 async def _expiring(conn, context, row, user):
     """Only while the request still waits, and only to a teacher who may still decide it."""
-    if user.role != Role.TEACHER:
-        return None
-    try:
-        request = await bookings_store.request_for_teacher(conn, row.booking_id, user)
-    except NotFound:
-        return None
-    if request.status != "requested" or request.expires_at <= utcnow():
+    request = await _waiting_request(conn, row, user)
+    if request is None:
         return None
     return "reminders/teacher_expiring", {"request": request}
 
@@ -355,6 +350,7 @@ async def _teacher_request(conn, context, row, user):
 
 
 async def _waiting_request(conn, row, user):
+    """The request while it still waits, if this teacher may still decide it; else None."""
     if user.role != Role.TEACHER:
         return None
     try:
