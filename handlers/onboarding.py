@@ -30,9 +30,10 @@ from handlers.common import (
     text_step,
 )
 from messages import label
-from storage import audit, invites
+from storage import audit, invites, monitors
 from storage import consent as consent_store
 from storage import users as users_store
+from storage.catalogue import DISTRICTS
 from storage.errors import AlreadyRegistered, InviteInvalid
 from storage.models import Role, utcnow
 
@@ -382,13 +383,22 @@ async def take_profile_name(update: Update, context: JinroContext, name: str) ->
         next_flow, data = "pf.grades", {"name": name, "grades": []}
     elif user.role == Role.MENTOR and user.mentor_id is None:
         next_flow, data = "pf.kind", {"name": name}
+    elif user.role == Role.MONITOR:
+        next_flow, data = "pf.district", {"name": name}
     else:
         await finish_profile(update, context, name=name)
         return
     async with context.db.write() as conn:
         context.user = await users_store.set_flow(conn, user.id, next_flow, data)
-    if next_flow == "pf.grades":
+    await ask_next_profile_step(update, context)
+
+
+async def ask_next_profile_step(update: Update, context: JinroContext) -> None:
+    flow = context.user.flow
+    if flow == "pf.grades":
         await ask_grades(update, context)
+    elif flow == "pf.district":
+        await ask_monitor_district(update, context)
     else:
         await ask_mentor_kind(update, context)
 
@@ -466,13 +476,27 @@ async def mentor_field_text(update: Update, context: JinroContext) -> None:
     await finish_profile(update, context, name=context.user.flow_data["name"], field=field)
 
 
-@text_step("pf.grades", "pf.kind")
+async def ask_monitor_district(update: Update, context: JinroContext) -> None:
+    # Cases and inspections of a site go to the monitors of its district.
+    rows = [[(district, f"pf:dist:{index}")] for index, district in enumerate(DISTRICTS)]
+    await reply(update, context, "onboarding/ask_monitor_district", keyboard(rows))
+
+
+async def on_monitor_district(update: Update, context: JinroContext) -> None:
+    index = int_part(callback_parts(update), 2)
+    if context.user.flow != "pf.district" or index is None or index >= len(DISTRICTS):
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await finish_profile(
+        update, context, name=context.user.flow_data["name"], district=DISTRICTS[index], edit=True
+    )
+
+
+@text_step("pf.grades", "pf.kind", "pf.district")
 async def profile_expecting_button(update: Update, context: JinroContext) -> None:
     await reply(update, context, "common/press_button")
-    if context.user.flow == "pf.grades":
-        await ask_grades(update, context)
-    else:
-        await ask_mentor_kind(update, context)
+    await ask_next_profile_step(update, context)
 
 
 async def finish_profile(
@@ -482,6 +506,7 @@ async def finish_profile(
     name: str,
     grades: str | None = None,
     field: str | None = None,
+    district: str | None = None,
     edit: bool = False,
 ) -> None:
     user = context.user
@@ -493,6 +518,8 @@ async def finish_profile(
             values["mentor_id"] = await users_store.create_mentor(
                 conn, kind=user.flow_data["kind"], name=name, field=field
             )
+        if district is not None:
+            await monitors.set_district(conn, user.id, district)
         context.user = await users_store.change(conn, user.id, **values)
         await audit.record(conn, user.id, "profile.complete", "user", user.id, role=user.role)
     await reply(update, context, "onboarding/profile_done", edit=edit, user=context.user)
@@ -511,4 +538,5 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(on_profile_telegram_name, pattern=r"^pf:nm$"),
         CallbackQueryHandler(on_grades, pattern=r"^pf:gr:"),
         CallbackQueryHandler(on_mentor_kind, pattern=r"^pf:kind:"),
+        CallbackQueryHandler(on_monitor_district, pattern=r"^pf:dist:"),
     ]

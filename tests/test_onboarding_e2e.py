@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from storage import invites
 from storage import users as users_store
+from storage import monitors
 from storage.models import Invite, Role, User, utcnow
 from tests.conftest import ADMIN_ID, join_as_student
 
@@ -139,7 +140,13 @@ async def test_site_mentor_monitor_and_staff_join_by_invite(bot, sandbox, db):
     monitor = sandbox.user(1401, "은정")
     await monitor.send(f"/start {await make_invite(db, Role.MONITOR)}")
     await monitor.press("“은정”")
+    assert "어느 구를 맡으시나요" in monitor.last_text
+    await monitor.send("일산")  # a button is expected: the question comes again
+    assert "어느 구를 맡으시나요" in monitor.last_text
+    await monitor.press("일산서구")
     assert "학부모 지원단" in monitor.last_text
+    async with db.read() as conn:
+        assert (await monitors.get(conn, 1401)).district == "일산서구"
 
     staff = sandbox.user(1501, "Staff")
     await staff.send(f"/start {await make_invite(db, Role.STAFF)}")
