@@ -32,6 +32,8 @@ Steering a confirmed broadcast (staff any, others their own):
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import csv
 import html
 import io
@@ -896,14 +898,21 @@ def progress_text(lang: str, broadcast, figures, tz, now: datetime) -> str:
     )
 
 
+# One progress edit at a time per broadcast in this process, each from figures read under
+# the lock: else a tick that read "scheduled" just before a press paused it would edit after
+# the press and show the old state until the next tick.
+_PROGRESS_LOCKS: collections.defaultdict[int, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
+
+
 async def refresh_progress(context: JinroContext, broadcast_id: int) -> None:
     """Edit the progress message now (after a confirm or a press), not at the next tick."""
-    now = utcnow()
-    async with context.db.read() as conn:
-        followed = await store.followed(conn, broadcast_id)
-        found = await store.figures(conn, [broadcast_id], now=now)
-    if followed:
-        await _show_progress(context, followed[0], found[broadcast_id], now, force=True)
+    async with _PROGRESS_LOCKS[broadcast_id]:
+        now = utcnow()
+        async with context.db.read() as conn:
+            followed = await store.followed(conn, broadcast_id)
+            found = await store.figures(conn, [broadcast_id], now=now)
+        if followed:
+            await _show_progress(context, followed[0], found[broadcast_id], now, force=True)
 
 
 async def broadcast_tick(application) -> None:
@@ -915,13 +924,19 @@ async def broadcast_tick(application) -> None:
     async with context.db.write() as conn:
         await store.start_due(conn, now=now)
     async with context.db.read() as conn:
-        followed = await store.followed(conn)
-        found = await store.figures(conn, [b.id for b in followed], now=now)
-    for broadcast in followed:
+        followed = [b.id for b in await store.followed(conn)]
+    for broadcast_id in followed:
         try:
-            await _follow(context, broadcast, found[broadcast.id], now)
+            async with _PROGRESS_LOCKS[broadcast_id]:
+                async with context.db.read() as conn:
+                    broadcast = (await store.followed(conn, broadcast_id) or [None])[0]
+                    found = await store.figures(conn, [broadcast_id], now=now)
+                if broadcast is not None:
+                    await _follow(context, broadcast, found[broadcast_id], now)
         except TelegramError as error:  # the author's chat, not the broadcast, failed
-            log.warning("broadcast %s progress not shown: %s", broadcast.id, type(error).__name__)
+            log.warning("broadcast %s progress not shown: %s", broadcast_id, type(error).__name__)
+        if broadcast is None or broadcast.status in ("done", "cancelled"):
+            _PROGRESS_LOCKS.pop(broadcast_id, None)
 
 
 def _needs_settling(broadcast, figures) -> bool:
@@ -1096,10 +1111,13 @@ async def _steered(update, context, broadcast_id: int, step, done_msgid: str) ->
         await stale_button(update, context)
         return
     except AlreadyHandled:
-        await answer_query(update, label(context.lang, "It has changed meanwhile."), alert=True)
+        said, alert = N_("It has changed meanwhile."), True
     else:
-        await answer_query(update, label(context.lang, done_msgid))
+        said, alert = done_msgid, False
+    # The message shows the new state before the press is answered: whoever waits for the
+    # answer (a person, a test) then sees it.
     await _show_pressed(update, context, broadcast_id)
+    await answer_query(update, label(context.lang, said), alert=alert)
 
 
 async def _show_pressed(update: Update, context: JinroContext, broadcast_id: int) -> None:
