@@ -6,9 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from storage import invites
+from storage import invites, monitors
 from storage import users as users_store
-from storage import monitors
 from storage.models import Invite, Role, User, utcnow
 from tests.conftest import ADMIN_ID, join_as_student
 
