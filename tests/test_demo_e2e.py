@@ -24,6 +24,8 @@ async def test_every_persona_completes_joining(sandbox, tmp_path):
                 await user.press("(으)로 하기")
                 if "선생님" in persona.role_label:
                     await user.press("완료")
+                if "학부모 지원단" in persona.role_label:
+                    await user.press("일산동구")  # the district they cover
                 assert "가입이 끝났습니다" in user.last_text, persona
             elif persona.id == 1003:
                 continue  # the guardian opens a student's link; covered by the consent tests

@@ -129,6 +129,9 @@ async def test_reject_with_a_reason_tells_the_student_and_offers_the_seat(bot, s
     await apply(minji, session_id)
     await apply(seojun, session_id)  # full: the waiting list
     assert (await booking_of(db, 6012, session_id)).status == "waitlisted"
+    # The notice of the request comes on its own: wait for it, so that it does not arrive
+    # after the answer to /pending below.
+    await teacher.expect("새 체험 신청")
 
     await teacher.send("/pending")
     assert "승인을 기다리는 신청: 1건" in teacher.last_text
