@@ -14,6 +14,7 @@ from bot.settings import Settings
 from handlers import (
     bookings,
     broadcasts,
+    cases,
     classbook,
     consent,
     fair,
@@ -21,6 +22,7 @@ from handlers import (
     gate,
     general,
     imports,
+    inspections,
     invites,
     mentor_requests,
     mentor_staff,
@@ -52,6 +54,8 @@ AREAS = [
     mentors,
     mentor_requests,
     mentor_staff,
+    cases,  # before search: a Telegram reply to a relayed case message is not a search
+    inspections,
     search,
     fallback,
 ]

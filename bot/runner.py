@@ -16,7 +16,7 @@ from telegram.ext import Application
 from bot import commands
 from bot.app import build_application
 from bot.settings import Settings
-from handlers import bookings, broadcasts, mentors, reminders
+from handlers import bookings, broadcasts, cases, mentors, reminders
 from storage import reminders as outbox
 from storage import search
 from storage import users as users_store
@@ -99,6 +99,15 @@ def start_clock(application: Application) -> AsyncIOScheduler:
         "interval",
         args=[application],
         seconds=30,
+        coalesce=True,
+        max_instances=1,
+    )
+    # Cases whose service level fell due: a reminder, then staff (handlers/cases.py).
+    scheduler.add_job(
+        cases.clock_tick,
+        "interval",
+        args=[application],
+        minutes=1,
         coalesce=True,
         max_instances=1,
     )

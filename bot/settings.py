@@ -48,6 +48,12 @@ class Settings:
     # Messages of the outbox on their way at once. More keeps 30/s despite Telegram's round
     # trip; but a crash between sending and marking repeats each of them (1: at most one).
     send_in_flight: int = 8
+    # Cases (storage/cases.py): how long a case waits for its mediator's first word, and a
+    # mediator's message for a party's answer, before a reminder (then staff).
+    case_mediator_hours: int = 4
+    case_answer_hours: int = 48
+    # How long a site's safety check (storage/inspections.py) holds before it expires.
+    safety_valid_days: int = 365
 
     @property
     def hold(self) -> timedelta:
@@ -60,6 +66,14 @@ class Settings:
     @property
     def mentor_answer(self) -> timedelta:
         return timedelta(hours=self.mentor_answer_hours)
+
+    @property
+    def case_mediator(self) -> timedelta:
+        return timedelta(hours=self.case_mediator_hours)
+
+    @property
+    def case_answer(self) -> timedelta:
+        return timedelta(hours=self.case_answer_hours)
 
     def require_token(self) -> str:
         if not self.bot_token:
@@ -97,6 +111,12 @@ def _in_flight(value: str) -> int:
 def _hours(name: str, value: str) -> int:
     if not value.isdigit() or not 1 <= int(value) <= 720:
         raise SettingsError(f"{name} must be a number of hours 1-720, got {value!r}")
+    return int(value)
+
+
+def _valid_days(value: str) -> int:
+    if not value.isdigit() or not 30 <= int(value) <= 1095:
+        raise SettingsError(f"SAFETY_VALID_DAYS must be a number of days 30-1095, got {value!r}")
     return int(value)
 
 
@@ -172,4 +192,7 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> 
         mentor_answer_hours=_hours("MENTOR_ANSWER_HOURS", get("MENTOR_ANSWER_HOURS") or "24"),
         send_rate=_rate("SEND_RATE", get("SEND_RATE") or "30"),
         send_in_flight=_in_flight(get("SEND_IN_FLIGHT") or "8"),
+        case_mediator_hours=_hours("CASE_MEDIATOR_HOURS", get("CASE_MEDIATOR_HOURS") or "4"),
+        case_answer_hours=_hours("CASE_ANSWER_HOURS", get("CASE_ANSWER_HOURS") or "48"),
+        safety_valid_days=_valid_days(get("SAFETY_VALID_DAYS") or "365"),
     )

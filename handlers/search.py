@@ -44,8 +44,10 @@ from handlers.common import (
 from messages import label, normalize_lang, render
 from messages.labels import N_
 from storage import discover
+from storage import inspections as inspections_store
 from storage import search as search_store
 from storage import users as users_store
+from storage.bookings import bookable_site
 from storage.catalogue import DISTRICTS, NEIGHBOURS, PROGRAM_TYPES, related_fields
 from storage.models import Role, utcnow
 
@@ -522,6 +524,7 @@ async def show_card(update: Update, context: JinroContext, program_id: int, back
         now=utcnow(),
         tz=context.settings.tz,
         guest=context.user.role is None,
+        recheck=inspections_store.RECHECK_AFTER,
     )
 
 
@@ -537,9 +540,10 @@ def _card_keyboard(context: JinroContext, found, back: str | None):
 
 def _session_buttons(context: JinroContext, found) -> list[list[tuple[str, str]]]:
     """One button per upcoming session, by role: students apply (or join the line), teachers
-    book for a class, staff set a fair opening. None at a site that failed its check."""
+    book for a class, staff set a fair opening. None at a site that failed its check or
+    whose check has run out (one that needs fixing stays bookable)."""
     lang, tz, role = context.lang, context.settings.tz, context.user.role
-    if found.site.safety_status == "failed":
+    if not bookable_site(found.site, utcnow().astimezone(tz).date()):
         return []
     rows = []
     for s in found.sessions:
@@ -583,6 +587,7 @@ async def open_shared(update: Update, context: JinroContext, parameter: str) -> 
         now=utcnow(),
         tz=context.settings.tz,
         guest=not registered,
+        recheck=inspections_store.RECHECK_AFTER,
     )
 
 

@@ -183,6 +183,8 @@ async def show_session(
                 ]
             )
         rows.append([(label(lang, "✅ Take attendance"), f"ss:at:{session_id}:0")])
+    if people:  # a problem with a booking goes to a parent monitor (handlers/cases.py)
+        rows.append([(label(lang, "🆘 Ask for mediation"), f"cs:ns:{session_id}")])
     rows.append([(label(lang, "◀ Back to the list"), f"ss:pg:{back}")])
     await reply(
         update,

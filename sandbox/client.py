@@ -204,21 +204,39 @@ class SandboxUser:
 
     # What the user does -----------------------------------------------------------------
 
-    async def send(self, text: str, timeout: float = 10.0, *, formatted: bool = False) -> None:
+    async def send(
+        self,
+        text: str,
+        timeout: float = 10.0,
+        *,
+        formatted: bool = False,
+        reply_to: int | None = None,
+    ) -> None:
         """Write `text`, then wait for the bot's answer and for the chat to go quiet.
-        `formatted`: the text is HTML, as if bold, italic or links were set in the app."""
-        body = {"text": text, "formatted": True if formatted else None}
+        `formatted`: the text is HTML, as if bold, italic or links were set in the app.
+        `reply_to`: a message id of the chat this one answers (Telegram's reply)."""
+        body = {
+            "text": text,
+            "formatted": True if formatted else None,
+            "reply_to_message_id": reply_to,
+        }
         await self._act("/sandbox/message", body, timeout, f"message {text!r}")
 
     async def send_sticker(self, timeout: float = 10.0) -> None:
         await self._act("/sandbox/message", {"sticker": True}, timeout, "a sticker")
 
     async def send_photo(
-        self, content: bytes | None = None, caption: str | None = None, timeout: float = 10.0
+        self,
+        content: bytes | None = None,
+        caption: str | None = None,
+        timeout: float = 10.0,
+        *,
+        reply_to: int | None = None,
     ) -> None:
-        """Send a photo (a 1x1 PNG unless `content` is given: PNG, GIF or JPEG bytes)."""
+        """Send a photo (a 1x1 PNG unless `content` is given: PNG, GIF or JPEG bytes);
+        `reply_to` as for send()."""
         photo: Any = {"base64": base64.b64encode(content).decode()} if content else True
-        body = {"photo": photo, "caption": caption}
+        body = {"photo": photo, "caption": caption, "reply_to_message_id": reply_to}
         await self._act("/sandbox/message", body, timeout, "a photo")
 
     async def send_document(

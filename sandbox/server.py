@@ -188,6 +188,12 @@ class Sandbox:
         self.blocked.discard(user.id)
         chat = bot.chat(user)
         fields: dict[str, Any] = {}
+        answered = body.get("reply_to_message_id")
+        if answered is not None:  # the user answers one of the chat's messages (Telegram's reply)
+            target = chat.messages.get(answered) if isinstance(answered, int) else None
+            if target is None or target.deleted:
+                raise TestApiError(404, "no message with that reply_to_message_id in this chat")
+            fields["reply_to"] = target
         kind = "text"
         if body.get("sticker"):
             kind = "sticker"

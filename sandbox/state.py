@@ -96,8 +96,11 @@ class StoredMessage:
                 self._html = render_html(self.caption or "", self.caption_entities)
         return self._html
 
-    def to_api(self, chat: Chat, sender: dict, *, nested: bool = False) -> dict:
-        """The Message object as Telegram returns it."""
+    def to_api(
+        self, chat: Chat, sender: dict, *, nested: bool = False, reply_sender: dict | None = None
+    ) -> dict:
+        """The Message object as Telegram returns it; `reply_sender` is the `from` of the
+        message it answers (the bot's own, for a user answering a bot message)."""
         message: dict[str, Any] = {
             "message_id": self.message_id,
             "date": self.date,
@@ -121,7 +124,9 @@ class StoredMessage:
         if self.reply_markup and "inline_keyboard" in self.reply_markup:
             message["reply_markup"] = self.reply_markup
         if self.reply_to is not None and not nested:
-            message["reply_to_message"] = self.reply_to.to_api(chat, sender, nested=True)
+            message["reply_to_message"] = self.reply_to.to_api(
+                chat, reply_sender or sender, nested=True
+            )
         return message
 
     def to_view(self) -> dict:
@@ -310,7 +315,9 @@ class BotState:
         return self.user_api() if message.from_bot else chat.user.to_api()
 
     def message_api(self, chat: Chat, message: StoredMessage) -> dict:
-        return message.to_api(chat, self.sender(message, chat))
+        answered = message.reply_to
+        reply_sender = self.sender(answered, chat) if answered is not None else None
+        return message.to_api(chat, self.sender(message, chat), reply_sender=reply_sender)
 
     # Updates -----------------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ class DemoSite:
     district: str
     address: str
     directions: str
-    safety_status: str  # passed | pending | failed
+    safety_status: str  # passed | needs_fix | pending | failed
     safety_checked_on: date | None
     safety_valid_until: date | None
 
@@ -220,7 +220,7 @@ _SITES = [
     ("나무숲 목공방", "small_business", "덕양구", "경기도 고양시 덕양구 충장로 118",
      "경의중앙선 행신역 1번 출구에서 마을버스 032번 '서정마을' 하차", "passed"),
     ("흙담 도자기공방", "small_business", "일산동구", "경기도 고양시 일산동구 무궁화로 43",
-     "3호선 마두역 2번 출구에서 도보 10분", "passed"),
+     "3호선 마두역 2번 출구에서 도보 10분", "needs_fix"),
     ("빛담 사진관", "small_business", "일산서구", "경기도 고양시 일산서구 탄중로 210",
      "경의중앙선 탄현역 1번 출구에서 도보 7분", "passed"),
     ("멍냥 펫살롱", "small_business", "일산서구", "경기도 고양시 일산서구 덕이로 88",
@@ -621,6 +621,11 @@ def _site(row: tuple, today: date, rng: random.Random) -> DemoSite:
     if status == "passed":
         # Checked within the last ten months, so every pass is still valid today.
         checked = today - timedelta(days=rng.randint(14, 300))
+        valid = _one_year_later(checked)
+    elif status == "needs_fix":
+        # Checked 5-24 days ago: its re-inspection (30 days after) is still ahead. One draw,
+        # as for a pass, so the rest of the data is the same as before it was added.
+        checked = today - timedelta(days=5 + rng.randint(14, 300) % 20)
         valid = _one_year_later(checked)
     elif status == "failed":
         checked = today - timedelta(days=rng.randint(3, 40))

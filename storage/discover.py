@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import dialect_insert
 from storage.models import FieldInterest, Program, Site, utcnow
+from storage.reminders import CITY_TZ
 from storage.search import Hit, Page
 
 programs = Program.__table__
@@ -60,7 +61,13 @@ async def for_you(
     now = now or utcnow()
     where = [
         programs.c.next_start > now,
-        sites.c.safety_status != "failed",  # not bookable: never suggested
+        # Not bookable (failed, or the check ran out): never suggested. A site that needs
+        # fixing stays bookable, and suggested.
+        sites.c.safety_status != "failed",
+        or_(
+            sites.c.safety_valid_until.is_(None),
+            sites.c.safety_valid_until >= now.astimezone(CITY_TZ).date(),
+        ),
         or_(
             programs.c.district == district,
             programs.c.online.is_(True),

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.settings import Settings
 from storage.db import Database
+from storage.inspections import seed_checklist
 from storage.migrate import migrate
 from storage.models import Base
 
@@ -56,6 +57,8 @@ async def postgres_database() -> str:
         tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
         async with engine.begin() as conn:
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # The checklist's default items are data the migration seeds; put them back.
+            await seed_checklist(conn)
     finally:
         await engine.dispose()
     return POSTGRES_URL

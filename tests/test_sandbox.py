@@ -34,7 +34,7 @@ from telegram.ext import (
     filters,
 )
 
-from sandbox.client import SandboxClient, SandboxUser
+from sandbox.client import SandboxClient, SandboxError, SandboxUser
 from sandbox.files import TINY_PNG
 from sandbox.htmltext import EntityParseError, parse_html, render_html
 from sandbox.server import RunningSandbox, start_sandbox
@@ -250,6 +250,30 @@ async def test_offset_confirms_and_redeliver_repeats_an_update(
     await client.redeliver(first.update_id)
     (again,) = await bot.get_updates(offset=second.update_id + 1)
     assert again.update_id == first.update_id and again.message.text == "하나"
+
+
+async def test_a_user_answers_a_bot_message_with_telegrams_reply(
+    bot: Bot, client: SandboxClient
+) -> None:
+    """The update carries the answered message as Telegram sends it: the bot's own message,
+    from the bot, with its inline keyboard."""
+    await write(client, "안녕")
+    (hello,) = await bot.get_updates()
+    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("답장", callback_data="re:7")]])
+    sent = await bot.send_message(5, "<b>새 소식</b>", parse_mode="HTML", reply_markup=buttons)
+    body = {"user": MINJI, "text": "고마워요", "reply_to_message_id": sent.message_id}
+    await client.request("POST", "/sandbox/message", body)
+    (answer,) = await bot.get_updates(offset=hello.update_id + 1)
+    answered = answer.message.reply_to_message
+    assert answer.message.text == "고마워요" and answer.message.from_user.id == 5
+    assert answered.message_id == sent.message_id and answered.text == "새 소식"
+    assert answered.from_user.is_bot and answered.from_user.id == bot.id
+    assert answered.reply_markup.inline_keyboard[0][0].callback_data == "re:7"
+    chat = await client.chat(5)
+    assert chat["messages"][-1]["reply_to_message_id"] == sent.message_id
+    body["reply_to_message_id"] = 999
+    with pytest.raises(SandboxError, match="reply_to_message_id"):
+        await client.request("POST", "/sandbox/message", body)
 
 
 async def test_a_second_poller_ends_the_first(sandbox: RunningSandbox, bot: Bot) -> None:

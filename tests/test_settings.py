@@ -19,6 +19,7 @@ def test_defaults():
     assert settings.database_url == DEFAULT_DATABASE_URL
     assert settings.tz.key == "Asia/Seoul"
     assert settings.admin_ids == frozenset()
+    assert (settings.case_mediator_hours, settings.case_answer_hours) == (4, 48)
 
 
 def test_values_are_read():
@@ -51,6 +52,8 @@ def test_values_are_read():
         ({"WEBHOOK_URL": "https://x.org/h", "WEBHOOK_SECRET": "bad secret!"}, "WEBHOOK_SECRET"),
         ({"WEBHOOK_URL": "not a url", "WEBHOOK_SECRET": "ok"}, "WEBHOOK_URL"),
         ({"WEBHOOK_PORT": "99999"}, "WEBHOOK_PORT"),
+        ({"CASE_MEDIATOR_HOURS": "0"}, "CASE_MEDIATOR_HOURS"),
+        ({"CASE_ANSWER_HOURS": "two days"}, "CASE_ANSWER_HOURS"),
     ],
 )
 def test_a_bad_value_names_its_variable(env, variable):

@@ -1,0 +1,568 @@
+"""Cases end to end, through the sandbox: a case opened by a student, by a teacher and by a
+site (from the roster); messages relayed both ways (the reply button, Telegram's own reply, a
+photo with its caption, a private word); a proposal everyone accepts, then closing with an
+outcome, everyone told; no relayed message, caption or button ever carries another person's
+user id or username; a monitor not assigned gets nothing from a forged button; a safety
+concern goes to staff at once; the service levels after time travel (no mediator: a
+reminder, then staff; no answer for 48 hours: a reminder, then staff); stale and forged
+buttons, a sticker and typed text where a button is expected.
+
+Every test runs on a Tuesday at 10:00 in Seoul (time-machine, ticking), so nothing a student
+is told waits for the morning, and travels on from there when it needs to.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlalchemy import insert, select, update
+
+from handlers.cases import clock_tick
+from handlers.reminders import dispatch_tick
+from storage.models import (
+    Booking,
+    Case,
+    CaseMessage,
+    Monitor,
+    Program,
+    School,
+    Session,
+    Site,
+    User,
+    utcnow,
+)
+from storage.search import refresh_next
+from tests.conftest import ADMIN_ID
+
+KST = ZoneInfo("Asia/Seoul")
+STUDENT, STUDENT2 = 734001, 734002
+TEACHER = 734101
+SITE_USER = 734201
+MONITOR, MONITOR2 = 734301, 734302
+STALE_STUDENT = "이 버튼은 이제 쓸 수 없어요"
+STALE_ADULT = "이 버튼은 이제 쓸 수 없습니다"
+USERNAMES = {
+    STUDENT: "minji_kim7",
+    STUDENT2: "seojun_lee2",
+    TEACHER: "jihoon_park_t",
+    SITE_USER: "garam_seaside",
+    MONITOR: "sujin_parents",
+    MONITOR2: "eunjung_parents",
+    ADMIN_ID: "city_staff_jinro",
+}
+
+
+@pytest.fixture
+def tuesday_morning():
+    """Next Tuesday 10:00 in Seoul, the clock ticking from there."""
+    today = datetime.now(KST).date()
+    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+    start = datetime.combine(tuesday, time(10, 0), tzinfo=KST)
+    with time_machine.travel(start, tick=True):
+        yield start
+
+
+# ----- a small world --------------------------------------------------------------------------
+
+
+async def world(db, sandbox, *, monitors_free: bool = True) -> dict:
+    """A site in 덕양구 with a session in three days; its person; a teacher of 정발중학교's
+    second grade; two parent monitors of 덕양구 (paused unless `monitors_free`); staff; every
+    chat opened. Returns the people and ids."""
+    now = utcnow()
+    async with db.write() as conn:
+        school_id = await conn.scalar(select(School.id).where(School.name == "정발중학교"))
+        site_id = await conn.scalar(
+            insert(Site)
+            .values(name="바다 체험관", kind="public", district="덕양구", safety_status="passed")
+            .returning(Site.id)
+        )
+        program_id = await conn.scalar(
+            insert(Program)
+            .values(
+                external_key="바다 체험관|해양 생물 관찰",
+                site_id=site_id,
+                title="해양 생물 관찰",
+                type="field_trip",
+                field="환경",
+                district="덕양구",
+                capacity=20,
+            )
+            .returning(Program.id)
+        )
+        starts = now + timedelta(days=3)
+        session_id = await conn.scalar(
+            insert(Session)
+            .values(
+                program_id=program_id,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                capacity=20,
+            )
+            .returning(Session.id)
+        )
+        await refresh_next(conn, [program_id])
+        people = [
+            dict(id=TEACHER, role="teacher", name="박지훈", school_id=school_id, grades="2"),
+            dict(id=SITE_USER, role="site", name="최가람", site_id=site_id),
+            dict(id=MONITOR, role="monitor", name="한수진"),
+            dict(id=MONITOR2, role="monitor", name="오은정"),
+        ]
+        for person in people:
+            await conn.execute(insert(User).values(lang="ko", flow_data={}, **person))
+        for monitor in (MONITOR, MONITOR2):
+            await conn.execute(
+                insert(Monitor).values(user_id=monitor, district="덕양구", paused=not monitors_free)
+            )
+    found = {"school": school_id, "session": session_id, "site": site_id}
+    for key, user_id, first in (
+        ("teacher", TEACHER, "지훈"),
+        ("site", SITE_USER, "가람"),
+        ("monitor", MONITOR, "수진"),
+        ("monitor2", MONITOR2, "은정"),
+        ("staff", ADMIN_ID, "정우"),
+    ):
+        person = sandbox.user(user_id, first, username=USERNAMES[user_id])
+        await person.send("/help")
+        found[key] = person
+    return found
+
+
+async def join(sandbox, user_id: int, name: str):
+    """A student of 정발중학교's second grade joins, as in the chat."""
+    student = sandbox.user(user_id, name[1:], username=USERNAMES[user_id])
+    await student.send("/start")
+    await student.press("학생이에요")
+    await student.send("정발")
+    await student.press("정발")
+    await student.press("2학년")
+    await student.send(name)
+    await student.press("아니요")
+    return student
+
+
+async def book(db, session_id: int, student_id: int) -> int:
+    async with db.write() as conn:
+        school_id = await conn.scalar(select(User.school_id).where(User.id == student_id))
+        booking_id = await conn.scalar(
+            insert(Booking)
+            .values(
+                session_id=session_id,
+                student_id=student_id,
+                school_id=school_id,
+                booked_by=student_id,
+                status="confirmed",
+                created_at=utcnow(),
+            )
+            .returning(Booking.id)
+        )
+        await conn.execute(
+            update(Session).where(Session.id == session_id).values(booked=Session.booked + 1)
+        )
+    return booking_id
+
+
+async def open_as(person, kind: str, text: str, *, booking: str = "해양 생물") -> None:
+    await person.send("/cases")
+    await person.press("새 사례")
+    await person.press(booking)
+    await person.press(kind)
+    await person.send(text)
+    await person.press("보내기")
+
+
+async def cases(db) -> list:
+    async with db.read() as conn:
+        return list((await conn.execute(select(Case.__table__).order_by(Case.id))).all())
+
+
+def relayed(person, fragment: str) -> list[dict]:
+    return [m for m in person.bot_messages if fragment in (m.get("text") or m.get("caption") or "")]
+
+
+async def travel_tick(bot, moment: datetime) -> None:
+    """The clock at `moment`: the cases' step, then the outbox."""
+    with time_machine.travel(moment, tick=True):
+        await clock_tick(bot)
+        await dispatch_tick(bot)
+
+
+async def assert_nobody_sees_another_account(sandbox, people: list[int]) -> int:
+    """No call to one person's chat (texts, captions, buttons, edits) carries another
+    person's user id or username. Returns how many calls were looked at."""
+    looked = 0
+    for call in await sandbox.calls():
+        params = call["params"]
+        chat_id = params.get("chat_id")
+        if chat_id not in people:
+            continue
+        looked += 1
+        shown = json.dumps(
+            {key: value for key, value in params.items() if key != "chat_id"}, ensure_ascii=False
+        )
+        for other in people:
+            if other == chat_id:
+                continue
+            assert str(other) not in shown, (chat_id, other, shown)
+            assert USERNAMES[other] not in shown, (chat_id, other, shown)
+    return looked
+
+
+# ----- the whole story --------------------------------------------------------------------------
+
+
+async def test_a_case_relayed_both_ways_resolved_and_closed(tuesday_morning, bot, sandbox, db):
+    w = await world(db, sandbox)
+    minji = await join(sandbox, STUDENT, "김민지")
+    await book(db, w["session"], STUDENT)
+    teacher, site, monitor, staff = w["teacher"], w["site"], w["monitor"], w["staff"]
+
+    await open_as(minji, "일정 변경", "그날 학교 시험이 있어서 시간을 바꾸고 싶어요")
+    assert "1번 사례를 열었어요" in minji.last_text
+    assert "학부모 지원단 수진 님이 도와줄 거예요" in minji.last_text
+    (found,) = await cases(db)
+    assert (found.monitor_id, found.opened_role, found.status) == (MONITOR, "student", "open")
+
+    # The teacher, the site and the mediator hear of it, with the student's first name only.
+    for person in (teacher, site, monitor):
+        news = await person.expect("사례 #1", timeout=10)
+        assert "[학생] 민지" in news["text"] and "시험" in news["text"]
+        assert "김민지" not in news["text"]
+    assert "중재를 맡을 새 사례" in (await monitor.expect("사례 #1"))["text"]
+
+    # The mediator writes to everyone from the case view.
+    await monitor.press("사례 보기")
+    assert "[학생] 민지" in monitor.last_text and "그날 학교 시험" in monitor.last_text
+    await monitor.press("모두에게")
+    await monitor.send("안녕하세요, 중재를 맡은 수진입니다. 체험처에 다른 날이 있는지 여쭤볼게요.")
+    await monitor.expect("1번 사례의 모두에게 보냈습니다")
+    for person in (minji, teacher, site):
+        await person.expect("[학부모 지원단] 수진", timeout=10)
+    async with db.read() as conn:
+        case_row = (await conn.execute(select(Case.__table__))).one()
+    assert case_row.mediator_at is not None and case_row.due_what == "answer"
+
+    # The student answers with the reply button...
+    await minji.press("답장하기")
+    await minji.send("네, 목요일도 괜찮아요!")
+    await minji.expect("모두에게 보냈어요")
+    await monitor.expect("목요일도 괜찮아요", timeout=10)
+    await site.expect("목요일도 괜찮아요", timeout=10)
+
+    # ...the teacher with Telegram's own reply to the relayed message...
+    await teacher.refresh()
+    relayed_to_teacher = relayed(teacher, "체험처에 다른 날이")[-1]
+    await teacher.send(
+        "담임으로서 일정 변경에 동의합니다.", reply_to=relayed_to_teacher["message_id"]
+    )
+    await teacher.expect("모두에게 보냈습니다")
+    await monitor.expect("[선생님] 지훈", timeout=10)
+    await minji.expect("담임으로서 일정 변경에 동의합니다", timeout=10)
+
+    # ...and the site with a photo and its caption.
+    await site.press("답장하기")
+    await site.send_photo(caption="다음 주 목요일 14시 회차 안내문입니다")
+    photo_news = await minji.expect("다음 주 목요일 14시 회차", timeout=10)
+    assert photo_news["photo"] is not None and "[체험처] 가람" in photo_news["caption"]
+    await monitor.expect("다음 주 목요일 14시 회차", timeout=10)
+
+    # The mediator writes privately to the student: nobody else gets it.
+    await monitor.press("사례 보기")
+    await monitor.press("한 사람에게")
+    await monitor.press("[학생] 민지")
+    await monitor.send("민지 학생, 보호자께도 말씀드렸나요?")
+    private = await minji.expect("보호자께도", timeout=10)
+    assert "나에게만 온 메시지예요" in private["text"]
+    await site.refresh()
+    await teacher.refresh()
+    assert not relayed(site, "보호자께도") and not relayed(teacher, "보호자께도")
+
+    # A proposal, accepted by everyone; the mediator closes the case as resolved.
+    await monitor.press("사례 보기")
+    await monitor.press("해결안 제안")
+    await monitor.send("다음 주 목요일 14시 회차로 옮깁니다.")
+    for person in (minji, teacher, site):
+        await person.expect("해결안 제안", timeout=10)
+        await person.press("수락")
+    await minji.expect("해결안을 수락했어요")
+    done = await monitor.expect("모두 수락했습니다", timeout=15)
+    assert "3명 중 3명" in done["text"]
+    await monitor.press("해결로 종결")
+    await monitor.send("목요일 회차로 옮겼습니다. 모두 감사합니다.")
+    await monitor.expect("1번 사례를 종결했습니다(해결)")
+    for person in (minji, teacher, site):
+        closed = await person.expect("종결되었", timeout=10)
+        assert "목요일 회차로 옮겼습니다" in closed["text"]
+    (found,) = await cases(db)
+    assert (found.status, found.outcome) == ("closed", "resolved")
+
+    # A closed case's buttons say so; writing in it is refused.
+    await minji.press("답장하기")
+    assert minji.callback_answers[-1]["text"] == "끝난 사례예요."
+
+    # Everything is kept with its time, and the view shows the whole thread.
+    async with db.read() as conn:
+        kinds = (await conn.execute(select(CaseMessage.kind).order_by(CaseMessage.id))).scalars()
+        kinds = list(kinds)
+    assert kinds.count("message") == 5 and "private" in kinds and "proposal" in kinds
+    await staff.send("/cases")
+    assert "진행 중인 사례: 0건" in staff.last_text
+
+    people = [STUDENT, TEACHER, SITE_USER, MONITOR, MONITOR2, ADMIN_ID]
+    assert await assert_nobody_sees_another_account(sandbox, people) > 30
+
+
+async def test_cases_opened_by_a_teacher_and_by_a_site(tuesday_morning, bot, sandbox, db):
+    w = await world(db, sandbox)
+    minji = await join(sandbox, STUDENT, "김민지")
+    await book(db, w["session"], STUDENT)
+    teacher, site, monitor = w["teacher"], w["site"], w["monitor"]
+
+    # The teacher, from /cases: their students' bookings are listed with first names.
+    await teacher.send("/cases")
+    await teacher.press("새 사례")
+    assert any("민지" in label for label in teacher.buttons)
+    await teacher.press("해양 생물")
+    await teacher.press("불편·불만")
+    await teacher.send("안내받은 준비물과 현장 안내가 달랐습니다.")
+    await teacher.press("보내기")
+    assert "1번 사례를 열었습니다" in teacher.last_text
+    for person in (minji, site, monitor):
+        news = await person.expect("사례 #1", timeout=10)
+        assert "[선생님] 지훈" in news["text"]
+
+    # The site, from its session's roster.
+    await site.send("/sessions")
+    await site.press("해양 생물")
+    await site.press("중재 요청")
+    await site.press("민지")
+    await site.press("출석·불참 문제")
+    await site.send("당일 연락 없이 오지 않았습니다.")
+    await site.press("보내기")
+    assert "2번 사례를 열었습니다" in site.last_text
+    for person in (minji, teacher):
+        news = await person.expect("사례 #2", timeout=10)
+        assert "[체험처] 가람" in news["text"]
+    # Round robin: the second case went to the other monitor of the district.
+    second = await w["monitor2"].expect("사례 #2", timeout=10)
+    assert "중재를 맡을 새 사례" in second["text"]
+    found = await cases(db)
+    assert [(c.opened_role, c.monitor_id) for c in found] == [
+        ("teacher", MONITOR),
+        ("site", MONITOR2),
+    ]
+
+    # The student sees both in /cases and writes in the site's.
+    await minji.send("/cases")
+    assert "진행 중인 내 사례: 2건" in minji.last_text
+    await minji.press("#2")
+    await minji.press("답장하기")
+    await minji.send("아파서 못 갔어요. 죄송해요.")
+    await w["monitor2"].expect("아파서 못 갔어요", timeout=10)
+    await site.expect("아파서 못 갔어요", timeout=10)
+
+    people = [STUDENT, TEACHER, SITE_USER, MONITOR, MONITOR2, ADMIN_ID]
+    assert await assert_nobody_sees_another_account(sandbox, people) > 15
+
+
+async def test_a_monitor_cannot_read_a_case_not_assigned_to_them(tuesday_morning, bot, sandbox, db):
+    w = await world(db, sandbox)
+    minji = await join(sandbox, STUDENT, "김민지")
+    await book(db, w["session"], STUDENT)
+    await open_as(minji, "기타", "비밀스러운 고민이 있어요")
+    (found,) = await cases(db)
+    assert found.monitor_id == MONITOR
+    other = w["monitor2"]
+    await other.send("/cases")
+    assert "맡은 사례: 0건" in other.last_text
+    for data in (
+        f"cs:v:{found.id}:0",
+        f"cs:re:{found.id}",
+        f"cs:cl:{found.id}",
+        f"cs:o:{found.id}",
+        f"cs:pp:{found.id}",
+        f"cs:am:{found.id}:0:0:1",  # only staff assign
+        f"cs:up:{found.id}",
+    ):
+        await other.press_data(other.last_message["message_id"], data)
+        assert other.callback_answers[-1]["text"].startswith(STALE_ADULT)
+    await other.refresh()
+    assert not relayed(other, "비밀스러운")
+    # A teacher of another grade: the same.
+    async with db.write() as conn:
+        await conn.execute(
+            insert(User).values(
+                id=734199, role="teacher", name="문선생", school_id=w["school"], grades="3",
+                lang="ko", flow_data={},
+            )
+        )  # fmt: skip
+    stranger = sandbox.user(734199, "선생")
+    await stranger.send("/cases")
+    await stranger.press_data(stranger.last_message["message_id"], f"cs:v:{found.id}:0")
+    assert stranger.callback_answers[-1]["text"].startswith(STALE_ADULT)
+    await stranger.refresh()
+    assert not relayed(stranger, "비밀스러운")
+
+
+async def test_a_safety_concern_goes_to_staff_at_once(tuesday_morning, bot, sandbox, db):
+    w = await world(db, sandbox)
+    minji = await join(sandbox, STUDENT, "김민지")
+    await book(db, w["session"], STUDENT)
+    await minji.send("/cases")
+    await minji.press("새 사례")
+    await minji.press("해양 생물")
+    await minji.press("안전 문제")
+    assert "112" in minji.last_text
+    await minji.send("체험장 계단 난간이 흔들려서 위험해요")
+    await minji.press("보내기")
+    assert "시청 담당자에게 바로 알렸어요" in minji.last_text
+    news = await w["staff"].expect("담당자에게 넘어온 사례", timeout=10)
+    assert "안전 문제는 바로 담당자에게" in news["text"]
+    (found,) = await cases(db)
+    assert (found.status, found.escalation) == ("escalated", "safety")
+    # Staff read it and write in it; from then on they follow it.
+    await w["staff"].press("사례 보기")
+    assert "계단 난간" in w["staff"].last_text
+    await w["staff"].press("모두에게")
+    await w["staff"].send("오늘 바로 현장을 확인하겠습니다.")
+    await minji.expect("[담당자]", timeout=10)
+    await minji.press("답장하기")
+    await minji.send("감사합니다")
+    await w["staff"].expect("감사합니다", timeout=10)
+    # Staff give it to the other monitor of the district: both they and the parties hear.
+    await w["staff"].press("사례 보기")
+    await w["staff"].press("중재자 지정")
+    assert any("✔ 한수진 (덕양구)" in label for label in w["staff"].buttons)
+    await w["staff"].press("오은정 (덕양구)")
+    assert "이제 오은정 님이 1번 사례를 중재하며" in w["staff"].last_text
+    await w["monitor2"].expect("이 사례의 중재를 맡게 되었습니다", timeout=10)
+    await minji.expect("학부모 지원단 은정 님이 이 사례를 도와줄 거예요", timeout=10)
+    (found,) = await cases(db)
+    assert found.monitor_id == MONITOR2
+    people = [STUDENT, TEACHER, SITE_USER, MONITOR, MONITOR2, ADMIN_ID]
+    assert await assert_nobody_sees_another_account(sandbox, people) > 10
+
+
+# ----- service levels ---------------------------------------------------------------------------
+
+
+async def test_no_mediator_a_reminder_then_staff(tuesday_morning, bot, sandbox, db):
+    w = await world(db, sandbox, monitors_free=False)
+    minji = await join(sandbox, STUDENT, "김민지")
+    await book(db, w["session"], STUDENT)
+    await open_as(minji, "일정 변경", "시간을 바꿀 수 있을까요?")
+    assert "시청 담당자가 찾아 줄 거예요" in minji.last_text
+    staff, monitor = w["staff"], w["monitor"]
+    await staff.expect("중재자가 없습니다", timeout=10)
+    (found,) = await cases(db)
+    assert found.monitor_id is None
+    # A monitor comes back from a pause; four hours on, they are asked to take it.
+    await monitor.send("/cases")
+    await monitor.press("다시 맡기")
+    assert "차례대로 배정받습니다" in monitor.last_text
+    await travel_tick(bot, tuesday_morning + timedelta(hours=3, minutes=59))
+    await monitor.refresh()
+    assert not relayed(monitor, "중재자가 없습니다")
+    await travel_tick(bot, tuesday_morning + timedelta(hours=4, minutes=1))
+    reminder = await monitor.expect("4시간째 중재자가 없습니다", timeout=10)
+    labels = [b["text"] for row in reminder["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["🙋 이 사례 맡기"]
+    # Nobody takes it: four hours later it goes to staff.
+    await travel_tick(bot, tuesday_morning + timedelta(hours=8, minutes=2))
+    news = await staff.expect("제때 중재자가 없음", timeout=10)
+    assert "사례 #1" in news["text"]
+    (found,) = await cases(db)
+    assert (found.status, found.escalation) == ("escalated", "no_mediator")
+    # The monitor's old button still takes it (staff may assign someone else instead).
+    await monitor.press("이 사례 맡기")
+    assert "사례 #1" in monitor.last_text and "[학생] 민지" in monitor.last_text
+    await minji.expect("학부모 지원단 수진 님이 이 사례를 도와줄 거예요", timeout=10)
+
+
+async def test_no_answer_for_48_hours_a_reminder_then_staff(tuesday_morning, bot, sandbox, db):
+    w = await world(db, sandbox)
+    minji = await join(sandbox, STUDENT, "김민지")
+    await book(db, w["session"], STUDENT)
+    await open_as(minji, "기타", "체험 장소가 바뀌었나요?")
+    monitor, staff = w["monitor"], w["staff"]
+    await monitor.expect("사례 #1", timeout=10)
+    await monitor.press("사례 보기")
+    await monitor.press("모두에게")
+    await monitor.send("어느 장소 안내를 받으셨는지 알려 주세요.")
+    start = tuesday_morning
+    await travel_tick(bot, start + timedelta(hours=47))
+    await minji.refresh()
+    assert not relayed(minji, "답을 기다리고")
+    await travel_tick(bot, start + timedelta(hours=48, minutes=5))
+    await minji.expect("학부모 지원단이 답을 기다리고 있어요", timeout=10)
+    await w["teacher"].expect("중재자가 이 사례에서 답을 기다리고", timeout=10)
+    await monitor.expect("48시간째 당사자의 답이 없습니다", timeout=10)
+    await travel_tick(bot, start + timedelta(hours=72, minutes=10))
+    await staff.expect("제때 답이 없음", timeout=10)
+    (found,) = await cases(db)
+    assert (found.status, found.escalation) == ("escalated", "no_answer")
+
+
+# ----- bad input --------------------------------------------------------------------------------
+
+
+async def test_stale_buttons_typing_and_stickers_get_clear_answers(
+    tuesday_morning, bot, sandbox, db
+):
+    w = await world(db, sandbox)
+    minji = await join(sandbox, STUDENT, "김민지")
+    seojun = await join(sandbox, STUDENT2, "이서준")
+    booking = await book(db, w["session"], STUDENT)
+    await book(db, w["session"], STUDENT2)
+    # From /my, the booking's own button.
+    await minji.send("/my")
+    await minji.press("해양 생물")
+    await minji.press("문제 알리기")
+    assert "어떤 문제인가요" in minji.last_text
+    await minji.send("빨리요")  # typed where a button is expected
+    assert "아래 버튼 중에서 골라 주세요" in minji.last_text
+    await minji.press("일정 변경")
+    await minji.send_sticker()
+    assert "메시지를 쓰거나 사진을 보내 주세요" in minji.last_text
+    await minji.send("가" * 2001)
+    assert "2001자로 조금 길어요" in minji.last_text
+    await minji.send("토요일 회차로 바꿀 수 있나요?")
+    await minji.press("보내기")
+    await minji.press_data(minji.last_message["message_id"], "cs:go")  # pressed twice
+    assert minji.callback_answers[-1]["text"].startswith(STALE_STUDENT)
+    assert len(await cases(db)) == 1
+    # Another student forges buttons of her case and her booking.
+    (found,) = await cases(db)
+    await seojun.send("/cases")
+    assert "진행 중인 내 사례: 0건" in seojun.last_text
+    message_id = seojun.last_message["message_id"]
+    for data in (
+        f"cs:v:{found.id}:0",
+        f"cs:re:{found.id}",
+        f"cs:new:{booking}",
+        f"cs:k:{booking}:0",
+        f"cs:ok:{found.id}:1",
+        "cs:v:abc:0",
+        "cs:zz:1",
+        f"cs:pv:{found.id}:0:1",
+    ):
+        await seojun.press_data(message_id, data)
+        assert seojun.callback_answers[-1]["text"].startswith(STALE_STUDENT), data
+    # A student answering a relayed message while in another flow: that flow takes it.
+    await w["monitor"].expect("사례 #1", timeout=10)
+    await w["monitor"].press("사례 보기")
+    await w["monitor"].press("모두에게")
+    await w["monitor"].send("어떤 사정인지 더 알려 줄래요?")
+    news = await minji.expect("더 알려 줄래요", timeout=10)
+    await minji.send("/cases")
+    await minji.press("새 사례")
+    await minji.send("엄마가 아파서요", reply_to=news["message_id"])
+    assert "아래 버튼 중에서 골라 주세요" in minji.last_text
+    await minji.send("/cancel")
+    await minji.send("엄마가 아파서요", reply_to=news["message_id"])
+    await minji.expect("모두에게 보냈어요")
+    await w["monitor"].expect("엄마가 아파서요", timeout=10)
