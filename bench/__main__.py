@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("updates", "search", "booking", "reminders", "broadcast")
+BENCHMARKS = ("updates", "search", "booking", "reminders", "broadcast", "cases")
 
 
 def main() -> int:
