@@ -31,7 +31,13 @@ async def on_error(update: object, context: JinroContext) -> None:
     log.error("update %s failed: %s", update_id, type(error).__name__, exc_info=error)
     if user_id is not None:
         try:
-            text = render("common/error", context.lang, formal=speaks_formally(context.user))
+            # The error handler gets a context of its own, without the user the gate loaded.
+            user = context.user
+            if user is None:
+                async with context.db.read() as conn:
+                    user = await users_store.get(conn, user_id)
+            lang = user.lang if user is not None else context.lang
+            text = render("common/error", lang, formal=speaks_formally(user))
             await context.bot.send_message(user_id, text)
         except Exception:  # noqa: BLE001 - the apology is best effort
             log.warning("could not tell the user about the failure")

@@ -419,15 +419,26 @@ async def booking_chosen(update: Update, context: JinroContext, booking_id: int)
     await _ask_kind(update, context, booking_id)
 
 
-async def _ask_kind(update: Update, context: JinroContext, booking_id: int) -> None:
+async def _ask_kind(
+    update: Update, context: JinroContext, booking_id: int, draft: dict | None = None
+) -> None:
     lang = context.lang
     rows = [
         [(label(lang, name), f"cs:k:{booking_id}:{index}")]
         for index, name in enumerate(KIND_BUTTONS.values())
     ]
     rows.append([(label(lang, "✕ Stop"), "cs:x")])
-    await _set_flow(context, "case.kind", {"b": booking_id})
-    await reply(update, context, "cases/ask_kind", keyboard(rows), edit=True)
+    await _set_flow(context, "case.kind", {"b": booking_id, **(draft or {})})
+    await reply(update, context, "cases/ask_kind", keyboard(rows), edit=True, kept=bool(draft))
+
+
+async def kind_typed(update: Update, context: JinroContext) -> None:
+    """Words (or a photo) sent before the kind is picked, as people often do: kept as the
+    first message, and the kind asked again."""
+    got = await _read_post(update, context)
+    if got is not None:
+        photo, text = got
+        await _ask_kind(update, context, context.user.flow_data.get("b"), {"t": text, "p": photo})
 
 
 async def kind_chosen(update: Update, context: JinroContext, booking_id: int, index: int) -> None:
@@ -442,6 +453,17 @@ async def kind_chosen(update: Update, context: JinroContext, booking_id: int, in
         return
     await answer_query(update)
     kind = store.KINDS[index]
+    data = context.user.flow_data
+    if (
+        context.user.flow == "case.kind"
+        and data.get("b") == booking_id
+        and data.get("t", data.get("p"))
+    ):
+        # The first message came before the kind: straight to the confirmation.
+        await _ask_confirm(
+            update, context, {"b": booking_id, "k": kind, "t": data.get("t"), "p": data.get("p")}
+        )
+        return
     await _set_flow(context, "case.text", {"b": booking_id, "k": kind})
     await reply(
         update,
@@ -486,9 +508,16 @@ async def first_message(update: Update, context: JinroContext) -> None:
     if got is None:
         return
     photo, text = got
-    values = {"b": data.get("b"), "k": data.get("k"), "t": text, "p": photo}
+    await _ask_confirm(
+        update, context, {"b": data.get("b"), "k": data.get("k"), "t": text, "p": photo}
+    )
+
+
+async def _ask_confirm(update: Update, context: JinroContext, values: dict) -> None:
+    """The case as it will be sent (booking b, kind k, text t, photo p), to confirm."""
     await _set_flow(context, "case.confirm", values)
     lang = context.lang
+    text, photo = values["t"], values["p"]
     kind_index = store.KINDS.index(values["k"]) if values["k"] in store.KINDS else 0
     rows = [
         [(label(lang, "✅ Send"), "cs:go")],
@@ -496,7 +525,14 @@ async def first_message(update: Update, context: JinroContext) -> None:
         [(label(lang, "✕ Stop"), "cs:x")],
     ]
     await reply(
-        update, context, "cases/confirm", keyboard(rows), kind=values["k"], text=text, photo=photo
+        update,
+        context,
+        "cases/confirm",
+        keyboard(rows),
+        edit=True,
+        kind=values["k"],
+        text=text,
+        photo=photo,
     )
 
 
@@ -1092,6 +1128,8 @@ async def file_sent(update: Update, context: JinroContext) -> None:
         await first_message(update, context)
     elif flow in ("case.reply", "case.private"):
         await post_typed(update, context)
+    elif flow == "case.kind":
+        await kind_typed(update, context)
     elif flow in ("case.proposal", "case.note"):
         await reply(update, context, "cases/text_or_photo", photos=False)
     else:
@@ -1102,7 +1140,8 @@ async def file_sent(update: Update, context: JinroContext) -> None:
 text_step("case.text")(first_message)
 text_step("case.reply", "case.private", "case.proposal")(post_typed)
 text_step("case.note")(note_typed)
-text_step("case.pick", "case.kind", "case.confirm")(button_expected)
+text_step("case.kind")(kind_typed)
+text_step("case.pick", "case.confirm")(button_expected)
 file_step(
     *FLOWS_WITH_PHOTOS, "case.proposal", "case.note", "case.pick", "case.kind", "case.confirm"
 )(file_sent)

@@ -378,7 +378,7 @@ async def ask_find(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await _set_flow(context, "is.find")
     rows = [[(label(context.lang, "◀ Inspections"), "is:h")]]
-    await reply(update, context, "inspections/ask_find", keyboard(rows), problem=None)
+    await reply(update, context, "inspections/ask_find", keyboard(rows), problem=None, typed=None)
 
 
 @text_step("is.find")

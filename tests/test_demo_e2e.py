@@ -19,7 +19,7 @@ async def test_every_persona_completes_joining(sandbox, tmp_path):
             code = starts.get(persona.id)
             await user.send(f"/start {code}" if code else "/start")
             if persona.id == STAFF_ID:
-                assert "담당자(으)로 가입되어 있어요" in user.last_text
+                assert "담당자(으)로 가입되어 있습니다" in user.last_text
             elif code:
                 await user.press("(으)로 하기")
                 if "선생님" in persona.role_label:

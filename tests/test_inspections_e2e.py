@@ -416,3 +416,18 @@ async def test_staff_keep_the_checklist(tuesday_morning, bot, sandbox, db):
     await answer_all(monitor, ["pass"] * 7)
     assert "항목 8/8" in monitor.last_text and "소화기 위치 <표시>" in monitor.last_text
     await nothing_failed(sandbox)
+
+
+async def test_staff_find_a_site_by_part_of_its_name(tuesday_morning, bot, sandbox, db):
+    admin = await staff(sandbox)
+    await join_monitor(sandbox, db, 1401, "은정", "일산서구")
+    await admin.send("/inspections")
+    await admin.press("🔎 체험처 찾기")
+    assert "체험처 이름의 일부를 입력해 주십시오" in admin.last_text
+    await admin.send("없는체험처이름")
+    assert "‘없는체험처이름’에 맞는 체험처가 없습니다" in admin.last_text
+    await admin.send("펫살롱")
+    assert "체험처를 고르시거나" in admin.last_text
+    await admin.press("멍냥 펫살롱")
+    assert "누가 점검할까요" in admin.last_text and "은정 (일산서구)" in admin.buttons
+    await nothing_failed(sandbox)

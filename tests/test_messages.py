@@ -164,6 +164,7 @@ def test_every_template_renders_in_both_languages():
         "what",
         "figures",
         "kind",
+        "kept",
         "optional",
         "people",
         "problem",

@@ -13,6 +13,7 @@ from telegram import User as TelegramUser
 
 from bot.errors import on_error
 from messages import LANGUAGES, TEMPLATES, render
+from storage import stats
 from storage.models import Role
 from tests.conftest import ADMIN_ID, join_as_student
 
@@ -112,3 +113,16 @@ async def test_the_apology_after_a_failure_is_in_the_users_register(role, apolog
     await on_error(Update(7, message=message), context)
     assert len(bot.sent) == 1 and bot.sent[0][0] == 4242
     assert bot.sent[0][1].startswith(apology)
+
+
+async def test_a_real_failure_apologises_to_staff_formally(bot, sandbox, monkeypatch):
+    """PTB hands the error handler a context of its own, without the user the gate loaded:
+    the apology still finds the user's register."""
+
+    async def broken(conn):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(stats, "figures", broken)
+    admin = sandbox.user(ADMIN_ID, "관리자")
+    await admin.send("/stats")
+    assert admin.last_text.startswith("죄송합니다. 시스템에 문제가 생겨")
