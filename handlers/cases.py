@@ -562,6 +562,7 @@ async def send_case(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     async with context.db.read() as conn:
         found = await store.get(conn, opened.case_id)
+    outbox.kick(context)
     await reply(
         update,
         context,
@@ -571,7 +572,6 @@ async def send_case(update: Update, context: JinroContext) -> None:
         case=found,
         mediator=store.display_name(found.monitor_name) if found.monitor_name else None,
     )
-    outbox.kick(context)
 
 
 async def drop_pressed(update: Update, context: JinroContext) -> None:
@@ -752,6 +752,8 @@ async def _post(update, context, case_id: int, got, *, kind="message", to_user_i
         await _leave_flow(context)
         await reply(update, context, "cases/refused", reason=refused.reason)
         return
+    # The copies go out while the sender is answered, not one round trip after.
+    outbox.kick(context)
     await reply(
         update,
         context,
@@ -760,7 +762,6 @@ async def _post(update, context, case_id: int, got, *, kind="message", to_user_i
         what=kind,
         case_id=case_id,
     )
-    outbox.kick(context)
 
 
 def _replied_case(message: Message | None) -> int | None:
@@ -825,6 +826,7 @@ async def answer_pressed(update: Update, context: JinroContext, case_id: int, pr
         await query.edit_message_reply_markup(keyboard([_case_buttons(context.lang, case_id)]))
     except BadRequest as error:
         log.info("could not take the answer buttons away: %s", error)
+    outbox.kick(context)
     await reply(
         update,
         context,
@@ -833,7 +835,6 @@ async def answer_pressed(update: Update, context: JinroContext, case_id: int, pr
         accepted=accept,
         tally=tally,
     )
-    outbox.kick(context)
 
 
 # ----- the mediator: escalating, closing; staff: assigning ------------------------------------
@@ -876,6 +877,7 @@ async def escalate_now(update: Update, context: JinroContext, case_id: int) -> N
         await _alert(update, context, N_("This case is already with staff."))
         return
     await answer_query(update)
+    outbox.kick(context)
     await reply(
         update,
         context,
@@ -884,7 +886,6 @@ async def escalate_now(update: Update, context: JinroContext, case_id: int) -> N
         edit=True,
         case_id=case_id,
     )
-    outbox.kick(context)
 
 
 async def ask_outcome(update: Update, context: JinroContext, case_id: int) -> None:
@@ -984,6 +985,7 @@ async def _close(update: Update, context: JinroContext, case_id: int, outcome: s
             await reply(update, context, "cases/refused", reason="closed")
         return
     await answer_query(update)
+    outbox.kick(context)
     await reply(
         update,
         context,
@@ -993,7 +995,6 @@ async def _close(update: Update, context: JinroContext, case_id: int, outcome: s
         case_id=case_id,
         outcome=outcome,
     )
-    outbox.kick(context)
 
 
 async def _monitor_choices(conn, case, every: int) -> tuple[int, list]:
@@ -1075,6 +1076,7 @@ async def monitor_chosen(
     await answer_query(update)
     async with context.db.read() as conn:
         found = await store.get(conn, case_id)
+    outbox.kick(context)
     await reply(
         update,
         context,
@@ -1084,7 +1086,6 @@ async def monitor_chosen(
         case=found,
         name=found.monitor_name,
     )
-    outbox.kick(context)
 
 
 async def take_pressed(update: Update, context: JinroContext, case_id: int) -> None:
