@@ -61,6 +61,7 @@ from handlers.common import (
     paging_row,
     reply,
     requires,
+    set_flow,
     stale_button,
     text_step,
 )
@@ -105,11 +106,6 @@ def _tz(context: JinroContext):
     return context.settings.tz
 
 
-async def _set_flow(context: JinroContext, flow: str | None, data: dict | None = None) -> None:
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, flow, data)
-
-
 def _may_broadcast(user) -> bool:
     """A teacher needs a school and a site its site: that is whom they may reach."""
     if user.role == Role.TEACHER:
@@ -127,7 +123,7 @@ async def broadcast_command(update: Update, context: JinroContext) -> None:
     if not _may_broadcast(context.user):
         await reply(update, context, "common/not_allowed")
         return
-    await _set_flow(context, "bc.text", {})
+    await set_flow(context, "bc.text", {})
     await reply(update, context, "broadcasts/ask_text", role=context.user.role, changing=False)
 
 
@@ -205,7 +201,7 @@ async def _preview(update: Update, context: JinroContext, broadcast_id: int) -> 
         await send_copy(context, update.effective_chat.id, found)
     except BadRequest as error:
         log.info("a broadcast preview was refused: %s", error)
-        await _set_flow(context, "bc.text", {"b": broadcast_id})
+        await set_flow(context, "bc.text", {"b": broadcast_id})
         await reply(update, context, "broadcasts/unusable")
         return False
     return True
@@ -308,7 +304,7 @@ def _panel_rows(context: JinroContext, found, audience: Audience) -> list:
 async def _gone(update: Update, context: JinroContext) -> None:
     """The draft went (sent, discarded, or replaced by a newer one)."""
     if (context.user.flow or "").startswith("bc."):
-        await _set_flow(context, None)
+        await set_flow(context, None)
     if update.callback_query is not None:
         try:
             await stale_button(update, context)
@@ -541,7 +537,7 @@ async def pick_program(update, context, broadcast_id: int) -> None:
     back = [(label(context.lang, "◀ Back to the audience"), f"bc:p:{broadcast_id}")]
     clear = [(label(context.lang, "✕ No programme filter"), f"bc:fx:{broadcast_id}")]
     if context.user.role == Role.STAFF:
-        await _set_flow(context, "bc.find", {"b": broadcast_id})
+        await set_flow(context, "bc.find", {"b": broadcast_id})
         await reply(update, context, "broadcasts/ask_program", keyboard([clear, back]), edit=True)
         return
     async with context.db.read() as conn:
@@ -582,7 +578,7 @@ async def program_picked(update, context, broadcast_id: int, program_id: int) ->
         return
     await answer_query(update)
     if context.user.flow != "bc.panel":
-        await _set_flow(context, "bc.panel", {"b": broadcast_id})
+        await set_flow(context, "bc.panel", {"b": broadcast_id})
     lang, tz = context.lang, _tz(context)
     rows = [[(label(lang, "📚 Everyone on this programme"), f"bc:fa:{broadcast_id}:{program_id}")]]
     for s in found:
@@ -648,7 +644,7 @@ async def change_text(update, context, broadcast_id: int) -> None:
         await stale_button(update, context)
         return
     await answer_query(update)
-    await _set_flow(context, "bc.text", {"b": broadcast_id})
+    await set_flow(context, "bc.text", {"b": broadcast_id})
     await reply(update, context, "broadcasts/ask_text", role=context.user.role, changing=True)
 
 
@@ -681,7 +677,7 @@ async def ask_when(update, context, broadcast_id: int) -> None:
         await stale_button(update, context)
         return
     await answer_query(update)
-    await _set_flow(context, "bc.when", {"b": broadcast_id})
+    await set_flow(context, "bc.when", {"b": broadcast_id})
     back = [[(label(context.lang, "◀ Back to the audience"), f"bc:p:{broadcast_id}")]]
     await reply(update, context, "broadcasts/ask_when", keyboard(back), edit=True, problem=None)
 
@@ -722,12 +718,12 @@ async def _ask_confirm(update, context, broadcast_id: int, *, edit: bool) -> Non
         if update.callback_query is not None:
             await answer_query(update, text, alert=True)
             return
-        await _set_flow(context, "bc.panel", {"b": broadcast_id})
+        await set_flow(context, "bc.panel", {"b": broadcast_id})
         await reply(update, context, "broadcasts/nobody")
         await show_panel(update, context, broadcast_id, edit=False)
         return
     await answer_query(update)
-    await _set_flow(context, "bc.sure", {"b": broadcast_id})
+    await set_flow(context, "bc.sure", {"b": broadcast_id})
     lang = context.lang
     go = N_("✅ Schedule it") if found.scheduled_at else N_("✅ Send it now")
     rows = [
@@ -771,7 +767,7 @@ async def confirm_pressed(update, context, broadcast_id: int) -> None:
         return
     except store.Refused as refused:
         await answer_query(update, label(context.lang, REFUSALS[refused.reason]), alert=True)
-        await _set_flow(context, "bc.panel", {"b": broadcast_id})
+        await set_flow(context, "bc.panel", {"b": broadcast_id})
         await show_panel(update, context, broadcast_id)
         return
     await answer_query(update)
@@ -786,7 +782,7 @@ async def panel_pressed(update, context, broadcast_id: int) -> None:
         return
     await answer_query(update)
     if context.user.flow != "bc.panel":
-        await _set_flow(context, "bc.panel", {"b": broadcast_id})
+        await set_flow(context, "bc.panel", {"b": broadcast_id})
     await show_panel(update, context, broadcast_id)
 
 

@@ -52,11 +52,13 @@ from handlers.common import (
     file_step,
     int_part,
     keyboard,
+    leave_flow,
     page_count,
     paging_row,
     reply,
     requires,
     send,
+    set_flow,
     speaks_formally,
     stale_button,
     text_step,
@@ -115,14 +117,8 @@ def _tz(context: JinroContext):
     return context.settings.tz
 
 
-async def _set_flow(context: JinroContext, flow: str | None, data: dict | None = None) -> None:
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, flow, data)
-
-
 async def _leave_flow(context: JinroContext) -> None:
-    if (context.user.flow or "").startswith("case."):
-        await _set_flow(context, None)
+    await leave_flow(context, "case.")
 
 
 def _short_when(context: JinroContext, moment) -> str:
@@ -375,7 +371,7 @@ async def pick_booking(update: Update, context: JinroContext, page: int, session
     if session_id is None:
         rows.append(paging_row(lang, "cs:nb", page, pages))
     rows.append([(label(lang, "✕ Stop"), "cs:x")])
-    await _set_flow(context, "case.pick" if picks else None)
+    await set_flow(context, "case.pick" if picks else None)
     await reply(
         update,
         context,
@@ -428,7 +424,7 @@ async def _ask_kind(
         for index, name in enumerate(KIND_BUTTONS.values())
     ]
     rows.append([(label(lang, "✕ Stop"), "cs:x")])
-    await _set_flow(context, "case.kind", {"b": booking_id, **(draft or {})})
+    await set_flow(context, "case.kind", {"b": booking_id, **(draft or {})})
     await reply(update, context, "cases/ask_kind", keyboard(rows), edit=True, kept=bool(draft))
 
 
@@ -464,7 +460,7 @@ async def kind_chosen(update: Update, context: JinroContext, booking_id: int, in
             update, context, {"b": booking_id, "k": kind, "t": data.get("t"), "p": data.get("p")}
         )
         return
-    await _set_flow(context, "case.text", {"b": booking_id, "k": kind})
+    await set_flow(context, "case.text", {"b": booking_id, "k": kind})
     await reply(
         update,
         context,
@@ -515,7 +511,7 @@ async def first_message(update: Update, context: JinroContext) -> None:
 
 async def _ask_confirm(update: Update, context: JinroContext, values: dict) -> None:
     """The case as it will be sent (booking b, kind k, text t, photo p), to confirm."""
-    await _set_flow(context, "case.confirm", values)
+    await set_flow(context, "case.confirm", values)
     lang = context.lang
     text, photo = values["t"], values["p"]
     kind_index = store.KINDS.index(values["k"]) if values["k"] in store.KINDS else 0
@@ -556,7 +552,7 @@ async def send_case(update: Update, context: JinroContext) -> None:
             )
             context.user = await users_store.set_flow(conn, user.id, None)
     except (NotFound, store.Refused):
-        await _set_flow(context, None)
+        await set_flow(context, None)
         await stale_button(update, context)
         return
     await answer_query(update)
@@ -606,7 +602,7 @@ async def reply_pressed(update: Update, context: JinroContext, case_id: int) -> 
     if found is None:
         return
     await answer_query(update)
-    await _set_flow(context, "case.reply", {"c": case_id})
+    await set_flow(context, "case.reply", {"c": case_id})
     await reply(
         update,
         context,
@@ -675,7 +671,7 @@ async def party_chosen(update: Update, context: JinroContext, case_id: int, n: i
         return
     await answer_query(update)
     party = people[n]
-    await _set_flow(context, "case.private", {"c": case_id, "u": party.user_id})
+    await set_flow(context, "case.private", {"c": case_id, "u": party.user_id})
     await reply(
         update,
         context,
@@ -698,7 +694,7 @@ async def propose_pressed(update: Update, context: JinroContext, case_id: int) -
             await stale_button(update, context)
         return
     await answer_query(update)
-    await _set_flow(context, "case.proposal", {"c": case_id})
+    await set_flow(context, "case.proposal", {"c": case_id})
     await reply(
         update,
         context,
@@ -720,7 +716,7 @@ async def post_typed(update: Update, context: JinroContext) -> None:
         return
     case_id = data.get("c")
     if not isinstance(case_id, int):
-        await _set_flow(context, None)
+        await set_flow(context, None)
         await reply(update, context, "common/cancelled")
         return
     kind = {"case.private": "private", "case.proposal": "proposal"}.get(flow, "message")
@@ -921,7 +917,7 @@ async def outcome_chosen(update: Update, context: JinroContext, case_id: int, in
         return
     await answer_query(update)
     outcome = store.OUTCOMES[index]
-    await _set_flow(context, "case.note", {"c": case_id, "o": outcome})
+    await set_flow(context, "case.note", {"c": case_id, "o": outcome})
     lang = context.lang
     rows = [
         [(label(lang, "✅ Close without a note"), f"cs:cz:{case_id}:{index}")],
@@ -958,7 +954,7 @@ async def note_typed(update: Update, context: JinroContext) -> None:
         return
     case_id, outcome = data.get("c"), data.get("o")
     if not isinstance(case_id, int) or outcome not in store.OUTCOMES:
-        await _set_flow(context, None)
+        await set_flow(context, None)
         await reply(update, context, "common/cancelled")
         return
     await _close(update, context, case_id, outcome, text)

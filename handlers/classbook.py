@@ -25,6 +25,7 @@ from handlers.common import (
     callback_parts,
     int_part,
     keyboard,
+    leave_flow,
     page_count,
     paging_row,
     reply,
@@ -398,9 +399,7 @@ async def stop(update: Update, context: JinroContext) -> None:
 async def _leave_flow(context: JinroContext) -> None:
     """End a step that takes typed text (seats, names, or a reason to reject) if one is open:
     text typed after /classbook must not land in a step the teacher left behind."""
-    if (context.user.flow or "").startswith(("cb.", "tp.")):
-        async with context.db.write() as conn:
-            context.user = await users_store.set_flow(conn, context.user.id, None)
+    await leave_flow(context, "cb.", "tp.")
 
 
 # ----- buttons --------------------------------------------------------------------------------

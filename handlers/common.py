@@ -146,6 +146,20 @@ async def send(
     return message
 
 
+async def set_flow(context: JinroContext, flow: str | None, data: dict | None = None) -> None:
+    """Move the user to a step of a flow (None: out of every flow), in its own transaction;
+    `context.user` is the row as it is now."""
+    async with context.db.write() as conn:
+        context.user = await users_store.set_flow(conn, context.user.id, flow, data)
+
+
+async def leave_flow(context: JinroContext, *prefixes: str) -> None:
+    """End the user's step if it is one of an area's flows (`prefixes`, e.g. "case."): text
+    typed later must not land in a step they left behind."""
+    if (context.user.flow or "").startswith(prefixes):
+        await set_flow(context, None)
+
+
 def speaks_formally(user: Row | None) -> bool:
     """Adults (teachers, sites, mentors, monitors, staff) are addressed in 합니다체; students
     and people who have not joined yet keep the polite 해요체."""

@@ -44,10 +44,12 @@ from handlers.common import (
     file_step,
     int_part,
     keyboard,
+    leave_flow,
     page_count,
     paging_row,
     reply,
     requires,
+    set_flow,
     stale_button,
     text_step,
 )
@@ -120,14 +122,8 @@ def _today(context: JinroContext):
     return utcnow().astimezone(context.settings.tz).date()
 
 
-async def _set_flow(context: JinroContext, flow: str | None, data: dict | None = None) -> None:
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, flow, data)
-
-
 async def _leave_flow(context: JinroContext) -> None:
-    if (context.user.flow or "").startswith(("is.", "ck.")):
-        await _set_flow(context, None)
+    await leave_flow(context, "is.", "ck.")
 
 
 def _flow_is(context: JinroContext, flow: str, inspection_id: int) -> bool:
@@ -376,7 +372,7 @@ async def recent_list(update: Update, context: JinroContext) -> None:
 
 async def ask_find(update: Update, context: JinroContext) -> None:
     await answer_query(update)
-    await _set_flow(context, "is.find")
+    await set_flow(context, "is.find")
     rows = [[(label(context.lang, "◀ Inspections"), "is:h")]]
     await reply(update, context, "inspections/ask_find", keyboard(rows), problem=None, typed=None)
 
@@ -574,7 +570,7 @@ async def show_item(
     if found is None or item is None:
         await reply(update, context, "inspections/gone")
         return
-    await _set_flow(context, flow, {"i": inspection_id, "p": position})
+    await set_flow(context, flow, {"i": inspection_id, "p": position})
     lang = context.lang
     rows = [
         [
@@ -652,7 +648,7 @@ async def attach_pressed(
         await stale_button(update, context)
         return
     await answer_query(update)
-    await _set_flow(context, "is.att", {"i": inspection_id, "p": position})
+    await set_flow(context, "is.att", {"i": inspection_id, "p": position})
     rows = [[(label(context.lang, "◀ Back to the item"), f"is:q:{inspection_id}:{position}")]]
     await reply(
         update,
@@ -727,7 +723,7 @@ async def _attach(update: Update, context: JinroContext, *, note=None, photo=Non
                 conn, inspection_id or 0, context.user.id, position or 0, note=note, photo=photo
             )
     except NotFound:
-        await _set_flow(context, None)
+        await set_flow(context, None)
         await reply(update, context, "inspections/gone")
         return
     saved = "photo" if photo else "note"
@@ -739,7 +735,7 @@ async def fill_expecting_button(update: Update, context: JinroContext) -> None:
     data = context.user.flow_data or {}
     await reply(update, context, "common/press_button")
     if await _still_filling(context, data.get("i") or 0, data.get("p") or 0) is None:
-        await _set_flow(context, None)
+        await set_flow(context, None)
         return
     await show_item(update, context, data["i"], data["p"])
 
@@ -758,7 +754,7 @@ async def show_summary(
     if found is None or found.status != "in_progress":
         await reply(update, context, "inspections/gone")
         return
-    await _set_flow(context, "is.result", {"i": inspection_id})
+    await set_flow(context, "is.result", {"i": inspection_id})
     lang = context.lang
     rows = [
         [(label(lang, RESULT_LABELS[code]), f"is:r:{inspection_id}:{code}")]
@@ -802,7 +798,7 @@ async def result_pressed(
     if position is not None:  # an item was left (an old summary): answer it first
         await show_item(update, context, inspection_id, position)
         return
-    await _set_flow(context, "is.note", {"i": inspection_id, "r": result})
+    await set_flow(context, "is.note", {"i": inspection_id, "r": result})
     lang = context.lang
     rows = [
         [(label(lang, "Without a note"), f"is:nn:{inspection_id}")],
@@ -848,13 +844,13 @@ async def show_confirm(
     update: Update, context: JinroContext, inspection_id: int, result, note: str | None
 ) -> None:
     if result not in store.RESULTS or await _still_filling(context, inspection_id) is None:
-        await _set_flow(context, None)
+        await set_flow(context, None)
         await reply(update, context, "inspections/gone")
         return
     async with context.db.read() as conn:
         found = await store.view(conn, inspection_id)
         all_items = await store.inspection_items(conn, inspection_id)
-    await _set_flow(context, "is.confirm", {"i": inspection_id, "r": result, "n": note})
+    await set_flow(context, "is.confirm", {"i": inspection_id, "r": result, "n": note})
     lang = context.lang
     rows = [
         [(label(lang, "✅ Confirm the result"), f"is:f:{inspection_id}")],
@@ -884,7 +880,7 @@ async def result_expecting_button(update: Update, context: JinroContext) -> None
     elif await _still_filling(context, data.get("i") or 0) is not None:
         await show_summary(update, context, data["i"])
     else:
-        await _set_flow(context, None)
+        await set_flow(context, None)
 
 
 async def confirm_pressed(update: Update, context: JinroContext, inspection_id: int) -> None:
@@ -907,7 +903,7 @@ async def confirm_pressed(update: Update, context: JinroContext, inspection_id: 
             )
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except (NotFound, AlreadyHandled):
-        await _set_flow(context, None)
+        await set_flow(context, None)
         await reply(update, context, "inspections/gone")
         return
     except store.Refused:  # an item without its answer: back to it
@@ -1039,7 +1035,7 @@ async def toggle_pressed(update: Update, context: JinroContext, item_id: int) ->
 
 async def add_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
-    await _set_flow(context, "ck.add")
+    await set_flow(context, "ck.add")
     rows = [[(label(context.lang, "◀ Checklist"), "ck:h")]]
     await reply(
         update,

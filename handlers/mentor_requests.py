@@ -32,10 +32,12 @@ from handlers.common import (
     callback_parts,
     int_part,
     keyboard,
+    leave_flow,
     page_count,
     paging_row,
     reply,
     requires,
+    set_flow,
     stale_button,
     text_step,
 )
@@ -76,14 +78,8 @@ def _tz(context: JinroContext):
     return context.settings.tz
 
 
-async def _set_flow(context: JinroContext, flow: str | None, data: dict | None = None) -> None:
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, flow, data)
-
-
 async def _leave_flow(context: JinroContext) -> None:
-    if (context.user.flow or "").startswith("rq."):
-        await _set_flow(context, None)
+    await leave_flow(context, "rq.")
 
 
 def _modes(context: JinroContext) -> tuple[str, ...]:
@@ -194,7 +190,7 @@ async def new_pressed(update: Update, context: JinroContext) -> None:
         await answer_query(update, label(context.lang, TOO_MANY), alert=True)
         return
     await answer_query(update)
-    await _set_flow(context, "rq.field", {})
+    await set_flow(context, "rq.field", {})
     await ask_field(update, context, edit=True)
 
 
@@ -272,7 +268,7 @@ async def field_chosen(update: Update, context: JinroContext, index: int, tag: i
         await stale_button(update, context)
         return
     await answer_query(update)
-    await _set_flow(context, "rq.mode", {"f": names[index]})
+    await set_flow(context, "rq.mode", {"f": names[index]})
     await ask_mode(update, context)
 
 
@@ -299,7 +295,7 @@ async def mode_chosen(update: Update, context: JinroContext, mode: str) -> None:
         await stale_button(update, context)
         return
     await answer_query(update)
-    await _set_flow(context, "rq.times", {**data, "m": mode, "t": []})
+    await set_flow(context, "rq.times", {**data, "m": mode, "t": []})
     await ask_times(update, context)
 
 
@@ -338,7 +334,7 @@ async def time_toggled(update: Update, context: JinroContext, code: str) -> None
         return
     await answer_query(update)
     chosen = sorted(set(data.get("t", [])) ^ {code}, key=store.TIMES.index)
-    await _set_flow(context, "rq.times", {**data, "t": chosen})
+    await set_flow(context, "rq.times", {**data, "t": chosen})
     await ask_times(update, context)
 
 
@@ -350,7 +346,7 @@ async def times_done(update: Update, context: JinroContext, *, any_time: bool) -
     await answer_query(update)
     if any_time:
         data = {**data, "t": []}
-    await _set_flow(context, "rq.question", data)
+    await set_flow(context, "rq.question", data)
     await reply(
         update, context, "mentoring/ask_question", edit=True, role=context.user.role, problem=None
     )
@@ -365,7 +361,7 @@ async def question_typed(update: Update, context: JinroContext) -> None:
         )
         return
     data = {**context.user.flow_data, "q": question}
-    await _set_flow(context, "rq.confirm", data)
+    await set_flow(context, "rq.confirm", data)
     lang = context.lang
     rows = [[(label(lang, "📨 Send"), "rq:ok"), (label(lang, "✕ Don't send"), "rq:no")]]
     await reply(
@@ -400,7 +396,7 @@ async def send_pressed(update: Update, context: JinroContext) -> None:
             )
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except store.Refused as refused:
-        await _set_flow(context, None)
+        await set_flow(context, None)
         text = REFUSALS.get(refused.reason, N_("This request cannot be sent."))
         await answer_query(update, label(context.lang, text), alert=True)
         return
@@ -415,7 +411,7 @@ async def drop_pressed(update: Update, context: JinroContext) -> None:
         await stale_button(update, context)
         return
     await answer_query(update)
-    await _set_flow(context, None)
+    await set_flow(context, None)
     await reply(update, context, "common/cancelled", edit=True)
 
 
@@ -564,7 +560,7 @@ async def comment_typed(update: Update, context: JinroContext) -> None:
             )
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except NotFound:
-        await _set_flow(context, None)
+        await set_flow(context, None)
     await reply(update, context, "mentoring/thanks")
 
 
@@ -573,7 +569,7 @@ async def skip_comment(update: Update, context: JinroContext) -> None:
         await stale_button(update, context)
         return
     await answer_query(update)
-    await _set_flow(context, None)
+    await set_flow(context, None)
     await reply(update, context, "mentoring/thanks", edit=True)
 
 

@@ -43,8 +43,10 @@ from handlers.common import (
     callback_parts,
     int_part,
     keyboard,
+    leave_flow,
     reply,
     requires,
+    set_flow,
     stale_button,
     text_step,
 )
@@ -82,14 +84,8 @@ def _now_and_window(context: JinroContext) -> dict:
     return {"now": utcnow(), "window": context.settings.mentor_answer, "tz": _tz(context)}
 
 
-async def _set_flow(context: JinroContext, flow: str | None, data: dict | None = None) -> None:
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, flow, data)
-
-
 async def _leave_flow(context: JinroContext) -> None:
-    if (context.user.flow or "").startswith("mn."):
-        await _set_flow(context, None)
+    await leave_flow(context, "mn.")
 
 
 def when_label(lang: str, moment: datetime, tz) -> str:
@@ -228,13 +224,13 @@ async def toggle_field(
 
 async def ask_title(update: Update, context: JinroContext) -> None:
     await answer_query(update)
-    await _set_flow(context, "mn.title")
+    await set_flow(context, "mn.title")
     await reply(update, context, "mentors/ask_text", what="title", limit=TITLE_MAX)
 
 
 async def ask_bio(update: Update, context: JinroContext) -> None:
     await answer_query(update)
-    await _set_flow(context, "mn.bio")
+    await set_flow(context, "mn.bio")
     await reply(update, context, "mentors/ask_text", what="bio", limit=BIO_MAX)
 
 
@@ -366,7 +362,7 @@ async def slots_pressed(update: Update, context: JinroContext) -> None:
 
 async def add_slot_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
-    await _set_flow(context, "mn.slot")
+    await set_flow(context, "mn.slot")
     await reply(update, context, "mentors/ask_slot", problem=None)
 
 
@@ -702,7 +698,7 @@ async def time_chosen(update: Update, context: JinroContext, request_id: int, mi
     await answer_query(update)
     data = {"r": request_id, "t": starts_at.isoformat()}
     if seen.mode == "visit":
-        await _set_flow(context, "mn.place", data)
+        await set_flow(context, "mn.place", data)
         rows = [
             [
                 (
@@ -721,7 +717,7 @@ async def time_chosen(update: Update, context: JinroContext, request_id: int, mi
             problem=None,
         )
     else:
-        await _set_flow(context, "mn.link", data)
+        await set_flow(context, "mn.link", data)
         await reply(update, context, "mentors/ask_link", edit=True, request=seen, problem=None)
 
 
@@ -774,11 +770,11 @@ async def _schedule(update: Update, context: JinroContext, *, place=None, link=N
             )
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except (KeyError, TypeError, ValueError, NotFound, AlreadyHandled):
-        await _set_flow(context, None)
+        await set_flow(context, None)
         await reply(update, context, "mentors/gone")
         return
     except store.Refused:
-        await _set_flow(context, None)
+        await set_flow(context, None)
         await reply(update, context, "mentors/slot_taken")
         await ask_time(update, context, request_id, edit=False)
         return
@@ -803,7 +799,7 @@ async def decline_pressed(update: Update, context: JinroContext, request_id: int
     if seen.status != "offered" or not await _still_mine(context, seen):
         await reply(update, context, "mentors/taken")
         return
-    await _set_flow(context, "mn.decline", {"r": request_id})
+    await set_flow(context, "mn.decline", {"r": request_id})
     lang = context.lang
     rows = [
         [(label(lang, "Decline without a reason"), f"mr:dn:{request_id}")],
@@ -837,7 +833,7 @@ async def _decline(update: Update, context: JinroContext, request_id, reason) ->
                 conn, request_id or 0, context.user, reason, **_now_and_window(context)
             )
     except (NotFound, AlreadyHandled):
-        await _set_flow(context, None)
+        await set_flow(context, None)
         await reply(update, context, "mentors/taken")
         return
     outbox.kick(context)  # the next mentor's offer
@@ -869,7 +865,7 @@ async def cancel_pressed(update: Update, context: JinroContext, request_id: int)
         await stale_button(update, context)
         return
     await answer_query(update)
-    await _set_flow(context, "mn.cancel", {"r": request_id})
+    await set_flow(context, "mn.cancel", {"r": request_id})
     rows = [[(label(context.lang, "◀ Keep it"), f"mr:k:{request_id}")]]
     await reply(
         update, context, "mentors/ask_cancel", keyboard(rows), request=seen, tz=_tz(context)
@@ -893,7 +889,7 @@ async def cancel_reason_typed(update: Update, context: JinroContext) -> None:
             )
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except (NotFound, AlreadyHandled):
-        await _set_flow(context, None)
+        await set_flow(context, None)
         await reply(update, context, "mentors/gone")
         return
     outbox.kick(context)  # the requesters hear, and a one-to-one request goes on
@@ -958,7 +954,7 @@ async def _log(update: Update, context: JinroContext, request_id: int, *, held, 
         return
     await answer_query(update)
     outbox.kick(context)  # the requesters' rating question
-    await _set_flow(context, "mn.note", {"r": request_id})
+    await set_flow(context, "mn.note", {"r": request_id})
     rows = [[(label(context.lang, "Skip the note"), "mr:ns")]]
     await reply(
         update, context, "mentors/logged", keyboard(rows), edit=True, held=held, minutes=minutes
@@ -980,7 +976,7 @@ async def note_typed(update: Update, context: JinroContext) -> None:
             await store.note_meeting(conn, request.meeting_id, context.user, note)
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except NotFound:
-        await _set_flow(context, None)
+        await set_flow(context, None)
         await reply(update, context, "mentors/gone")
         return
     await reply(
@@ -996,7 +992,7 @@ async def skip_note(update: Update, context: JinroContext) -> None:
         await stale_button(update, context)
         return
     await answer_query(update)
-    await _set_flow(context, None)
+    await set_flow(context, None)
     await show_board(update, context, edit=True)
 
 

@@ -34,10 +34,12 @@ from handlers.common import (
     callback_parts,
     int_part,
     keyboard,
+    leave_flow,
     page_count,
     paging_row,
     reply,
     requires,
+    set_flow,
     stale_button,
     text_step,
 )
@@ -98,15 +100,9 @@ def _count(text: str) -> int | None:
     return int(found[1]) if found else None
 
 
-async def _set_flow(context: JinroContext, flow: str | None, data: dict | None = None) -> None:
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, flow, data)
-
-
 async def _leave_flow(context: JinroContext) -> None:
     """Opening the list or a session leaves a half-done step of this area."""
-    if (context.user.flow or "").startswith("ss."):
-        await _set_flow(context, None)
+    await leave_flow(context, "ss.")
 
 
 # ----- the list -------------------------------------------------------------------------------
@@ -240,7 +236,7 @@ async def ask_capacity(update: Update, context: JinroContext, session_id: int) -
     if session is None:
         return
     await answer_query(update)
-    await _set_flow(context, "ss.size", {"s": session_id})
+    await set_flow(context, "ss.size", {"s": session_id})
     await reply(update, context, "sessions/ask_new_capacity", session=session, problem=None)
 
 
@@ -270,7 +266,7 @@ async def capacity_typed(update: Update, context: JinroContext) -> None:
         if refused.reason == "below_held":
             await _ask_capacity_again(update, context, session_id, "below_held")
         else:
-            await _set_flow(context, None)
+            await set_flow(context, None)
             await reply(update, context, "sessions/closed")
         return
     await reply(
@@ -296,7 +292,7 @@ async def _ask_capacity_again(update, context, session_id, problem: str) -> None
 
 async def _gone(update: Update, context: JinroContext) -> None:
     """A typed step whose session vanished (or was never this site's)."""
-    await _set_flow(context, None)
+    await set_flow(context, None)
     await reply(update, context, "sessions/not_found")
 
 
@@ -308,7 +304,7 @@ async def ask_reason(update: Update, context: JinroContext, session_id: int) -> 
     if session is None:
         return
     await answer_query(update)
-    await _set_flow(context, "ss.why", {"s": session_id})
+    await set_flow(context, "ss.why", {"s": session_id})
     await reply(
         update, context, "sessions/ask_reason", session=session, problem=None, tz=_tz(context)
     )
@@ -334,7 +330,7 @@ async def reason_typed(update: Update, context: JinroContext) -> None:
             tz=_tz(context),
         )
         return
-    await _set_flow(context, "ss.sure", {"s": session_id, "r": reason})
+    await set_flow(context, "ss.sure", {"s": session_id, "r": reason})
     lang = context.lang
     rows = [
         [(label(lang, "❌ Yes, cancel the session"), f"ss:xy:{session_id}")],
@@ -373,7 +369,7 @@ async def cancel_now(update: Update, context: JinroContext, session_id: int) -> 
         await stale_button(update, context)
         return
     except (AlreadyHandled, store.Refused):
-        await _set_flow(context, None)
+        await set_flow(context, None)
         text = label(context.lang, "This session has started or was cancelled; it cannot change.")
         await answer_query(update, text, alert=True)
         return
@@ -565,7 +561,7 @@ async def program_picked(update: Update, context: JinroContext, program_id: int)
         await stale_button(update, context)
         return
     await answer_query(update)
-    await _set_flow(context, "ss.start", {"p": program_id})
+    await set_flow(context, "ss.start", {"p": program_id})
     await reply(update, context, "sessions/ask_start", edit=True, program=program, problem=None)
 
 
@@ -599,7 +595,7 @@ async def start_typed(update: Update, context: JinroContext) -> None:
         await reply(update, context, "sessions/ask_start", program=program, problem=problem)
         return
     data = {**context.user.flow_data, "s": start.isoformat()}
-    await _set_flow(context, "ss.end", data)
+    await set_flow(context, "ss.end", data)
     await _ask_end(update, context, program, None)
 
 
@@ -683,7 +679,7 @@ async def duration_pressed(update: Update, context: JinroContext, minutes: int) 
 
 
 async def _to_capacity(update, context, program, end: datetime, *, edit: bool = False) -> None:
-    await _set_flow(context, "ss.cap", {**context.user.flow_data, "e": end.isoformat()})
+    await set_flow(context, "ss.cap", {**context.user.flow_data, "e": end.isoformat()})
     await _ask_new_seats(update, context, program, None, edit=edit)
 
 
@@ -723,7 +719,7 @@ async def usual_seats(update: Update, context: JinroContext) -> None:
 
 
 async def _to_place(update, context, program, capacity: int, *, edit: bool = False) -> None:
-    await _set_flow(context, "ss.place", {**context.user.flow_data, "c": capacity})
+    await set_flow(context, "ss.place", {**context.user.flow_data, "c": capacity})
     await _ask_place(update, context, program, None, edit=edit)
 
 
@@ -779,7 +775,7 @@ async def usual_place(update: Update, context: JinroContext) -> None:
 
 async def _to_deadline(update, context, values: dict, *, edit: bool = False) -> None:
     data = {**context.user.flow_data, **values}
-    await _set_flow(context, "ss.deadline", data)
+    await set_flow(context, "ss.deadline", data)
     start, now, lang = _moment(data, "s"), utcnow(), context.lang
     rows = [
         [(label(lang, name), f"ss:dl:{n}")]
@@ -809,7 +805,7 @@ async def deadline_pressed(update: Update, context: JinroContext, before: int) -
         return
     await answer_query(update)
     data = {**data, "d": deadline.isoformat() if deadline else None}
-    await _set_flow(context, "ss.confirm", data)
+    await set_flow(context, "ss.confirm", data)
     lang = context.lang
     rows = [[(label(lang, "✅ Add the session"), "ss:ok"), (label(lang, "✕ Don't add"), "ss:no")]]
     await reply(
@@ -851,11 +847,11 @@ async def add_now(update: Update, context: JinroContext) -> None:
             )
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except NotFound:
-        await _set_flow(context, None)
+        await set_flow(context, None)
         await stale_button(update, context)
         return
     except store.Refused as refused:
-        await _set_flow(context, None)
+        await set_flow(context, None)
         text = {
             "duplicate": N_("This programme already has a session at that time."),
             "started": N_("That time has already passed. Add the session again."),
@@ -871,7 +867,7 @@ async def drop_add(update: Update, context: JinroContext) -> None:
         await stale_button(update, context)
         return
     await answer_query(update)
-    await _set_flow(context, None)
+    await set_flow(context, None)
     await reply(update, context, "common/cancelled", edit=True)
 
 
