@@ -57,6 +57,7 @@ from handlers.common import (
     paging_row,
     reply,
     requires,
+    route_button,
     send,
     set_flow,
     speaks_formally,
@@ -1178,13 +1179,7 @@ BUTTONS = {
 
 @requires(*PEOPLE)
 async def on_button(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    handler, count = BUTTONS.get(parts[1] if len(parts) > 1 else "", (None, 0))
-    numbers = [int_part(parts, 2 + n) for n in range(count)]
-    if handler is None or len(parts) != 2 + count or None in numbers:
-        await stale_button(update, context)
-        return
-    await handler(update, context, *numbers)
+    await route_button(update, context, BUTTONS)
 
 
 def handlers() -> list[BaseHandler]:

@@ -263,3 +263,18 @@ def int_part(parts: list[str], index: int) -> int | None:
     except IndexError:
         return None
     return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+async def route_button(
+    update: Update, context: JinroContext, buttons: dict[str, tuple[Callable, int]]
+) -> None:
+    """Run a pressed "<prefix>:<action>:<id>..." button's handler with its integer ids, from
+    `buttons` (action -> (handler, how many ids)); an unknown action, a wrong count or an id
+    that is not a number (forged, or from an old version) gets the stale-button answer."""
+    parts = callback_parts(update)
+    handler, count = buttons.get(parts[1] if len(parts) > 1 else "", (None, 0))
+    numbers = [int_part(parts, 2 + n) for n in range(count)]
+    if handler is None or len(parts) != 2 + count or None in numbers:
+        await stale_button(update, context)
+        return
+    await handler(update, context, *numbers)

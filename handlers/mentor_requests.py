@@ -30,13 +30,13 @@ from handlers import reminders as outbox
 from handlers.common import (
     answer_query,
     callback_parts,
-    int_part,
     keyboard,
     leave_flow,
     page_count,
     paging_row,
     reply,
     requires,
+    route_button,
     set_flow,
     stale_button,
     text_step,
@@ -706,12 +706,7 @@ async def on_button(update: Update, context: JinroContext) -> None:
     if len(parts) == 3 and parts[1] == "tt":
         await time_toggled(update, context, parts[2])
         return
-    handler, count = BUTTONS.get(parts[1] if len(parts) > 1 else "", (None, 0))
-    numbers = [int_part(parts, 2 + n) for n in range(count)]
-    if handler is None or len(parts) != 2 + count or None in numbers:
-        await stale_button(update, context)
-        return
-    await handler(update, context, *numbers)
+    await route_button(update, context, BUTTONS)
 
 
 def handlers() -> list[BaseHandler]:

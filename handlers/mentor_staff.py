@@ -16,13 +16,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import JinroContext
 from handlers.common import (
     answer_query,
-    callback_parts,
-    int_part,
     keyboard,
     page_count,
     paging_row,
     reply,
     requires,
+    route_button,
     stale_button,
 )
 from messages import label, render
@@ -139,13 +138,7 @@ BUTTONS = {
 
 @requires(Role.STAFF)
 async def on_button(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    handler, count = BUTTONS.get(parts[1] if len(parts) > 1 else "", (None, 0))
-    numbers = [int_part(parts, 2 + n) for n in range(count)]
-    if handler is None or len(parts) != 2 + count or None in numbers:
-        await stale_button(update, context)
-        return
-    await handler(update, context, *numbers)
+    await route_button(update, context, BUTTONS)
 
 
 def handlers() -> list[BaseHandler]:

@@ -41,11 +41,11 @@ from handlers import reminders as outbox
 from handlers.common import (
     answer_query,
     callback_parts,
-    int_part,
     keyboard,
     leave_flow,
     reply,
     requires,
+    route_button,
     set_flow,
     stale_button,
     text_step,
@@ -1036,12 +1036,10 @@ async def _route(update: Update, context: JinroContext, buttons: dict) -> None:
     if parts[:2] == ["mn", "m"] and len(parts) == 3 and parts[2] in store.MODES:
         await toggle_mode(update, context, parts[2])
         return
-    handler, count = buttons.get(parts[1] if len(parts) > 1 else "", (None, 0))
-    numbers = [int_part(parts, 2 + n) for n in range(count)]
-    if handler is None or len(parts) != 2 + count or None in numbers or _mentor_id(context) is None:
+    if _mentor_id(context) is None:
         await stale_button(update, context)
         return
-    await handler(update, context, *numbers)
+    await route_button(update, context, buttons)
 
 
 @requires(Role.MENTOR)

@@ -31,14 +31,13 @@ from bot.context import JinroContext
 from handlers import reminders as outbox
 from handlers.common import (
     answer_query,
-    callback_parts,
-    int_part,
     keyboard,
     leave_flow,
     page_count,
     paging_row,
     reply,
     requires,
+    route_button,
     set_flow,
     stale_button,
     text_step,
@@ -902,13 +901,10 @@ BUTTONS = {
 
 @requires(Role.SITE)
 async def on_button(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    handler, count = BUTTONS.get(parts[1] if len(parts) > 1 else "", (None, 0))
-    numbers = [int_part(parts, 2 + n) for n in range(count)]
-    if handler is None or len(parts) != 2 + count or None in numbers or _site_id(context) is None:
+    if _site_id(context) is None:
         await stale_button(update, context)
         return
-    await handler(update, context, *numbers)
+    await route_button(update, context, BUTTONS)
 
 
 def handlers() -> list[BaseHandler]:
