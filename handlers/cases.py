@@ -118,6 +118,11 @@ def _tz(context: JinroContext):
     return context.settings.tz
 
 
+def _open_case_keyboard(lang: str, case_id: int):
+    """The one button under what is said after an action: the case, opened anew."""
+    return keyboard([[(label(lang, "📂 Open case"), f"cs:o:{case_id}")]])
+
+
 async def _leave_flow(context: JinroContext) -> None:
     await leave_flow(context, "case.")
 
@@ -564,7 +569,7 @@ async def send_case(update: Update, context: JinroContext) -> None:
         update,
         context,
         "cases/opened",
-        keyboard([[(label(context.lang, "📂 Open case"), f"cs:o:{opened.case_id}")]]),
+        _open_case_keyboard(context.lang, opened.case_id),
         edit=True,
         case=found,
         mediator=store.display_name(found.monitor_name) if found.monitor_name else None,
@@ -755,7 +760,7 @@ async def _post(update, context, case_id: int, got, *, kind="message", to_user_i
         update,
         context,
         "cases/posted",
-        keyboard([[(label(context.lang, "📂 Open case"), f"cs:o:{case_id}")]]),
+        _open_case_keyboard(context.lang, case_id),
         what=kind,
         case_id=case_id,
     )
@@ -828,7 +833,7 @@ async def answer_pressed(update: Update, context: JinroContext, case_id: int, pr
         update,
         context,
         "cases/answered",
-        keyboard([[(label(context.lang, "📂 Open case"), f"cs:o:{case_id}")]]),
+        _open_case_keyboard(context.lang, case_id),
         accepted=accept,
         tally=tally,
     )
@@ -879,7 +884,7 @@ async def escalate_now(update: Update, context: JinroContext, case_id: int) -> N
         update,
         context,
         "cases/escalated",
-        keyboard([[(label(context.lang, "📂 Open case"), f"cs:o:{case_id}")]]),
+        _open_case_keyboard(context.lang, case_id),
         edit=True,
         case_id=case_id,
     )
@@ -987,7 +992,7 @@ async def _close(update: Update, context: JinroContext, case_id: int, outcome: s
         update,
         context,
         "cases/closed",
-        keyboard([[(label(context.lang, "📂 Open case"), f"cs:o:{case_id}")]]),
+        _open_case_keyboard(context.lang, case_id),
         edit=True,
         case_id=case_id,
         outcome=outcome,
@@ -1078,7 +1083,7 @@ async def monitor_chosen(
         update,
         context,
         "cases/assigned",
-        keyboard([[(label(context.lang, "📂 Open case"), f"cs:o:{case_id}")]]),
+        _open_case_keyboard(context.lang, case_id),
         edit=True,
         case=found,
         name=found.monitor_name,
