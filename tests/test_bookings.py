@@ -272,6 +272,20 @@ async def test_rules_refuse_with_a_reason(db):
         await apply(db, w["students"][0], w["session"], later)
 
 
+async def test_a_safety_check_runs_out_at_midnight_in_seoul(db):
+    """Valid until 1 December: bookable at 23:30 that day in Seoul (14:30 UTC), refused at
+    00:30 the next (15:30 UTC, still 1 December in UTC)."""
+    w = await world(db, capacity=3, students=2)
+    async with db.write() as conn:
+        await conn.execute(
+            update(Site).values(safety_status="passed", safety_valid_until=date(2026, 12, 1))
+        )
+    last_evening = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)
+    assert (await apply(db, w["students"][0], w["session"], last_evening)).status == "requested"
+    with pytest.raises(bookings.Refused, match="safety"):
+        await apply(db, w["students"][1], w["session"], last_evening + timedelta(hours=1))
+
+
 async def test_a_per_school_cap_and_overlap_warning(db):
     w = await world(db, capacity=10, students=6, schools=2, school_cap=2)
     results = [await apply(db, s, w["session"]) for s in w["students"]]
