@@ -35,11 +35,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import csv
+import functools
 import html
 import io
 import logging
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -365,28 +367,71 @@ async def _picker(update, context, broadcast_id: int, what: str, options, extra=
     )
 
 
-async def pick_roles(update, context, broadcast_id: int) -> None:
+@dataclass(frozen=True)
+class Choices:
+    """A fixed list the audience is narrowed by: the Audience field it fills, its toggle
+    button's action, the values in order and each one's button label. A button carries the
+    value's place in the list, or with `by_value` the value itself (a grade)."""
+
+    key: str
+    toggle: str
+    values: tuple
+    name: Callable[[str, object], str]
+    by_value: bool = False
+
+    def number(self, place: int, value) -> int:
+        return value if self.by_value else place
+
+    def value(self, number: int):
+        """The value a button's number stands for; None when forged or out of range."""
+        if self.by_value:
+            return number if number in self.values else None
+        return self.values[number] if number < len(self.values) else None
+
+
+CHOICES = {
+    "roles": Choices("roles", "rt", store.ROLES, lambda lang, v: label(lang, ROLE_NAMES[v])),
+    "districts": Choices("districts", "dt", DISTRICTS, lambda lang, v: v),
+    "grades": Choices(
+        "grades",
+        "gt",
+        store.GRADES,
+        lambda lang, v: label(lang, "Grade %(grade)s", grade=v),
+        by_value=True,
+    ),
+    "site_kinds": Choices(
+        "site_kinds", "kt", store.SITE_KINDS, lambda lang, v: label(lang, KIND_NAMES[v])
+    ),
+}
+
+
+async def pick_choice(update, context, broadcast_id: int, *, choices: Choices) -> None:
     audience = await _audience(context, broadcast_id) or Audience()
+    chosen = getattr(audience, choices.key)
     options = [
-        (label(context.lang, ROLE_NAMES[role]), f"bc:rt:{broadcast_id}:{n}", role in audience.roles)
-        for n, role in enumerate(store.ROLES)
+        (
+            choices.name(context.lang, value),
+            f"bc:{choices.toggle}:{broadcast_id}:{choices.number(place, value)}",
+            value in chosen,
+        )
+        for place, value in enumerate(choices.values)
     ]
     await answer_query(update)
-    await _picker(update, context, broadcast_id, "roles", options)
+    await _picker(update, context, broadcast_id, choices.key, options)
 
 
-async def toggle_role(update, context, broadcast_id: int, index: int) -> None:
-    if index >= len(store.ROLES):
+async def toggle_choice(update, context, broadcast_id: int, number: int, *, choices) -> None:
+    value = choices.value(number)
+    if value is None:
         await stale_button(update, context)
         return
-    role = store.ROLES[index]
     await _toggle(
         update,
         context,
         broadcast_id,
-        "roles",
-        role,
-        lambda: pick_roles(update, context, broadcast_id),
+        choices.key,
+        value,
+        lambda: pick_choice(update, context, broadcast_id, choices=choices),
     )
 
 
@@ -421,86 +466,6 @@ async def toggle_school(update, context, broadcast_id: int, school_id: int, page
         "schools",
         school_id,
         lambda: pick_schools(update, context, broadcast_id, page),
-    )
-
-
-async def pick_districts(update, context, broadcast_id: int) -> None:
-    audience = await _audience(context, broadcast_id) or Audience()
-    options = [
-        (district, f"bc:dt:{broadcast_id}:{n}", district in audience.districts)
-        for n, district in enumerate(DISTRICTS)
-    ]
-    await answer_query(update)
-    await _picker(update, context, broadcast_id, "districts", options)
-
-
-async def toggle_district(update, context, broadcast_id: int, index: int) -> None:
-    if index >= len(DISTRICTS):
-        await stale_button(update, context)
-        return
-    await _toggle(
-        update,
-        context,
-        broadcast_id,
-        "districts",
-        DISTRICTS[index],
-        lambda: pick_districts(update, context, broadcast_id),
-    )
-
-
-async def pick_grades(update, context, broadcast_id: int) -> None:
-    audience = await _audience(context, broadcast_id) or Audience()
-    options = [
-        (
-            label(context.lang, "Grade %(grade)s", grade=grade),
-            f"bc:gt:{broadcast_id}:{grade}",
-            grade in audience.grades,
-        )
-        for grade in store.GRADES
-    ]
-    await answer_query(update)
-    await _picker(update, context, broadcast_id, "grades", options)
-
-
-async def toggle_grade(update, context, broadcast_id: int, grade: int) -> None:
-    if grade not in store.GRADES:
-        await stale_button(update, context)
-        return
-    await _toggle(
-        update,
-        context,
-        broadcast_id,
-        "grades",
-        grade,
-        lambda: pick_grades(update, context, broadcast_id),
-    )
-
-
-async def pick_kinds(update, context, broadcast_id: int) -> None:
-    audience = await _audience(context, broadcast_id) or Audience()
-    options = [
-        (
-            label(context.lang, KIND_NAMES[kind]),
-            f"bc:kt:{broadcast_id}:{n}",
-            kind in audience.site_kinds,
-        )
-        for n, kind in enumerate(store.SITE_KINDS)
-    ]
-    await answer_query(update)
-    await _picker(update, context, broadcast_id, "site_kinds", options)
-
-
-async def toggle_kind(update, context, broadcast_id: int, index: int) -> None:
-    if index >= len(store.SITE_KINDS):
-        await stale_button(update, context)
-        return
-    await _toggle(
-        update,
-        context,
-        broadcast_id,
-        "site_kinds",
-        store.SITE_KINDS[index],
-        lambda: pick_kinds(update, context, broadcast_id),
     )
 
 
@@ -796,16 +761,16 @@ async def button_expected(update: Update, context: JinroContext) -> None:
 # action -> (handler, how many integer parts follow the draft's id)
 DRAFT_BUTTONS = {
     "p": (panel_pressed, 0),
-    "r": (pick_roles, 0),
-    "rt": (toggle_role, 1),
+    "r": (functools.partial(pick_choice, choices=CHOICES["roles"]), 0),
+    "rt": (functools.partial(toggle_choice, choices=CHOICES["roles"]), 1),
     "s": (pick_schools, 1),
     "st": (toggle_school, 2),
-    "d": (pick_districts, 0),
-    "dt": (toggle_district, 1),
-    "g": (pick_grades, 0),
-    "gt": (toggle_grade, 1),
-    "k": (pick_kinds, 0),
-    "kt": (toggle_kind, 1),
+    "d": (functools.partial(pick_choice, choices=CHOICES["districts"]), 0),
+    "dt": (functools.partial(toggle_choice, choices=CHOICES["districts"]), 1),
+    "g": (functools.partial(pick_choice, choices=CHOICES["grades"]), 0),
+    "gt": (functools.partial(toggle_choice, choices=CHOICES["grades"]), 1),
+    "k": (functools.partial(pick_choice, choices=CHOICES["site_kinds"]), 0),
+    "kt": (functools.partial(toggle_choice, choices=CHOICES["site_kinds"]), 1),
     "f": (pick_program, 0),
     "fp": (program_picked, 1),
     "fa": (program_chosen, 1),
