@@ -57,60 +57,25 @@ def start_clock(application: Application) -> AsyncIOScheduler:
     scheduler.add_job(
         move_past_started_sessions, "interval", minutes=1, coalesce=True, max_instances=1
     )
-    scheduler.add_job(
-        reminders.dispatch_tick,
-        "interval",
-        args=[application],
-        seconds=5,
-        coalesce=True,
-        max_instances=1,
-    )
+
+    def every(job, **when) -> None:
+        """A clock step taking the application: one run at a time, a missed one not
+        repeated."""
+        scheduler.add_job(
+            job, "interval", args=[application], coalesce=True, max_instances=1, **when
+        )
+
+    every(reminders.dispatch_tick, seconds=5)
     # Writes the next daily digests (teachers 08:30, staff 09:00) into the outbox; at start
     # too, so a bot started at 08:00 still sends today's.
-    scheduler.add_job(
-        reminders.plan_tick,
-        "interval",
-        args=[application],
-        hours=1,
-        next_run_time=datetime.now(UTC),
-        coalesce=True,
-        max_instances=1,
-    )
+    every(reminders.plan_tick, hours=1, next_run_time=datetime.now(UTC))
     # Starts scheduled broadcasts and keeps their authors' progress messages up to date.
-    scheduler.add_job(
-        broadcasts.broadcast_tick,
-        "interval",
-        args=[application],
-        seconds=5,
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        bookings.clock_tick,
-        "interval",
-        args=[application],
-        seconds=30,
-        coalesce=True,
-        max_instances=1,
-    )
+    every(broadcasts.broadcast_tick, seconds=5)
+    every(bookings.clock_tick, seconds=30)
     # Mentor offers nobody answered pass on; the line of requests goes to mentors come free.
-    scheduler.add_job(
-        mentors.clock_tick,
-        "interval",
-        args=[application],
-        seconds=30,
-        coalesce=True,
-        max_instances=1,
-    )
+    every(mentors.clock_tick, seconds=30)
     # Cases whose service level fell due: a reminder, then staff (handlers/cases.py).
-    scheduler.add_job(
-        cases.clock_tick,
-        "interval",
-        args=[application],
-        minutes=1,
-        coalesce=True,
-        max_instances=1,
-    )
+    every(cases.clock_tick, minutes=1)
     scheduler.start()
     return scheduler
 
