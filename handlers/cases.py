@@ -79,6 +79,7 @@ THREAD_PAGE = 10  # lines of a case's record a page
 MONITOR_CHOICES = 30  # monitors listed for staff to assign
 PEOPLE = (Role.STUDENT, Role.TEACHER, Role.SITE, Role.MONITOR, Role.STAFF)
 OPENERS = (Role.STUDENT, Role.TEACHER, Role.SITE)
+MEDIATORS = ("mediator", "staff")  # how the case's monitor and staff see a case
 KIND_BUTTONS = {
     "schedule": N_("🗓 Schedule change"),
     "safety": N_("🚨 Safety concern"),
@@ -308,7 +309,7 @@ async def show_case(
             rows.append([(label(lang, "↩️ Reply in case"), f"cs:re:{case_id}")])
             if found.proposal_id and mine is not None and mine.answer is None:
                 rows.append(_answer_buttons(lang, case_id, found.proposal_id))
-        elif seen in ("mediator", "staff"):
+        elif seen in MEDIATORS:
             rows.append(
                 [
                     (label(lang, "📣 To everyone"), f"cs:re:{case_id}"),
@@ -585,9 +586,12 @@ async def drop_pressed(update: Update, context: JinroContext) -> None:
 # ----- writing in a case ----------------------------------------------------------------------
 
 
-async def _writable(update: Update, context: JinroContext, case_id: int):
-    """(case, how the user sees it) if they may write in it now; else the press is
-    answered (not found, closed, read only) and None returned."""
+async def _writable(
+    update: Update, context: JinroContext, case_id: int, seen_as: tuple[str, ...] = ()
+):
+    """(case, how the user sees it) if they may write in it now, and see it as one of
+    `seen_as` when given (e.g. the mediator); else the press is answered (not found, closed,
+    read only, not theirs to do) and None returned."""
     async with context.db.read() as conn:
         try:
             found, seen = await store.case_for(conn, case_id, context.user)
@@ -599,6 +603,9 @@ async def _writable(update: Update, context: JinroContext, case_id: int):
         return None
     if seen == "reader":
         await _alert(update, context, REFUSALS["read_only"])
+        return None
+    if seen_as and seen not in seen_as:
+        await stale_button(update, context)
         return None
     return found, seen
 
@@ -623,10 +630,8 @@ async def reply_pressed(update: Update, context: JinroContext, case_id: int) -> 
 
 
 async def pick_party(update: Update, context: JinroContext, case_id: int) -> None:
-    found = await _writable(update, context, case_id)
-    if found is None or found[1] not in ("mediator", "staff"):
-        if found is not None:
-            await stale_button(update, context)
+    found = await _writable(update, context, case_id, MEDIATORS)
+    if found is None:
         return
     async with context.db.read() as conn:
         people = await store.party_list(conn, case_id)
@@ -669,7 +674,7 @@ async def party_chosen(update: Update, context: JinroContext, case_id: int, n: i
     async with context.db.read() as conn:
         people = await store.party_list(conn, case_id)
     if (
-        found[1] not in ("mediator", "staff")
+        found[1] not in MEDIATORS
         or n >= len(people)
         or store.party_tag(case_id, people[n].user_id) != tag
     ):
@@ -694,10 +699,8 @@ async def party_chosen(update: Update, context: JinroContext, case_id: int, n: i
 
 
 async def propose_pressed(update: Update, context: JinroContext, case_id: int) -> None:
-    found = await _writable(update, context, case_id)
-    if found is None or found[1] not in ("mediator", "staff"):
-        if found is not None:
-            await stale_button(update, context)
+    found = await _writable(update, context, case_id, MEDIATORS)
+    if found is None:
         return
     await answer_query(update)
     await set_flow(context, "case.proposal", {"c": case_id})
@@ -843,10 +846,8 @@ async def answer_pressed(update: Update, context: JinroContext, case_id: int, pr
 
 
 async def escalate_pressed(update: Update, context: JinroContext, case_id: int) -> None:
-    found = await _writable(update, context, case_id)
-    if found is None or found[1] != "mediator":
-        if found is not None:
-            await stale_button(update, context)
+    found = await _writable(update, context, case_id, ("mediator",))
+    if found is None:
         return
     await answer_query(update)
     lang = context.lang
@@ -891,10 +892,8 @@ async def escalate_now(update: Update, context: JinroContext, case_id: int) -> N
 
 
 async def ask_outcome(update: Update, context: JinroContext, case_id: int) -> None:
-    found = await _writable(update, context, case_id)
-    if found is None or found[1] not in ("mediator", "staff"):
-        if found is not None:
-            await stale_button(update, context)
+    found = await _writable(update, context, case_id, MEDIATORS)
+    if found is None:
         return
     await answer_query(update)
     lang = context.lang
@@ -915,10 +914,10 @@ async def ask_outcome(update: Update, context: JinroContext, case_id: int) -> No
 
 
 async def outcome_chosen(update: Update, context: JinroContext, case_id: int, index: int) -> None:
-    found = await _writable(update, context, case_id)
+    found = await _writable(update, context, case_id, MEDIATORS)
     if found is None:
         return
-    if found[1] not in ("mediator", "staff") or index >= len(store.OUTCOMES):
+    if index >= len(store.OUTCOMES):
         await stale_button(update, context)
         return
     await answer_query(update)
@@ -1245,7 +1244,7 @@ async def _relay(conn, context, row, user):
     if about is None or about[1] is None:
         return None
     found, seen, line = about
-    if line.kind == "private" and line.to_user_id != user.id and seen not in ("mediator", "staff"):
+    if line.kind == "private" and line.to_user_id != user.id and seen not in MEDIATORS:
         return None
     rows = [_case_buttons(user.lang, found.id)] if seen != "reader" else []
     if found.status == "closed" or seen == "reader":
@@ -1271,7 +1270,7 @@ async def _answer(conn, context, row, user):
     """A party's answer to the proposer (and monitor), with the tally; everyone accepted:
     closing as resolved is one press away."""
     about = await _about(conn, row, user)
-    if about is None or about[1] not in ("mediator", "staff"):
+    if about is None or about[1] not in MEDIATORS:
         return None
     found, seen, line = about
     tally = await store.tally(conn, found.id)
@@ -1292,7 +1291,7 @@ async def _answer(conn, context, row, user):
 async def _for_mediator(conn, context, row, user):
     """News for the case's mediator or staff (assigned, escalated, no mediator yet)."""
     about = await _about(conn, row, user)
-    if about is None or about[1] not in ("mediator", "staff"):
+    if about is None or about[1] not in MEDIATORS:
         return None
     found, seen, line = about
     if row.kind == "case_assigned" and found.monitor_id != user.id:
