@@ -62,7 +62,7 @@ from storage.models import (
     Site,
     User,
 )
-from storage.users import covered_grades, site_people
+from storage.users import active_staff, covered_grades, site_people
 
 cases = Case.__table__
 parties = CaseParty.__table__
@@ -273,9 +273,9 @@ async def open_case(
     await _tell(conn, "case_opened", case_id, first, told, now)
     if safety:
         event = await _add(conn, case_id, now, "event", "escalated:safety")
-        await _tell(conn, "case_escalated", case_id, event, await _staff(conn), now)
+        await _tell(conn, "case_escalated", case_id, event, await active_staff(conn), now)
     elif monitor_id is None:
-        await _tell(conn, "case_unassigned", case_id, first, await _staff(conn), now)
+        await _tell(conn, "case_unassigned", case_id, first, await active_staff(conn), now)
     await audit.record(
         conn, opener.id, "case.open", "case", case_id, booking=booking.id, kind=kind,
         monitor=monitor_id, parties=len(people),
@@ -329,13 +329,6 @@ async def _tell(
         for user_id in dict.fromkeys(user_ids)
     ]
     await outbox.write(conn, plans, now, case_id=case_id, detail=str(message_id))
-
-
-async def _staff(conn: AsyncConnection) -> list[int]:
-    found = await conn.execute(
-        select(users.c.id).where(users.c.role == Role.STAFF, users.c.active.is_(True))
-    )
-    return list(found.scalars())
 
 
 # ----- reading --------------------------------------------------------------------------------
@@ -761,7 +754,7 @@ async def _escalate(conn, found: Row, why: str, now: datetime, *, actor: Row | N
         return False
     role = "monitor" if actor is not None else None
     event = await _add(conn, found.id, now, "event", f"escalated:{why}", sender=actor, role=role)
-    await _tell(conn, "case_escalated", found.id, event, await _staff(conn), now)
+    await _tell(conn, "case_escalated", found.id, event, await active_staff(conn), now)
     await audit.record(
         conn, actor.id if actor is not None else None, "case.escalate", "case", found.id, why=why
     )

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, monitors, reminders
 from storage import bookings as bookings_store
+from storage import users as users_store
 from storage.catalogue import DISTRICTS
 from storage.db import dialect_insert
 from storage.errors import AlreadyHandled, DomainError, NotFound
@@ -516,8 +517,8 @@ async def finish(
     def key(kind: str, user_id: int) -> str:
         return f"{kind}:{inspection_id}:{user_id}"
 
-    site_people = [p.id for p in await _site_people(conn, site_id)]
-    staff = await staff_ids(conn)
+    site_people = [p.id for p in await users_store.site_people(conn, site_id)]
+    staff = await users_store.active_staff(conn)
     at_once = [
         Planned("inspection_result", u, now, key("inspection_result", u)) for u in site_people
     ]
@@ -557,22 +558,6 @@ async def finish(
 
 
 # ----- who hears ------------------------------------------------------------------------------
-
-
-async def _site_people(conn: AsyncConnection, site_id: int) -> list[Row]:
-    found = await conn.execute(
-        select(users.c.id).where(
-            users.c.role == Role.SITE, users.c.site_id == site_id, users.c.active.is_(True)
-        )
-    )
-    return list(found.all())
-
-
-async def staff_ids(conn: AsyncConnection) -> list[int]:
-    found = await conn.execute(
-        select(users.c.id).where(users.c.role == Role.STAFF, users.c.active.is_(True))
-    )
-    return list(found.scalars().all())
 
 
 def _upcoming_at_site(site_id: int, now: datetime):

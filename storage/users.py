@@ -162,6 +162,14 @@ async def site_people(conn: AsyncConnection, site_id: int) -> list[Row]:
     return list(found.all())
 
 
+async def active_staff(conn: AsyncConnection) -> list[int]:
+    """The ids of the staff who have not blocked the bot: whom escalations and alerts reach."""
+    found = await conn.execute(
+        select(users.c.id).where(users.c.role == "staff", users.c.active.is_(True))
+    )
+    return list(found.scalars())
+
+
 # ----- reminders a user turned off (/settings) ------------------------------------------------
 
 # Kinds each role may turn off. A student's reminders of their own confirmed bookings
