@@ -123,12 +123,6 @@ async def get_many(conn: AsyncConnection, booking_ids: set[int]) -> dict[int, Ro
     return {row.id: row for row in found.all()}
 
 
-def city_day(moment: datetime) -> date:
-    """The day in the city (Seoul) at `moment`: a safety check valid until a day holds to
-    that day's midnight in Seoul, not in UTC nine hours later."""
-    return moment.astimezone(reminders.CITY_TZ).date()
-
-
 def bookable_site(session: Row, today: date) -> bool:
     """A failed or expired safety check closes a site to bookings; pending does not."""
     if session.safety_status == "failed":
@@ -260,7 +254,7 @@ async def _apply_at_once(
                     "student_id": student.id,
                     "school_id": student.school_id,
                     "now": now,
-                    "today": city_day(now),
+                    "today": reminders.city_day(now),
                     "expires": now + hold,
                     "warn_at": now + hold - reminders.EXPIRY_WARNING,
                     "warn": hold >= reminders.EXPIRY_WARNING,
@@ -318,7 +312,7 @@ def _check_open(session: Row | None, now: datetime) -> None:
         raise Refused("gone")
     if session.starts_at <= now:
         raise Refused("started")
-    if not bookable_site(session, city_day(now)):
+    if not bookable_site(session, reminders.city_day(now)):
         raise Refused("safety")
     if session.opens_at is not None and now < session.opens_at:
         raise Refused("not_open", when=session.opens_at)
@@ -1411,7 +1405,10 @@ def _open_for_class(now: datetime):
         or_(sessions.c.opens_at.is_(None), sessions.c.opens_at <= now),
         or_(sessions.c.lottery_until.is_(None), sessions.c.lottery_until <= now),
         sites.c.safety_status != "failed",
-        or_(sites.c.safety_valid_until.is_(None), sites.c.safety_valid_until >= city_day(now)),
+        or_(
+            sites.c.safety_valid_until.is_(None),
+            sites.c.safety_valid_until >= reminders.city_day(now),
+        ),
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import dialect_insert
 from storage.models import FieldInterest, Program, Site, utcnow
-from storage.reminders import CITY_TZ
+from storage.reminders import city_day
 from storage.search import Hit, Page
 
 programs = Program.__table__
@@ -66,7 +66,7 @@ async def for_you(
         sites.c.safety_status != "failed",
         or_(
             sites.c.safety_valid_until.is_(None),
-            sites.c.safety_valid_until >= now.astimezone(CITY_TZ).date(),
+            sites.c.safety_valid_until >= city_day(now),
         ),
         or_(
             programs.c.district == district,

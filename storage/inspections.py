@@ -55,7 +55,7 @@ from storage.models import (
     Site,
     User,
 )
-from storage.reminders import CITY_TZ, Planned
+from storage.reminders import CITY_TZ, Planned, city_day
 
 checklist = ChecklistItem.__table__
 inspections = Inspection.__table__
@@ -114,10 +114,6 @@ def suggested(results: list[str | None]) -> str:
     if "fix" in results:
         return "needs_fix"
     return "passed"
-
-
-def local_day(moment: datetime, tz: tzinfo = CITY_TZ) -> date:
-    return moment.astimezone(tz).date()
 
 
 # ----- the checklist --------------------------------------------------------------------------
@@ -289,7 +285,7 @@ async def pick(conn: AsyncConnection, site_id: int, monitor_id: int, *, now: dat
     site = await _lock_site(conn, site_id)
     if site is None or site.district != profile.district:
         raise NotFound
-    if not due_for_inspection(site, local_day(now)):
+    if not due_for_inspection(site, city_day(now)):
         raise Refused("not_due")
     inspection_id = await _open(conn, site_id, monitor_id, None, now)
     await audit.record(
@@ -470,7 +466,7 @@ async def finish(
     )
     if left:
         raise Refused("unanswered")
-    checked_on = local_day(now, tz)
+    checked_on = city_day(now, tz)
     valid_until = checked_on + timedelta(days=valid_days)
     note = " ".join((note or "").split())[:NOTE_MAX] or None
     done = await conn.execute(

@@ -609,6 +609,12 @@ async def forget_settled(conn: AsyncConnection, *, now: datetime) -> int:
 # ----- quiet hours at send time ---------------------------------------------------------------
 
 
+def city_day(moment: datetime, tz: tzinfo = CITY_TZ) -> date:
+    """The day in the city (Seoul) at `moment`: a date that holds "until" a day holds to
+    that day's midnight in Seoul, not in UTC nine hours later."""
+    return moment.astimezone(tz).date()
+
+
 def in_quiet_hours(moment: datetime, tz: tzinfo) -> bool:
     local = moment.astimezone(tz).time()
     return not (QUIET_END <= local < QUIET_START)
