@@ -1130,7 +1130,7 @@ async def file_sent(update: Update, context: JinroContext) -> None:
         await first_message(update, context)
     elif flow in ("case.reply", "case.private"):
         await post_typed(update, context)
-    elif flow == "case.kind":
+    elif flow == "case.kind" and update.message.photo:
         await kind_typed(update, context)
     elif flow in ("case.proposal", "case.note"):
         await reply(update, context, "cases/text_or_photo", photos=False)

@@ -691,6 +691,10 @@ async def photo_sent(update: Update, context: JinroContext) -> None:
     """A photo for the item at hand (its caption becomes the note); other files are not
     photos, and are refused kindly."""
     message = update.message
+    if not message.photo and context.user.flow == "is.fill":
+        # A sticker or a file while the item's buttons are shown: as for typed words there.
+        await fill_expecting_button(update, context)
+        return
     if not message.photo:
         await reply(
             update,

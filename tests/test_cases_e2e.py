@@ -523,6 +523,8 @@ async def test_stale_buttons_typing_and_stickers_get_clear_answers(
     await minji.press("해양 생물")
     await minji.press("문제 알리기")
     assert "어떤 문제인가요" in minji.last_text
+    await minji.send_sticker()  # not words: a button is asked for
+    assert "아래 버튼 중에서 골라 주세요" in minji.last_text
     await minji.send("빨리요")  # typed before the kind: kept as the first message
     assert "적어 준 내용은 첫 메시지로 넣어 뒀어요" in minji.last_text
     assert "어떤 문제인가요" in minji.last_text

@@ -350,6 +350,10 @@ async def test_only_the_inspection_s_monitor_can_fill_it(tuesday_morning, bot, s
     await jihyun.send("/checklist")
     assert "사용하실 수 없습니다" in jihyun.last_text
 
+    # A sticker while the item's buttons are shown: as for typed words, the item again.
+    await eunjeong.send_sticker()
+    assert PRESS_A_BUTTON in eunjeong.bot_messages[-2]["text"]
+    assert "항목 3/8" in eunjeong.last_text
     # A sticker where a photo or note is expected, and too long a note.
     await eunjeong.press("📎 사진·메모")
     await eunjeong.send_sticker()
