@@ -132,12 +132,8 @@ def _flow_is(context: JinroContext, flow: str, inspection_id: int) -> bool:
 
 
 def _who(row) -> str:
-    """The monitor's given name (최은정 → 은정). A two-syllable name is kept whole: it is
-    more often a given name alone (은정) than a family name and a one-syllable one."""
-    name = " ".join((row.monitor_name or "").split())
-    if len(name.replace(" ", "")) <= 2:
-        return name or "?"
-    return first_name(name) or "?"
+    """The monitor's given name (최은정 → 은정, 은정 → 은정)."""
+    return first_name(row.monitor_name) or "?"
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -109,8 +109,10 @@ class Refused(DomainError):
 
 
 def first_name(name: str | None) -> str:
-    """What a mentor sees of a student's name: the given name (김민지 → 민지, Anne Lee →
-    Anne). Students are minors; their family name stays with their school."""
+    """What others see of a person's name: the given name (김민지 → 민지, Anne Lee →
+    Anne). Students are minors; their family name stays with their school. A name of two
+    syllables is kept whole: it is far more often a given name typed alone (민지) than a
+    family name and a one-syllable given name."""
     name = " ".join((name or "").split())
     joined = name.replace(" ", "")
     if _HANGUL.match(joined):
@@ -118,7 +120,7 @@ def first_name(name: str | None) -> str:
             return name.split(" ", 1)[1].replace(" ", "")
         if len(joined) >= 4 and joined[:2] in _DOUBLE_FAMILY:
             return joined[2:]
-        return joined[1:] if len(joined) >= 2 else joined
+        return joined[1:] if len(joined) >= 3 else joined
     return name.split(" ")[0] if name else ""
 
 

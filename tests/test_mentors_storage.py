@@ -186,6 +186,7 @@ async def assert_places_match(db) -> None:
 
 def test_a_mentor_sees_only_a_students_given_name():
     assert mentors.first_name("김민지") == "민지"
+    assert mentors.first_name("민지") == "민지"  # a given name typed alone
     assert mentors.first_name("남궁민지") == "민지"
     assert mentors.first_name("김 민지") == "민지"
     assert mentors.first_name("Anne Lee") == "Anne"
