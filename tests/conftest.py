@@ -10,9 +10,12 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -24,6 +27,7 @@ from storage.models import Base
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 ADMIN_ID = 9001
+KST = ZoneInfo("Asia/Seoul")
 DEMO_TOKEN = "123456789:TEST-token-for-the-sandbox-only"
 
 _sqlite_template: Path | None = None
@@ -114,6 +118,18 @@ async def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(interval)
+
+
+@pytest.fixture
+def tuesday_morning():
+    """Next Tuesday 10:00 in Seoul, the clock ticking from there. Students hear news only
+    between 08:00 and 21:00 (and teachers' digests come on school days): a test that waits
+    for such a message must not depend on the hour it runs at."""
+    today = datetime.now(KST).date()
+    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+    start = datetime.combine(tuesday, time(10, 0), tzinfo=KST)
+    with time_machine.travel(start, tick=True):
+        yield start
 
 
 # ----- the sandbox, the running bot and demo data -------------------------------------------

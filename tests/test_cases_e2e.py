@@ -14,10 +14,9 @@ is told waits for the morning, and travels on from there when it needs to.
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 from sqlalchemy import insert, select, update
 
@@ -54,16 +53,6 @@ USERNAMES = {
     MONITOR2: "eunjung_parents",
     ADMIN_ID: "city_staff_jinro",
 }
-
-
-@pytest.fixture
-def tuesday_morning():
-    """Next Tuesday 10:00 in Seoul, the clock ticking from there."""
-    today = datetime.now(KST).date()
-    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
-    start = datetime.combine(tuesday, time(10, 0), tzinfo=KST)
-    with time_machine.travel(start, tick=True):
-        yield start
 
 
 # ----- a small world --------------------------------------------------------------------------

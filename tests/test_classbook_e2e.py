@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from storage.models import Booking, Session, utcnow
 from tests.conftest import join_as_student
 from tests.test_pending_e2e import add_teacher, world
+
+# Students hear news only 08:00-21:00: every test here runs on a Tuesday morning.
+pytestmark = pytest.mark.usefixtures("tuesday_morning")
 
 MISSING = "이 버튼은 이제 쓸 수 없습니다."  # to adults, formally
 MISSING_STUDENT = "이 버튼은 이제 쓸 수 없어요."

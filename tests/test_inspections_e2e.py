@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 from sqlalchemy import insert, select
 
@@ -28,16 +27,6 @@ from tests.conftest import ADMIN_ID, join_as_student
 KST = ZoneInfo("Asia/Seoul")
 STALE = "이 버튼은 이제 쓸 수 없"
 PRESS_A_BUTTON = "아래 버튼 중에서 골라 주십시오"
-
-
-@pytest.fixture
-def tuesday_morning():
-    """Next Tuesday 10:00 in Seoul, the clock ticking from there."""
-    today = datetime.now(KST).date()
-    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
-    start = datetime.combine(tuesday, time(10, 0), tzinfo=KST)
-    with time_machine.travel(start, tick=True):
-        yield start
 
 
 # ----- people ---------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import pytest
 import time_machine
 from openpyxl import load_workbook
 from sqlalchemy import func, insert, select, update
@@ -41,16 +40,6 @@ STALE = "이 버튼은 이제 쓸 수 없"  # 없어요 to students, 없습니�
 QUESTION = "방송 PD가 되려면 중학생 때 무엇을 해 보면 좋을까요?"
 # Weekdays at 16:00 and Saturday at 10:00.
 WEEKLY = [(d, time(16, 0)) for d in range(5)] + [(5, time(10, 0))]
-
-
-@pytest.fixture
-def tuesday_morning():
-    """Next Tuesday 10:00 in Seoul, the clock ticking from there."""
-    today = datetime.now(KST).date()
-    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
-    start = datetime.combine(tuesday, time(10, 0), tzinfo=KST)
-    with time_machine.travel(start, tick=True):
-        yield start
 
 
 # ----- people ---------------------------------------------------------------------------------

@@ -13,6 +13,9 @@ from bot.settings import SettingsError, load_settings
 from storage.models import Booking, Program, School, Session, Site, User, utcnow
 from tests.conftest import join_as_student
 
+# Students hear news only 08:00-21:00: every test here runs on a Tuesday morning.
+pytestmark = pytest.mark.usefixtures("tuesday_morning")
+
 MISSING = "이 버튼은 이제 쓸 수 없습니다."  # to adults, formally
 MISSING_STUDENT = "이 버튼은 이제 쓸 수 없어요."
 

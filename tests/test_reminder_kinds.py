@@ -426,7 +426,7 @@ async def test_the_site_hears_a_late_cancellation(bot, sandbox, db):
     assert "김민지" in site.last_text and "정발중학교" in site.last_text
 
 
-async def test_staff_get_a_digest_of_undelivered_reminders(bot, sandbox, db):
+async def test_staff_get_a_digest_of_undelivered_reminders(tuesday_morning, bot, sandbox, db):
     staff = sandbox.user(ADMIN_ID, "담당자")
     await staff.send("/help")  # ADMIN_IDS: staff from the first message
     await join_as_student(sandbox, 7007, "김민지")

@@ -253,7 +253,9 @@ async def test_the_student_and_the_site_hear_at_their_moment(bot, sandbox, db):
     }
 
 
-async def test_a_student_who_blocked_the_bot_is_marked_and_not_retried(bot, sandbox, db):
+async def test_a_student_who_blocked_the_bot_is_marked_and_not_retried(
+    tuesday_morning, bot, sandbox, db
+):
     await join_as_student(sandbox, 6002, "김민지")
     session_id = await _any_session(db)
     async with db.write() as conn:
