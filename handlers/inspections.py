@@ -605,7 +605,6 @@ async def answer_pressed(
     except NotFound:
         await stale_button(update, context)
         return
-    await answer_query(update)
     item = next(i for i in all_items if i.position == position)
     # The item's message keeps what was answered, without buttons; the next comes below.
     await reply(
@@ -621,6 +620,8 @@ async def answer_pressed(
         await show_summary(update, context, inspection_id)
     else:
         await show_item(update, context, inspection_id, following)
+    # Answered last: whoever waits for the answer (a person, a test) sees the next item.
+    await answer_query(update)
 
 
 async def _still_filling(context: JinroContext, inspection_id: int, position: int | None = None):

@@ -179,7 +179,7 @@ async def test_a_confirmed_booking_comes_as_a_calendar_file(bot, sandbox, db):
     assert document["file_name"].endswith(".ics") and document["size"] > 200
 
 
-async def test_the_clock_expires_holds_and_asks_for_a_survey(bot, sandbox, db):
+async def test_the_clock_expires_holds_and_asks_for_a_survey(tuesday_morning, bot, sandbox, db):
     minji = await join_as_student(sandbox, 5008, "김민지")
     await open_card(minji)
     await minji.press("신청하기")
@@ -220,7 +220,7 @@ async def test_the_clock_expires_holds_and_asks_for_a_survey(bot, sandbox, db):
     assert (answer.score, answer.comment) == (4, "강사님이 친절했어요")
 
 
-async def test_staff_set_a_lottery_and_the_clock_draws_it(bot, sandbox, db):
+async def test_staff_set_a_lottery_and_the_clock_draws_it(tuesday_morning, bot, sandbox, db):
     staff = sandbox.user(ADMIN_ID, "담당자")
     await staff.send("꽃")
     await staff.press("1. ")
