@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+import holidays
 from sqlalchemy import String, and_, cast, delete, func, literal, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -87,20 +88,11 @@ DEAD_WINDOW = timedelta(hours=24)  # what the staff digest covers
 KEEP_SETTLED = timedelta(days=30)
 KEEP_DEAD = timedelta(days=90)
 
-# Public holidays in Korea (관공서의 공휴일, with substitute days and election days), when
-# schools are closed and no teacher digest goes out. A fixed list, checked against the
-# python-holidays package (KR); add the next year's before it starts.
-HOLIDAYS = frozenset(
-    date.fromisoformat(day)
-    for day in """
-    2026-01-01 2026-02-16 2026-02-17 2026-02-18 2026-03-01 2026-03-02 2026-05-01 2026-05-05
-    2026-05-24 2026-05-25 2026-06-03 2026-06-06 2026-07-17 2026-08-15 2026-08-17 2026-09-24
-    2026-09-25 2026-09-26 2026-10-03 2026-10-05 2026-10-09 2026-12-25
-    2027-01-01 2027-02-06 2027-02-07 2027-02-08 2027-02-09 2027-03-01 2027-05-01 2027-05-03
-    2027-05-05 2027-05-13 2027-06-06 2027-07-17 2027-07-19 2027-08-15 2027-08-16 2027-09-14
-    2027-09-15 2027-09-16 2027-10-03 2027-10-04 2027-10-09 2027-10-11 2027-12-25 2027-12-27
-    """.split()
-)
+# Public holidays in Korea (관공서의 공휴일: the lunar ones, substitute days and election days
+# included), when schools are closed and no teacher digest goes out: the maintained calendar
+# of the `holidays` package, which works each year out the first time a day of it is asked
+# about (then `day in HOLIDAYS` is a dictionary lookup). Ask it about days; do not list it.
+HOLIDAYS = holidays.country_holidays("KR")
 
 
 @dataclass(frozen=True)
