@@ -3,8 +3,9 @@
 The bot runs as a separate process (`python -m bot run`) against the sandbox served in this
 process, on a fresh database of students, one chat each. Each phase's broadcast is confirmed
 through storage.broadcasts exactly as the last button of /broadcast does (every delivery
-written in one transaction, to the students of one school); the bot's outbox sends it. The
-broadcasts are marked urgent so that a run at night is not held for the morning.
+written in one transaction, to the students of one school); the bot's outbox sends it. It
+runs at 10:00 in Seoul, as every benchmark does (bench/clock.py), so the students' copies
+are due at once: the broadcasts are ordinary ones, not urgent.
 
 - unlimited: 10,000 recipients with SEND_RATE=1000 (the limit lifted): unlimited_per_s, from
   the first copy received to the last.
@@ -81,7 +82,7 @@ async def build_world(db: Database, unlimited: int, paced: int) -> dict[str, lis
 
 
 async def announce(db: Database, school_id: int) -> int:
-    """Staff confirm an urgent broadcast to every student of the school; its id."""
+    """Staff confirm a broadcast to every student of the school; its id."""
     async with db.write() as conn:
         author = (await conn.execute(select(User.__table__).where(User.id == STAFF_ID))).one()
         broadcast_id = await broadcasts.start_draft(
@@ -93,9 +94,7 @@ async def announce(db: Database, school_id: int) -> int:
             now=utcnow(),
         )
         audience = broadcasts.Audience(roles=("student",), schools=(school_id,))
-        await broadcasts.update_draft(
-            conn, broadcast_id, author, audience=audience.to_json(), urgent=True
-        )
+        await broadcasts.update_draft(conn, broadcast_id, author, audience=audience.to_json())
         await broadcasts.confirm(conn, broadcast_id, author, now=utcnow())
     return broadcast_id
 

@@ -6,11 +6,10 @@ district with sessions tomorrow, parent monitors of that district and students w
 confirmed bookings. Every person has a Telegram username in the sandbox.
 
 - open: OPEN cases opened at once through storage.cases.open_case, exactly as the last
-  button of the /cases flow does (safety concerns: what students hear of those comes at
-  any hour, so a run in Seoul's evening does not wait for the morning; no staff are on
-  this database, so their escalation tells nobody), each told to its teacher, site and
-  mediator through the outbox, the send rate lifted: open_told_s, from the commit to the
-  last notice received.
+  button of the /cases flow does (a student's question about the schedule), each told to
+  its teacher, site and mediator through the outbox, the send rate lifted: open_told_s,
+  from the commit to the last notice received. (It runs at 10:00 in Seoul, as every
+  benchmark does: bench/clock.py; students' quiet hours hold nothing back.)
   Every person has several cases and Telegram's one-a-second per chat holds them: the floor
   is open_busiest_chat (the most notices one chat got) in seconds, plus up to one 5-second
   tick of the clock (this process writes; the bot's own handlers would wake it at once).
@@ -264,7 +263,7 @@ async def open_cases(db: Database, world: World, count: int) -> list[int]:
                 conn,
                 world.booking_of[student],
                 opener,
-                "safety",
+                "schedule",
                 "체험 시간을 바꿀 수 있을까요?",
                 now=utcnow(),
             )

@@ -45,8 +45,8 @@ SUFFIXES = ("", "", "", " (기초)", " (심화)", " 1기", " 2기", " 3기", " -
 def build_rows(programs: int, sessions_each: int, seed: int = 7):
     """Programmes made from the demo data's own titles, fields and sites, shuffled."""
     rng = random.Random(seed)
-    demo = generate(seed=2026)
     now = utcnow()
+    demo = generate(seed=2026, today=now.astimezone(KST).date())
     site_rows = [
         {
             "id": i + 1,
@@ -178,7 +178,7 @@ async def load(db: Database, sites, programs, sessions) -> None:
             await conn.execute(insert(Session.__table__), sessions[i : i + 10000])
         for i in range(0, len(programs), 1000):
             await index_programs(conn, [p["id"] for p in programs[i : i + 1000]])
-        await refresh_next(conn)
+        await refresh_next(conn, now=utcnow())
     if not db.is_sqlite:
         # What autovacuum does after a bulk load in production: statistics for the planner
         # and a visibility map, without which no index-only scan is possible.
@@ -210,7 +210,7 @@ async def timed(db: Database, queries, run_one) -> list[tuple[float, int, tuple]
 
 
 async def jinro(conn, query: str, filters: Filters) -> int:
-    return (await search(conn, query, filters)).total
+    return (await search(conn, query, filters, now=utcnow())).total
 
 
 async def naive(conn, query: str, filters: Filters) -> int:

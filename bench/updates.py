@@ -22,7 +22,6 @@ import os
 import random
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -30,11 +29,13 @@ from pathlib import Path
 
 import aiohttp
 
+from bench import clock
 from sandbox.server import start_sandbox
 from storage import users as users_store
 from storage.db import Database
 from storage.demo_data import PERSONA_SCHOOL, load_demo_data
 from storage.migrate import migrate
+from storage.models import utcnow
 
 JINRO_TOKEN = "700000001:BENCH-jinro-token-for-the-sandbox"
 ECHO_TOKEN = "700000002:BENCH-echo-token-for-the-sandbox"
@@ -239,11 +240,12 @@ def out_of_order(driver: Driver, users: list[SimUser]) -> int:
 
 
 def start_process(args: list[str], env: dict, log: Path) -> subprocess.Popen:
-    """Start a bot process; its output goes to a file (a pipe nobody reads would fill up)."""
+    """Start a bot process (`python ARGS`) on the benchmark's clock, in the city's time zone
+    (bench/clock.py); its output goes to a file (a pipe nobody reads would fill up)."""
     with log.open("wb") as output:
         return subprocess.Popen(
-            [sys.executable, *args],
-            env={**os.environ, **env},
+            clock.command(args),
+            env={**os.environ, **clock.CITY_ENV, **env},
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -312,7 +314,7 @@ async def prepare_database(folder: Path) -> tuple[str, int]:
     url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
     await migrate(url)
     db = Database(url)
-    await load_demo_data(db)
+    await load_demo_data(db, now=utcnow())
     async with db.read() as conn:
         school_id = (await users_store.find_schools(conn, PERSONA_SCHOOL))[0].id
     await db.dispose()
