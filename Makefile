@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install demo test run migrate lint format messages bench clean
+.PHONY: install demo test test-clocks run migrate lint format messages bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -23,7 +23,23 @@ demo: $(STAMP)
 ## test: lint, then the whole suite (PostgreSQL too when TEST_POSTGRES_URL is set)
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
+
+# Moments the clock is moved to (tests/conftest.py, --clock): the whole suite under a leap day
+# past the years anyone typed holidays for; the modules that are not end-to-end (quick, and
+# where the date arithmetic lives) on SQLite under a year's last half hour, a new month's
+# first minutes after February, and 03:00 on a Monday.
+WHOLE_SUITE_CLOCK := 2028-02-29T12:00+09:00
+CLOCKS := 2026-12-31T23:30+09:00 2027-03-01T00:10+09:00 2027-01-04T03:00+09:00
+DATED_TESTS = $(filter-out %_e2e.py tests/test_sandbox.py,$(wildcard tests/test_*.py))
+
+## test-clocks: the suite with the machine's clock moved (CI runs it after `make test`)
+test-clocks: $(STAMP)
+	$(BIN)/python -m pytest -q --clock=$(WHOLE_SUITE_CLOCK)
+	@for moment in $(CLOCKS); do \
+		echo "== the clock at $$moment"; \
+		TEST_POSTGRES_URL= $(BIN)/python -m pytest -q --clock=$$moment $(DATED_TESTS) || exit 1; \
+	done
 
 ## run: the real bot (needs BOT_TOKEN); migrates the database first
 run: $(STAMP)

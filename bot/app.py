@@ -36,6 +36,26 @@ from handlers import (
 )
 from storage.db import Database
 
+# The clock's steps, each `job(application)` run every so often, one at a time. APScheduler
+# only wakes them; what is due is always read from the database (bot/runner.py, Clock).
+CLOCK_STEPS = [
+    (gate.forget_tick, {"hours": 1}),
+    (reminders.forget_tick, {"hours": 1}),
+    (search.clock_tick, {"minutes": 1}),
+    (reminders.dispatch_tick, {"seconds": 5}),
+    # Writes the next daily digests (teachers 08:30, staff 09:00) into the outbox; at start
+    # too (an interval of 0 seconds first), so a bot started at 08:00 still sends today's.
+    (reminders.plan_tick, {"hours": 1, "first_in": 0}),
+    # Starts scheduled broadcasts and keeps their authors' progress messages up to date.
+    (broadcasts.broadcast_tick, {"seconds": 5}),
+    # Requests nobody answered expire; lottery draws fall due.
+    (bookings.clock_tick, {"seconds": 30}),
+    # Mentor offers nobody answered pass on; the line of requests goes to mentors come free.
+    (mentors.clock_tick, {"seconds": 30}),
+    # Cases whose service level fell due: a reminder, then staff (handlers/cases.py).
+    (cases.clock_tick, {"minutes": 1}),
+]
+
 # Feature areas in order; the first handler that matches an update wins.
 # fallback must stay last: it catches what no area took.
 AREAS = [

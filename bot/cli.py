@@ -14,6 +14,7 @@ from storage import invites
 from storage import users as users_store
 from storage.db import Database
 from storage.migrate import migrate
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ async def demo_data_command(settings: Settings, args: argparse.Namespace) -> int
     await migrate(settings.database_url)
     db = Database(settings.database_url)
     try:
-        counts = await load_demo_data(db)
+        counts = await load_demo_data(db, now=utcnow())
     finally:
         await db.dispose()
     print(
@@ -69,6 +70,7 @@ async def invite_command(settings: Settings, args: argparse.Namespace) -> int:
                     site_id=site_id,
                     max_uses=args.uses,
                     days=args.days,
+                    now=utcnow(),
                 )
             except ValueError as error:
                 raise CommandError(str(error)) from None
@@ -128,10 +130,10 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
         sheet = importer.read(data, tz=settings.tz)
         if args.dry_run:
             async with db.read() as conn:
-                summary = await importer.preview(conn, sheet)
+                summary = await importer.preview(conn, sheet, now=utcnow())
         else:
             async with db.write() as conn:
-                summary = await importer.apply(conn, sheet)
+                summary = await importer.apply(conn, sheet, now=utcnow())
     except importer.ImportRejected as rejected:
         for problem in rejected.problems:
             print(problem_text("en", problem), file=sys.stderr)

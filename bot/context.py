@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, tzinfo
+
 from sqlalchemy.engine import Row
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -19,6 +21,7 @@ class JinroContext(CallbackContext[ExtBot, dict, dict, dict]):
     ) -> None:
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self.user: Row | None = None
+        self._now: datetime | None = None
 
     @property
     def db(self) -> Database:
@@ -31,3 +34,21 @@ class JinroContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def lang(self) -> str:
         return self.user.lang if self.user is not None else DEFAULT_LANGUAGE
+
+    @property
+    def now(self) -> datetime:
+        """The moment this update (or clock tick) is handled, read from the wall clock once
+        so every step of it agrees. Storage never reads the clock: it is handed this."""
+        if self._now is None:
+            self._now = datetime.now(UTC)
+        return self._now
+
+    @property
+    def tz(self) -> tzinfo:
+        """The city's time zone (the TZ setting): dates are shown and days counted in it."""
+        return self.settings.tz
+
+    @property
+    def today(self) -> date:
+        """The city's day at `now`."""
+        return self.now.astimezone(self.tz).date()

@@ -19,7 +19,7 @@ from storage import users as users_store
 from storage.db import Database
 from storage.demo_data import PERSONA_MENTOR, PERSONA_SCHOOL, PERSONA_SITE, load_demo_data
 from storage.migrate import migrate
-from storage.models import Mentor, Role
+from storage.models import Mentor, Role, utcnow
 
 DEMO_DB = PROJECT_ROOT / "data" / "demo.sqlite3"
 # Any well-formed token: the sandbox accepts every token and never reaches Telegram.
@@ -93,7 +93,7 @@ async def prepare_database(url: str) -> dict[int, str]:
     db = Database(url)
     starts: dict[int, str] = {}
     try:
-        await load_demo_data(db)
+        await load_demo_data(db, now=utcnow())
         async with db.write() as conn:
             school = (await users_store.find_schools(conn, PERSONA_SCHOOL))[0]
             site = (await users_store.find_sites(conn, PERSONA_SITE))[0]
@@ -121,6 +121,7 @@ async def prepare_database(url: str) -> dict[int, str]:
                     school_id=school.id if persona.invite_role == Role.TEACHER else None,
                     site_id=site.id if persona.invite_role == Role.SITE else None,
                     mentor_id=mentor_id if persona.invite_role == Role.MENTOR else None,
+                    now=utcnow(),
                 )
                 starts[persona.id] = invite.code
     finally:

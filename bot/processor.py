@@ -10,7 +10,7 @@ for one of the global slots.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -36,6 +36,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         super().__init__(_UNBOUNDED)
         self._slots = asyncio.Semaphore(max_parallel)
         self._queues: dict[object, tuple[asyncio.Lock, int]] = {}
+        # Told the id of every update once its handling is over (whatever the outcome): the
+        # end-to-end tests wait on it instead of guessing from how long the chat was quiet.
+        self.on_handled: Callable[[int], None] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = update_key(update)
@@ -47,6 +50,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
             async with lock, self._slots:
                 await coroutine
         finally:
+            if self.on_handled is not None and isinstance(update, Update):
+                self.on_handled(update.update_id)
             lock, waiting = self._queues[key]
             if waiting == 1:
                 del self._queues[key]

@@ -14,19 +14,12 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot import commands
-from bot.app import build_application
+from bot.app import CLOCK_STEPS, build_application
 from bot.settings import Settings
-from handlers import bookings, broadcasts, cases, mentors, reminders
-from storage import reminders as outbox
-from storage import search
-from storage import users as users_store
 from storage.db import Database
 from storage.migrate import migrate
-from storage.models import utcnow
 
 log = logging.getLogger(__name__)
-# Telegram re-delivers an unacknowledged update for at most a day; keep ids a bit longer.
-KEEP_UPDATE_IDS = timedelta(days=3)
 
 
 def configure_logging() -> None:
@@ -38,46 +31,55 @@ def configure_logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def start_clock(application: Application) -> AsyncIOScheduler:
-    """APScheduler is only a clock; what is due is always read from the database."""
-    db: Database = application.bot_data["db"]
-    scheduler = AsyncIOScheduler()
+class Clock:
+    """APScheduler is only a clock; what is due is always read from the database.
 
-    async def forget_what_is_settled() -> None:
-        async with db.write() as conn:
-            await users_store.forget_updates_before(conn, utcnow() - KEEP_UPDATE_IDS)
-            await outbox.forget_settled(conn, now=utcnow())
+    Each step runs one at a time (a missed one is not repeated). Stopping waits for the
+    steps in hand to finish, so a stop never cuts a tick off halfway."""
 
-    scheduler.add_job(forget_what_is_settled, "interval", hours=1, coalesce=True, max_instances=1)
+    STOP_WAIT_SECONDS = 10
 
-    async def move_past_started_sessions() -> None:
-        async with db.write() as conn:
-            await search.refresh_started(conn)
+    def __init__(self, application: Application) -> None:
+        self.application = application
+        self.scheduler = AsyncIOScheduler()
+        self.running: set[asyncio.Task] = set()
 
-    scheduler.add_job(
-        move_past_started_sessions, "interval", minutes=1, coalesce=True, max_instances=1
-    )
+    def every(self, job, first_in: float | None = None, **interval) -> None:
+        """Run `job(application)` at every `interval` (APScheduler's interval trigger), the
+        first time after `first_in` seconds if given."""
 
-    def every(job, **when) -> None:
-        """A clock step taking the application: one run at a time, a missed one not
-        repeated."""
-        scheduler.add_job(
-            job, "interval", args=[application], coalesce=True, max_instances=1, **when
+        async def step() -> None:
+            task = asyncio.current_task()
+            self.running.add(task)
+            try:
+                await job(self.application)
+            finally:
+                self.running.discard(task)
+
+        if first_in is not None:  # (None would add the job paused)
+            interval["next_run_time"] = datetime.now(UTC) + timedelta(seconds=first_in)
+        self.scheduler.add_job(
+            step,
+            "interval",
+            name=f"{job.__module__}.{job.__name__}",
+            coalesce=True,
+            max_instances=1,
+            **interval,
         )
 
-    every(reminders.dispatch_tick, seconds=5)
-    # Writes the next daily digests (teachers 08:30, staff 09:00) into the outbox; at start
-    # too, so a bot started at 08:00 still sends today's.
-    every(reminders.plan_tick, hours=1, next_run_time=datetime.now(UTC))
-    # Starts scheduled broadcasts and keeps their authors' progress messages up to date.
-    every(broadcasts.broadcast_tick, seconds=5)
-    every(bookings.clock_tick, seconds=30)
-    # Mentor offers nobody answered pass on; the line of requests goes to mentors come free.
-    every(mentors.clock_tick, seconds=30)
-    # Cases whose service level fell due: a reminder, then staff (handlers/cases.py).
-    every(cases.clock_tick, minutes=1)
-    scheduler.start()
-    return scheduler
+    async def stop(self) -> None:
+        self.scheduler.pause()
+        if self.running:
+            await asyncio.wait(set(self.running), timeout=self.STOP_WAIT_SECONDS)
+        self.scheduler.shutdown(wait=False)
+
+
+def start_clock(application: Application) -> Clock:
+    clock = Clock(application)
+    for job, when in CLOCK_STEPS:
+        clock.every(job, **when)
+    clock.scheduler.start()
+    return clock
 
 
 @contextlib.asynccontextmanager
@@ -88,7 +90,7 @@ async def running_bot(
     await migrate(settings.database_url)
     db = Database(settings.database_url)
     application = build_application(settings, db, token=token)
-    scheduler = None
+    clock = None
     try:
         await application.initialize()
         await commands.set_defaults(application)
@@ -96,12 +98,12 @@ async def running_bot(
         await application.updater.start_polling(
             poll_interval=poll_interval, allowed_updates=Update.ALL_TYPES, timeout=10
         )
-        scheduler = start_clock(application)
+        clock = start_clock(application)
         log.info("bot @%s is polling %s", application.bot.username, settings.bot_api_url)
         yield application
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if clock is not None:
+            await clock.stop()
         if application.updater.running:
             await application.updater.stop()
         if application.running:

@@ -26,6 +26,7 @@ from bot.settings import Settings
 from storage import inbox
 from storage.db import Database
 from storage.migrate import migrate
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -49,7 +50,7 @@ class WebhookServer:
         except (ValueError, KeyError, TypeError, json.JSONDecodeError):
             return web.Response(status=400)
         async with self.db.write() as conn:
-            await inbox.store(conn, update_id, payload)
+            await inbox.store(conn, update_id, payload, now=utcnow())
         self.wake.set()
         return web.Response(status=200)
 
@@ -57,7 +58,7 @@ class WebhookServer:
         """Hand stored updates to the bot, oldest first; delete each once handled."""
         while True:
             async with self.db.write() as conn:
-                batch = await inbox.claim(conn, limit=100)
+                batch = await inbox.claim(conn, now=utcnow(), limit=100)
             if not batch:
                 self.wake.clear()
                 try:
@@ -103,14 +104,14 @@ async def running_webhook(settings: Settings) -> AsyncIterator[WebhookServer]:
             allowed_updates=Update.ALL_TYPES,
         )
         dispatcher = asyncio.create_task(server.dispatch_forever())
-        scheduler = start_clock(application)
+        clock = start_clock(application)
         log.info(
             "webhook listening on %s:%s%s", settings.webhook_listen, settings.webhook_port, path
         )
         try:
             yield server
         finally:
-            scheduler.shutdown(wait=False)
+            await clock.stop()
             await runner.cleanup()  # stop accepting first; stored updates wait in the inbox
             dispatcher.cancel()
             if server.in_flight:

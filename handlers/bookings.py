@@ -32,7 +32,7 @@ from messages.labels import N_
 from storage import bookings as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import Role, utcnow
+from storage.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ async def apply_pressed(update: Update, context: JinroContext, session_id: int) 
     try:
         async with context.db.write() as conn:
             applied = await store.apply(
-                conn, context.user, session_id, hold=context.settings.hold, now=utcnow()
+                conn, context.user, session_id, hold=context.settings.hold, now=context.now
             )
     except store.Refused as refused:
         await _refuse(update, context, refused)
@@ -80,14 +80,14 @@ async def apply_pressed(update: Update, context: JinroContext, session_id: int) 
         clashes=clashes,
         teachers=len(teachers),
         hold_hours=context.settings.hold_hours,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
     if applied.status == "requested":  # the teachers' requests are in the outbox
         outbox.kick(context)
 
 
 async def _refuse(update: Update, context: JinroContext, refused: store.Refused) -> None:
-    lang, tz = context.lang, context.settings.tz
+    lang, tz = context.lang, context.tz
     if refused.reason == "not_open":
         when = refused.when.astimezone(tz).strftime("%m/%d %H:%M")
         text = label(lang, "Applications open on %(when)s.", when=when)
@@ -110,9 +110,9 @@ async def my_command(update: Update, context: JinroContext) -> None:
 
 async def show_my(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     async with context.db.read() as conn:
-        upcoming, past = await store.student_bookings(conn, context.user.id, now=utcnow())
+        upcoming, past = await store.student_bookings(conn, context.user.id, now=context.now)
     rows = [
-        [(f"{b.starts_at.astimezone(context.settings.tz):%m/%d} {b.title}"[:60], f"bk:b:{b.id}")]
+        [(f"{b.starts_at.astimezone(context.tz):%m/%d} {b.title}"[:60], f"bk:b:{b.id}")]
         for b in upcoming
         if b.status in ("requested", "confirmed", "offered", "waitlisted", "entered")
     ]
@@ -124,7 +124,7 @@ async def show_my(update: Update, context: JinroContext, *, edit: bool = False) 
         edit=edit,
         upcoming=upcoming,
         past=past,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
 
 
@@ -145,7 +145,7 @@ async def show_booking(update: Update, context: JinroContext, booking_id: int) -
         booking=booking,
         place=place,
         deadline=booking.cancel_deadline or booking.starts_at,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
 
 
@@ -196,7 +196,7 @@ async def ask_cancel(update: Update, context: JinroContext, booking_id: int) -> 
         ),
         edit=True,
         booking=booking,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
 
 
@@ -204,7 +204,7 @@ async def cancel(update: Update, context: JinroContext, booking_id: int) -> None
     try:
         async with context.db.write() as conn:
             await store.cancel(
-                conn, booking_id, context.user, now=utcnow(), offer=context.settings.offer
+                conn, booking_id, context.user, now=context.now, offer=context.settings.offer
             )
     except NotFound:
         await stale_button(update, context)
@@ -230,7 +230,7 @@ async def take_offer(update: Update, context: JinroContext, booking_id: int) -> 
     try:
         async with context.db.write() as conn:
             await store.accept_offer(
-                conn, booking_id, context.user, now=utcnow(), hold=context.settings.hold
+                conn, booking_id, context.user, now=context.now, hold=context.settings.hold
             )
     except NotFound:
         await stale_button(update, context)
@@ -255,7 +255,7 @@ async def take_offer(update: Update, context: JinroContext, booking_id: int) -> 
         clashes=[],
         teachers=len(teachers),
         hold_hours=context.settings.hold_hours,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
     outbox.kick(context)  # the teachers' requests
 
@@ -264,7 +264,7 @@ async def pass_offer(update: Update, context: JinroContext, booking_id: int) -> 
     try:
         async with context.db.write() as conn:
             await store.decline_offer(
-                conn, booking_id, context.user, now=utcnow(), offer=context.settings.offer
+                conn, booking_id, context.user, now=context.now, offer=context.settings.offer
             )
     except NotFound:
         await stale_button(update, context)
@@ -290,7 +290,7 @@ async def send_calendar(update: Update, context: JinroContext, booking_id: int) 
     await answer_query(update)
     await context.bot.send_document(
         update.effective_chat.id,
-        booking_calendar(session, booking_id, context.settings.tz),
+        booking_calendar(session, booking_id, context.tz),
         filename=f"jinro-{booking_id}.ics",
         caption=label(context.lang, "Open the file to add it to your calendar."),
     )
@@ -305,7 +305,7 @@ async def answer_survey(update: Update, context: JinroContext, booking_id: int, 
         return
     try:
         async with context.db.write() as conn:
-            await store.answer_survey(conn, booking_id, context.user.id, score, now=utcnow())
+            await store.answer_survey(conn, booking_id, context.user.id, score, now=context.now)
             context.user = await users_store.set_flow(
                 conn, context.user.id, "bk.comment", {"booking": booking_id}
             )
@@ -353,7 +353,7 @@ async def skip_comment(update: Update, context: JinroContext) -> None:
 async def clock_tick(application) -> None:
     """Called by the clock every half minute; each step is its own short transaction."""
     context = JinroContext(application)
-    now = utcnow()
+    now = context.now
     try:
         await _expire(context, now)
         await _draw(context, now)

@@ -74,7 +74,7 @@ from storage import users as users_store
 from storage.broadcasts import Audience
 from storage.catalogue import DISTRICTS
 from storage.errors import AlreadyHandled, NotAllowed, NotFound
-from storage.models import Role, utcnow
+from storage.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +102,6 @@ KIND_NAMES = {
 STAFF_ONLY = {"r", "rt", "s", "st", "d", "dt", "k", "kt", "e", "u"}
 NOT_TEACHER = {"f", "fp", "fa", "fs", "fx"}  # programme choices: staff and sites
 NOT_SITE = {"g", "gt"}
-
-
-def _tz(context: JinroContext):
-    return context.settings.tz
 
 
 def _may_broadcast(user) -> bool:
@@ -188,7 +184,7 @@ async def _take(update, context, text: str, kind: str | None, file_id: str | Non
             await store.update_draft(conn, current, user, **values)
             broadcast_id = current
         else:
-            broadcast_id = await store.start_draft(conn, user, now=utcnow(), **values)
+            broadcast_id = await store.start_draft(conn, user, now=context.now, **values)
         context.user = await users_store.set_flow(conn, user.id, "bc.panel", {"b": broadcast_id})
     if await _preview(update, context, broadcast_id):
         await show_panel(update, context, broadcast_id, edit=False)
@@ -259,7 +255,7 @@ async def show_panel(update: Update, context: JinroContext, broadcast_id: int, *
         names=names,
         count=counted,
         role=context.user.role,
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -537,14 +533,14 @@ async def program_picked(update, context, broadcast_id: int, program_id: int) ->
     """The programme's sessions: one of them, or all of the programme."""
     async with context.db.read() as conn:
         program = await store.program_for(conn, program_id, context.user)
-        found = await store.program_sessions(conn, program_id, now=utcnow()) if program else []
+        found = await store.program_sessions(conn, program_id, now=context.now) if program else []
     if program is None or await _audience(context, broadcast_id) is None:
         await stale_button(update, context)
         return
     await answer_query(update)
     if context.user.flow != "bc.panel":
         await set_flow(context, "bc.panel", {"b": broadcast_id})
-    lang, tz = context.lang, _tz(context)
+    lang, tz = context.lang, context.tz
     rows = [[(label(lang, "📚 Everyone on this programme"), f"bc:fa:{broadcast_id}:{program_id}")]]
     for s in found:
         when = s.starts_at.astimezone(tz).strftime("%m/%d %H:%M")
@@ -653,7 +649,7 @@ async def when_typed(update: Update, context: JinroContext) -> None:
     if await _audience(context, broadcast_id) is None:
         await _gone(update, context)
         return
-    now, tz = utcnow(), _tz(context)
+    now, tz = context.now, context.tz
     text = " ".join(update.message.text.split())
     try:
         moment = days.parse_moment(text, now.astimezone(tz).date(), tz)
@@ -706,7 +702,7 @@ async def _ask_confirm(update, context, broadcast_id: int, *, edit: bool) -> Non
         names=names,
         count=counted,
         role=context.user.role,
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -723,7 +719,7 @@ async def confirm_pressed(update, context, broadcast_id: int) -> None:
     message = update.callback_query.message
     try:
         async with context.db.write() as conn:
-            await store.confirm(conn, broadcast_id, context.user, now=utcnow(), tz=_tz(context))
+            await store.confirm(conn, broadcast_id, context.user, now=context.now, tz=context.tz)
             # This very message becomes the progress message the clock edits.
             await store.set_progress(conn, broadcast_id, message.chat_id, message.message_id)
             context.user = await users_store.set_flow(conn, context.user.id, None)
@@ -868,7 +864,7 @@ _PROGRESS_LOCKS: collections.defaultdict[int, asyncio.Lock] = collections.defaul
 async def refresh_progress(context: JinroContext, broadcast_id: int) -> None:
     """Edit the progress message now (after a confirm or a press), not at the next tick."""
     async with _PROGRESS_LOCKS[broadcast_id]:
-        now = utcnow()
+        now = context.now
         async with context.db.read() as conn:
             followed = await store.followed(conn, broadcast_id)
             found = await store.figures(conn, [broadcast_id], now=now)
@@ -881,7 +877,7 @@ async def broadcast_tick(application) -> None:
     sending or paused gets its progress message edited when its figures changed; one that
     finished gets its final report, once."""
     context = JinroContext(application)
-    now = utcnow()
+    now = context.now
     async with context.db.write() as conn:
         await store.start_due(conn, now=now)
     async with context.db.read() as conn:
@@ -927,7 +923,7 @@ async def _show_progress(context, broadcast, figures, now: datetime, *, force=Fa
     if broadcast.progress_message_id is None or (shown == broadcast.progress_shown and not force):
         return
     lang = broadcast.author_lang or "ko"
-    text = progress_text(lang, broadcast, figures, _tz(context), now)
+    text = progress_text(lang, broadcast, figures, context.tz, now)
     await _edit_progress(context, broadcast, text, keyboard(_steer_rows(lang, broadcast, figures)))
     async with context.db.write() as conn:
         await store.set_shown(conn, broadcast.id, shown)
@@ -962,7 +958,7 @@ async def _report(context: JinroContext, broadcast, figures, now: datetime) -> N
         return
     lang = broadcast.author_lang or "ko"
     markup = keyboard(_steer_rows(lang, broadcast, figures))
-    text = progress_text(lang, broadcast, figures, _tz(context), now)
+    text = progress_text(lang, broadcast, figures, context.tz, now)
     await _edit_progress(context, broadcast, text, None)
     report = render("broadcasts/report", lang, broadcast=broadcast, figures=figures)
     try:
@@ -983,7 +979,7 @@ async def list_command(update: Update, context: JinroContext) -> None:
 
 
 async def show_list(update: Update, context: JinroContext, page: int, *, edit: bool = True):
-    now = utcnow()
+    now = context.now
     async with context.db.read() as conn:
         found, total = await store.listing(
             conn, context.user, offset=page * LIST_PAGE, limit=LIST_PAGE
@@ -1005,7 +1001,7 @@ async def show_list(update: Update, context: JinroContext, page: int, *, edit: b
         total=total,
         page=page + 1,
         pages=pages,
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -1030,7 +1026,7 @@ async def show_detail(
 ):
     """One broadcast with its figures and what can be done with it; `answer`: the press is
     not answered yet (after pause or resume it is)."""
-    now = utcnow()
+    now = context.now
     async with context.db.read() as conn:
         found = await store.owned(conn, broadcast_id, context.user)
         if found is None:
@@ -1059,7 +1055,7 @@ async def show_detail(
         names=names,
         text=snippet(found.text, 300),
         left=_minutes_left(found, figures, now),
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -1067,7 +1063,7 @@ async def _steered(update, context, broadcast_id: int, step, done_msgid: str) ->
     """Pause or resume, then show the pressed message (progress or detail) anew."""
     try:
         async with context.db.write() as conn:
-            await step(conn, broadcast_id, context.user, now=utcnow())
+            await step(conn, broadcast_id, context.user, now=context.now)
     except NotFound:
         await stale_button(update, context)
         return
@@ -1104,7 +1100,7 @@ async def resume_pressed(update, context, broadcast_id: int) -> None:
 
 
 async def ask_cancel(update, context, broadcast_id: int) -> None:
-    now = utcnow()
+    now = context.now
     async with context.db.read() as conn:
         found = await store.owned(conn, broadcast_id, context.user)
         figures = (await store.figures(conn, [broadcast_id], now=now)).get(broadcast_id)
@@ -1125,7 +1121,7 @@ async def ask_cancel(update, context, broadcast_id: int) -> None:
 async def cancel_pressed(update, context, broadcast_id: int) -> None:
     try:
         async with context.db.write() as conn:
-            dropped = await store.cancel(conn, broadcast_id, context.user, now=utcnow())
+            dropped = await store.cancel(conn, broadcast_id, context.user, now=context.now)
     except NotFound:
         await stale_button(update, context)
         return
@@ -1155,7 +1151,7 @@ async def csv_pressed(update, context, broadcast_id: int) -> None:
         return
     await answer_query(update)
     async with context.db.write() as conn:
-        await store.record_export(conn, broadcast_id, context.user, len(rows))
+        await store.record_export(conn, broadcast_id, context.user, len(rows), now=context.now)
     content = undelivered_csv(context.lang, rows)
     name = f"broadcast-{broadcast_id}-undelivered.csv"
     caption = render("broadcasts/csv_caption", context.lang, broadcast=found, count=len(rows))

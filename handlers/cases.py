@@ -70,7 +70,7 @@ from storage import cases as store
 from storage import monitors as monitors_store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import Role, utcnow
+from storage.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +115,6 @@ FLOWS_WITH_PHOTOS = ("case.text", "case.reply", "case.private")
 # ----- small helpers --------------------------------------------------------------------------
 
 
-def _tz(context: JinroContext):
-    return context.settings.tz
-
-
 def _open_case_keyboard(lang: str, case_id: int):
     """The one button under what is said after an action: the case, opened anew."""
     return keyboard([[(label(lang, "📂 Open case"), f"cs:o:{case_id}")]])
@@ -129,7 +125,7 @@ async def _leave_flow(context: JinroContext) -> None:
 
 
 def _short_when(context: JinroContext, moment) -> str:
-    return moment.astimezone(_tz(context)).strftime("%m/%d") if moment else "—"
+    return moment.astimezone(context.tz).strftime("%m/%d") if moment else "—"
 
 
 async def _alert(update: Update, context: JinroContext, msgid) -> None:
@@ -243,7 +239,7 @@ async def show_list(update: Update, context: JinroContext, page: int, *, edit: b
         first=page * PAGE + 1,
         role=user.role,
         paused=profile.paused if profile is not None else None,
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -258,7 +254,7 @@ async def pause_pressed(update: Update, context: JinroContext, on: int) -> None:
         await stale_button(update, context)
         return
     async with context.db.write() as conn:
-        changed = await monitors_store.set_paused(conn, context.user.id, bool(on))
+        changed = await monitors_store.set_paused(conn, context.user.id, bool(on), now=context.now)
     if not changed:
         await stale_button(update, context)
         return
@@ -344,7 +340,7 @@ async def show_case(
         earlier=total - shown_to,
         tally=tally,
         mediator=store.display_name(found.monitor_name) if found.monitor_name else None,
-        tz=_tz(context),
+        tz=context.tz,
     )
     return True
 
@@ -369,7 +365,7 @@ async def pick_booking(update: Update, context: JinroContext, page: int, session
         await stale_button(update, context)
         return
     async with context.db.read() as conn:
-        picks = await store.pickable(conn, user, now=utcnow(), session_id=session_id)
+        picks = await store.pickable(conn, user, now=context.now, session_id=session_id)
     await answer_query(update)
     pages = page_count(len(picks), PAGE)
     page = min(page, pages - 1)
@@ -554,7 +550,7 @@ async def send_case(update: Update, context: JinroContext) -> None:
                 data.get("k"),
                 data.get("t"),
                 data.get("p"),
-                now=utcnow(),
+                now=context.now,
                 mediator_wait=context.settings.case_mediator,
             )
             context.user = await users_store.set_flow(conn, user.id, None)
@@ -623,7 +619,7 @@ async def reply_pressed(update: Update, context: JinroContext, case_id: int) -> 
         keyboard([[(label(context.lang, "✕ Stop"), "cs:x")]]),
         what="reply",
         case=found[0],
-        tz=_tz(context),
+        tz=context.tz,
         seen=found[1],
         limit=store.TEXT_MAX,
     )
@@ -654,7 +650,7 @@ async def pick_party(update: Update, context: JinroContext, case_id: int) -> Non
         keyboard(rows),
         edit=True,
         case=found[0],
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -690,7 +686,7 @@ async def party_chosen(update: Update, context: JinroContext, case_id: int, n: i
         keyboard([[(label(context.lang, "✕ Stop"), "cs:x")]]),
         what="private",
         case=found[0],
-        tz=_tz(context),
+        tz=context.tz,
         seen=found[1],
         role=party.role,
         name=store.display_name(party.name),
@@ -711,7 +707,7 @@ async def propose_pressed(update: Update, context: JinroContext, case_id: int) -
         keyboard([[(label(context.lang, "✕ Stop"), "cs:x")]]),
         what="proposal",
         case=found[0],
-        tz=_tz(context),
+        tz=context.tz,
         seen=found[1],
         limit=store.TEXT_MAX,
     )
@@ -742,7 +738,7 @@ async def _post(update, context, case_id: int, got, *, kind="message", to_user_i
                 context.user,
                 text,
                 photo,
-                now=utcnow(),
+                now=context.now,
                 kind=kind,
                 to_user_id=to_user_id,
                 answer_wait=context.settings.case_answer,
@@ -814,7 +810,7 @@ async def answer_pressed(update: Update, context: JinroContext, case_id: int, pr
     try:
         async with context.db.write() as conn:
             tally = await store.answer(
-                conn, case_id, proposal_id, context.user, accept, now=utcnow()
+                conn, case_id, proposal_id, context.user, accept, now=context.now
             )
     except NotFound:
         await stale_button(update, context)
@@ -862,14 +858,14 @@ async def escalate_pressed(update: Update, context: JinroContext, case_id: int) 
         keyboard(rows),
         edit=True,
         case=found[0],
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
 async def escalate_now(update: Update, context: JinroContext, case_id: int) -> None:
     try:
         async with context.db.write() as conn:
-            await store.escalate(conn, case_id, context.user, now=utcnow())
+            await store.escalate(conn, case_id, context.user, now=context.now)
     except NotFound:
         await stale_button(update, context)
         return
@@ -909,7 +905,7 @@ async def ask_outcome(update: Update, context: JinroContext, case_id: int) -> No
         keyboard(rows),
         edit=True,
         case=found[0],
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -935,7 +931,7 @@ async def outcome_chosen(update: Update, context: JinroContext, case_id: int, in
         keyboard(rows),
         edit=True,
         case=found[0],
-        tz=_tz(context),
+        tz=context.tz,
         outcome=outcome,
         limit=store.NOTE_MAX,
     )
@@ -968,7 +964,7 @@ async def note_typed(update: Update, context: JinroContext) -> None:
 async def _close(update: Update, context: JinroContext, case_id: int, outcome: str, note):
     try:
         async with context.db.write() as conn:
-            await store.close(conn, case_id, context.user, outcome, note, now=utcnow())
+            await store.close(conn, case_id, context.user, outcome, note, now=context.now)
             if (context.user.flow or "").startswith("case."):
                 context.user = await users_store.set_flow(conn, context.user.id, None)
     except NotFound:
@@ -1037,7 +1033,7 @@ async def pick_monitor(update: Update, context: JinroContext, case_id: int, ever
         keyboard(rows),
         edit=True,
         case=case,
-        tz=_tz(context),
+        tz=context.tz,
         every=bool(every),
         count=len(choices),
     )
@@ -1062,7 +1058,7 @@ async def monitor_chosen(
                 case_id,
                 context.user,
                 choices[n].id,
-                now=utcnow(),
+                now=context.now,
                 mediator_wait=context.settings.case_mediator,
             )
     except NotFound:
@@ -1099,7 +1095,7 @@ async def take_pressed(update: Update, context: JinroContext, case_id: int) -> N
                 conn,
                 case_id,
                 context.user,
-                now=utcnow(),
+                now=context.now,
                 mediator_wait=context.settings.case_mediator,
             )
     except NotFound:
@@ -1249,7 +1245,7 @@ async def _relay(conn, context, row, user):
     rows = [_case_buttons(user.lang, found.id)] if seen != "reader" else []
     if found.status == "closed" or seen == "reader":
         rows = [[(label(user.lang, "📂 Open case"), f"cs:o:{found.id}")]]
-    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.settings.tz}
+    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz}
     return _copy(row, user, values, rows, photo=line.photo, urgent=found.kind == "safety")
 
 
@@ -1262,7 +1258,7 @@ async def _proposal(conn, context, row, user):
     if found.status == "closed" or found.proposal_id != line.id:
         return None
     rows = [_answer_buttons(user.lang, found.id, line.id), _case_buttons(user.lang, found.id)]
-    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.settings.tz}
+    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz}
     return _copy(row, user, values, rows, urgent=found.kind == "safety")
 
 
@@ -1283,7 +1279,7 @@ async def _answer(conn, context, row, user):
         "line": line_view(line),
         "seen": seen,
         "tally": tally,
-        "tz": context.settings.tz,
+        "tz": context.tz,
     }
     return _copy(row, user, values, rows)
 
@@ -1303,7 +1299,7 @@ async def _for_mediator(conn, context, row, user):
     rows = [[(label(user.lang, "📂 Open case"), f"cs:o:{found.id}")]]
     if row.kind == "case_unassigned" or (row.kind == "case_escalated" and seen == "staff"):
         rows.append([(label(user.lang, "👤 Assign a mediator"), f"cs:as:{found.id}:0")])
-    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.settings.tz}
+    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz}
     return _copy(row, user, values, rows)
 
 
@@ -1316,7 +1312,7 @@ async def _new_mediator(conn, context, row, user):
     if found.status == "closed" or found.monitor_id != line.sender_id:
         return None
     rows = [_case_buttons(user.lang, found.id)]
-    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.settings.tz}
+    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz}
     return _copy(row, user, values, rows, urgent=found.kind == "safety")
 
 
@@ -1326,7 +1322,7 @@ async def _closed(conn, context, row, user):
         return None
     found, seen, line = about
     rows = [[(label(user.lang, "📂 Open case"), f"cs:o:{found.id}")]]
-    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.settings.tz}
+    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz}
     return _copy(row, user, values, rows, urgent=found.kind == "safety")
 
 
@@ -1339,7 +1335,7 @@ async def _sla_mediator(conn, context, row, user):
     line = await store.message(conn, int(row.detail)) if (row.detail or "").isdigit() else None
     if line is None:
         return None
-    values = {"case": found, "line": line_view(line), "tz": context.settings.tz}
+    values = {"case": found, "line": line_view(line), "tz": context.tz}
     hours = context.settings.case_mediator_hours
     if found.monitor_id == user.id:
         rows = [_case_buttons(user.lang, found.id)]
@@ -1368,7 +1364,7 @@ async def _sla_answer(conn, context, row, user):
         "line": line_view(line),
         "seen": seen,
         "hours": context.settings.case_answer_hours,
-        "tz": context.settings.tz,
+        "tz": context.tz,
     }
     return _copy(row, user, values, rows, urgent=found.kind == "safety")
 
@@ -1400,7 +1396,7 @@ async def clock_tick(application) -> None:
         async with context.db.write() as conn:
             acted = await store.check_service_levels(
                 conn,
-                now=utcnow(),
+                now=context.now,
                 mediator_wait=settings.case_mediator,
                 answer_wait=settings.case_answer,
             )

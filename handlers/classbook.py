@@ -37,7 +37,7 @@ from messages import label
 from storage import bookings as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import Role, utcnow
+from storage.models import Role
 
 PRESETS = (5, 10, 20, 30)
 PAGE = 8
@@ -55,9 +55,9 @@ async def classbook_command(update: Update, context: JinroContext) -> None:
 
 async def show_home(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     async with context.db.read() as conn:
-        booked = await store.class_bookings(conn, context.user.id, now=utcnow())
+        booked = await store.class_bookings(conn, context.user.id, now=context.now)
     await _leave_flow(context)
-    lang, tz = context.lang, context.settings.tz
+    lang, tz = context.lang, context.tz
     rows = [
         [
             (
@@ -76,9 +76,9 @@ async def show_home(update: Update, context: JinroContext, *, edit: bool = False
 async def show_sessions(update: Update, context: JinroContext, page: int) -> None:
     async with context.db.read() as conn:
         sessions, total = await store.open_sessions(
-            conn, now=utcnow(), offset=page * PAGE, limit=PAGE
+            conn, now=context.now, offset=page * PAGE, limit=PAGE
         )
-    lang, tz = context.lang, context.settings.tz
+    lang, tz = context.lang, context.tz
     rows = [
         [(f"{s.starts_at.astimezone(tz):%m/%d %H:%M} {s.title}"[:60], f"cb:s:{s.id}")]
         for s in sessions
@@ -108,7 +108,7 @@ async def _session_and_room(context: JinroContext, session_id: int):
     async with context.db.read() as conn:
         session = await store.session_view(conn, session_id)
         room = await store.class_room(conn, session, context.user.school_id) if session else 0
-    refusal = store.class_refusal(session, utcnow())
+    refusal = store.class_refusal(session, context.now)
     if refusal is None and room == 0:
         refusal = store.Refused("no_room")
     return session, refusal, room
@@ -150,7 +150,7 @@ async def ask_count(
         session=session,
         free=room,
         asked=asked,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
 
 
@@ -161,7 +161,7 @@ async def _refused(update: Update, context: JinroContext, refusal, *, edit: bool
         "classbook/refused",
         edit=edit,
         reason=refusal.reason,
-        when=refusal.when.astimezone(context.settings.tz) if refusal.when else None,
+        when=refusal.when.astimezone(context.tz) if refusal.when else None,
     )
 
 
@@ -201,7 +201,7 @@ async def count_chosen(
         edit=edit,
         session=session,
         count=count,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
 
 
@@ -215,7 +215,7 @@ async def book(update: Update, context: JinroContext, session_id: int, count: in
     await answer_query(update)
     try:
         async with context.db.write() as conn:
-            await store.book_class(conn, context.user, session_id, count, now=utcnow())
+            await store.book_class(conn, context.user, session_id, count, now=context.now)
             context.user = await users_store.set_flow(
                 conn, context.user.id, "cb.names", {"session": session_id}
             )
@@ -285,7 +285,7 @@ async def show_seats(
         count=count,
         name=name,
         limit=NAME_LIMIT,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
 
 
@@ -311,7 +311,9 @@ async def pick_student(
     note = "named"
     try:
         async with context.db.write() as conn:
-            await store.name_next_seat(conn, context.user, session_id, student_id=student_id)
+            await store.name_next_seat(
+                conn, context.user, session_id, student_id=student_id, now=context.now
+            )
             student = await users_store.get(conn, student_id)
     except NotFound:
         await stale_button(update, context)
@@ -355,7 +357,9 @@ async def names_typed(update: Update, context: JinroContext) -> None:
     try:
         async with context.db.write() as conn:
             for name in names:  # all or nothing: a refusal undoes the names before it
-                await store.name_next_seat(conn, context.user, session_id, name=name)
+                await store.name_next_seat(
+                    conn, context.user, session_id, name=name, now=context.now
+                )
     except NotFound:
         await _gone(update, context)
         return
@@ -386,7 +390,7 @@ async def finish(update: Update, context: JinroContext, session_id: int) -> None
         session=session,
         seats=seats,
         unnamed=unnamed,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
 
 

@@ -33,7 +33,9 @@ async def guardian_opened(update: Update, context: JinroContext, token: str) -> 
     """A guardian opened a student's consent link in their own Telegram."""
     try:
         async with context.db.read() as conn:
-            request = await consent_store.request_for_guardian(conn, token, context.user.id)
+            request = await consent_store.request_for_guardian(
+                conn, token, context.user.id, now=context.now
+            )
             school = await users_store.school(conn, request.school_id)
     except consent_store.SelfConsent:
         await reply(update, context, "consent/self_link")
@@ -80,7 +82,9 @@ async def on_guardian_answer(update: Update, context: JinroContext) -> None:
     agree = parts[1] == "y"
     try:
         async with context.db.write() as conn:
-            student = await consent_store.answer(conn, parts[2], context.user.id, agree)
+            student = await consent_store.answer(
+                conn, parts[2], context.user.id, agree, now=context.now
+            )
             if context.user.flow == "gc":
                 context.user = await users_store.set_flow(conn, context.user.id, None)
     except consent_store.SelfConsent:
@@ -104,7 +108,7 @@ async def student_status(update: Update, context: JinroContext) -> None:
     token = None
     if consent_store.needs_consent(student):
         async with context.db.write() as conn:
-            token = await consent_store.link_for(conn, student)
+            token = await consent_store.link_for(conn, student, now=context.now)
     await reply(
         update,
         context,
@@ -167,7 +171,9 @@ async def on_teacher_action(update: Update, context: JinroContext) -> None:
         return
     try:
         async with context.db.write() as conn:
-            student = await consent_store.record_paper(conn, context.user, student_id)
+            student = await consent_store.record_paper(
+                conn, context.user, student_id, now=context.now
+            )
     except NotFound:
         await stale_button(update, context)
         return

@@ -26,7 +26,7 @@ from messages import label
 from storage import bookings as store
 from storage import users as users_store
 from storage.errors import NotFound
-from storage.models import Role, utcnow
+from storage.models import Role
 
 CAPS = (1, 2, 3, 5, 10)
 ASKED = {"o": "opens_at", "l": "lottery_until"}
@@ -63,14 +63,16 @@ async def show(update: Update, context: JinroContext, session_id: int, *, edit=T
         keyboard(rows),
         edit=edit,
         session=session,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
 
 
 async def change(update: Update, context: JinroContext, session_id: int, **values) -> None:
     try:
         async with context.db.write() as conn:
-            await store.set_fair_opening(conn, session_id, context.user.id, **values)
+            await store.set_fair_opening(
+                conn, session_id, context.user.id, now=context.now, **values
+            )
     except NotFound:
         await stale_button(update, context)
         return
@@ -91,9 +93,9 @@ async def ask_moment(update: Update, context: JinroContext, session_id: int, wha
 async def moment_typed(update: Update, context: JinroContext) -> None:
     data = context.user.flow_data
     text = " ".join(update.message.text.split())
-    tz = context.settings.tz
+    tz = context.tz
     try:
-        moment = days.parse_moment(text, utcnow().astimezone(tz).date(), tz)
+        moment = days.parse_moment(text, context.now.astimezone(tz).date(), tz)
     except days.NotADay:
         moment = None
     if moment is None:

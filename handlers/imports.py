@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 
 from telegram import Document, InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -68,7 +67,7 @@ async def on_document(update: Update, context: JinroContext) -> None:
         return
     try:
         async with context.db.read() as conn:
-            summary = await importer.preview(conn, sheet)
+            summary = await importer.preview(conn, sheet, now=context.now)
     except importer.ImportRejected as rejected:
         await _show_problems(update, context, rejected.problems)
         return
@@ -102,7 +101,7 @@ async def on_confirm(update: Update, context: JinroContext) -> None:
         return
     try:
         async with context.db.write() as conn:
-            summary = await importer.apply(conn, sheet, actor_id=context.user.id)
+            summary = await importer.apply(conn, sheet, actor_id=context.user.id, now=context.now)
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except importer.ImportRejected as rejected:  # the database changed since the preview
         await _show_problems(update, context, rejected.problems)
@@ -134,7 +133,7 @@ async def _read(
     content = bytes(await telegram_file.download_as_bytearray())
     try:
         # Parsing a large XLSX takes a while; the other users' updates go on meanwhile.
-        return await asyncio.to_thread(importer.read, content, tz=context.settings.tz)
+        return await asyncio.to_thread(importer.read, content, tz=context.tz)
     except importer.ImportRejected as rejected:
         await _show_problems(update, context, rejected.problems)
         return None
@@ -159,11 +158,13 @@ async def _set_flow(context: JinroContext, flow: str | None, data: dict | None =
 @requires(Role.STAFF)
 async def export(update: Update, context: JinroContext) -> None:
     async with context.db.read() as conn:
-        exported = await exporter.export_programs(conn, tz=context.settings.tz)
+        exported = await exporter.export_programs(conn, tz=context.tz, now=context.now)
     async with context.db.write() as conn:
         detail = {"programs": exported.programs, "sessions": exported.sessions}
-        await audit.record(conn, context.user.id, "programs.export", "file", None, **detail)
-    today = datetime.now(context.settings.tz)
+        await audit.record(
+            conn, context.user.id, "programs.export", "file", None, **detail, now=context.now
+        )
+    today = context.today
     name = f"jinro-programmes-{today:%Y%m%d}.xlsx"
     caption = render(
         "imports/exported", context.lang, programs=exported.programs, sessions=exported.sessions

@@ -60,7 +60,7 @@ from storage import monitors as monitors_store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
 from storage.mentors import first_name
-from storage.models import Role, utcnow
+from storage.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def lines(lang: str, found) -> list[Line]:
 
 
 def _today(context: JinroContext):
-    return utcnow().astimezone(context.settings.tz).date()
+    return context.now.astimezone(context.tz).date()
 
 
 async def _leave_flow(context: JinroContext) -> None:
@@ -429,7 +429,7 @@ async def assign_pressed(update: Update, context: JinroContext, site_id: int, mo
     try:
         async with context.db.write() as conn:
             inspection_id = await store.assign(
-                conn, site_id, monitor_id, context.user.id, now=utcnow()
+                conn, site_id, monitor_id, context.user.id, now=context.now
             )
             found = await store.view(conn, inspection_id)
     except NotFound:
@@ -478,7 +478,7 @@ async def ask_cancel(update: Update, context: JinroContext, inspection_id: int) 
 async def cancel_pressed(update: Update, context: JinroContext, inspection_id: int) -> None:
     try:
         async with context.db.write() as conn:
-            await store.cancel(conn, inspection_id, context.user.id, now=utcnow())
+            await store.cancel(conn, inspection_id, context.user.id, now=context.now)
             found = await store.view(conn, inspection_id)
     except (NotFound, AlreadyHandled):
         await stale_button(update, context)
@@ -498,7 +498,7 @@ async def pick_pressed(update: Update, context: JinroContext, site_id: int) -> N
     lang = context.lang
     try:
         async with context.db.write() as conn:
-            inspection_id = await store.pick(conn, site_id, context.user.id, now=utcnow())
+            inspection_id = await store.pick(conn, site_id, context.user.id, now=context.now)
             found = await store.view(conn, inspection_id)
     except NotFound:
         await stale_button(update, context)
@@ -525,7 +525,7 @@ async def pick_pressed(update: Update, context: JinroContext, site_id: int) -> N
 async def start_pressed(update: Update, context: JinroContext, inspection_id: int) -> None:
     try:
         async with context.db.write() as conn:
-            await store.start(conn, inspection_id, context.user.id, now=utcnow())
+            await store.start(conn, inspection_id, context.user.id, now=context.now)
     except NotFound:
         await stale_button(update, context)
         return
@@ -898,9 +898,9 @@ async def confirm_pressed(update: Update, context: JinroContext, inspection_id: 
                 context.user.id,
                 data.get("r"),
                 data.get("n"),
-                utcnow(),
+                context.now,
                 context.settings.safety_valid_days,
-                tz=context.settings.tz,
+                tz=context.tz,
             )
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except (NotFound, AlreadyHandled):
@@ -1021,7 +1021,7 @@ async def show_checklist(update: Update, context: JinroContext, *, edit: bool = 
 async def toggle_pressed(update: Update, context: JinroContext, item_id: int) -> None:
     try:
         async with context.db.write() as conn:
-            await store.toggle_item(conn, item_id, context.user.id)
+            await store.toggle_item(conn, item_id, context.user.id, now=context.now)
     except NotFound:
         await stale_button(update, context)
         return
@@ -1057,7 +1057,7 @@ async def item_typed(update: Update, context: JinroContext) -> None:
         )
         return
     async with context.db.write() as conn:
-        await store.add_item(conn, text, context.user.id)
+        await store.add_item(conn, text, context.user.id, now=context.now)
         context.user = await users_store.set_flow(conn, context.user.id, None)
     await show_checklist(update, context)
 
@@ -1194,7 +1194,7 @@ async def _failed_staff(conn, context, row, user):
     if found is None or found.result != "failed" or user.role != Role.STAFF:
         return None
     problems = _problems(user.lang, await store.inspection_items(conn, found.id))
-    booked = await store.upcoming_bookings(conn, found.site_id, utcnow())
+    booked = await store.upcoming_bookings(conn, found.site_id, context.now)
     return "inspections/news", {
         "news": "failed_staff",
         "inspection": found,
@@ -1209,7 +1209,7 @@ async def _failed_teacher(conn, context, row, user):
     found = await _inspection(conn, row, "done")
     if found is None or found.result != "failed" or user.role != Role.TEACHER:
         return None
-    booked = await store.teacher_sessions(conn, found.site_id, user.id, utcnow())
+    booked = await store.teacher_sessions(conn, found.site_id, user.id, context.now)
     if not booked:
         return None  # their students' bookings there are over
     return "inspections/news", {

@@ -140,6 +140,7 @@ async def on_uses(update: Update, context: JinroContext) -> None:
             school_id=data.get("school_id"),
             site_id=data.get("site_id"),
             max_uses=uses,
+            now=context.now,
         )
         context.user = await users_store.set_flow(conn, context.user.id, None)
     await answer_query(update)
@@ -151,7 +152,7 @@ async def on_uses(update: Update, context: JinroContext) -> None:
         invite=invite,
         place=data.get("place"),
         link=deep_link(context, invite.code),
-        expires_at=invite.expires_at.astimezone(context.settings.tz),
+        expires_at=invite.expires_at.astimezone(context.tz),
     )
 
 

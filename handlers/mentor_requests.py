@@ -47,7 +47,7 @@ from storage import consent as consent_store
 from storage import mentors as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import Role, utcnow
+from storage.models import Role
 
 FIELD_BUTTONS = 8
 FIELD_PAGE = 10
@@ -72,10 +72,6 @@ REFUSALS = {
     "too_many": TOO_MANY,
     "question": N_("Please write your question again (5 to 500 characters)."),
 }
-
-
-def _tz(context: JinroContext):
-    return context.settings.tz
 
 
 async def _leave_flow(context: JinroContext) -> None:
@@ -115,9 +111,11 @@ async def show_home(update: Update, context: JinroContext, *, edit: bool = False
         mine = await store.my_requests(conn, context.user.id)
         students = (await store.students_requests(conn, context.user, limit=0))[1] if teacher else 0
         groups = (
-            await store.open_groups(conn, context.user.school_id, now=utcnow()) if teacher else []
+            await store.open_groups(conn, context.user.school_id, now=context.now)
+            if teacher
+            else []
         )
-    lang, tz = context.lang, _tz(context)
+    lang, tz = context.lang, context.tz
     rows = [
         [(f"{_status_mark(r.status)} {_short(lang, r, tz)}"[:60], f"rq:v:{r.id}")] for r in mine
     ]
@@ -197,7 +195,7 @@ async def new_pressed(update: Update, context: JinroContext) -> None:
 async def ask_field(update: Update, context: JinroContext, *, edit=False, found=None, typed=None):
     async with context.db.read() as conn:
         names = await store.vocabulary(conn)
-        free = await store.available_fields(conn, now=utcnow(), tz=_tz(context))
+        free = await store.available_fields(conn, now=context.now, tz=context.tz)
     index = {name: n for n, name in enumerate(names)}
     if found is None:
         shown = sorted(free, key=lambda name: (-free[name], name))[:FIELD_BUTTONS]
@@ -278,7 +276,7 @@ async def ask_mode(update: Update, context: JinroContext) -> None:
     async with context.db.read() as conn:
         for mode in _modes(context):
             wish = store.Wish(field, mode, context.user.school_id)
-            counts[mode] = len(await store.rank(conn, wish, now=utcnow(), tz=_tz(context)))
+            counts[mode] = len(await store.rank(conn, wish, now=context.now, tz=context.tz))
     lang, role = context.lang, context.user.role
     rows = [
         [(f"{mode_name(lang, mode, role)} ({counts[mode]})", f"rq:m:{mode}")]
@@ -303,7 +301,7 @@ async def ask_times(update: Update, context: JinroContext) -> None:
     data = context.user.flow_data
     async with context.db.read() as conn:
         free = await store.time_choices(
-            conn, data["f"], data["m"], context.user.school_id, now=utcnow(), tz=_tz(context)
+            conn, data["f"], data["m"], context.user.school_id, now=context.now, tz=context.tz
         )
     lang = context.lang
     chosen = data.get("t", [])
@@ -390,9 +388,9 @@ async def send_pressed(update: Update, context: JinroContext) -> None:
                 mode=data["m"],
                 question=data["q"],
                 times=data.get("t", []),
-                now=utcnow(),
+                now=context.now,
                 window=context.settings.mentor_answer,
-                tz=_tz(context),
+                tz=context.tz,
             )
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except store.Refused as refused:
@@ -426,14 +424,14 @@ async def button_expected(update: Update, context: JinroContext) -> None:
 async def show_request(
     update: Update, context: JinroContext, request_id: int, *, edit=True, just_sent=False
 ) -> bool:
-    now = utcnow()
+    now = context.now
     try:
         async with context.db.read() as conn:
             found = await store.for_requester(conn, request_id, context.user.id)
             others = None
             if found.status == "waiting":
                 others = await store.alternatives(
-                    conn, found, now=now, tz=_tz(context), role=context.user.role
+                    conn, found, now=now, tz=context.tz, role=context.user.role
                 )
     except NotFound:
         return False
@@ -449,7 +447,7 @@ async def show_request(
                         label(
                             lang,
                             "🤝 Join: %(when)s",
-                            when=mentors.when_label(lang, group.starts_at, _tz(context)),
+                            when=mentors.when_label(lang, group.starts_at, context.tz),
                         ),
                         f"rq:gj:{group.id}",
                     )
@@ -470,7 +468,7 @@ async def show_request(
         mode=mode_name(lang, found.mode, found.requester_role),
         times=[label(lang, TIME_NAMES[t]) for t in store.split_codes(found.times, store.TIMES)],
         hours=context.settings.mentor_answer_hours,
-        tz=_tz(context),
+        tz=context.tz,
     )
     return True
 
@@ -509,7 +507,7 @@ async def cancel_pressed(update: Update, context: JinroContext, request_id: int)
 async def cancel_now(update: Update, context: JinroContext, request_id: int) -> None:
     try:
         async with context.db.write() as conn:
-            await store.cancel_request(conn, request_id, context.user, now=utcnow())
+            await store.cancel_request(conn, request_id, context.user, now=context.now)
     except NotFound:
         await stale_button(update, context)
         return
@@ -527,7 +525,7 @@ async def cancel_now(update: Update, context: JinroContext, request_id: int) -> 
 async def rate_pressed(update: Update, context: JinroContext, request_id: int, score: int) -> None:
     try:
         async with context.db.write() as conn:
-            await store.rate(conn, request_id, context.user, score, now=utcnow())
+            await store.rate(conn, request_id, context.user, score, now=context.now)
             context.user = await users_store.set_flow(
                 conn, context.user.id, "rq.comment", {"r": request_id}
             )
@@ -609,7 +607,7 @@ async def students_page(update: Update, context: JinroContext, page: int, *, edi
         total=total,
         page=page + 1,
         pages=pages,
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -623,9 +621,9 @@ async def groups_pressed(update: Update, context: JinroContext) -> None:
         await stale_button(update, context)
         return
     async with context.db.read() as conn:
-        groups = await store.open_groups(conn, context.user.school_id, now=utcnow())
+        groups = await store.open_groups(conn, context.user.school_id, now=context.now)
     await answer_query(update)
-    lang, tz = context.lang, _tz(context)
+    lang, tz = context.lang, context.tz
     rows = [
         [
             (
@@ -654,7 +652,7 @@ async def join_pressed(update: Update, context: JinroContext, meeting_id: int) -
     try:
         async with context.db.write() as conn:
             request_id = await store.join_group(
-                conn, meeting_id, context.user, now=utcnow(), tz=_tz(context)
+                conn, meeting_id, context.user, now=context.now, tz=context.tz
             )
     except NotFound:
         await stale_button(update, context)

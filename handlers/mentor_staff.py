@@ -8,8 +8,6 @@ sm:x the evaluation file.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
@@ -29,7 +27,7 @@ from storage import audit
 from storage import mentor_reports as reports
 from storage import mentors as store
 from storage.errors import NotFound
-from storage.models import Role, utcnow
+from storage.models import Role
 
 PAGE = 8
 
@@ -41,7 +39,7 @@ async def mentors_command(update: Update, context: JinroContext) -> None:
 
 async def show_figures(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     async with context.db.read() as conn:
-        figures = await reports.figures(conn, now=utcnow(), tz=context.settings.tz)
+        figures = await reports.figures(conn, now=context.now, tz=context.tz)
     lang = context.lang
     waiting = figures.by_status.get("waiting", 0) + figures.by_status.get("offered", 0)
     rows = [
@@ -85,7 +83,7 @@ async def waiting_page(update: Update, context: JinroContext, page: int) -> None
         page=page + 1,
         pages=pages,
         first_name=store.first_name,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
 
 
@@ -103,7 +101,7 @@ async def toggle_priority(update: Update, context: JinroContext, request_id: int
             if found is None:
                 raise NotFound
             await store.set_priority(
-                conn, request_id, context.user, not found.priority, now=utcnow()
+                conn, request_id, context.user, not found.priority, now=context.now
             )
     except NotFound:
         await stale_button(update, context)
@@ -114,12 +112,18 @@ async def toggle_priority(update: Update, context: JinroContext, request_id: int
 async def export_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     async with context.db.read() as conn:
-        made = await reports.evaluation(conn, now=utcnow(), tz=context.settings.tz)
+        made = await reports.evaluation(conn, now=context.now, tz=context.tz)
     async with context.db.write() as conn:
         await audit.record(
-            conn, context.user.id, "mentors.export", "file", None, mentors=made.mentors
+            conn,
+            context.user.id,
+            "mentors.export",
+            "file",
+            None,
+            mentors=made.mentors,
+            now=context.now,
         )
-    today = datetime.now(context.settings.tz)
+    today = context.today
     caption = render("mentors/exported", context.lang, count=made.mentors, since=made.since)
     await context.bot.send_document(
         update.effective_chat.id,

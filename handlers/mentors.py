@@ -56,7 +56,7 @@ from storage import mentors as store
 from storage import users as users_store
 from storage.catalogue import DISTRICTS
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import Role, utcnow
+from storage.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +76,8 @@ _LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 # ----- small helpers --------------------------------------------------------------------------
 
 
-def _tz(context: JinroContext):
-    return context.settings.tz
-
-
 def _now_and_window(context: JinroContext) -> dict:
-    return {"now": utcnow(), "window": context.settings.mentor_answer, "tz": _tz(context)}
+    return {"now": context.now, "window": context.settings.mentor_answer, "tz": context.tz}
 
 
 async def _leave_flow(context: JinroContext) -> None:
@@ -243,7 +239,9 @@ async def profile_text(update: Update, context: JinroContext) -> None:
         await reply(update, context, "mentors/ask_text", what=what, limit=limit, length=len(text))
         return
     async with context.db.write() as conn:
-        await store.update_profile(conn, _mentor_id(context), context.user.id, **{what: text})
+        await store.update_profile(
+            conn, _mentor_id(context), context.user.id, now=context.now, **{what: text}
+        )
         context.user = await users_store.set_flow(conn, context.user.id, None)
     await show_profile(update, context)
 
@@ -253,7 +251,11 @@ async def toggle_mode(update: Update, context: JinroContext, mode: str) -> None:
         mentor = await store.profile(conn, _mentor_id(context))
         column = store.MODE_COLUMNS[mode]
         await store.update_profile(
-            conn, mentor.id, context.user.id, **{column: not getattr(mentor, column)}
+            conn,
+            mentor.id,
+            context.user.id,
+            now=context.now,
+            **{column: not getattr(mentor, column)},
         )
     await answer_query(update)
     await show_profile(update, context, edit=True)
@@ -266,7 +268,9 @@ async def toggle_district(update: Update, context: JinroContext, index: int) -> 
     async with context.db.write() as conn:
         mentor = await store.profile(conn, _mentor_id(context))
         visits = set(store.split_codes(mentor.districts, DISTRICTS)) ^ {DISTRICTS[index]}
-        await store.update_profile(conn, mentor.id, context.user.id, districts=sorted(visits))
+        await store.update_profile(
+            conn, mentor.id, context.user.id, now=context.now, districts=sorted(visits)
+        )
     await answer_query(update)
     await show_profile(update, context, edit=True)
 
@@ -283,7 +287,9 @@ async def limit_chosen(update: Update, context: JinroContext, count: int) -> Non
         await stale_button(update, context)
         return
     async with context.db.write() as conn:
-        await store.update_profile(conn, _mentor_id(context), context.user.id, max_open=count)
+        await store.update_profile(
+            conn, _mentor_id(context), context.user.id, now=context.now, max_open=count
+        )
     await answer_query(update)
     await show_profile(update, context, edit=True)
 
@@ -328,7 +334,7 @@ async def slots_command(update: Update, context: JinroContext) -> None:
 async def show_slots(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     async with context.db.read() as conn:
         slots = await store.mentor_slots(conn, _mentor_id(context))
-        free = await store.free_openings(conn, _mentor_id(context), now=utcnow(), tz=_tz(context))
+        free = await store.free_openings(conn, _mentor_id(context), now=context.now, tz=context.tz)
     lang = context.lang
     rows = [[(f"✕ {slot_label(lang, s)}", f"mn:sd:{s.id}")] for s in slots]
     rows.append([(label(lang, "➕ Add a free time"), "mn:sa")])
@@ -340,7 +346,7 @@ async def show_slots(update: Update, context: JinroContext, *, edit: bool = Fals
         keyboard(rows),
         edit=edit,
         slots=[slot_label(lang, s) for s in slots],
-        free=[when_label(lang, o.starts_at, _tz(context)) for o in free[:6]],
+        free=[when_label(lang, o.starts_at, context.tz) for o in free[:6]],
         count=len(free),
     )
 
@@ -445,8 +451,8 @@ def parse_slot(text: str, today: date) -> SlotText | None:
 
 @text_step("mn.slot")
 async def slot_typed(update: Update, context: JinroContext) -> None:
-    now = utcnow()
-    today = now.astimezone(_tz(context)).date()
+    now = context.now
+    today = now.astimezone(context.tz).date()
     try:
         slot = parse_slot(update.message.text, today)
         problem = None if slot is not None else "format"
@@ -455,7 +461,7 @@ async def slot_typed(update: Update, context: JinroContext) -> None:
     if slot is not None and not 15 <= slot.minutes <= 240:
         problem = "length"
     if slot is not None and slot.day is not None:
-        starts = datetime.combine(slot.day, slot.starts, tzinfo=_tz(context))
+        starts = datetime.combine(slot.day, slot.starts, tzinfo=context.tz)
         if starts <= now:
             problem = "past"
         elif starts > now + store.HORIZON:
@@ -485,10 +491,10 @@ async def slot_typed(update: Update, context: JinroContext) -> None:
 
 async def show_board(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     async with context.db.read() as conn:
-        desk = await store.board(conn, _mentor_id(context), now=utcnow())
+        desk = await store.board(conn, _mentor_id(context), now=context.now)
         mentor = await store.profile(conn, _mentor_id(context))
-        free = await store.free_openings(conn, mentor.id, now=utcnow(), tz=_tz(context))
-    lang, tz = context.lang, _tz(context)
+        free = await store.free_openings(conn, mentor.id, now=context.now, tz=context.tz)
+    lang, tz = context.lang, context.tz
     rows = []
     for seen in desk.offered:
         rows.append([(f"📨 {_who(lang, seen)} · {seen.field}"[:60], f"mr:v:{seen.id}")])
@@ -563,7 +569,7 @@ async def view_request(update: Update, context: JinroContext, request_id: int, *
 
 
 async def show_request(update: Update, context: JinroContext, seen, *, edit: bool = True) -> None:
-    lang, now = context.lang, utcnow()
+    lang, now = context.lang, context.now
     mine = await _still_mine(context, seen)
     schools = []
     if seen.meeting_id is not None and seen.mode == "group":
@@ -590,7 +596,7 @@ async def show_request(update: Update, context: JinroContext, seen, *, edit: boo
         mine=mine,
         schools=schools,
         nudge=False,
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -622,7 +628,7 @@ async def accept_pressed(update: Update, context: JinroContext, request_id: int)
     await answer_query(update)  # first: the race is decided in the database, not here
     try:
         async with context.db.write() as conn:
-            await store.accept(conn, request_id, context.user, now=utcnow())
+            await store.accept(conn, request_id, context.user, now=context.now)
     except NotFound:
         await reply(update, context, "mentors/gone")
         return
@@ -651,11 +657,11 @@ async def ask_time(
     if not answered:
         await answer_query(update)
     async with context.db.read() as conn:
-        free = await store.free_openings(conn, _mentor_id(context), now=utcnow(), tz=_tz(context))
+        free = await store.free_openings(conn, _mentor_id(context), now=context.now, tz=context.tz)
     # The requester's preferred times first.
     free.sort(
         key=lambda o: (
-            bool(seen.times) and store.time_bucket(o.starts_at, _tz(context)) not in seen.times,
+            bool(seen.times) and store.time_bucket(o.starts_at, context.tz) not in seen.times,
             o.starts_at,
         )
     )
@@ -663,7 +669,7 @@ async def ask_time(
     rows = [
         [
             (
-                when_label(lang, o.starts_at, _tz(context)),
+                when_label(lang, o.starts_at, context.tz),
                 f"mr:t:{request_id}:{int(o.starts_at.timestamp() // 60)}",
             )
         ]
@@ -679,7 +685,7 @@ async def ask_time(
         request=seen,
         accepted=accepted,
         any_free=bool(free),
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -690,7 +696,7 @@ async def time_chosen(update: Update, context: JinroContext, request_id: int, mi
         return
     starts_at = datetime.fromtimestamp(minutes * 60, UTC)
     async with context.db.read() as conn:
-        free = await store.free_openings(conn, _mentor_id(context), now=utcnow(), tz=_tz(context))
+        free = await store.free_openings(conn, _mentor_id(context), now=context.now, tz=context.tz)
     if starts_at not in {o.starts_at for o in free}:
         await answer_query(update, label(context.lang, "That time is no longer free."), alert=True)
         await ask_time(update, context, request_id, answered=True)
@@ -765,8 +771,8 @@ async def _schedule(update: Update, context: JinroContext, *, place=None, link=N
                 starts_at=starts_at,
                 place=place,
                 link=link,
-                now=utcnow(),
-                tz=_tz(context),
+                now=context.now,
+                tz=context.tz,
             )
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except (KeyError, TypeError, ValueError, NotFound, AlreadyHandled):
@@ -786,7 +792,7 @@ async def _schedule(update: Update, context: JinroContext, *, place=None, link=N
         "mentors/scheduled",
         keyboard([[(label(context.lang, "◀ My requests"), "mr:b")]]),
         request=seen,
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -867,9 +873,7 @@ async def cancel_pressed(update: Update, context: JinroContext, request_id: int)
     await answer_query(update)
     await set_flow(context, "mn.cancel", {"r": request_id})
     rows = [[(label(context.lang, "◀ Keep it"), f"mr:k:{request_id}")]]
-    await reply(
-        update, context, "mentors/ask_cancel", keyboard(rows), request=seen, tz=_tz(context)
-    )
+    await reply(update, context, "mentors/ask_cancel", keyboard(rows), request=seen, tz=context.tz)
 
 
 @text_step("mn.cancel")
@@ -925,7 +929,7 @@ async def other_length(update: Update, context: JinroContext, request_id: int) -
         keyboard(rows),
         edit=True,
         request=seen,
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -939,7 +943,7 @@ async def _log(update: Update, context: JinroContext, request_id: int, *, held, 
             if request is None or request.meeting_id is None:
                 raise NotFound
             await store.log_meeting(
-                conn, request.meeting_id, context.user, held=held, minutes=minutes, now=utcnow()
+                conn, request.meeting_id, context.user, held=held, minutes=minutes, now=context.now
             )
     except NotFound:
         await stale_button(update, context)
@@ -1104,7 +1108,7 @@ async def _expired(conn, context, row, user):
 
 async def _scheduled(conn, context, row, user):
     found = await _requester_view(conn, row, user, "scheduled")
-    if found is None or found.meeting_status != "scheduled" or found.starts_at <= utcnow():
+    if found is None or found.meeting_status != "scheduled" or found.starts_at <= context.now:
         return None
     return "mentoring/news", {"request": found, "news": "scheduled"}
 
@@ -1115,7 +1119,7 @@ async def _meeting_soon(conn, context, row, user):
     if request is None or request.meeting_id is None:
         return None
     meeting = await store.meeting(conn, request.meeting_id)
-    if meeting is None or meeting.status != "scheduled" or meeting.starts_at <= utcnow():
+    if meeting is None or meeting.status != "scheduled" or meeting.starts_at <= context.now:
         return None  # its moment passed, or it is off
     if user.role == Role.MENTOR:
         if user.mentor_id != meeting.mentor_id:
@@ -1247,18 +1251,18 @@ async def clock_tick(application) -> None:
     passes in its own short transaction, a compare-and-swap on its status, so two bot
     processes never both hand it over."""
     context = JinroContext(application)
-    moment = {"window": context.settings.mentor_answer, "tz": _tz(context)}
+    moment = {"window": context.settings.mentor_answer, "tz": context.tz}
     try:
         async with context.db.write() as conn:
-            passed = await store.expire_offers(conn, now=utcnow(), **moment)
+            passed = await store.expire_offers(conn, now=context.now, **moment)
         async with context.db.write() as conn:
-            expired = await store.expire_waiting(conn, now=utcnow())
+            expired = await store.expire_waiting(conn, now=context.now)
         async with context.db.read() as conn:
-            line = await store.waiting_in_line(conn, now=utcnow(), tz=_tz(context))
+            line = await store.waiting_in_line(conn, now=context.now, tz=context.tz)
         offered = 0
         for request_id in line:
             async with context.db.write() as conn:
-                if await store.offer_next(conn, request_id, now=utcnow(), **moment):
+                if await store.offer_next(conn, request_id, now=context.now, **moment):
                     offered += 1
         if passed or expired or offered:
             outbox.kick(context)

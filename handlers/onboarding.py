@@ -35,7 +35,7 @@ from storage import consent as consent_store
 from storage import users as users_store
 from storage.catalogue import DISTRICTS
 from storage.errors import AlreadyRegistered, InviteInvalid
-from storage.models import Role, utcnow
+from storage.models import Role
 
 NAME_MAX = 20
 _HANGUL = re.compile("[가-힣]")
@@ -249,7 +249,7 @@ def age_cutoff(today: date) -> date:
 
 async def ask_age(update: Update, context: JinroContext) -> None:
     # Only one yes/no is asked, not the birthday: the programme needs nothing more.
-    cutoff = age_cutoff(utcnow().astimezone(context.settings.tz).date())
+    cutoff = age_cutoff(context.now.astimezone(context.tz).date())
     lang = context.lang
     markup = keyboard(
         [
@@ -291,9 +291,17 @@ async def on_age(update: Update, context: JinroContext) -> None:
                 flow=None,
                 flow_data={},
             )
-            token = await consent_store.link_for(conn, student) if under14 else None
+            token = (
+                await consent_store.link_for(conn, student, now=context.now) if under14 else None
+            )
             await audit.record(
-                conn, student.id, "student.join", "user", student.id, school_id=school.id
+                conn,
+                student.id,
+                "student.join",
+                "user",
+                student.id,
+                school_id=school.id,
+                now=context.now,
             )
     # Messages go out after the transaction: never hold the writer during a Bot API call.
     if school is None:
@@ -329,7 +337,7 @@ async def accept_invite(update: Update, context: JinroContext, code: str) -> Non
         return
     try:
         async with context.db.write() as conn:
-            invite = await invites.accept(conn, code, context.user)
+            invite = await invites.accept(conn, code, context.user, now=context.now)
             user = await users_store.set_flow(conn, context.user.id, "pf.name")
             school = await users_store.school(conn, invite.school_id)
             site = await users_store.site(conn, invite.site_id)
@@ -340,9 +348,7 @@ async def accept_invite(update: Update, context: JinroContext, code: str) -> Non
             context,
             "onboarding/invite_invalid",
             reason=error.reason,
-            expires_at=error.expires_at.astimezone(context.settings.tz)
-            if error.expires_at
-            else None,
+            expires_at=error.expires_at.astimezone(context.tz) if error.expires_at else None,
         )
         return
     except AlreadyRegistered as error:
@@ -519,9 +525,11 @@ async def finish_profile(
                 conn, kind=user.flow_data["kind"], name=name, field=field
             )
         if district is not None:
-            await monitors.set_district(conn, user.id, district)
+            await monitors.set_district(conn, user.id, district, now=context.now)
         context.user = await users_store.change(conn, user.id, **values)
-        await audit.record(conn, user.id, "profile.complete", "user", user.id, role=user.role)
+        await audit.record(
+            conn, user.id, "profile.complete", "user", user.id, role=user.role, now=context.now
+        )
     await reply(update, context, "onboarding/profile_done", edit=edit, user=context.user)
     await commands.set_for_user(context, context.user)
 

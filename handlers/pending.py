@@ -35,7 +35,7 @@ from messages import label
 from storage import bookings as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import Role, utcnow
+from storage.models import Role
 
 PAGE = 8
 REASON_LIMIT = 200
@@ -104,7 +104,7 @@ async def show_page(
         pages=pages,
         note=note,
         count=count,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
 
 
@@ -136,7 +136,7 @@ async def confirm_pressed(
     await answer_query(update)
     try:
         async with context.db.write() as conn:
-            await store.confirm(conn, booking_id, context.user, now=utcnow())
+            await store.confirm(conn, booking_id, context.user, now=context.now)
     except (AlreadyHandled, NotFound):
         await _handled(update, context, booking_id, page)
         return
@@ -149,7 +149,7 @@ async def confirm_pressed(
             request=request,
             decision="confirmed",
             reason="",
-            tz=context.settings.tz,
+            tz=context.tz,
         )
     else:
         await show_page(update, context, page, edit=True, note="confirmed", count=1)
@@ -193,7 +193,7 @@ async def confirm_all(update: Update, context: JinroContext, page: int, digest: 
     async with context.db.write() as conn:
         for request in requests:
             try:
-                await store.confirm(conn, request.id, context.user, now=utcnow())
+                await store.confirm(conn, request.id, context.user, now=context.now)
             except (AlreadyHandled, NotFound):
                 continue  # another teacher, or the student, got there first: leave it
             confirmed.append(request)
@@ -230,7 +230,7 @@ async def reject_pressed(update: Update, context: JinroContext, booking_id: int)
         ),
         request=request,
         limit=REASON_LIMIT,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
 
 
@@ -264,7 +264,7 @@ async def _reject(update: Update, context: JinroContext, booking_id: int, reason
                 booking_id,
                 context.user,
                 reason,
-                now=utcnow(),
+                now=context.now,
                 offer=context.settings.offer,
             )
             context.user = await _leave_reason_flow(conn, context)
@@ -282,7 +282,7 @@ async def _reject(update: Update, context: JinroContext, booking_id: int, reason
         request=request,
         decision="rejected",
         reason=reason,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
     outbox.kick(context)  # the student's notice, and the freed seat's offer
 

@@ -176,7 +176,7 @@ async def deliver(context: JinroContext, row, batch: Batch | None = None) -> Non
         async with context.db.write() as conn:
             await store.hold(conn, row)
         return
-    now, tz = utcnow(), context.settings.tz
+    now, tz = utcnow(), context.tz
     urgent = row.kind in URGENT or copy.urgent
     if user.role == "student" and not urgent and store.in_quiet_hours(now, tz):
         # Due before 21:00 but sent late (an outage, a backlog): it waits for the morning,
@@ -241,7 +241,7 @@ async def _compose(context: JinroContext, row):
     if isinstance(found, Copy) or found is HOLD:
         return found, user
     template, values = found
-    values.update(tz=context.settings.tz, kind=row.kind)
+    values.update(tz=context.tz, kind=row.kind)
     text, markup = render(template, user.lang, **values), _keyboard(row, user.lang)
     return Copy(lambda context, chat_id: send(context, chat_id, text, markup, paced=True)), user
 
@@ -471,7 +471,7 @@ async def _site_cancelled(conn, context, row, user):
 
 def _on_its_day(context: JinroContext, row) -> bool:
     """A daily digest is for its day: after a long outage, yesterday's is not sent today."""
-    tz = context.settings.tz
+    tz = context.tz
     return row.due_at.astimezone(tz).date() == utcnow().astimezone(tz).date()
 
 
@@ -572,7 +572,14 @@ async def plan_tick(application) -> None:
     joined today misses nothing."""
     context = JinroContext(application)
     async with context.db.write() as conn:
-        await store.plan_digests(conn, now=utcnow(), tz=context.settings.tz)
+        await store.plan_digests(conn, now=utcnow(), tz=context.tz)
+
+
+async def forget_tick(application) -> None:
+    """Hourly: outbox rows long settled are deleted (storage.reminders.KEEP_SETTLED)."""
+    context = JinroContext(application)
+    async with context.db.write() as conn:
+        await store.forget_settled(conn, now=context.now)
 
 
 async def _mark(context: JinroContext, row, status: str, error: str | None = None) -> None:

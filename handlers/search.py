@@ -49,7 +49,7 @@ from storage import search as search_store
 from storage import users as users_store
 from storage.bookings import bookable_site
 from storage.catalogue import DISTRICTS, NEIGHBOURS, PROGRAM_TYPES, related_fields
-from storage.models import Role, utcnow
+from storage.models import Role
 
 PAGE = 5
 QUERY_MAX = 40
@@ -93,7 +93,7 @@ async def _save(context: JinroContext, state: dict, flow: str = "sr") -> None:
 
 
 def _filters(chosen: dict, context: JinroContext) -> search_store.Filters:
-    span = days.window(chosen["wh"], utcnow(), context.settings.tz) if "wh" in chosen else None
+    span = days.window(chosen["wh"], context.now, context.tz) if "wh" in chosen else None
     return search_store.Filters(
         field=chosen.get("fd"),
         type=chosen.get("ty"),
@@ -143,7 +143,7 @@ async def search_text(update: Update, context: JinroContext) -> None:
     text = " ".join(update.message.text.split())
     state = _state(context)
     state["fy"] = False
-    today = utcnow().astimezone(context.settings.tz).date()
+    today = context.now.astimezone(context.tz).date()
     try:
         day = days.parse_day(text, today)
     except days.NotADay:
@@ -161,7 +161,7 @@ async def search_text(update: Update, context: JinroContext) -> None:
 async def day_text(update: Update, context: JinroContext) -> None:
     """The answer to "which day?" after the 📅 button."""
     text = " ".join(update.message.text.split())
-    today = utcnow().astimezone(context.settings.tz).date()
+    today = context.now.astimezone(context.tz).date()
     try:
         day = days.parse_day(text, today)
     except days.NotADay:
@@ -187,7 +187,9 @@ async def show_page(
         return
     filters = _filters(state["f"], context)
     async with context.db.read() as conn:
-        found = await search_store.search(conn, state["q"], filters, offset=page * PAGE, limit=PAGE)
+        found = await search_store.search(
+            conn, state["q"], filters, offset=page * PAGE, limit=PAGE, now=context.now
+        )
     if found.total == 0:
         await _show_nothing(update, context, state, edit=edit)
         return
@@ -228,7 +230,7 @@ def _listing(found: search_store.Page, page: int, pages: int, context: JinroCont
         "page": page + 1,
         "pages": pages,
         "first": page * PAGE + 1,
-        "tz": context.settings.tz,
+        "tz": context.tz,
     }
 
 
@@ -239,12 +241,16 @@ async def _show_nothing(update: Update, context: JinroContext, state: dict, *, e
     async with context.db.read() as conn:
         for key in chosen:
             rest = {k: v for k, v in chosen.items() if k != key}
-            total = (await search_store.search(conn, query, _filters(rest, context), limit=0)).total
+            total = (
+                await search_store.search(
+                    conn, query, _filters(rest, context), limit=0, now=context.now
+                )
+            ).total
             if total:
                 relax.append((key, total))
         unfiltered = 0
         if len(chosen) > 1:  # with one filter, dropping it is already offered above
-            unfiltered = (await search_store.search(conn, query, limit=0)).total
+            unfiltered = (await search_store.search(conn, query, limit=0, now=context.now)).total
         if "di" in chosen:
             nearby = await _alternatives(
                 conn, context, query, chosen, "di", NEIGHBOURS.get(chosen["di"], ())
@@ -272,7 +278,7 @@ async def _show_nothing(update: Update, context: JinroContext, state: dict, *, e
         unfiltered=unfiltered,
         nearby=nearby,
         related=related,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
 
 
@@ -281,7 +287,11 @@ async def _alternatives(conn, context, query: str, chosen: dict, key: str, value
     hits = []
     for value in values:
         found = await search_store.search(
-            conn, query, _filters({**chosen, key: value}, context), limit=3 - len(hits)
+            conn,
+            query,
+            _filters({**chosen, key: value}, context),
+            limit=3 - len(hits),
+            now=context.now,
         )
         hits += found.hits
         if len(hits) >= 3:
@@ -312,6 +322,7 @@ async def _show_for_you(
             fields=fields,
             offset=page * PAGE,
             limit=PAGE,
+            now=context.now,
         )
     pages = page_count(found.total, PAGE)
     if found.total and page >= pages:
@@ -350,7 +361,9 @@ async def show_panel(update: Update, context: JinroContext, *, edit: bool = Fals
     chosen, lang = state["f"], context.lang
     async with context.db.read() as conn:
         total = (
-            await search_store.search(conn, state["q"], _filters(chosen, context), limit=0)
+            await search_store.search(
+                conn, state["q"], _filters(chosen, context), limit=0, now=context.now
+            )
         ).total
 
     def choice(key: str, anything: str) -> str:
@@ -506,7 +519,7 @@ async def on_search_button(update: Update, context: JinroContext) -> None:
 
 async def show_card(update: Update, context: JinroContext, program_id: int, back: str) -> None:
     async with context.db.read() as conn:
-        found = await search_store.card(conn, program_id)
+        found = await search_store.card(conn, program_id, now=context.now)
     if found is None:  # deleted since the list was shown, or forged
         await stale_button(update, context)
         return
@@ -521,8 +534,8 @@ async def show_card(update: Update, context: JinroContext, program_id: int, back
         _card_keyboard(context, found, back),
         edit=update.callback_query is not None,
         card=found,
-        now=utcnow(),
-        tz=context.settings.tz,
+        now=context.now,
+        tz=context.tz,
         guest=context.user.role is None,
         recheck=inspections_store.RECHECK_AFTER,
     )
@@ -542,8 +555,8 @@ def _session_buttons(context: JinroContext, found) -> list[list[tuple[str, str]]
     """One button per upcoming session, by role: students apply (or join the line), teachers
     book for a class, staff set a fair opening. None at a site that failed its check or
     whose check has run out (one that needs fixing stays bookable)."""
-    lang, tz, role = context.lang, context.settings.tz, context.user.role
-    if not bookable_site(found.site, utcnow().astimezone(tz).date()):
+    lang, tz, role = context.lang, context.tz, context.user.role
+    if not bookable_site(found.site, context.now.astimezone(tz).date()):
         return []
     rows = []
     for s in found.sessions:
@@ -568,7 +581,7 @@ async def open_shared(update: Update, context: JinroContext, parameter: str) -> 
     """/start p_<id>: a programme card someone shared (inline mode) opened in the bot."""
     program_id = int(parameter[2:]) if parameter[2:].isdigit() and len(parameter) < 20 else 0
     async with context.db.read() as conn:
-        found = await search_store.card(conn, program_id)
+        found = await search_store.card(conn, program_id, now=context.now)
     if found is None:
         await reply(update, context, "search/gone")
         return
@@ -584,8 +597,8 @@ async def open_shared(update: Update, context: JinroContext, parameter: str) -> 
         "search/card",
         _card_keyboard(context, found, "sr:m") if registered else None,
         card=found,
-        now=utcnow(),
-        tz=context.settings.tz,
+        now=context.now,
+        tz=context.tz,
         guest=not registered,
         recheck=inspections_store.RECHECK_AFTER,
     )
@@ -601,9 +614,13 @@ async def inline_search(update: Update, context: JinroContext) -> None:
     offset = int(query.offset) if query.offset.isdigit() else 0
     async with context.db.read() as conn:
         found = await search_store.search(
-            conn, " ".join(query.query.split())[:QUERY_MAX], offset=offset, limit=INLINE_PAGE
+            conn,
+            " ".join(query.query.split())[:QUERY_MAX],
+            offset=offset,
+            limit=INLINE_PAGE,
+            now=context.now,
         )
-    tz = context.settings.tz
+    tz = context.tz
     results = []
     for hit in found.hits:
         link = deep_link(context, f"p_{hit.program_id}")
@@ -627,6 +644,14 @@ async def inline_search(update: Update, context: JinroContext) -> None:
         is_personal=False,
         next_offset=str(offset + INLINE_PAGE) if more else "",
     )
+
+
+async def clock_tick(application) -> None:
+    """Every minute: programmes whose stored next session has begun move to the one after,
+    so "the soonest" and "free seats only" stay true between bookings."""
+    context = JinroContext(application)
+    async with context.db.write() as conn:
+        await search_store.refresh_started(conn, now=context.now)
 
 
 def handlers() -> list[BaseHandler]:

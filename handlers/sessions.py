@@ -48,7 +48,7 @@ from storage import audit
 from storage import bookings as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import Role, utcnow
+from storage.models import Role
 
 PAGE = 5
 ATTENDANCE_PAGE = 20
@@ -73,20 +73,16 @@ def _site_id(context: JinroContext) -> int | None:
     return context.user.site_id
 
 
-def _tz(context: JinroContext):
-    return context.settings.tz
-
-
 def _local_today(context: JinroContext, now: datetime) -> date:
-    return now.astimezone(context.settings.tz).date()
+    return now.astimezone(context.tz).date()
 
 
 def _midnight(context: JinroContext, day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=context.settings.tz)
+    return datetime.combine(day, time(0), tzinfo=context.tz)
 
 
 def _short_when(context: JinroContext, moment: datetime) -> str:
-    return moment.astimezone(context.settings.tz).strftime("%m/%d %H:%M")
+    return moment.astimezone(context.tz).strftime("%m/%d %H:%M")
 
 
 def _day_name(lang: str, day: date) -> str:
@@ -117,7 +113,7 @@ async def sessions_command(update: Update, context: JinroContext) -> None:
 
 
 async def show_list(update: Update, context: JinroContext, page: int, *, edit: bool = False):
-    now = utcnow()
+    now = context.now
     today_from = _midnight(context, _local_today(context, now))
     async with context.db.read() as conn:
         found, total = await store.site_sessions(
@@ -151,7 +147,7 @@ async def show_list(update: Update, context: JinroContext, page: int, *, edit: b
         pages=pages,
         first=page * PAGE + 1,
         today=_local_today(context, now),
-        tz=context.settings.tz,
+        tz=context.tz,
     )
 
 
@@ -167,7 +163,7 @@ async def show_session(
         people = await store.roster(conn, session_id) if session else []
     if session is None:
         return False
-    lang, now = context.lang, utcnow()
+    lang, now = context.lang, context.now
     rows = []
     if session.status == "scheduled":
         if session.starts_at > now:
@@ -189,7 +185,7 @@ async def show_session(
         edit=edit,
         session=session,
         people=people,
-        tz=context.settings.tz,
+        tz=context.tz,
     )
     return True
 
@@ -220,7 +216,7 @@ async def _own_open_session(update: Update, context: JinroContext, session_id: i
     if session is None:
         await stale_button(update, context)
         return None
-    if session.status != "scheduled" or session.starts_at <= utcnow():
+    if session.status != "scheduled" or session.starts_at <= context.now:
         text = label(context.lang, "This session has started or was cancelled; it cannot change.")
         await answer_query(update, text, alert=True)
         return None
@@ -254,7 +250,7 @@ async def capacity_typed(update: Update, context: JinroContext) -> None:
                 _site_id(context),
                 capacity,
                 actor=context.user.id,
-                now=utcnow(),
+                now=context.now,
                 offer=context.settings.offer,
             )
             context.user = await users_store.set_flow(conn, context.user.id, None)
@@ -305,7 +301,7 @@ async def ask_reason(update: Update, context: JinroContext, session_id: int) -> 
     await answer_query(update)
     await set_flow(context, "ss.why", {"s": session_id})
     await reply(
-        update, context, "sessions/ask_reason", session=session, problem=None, tz=_tz(context)
+        update, context, "sessions/ask_reason", session=session, problem=None, tz=context.tz
     )
 
 
@@ -326,7 +322,7 @@ async def reason_typed(update: Update, context: JinroContext) -> None:
             "sessions/ask_reason",
             session=session,
             problem=problem,
-            tz=_tz(context),
+            tz=context.tz,
         )
         return
     await set_flow(context, "ss.sure", {"s": session_id, "r": reason})
@@ -342,7 +338,7 @@ async def reason_typed(update: Update, context: JinroContext) -> None:
         keyboard(rows),
         session=session,
         reason=reason,
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -359,7 +355,7 @@ async def cancel_now(update: Update, context: JinroContext, session_id: int) -> 
                 _site_id(context),
                 data["r"],
                 actor=context.user.id,
-                now=utcnow(),
+                now=context.now,
             )
             teachers = await store.teachers_to_tell(conn, affected)
             session = await store.site_session(conn, session_id, _site_id(context))
@@ -384,7 +380,7 @@ async def cancel_now(update: Update, context: JinroContext, session_id: int) -> 
         session=session,
         students=students,
         teachers=len(teachers),
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -395,7 +391,7 @@ def _attendance_closed(context: JinroContext, session, now: datetime) -> str | N
     """Why attendance cannot be taken yet, or None when it can (on the day, or once begun)."""
     if session.status != "scheduled":
         return label(context.lang, "This session was cancelled.")
-    day = session.starts_at.astimezone(context.settings.tz).date()
+    day = session.starts_at.astimezone(context.tz).date()
     if day > _local_today(context, now) and session.starts_at > now:
         return label(
             context.lang,
@@ -411,7 +407,7 @@ async def attendance(update: Update, context: JinroContext, session_id: int, pag
     if session is None:
         await stale_button(update, context)
         return
-    closed = _attendance_closed(context, session, utcnow())
+    closed = _attendance_closed(context, session, context.now)
     if closed:
         await answer_query(update, closed, alert=True)
         return
@@ -447,7 +443,7 @@ async def show_attendance(update: Update, context: JinroContext, session_id: int
         unmarked=sum(p.attendance is None for p in people),
         page=page + 1,
         pages=pages,
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -459,7 +455,7 @@ def _attendance_label(lang: str, person) -> str:
 
 async def toggle_attendance(update: Update, context: JinroContext, booking_id: int, page: int):
     """attended ⇄ no-show (a first tap: attended)."""
-    site_id, now = _site_id(context), utcnow()
+    site_id, now = _site_id(context), context.now
     try:
         async with context.db.write() as conn:
             booking = await store.get(conn, booking_id)
@@ -469,7 +465,7 @@ async def toggle_attendance(update: Update, context: JinroContext, booking_id: i
             if session is None or _attendance_closed(context, session, now):
                 raise NotFound
             marked = await store.mark_attendance(
-                conn, booking_id, site_id, attended=booking.attendance != "attended"
+                conn, booking_id, site_id, attended=booking.attendance != "attended", now=now
             )
             await audit.record(
                 conn,
@@ -478,6 +474,7 @@ async def toggle_attendance(update: Update, context: JinroContext, booking_id: i
                 "booking",
                 booking_id,
                 attendance=marked.attendance,
+                now=now,
             )
     except NotFound:
         await stale_button(update, context)
@@ -490,10 +487,10 @@ async def all_attended(update: Update, context: JinroContext, session_id: int, p
     try:
         async with context.db.write() as conn:
             session = await store.site_session(conn, session_id, _site_id(context))
-            if session is None or _attendance_closed(context, session, utcnow()):
+            if session is None or _attendance_closed(context, session, context.now):
                 raise NotFound
             await store.mark_all_attended(
-                conn, session_id, _site_id(context), actor=context.user.id
+                conn, session_id, _site_id(context), actor=context.user.id, now=context.now
             )
     except NotFound:
         await stale_button(update, context)
@@ -507,10 +504,10 @@ async def report_attendance(update: Update, context: JinroContext, session_id: i
     try:
         async with context.db.write() as conn:
             session = await store.site_session(conn, session_id, _site_id(context))
-            if session is None or _attendance_closed(context, session, utcnow()):
+            if session is None or _attendance_closed(context, session, context.now):
                 raise NotFound
             teachers = await store.report_attendance(
-                conn, session_id, _site_id(context), actor=context.user.id
+                conn, session_id, _site_id(context), actor=context.user.id, now=context.now
             )
     except NotFound:
         await stale_button(update, context)
@@ -534,7 +531,7 @@ async def report_attendance(update: Update, context: JinroContext, session_id: i
         edit=True,
         session=session,
         teachers=len(teachers),
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -580,9 +577,9 @@ async def start_typed(update: Update, context: JinroContext) -> None:
     if program is None:
         await _gone(update, context)
         return
-    now = utcnow()
+    now = context.now
     try:
-        start = days.parse_moment(update.message.text, _local_today(context, now), _tz(context))
+        start = days.parse_moment(update.message.text, _local_today(context, now), context.tz)
         problem = "format" if start is None else None
     except days.NotADay:
         start, problem = None, "no_such_day"
@@ -611,7 +608,7 @@ async def _ask_end(update, context, program, problem, *, edit: bool = False) -> 
         program=program,
         start=start,
         problem=problem,
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -652,7 +649,7 @@ async def end_typed(update: Update, context: JinroContext) -> None:
     if program is None:
         await _gone(update, context)
         return
-    start = _moment(context.user.flow_data, "s").astimezone(_tz(context))
+    start = _moment(context.user.flow_data, "s").astimezone(context.tz)
     end = parse_end(update.message.text, start)
     problem = None
     if end is None:
@@ -775,7 +772,7 @@ async def usual_place(update: Update, context: JinroContext) -> None:
 async def _to_deadline(update, context, values: dict, *, edit: bool = False) -> None:
     data = {**context.user.flow_data, **values}
     await set_flow(context, "ss.deadline", data)
-    start, now, lang = _moment(data, "s"), utcnow(), context.lang
+    start, now, lang = _moment(data, "s"), context.now, context.lang
     rows = [
         [(label(lang, name), f"ss:dl:{n}")]
         for n, name in DEADLINES.items()
@@ -788,7 +785,7 @@ async def _to_deadline(update, context, values: dict, *, edit: bool = False) -> 
         keyboard(rows),
         edit=edit,
         start=start,
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -799,7 +796,7 @@ async def deadline_pressed(update: Update, context: JinroContext, before: int) -
         return
     data = context.user.flow_data
     deadline = _moment(data, "s") - timedelta(days=before) if before else None
-    if deadline is not None and deadline <= utcnow():  # the button was not offered
+    if deadline is not None and deadline <= context.now:  # the button was not offered
         await stale_button(update, context)
         return
     await answer_query(update)
@@ -820,7 +817,7 @@ async def deadline_pressed(update: Update, context: JinroContext, before: int) -
         place=data.get("pl"),
         link=data.get("u"),
         deadline=deadline,
-        tz=_tz(context),
+        tz=context.tz,
     )
 
 
@@ -836,7 +833,7 @@ async def add_now(update: Update, context: JinroContext) -> None:
                 _site_id(context),
                 data["p"],
                 actor=context.user.id,
-                now=utcnow(),
+                now=context.now,
                 starts_at=_moment(data, "s"),
                 ends_at=_moment(data, "e"),
                 capacity=data["c"],

@@ -16,6 +16,33 @@ SILENT_ANSWER_SECONDS = 2.0
 LONG_POLL_SECONDS = 25.0
 
 
+class HandledUpdates:
+    """The update ids a bot in this process has finished handling, to wait on."""
+
+    def __init__(self) -> None:
+        self._done: set[int] = set()
+        self._changed = asyncio.Condition()
+
+    def mark(self, update_id: int) -> None:
+        self._done.add(update_id)
+        asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait(self, update_id: int, timeout: float) -> bool:
+        """True once `update_id` is handled, False if `timeout` seconds passed first."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: update_id in self._done), timeout
+                )
+            except TimeoutError:
+                return False
+        return True
+
+
 class SandboxError(RuntimeError):
     """The sandbox refused a test API request (bad arguments, unknown message, ...)."""
 
@@ -29,6 +56,10 @@ class SandboxClient:
         self.token = token
         self.delay_ms = 0
         self._session: aiohttp.ClientSession | None = None
+        # Set when the bot runs in this process (tests): update ids the bot finished handling,
+        # fed by its update processor (bot/processor.py, on_handled). Without it, an action
+        # counts as answered once the chat has gone quiet.
+        self.handled: HandledUpdates | None = None
 
     async def __aenter__(self) -> SandboxClient:
         # Long polls last up to LONG_POLL_SECONDS; no overall timeout on the session.
@@ -334,7 +365,8 @@ class SandboxUser:
 
     async def _wait_for_answer(self, update_id: int, after: int, timeout: float, what: str) -> None:
         """Follow this chat's events until the bot's first answer to the update, then until
-        the chat is quiet, then reload the chat."""
+        the bot has finished handling it (or, for a bot elsewhere, until the chat is quiet),
+        then reload the chat."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         answered = False
@@ -354,6 +386,16 @@ class SandboxUser:
                 if event["actor"] == "bot" and event.get("update_id") == update_id
             ]
             answered = bool(answers)
+        if self.client.handled is not None:
+            # The bot runs here and says when it is done: everything it said is in the chat.
+            remaining = max(deadline - loop.time(), 0.0)
+            if not await self.client.handled.wait(update_id, remaining):
+                raise AssertionError(
+                    f"{self.first_name}: the bot was still handling {what} (update "
+                    f"{update_id}) after {timeout}s"
+                )
+            await self.refresh()
+            return
         if all(_silent_press_answer(event) for event in answers):
             # A press answered without a word is the bot's "got it" before it works: what
             # it says comes next, maybe only after a busy moment. Wait for it a while.

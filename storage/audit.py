@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import AuditEntry, utcnow
+from storage.models import AuditEntry
 
 
 async def record(
@@ -14,12 +16,14 @@ async def record(
     action: str,
     object_type: str | None = None,
     object_id: object = None,
+    *,
+    now: datetime,
     **detail,
 ) -> None:
     """Write one entry in the caller's transaction; detail holds ids and codes, no names."""
     await conn.execute(
         insert(AuditEntry.__table__).values(
-            at=utcnow(),
+            at=now,
             actor_id=actor_id,
             action=action,
             object_type=object_type,

@@ -38,7 +38,6 @@ from storage.models import (
     Site,
     SurveyAnswer,
     User,
-    utcnow,
 )
 from storage.search import refresh_next
 from storage.users import covered_grades
@@ -163,7 +162,7 @@ async def apply(
     }
     if session.lottery_until is not None and now < session.lottery_until:
         status = "entered"
-    elif await _take_seats(conn, session, student.school_id, 1):
+    elif await _take_seats(conn, session, student.school_id, 1, now=now):
         status = "requested"
         values["expires_at"] = now + hold
     else:
@@ -172,7 +171,7 @@ async def apply(
         booking_id = await _insert(conn, status=status, **values)
     except IntegrityError:  # the same student's other press got there first
         raise Refused("already") from None
-    await audit.record(conn, student.id, f"booking.{status}", "booking", booking_id)
+    await audit.record(conn, student.id, f"booking.{status}", "booking", booking_id, now=now)
     if status == "requested":
         await reminders.plan_request(conn, booking_id, expires_at=now + hold, now=now)
     return Applied(booking_id, status)
@@ -266,7 +265,7 @@ async def _apply_at_once(
     if row is None:
         return None
     if row.now_full:  # the last seat: the programme's next free session moves on
-        await refresh_next(conn, [row.program_id])
+        await refresh_next(conn, [row.program_id], now=now)
     return Applied(row.id, row.status)
 
 
@@ -334,7 +333,9 @@ async def _locked_session(conn: AsyncConnection, session_id: int) -> Row | None:
     return (await conn.execute(stmt)).first()
 
 
-async def _take_seats(conn: AsyncConnection, session: Row, school_id: int, count: int) -> bool:
+async def _take_seats(
+    conn: AsyncConnection, session: Row, school_id: int, count: int, *, now: datetime
+) -> bool:
     """Take `count` seats if the session and the school's cap allow; False if not."""
     if conn.dialect.name == "sqlite" and session.booked + count > session.capacity:
         # SQLite's one writer read this row inside this same transaction: it is exact, and
@@ -369,7 +370,7 @@ async def _take_seats(conn: AsyncConnection, session: Row, school_id: int, count
     if now_taken is None:
         return False
     if now_taken.booked >= now_taken.capacity:  # the last seat: the next free session moves on
-        await refresh_next(conn, [session.program_id])
+        await refresh_next(conn, [session.program_id], now=now)
     else:  # only the stored seats left of the programme's next session can change
         await conn.execute(
             update(programs)
@@ -379,11 +380,13 @@ async def _take_seats(conn: AsyncConnection, session: Row, school_id: int, count
     return True
 
 
-async def _give_back(conn: AsyncConnection, session_id: int, program_id: int) -> None:
+async def _give_back(
+    conn: AsyncConnection, session_id: int, program_id: int, *, now: datetime
+) -> None:
     await conn.execute(
         update(sessions).where(sessions.c.id == session_id).values(booked=sessions.c.booked - 1)
     )
-    await refresh_next(conn, [program_id])
+    await refresh_next(conn, [program_id], now=now)
 
 
 async def _active_booking(conn: AsyncConnection, session_id: int, student_id: int) -> int | None:
@@ -427,7 +430,7 @@ async def confirm(conn: AsyncConnection, booking_id: int, teacher: Row, *, now: 
     """The teacher confirms a requested booking of a student of their school."""
     booking = await _mine_as_teacher(conn, booking_id, teacher)
     await _swap(conn, booking, ("requested",), "confirmed", teacher.id, now, expires_at=None)
-    await audit.record(conn, teacher.id, "booking.confirmed", "booking", booking_id)
+    await audit.record(conn, teacher.id, "booking.confirmed", "booking", booking_id, now=now)
     await reminders.drop_request(conn, booking_id)
     await reminders.plan_booking(conn, booking_id, now=now)
     await reminders.plan_site_change(conn, booking_id, "confirmed", now=now)
@@ -451,7 +454,7 @@ async def reject(
     await _swap(conn, booking, ("requested",), "rejected", teacher.id, now, reason=reason[:200])
     await reminders.drop_booking(conn, booking_id)
     await reminders.notice_student(conn, "student_decision", booking_id, now=now, detail="rejected")
-    await audit.record(conn, teacher.id, "booking.rejected", "booking", booking_id)
+    await audit.record(conn, teacher.id, "booking.rejected", "booking", booking_id, now=now)
     return await _seat_freed(conn, booking, now, offer)
 
 
@@ -469,7 +472,7 @@ async def cancel(
     await reminders.drop_booking(conn, booking_id)
     if booking.status == "confirmed":  # the site counted on this student
         await reminders.plan_site_change(conn, booking_id, "cancelled", now=now)
-    await audit.record(conn, student.id, "booking.cancelled", "booking", booking_id)
+    await audit.record(conn, student.id, "booking.cancelled", "booking", booking_id, now=now)
     if booking.status not in SEAT_STATUSES:
         return Freed(booking_id, booking.session_id, was=booking.status)
     return await _seat_freed(conn, booking, now, offer)
@@ -520,7 +523,7 @@ async def _seat_freed(
     program_id = await conn.scalar(
         select(sessions.c.program_id).where(sessions.c.id == booking.session_id)
     )
-    await _give_back(conn, booking.session_id, program_id)
+    await _give_back(conn, booking.session_id, program_id, now=now)
     offered = await offer_free_seats(conn, booking.session_id, now=now, offer=offer)
     return Freed(booking.id, booking.session_id, offered, booking.status)
 
@@ -542,7 +545,7 @@ async def offer_free_seats(
                 .limit(1)
             )
         ).first()
-        if first is None or not await _take_seats(conn, session, first.school_id, 1):
+        if first is None or not await _take_seats(conn, session, first.school_id, 1, now=now):
             return offered
         await conn.execute(
             update(bookings)
@@ -563,7 +566,7 @@ async def accept_offer(
     if booking.status == "offered" and booking.expires_at <= now:
         raise AlreadyHandled  # the clock will pass it on; too late either way
     await _swap(conn, booking, ("offered",), "requested", student.id, now, expires_at=now + hold)
-    await audit.record(conn, student.id, "booking.offer_accepted", "booking", booking_id)
+    await audit.record(conn, student.id, "booking.offer_accepted", "booking", booking_id, now=now)
     await reminders.plan_request(conn, booking_id, expires_at=now + hold, now=now)
     return await get(conn, booking_id)
 
@@ -576,7 +579,7 @@ async def decline_offer(
         raise NotFound
     await _locked_session(conn, booking.session_id)  # the lock order: session, then booking
     await _swap(conn, booking, ("offered",), "declined", student.id, now)
-    await audit.record(conn, student.id, "booking.offer_declined", "booking", booking_id)
+    await audit.record(conn, student.id, "booking.offer_declined", "booking", booking_id, now=now)
     return await _seat_freed(conn, booking, now, offer)
 
 
@@ -601,7 +604,7 @@ async def expire_due(
         await reminders.notice_student(
             conn, "student_expired", booking.id, now=now, detail=booking.status
         )
-        await audit.record(conn, None, "booking.expired", "booking", booking.id)
+        await audit.record(conn, None, "booking.expired", "booking", booking.id, now=now)
         done.append((booking, await _seat_freed(conn, booking, now, offer)))
     return done
 
@@ -653,7 +656,7 @@ async def draw(
     random.Random(seed).shuffle(entries)
     winners, waiting = [], []
     for entry in entries:
-        if await _take_seats(conn, session, entry.school_id, 1):
+        if await _take_seats(conn, session, entry.school_id, 1, now=now):
             values = {"status": "requested", "expires_at": now + hold}
             winners.append(entry.id)
         else:
@@ -665,7 +668,14 @@ async def draw(
     for booking_id in winners + waiting:  # each hears whether they were drawn
         await reminders.notice_student(conn, "student_drawn", booking_id, now=now)
     await audit.record(
-        conn, None, "lottery.drawn", "session", session_id, seed=seed, winners=len(winners)
+        conn,
+        None,
+        "lottery.drawn",
+        "session",
+        session_id,
+        seed=seed,
+        winners=len(winners),
+        now=now,
     )
     return session_id, winners, waiting
 
@@ -683,7 +693,7 @@ async def book_class(
         raise Refused("lottery", when=session.lottery_until)
     if not 0 < count <= session.capacity - session.booked:
         raise Refused("no_room")
-    if not await _take_seats(conn, session, teacher.school_id, count):
+    if not await _take_seats(conn, session, teacher.school_id, count, now=now):
         raise Refused("no_room")
     ids = [
         await _insert(
@@ -698,7 +708,9 @@ async def book_class(
         )
         for _ in range(count)
     ]
-    await audit.record(conn, teacher.id, "booking.class", "session", session_id, seats=count)
+    await audit.record(
+        conn, teacher.id, "booking.class", "session", session_id, seats=count, now=now
+    )
     await reminders.plan_booking(conn, ids[0], now=now)  # the site's rosters; keyed per session
     return ids
 
@@ -710,6 +722,7 @@ async def name_seat(
     *,
     student_id: int | None = None,
     name: str | None = None,
+    now: datetime,
 ) -> None:
     """Put a student on one seat of the teacher's class booking (registered, or by name)."""
     booking = await get(conn, booking_id)
@@ -736,7 +749,6 @@ async def name_seat(
     if changed.rowcount != 1:
         raise AlreadyHandled
     if student_id is not None:  # a student on Telegram: told, and reminded like their own
-        now = utcnow()
         await reminders.plan_booking(conn, booking_id, now=now)
         await reminders.notice_student(conn, "student_booked", booking_id, now=now)
 
@@ -745,7 +757,7 @@ async def name_seat(
 
 
 async def mark_attendance(
-    conn: AsyncConnection, booking_id: int, site_id: int, attended: bool
+    conn: AsyncConnection, booking_id: int, site_id: int, attended: bool, *, now: datetime
 ) -> Row:
     """The site marks one confirmed booking of its own session attended or no-show."""
     booking = await get(conn, booking_id)
@@ -760,7 +772,7 @@ async def mark_attendance(
         .values(attendance="attended" if attended else "no_show")
     )
     if attended:
-        await reminders.plan_survey(conn, [booking_id], now=utcnow())
+        await reminders.plan_survey(conn, [booking_id], now=now)
     else:
         await reminders.drop_survey(conn, booking_id)
     return await get(conn, booking_id)
@@ -863,7 +875,9 @@ async def comment_survey(
 FAIR_FIELDS = ("school_cap", "opens_at", "lottery_until")
 
 
-async def set_fair_opening(conn: AsyncConnection, session_id: int, staff_id: int, **values) -> Row:
+async def set_fair_opening(
+    conn: AsyncConnection, session_id: int, staff_id: int, *, now: datetime, **values
+) -> Row:
     """Change a session's per-school cap, opening time or lottery deadline (staff only).
 
     A lottery already drawn keeps its result: its deadline can no longer change.
@@ -876,7 +890,9 @@ async def set_fair_opening(conn: AsyncConnection, session_id: int, staff_id: int
     if changed.rowcount != 1:
         raise NotFound
     detail = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
-    await audit.record(conn, staff_id, "session.fair_opening", "session", session_id, **detail)
+    await audit.record(
+        conn, staff_id, "session.fair_opening", "session", session_id, now=now, **detail
+    )
     return await session_view(conn, session_id)
 
 
@@ -1022,8 +1038,10 @@ async def add_session(
             .returning(sessions.c.id)
         )
     ).scalar_one()
-    await refresh_next(conn, [program_id])
-    await audit.record(conn, actor, "session.added", "session", session_id, capacity=capacity)
+    await refresh_next(conn, [program_id], now=now)
+    await audit.record(
+        conn, actor, "session.added", "session", session_id, capacity=capacity, now=now
+    )
     return session_id
 
 
@@ -1069,7 +1087,7 @@ async def change_capacity(
     offered = []
     if capacity > session.capacity:
         offered = await offer_free_seats(conn, session_id, now=now, offer=offer)
-    await refresh_next(conn, [session.program_id])
+    await refresh_next(conn, [session.program_id], now=now)
     await audit.record(
         conn,
         actor,
@@ -1079,6 +1097,7 @@ async def change_capacity(
         before=session.capacity,
         after=capacity,
         offered=len(offered),
+        now=now,
     )
     return Resized(session.capacity, capacity, offered)
 
@@ -1125,12 +1144,18 @@ async def cancel_session(
             expires_at=None,
         )
     )
-    await refresh_next(conn, [session.program_id])
+    await refresh_next(conn, [session.program_id], now=now)
     await audit.record(
-        conn, actor, "session.cancelled", "session", session_id, bookings=len(affected)
+        conn,
+        actor,
+        "session.cancelled",
+        "session",
+        session_id,
+        bookings=len(affected),
+        now=now,
     )
     for booking in affected:
-        await audit.record(conn, actor, "booking.session_cancelled", "booking", booking.id)
+        await audit.record(conn, actor, "booking.session_cancelled", "booking", booking.id, now=now)
     await reminders.drop_session(conn, session_id)
     await _notice_session_cancelled(conn, session_id, affected, actor=actor, now=now)
     return affected
@@ -1202,7 +1227,7 @@ async def teachers_to_tell(conn: AsyncConnection, people: list[Row]) -> list[tup
 
 
 async def mark_all_attended(
-    conn: AsyncConnection, session_id: int, site_id: int, *, actor: int
+    conn: AsyncConnection, session_id: int, site_id: int, *, actor: int, now: datetime
 ) -> int:
     """Every confirmed booking not yet marked becomes attended (then the site taps the absent)."""
     if await site_session(conn, session_id, site_id) is None:
@@ -1218,15 +1243,15 @@ async def mark_all_attended(
         .returning(bookings.c.id)
     )
     ids = list(marked.scalars())
-    await reminders.plan_survey(conn, ids, now=utcnow())
+    await reminders.plan_survey(conn, ids, now=now)
     await audit.record(
-        conn, actor, "session.all_attended", "session", session_id, bookings=len(ids)
+        conn, actor, "session.all_attended", "session", session_id, now=now, bookings=len(ids)
     )
     return len(ids)
 
 
 async def report_attendance(
-    conn: AsyncConnection, session_id: int, site_id: int, *, actor: int
+    conn: AsyncConnection, session_id: int, site_id: int, *, actor: int, now: datetime
 ) -> list[tuple[Row, list]] | None:
     """The attendance to send to each teacher, or None when these very marks were already
     sent (a second press of "done" sends nothing; a corrected list is sent again)."""
@@ -1249,10 +1274,15 @@ async def report_attendance(
     if last is not None and last.get("marks") == digest:
         return None
     await audit.record(
-        conn, actor, "session.attendance_reported", "session", session_id, marks=digest
+        conn,
+        actor,
+        "session.attendance_reported",
+        "session",
+        session_id,
+        marks=digest,
+        now=now,
     )
     teachers = await teachers_to_tell(conn, people)
-    now = utcnow()
     for teacher, _ in teachers:
         key = f"teacher_attendance:{session_id}:{teacher.id}:{digest}"
         await reminders.notice(
@@ -1457,6 +1487,7 @@ async def name_next_seat(
     *,
     student_id: int | None = None,
     name: str | None = None,
+    now: datetime,
 ) -> int:
     """Put a student on the first unnamed seat of the teacher's class; its booking id.
 
@@ -1479,11 +1510,17 @@ async def name_next_seat(
     if seat is None:
         raise Refused("full")
     try:
-        await name_seat(conn, seat.id, teacher, student_id=student_id, name=name)
+        await name_seat(conn, seat.id, teacher, student_id=student_id, name=name, now=now)
     except IntegrityError:  # the student applied themselves in the same instant
         raise Refused("already") from None
     await audit.record(
-        conn, teacher.id, "booking.named", "booking", seat.id, registered=student_id is not None
+        conn,
+        teacher.id,
+        "booking.named",
+        "booking",
+        seat.id,
+        now=now,
+        registered=student_id is not None,
     )
     return seat.id
 

@@ -495,7 +495,13 @@ async def confirm(
         )
     ).one()
     await audit.record(
-        conn, author.id, "broadcast.confirmed", "broadcast", broadcast_id, total=total
+        conn,
+        author.id,
+        "broadcast.confirmed",
+        "broadcast",
+        broadcast_id,
+        total=total,
+        now=now,
     )
     return row
 
@@ -595,7 +601,7 @@ async def pause(conn: AsyncConnection, broadcast_id: int, user: Row, *, now: dat
     """Deliveries not yet claimed wait as "held"; the ones in flight finish."""
     row = await _move(conn, broadcast_id, user, ("sending", "scheduled"), status="paused")
     await _deliveries(conn, broadcast_id, ("pending",), status="held")
-    await audit.record(conn, user.id, "broadcast.paused", "broadcast", broadcast_id)
+    await audit.record(conn, user.id, "broadcast.paused", "broadcast", broadcast_id, now=now)
     return row
 
 
@@ -605,7 +611,7 @@ async def resume(conn: AsyncConnection, broadcast_id: int, user: Row, *, now: da
     status = "scheduled" if later else "sending"
     row = await _move(conn, broadcast_id, user, ("paused",), status=status)
     await _deliveries(conn, broadcast_id, ("held",), status="pending")
-    await audit.record(conn, user.id, "broadcast.resumed", "broadcast", broadcast_id)
+    await audit.record(conn, user.id, "broadcast.resumed", "broadcast", broadcast_id, now=now)
     return row
 
 
@@ -621,7 +627,13 @@ async def cancel(conn: AsyncConnection, broadcast_id: int, user: Row, *, now: da
     )
     dropped = await _skip_open(conn, broadcast_id, now)
     await audit.record(
-        conn, user.id, "broadcast.cancelled", "broadcast", broadcast_id, dropped=dropped
+        conn,
+        user.id,
+        "broadcast.cancelled",
+        "broadcast",
+        broadcast_id,
+        dropped=dropped,
+        now=now,
     )
     return dropped
 
@@ -908,5 +920,9 @@ async def undelivered(conn: AsyncConnection, broadcast_id: int) -> list[Row]:
     return list(rows.all())
 
 
-async def record_export(conn: AsyncConnection, broadcast_id: int, user: Row, rows: int) -> None:
-    await audit.record(conn, user.id, "broadcast.csv", "broadcast", broadcast_id, rows=rows)
+async def record_export(
+    conn: AsyncConnection, broadcast_id: int, user: Row, rows: int, *, now: datetime
+) -> None:
+    await audit.record(
+        conn, user.id, "broadcast.csv", "broadcast", broadcast_id, now=now, rows=rows
+    )

@@ -279,6 +279,7 @@ async def open_case(
     await audit.record(
         conn, opener.id, "case.open", "case", case_id, booking=booking.id, kind=kind,
         monitor=monitor_id, parties=len(people),
+        now=now,
     )  # fmt: skip
     status = "escalated" if safety else "open"
     return Opened(case_id, status, monitor_id, len(people))
@@ -655,6 +656,7 @@ async def post(
     await audit.record(
         conn, sender.id, f"case.{kind}", "case", case_id, message=message_id,
         photo=photo is not None,
+        now=now,
     )  # fmt: skip
     return message_id
 
@@ -695,7 +697,9 @@ async def answer(
     await _tell(
         conn, "case_answer", case_id, event, [u for u in (proposer, found.monitor_id) if u], now
     )
-    await audit.record(conn, user.id, f"case.{said}", "case", case_id, proposal=proposal_id)
+    await audit.record(
+        conn, user.id, f"case.{said}", "case", case_id, proposal=proposal_id, now=now
+    )
     return tally
 
 
@@ -756,7 +760,13 @@ async def _escalate(conn, found: Row, why: str, now: datetime, *, actor: Row | N
     event = await _add(conn, found.id, now, "event", f"escalated:{why}", sender=actor, role=role)
     await _tell(conn, "case_escalated", found.id, event, await active_staff(conn), now)
     await audit.record(
-        conn, actor.id if actor is not None else None, "case.escalate", "case", found.id, why=why
+        conn,
+        actor.id if actor is not None else None,
+        "case.escalate",
+        "case",
+        found.id,
+        why=why,
+        now=now,
     )
     return True
 
@@ -800,7 +810,7 @@ async def close(
     watchers = [found.monitor_id, *await _involved_staff(conn, case_id)]
     told = [u for u in [*people, *watchers] if u and u != user.id]
     await _tell(conn, "case_closed", case_id, event, told, now)
-    await audit.record(conn, user.id, "case.close", "case", case_id, outcome=outcome)
+    await audit.record(conn, user.id, "case.close", "case", case_id, outcome=outcome, now=now)
 
 
 async def assign(
@@ -827,7 +837,7 @@ async def assign(
     if found.monitor_id == monitor_id:
         raise AlreadyHandled
     await _give(conn, found, monitor_id, now, mediator_wait)
-    await audit.record(conn, staff.id, "case.assign", "case", case_id, monitor=monitor_id)
+    await audit.record(conn, staff.id, "case.assign", "case", case_id, monitor=monitor_id, now=now)
 
 
 async def take(
@@ -853,7 +863,7 @@ async def take(
         raise AlreadyHandled
     if not await _give(conn, found, monitor_user.id, now, mediator_wait, only_if_free=True):
         raise AlreadyHandled
-    await audit.record(conn, monitor_user.id, "case.take", "case", case_id)
+    await audit.record(conn, monitor_user.id, "case.take", "case", case_id, now=now)
 
 
 async def _monitor(conn: AsyncConnection, user_id: int) -> Row | None:
@@ -978,7 +988,7 @@ async def _remind(conn, found: Row, now: datetime, then: timedelta) -> bool | No
         return False
     event = await _add(conn, found.id, now, "event", f"reminded:{found.due_what}")
     await _tell(conn, kind, found.id, event, told, now)
-    await audit.record(conn, None, "case.remind", "case", found.id, what=found.due_what)
+    await audit.record(conn, None, "case.remind", "case", found.id, what=found.due_what, now=now)
     return True
 
 
@@ -1025,7 +1035,7 @@ async def _awaited(conn: AsyncConnection, found: Row) -> list[int]:
 # ----- erasing a person (/deleteme) -----------------------------------------------------------
 
 
-async def erase_person(conn: AsyncConnection, user_id: int) -> int:
+async def erase_person(conn: AsyncConnection, user_id: int, *, now: datetime) -> int:
     """A person who erases their data: what they wrote in cases loses its words, photo and
     name (shown as "(삭제된 메시지)" with their role only), so the threads stay readable for
     the others; their answers' and events' names go too. Returns the lines changed. Call
@@ -1041,5 +1051,5 @@ async def erase_person(conn: AsyncConnection, user_id: int) -> int:
         .values(sender_name=None)
     )
     await conn.execute(delete(parties).where(parties.c.user_id == user_id))
-    await audit.record(conn, None, "case.erase", "user", user_id, lines=wrote.rowcount)
+    await audit.record(conn, None, "case.erase", "user", user_id, now=now, lines=wrote.rowcount)
     return wrote.rowcount + named.rowcount

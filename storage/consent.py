@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage import audit
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import ConsentRequest, Role, User, utcnow
+from storage.models import ConsentRequest, Role, User
 
 requests = ConsentRequest.__table__
 users = User.__table__
@@ -27,9 +27,8 @@ def needs_consent(student: Row) -> bool:
     return student.role == Role.STUDENT and bool(student.under14) and student.consent_at is None
 
 
-async def link_for(conn: AsyncConnection, student: Row) -> str:
+async def link_for(conn: AsyncConnection, student: Row, *, now: datetime) -> str:
     """The pending consent token of a student, made anew when missing or expired."""
-    now = utcnow()
     existing = (
         await conn.execute(
             select(requests.c.token)
@@ -57,7 +56,9 @@ async def link_for(conn: AsyncConnection, student: Row) -> str:
     return token
 
 
-async def request_for_guardian(conn: AsyncConnection, token: str, guardian_id: int) -> Row:
+async def request_for_guardian(
+    conn: AsyncConnection, token: str, guardian_id: int, *, now: datetime
+) -> Row:
     """The student a guardian is asked about; NotFound for a wrong, used or expired link."""
     row = (
         await conn.execute(
@@ -66,17 +67,18 @@ async def request_for_guardian(conn: AsyncConnection, token: str, guardian_id: i
             .where(requests.c.token == token)
         )
     ).first()
-    if row is None or row.status != "pending" or row.expires_at <= utcnow():
+    if row is None or row.status != "pending" or row.expires_at <= now:
         raise NotFound(token)
     if row.student_id == guardian_id:
         raise SelfConsent(token)
     return row
 
 
-async def answer(conn: AsyncConnection, token: str, guardian_id: int, agree: bool) -> Row:
+async def answer(
+    conn: AsyncConnection, token: str, guardian_id: int, agree: bool, *, now: datetime
+) -> Row:
     """Record the guardian's answer once; returns the student row."""
-    await request_for_guardian(conn, token, guardian_id)
-    now = utcnow()
+    await request_for_guardian(conn, token, guardian_id, now=now)
     done = (
         await conn.execute(
             update(requests)
@@ -94,11 +96,15 @@ async def answer(conn: AsyncConnection, token: str, guardian_id: int, agree: boo
         student = await users_store.change(
             conn, student.id, consent_at=now, consent_method="guardian"
         )
-    await audit.record(conn, guardian_id, "consent.guardian", "user", student.id, agree=agree)
+    await audit.record(
+        conn, guardian_id, "consent.guardian", "user", student.id, agree=agree, now=now
+    )
     return student
 
 
-async def record_paper(conn: AsyncConnection, teacher: Row, student_id: int) -> Row:
+async def record_paper(
+    conn: AsyncConnection, teacher: Row, student_id: int, *, now: datetime
+) -> Row:
     """A teacher records that the signed paper form came back; only for their own school."""
     student = await users_store.get(conn, student_id)
     grades = users_store.covered_grades(teacher)
@@ -111,12 +117,11 @@ async def record_paper(conn: AsyncConnection, teacher: Row, student_id: int) -> 
         raise NotFound(student_id)
     if student.consent_at is not None:
         raise AlreadyHandled(student_id)
-    now = utcnow()
     student = await users_store.change(conn, student_id, consent_at=now, consent_method="paper")
     await conn.execute(
         update(requests)
         .where(requests.c.student_id == student_id, requests.c.status == "pending")
         .values(status="given", answered_by=teacher.id, answered_at=now)
     )
-    await audit.record(conn, teacher.id, "consent.paper", "user", student_id)
+    await audit.record(conn, teacher.id, "consent.paper", "user", student_id, now=now)
     return student

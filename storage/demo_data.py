@@ -604,10 +604,6 @@ _MENTORS = [
 # ---------------------------------------------------------------- generating
 
 
-def _seoul_today() -> date:
-    return datetime.now(KST).date()
-
-
 def _one_year_later(day: date) -> date:
     try:
         return day.replace(year=day.year + 1)
@@ -730,9 +726,8 @@ def _program_and_sessions(
     return program, sessions
 
 
-def generate(seed: int = 2026, today: date | None = None) -> DemoData:
+def generate(seed: int = 2026, *, today: date) -> DemoData:
     """The demo data for `seed`, with sessions in the 8 weeks after `today` (Seoul)."""
-    today = today or _seoul_today()
     rng = random.Random(seed)
     schools = [DemoSchool(name, dist, "middle", addr) for name, dist, addr in _SCHOOLS]
     schools.append(DemoSchool(*_ALTERNATIVE_SCHOOL))
@@ -781,9 +776,12 @@ async def _ids(conn: AsyncConnection, table: Table, key: str) -> dict:
     return dict((await conn.execute(select(table.c[key], table.c.id))).all())
 
 
-async def load_demo_data(db: Database, data: DemoData | None = None) -> DemoCounts:
-    """Write the demo data in one transaction, skipping rows that are already there."""
-    data = generate() if data is None else data
+async def load_demo_data(
+    db: Database, data: DemoData | None = None, *, now: datetime
+) -> DemoCounts:
+    """Write the demo data in one transaction, skipping rows that are already there; without
+    `data`, the demo data of the city's day at `now`."""
+    data = generate(today=now.astimezone(KST).date()) if data is None else data
     schools, sites = School.__table__, Site.__table__
     programs, sessions, mentors = Program.__table__, Session.__table__, Mentor.__table__
     async with db.write() as conn:
@@ -812,5 +810,5 @@ async def load_demo_data(db: Database, data: DemoData | None = None) -> DemoCoun
             conn, sessions, session_rows, ["program_id", "starts_at"], ours
         )
         n_mentors = await _insert_new(conn, mentors, map(asdict, data.mentors), ["kind", "name"])
-        await refresh_next(conn, sorted({row["program_id"] for row in session_rows}))
+        await refresh_next(conn, sorted({row["program_id"] for row in session_rows}), now=now)
     return DemoCounts(n_schools, n_sites, n_programs, n_sessions, n_mentors)

@@ -13,7 +13,7 @@ from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import dialect_insert
-from storage.models import FieldInterest, Program, Site, utcnow
+from storage.models import FieldInterest, Program, Site
 from storage.reminders import city_day
 from storage.search import Hit, Page
 
@@ -56,9 +56,8 @@ async def for_you(
     fields: list[str],
     offset: int = 0,
     limit: int = 5,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Page:
-    now = now or utcnow()
     where = [
         programs.c.next_start > now,
         # Not bookable (failed, or the check ran out): never suggested. A site that needs

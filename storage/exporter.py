@@ -14,7 +14,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.importer import KIND_NAMES, OFFLINE, ONLINE, SEOUL, TYPE_NAMES
-from storage.models import Program, Session, Site, utcnow
+from storage.models import Program, Session, Site
 from storage.spreadsheet import COLUMNS, write_xlsx
 
 sites = Site.__table__
@@ -29,10 +29,7 @@ class Export:
     sessions: int
 
 
-async def export_programs(
-    conn: AsyncConnection, *, tz: ZoneInfo = SEOUL, now: datetime | None = None
-) -> Export:
-    now = now or utcnow()
+async def export_programs(conn: AsyncConnection, *, tz: ZoneInfo = SEOUL, now: datetime) -> Export:
     upcoming = and_(
         sessions.c.program_id == programs.c.id,
         sessions.c.status == "scheduled",

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
 from storage.catalogue import DISTRICTS, PROGRAM_TYPES
-from storage.models import Program, Session, Site, utcnow
+from storage.models import Program, Session, Site
 from storage.search import index_programs, refresh_next
 from storage.spreadsheet import COLUMNS, Table, UnreadableFile, cell_text, read_table
 
@@ -493,9 +493,9 @@ class Plan:
     session_updates: list[tuple[int, int, dict]] = field(default_factory=list)  # (id, prog, row)
 
 
-async def preview(conn: AsyncConnection, sheet: Sheet, *, now: datetime | None = None) -> Summary:
+async def preview(conn: AsyncConnection, sheet: Sheet, *, now: datetime) -> Summary:
     """What `apply` would do, without writing; raises ImportRejected like it."""
-    plan = await _plan(conn, sheet, now or utcnow())
+    plan = await _plan(conn, sheet, now)
     if plan.problems:
         raise ImportRejected(plan.problems)
     return plan.summary
@@ -506,23 +506,23 @@ async def apply(
     sheet: Sheet,
     *,
     actor_id: int | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Summary:
     """Upsert the sheet in the caller's (write) transaction; raises ImportRejected, and then
     the caller's transaction must roll back."""
     if conn.dialect.name == "postgresql":
         # Two imports at once would both plan the same new rows; one waits for the other.
         await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK})
-    plan = await _plan(conn, sheet, now or utcnow())
+    plan = await _plan(conn, sheet, now)
     if plan.problems:
         raise ImportRejected(plan.problems)
-    await _write(conn, plan)
+    await _write(conn, plan, now=now)
     counts = {
         f"{name}_{kind}": getattr(getattr(plan.summary, name), kind)
         for name in ("sites", "programs", "sessions")
         for kind in ("new", "changed", "unchanged")
     }
-    await audit.record(conn, actor_id, "programs.import", "file", None, **counts)
+    await audit.record(conn, actor_id, "programs.import", "file", None, **counts, now=now)
     return plan.summary
 
 
@@ -631,7 +631,7 @@ async def _rows_where(conn: AsyncConnection, table, column, values: list) -> lis
     return found
 
 
-async def _write(conn: AsyncConnection, plan: Plan) -> None:
+async def _write(conn: AsyncConnection, plan: Plan, *, now: datetime) -> None:
     if plan.new_sites:
         await conn.execute(insert(sites), plan.new_sites)
     for site_id, values in plan.site_updates:
@@ -661,7 +661,7 @@ async def _write(conn: AsyncConnection, plan: Plan) -> None:
     )
     moved = {program_id for _, program_id, _ in plan.session_updates}
     moved |= {program_id for _, program_id, _ in plan.new_sessions if program_id is not None}
-    await refresh_next(conn, sorted(moved | set(program_ids.values())))
+    await refresh_next(conn, sorted(moved | set(program_ids.values())), now=now)
 
 
 async def _write_sessions(conn: AsyncConnection, plan: Plan, new_program_ids: dict) -> None:

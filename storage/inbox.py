@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import dialect_insert
-from storage.models import InboxUpdate, ProcessedUpdate, utcnow
+from storage.models import InboxUpdate, ProcessedUpdate
 
 inbox = InboxUpdate.__table__
 processed = ProcessedUpdate.__table__
@@ -16,21 +16,20 @@ processed = ProcessedUpdate.__table__
 LEASE = timedelta(minutes=2)
 
 
-async def store(conn: AsyncConnection, update_id: int, payload: dict) -> None:
-    stmt = dialect_insert(conn)(inbox).values(
-        update_id=update_id, payload=payload, received_at=utcnow()
-    )
+async def store(conn: AsyncConnection, update_id: int, payload: dict, *, now: datetime) -> None:
+    stmt = dialect_insert(conn)(inbox).values(update_id=update_id, payload=payload, received_at=now)
     await conn.execute(stmt.on_conflict_do_nothing(index_elements=["update_id"]))
 
 
-async def claim(conn: AsyncConnection, limit: int = 100) -> list[tuple[int, dict]]:
+async def claim(
+    conn: AsyncConnection, *, now: datetime, limit: int = 100
+) -> list[tuple[int, dict]]:
     """Lease the oldest unclaimed (or abandoned) updates to this process, in update_id order.
 
     An update whose earlier lease ran out was being handled by a process that died. Its
     "already handled" mark is removed so it is handled again: a crash may repeat at most the
     update that was in flight, and never loses one.
     """
-    now = utcnow()
     free = or_(inbox.c.leased_until.is_(None), inbox.c.leased_until < now)
     pick = (
         select(inbox.c.update_id, inbox.c.leased_until)

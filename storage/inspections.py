@@ -146,7 +146,7 @@ async def checklist_items(conn: AsyncConnection, *, active_only: bool = False) -
     return list((await conn.execute(stmt)).all())
 
 
-async def toggle_item(conn: AsyncConnection, item_id: int, actor: int) -> bool:
+async def toggle_item(conn: AsyncConnection, item_id: int, actor: int, *, now: datetime) -> bool:
     """Turn an item on or off; returns whether it is now on. The last active item stays on
     (an inspection needs something to check): Refused("last_item")."""
     item = (await conn.execute(select(checklist).where(checklist.c.id == item_id))).first()
@@ -162,12 +162,12 @@ async def toggle_item(conn: AsyncConnection, item_id: int, actor: int) -> bool:
         update(checklist).where(checklist.c.id == item_id).values(active=not item.active)
     )
     await audit.record(
-        conn, actor, "checklist.toggle", "checklist_item", item_id, active=not item.active
+        conn, actor, "checklist.toggle", "checklist_item", item_id, now=now, active=not item.active
     )
     return not item.active
 
 
-async def add_item(conn: AsyncConnection, text: str, actor: int) -> int:
+async def add_item(conn: AsyncConnection, text: str, actor: int, *, now: datetime) -> int:
     """A new item as staff typed it (shown as written in every language), last in order."""
     text = " ".join(text.split())
     if not 1 <= len(text) <= ITEM_TEXT_MAX:
@@ -178,7 +178,7 @@ async def add_item(conn: AsyncConnection, text: str, actor: int) -> int:
         .values(position=top + 1, key=None, text=text, active=True)
         .returning(checklist.c.id)
     )
-    await audit.record(conn, actor, "checklist.add", "checklist_item", item_id)
+    await audit.record(conn, actor, "checklist.add", "checklist_item", item_id, now=now)
     return item_id
 
 
@@ -268,6 +268,7 @@ async def assign(
         inspection_id,
         site_id=site_id,
         monitor_id=monitor_id,
+        now=now,
     )
     plan = Planned(
         "inspection_assigned", monitor_id, now, f"inspection_assigned:{inspection_id}:{monitor_id}"
@@ -289,7 +290,13 @@ async def pick(conn: AsyncConnection, site_id: int, monitor_id: int, *, now: dat
         raise Refused("not_due")
     inspection_id = await _open(conn, site_id, monitor_id, None, now)
     await audit.record(
-        conn, monitor_id, "inspection.pick", "inspection", inspection_id, site_id=site_id
+        conn,
+        monitor_id,
+        "inspection.pick",
+        "inspection",
+        inspection_id,
+        site_id=site_id,
+        now=now,
     )
     return inspection_id
 
@@ -308,7 +315,7 @@ async def cancel(conn: AsyncConnection, inspection_id: int, staff_id: int, *, no
         if await get(conn, inspection_id) is None:
             raise NotFound
         raise AlreadyHandled
-    await audit.record(conn, staff_id, "inspection.cancel", "inspection", inspection_id)
+    await audit.record(conn, staff_id, "inspection.cancel", "inspection", inspection_id, now=now)
     # The news of the assignment, if it has not gone yet, goes no more.
     await conn.execute(
         delete(outbox).where(
@@ -367,7 +374,9 @@ async def start(
                 for n, i in enumerate(active, start=1)
             ],
         )
-        await audit.record(conn, monitor_id, "inspection.start", "inspection", inspection_id)
+        await audit.record(
+            conn, monitor_id, "inspection.start", "inspection", inspection_id, now=now
+        )
     return await mine(conn, inspection_id, monitor_id, ("in_progress",))
 
 
@@ -496,7 +505,13 @@ async def finish(
         .values(safety_status=result, safety_checked_on=checked_on, safety_valid_until=valid_until)
     )
     await audit.record(
-        conn, monitor_id, "inspection.finish", "inspection", inspection_id, result=result
+        conn,
+        monitor_id,
+        "inspection.finish",
+        "inspection",
+        inspection_id,
+        result=result,
+        now=now,
     )
     # Follow-ups of the site's earlier inspections say nothing any more.
     earlier = select(inspections.c.id).where(

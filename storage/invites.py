@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Row
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage import audit
 from storage import users as users_store
 from storage.errors import AlreadyRegistered, InviteInvalid
-from storage.models import INVITED_ROLES, Invite, Role, utcnow
+from storage.models import INVITED_ROLES, Invite, Role
 
 invites = Invite.__table__
 DEFAULT_DAYS = 7
@@ -34,6 +34,7 @@ async def create(
     mentor_id: int | None = None,
     max_uses: int = 1,
     days: int = DEFAULT_DAYS,
+    now: datetime,
 ) -> Row:
     if role not in INVITED_ROLES:
         raise ValueError(f"role {role!r} does not join by invite")
@@ -43,7 +44,6 @@ async def create(
         raise ValueError("a site invite needs a site")
     if not 1 <= max_uses <= MAX_USES or not 1 <= days <= 90:
         raise ValueError("uses must be 1-500 and days 1-90")
-    now = utcnow()
     stmt = (
         insert(invites)
         .values(
@@ -73,11 +73,12 @@ async def create(
         mentor_id=mentor_id,
         max_uses=max_uses,
         days=days,
+        now=now,
     )
     return row
 
 
-async def accept(conn: AsyncConnection, code: str, user: Row) -> Row:
+async def accept(conn: AsyncConnection, code: str, user: Row, *, now: datetime) -> Row:
     """Use one place of an invite and give the user its role (one transaction).
 
     The use is taken with a conditional UPDATE, so two people racing for the
@@ -89,7 +90,6 @@ async def accept(conn: AsyncConnection, code: str, user: Row) -> Row:
     if user.role is not None:
         # Changing someone's role is a staff decision, never a side effect of a link.
         raise AlreadyRegistered(user.role)
-    now = utcnow()
     taken = await conn.execute(
         update(invites)
         .where(
@@ -113,5 +113,5 @@ async def accept(conn: AsyncConnection, code: str, user: Row) -> Row:
         grade=None,
         under14=None,
     )
-    await audit.record(conn, user.id, "invite.accept", "invite", code, role=invite.role)
+    await audit.record(conn, user.id, "invite.accept", "invite", code, role=invite.role, now=now)
     return invite

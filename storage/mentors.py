@@ -215,7 +215,9 @@ async def set_fields(conn: AsyncConnection, mentor_id: int, chosen: list[str]) -
 PROFILE_FIELDS = {"title", "bio", "online", "group_sessions", "school_visits", "districts"}
 
 
-async def update_profile(conn: AsyncConnection, mentor_id: int, actor: int, **values) -> Row:
+async def update_profile(
+    conn: AsyncConnection, mentor_id: int, actor: int, *, now: datetime, **values
+) -> Row:
     """Change the profile's own columns (PROFILE_FIELDS, max_open); returns the new row."""
     values = {k: v for k, v in values.items() if k in PROFILE_FIELDS or k == "max_open"}
     if "max_open" in values and values["max_open"] not in MAX_OPEN_CHOICES:
@@ -228,7 +230,9 @@ async def update_profile(conn: AsyncConnection, mentor_id: int, actor: int, **va
     row = changed.first()
     if row is None:
         raise NotFound
-    await audit.record(conn, actor, "mentor.profile", "mentor", mentor_id, changed=sorted(values))
+    await audit.record(
+        conn, actor, "mentor.profile", "mentor", mentor_id, now=now, changed=sorted(values)
+    )
     return row
 
 
@@ -257,7 +261,12 @@ async def set_paused(
                 passed.append(request_id)
     await conn.execute(update(mentors).where(mentors.c.id == mentor_id).values(paused=paused))
     await audit.record(
-        conn, actor, "mentor.paused" if paused else "mentor.resumed", "mentor", mentor_id
+        conn,
+        actor,
+        "mentor.paused" if paused else "mentor.resumed",
+        "mentor",
+        mentor_id,
+        now=now,
     )
     return passed
 
@@ -625,6 +634,7 @@ async def offer_next(
             "mentor_request",
             request_id,
             mentor=candidate.mentor_id,
+            now=now,
         )
         return candidate
     return None
@@ -689,7 +699,13 @@ async def create_request(
         .returning(requests.c.id)
     )
     await audit.record(
-        conn, requester.id, "mentor_request.created", "mentor_request", request_id, mode=mode
+        conn,
+        requester.id,
+        "mentor_request.created",
+        "mentor_request",
+        request_id,
+        mode=mode,
+        now=now,
     )
     offered = await offer_next(conn, request_id, now=now, window=window, tz=tz)
     return Created(request_id, offered)
@@ -765,7 +781,13 @@ async def _pass_on(
     if outcome == "timeout":
         await _pause_if_away(conn, mentor_id, request_id, now=now)
     await audit.record(
-        conn, None, f"mentor_request.{outcome}", "mentor_request", request_id, mentor=mentor_id
+        conn,
+        None,
+        f"mentor_request.{outcome}",
+        "mentor_request",
+        request_id,
+        mentor=mentor_id,
+        now=now,
     )
     if await offer_next(conn, request_id, now=now, window=window, tz=tz) is None:
         requester = await conn.scalar(
@@ -802,7 +824,7 @@ async def _pause_if_away(conn: AsyncConnection, mentor_id: int, request_id: int,
     )
     if paused.rowcount != 1:
         return
-    await audit.record(conn, None, "mentor.auto_paused", "mentor", mentor_id)
+    await audit.record(conn, None, "mentor.auto_paused", "mentor", mentor_id, now=now)
     user_id = await mentor_user_id(conn, mentor_id)
     if user_id is not None:
         plan = outbox.Planned(
@@ -855,7 +877,12 @@ async def accept(conn: AsyncConnection, request_id: int, mentor_user: Row, *, no
     )
     await outbox.write(conn, [plan], now, mentor_request_id=request_id)
     await audit.record(
-        conn, mentor_user.id, "mentor_request.accepted", "mentor_request", request_id
+        conn,
+        mentor_user.id,
+        "mentor_request.accepted",
+        "mentor_request",
+        request_id,
+        now=now,
     )
     return request
 
@@ -1000,7 +1027,9 @@ async def expire_waiting(conn: AsyncConnection, *, now: datetime, limit: int = 5
             continue
         plan = outbox.Planned("mentor_expired", requester, now, f"mentor_expired:{request_id}")
         await outbox.write(conn, [plan], now, mentor_request_id=request_id)
-        await audit.record(conn, None, "mentor_request.expired", "mentor_request", request_id)
+        await audit.record(
+            conn, None, "mentor_request.expired", "mentor_request", request_id, now=now
+        )
         done.append(request_id)
     return done
 
@@ -1082,6 +1111,7 @@ async def schedule(
         "mentor_meeting",
         meeting_id,
         request=request_id,
+        now=now,
     )
     return meeting_id
 
@@ -1178,7 +1208,13 @@ async def join_group(
         )
     await outbox.write(conn, plans, now, mentor_request_id=request_id)
     await audit.record(
-        conn, teacher.id, "mentor_meeting.joined", "mentor_meeting", meeting_id, request=request_id
+        conn,
+        teacher.id,
+        "mentor_meeting.joined",
+        "mentor_meeting",
+        meeting_id,
+        request=request_id,
+        now=now,
     )
     return request_id
 
@@ -1234,6 +1270,7 @@ async def log_meeting(
         "mentor_meeting",
         meeting_id,
         minutes=minutes,
+        now=now,
     )
     return [request_id for request_id, _ in linked]
 
@@ -1307,7 +1344,12 @@ async def cancel_meeting(
         if detail == "again":
             await offer_next(conn, request_id, now=now, window=window, tz=tz)
     await audit.record(
-        conn, mentor_user.id, "mentor_meeting.cancelled", "mentor_meeting", meeting_id
+        conn,
+        mentor_user.id,
+        "mentor_meeting.cancelled",
+        "mentor_meeting",
+        meeting_id,
+        now=now,
     )
     return [request_id for request_id, _ in linked]
 
@@ -1380,7 +1422,9 @@ async def cancel_request(
                 f"mentor_request_cancelled:{request_id}",
             )
             await outbox.write(conn, [plan], now, mentor_request_id=request_id)
-    await audit.record(conn, requester.id, "mentor_request.cancelled", "mentor_request", request_id)
+    await audit.record(
+        conn, requester.id, "mentor_request.cancelled", "mentor_request", request_id, now=now
+    )
     return request
 
 
@@ -1441,7 +1485,13 @@ async def set_priority(
         raise NotFound
     await conn.execute(update(requests).where(requests.c.id == request_id).values(priority=on))
     await audit.record(
-        conn, viewer.id, "mentor_request.priority", "mentor_request", request_id, on=on
+        conn,
+        viewer.id,
+        "mentor_request.priority",
+        "mentor_request",
+        request_id,
+        on=on,
+        now=now,
     )
     return await get(conn, request_id)
 

@@ -22,22 +22,26 @@ async def get(conn: AsyncConnection, user_id: int) -> Row | None:
     return (await conn.execute(select(monitors).where(monitors.c.user_id == user_id))).first()
 
 
-async def set_district(conn: AsyncConnection, user_id: int, district: str) -> None:
+async def set_district(
+    conn: AsyncConnection, user_id: int, district: str, *, now: datetime
+) -> None:
     """Set (or change) the district a monitor covers."""
     stmt = dialect_insert(conn)(monitors).values(user_id=user_id, district=district, paused=False)
     await conn.execute(
         stmt.on_conflict_do_update(index_elements=["user_id"], set_={"district": district})
     )
-    await audit.record(conn, user_id, "monitor.district", "user", user_id, district=district)
+    await audit.record(
+        conn, user_id, "monitor.district", "user", user_id, now=now, district=district
+    )
 
 
-async def set_paused(conn: AsyncConnection, user_id: int, paused: bool) -> bool:
+async def set_paused(conn: AsyncConnection, user_id: int, paused: bool, *, now: datetime) -> bool:
     """Pause or resume taking cases; False when the user has no monitor profile."""
     result = await conn.execute(
         update(monitors).where(monitors.c.user_id == user_id).values(paused=paused)
     )
     if result.rowcount:
-        await audit.record(conn, user_id, "monitor.pause", "user", user_id, paused=paused)
+        await audit.record(conn, user_id, "monitor.pause", "user", user_id, now=now, paused=paused)
     return bool(result.rowcount)
 
 

@@ -52,7 +52,6 @@ from storage.models import (
     Session,
     Site,
     UTCDateTime,
-    utcnow,
 )
 
 programs = Program.__table__
@@ -175,14 +174,13 @@ async def search(
     *,
     offset: int = 0,
     limit: int = 5,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Page:
     """Programmes matching every term and filter: title matches first, then the soonest.
 
     With a date or free-seat filter, the session shown (and ordered by) is the first one
     that fits the filters.
     """
-    now = now or utcnow()
     terms = [await _words_for(conn, term) for term in normalize(query).split()]
     matches = _Matches(conn.dialect.name, terms, filters, now)
     if limit <= 0:
@@ -446,7 +444,7 @@ async def _words_for(conn: AsyncConnection, term: str) -> tuple[str, ...]:
 
 
 async def refresh_next(
-    conn: AsyncConnection, program_ids: list[int] | None = None, *, now: datetime | None = None
+    conn: AsyncConnection, program_ids: list[int] | None = None, *, now: datetime
 ) -> None:
     """Store each programme's next scheduled session (start and seats left) and the next one
     with a free seat, and copy the start into its search pieces (`program_grams.sort_start`).
@@ -455,7 +453,6 @@ async def refresh_next(
     too), and by the clock for programmes whose stored next session has begun, so search can
     order and filter by plain indexed columns.
     """
-    now = now or utcnow()
     upcoming = (
         select(sessions.c.starts_at)
         .where(
@@ -487,9 +484,8 @@ async def refresh_next(
     await conn.execute(copy)
 
 
-async def refresh_started(conn: AsyncConnection, now: datetime | None = None) -> None:
+async def refresh_started(conn: AsyncConnection, *, now: datetime) -> None:
     """The clock's job: programmes whose stored next session has begun move to the one after."""
-    now = now or utcnow()
     started = select(programs.c.id).where(programs.c.next_start <= now)
     ids = list((await conn.execute(started)).scalars())
     if ids:
@@ -530,9 +526,8 @@ class Card:
 
 
 async def card(
-    conn: AsyncConnection, program_id: int, *, now: datetime | None = None, sessions_shown: int = 5
+    conn: AsyncConnection, program_id: int, *, now: datetime, sessions_shown: int = 5
 ) -> Card | None:
-    now = now or utcnow()
     program = (await conn.execute(select(programs).where(programs.c.id == program_id))).first()
     if program is None:
         return None

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import contains_pattern, dialect_insert, dialect_insert_for
-from storage.models import Mentor, ProcessedUpdate, ReminderOptOut, School, Site, User, utcnow
+from storage.models import Mentor, ProcessedUpdate, ReminderOptOut, School, Site, User
 
 users = User.__table__
 schools = School.__table__
@@ -32,10 +32,10 @@ def _claim_statement(dialect: str):
     )
 
 
-async def claim_update(conn: AsyncConnection, update_id: int) -> bool:
+async def claim_update(conn: AsyncConnection, update_id: int, *, now: datetime) -> bool:
     """Record an update id; False if it was handled before (Telegram may deliver twice)."""
     stmt = _claim_statement(conn.dialect.name)
-    result = await conn.execute(stmt, {"update_id": update_id, "at": utcnow()})
+    result = await conn.execute(stmt, {"update_id": update_id, "at": now})
     return result.first() is not None
 
 
@@ -44,13 +44,13 @@ async def forget_updates_before(conn: AsyncConnection, moment: datetime) -> int:
     return result.rowcount
 
 
-async def load_or_create(conn: AsyncConnection, user_id: int, lang: str) -> Row:
+async def load_or_create(conn: AsyncConnection, user_id: int, lang: str, *, now: datetime) -> Row:
     """The user's row, created on first contact with the language Telegram reports."""
     row = (await conn.execute(USER_BY_ID, {"user_id": user_id})).first()
     if row is not None:
         return row
     stmt = dialect_insert(conn)(users).values(
-        id=user_id, lang=lang, flow_data={}, active=True, created_at=utcnow()
+        id=user_id, lang=lang, flow_data={}, active=True, created_at=now
     )
     await conn.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
     return (await conn.execute(USER_BY_ID, {"user_id": user_id})).one()

@@ -7,6 +7,7 @@ server behind it fails the tests instead of skipping them.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -23,7 +24,7 @@ from bot.settings import Settings
 from storage.db import Database
 from storage.inspections import seed_checklist
 from storage.migrate import migrate
-from storage.models import Base
+from storage.models import Base, utcnow
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 ADMIN_ID = 9001
@@ -31,6 +32,42 @@ KST = ZoneInfo("Asia/Seoul")
 DEMO_TOKEN = "123456789:TEST-token-for-the-sandbox-only"
 
 _sqlite_template: Path | None = None
+_moved_clock = None
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        default=os.environ.get("JINRO_TEST_CLOCK"),
+        help="run the whole session with the machine's clock moved to this ISO 8601 moment "
+        "(ticking from there), e.g. 2026-12-31T23:30+09:00; also JINRO_TEST_CLOCK",
+    )
+
+
+def pytest_configure(config):
+    """Time is an input: the suite must pass at any date and hour, so `make test-clocks` runs
+    it with the clock moved to moments that have broken date code elsewhere (a year's last
+    minutes, a month's first, a leap day, the small hours of a Monday)."""
+    global _moved_clock
+    moment = config.getoption("--clock")
+    if moment:
+        start = datetime.fromisoformat(moment)
+        if start.tzinfo is None:
+            raise pytest.UsageError("--clock needs a time zone, e.g. 2027-03-01T00:10+09:00")
+        _moved_clock = time_machine.travel(start, tick=True)
+        _moved_clock.start()
+
+
+def pytest_unconfigure(config):
+    if _moved_clock is not None:
+        _moved_clock.stop()
+
+
+def pytest_report_header(config):
+    moment = config.getoption("--clock")
+    return f"clock moved to {moment}" if moment else None
+
+
 _postgres_migrated = False
 
 
@@ -66,6 +103,41 @@ async def postgres_database() -> str:
     finally:
         await engine.dispose()
     return POSTGRES_URL
+
+
+# Loggers whose ERROR records mean the bot failed: the error handler (bot.errors), a clock
+# tick that caught its own failure (handlers.*), a clock job that raised (apscheduler), PTB.
+FAILURE_LOGGERS = ("bot", "handlers", "storage", "apscheduler", "telegram.ext")
+
+
+class _Failures(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if any(record.name == p or record.name.startswith(p + ".") for p in FAILURE_LOGGERS):
+            self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_handler_errors(request):
+    """A test during which the bot's error handler ran (or a clock job failed) fails, unless
+    it says it expects that with `@pytest.mark.handler_errors`: a broken button must not hide
+    behind a test that only checks the other chats."""
+    failures = _Failures()
+    root = logging.getLogger()
+    root.addHandler(failures)
+    try:
+        yield failures
+    finally:
+        root.removeHandler(failures)
+    if failures.records and request.node.get_closest_marker("handler_errors") is None:
+        first = failures.records[0]
+        detail = f"{first.name}: {first.getMessage()}"
+        if first.exc_info and first.exc_info[1] is not None:
+            detail += f" ({type(first.exc_info[1]).__name__}: {first.exc_info[1]})"
+        pytest.fail(f"the bot failed {len(failures.records)} time(s) during the test: {detail}")
 
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -152,7 +224,7 @@ async def demo(db):
     """The demo data (schools, sites, programmes, mentors) loaded into `db`."""
     from storage.demo_data import load_demo_data
 
-    await load_demo_data(db)
+    await load_demo_data(db, now=utcnow())
     return db
 
 
@@ -160,9 +232,13 @@ async def demo(db):
 async def bot(sandbox, db_url, demo):
     """The real bot, polling the sandbox over HTTP, on the test database."""
     from bot.runner import running_bot
+    from sandbox.client import HandledUpdates
 
     async with running_bot(make_settings(db_url, sandbox.api_base)) as application:
+        sandbox.handled = HandledUpdates()
+        application.update_processor.on_handled = sandbox.handled.mark
         yield application
+        sandbox.handled = None
 
 
 async def join_as_student(sandbox, user_id, name, *, under14=False, school="정발", grade=2):

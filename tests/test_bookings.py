@@ -371,11 +371,11 @@ async def test_class_booking_then_naming_students(db):
         seats = await bookings.book_class(conn, teacher, w["session"], 25, now=NOW)
     assert len(seats) == 25 and (await seat_counts(db, w["session"]))[1:3] == (25, 25)
     async with db.write() as conn:
-        await bookings.name_seat(conn, seats[0], teacher, student_id=w["students"][0])
-        await bookings.name_seat(conn, seats[1], teacher, name="박지호")
+        await bookings.name_seat(conn, seats[0], teacher, student_id=w["students"][0], now=NOW)
+        await bookings.name_seat(conn, seats[1], teacher, name="박지호", now=NOW)
     with pytest.raises(bookings.Refused, match="already"):
         async with db.write() as conn:
-            await bookings.name_seat(conn, seats[2], teacher, student_id=w["students"][0])
+            await bookings.name_seat(conn, seats[2], teacher, student_id=w["students"][0], now=NOW)
     with pytest.raises(bookings.Refused, match="no_room"):
         async with db.write() as conn:
             await bookings.book_class(conn, teacher, w["session"], 6, now=NOW)
@@ -401,7 +401,7 @@ async def test_a_class_seat_needs_consent_for_a_student_under_14(db):
         [seat] = await bookings.book_class(conn, teacher, w["session"], 1, now=NOW)
     with pytest.raises(bookings.Refused, match="consent"):
         async with db.write() as conn:
-            await bookings.name_seat(conn, seat, teacher, student_id=w["students"][0])
+            await bookings.name_seat(conn, seat, teacher, student_id=w["students"][0], now=NOW)
 
 
 async def test_the_stored_seats_left_match_a_full_refresh(db):

@@ -94,7 +94,7 @@ async def world(db, sandbox, *, monitors_free: bool = True) -> dict:
             )
             .returning(Session.id)
         )
-        await refresh_next(conn, [program_id])
+        await refresh_next(conn, [program_id], now=now)
         people = [
             dict(id=TEACHER, role="teacher", name="박지훈", school_id=school_id, grades="2"),
             dict(id=SITE_USER, role="site", name="최가람", site_id=site_id),

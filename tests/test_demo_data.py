@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -21,7 +21,7 @@ from storage.demo_data import (
     generate,
     load_demo_data,
 )
-from storage.models import Mentor, Program, School, Session, Site
+from storage.models import Mentor, Program, School, Session, Site, utcnow
 
 TODAY = date(2026, 3, 4)  # a Wednesday
 TYPES = {"job_practice", "field_job", "department", "talk", "field_trip", "camp", "online"}
@@ -34,21 +34,30 @@ def data() -> demo_data.DemoData:
 
 
 def test_same_seed_and_day_give_the_same_data() -> None:
-    assert generate(7, TODAY) == generate(7, TODAY)
+    assert generate(7, today=TODAY) == generate(7, today=TODAY)
 
 
 def test_another_seed_or_day_gives_other_data(data) -> None:
-    other = generate(8, TODAY)
+    other = generate(8, today=TODAY)
     assert other != data
     assert [s.starts_at for s in other.sessions] != [s.starts_at for s in data.sessions]
-    later = generate(2026, TODAY + timedelta(days=7))
+    later = generate(2026, today=TODAY + timedelta(days=7))
     assert min(s.starts_at for s in later.sessions).date() > TODAY + timedelta(days=7)
 
 
-def test_default_day_is_today_in_seoul() -> None:
-    today = datetime.now(KST).date()
-    starts = [s.starts_at for s in generate().sessions]
-    assert today < min(starts).date() and max(starts).date() <= today + timedelta(days=56)
+def test_the_sessions_fall_in_the_eight_weeks_after_the_day(data) -> None:
+    starts = [s.starts_at.astimezone(KST).date() for s in data.sessions]
+    assert TODAY < min(starts) and max(starts) <= TODAY + timedelta(days=56)
+
+
+async def test_loading_without_data_takes_the_city_day_of_now(db) -> None:
+    """Just after midnight in Seoul it is still the day before in UTC: the demo's sessions
+    start after Seoul's day, never on it."""
+    now = datetime(2026, 3, 3, 15, 30, tzinfo=UTC)  # 2026-03-04 00:30 in Seoul
+    await demo_data.load_demo_data(db, now=now)
+    async with db.read() as conn:
+        first = await conn.scalar(select(func.min(Session.starts_at)))
+    assert first.astimezone(KST).date() == TODAY + timedelta(days=1)
 
 
 def test_schools(data) -> None:
@@ -166,7 +175,7 @@ async def _count(db: Database, model) -> int:
 
 
 async def test_load_twice_inserts_once(db, data) -> None:
-    first = await load_demo_data(db, data)
+    first = await load_demo_data(db, data, now=utcnow())
     expected = DemoCounts(
         schools=len(data.schools),
         sites=len(data.sites),
@@ -175,7 +184,7 @@ async def test_load_twice_inserts_once(db, data) -> None:
         mentors=len(data.mentors),
     )
     assert first == expected
-    assert await load_demo_data(db, data) == DemoCounts()
+    assert await load_demo_data(db, data, now=utcnow()) == DemoCounts()
     for model, n in [
         (School, expected.schools),
         (Site, expected.sites),
@@ -187,7 +196,7 @@ async def test_load_twice_inserts_once(db, data) -> None:
 
 
 async def test_loaded_rows_keep_their_values(db, data) -> None:
-    await load_demo_data(db, data)
+    await load_demo_data(db, data, now=utcnow())
     sessions, programs, sites = Session.__table__, Program.__table__, Site.__table__
     first = data.sessions[0]
     title = first.program_key.split("|", 1)[1]
@@ -207,9 +216,9 @@ async def test_loaded_rows_keep_their_values(db, data) -> None:
 
 
 async def test_a_later_day_adds_only_new_sessions(db, data) -> None:
-    await load_demo_data(db, data)
+    await load_demo_data(db, data, now=utcnow())
     later = generate(seed=2026, today=TODAY + timedelta(days=7))
-    counts = await load_demo_data(db, later)
+    counts = await load_demo_data(db, later, now=utcnow())
     assert (counts.schools, counts.sites, counts.programs, counts.mentors) == (0, 0, 0, 0)
     old = {(s.program_key, s.starts_at) for s in data.sessions}
     assert counts.sessions == sum((s.program_key, s.starts_at) not in old for s in later.sessions)

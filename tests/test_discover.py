@@ -6,7 +6,7 @@ from sqlalchemy import insert, select, update
 
 from storage import discover
 from storage.catalogue import DISTRICTS, FIELD_FAMILIES, NEIGHBOURS, related_fields
-from storage.models import Program, Site, User
+from storage.models import Program, Site, User, utcnow
 
 
 async def _student(db, user_id: int = 7001) -> int:
@@ -36,7 +36,12 @@ async def test_interest_counts_grow_and_rank(demo):
 async def test_for_you_ranks_interests_then_district_and_keeps_grade(demo):
     async with demo.read() as conn:
         page = await discover.for_you(
-            conn, grade=1, district="덕양구", fields=["방송영상"], limit=200
+            conn,
+            grade=1,
+            district="덕양구",
+            fields=["방송영상"],
+            limit=200,
+            now=utcnow(),
         )
         rows = {
             p.id: p
@@ -56,7 +61,7 @@ async def test_for_you_leaves_out_sites_that_failed_their_safety_check(demo):
     async with demo.write() as conn:
         await conn.execute(update(Site).values(safety_status="failed"))
     async with demo.read() as conn:
-        page = await discover.for_you(conn, grade=2, district="덕양구", fields=[])
+        page = await discover.for_you(conn, grade=2, district="덕양구", fields=[], now=utcnow())
     assert page.total == 0 and page.hits == []
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from messages.imports import PROBLEMS, problem_text
 from storage import exporter, importer
 from storage.importer import ImportRejected
-from storage.models import AuditEntry, Program, Session, Site
+from storage.models import AuditEntry, Program, Session, Site, utcnow
 from storage.search import search
 from storage.spreadsheet import HEADERS
 
@@ -60,7 +60,7 @@ def xlsx_bytes(rows: list[list[object]], title_row: str | None = None) -> bytes:
 async def run_import(db, data: bytes, **kwargs) -> importer.Summary:
     sheet = importer.read(data)
     async with db.write() as conn:
-        return await importer.apply(conn, sheet, **kwargs)
+        return await importer.apply(conn, sheet, **{"now": utcnow(), **kwargs})
 
 
 async def table_counts(db) -> tuple[int, int, int]:
@@ -107,7 +107,7 @@ async def test_a_good_file_writes_sites_programmes_and_sessions(db):
                 .order_by(Session.starts_at)
             )
         ).all()
-        found = await search(conn, "제빵")
+        found = await search(conn, "제빵", now=utcnow())
         audit = (await conn.execute(select(AuditEntry.__table__))).one()
     assert (fire.type, fire.target_grades, fire.fee, fire.hours, fire.online) == (
         "field_job",
@@ -229,7 +229,7 @@ async def test_capacity_below_booked_seats_rejects_the_whole_file(db):
     sheet = importer.read(csv_bytes(rows))
     with pytest.raises(ImportRejected) as rejected:
         async with db.write() as conn:
-            await importer.apply(conn, sheet)
+            await importer.apply(conn, sheet, now=utcnow())
     assert [(p.row, p.column, p.code) for p in rejected.value.problems] == [
         (2, "정원", "below_booked"),
         (3, "정원", "below_booked"),
@@ -242,7 +242,7 @@ async def test_a_new_session_in_the_past_is_refused(db):
     sheet = importer.read(csv_bytes(rows))
     with pytest.raises(ImportRejected) as rejected:
         async with db.read() as conn:
-            await importer.preview(conn, sheet)
+            await importer.preview(conn, sheet, now=utcnow())
     assert [(p.row, p.code) for p in rejected.value.problems] == [(2, "in_past")]
 
 
@@ -334,7 +334,7 @@ def test_target_grades_outside_1_to_3(text):
 
 async def test_export_then_import_changes_nothing(demo):
     async with demo.read() as conn:
-        exported = await exporter.export_programs(conn)
+        exported = await exporter.export_programs(conn, now=utcnow())
     book = load_workbook(io.BytesIO(exported.content), read_only=True)
     header = next(book.worksheets[0].iter_rows(max_row=1, values_only=True))
     assert list(header) == list(HEADERS)
@@ -350,7 +350,7 @@ async def test_export_keeps_what_staff_typed_as_text(db):
     rows.append([*FIRE[:1], "세션 없는 체험", *FIRE[2:], "", "2", "", "", ""])
     await run_import(db, csv_bytes(rows))
     async with db.read() as conn:
-        exported = await exporter.export_programs(conn)
+        exported = await exporter.export_programs(conn, now=utcnow())
     sheet = load_workbook(io.BytesIO(exported.content)).worksheets[0]
     titles = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert titles == ["=1+1 <b>체험</b>", "세션 없는 체험"]

@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 
 from handlers.reminders import dispatch_tick
 from storage import invites
-from storage.models import Inspection, InspectionItem, Role, School, Site, User
+from storage.models import Inspection, InspectionItem, Role, School, Site, User, utcnow
 from tests.conftest import ADMIN_ID, join_as_student
 
 KST = ZoneInfo("Asia/Seoul")
@@ -35,7 +35,9 @@ PRESS_A_BUTTON = "아래 버튼 중에서 골라 주십시오"
 async def join_monitor(sandbox, db, user_id: int, first_name: str, district: str):
     """A parent monitor joins by an invite link and picks their district, as in the chat."""
     async with db.write() as conn:
-        invite = await invites.create(conn, role=Role.MONITOR, created_by=ADMIN_ID, days=7)
+        invite = await invites.create(
+            conn, role=Role.MONITOR, created_by=ADMIN_ID, days=7, now=utcnow()
+        )
     monitor = sandbox.user(user_id, first_name)
     await monitor.send(f"/start {invite.code}")
     await monitor.press(f"“{first_name}”")

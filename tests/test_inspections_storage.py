@@ -45,9 +45,9 @@ async def people(db, w) -> None:
             [dict(zip(("id", "role", "name", "site_id"), row, strict=True)) for row in rows],
         )
         await conn.execute(update(User).where(User.id == STAFF_AWAY).values(active=False))
-        await monitors.set_district(conn, MONITOR, "덕양구")
-        await monitors.set_district(conn, OTHER_MONITOR, "덕양구")
-        await monitors.set_district(conn, FAR_MONITOR, "일산서구")
+        await monitors.set_district(conn, MONITOR, "덕양구", now=NOW)
+        await monitors.set_district(conn, OTHER_MONITOR, "덕양구", now=NOW)
+        await monitors.set_district(conn, FAR_MONITOR, "일산서구", now=NOW)
 
 
 async def open_one(db, w, monitor=MONITOR, *, now=NOW) -> int:
@@ -99,10 +99,10 @@ async def test_the_checklist_starts_with_the_defaults_and_staff_change_it(db):
         assert [i.key for i in items] == list(inspections.DEFAULT_ITEMS)
         assert await inspections.seed_checklist(conn) == 0  # idempotent
         insurance = next(i for i in items if i.key == "insurance")
-        assert await inspections.toggle_item(conn, insurance.id, STAFF) is False
-        added = await inspections.add_item(conn, "  소화기  위치 표시 ", STAFF)
+        assert await inspections.toggle_item(conn, insurance.id, STAFF, now=NOW) is False
+        added = await inspections.add_item(conn, "  소화기  위치 표시 ", STAFF, now=NOW)
         with pytest.raises(ValueError):
-            await inspections.add_item(conn, "가" * 201, STAFF)
+            await inspections.add_item(conn, "가" * 201, STAFF, now=NOW)
         # Seeding again does not turn the item staff turned off back on.
         assert await inspections.seed_checklist(conn) == 0
         active = await inspections.checklist_items(conn, active_only=True)
@@ -114,8 +114,8 @@ async def test_the_checklist_starts_with_the_defaults_and_staff_change_it(db):
         await inspections.start(conn, inspection_id, MONITOR, now=NOW)
         copied = await inspections.inspection_items(conn, inspection_id)
         # Later changes leave the inspection as it was.
-        await inspections.toggle_item(conn, insurance.id, STAFF)
-        await inspections.toggle_item(conn, added, STAFF)
+        await inspections.toggle_item(conn, insurance.id, STAFF, now=NOW)
+        await inspections.toggle_item(conn, added, STAFF, now=NOW)
         after = await inspections.inspection_items(conn, inspection_id)
     assert [(i.position, i.key, i.text) for i in copied] == [
         (n, key, None)
@@ -126,12 +126,12 @@ async def test_the_checklist_starts_with_the_defaults_and_staff_change_it(db):
     async with db.write() as conn:
         for item in await inspections.checklist_items(conn, active_only=True):
             if item.key != "exits":
-                await inspections.toggle_item(conn, item.id, STAFF)
+                await inspections.toggle_item(conn, item.id, STAFF, now=NOW)
         exits = next(i for i in await inspections.checklist_items(conn) if i.key == "exits")
         with pytest.raises(inspections.Refused, match="last_item"):
-            await inspections.toggle_item(conn, exits.id, STAFF)
+            await inspections.toggle_item(conn, exits.id, STAFF, now=NOW)
         with pytest.raises(NotFound):
-            await inspections.toggle_item(conn, 999_999, STAFF)
+            await inspections.toggle_item(conn, 999_999, STAFF, now=NOW)
 
 
 async def test_seeding_an_empty_checklist_puts_the_defaults_back_in_order(db):
@@ -453,7 +453,7 @@ async def test_the_monitors_for_a_site_are_its_district_s_first(db):
     w = await world(db)
     await people(db, w)
     async with db.write() as conn:
-        await monitors.set_paused(conn, OTHER_MONITOR, True)
+        await monitors.set_paused(conn, OTHER_MONITOR, True, now=NOW)
         site, found = await inspections.monitors_for(conn, w["site"])
     assert site.id == w["site"]
     assert [m.id for m in found] == [MONITOR, FAR_MONITOR]  # paused ones are left out

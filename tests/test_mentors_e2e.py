@@ -32,6 +32,7 @@ from storage.models import (
     Reminder,
     School,
     User,
+    utcnow,
 )
 from tests.conftest import ADMIN_ID, join_as_student
 
@@ -131,7 +132,9 @@ async def test_a_mentor_keeps_a_profile_free_times_and_can_pause(tuesday_morning
     from storage import invites
 
     async with db.write() as conn:
-        invite = await invites.create(conn, role="mentor", created_by=ADMIN_ID, days=7)
+        invite = await invites.create(
+            conn, role="mentor", created_by=ADMIN_ID, days=7, now=utcnow()
+        )
     mentor = sandbox.user(1301, "하늘")
     await mentor.send(f"/start {invite.code}")
     await mentor.send("정하늘")

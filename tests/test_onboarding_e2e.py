@@ -20,7 +20,13 @@ async def make_invite(db, role, **kwargs):
         if role == Role.SITE:
             site_id = (await users_store.find_sites(conn, "MBC ART"))[0].id
         invite = await invites.create(
-            conn, role=role, created_by=ADMIN_ID, school_id=school_id, site_id=site_id, **kwargs
+            conn,
+            role=role,
+            created_by=ADMIN_ID,
+            school_id=school_id,
+            site_id=site_id,
+            now=utcnow(),
+            **kwargs,
         )
     return invite.code
 
@@ -302,7 +308,9 @@ async def test_html_in_names_shows_as_written(bot, sandbox, db):
             )
         ).scalar_one()
         code = (
-            await invites.create(conn, role=Role.SITE, created_by=ADMIN_ID, site_id=site_id)
+            await invites.create(
+                conn, role=Role.SITE, created_by=ADMIN_ID, site_id=site_id, now=utcnow()
+            )
         ).code
     owner = sandbox.user(1901, "사장님")
     await owner.send(f"/start {code}")

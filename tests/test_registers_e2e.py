@@ -91,6 +91,7 @@ class RecordingBot:
         self.sent.append((chat_id, text))
 
 
+@pytest.mark.handler_errors  # the failure is the point
 @pytest.mark.parametrize(
     ("role", "apology"),
     [
@@ -115,6 +116,7 @@ async def test_the_apology_after_a_failure_is_in_the_users_register(role, apolog
     assert bot.sent[0][1].startswith(apology)
 
 
+@pytest.mark.handler_errors  # the failure is the point
 async def test_a_real_failure_apologises_to_staff_formally(bot, sandbox, monkeypatch):
     """PTB hands the error handler a context of its own, without the user the gate loaded:
     the apology still finds the user's register."""

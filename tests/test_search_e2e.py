@@ -196,7 +196,9 @@ async def test_stale_and_forged_filter_buttons(bot, sandbox, db):
 
 async def _count(db, **filters) -> int:
     async with db.read() as conn:
-        return (await search.search(conn, "", search.Filters(**filters), limit=0)).total
+        return (
+            await search.search(conn, "", search.Filters(**filters), limit=0, now=utcnow())
+        ).total
 
 
 async def _empty_pair(db) -> tuple[str, str, str]:
@@ -234,7 +236,7 @@ async def test_new_words_under_old_filters_offer_to_drop_every_filter(bot, sandb
 
 async def _count_words(db, words: str) -> int:
     async with db.read() as conn:
-        return (await search.search(conn, words, limit=0)).total
+        return (await search.search(conn, words, limit=0, now=utcnow())).total
 
 
 async def test_a_card_longer_than_a_telegram_message_arrives_in_parts(bot, sandbox, db):

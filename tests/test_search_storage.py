@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from storage import search
-from storage.demo_data import generate
+from storage.demo_data import KST, generate
+from storage.models import utcnow
 from storage.search import Filters, normalize, short_grams
 
 # Queries a student types, and a fragment every hit's title or site or field must show.
@@ -44,12 +45,13 @@ def test_one_edit():
 
 async def ids_for(db, query, filters: Filters | None = None, **kw):
     async with db.read() as conn:
+        kw.setdefault("now", utcnow())
         page = await search.search(conn, query, filters or Filters(), limit=100, **kw)
     return [hit.program_id for hit in page.hits], page
 
 
 async def test_korean_from_one_syllable_inside_words(demo):
-    data = generate()
+    data = generate(today=utcnow().astimezone(KST).date())
     titles = {p.title for p in data.programs}
     flowers, page = await ids_for(demo, "꽃")
     assert page.total == len(flowers) >= 2
@@ -119,7 +121,7 @@ async def test_sqlite_and_postgresql_give_the_same_answers(tmp_path):
     answers = []
     for url in (await sqlite_database(tmp_path), await postgres_database()):
         db = Database(url)
-        await load_demo_data(db)
+        await load_demo_data(db, now=utcnow())
         per_query = []
         for query in QUERIES:
             _, page = await ids_for(db, query)
@@ -148,7 +150,7 @@ async def test_the_stored_next_session_follows_cancellations_and_time(demo):
         await conn.execute(
             update(sessions).where(sessions.c.id == dates[0].id).values(status="cancelled")
         )
-        await search.refresh_next(conn, [program.id])
+        await search.refresh_next(conn, [program.id], now=utcnow())
         moved = (
             await conn.execute(select(programs.c.next_start).where(programs.c.id == program.id))
         ).scalar_one()
@@ -227,7 +229,7 @@ async def test_every_query_shape_answers_as_the_rules_say(demo, query):
     from storage.models import Program, Session
 
     programs, sessions = Program.__table__, Session.__table__
-    now = search.utcnow()
+    now = utcnow()
     async with demo.write() as conn:
         # Some full and cancelled sessions, so the free-seat filter and the next session differ.
         ids = list((await conn.execute(select(sessions.c.id).order_by(sessions.c.id))).scalars())

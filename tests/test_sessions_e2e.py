@@ -82,7 +82,7 @@ async def site_world(db) -> dict:
                 id=SITE_USER, role="site", name="바다 담당자", site_id=ids["ours_site"], lang="ko"
             )
         )
-        await refresh_next(conn, [ids["ours_program"], ids["theirs_program"]])
+        await refresh_next(conn, [ids["ours_program"], ids["theirs_program"]], now=now)
     return ids
 
 

@@ -316,19 +316,37 @@ async def test_attendance_report_goes_once_per_set_of_marks(db):
         )
     async with db.write() as conn:
         first = await bookings.report_attendance(
-            conn, w["session"], w["ours_site"], actor=SITE_USER
+            conn,
+            w["session"],
+            w["ours_site"],
+            actor=SITE_USER,
+            now=NOW,
         )
         again = await bookings.report_attendance(
-            conn, w["session"], w["ours_site"], actor=SITE_USER
+            conn,
+            w["session"],
+            w["ours_site"],
+            actor=SITE_USER,
+            now=NOW,
         )
         marked = await bookings.mark_all_attended(
-            conn, w["session"], w["ours_site"], actor=SITE_USER
+            conn,
+            w["session"],
+            w["ours_site"],
+            actor=SITE_USER,
+            now=NOW,
         )
         changed = await bookings.report_attendance(
-            conn, w["session"], w["ours_site"], actor=SITE_USER
+            conn,
+            w["session"],
+            w["ours_site"],
+            actor=SITE_USER,
+            now=NOW,
         )
         with pytest.raises(NotFound):
-            await bookings.report_attendance(conn, w["session"], w["theirs_site"], actor=SITE_USER)
+            await bookings.report_attendance(
+                conn, w["session"], w["theirs_site"], actor=SITE_USER, now=NOW
+            )
     # The student's own booking goes to the all-grades teacher; the class seat to its teacher.
     assert sorted((t.id, [b.id for b in theirs]) for t, theirs in first) == [
         (50_001, class_ids),

@@ -24,7 +24,7 @@ async def add_school(db, name="정발중학교", district="일산동구") -> int
 
 async def add_user(db, user_id: int, **values):
     async with db.write() as conn:
-        await users_store.load_or_create(conn, user_id, "ko")
+        await users_store.load_or_create(conn, user_id, "ko", now=utcnow())
         if values:
             return await users_store.change(conn, user_id, **values)
         return await users_store.get(conn, user_id)
@@ -32,10 +32,10 @@ async def add_user(db, user_id: int, **values):
 
 async def test_an_update_is_claimed_once(db):
     async with db.write() as conn:
-        assert await users_store.claim_update(conn, 42)
+        assert await users_store.claim_update(conn, 42, now=utcnow())
     async with db.write() as conn:
-        assert not await users_store.claim_update(conn, 42)
-        assert await users_store.claim_update(conn, 43)
+        assert not await users_store.claim_update(conn, 42, now=utcnow())
+        assert await users_store.claim_update(conn, 43, now=utcnow())
 
 
 async def test_school_search_matches_part_of_the_name_without_spaces(db):
@@ -54,15 +54,20 @@ async def test_invite_gives_role_and_counts_uses(db):
     school_id = await add_school(db)
     async with db.write() as conn:
         invite = await invites.create(
-            conn, role=Role.TEACHER, created_by=1, school_id=school_id, max_uses=2
+            conn,
+            role=Role.TEACHER,
+            created_by=1,
+            school_id=school_id,
+            max_uses=2,
+            now=utcnow(),
         )
     teachers = [await add_user(db, uid) for uid in (10, 11, 12)]
     for teacher in teachers[:2]:
         async with db.write() as conn:
-            await invites.accept(conn, invite.code, teacher)
+            await invites.accept(conn, invite.code, teacher, now=utcnow())
     with pytest.raises(InviteInvalid) as refused:
         async with db.write() as conn:
-            await invites.accept(conn, invite.code, teachers[2])
+            await invites.accept(conn, invite.code, teachers[2], now=utcnow())
     assert refused.value.reason == "used_up"
     async with db.read() as conn:
         joined = await users_store.get(conn, 10)
@@ -75,29 +80,31 @@ async def test_invite_gives_role_and_counts_uses(db):
 
 async def test_invite_unknown_expired_and_already_registered(db):
     async with db.write() as conn:
-        invite = await invites.create(conn, role=Role.MONITOR, created_by=1)
+        invite = await invites.create(conn, role=Role.MONITOR, created_by=1, now=utcnow())
         await conn.execute(update(Invite.__table__).values(expires_at=utcnow() - timedelta(1)))
     stranger = await add_user(db, 20)
     for code, reason in (("inope", "unknown"), (invite.code, "expired")):
         with pytest.raises(InviteInvalid) as refused:
             async with db.write() as conn:
-                await invites.accept(conn, code, stranger)
+                await invites.accept(conn, code, stranger, now=utcnow())
         assert refused.value.reason == reason
     student = await add_user(db, 21, role=Role.STUDENT)
     with pytest.raises(AlreadyRegistered):
         async with db.write() as conn:
-            await invites.accept(conn, invite.code, student)
+            await invites.accept(conn, invite.code, student, now=utcnow())
 
 
 async def test_last_invite_place_goes_to_exactly_one_of_many(db):
     async with db.write() as conn:
-        invite = await invites.create(conn, role=Role.MONITOR, created_by=1, max_uses=3)
+        invite = await invites.create(
+            conn, role=Role.MONITOR, created_by=1, max_uses=3, now=utcnow()
+        )
     people = [await add_user(db, 100 + n) for n in range(12)]
 
     async def try_join(person):
         try:
             async with db.write() as conn:
-                await invites.accept(conn, invite.code, person)
+                await invites.accept(conn, invite.code, person, now=utcnow())
             return True
         except InviteInvalid:
             return False
@@ -132,26 +139,28 @@ async def test_guardian_consent_by_link(db):
     minji = await student(db, 30, school_id)
     assert consent.needs_consent(minji)
     async with db.write() as conn:
-        token = await consent.link_for(conn, minji)
-        assert await consent.link_for(conn, minji) == token  # the same link until answered
+        token = await consent.link_for(conn, minji, now=utcnow())
+        assert (
+            await consent.link_for(conn, minji, now=utcnow()) == token
+        )  # the same link until answered
     with pytest.raises(consent.SelfConsent):
         async with db.write() as conn:
-            await consent.answer(conn, token, minji.id, True)
+            await consent.answer(conn, token, minji.id, True, now=utcnow())
     async with db.write() as conn:
-        after = await consent.answer(conn, token, 31, True)
+        after = await consent.answer(conn, token, 31, True, now=utcnow())
     assert after.consent_method == "guardian" and not consent.needs_consent(after)
     with pytest.raises(NotFound):
         async with db.write() as conn:
-            await consent.answer(conn, token, 31, True)
+            await consent.answer(conn, token, 31, True, now=utcnow())
 
 
 async def test_declined_consent_leaves_the_student_waiting(db):
     school_id = await add_school(db)
     minji = await student(db, 40, school_id)
     async with db.write() as conn:
-        token = await consent.link_for(conn, minji)
-        after = await consent.answer(conn, token, 41, False)
-        fresh = await consent.link_for(conn, after)
+        token = await consent.link_for(conn, minji, now=utcnow())
+        after = await consent.answer(conn, token, 41, False, now=utcnow())
+        fresh = await consent.link_for(conn, after, now=utcnow())
     assert consent.needs_consent(after) and fresh != token
 
 
@@ -167,19 +176,19 @@ async def test_paper_consent_only_for_the_teachers_own_school_and_grades(db):
     for outsider in (third_grader, elsewhere):
         with pytest.raises(NotFound):
             async with db.write() as conn:
-                await consent.record_paper(conn, teacher, outsider.id)
+                await consent.record_paper(conn, teacher, outsider.id, now=utcnow())
     async with db.write() as conn:
-        recorded = await consent.record_paper(conn, teacher, first_grader.id)
+        recorded = await consent.record_paper(conn, teacher, first_grader.id, now=utcnow())
     assert recorded.consent_method == "paper"
     with pytest.raises(AlreadyHandled):
         async with db.write() as conn:
-            await consent.record_paper(conn, teacher, first_grader.id)
+            await consent.record_paper(conn, teacher, first_grader.id, now=utcnow())
 
 
 async def test_a_failed_transaction_writes_nothing(db):
     with pytest.raises(RuntimeError):
         async with db.write() as conn:
-            await users_store.load_or_create(conn, 60, "ko")
+            await users_store.load_or_create(conn, 60, "ko", now=utcnow())
             raise RuntimeError("handler crashed halfway")
     async with db.read() as conn:
         assert await users_store.get(conn, 60) is None
