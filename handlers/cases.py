@@ -71,6 +71,7 @@ from storage import monitors as monitors_store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Role
+from storage.names import display_name
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +298,7 @@ async def show_case(
     await answer_query(update)
     if context.user.flow in ("case.pick",):
         await _leave_flow(context)
-    names = {p.user_id: (p.role, store.display_name(p.name)) for p in people}
+    names = {p.user_id: (p.role, display_name(p.name)) for p in people}
     mine = next((p for p in people if p.user_id == user.id), None)
     rows = []
     if found.status != "closed":
@@ -335,11 +336,11 @@ async def show_case(
         edit=edit,
         case=found,
         seen=seen,
-        people=[Person(p.role, store.display_name(p.name), p.answer) for p in people],
+        people=[Person(p.role, display_name(p.name), p.answer) for p in people],
         lines=[line_view(line, names) for line in lines],
         earlier=total - shown_to,
         tally=tally,
-        mediator=store.display_name(found.monitor_name) if found.monitor_name else None,
+        mediator=display_name(found.monitor_name) if found.monitor_name else None,
         tz=context.tz,
     )
     return True
@@ -569,7 +570,7 @@ async def send_case(update: Update, context: JinroContext) -> None:
         _open_case_keyboard(context.lang, opened.case_id),
         edit=True,
         case=found,
-        mediator=store.display_name(found.monitor_name) if found.monitor_name else None,
+        mediator=display_name(found.monitor_name) if found.monitor_name else None,
     )
 
 
@@ -636,7 +637,7 @@ async def pick_party(update: Update, context: JinroContext, case_id: int) -> Non
     rows = [
         [
             (
-                f"[{label(lang, ROLE_NAMES[p.role])}] {store.display_name(p.name)}",
+                f"[{label(lang, ROLE_NAMES[p.role])}] {display_name(p.name)}",
                 f"cs:pv:{case_id}:{n}:{store.party_tag(case_id, p.user_id)}",
             )
         ]
@@ -689,7 +690,7 @@ async def party_chosen(update: Update, context: JinroContext, case_id: int, n: i
         tz=context.tz,
         seen=found[1],
         role=party.role,
-        name=store.display_name(party.name),
+        name=display_name(party.name),
         limit=store.TEXT_MAX,
     )
 

@@ -9,11 +9,11 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import JinroContext
 from handlers.common import reply
-from handlers.onboarding import person_name
 from messages import normalize_lang
 from storage import audit
 from storage import users as users_store
 from storage.models import Role
+from storage.names import person_name
 
 GROUP = -1
 # Telegram re-delivers an unacknowledged update for at most a day; keep ids a bit longer.

@@ -59,8 +59,8 @@ from storage import inspections as store
 from storage import monitors as monitors_store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
-from storage.mentors import first_name
 from storage.models import Role
+from storage.names import first_name
 
 log = logging.getLogger(__name__)
 

@@ -36,12 +36,7 @@ from storage import users as users_store
 from storage.catalogue import DISTRICTS
 from storage.errors import AlreadyRegistered, InviteInvalid
 from storage.models import Role
-
-NAME_MAX = 20
-_HANGUL = re.compile("[가-힣]")
-# Letters of any script, spaces and the marks names use (김 민지, Anne-Marie, 남궁·민).
-_NAME = re.compile(r"^[^\W\d_][^\W\d_ .·'-]*(?:[ .·'-][^\W\d_]+)*\.?$")
-
+from storage.names import NAME_MAX, person_name, valid_name
 
 # ----- /start ---------------------------------------------------------------------------------
 
@@ -187,20 +182,6 @@ async def ask_name(
 
 def telegram_name(update: Update) -> str | None:
     return person_name(update.effective_user.first_name, update.effective_user.last_name)
-
-
-def person_name(first: str | None, last: str | None) -> str | None:
-    """A name as people write it: 김민지 (family name first, no space), or Anne Smith."""
-    first, last = (first or "").strip(), (last or "").strip()
-    if _HANGUL.search(first + last):
-        name = f"{last}{first}"
-    else:
-        name = " ".join(part for part in (first, last) if part)
-    return name if valid_name(name) else None
-
-
-def valid_name(name: str) -> bool:
-    return 1 <= len(name) <= NAME_MAX and bool(_NAME.match(name))
 
 
 @text_step("ob.grade", "ob.age")

@@ -48,7 +48,6 @@ from storage import audit, monitors
 from storage import reminders as outbox
 from storage.bookings import teachers_of
 from storage.errors import AlreadyHandled, DomainError, NotFound
-from storage.mentors import first_name
 from storage.models import (
     Booking,
     Case,
@@ -62,6 +61,7 @@ from storage.models import (
     Site,
     User,
 )
+from storage.names import display_name
 from storage.users import active_staff, covered_grades, site_people
 
 cases = Case.__table__
@@ -114,11 +114,6 @@ class Answered:
     @property
     def everyone(self) -> bool:
         return self.accepted == self.parties
-
-
-def display_name(name: str | None) -> str:
-    """What others see of a person: the first name only (김민지 → 민지), never an account."""
-    return first_name(name)[:30] or "?"
 
 
 def party_tag(case_id: int, user_id: int) -> int:

@@ -51,6 +51,7 @@ from storage.models import (
     School,
     User,
 )
+from storage.names import first_name
 from storage.search import _one_edit, normalize
 
 mentors = Mentor.__table__
@@ -93,8 +94,6 @@ QUESTION_MIN, QUESTION_MAX = 5, 500
 DAY_BEFORE_AT = time(18, 0)  # the day-before reminder, as for sessions
 
 # Two-syllable family names (복성): 남궁민지 is 민지.
-_DOUBLE_FAMILY = ("남궁", "선우", "제갈", "황보", "독고", "사공", "서문", "동방")
-_HANGUL = re.compile("^[가-힣]+$")
 
 
 class Refused(DomainError):
@@ -106,22 +105,6 @@ class Refused(DomainError):
 
 
 # ----- small pieces ---------------------------------------------------------------------------
-
-
-def first_name(name: str | None) -> str:
-    """What others see of a person's name: the given name (김민지 → 민지, Anne Lee →
-    Anne). Students are minors; their family name stays with their school. A name of two
-    syllables is kept whole: it is far more often a given name typed alone (민지) than a
-    family name and a one-syllable given name."""
-    name = " ".join((name or "").split())
-    joined = name.replace(" ", "")
-    if _HANGUL.match(joined):
-        if " " in name:
-            return name.split(" ", 1)[1].replace(" ", "")
-        if len(joined) >= 4 and joined[:2] in _DOUBLE_FAMILY:
-            return joined[2:]
-        return joined[1:] if len(joined) >= 3 else joined
-    return name.split(" ")[0] if name else ""
 
 
 def time_bucket(moment: datetime, tz: tzinfo = CITY_TZ) -> str:

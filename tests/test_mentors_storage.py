@@ -184,15 +184,6 @@ async def assert_places_match(db) -> None:
 # ----- small pieces ---------------------------------------------------------------------------
 
 
-def test_a_mentor_sees_only_a_students_given_name():
-    assert mentors.first_name("김민지") == "민지"
-    assert mentors.first_name("민지") == "민지"  # a given name typed alone
-    assert mentors.first_name("남궁민지") == "민지"
-    assert mentors.first_name("김 민지") == "민지"
-    assert mentors.first_name("Anne Lee") == "Anne"
-    assert mentors.first_name(None) == ""
-
-
 def test_times_of_day_in_seoul():
     assert mentors.time_bucket(datetime(2026, 12, 1, 10, tzinfo=KST)) == "day"
     assert mentors.time_bucket(datetime(2026, 12, 1, 16, tzinfo=KST)) == "after"

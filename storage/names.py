@@ -1,0 +1,50 @@
+"""People's names: how a name is written from Telegram's parts, which names are accepted, and
+what others see of a person (the given name only). One rule for every area."""
+
+from __future__ import annotations
+
+import re
+
+NAME_MAX = 20
+# Letters of any script, spaces and the marks names use (김 민지, Anne-Marie, 남궁·민).
+_NAME = re.compile(r"^[^\W\d_][^\W\d_ .·'-]*(?:[ .·'-][^\W\d_]+)*\.?$")
+_ANY_HANGUL = re.compile("[가-힣]")
+_ALL_HANGUL = re.compile("^[가-힣]+$")
+_DOUBLE_FAMILY = ("남궁", "선우", "제갈", "황보", "독고", "사공", "서문", "동방")
+
+
+def valid_name(name: str) -> bool:
+    return 1 <= len(name) <= NAME_MAX and bool(_NAME.match(name))
+
+
+def person_name(first: str | None, last: str | None) -> str | None:
+    """A name as people write it: 김민지 (family name first, no space), or Anne Smith; None
+    when Telegram's parts make no name we accept."""
+    first, last = (first or "").strip(), (last or "").strip()
+    if _ANY_HANGUL.search(first + last):
+        name = f"{last}{first}"
+    else:
+        name = " ".join(part for part in (first, last) if part)
+    return name if valid_name(name) else None
+
+
+def first_name(name: str | None) -> str:
+    """What others see of a person's name: the given name (김민지 → 민지, Anne Lee →
+    Anne). Students are minors; their family name stays with their school. A name of two
+    syllables is kept whole: it is far more often a given name typed alone (민지) than a
+    family name and a one-syllable given name."""
+    name = " ".join((name or "").split())
+    joined = name.replace(" ", "")
+    if _ALL_HANGUL.match(joined):
+        if " " in name:
+            return name.split(" ", 1)[1].replace(" ", "")
+        if len(joined) >= 4 and joined[:2] in _DOUBLE_FAMILY:
+            return joined[2:]
+        return joined[1:] if len(joined) >= 3 else joined
+    return name.split(" ")[0] if name else ""
+
+
+def display_name(name: str | None) -> str:
+    """What others see of a person in a shared thread: the first name only, never an
+    account, and never empty."""
+    return first_name(name)[:30] or "?"
