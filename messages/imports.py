@@ -1,4 +1,4 @@
-"""Words for the spreadsheet import's problems (storage/importer.py names them by code).
+"""Words for the spreadsheet import's problems (storage/importer/ names them by code).
 
 Plain text (not HTML): the chat's templates escape it, the command line prints it as is.
 """

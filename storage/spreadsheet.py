@@ -1,6 +1,6 @@
 """The staff spreadsheet: its columns (the template), and reading and writing CSV and XLSX files.
 
-Only the file format lives here; what the cells mean is storage/importer.py's business.
+Only the file format lives here; what the cells mean is storage/importer/'s business.
 """
 
 from __future__ import annotations
