@@ -1,143 +1,30 @@
-"""Programme search: Korean from one syllable up, inside words, on SQLite and PostgreSQL alike.
-
-Text is normalised (NFKC, so full-width letters become half-width, and casefold).
-Terms of three or more characters use a trigram index: SQLite's FTS5 `trigram`
-tokenizer, PostgreSQL's pg_trgm GIN index under LIKE. Trigrams cannot find a
-shorter term, so every one- and two-character piece of a programme's title,
-site and field is also kept in `program_grams`: "꽃" and "방송" are one indexed
-lookup there. A Latin word that finds nothing is retried with the indexed words
-one edit away ("robt" finds "robot").
-
-Results come title matches first (the more terms in the title, the earlier), then by the
-next session, then by id. Short pieces match thousands of programmes ("체" is in most
-titles), so the order must not cost a sort of every match: each `program_grams` row also
-carries `in_title` and its programme's next session (`sort_start`), and the index
-`ix_program_grams_order` (gram, in_title DESC, sort_start, program_id) lists a piece's
-matches already in result order; a page is its first few entries. The date and free-seat
-filters read the next session (with a free seat) kept on `programs` by refresh_next; only a
-window that starts later than now ("next week", a typed day) reads the sessions in it.
-"""
+"""The search itself: programmes matching typed terms and filters, a page at a time in result
+order, and a programme's detail card."""
 
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     and_,
     case,
-    delete,
     exists,
     func,
-    insert,
     literal,
     literal_column,
     or_,
     select,
     text,
     true,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import contains_pattern, dialect_insert
-from storage.models import (
-    Program,
-    ProgramGram,
-    ProgramSearch,
-    SearchWord,
-    Session,
-    Site,
-    UTCDateTime,
-)
-
-programs = Program.__table__
-sites = Site.__table__
-sessions = Session.__table__
-docs = ProgramSearch.__table__
-words_table = SearchWord.__table__
-grams = ProgramGram.__table__
-
-_WORD = re.compile(r"\w+")
-_LATIN_WORD = re.compile(r"^[a-z]+$")
-
-# The sort_start of a programme with no upcoming session: after every real date.
-NEVER = datetime(9999, 12, 31, tzinfo=UTC)
-
-
-def normalize(value: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
-
-
-def short_grams(value: str) -> set[str]:
-    """Every one- and two-character piece of each word."""
-    pieces: set[str] = set()
-    for word in _WORD.findall(normalize(value)):
-        pieces.update(word)
-        pieces.update(word[i : i + 2] for i in range(len(word) - 1))
-    return pieces
-
-
-async def index_programs(conn: AsyncConnection, program_ids: list[int]) -> None:
-    """(Re)build the search rows of these programmes, in the caller's transaction."""
-    if not program_ids:
-        return
-    rows = (
-        await conn.execute(
-            select(
-                programs.c.id,
-                programs.c.title,
-                programs.c.field,
-                programs.c.description,
-                programs.c.next_start,
-                sites.c.name.label("site"),
-            )
-            .join(sites, sites.c.id == programs.c.site_id)
-            .where(programs.c.id.in_(program_ids))
-        )
-    ).all()
-    await conn.execute(delete(docs).where(docs.c.program_id.in_(program_ids)))
-    await conn.execute(delete(grams).where(grams.c.program_id.in_(program_ids)))
-    if conn.dialect.name == "sqlite":
-        marks = ",".join(str(int(i)) for i in program_ids)
-        await conn.execute(text(f"DELETE FROM program_fts WHERE rowid IN ({marks})"))
-    if not rows:
-        return
-    doc_rows, gram_rows = [], []
-    for row in rows:
-        title = normalize(row.title)
-        named = " ".join((row.title, row.site, row.field))
-        doc_rows.append(
-            {
-                "program_id": row.id,
-                "title": title,
-                "doc": normalize(f"{named} {row.description or ''}"),
-            }
-        )
-        gram_rows.extend(
-            {
-                "gram": g,
-                "program_id": row.id,
-                "in_title": g in title,
-                "sort_start": row.next_start or NEVER,
-            }
-            for g in short_grams(named)
-        )
-    await conn.execute(insert(docs), doc_rows)
-    await conn.execute(insert(grams), gram_rows)
-    latin = {w for row in doc_rows for w in _WORD.findall(row["title"]) if _LATIN_WORD.match(w)}
-    if latin:
-        new_words = dialect_insert(conn)(words_table).on_conflict_do_nothing(
-            index_elements=["word"]
-        )
-        await conn.execute(new_words, [{"word": w} for w in sorted(latin)])
-    if conn.dialect.name == "sqlite":
-        await conn.execute(
-            text("INSERT INTO program_fts(rowid, doc) VALUES (:program_id, :doc)"), doc_rows
-        )
+from storage.db import contains_pattern
+from storage.models import UTCDateTime
+from storage.search.common import NEVER, _phrase, docs, grams, normalize, programs, sessions, sites
+from storage.search.words import _words_for
 
 
 @dataclass(frozen=True)
@@ -420,100 +307,6 @@ def _gram_alias(n: int):
 
 def _as_int(condition):
     return case((condition, 1), else_=0)
-
-
-def _phrase(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
-
-
-async def _words_for(conn: AsyncConnection, term: str) -> tuple[str, ...]:
-    """What a typed term looks for: itself, or for a Latin word found nowhere, the indexed
-    words one edit away (none: it stays as typed and finds nothing)."""
-    if len(term) <= 2 or not _LATIN_WORD.match(term):
-        return (term,)
-    if conn.dialect.name == "sqlite":
-        probe = text("SELECT 1 FROM program_fts WHERE program_fts MATCH :phrase LIMIT 1")
-        found = await conn.execute(probe, {"phrase": _phrase(term)})
-    else:
-        found = await conn.execute(
-            select(literal(1)).where(docs.c.doc.like(contains_pattern(term), escape="\\")).limit(1)
-        )
-    if found.first() is not None:
-        return (term,)
-    return tuple(await _words_one_edit_away(conn, term)) or (term,)
-
-
-async def refresh_next(
-    conn: AsyncConnection, program_ids: list[int] | None = None, *, now: datetime
-) -> None:
-    """Store each programme's next scheduled session (start and seats left) and the next one
-    with a free seat, and copy the start into its search pieces (`program_grams.sort_start`).
-
-    Called in the transaction that changes sessions (a booking that takes or frees a seat
-    too), and by the clock for programmes whose stored next session has begun, so search can
-    order and filter by plain indexed columns.
-    """
-    upcoming = (
-        select(sessions.c.starts_at)
-        .where(
-            sessions.c.program_id == programs.c.id,
-            sessions.c.status == "scheduled",
-            sessions.c.starts_at > now,
-        )
-        .order_by(sessions.c.starts_at, sessions.c.id)
-        .limit(1)
-    )
-    stmt = update(programs).values(
-        next_start=upcoming.scalar_subquery(),
-        next_seats=upcoming.with_only_columns(
-            sessions.c.capacity - sessions.c.booked
-        ).scalar_subquery(),
-        next_free_start=upcoming.where(sessions.c.booked < sessions.c.capacity).scalar_subquery(),
-    )
-    if program_ids is not None:
-        stmt = stmt.where(programs.c.id.in_(program_ids))
-    await conn.execute(stmt)
-    stored = func.coalesce(
-        select(programs.c.next_start).where(programs.c.id == grams.c.program_id).scalar_subquery(),
-        literal(NEVER, UTCDateTime()),
-    )
-    # Only rows whose date moved are written: a booking usually changes none.
-    copy = update(grams).values(sort_start=stored).where(grams.c.sort_start != stored)
-    if program_ids is not None:
-        copy = copy.where(grams.c.program_id.in_(program_ids))
-    await conn.execute(copy)
-
-
-async def refresh_started(conn: AsyncConnection, *, now: datetime) -> None:
-    """The clock's job: programmes whose stored next session has begun move to the one after."""
-    started = select(programs.c.id).where(programs.c.next_start <= now)
-    ids = list((await conn.execute(started)).scalars())
-    if ids:
-        await refresh_next(conn, ids, now=now)
-
-
-async def _words_one_edit_away(conn: AsyncConnection, term: str) -> list[str]:
-    """Indexed Latin words within one edit (insert, delete, replace, swap) of the term."""
-    # The vocabulary is small (Latin words in titles), so checking each word is cheap.
-    candidates = select(words_table.c.word).where(
-        func.length(words_table.c.word).between(len(term) - 1, len(term) + 1)
-    )
-    return sorted(w for (w,) in await conn.execute(candidates) if _one_edit(term, w))
-
-
-def _one_edit(a: str, b: str) -> bool:
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 @dataclass

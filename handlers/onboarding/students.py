@@ -1,0 +1,202 @@
+"""Students joining: school (typed, then picked) -> grade -> name -> age check, kept in the flow
+data and written to their row in one step at the end."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from telegram import Update
+
+from bot import commands
+from bot.context import JinroContext
+from handlers.common import (
+    answer_query,
+    callback_parts,
+    deep_link,
+    int_part,
+    keyboard,
+    reply,
+    stale_button,
+    text_step,
+)
+from handlers.onboarding.common import ask_name, telegram_name
+from messages import label
+from storage import audit
+from storage import consent as consent_store
+from storage import users as users_store
+from storage.models import Role
+from storage.names import NAME_MAX, valid_name
+
+# ----- students ---------------------------------------------------------------------------------
+
+
+@text_step("ob.school")
+async def school_text(update: Update, context: JinroContext) -> None:
+    typed = update.message.text.strip()
+    if not 1 <= len(typed) <= 40:
+        await reply(update, context, "onboarding/ask_school")
+        return
+    async with context.db.read() as conn:
+        found = await users_store.find_schools(conn, typed)
+    if not found:
+        await reply(update, context, "onboarding/school_not_found", typed=typed)
+        return
+    markup = keyboard([[(school.name, f"ob:sc:{school.id}")] for school in found])
+    await reply(update, context, "onboarding/school_choices", markup, typed=typed)
+
+
+async def on_school(update: Update, context: JinroContext) -> None:
+    school_id = int_part(callback_parts(update), 2)
+    if context.user.flow != "ob.school" or school_id is None:
+        await stale_button(update, context)
+        return
+    async with context.db.write() as conn:
+        school = await users_store.school(conn, school_id)
+        if school is not None:
+            context.user = await users_store.set_flow(
+                conn, context.user.id, "ob.grade", {"school_id": school.id}
+            )
+    if school is None:  # forged, or removed by staff since the list was shown
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await ask_grade(update, context, school.name, edit=True)
+
+
+async def ask_grade(
+    update: Update, context: JinroContext, school_name: str, *, edit: bool = False
+) -> None:
+    lang = context.lang
+    markup = keyboard(
+        [[(label(lang, "Grade %(grade)s", grade=g), f"ob:gr:{g}") for g in (1, 2, 3)]]
+    )
+    await reply(update, context, "onboarding/ask_grade", markup, edit=edit, school=school_name)
+
+
+async def on_grade(update: Update, context: JinroContext) -> None:
+    grade = int_part(callback_parts(update), 2)
+    if context.user.flow != "ob.grade" or grade not in (1, 2, 3):
+        await stale_button(update, context)
+        return
+    await answer_query(update)  # first, so the button stops spinning at once
+    data = {**context.user.flow_data, "grade": grade}
+    async with context.db.write() as conn:
+        context.user = await users_store.set_flow(conn, context.user.id, "ob.name", data)
+    await ask_name(update, context, "onboarding/ask_name", "ob:nm", edit=True)
+
+
+@text_step("ob.grade", "ob.age")
+async def expecting_button(update: Update, context: JinroContext) -> None:
+    """Free text where a button was expected: say so and show the buttons again."""
+    await reply(update, context, "common/press_button")
+    if context.user.flow == "ob.grade":
+        async with context.db.read() as conn:
+            school = await users_store.school(conn, context.user.flow_data.get("school_id"))
+        await ask_grade(update, context, school.name if school else "")
+    else:
+        await ask_age(update, context)
+
+
+@text_step("ob.name")
+async def name_text(update: Update, context: JinroContext) -> None:
+    await take_student_name(update, context, " ".join(update.message.text.split()))
+
+
+async def on_telegram_name(update: Update, context: JinroContext) -> None:
+    if context.user.flow != "ob.name" or telegram_name(update) is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await take_student_name(update, context, telegram_name(update))
+
+
+async def take_student_name(update: Update, context: JinroContext, name: str) -> None:
+    if not valid_name(name):
+        await reply(update, context, "onboarding/bad_name", limit=NAME_MAX)
+        return
+    data = {**context.user.flow_data, "name": name}
+    async with context.db.write() as conn:
+        context.user = await users_store.set_flow(conn, context.user.id, "ob.age", data)
+    await ask_age(update, context)
+
+
+def age_cutoff(today: date) -> date:
+    """Born on this day or later means under 14 today (만 14세 미만)."""
+    try:
+        fourteen_years_ago = today.replace(year=today.year - 14)
+    except ValueError:  # 29 February
+        fourteen_years_ago = today.replace(year=today.year - 14, day=28)
+    return fourteen_years_ago + timedelta(days=1)
+
+
+async def ask_age(update: Update, context: JinroContext) -> None:
+    # Only one yes/no is asked, not the birthday: the programme needs nothing more.
+    cutoff = age_cutoff(context.now.astimezone(context.tz).date())
+    lang = context.lang
+    markup = keyboard(
+        [
+            [
+                (label(lang, "Yes (under 14)"), "ob:age:y"),
+                (label(lang, "No (14 or older)"), "ob:age:n"),
+            ]
+        ]
+    )
+    await reply(update, context, "onboarding/ask_age", markup, cutoff=cutoff)
+
+
+async def on_age(update: Update, context: JinroContext) -> None:
+    parts = callback_parts(update)
+    data = context.user.flow_data
+    if (
+        context.user.flow != "ob.age"
+        or len(parts) != 3
+        or parts[2] not in ("y", "n")
+        or not {"school_id", "grade", "name"} <= data.keys()
+    ):
+        await stale_button(update, context)
+        return
+    under14 = parts[2] == "y"
+    await answer_query(update)  # first, so the button stops spinning at once
+    async with context.db.write() as conn:
+        school = await users_store.school(conn, data["school_id"])
+        if school is None:  # removed by staff meanwhile: start the school step again
+            context.user = await users_store.set_flow(conn, context.user.id, "ob.school")
+        else:
+            student = await users_store.change(
+                conn,
+                context.user.id,
+                role=Role.STUDENT,
+                school_id=school.id,
+                grade=data["grade"],
+                name=data["name"],
+                under14=under14,
+                flow=None,
+                flow_data={},
+            )
+            token = (
+                await consent_store.link_for(conn, student, now=context.now) if under14 else None
+            )
+            await audit.record(
+                conn,
+                student.id,
+                "student.join",
+                "user",
+                student.id,
+                school_id=school.id,
+                now=context.now,
+            )
+    # Messages go out after the transaction: never hold the writer during a Bot API call.
+    if school is None:
+        await reply(update, context, "onboarding/ask_school", edit=True)
+        return
+    context.user = student
+    await reply(
+        update,
+        context,
+        "onboarding/student_done",
+        edit=True,
+        user=student,
+        school=school.name,
+        consent_link=deep_link(context, token) if token else None,
+    )
+    await commands.set_for_user(context, student)

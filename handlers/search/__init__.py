@@ -1,0 +1,59 @@
+"""Finding programmes: typed words, /search filter buttons, /foryou, shared cards, inline mode.
+
+The search state is kept in the user's flow "sr" so that page, filter and back buttons
+work from any bot process and after a restart:
+    {"q": typed words, "f": {filter key: value}, "fy": true while browsing /foryou}
+Filter keys: fd field (name), ty type (code), di district, wh when ("tw" this week,
+"nw" next week, "tm" this month, "d:YYYY-MM-DD" a typed day), on "on"/"off", fr free seats.
+Typing words while browsing keeps the filters (they are shown above the results, each
+with a ✕ button); a typed day such as "12/3" becomes the "when" filter.
+Callback data: sr:pg:N page · sr:p:ID:N card · sr:ap:SESSION apply · sr:m[:KEY] filter
+panel or one filter's choices · sr:s:KEY:VALUE set · sr:c:KEY clear ("all": every one) ·
+sr:r results. ("all" also forgets the typed words; "f" drops the filters and keeps them.)
+"""
+
+from __future__ import annotations
+
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, InlineQueryHandler
+
+from bot.context import JinroContext
+from handlers.common import requires
+from handlers.search.buttons import on_search_button
+from handlers.search.card import open_shared, show_card
+from handlers.search.inline import inline_search
+from handlers.search.panel import day_text, search_command, show_panel
+from handlers.search.results import for_you_command, search_text, show_page
+from storage import search as search_store
+from storage.models import Role
+
+__all__ = [
+    "clock_tick",
+    "day_text",
+    "for_you_command",
+    "handlers",
+    "inline_search",
+    "on_search_button",
+    "open_shared",
+    "search_command",
+    "search_text",
+    "show_card",
+    "show_page",
+    "show_panel",
+]
+
+
+async def clock_tick(application) -> None:
+    """Every minute: programmes whose stored next session has begun move to the one after,
+    so "the soonest" and "free seats only" stay true between bookings."""
+    context = JinroContext(application)
+    async with context.db.write() as conn:
+        await search_store.refresh_started(conn, now=context.now)
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("search", requires(*Role)(search_command)),
+        CommandHandler("foryou", for_you_command),
+        CallbackQueryHandler(on_search_button, pattern=r"^sr:"),
+        InlineQueryHandler(inline_search),
+    ]

@@ -1,0 +1,105 @@
+"""A programme's detail card, with its session buttons by role, and /start p_<id>: a card
+someone shared opened in the bot."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import JinroContext
+from handlers.common import answer_query, keyboard, reply, stale_button
+from handlers.search.common import _save
+from messages import label
+from storage import discover
+from storage import inspections as inspections_store
+from storage import search as search_store
+from storage.bookings import bookable_site
+from storage.models import Role
+
+# ----- the detail card ------------------------------------------------------------------------
+
+
+async def show_card(update: Update, context: JinroContext, program_id: int, back: str) -> None:
+    async with context.db.read() as conn:
+        found = await search_store.card(conn, program_id, now=context.now)
+    if found is None:  # deleted since the list was shown, or forged
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    if context.user.role == Role.STUDENT:
+        async with context.db.write() as conn:
+            await discover.note_interest(conn, context.user.id, found.program.field)
+    await reply(
+        update,
+        context,
+        "search/card",
+        _card_keyboard(context, found, back),
+        edit=update.callback_query is not None,
+        card=found,
+        now=context.now,
+        tz=context.tz,
+        guest=context.user.role is None,
+        recheck=inspections_store.RECHECK_AFTER,
+    )
+
+
+def _card_keyboard(context: JinroContext, found, back: str | None):
+    rows = _session_buttons(context, found)
+    lang = context.lang
+    if back == "sr:m":
+        rows.append([(label(lang, "🔎 Search programmes"), "sr:m")])
+    elif back is not None:
+        rows.append([(label(lang, "◀ Back to the list"), back)])
+    return keyboard(rows)
+
+
+def _session_buttons(context: JinroContext, found) -> list[list[tuple[str, str]]]:
+    """One button per upcoming session, by role: students apply (or join the line), teachers
+    book for a class, staff set a fair opening. None at a site that failed its check or
+    whose check has run out (one that needs fixing stays bookable)."""
+    lang, tz, role = context.lang, context.tz, context.user.role
+    if not bookable_site(found.site, context.now.astimezone(tz).date()):
+        return []
+    rows = []
+    for s in found.sessions:
+        when = s.starts_at.astimezone(tz).strftime("%m/%d %H:%M")
+        free = s.booked < s.capacity
+        if role == Role.STUDENT and (free or s.lottery_until):
+            rows.append([(label(lang, "Apply: %(when)s", when=when), f"bk:ap:{s.id}")])
+        elif role == Role.STUDENT:
+            rows.append(
+                [(label(lang, "Join the waiting list: %(when)s", when=when), f"bk:ap:{s.id}")]
+            )
+        elif role == Role.TEACHER and free:
+            rows.append(
+                [(label(lang, "📚 Book for my class: %(when)s", when=when), f"cb:new:{s.id}")]
+            )
+        elif role == Role.STAFF:
+            rows.append([(label(lang, "⚖️ Fair opening: %(when)s", when=when), f"fo:s:{s.id}")])
+    return rows
+
+
+async def open_shared(update: Update, context: JinroContext, parameter: str) -> None:
+    """/start p_<id>: a programme card someone shared (inline mode) opened in the bot."""
+    program_id = int(parameter[2:]) if parameter[2:].isdigit() and len(parameter) < 20 else 0
+    async with context.db.read() as conn:
+        found = await search_store.card(conn, program_id, now=context.now)
+    if found is None:
+        await reply(update, context, "search/gone")
+        return
+    registered = context.user.role is not None
+    if registered and context.user.flow not in ("sr", "sr.day"):
+        await _save(context, {"q": "", "f": {}, "fy": False})
+    if context.user.role == Role.STUDENT:
+        async with context.db.write() as conn:
+            await discover.note_interest(conn, context.user.id, found.program.field)
+    await reply(
+        update,
+        context,
+        "search/card",
+        _card_keyboard(context, found, "sr:m") if registered else None,
+        card=found,
+        now=context.now,
+        tz=context.tz,
+        guest=not registered,
+        recheck=inspections_store.RECHECK_AFTER,
+    )

@@ -1,0 +1,93 @@
+"""What the search screens share: the filter names, and the user's search state in flow "sr"."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot import days
+from bot.context import JinroContext
+from messages import label
+from messages.labels import N_
+from storage import search as search_store
+from storage import users as users_store
+from storage.catalogue import PROGRAM_TYPES
+
+QUERY_MAX = 40
+FILTER_KEYS = ("fd", "ty", "di", "wh", "on", "fr")
+
+TYPE_NAMES = {
+    "job_practice": N_("job practice"),
+    "field_job": N_("on-site job experience"),
+    "department": N_("university department"),
+    "talk": N_("talk and conversation"),
+    "field_trip": N_("field trip"),
+    "camp": N_("camp"),
+    "online": N_("online"),
+}
+assert TYPE_NAMES.keys() == PROGRAM_TYPES.keys()
+WHEN_NAMES = {"tw": N_("this week"), "nw": N_("next week"), "tm": N_("this month")}
+FILTER_NAMES = {
+    "fd": N_("Field"),
+    "ty": N_("Type"),
+    "di": N_("District"),
+    "wh": N_("When"),
+    "on": N_("Online/offline"),
+    "fr": N_("Free seats"),
+}
+
+
+# ----- state ----------------------------------------------------------------------------------
+
+
+def _state(context: JinroContext) -> dict:
+    """The user's search state (empty when they are not searching)."""
+    user = context.user
+    data = user.flow_data if user.flow in ("sr", "sr.day") else {}
+    return {"q": data.get("q", ""), "f": dict(data.get("f", {})), "fy": bool(data.get("fy"))}
+
+
+async def _save(context: JinroContext, state: dict, flow: str = "sr") -> None:
+    async with context.db.write() as conn:
+        context.user = await users_store.set_flow(conn, context.user.id, flow, state)
+
+
+def _filters(chosen: dict, context: JinroContext) -> search_store.Filters:
+    span = days.window(chosen["wh"], context.now, context.tz) if "wh" in chosen else None
+    return search_store.Filters(
+        field=chosen.get("fd"),
+        type=chosen.get("ty"),
+        district=chosen.get("di"),
+        start=span[0] if span else None,
+        end=span[1] if span else None,
+        online={"on": True, "off": False}.get(chosen.get("on")),
+        free_seats=bool(chosen.get("fr")),
+    )
+
+
+def _value_name(lang: str, key: str, value) -> str:
+    """How a chosen filter value reads on a button or in the summary line."""
+    if key == "ty":
+        return label(lang, TYPE_NAMES.get(value, value))
+    if key == "wh":
+        if value in WHEN_NAMES:
+            return label(lang, WHEN_NAMES[value])
+        return _day_name(lang, date.fromisoformat(value[2:]))
+    if key == "on":
+        return label(lang, "online only") if value == "on" else label(lang, "offline only")
+    if key == "fr":
+        return label(lang, "free seats only")
+    return str(value)
+
+
+def _day_name(lang: str, day: date) -> str:
+    return f"{day.month}월 {day.day}일" if lang == "ko" else day.strftime("%d %b").lstrip("0")
+
+
+def _summary(lang: str, chosen: dict) -> str:
+    return " · ".join(_value_name(lang, k, chosen[k]) for k in FILTER_KEYS if k in chosen)
+
+
+def _clear_rows(lang: str, chosen: dict) -> list[list[tuple[str, str]]]:
+    """One ✕ button per chosen filter, three to a row."""
+    buttons = [(f"✕ {_value_name(lang, k, chosen[k])}"[:40], f"sr:c:{k}") for k in chosen]
+    return [buttons[i : i + 3] for i in range(0, len(buttons), 3)]

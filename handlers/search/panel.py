@@ -1,0 +1,177 @@
+"""The /search filter panel: each filter's choices, setting and clearing them, and the
+"which day?" step of the 📅 button."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import days
+from bot.context import JinroContext
+from handlers.common import answer_query, keyboard, reply, stale_button, text_step
+from handlers.search.common import (
+    FILTER_KEYS,
+    FILTER_NAMES,
+    QUERY_MAX,
+    TYPE_NAMES,
+    WHEN_NAMES,
+    _filters,
+    _save,
+    _state,
+    _summary,
+    _value_name,
+)
+from handlers.search.results import show_page
+from messages import label
+from storage import discover
+from storage import search as search_store
+from storage.catalogue import DISTRICTS
+
+# ----- the "which day?" step ------------------------------------------------------------------
+
+
+@text_step("sr.day")
+async def day_text(update: Update, context: JinroContext) -> None:
+    """The answer to "which day?" after the 📅 button."""
+    text = " ".join(update.message.text.split())
+    today = context.now.astimezone(context.tz).date()
+    try:
+        day = days.parse_day(text, today)
+    except days.NotADay:
+        day = None
+    if day is None:
+        await reply(update, context, "search/bad_day", text=text[:QUERY_MAX])
+        return
+    state = _state(context)
+    state["f"]["wh"] = f"d:{day.isoformat()}"
+    await _save(context, state)
+    await show_panel(update, context)
+
+
+# ----- the filter panel -----------------------------------------------------------------------
+
+
+async def search_command(update: Update, context: JinroContext) -> None:
+    state = _state(context)
+    await _save(context, {**state, "fy": False})
+    await show_panel(update, context)
+
+
+async def show_panel(update: Update, context: JinroContext, *, edit: bool = False) -> None:
+    state = _state(context)
+    chosen, lang = state["f"], context.lang
+    async with context.db.read() as conn:
+        total = (
+            await search_store.search(
+                conn, state["q"], _filters(chosen, context), limit=0, now=context.now
+            )
+        ).total
+
+    def choice(key: str, anything: str) -> str:
+        value = _value_name(lang, key, chosen[key]) if key in chosen else anything
+        return f"{label(lang, FILTER_NAMES[key])}: {value}"[:40]
+
+    online_next = {None: "on", "on": "off", "off": "-"}[chosen.get("on")]
+    rows = [
+        [
+            (choice("fd", label(lang, "any")), "sr:m:fd"),
+            (choice("ty", label(lang, "any")), "sr:m:ty"),
+        ],
+        [
+            (choice("di", label(lang, "any")), "sr:m:di"),
+            (choice("wh", label(lang, "any time")), "sr:m:wh"),
+        ],
+        [
+            (choice("on", label(lang, "both")), f"sr:s:on:{online_next}"),
+            (
+                ("☑️ " if chosen.get("fr") else "⬜ ") + label(lang, "free seats only"),
+                "sr:s:fr:-" if chosen.get("fr") else "sr:s:fr:1",
+            ),
+        ],
+        [(label(lang, "🔎 Show %(total)s", total=total), "sr:r")],
+    ]
+    if chosen or state["q"]:
+        rows[-1].append((label(lang, "✕ Clear all"), "sr:c:all"))
+    await reply(
+        update,
+        context,
+        "search/filters",
+        keyboard(rows),
+        edit=edit,
+        query=state["q"],
+        summary=_summary(lang, chosen),
+        total=total,
+    )
+
+
+async def _show_choices(update: Update, context: JinroContext, key: str) -> None:
+    """The buttons of one filter: fields, types, districts or when."""
+    lang = context.lang
+    if key == "fd":
+        async with context.db.read() as conn:
+            names = await discover.program_fields(conn)
+        options = [(name, f"sr:s:fd:{n}") for n, name in enumerate(names)]
+    elif key == "ty":
+        options = [(label(lang, TYPE_NAMES[code]), f"sr:s:ty:{code}") for code in TYPE_NAMES]
+    elif key == "di":
+        options = [(name, f"sr:s:di:{n}") for n, name in enumerate(DISTRICTS)]
+    else:
+        options = [(label(lang, WHEN_NAMES[k]), f"sr:s:wh:{k}") for k in WHEN_NAMES]
+        options.append((label(lang, "📅 Pick a day"), "sr:s:wh:day"))
+    rows = [options[i : i + 2] for i in range(0, len(options), 2)]
+    rows.append([(label(lang, "any"), f"sr:s:{key}:-"), (label(lang, "◀ Back"), "sr:m")])
+    await reply(update, context, "search/choose", keyboard(rows), edit=True, key=key)
+
+
+async def _set_filter(update: Update, context: JinroContext, key: str, value: str) -> None:
+    state = _state(context)
+    if value == "day" and key == "wh":
+        await answer_query(update)
+        await _save(context, state, "sr.day")
+        await reply(update, context, "search/ask_day", edit=True)
+        return
+    chosen = await _chosen_value(context, key, value)
+    if chosen is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    if chosen == "-":
+        state["f"].pop(key, None)
+    else:
+        state["f"][key] = chosen
+    await _save(context, state)
+    await show_panel(update, context, edit=True)
+
+
+async def _chosen_value(context: JinroContext, key: str, value: str) -> str | int | None:
+    """The filter value a button stands for, or None when the button is old or forged."""
+    if value == "-":
+        return "-"
+    if key == "fd":
+        async with context.db.read() as conn:
+            names = await discover.program_fields(conn)
+        index = int(value) if value.isdigit() else len(names)
+        return names[index] if index < len(names) else None
+    if key == "di":
+        index = int(value) if value.isdigit() else len(DISTRICTS)
+        return DISTRICTS[index] if index < len(DISTRICTS) else None
+    allowed = {"ty": TYPE_NAMES, "wh": WHEN_NAMES, "on": ("on", "off"), "fr": ("1",)}
+    if value not in allowed.get(key, ()):
+        return None
+    return 1 if key == "fr" else value
+
+
+async def _clear(update: Update, context: JinroContext, key: str) -> None:
+    state = _state(context)
+    if key == "all":
+        state["f"], state["q"] = {}, ""
+    elif key == "f":  # every filter, keeping the typed words
+        state["f"] = {}
+    elif key in FILTER_KEYS:
+        state["f"].pop(key, None)
+    else:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    state["fy"] = False
+    await _save(context, state)
+    await show_page(update, context, 0, edit=True)

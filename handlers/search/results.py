@@ -1,0 +1,223 @@
+"""Search results: typed words, a page of matching programmes (or what to drop when none
+match), and /foryou."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import days
+from bot.context import JinroContext
+from handlers.common import keyboard, page_count, paging_row, reply, requires, text_step
+from handlers.search.common import (
+    FILTER_NAMES,
+    QUERY_MAX,
+    _clear_rows,
+    _filters,
+    _save,
+    _state,
+    _summary,
+    _value_name,
+)
+from messages import label
+from storage import discover
+from storage import search as search_store
+from storage import users as users_store
+from storage.catalogue import NEIGHBOURS, related_fields
+from storage.models import Role
+
+PAGE = 5
+
+
+# ----- typed words and days -------------------------------------------------------------------
+
+
+@text_step("sr")
+async def search_text(update: Update, context: JinroContext) -> None:
+    """Typed words: a new search from the first page; a typed day sets the "when" filter."""
+    text = " ".join(update.message.text.split())
+    state = _state(context)
+    state["fy"] = False
+    today = context.now.astimezone(context.tz).date()
+    try:
+        day = days.parse_day(text, today)
+    except days.NotADay:
+        await reply(update, context, "search/bad_day", text=text)
+        return
+    if day is not None:
+        state["f"]["wh"] = f"d:{day.isoformat()}"
+    else:
+        state["q"] = text[:QUERY_MAX]
+    await _save(context, state)
+    await show_page(update, context, 0)
+
+
+# ----- results --------------------------------------------------------------------------------
+
+
+async def show_page(
+    update: Update, context: JinroContext, page: int, *, edit: bool = False
+) -> None:
+    state = _state(context)
+    if state["fy"]:
+        await _show_for_you(update, context, page, edit=edit)
+        return
+    filters = _filters(state["f"], context)
+    async with context.db.read() as conn:
+        found = await search_store.search(
+            conn, state["q"], filters, offset=page * PAGE, limit=PAGE, now=context.now
+        )
+    if found.total == 0:
+        await _show_nothing(update, context, state, edit=edit)
+        return
+    pages = page_count(found.total, PAGE)
+    if page >= pages:  # an old page button after the results shrank
+        await show_page(update, context, pages - 1, edit=edit)
+        return
+    lang = context.lang
+    rows = [
+        *_hit_rows(found, page),
+        paging_row(lang, "sr:pg", page, pages),
+        *_clear_rows(lang, state["f"]),
+        [(label(lang, "⚙️ Filters"), "sr:m")],
+    ]
+    await reply(
+        update,
+        context,
+        "search/results",
+        keyboard(rows),
+        edit=edit,
+        query=state["q"],
+        summary=_summary(lang, state["f"]),
+        **_listing(found, page, pages, context),
+    )
+
+
+def _hit_rows(found: search_store.Page, page: int) -> list[list[tuple[str, str]]]:
+    return [
+        [(f"{page * PAGE + n + 1}. {hit.title}"[:60], f"sr:p:{hit.program_id}:{page}")]
+        for n, hit in enumerate(found.hits)
+    ]
+
+
+def _listing(found: search_store.Page, page: int, pages: int, context: JinroContext) -> dict:
+    return {
+        "hits": found.hits,
+        "total": found.total,
+        "page": page + 1,
+        "pages": pages,
+        "first": page * PAGE + 1,
+        "tz": context.tz,
+    }
+
+
+async def _show_nothing(update: Update, context: JinroContext, state: dict, *, edit: bool) -> None:
+    """No results: which filter to drop (with what it would give), and nearby programmes."""
+    lang, chosen, query = context.lang, state["f"], state["q"]
+    relax, nearby, related = [], [], []
+    async with context.db.read() as conn:
+        for key in chosen:
+            rest = {k: v for k, v in chosen.items() if k != key}
+            total = (
+                await search_store.search(
+                    conn, query, _filters(rest, context), limit=0, now=context.now
+                )
+            ).total
+            if total:
+                relax.append((key, total))
+        unfiltered = 0
+        if len(chosen) > 1:  # with one filter, dropping it is already offered above
+            unfiltered = (await search_store.search(conn, query, limit=0, now=context.now)).total
+        if "di" in chosen:
+            nearby = await _alternatives(
+                conn, context, query, chosen, "di", NEIGHBOURS.get(chosen["di"], ())
+            )
+        if "fd" in chosen:
+            related = await _alternatives(
+                conn, context, query, chosen, "fd", related_fields(chosen["fd"])
+            )
+    rows = [
+        [(f"✕ {_value_name(lang, k, chosen[k])} → {total}"[:40], f"sr:c:{k}")] for k, total in relax
+    ]
+    if unfiltered:
+        rows.append([(label(lang, "✕ Drop every filter → %(count)s", count=unfiltered), "sr:c:f")])
+    rows += [[(f"{hit.title}"[:60], f"sr:p:{hit.program_id}:0")] for hit in nearby + related]
+    rows.append([(label(lang, "⚙️ Filters"), "sr:m")])
+    await reply(
+        update,
+        context,
+        "search/no_results",
+        keyboard(rows),
+        edit=edit,
+        query=query,
+        summary=_summary(lang, chosen),
+        relax=[{"name": label(lang, FILTER_NAMES[k]), "count": n} for k, n in relax],
+        unfiltered=unfiltered,
+        nearby=nearby,
+        related=related,
+        tz=context.tz,
+    )
+
+
+async def _alternatives(conn, context, query: str, chosen: dict, key: str, values) -> list:
+    """Up to three programmes found when filter `key` takes one of `values` instead."""
+    hits = []
+    for value in values:
+        found = await search_store.search(
+            conn,
+            query,
+            _filters({**chosen, key: value}, context),
+            limit=3 - len(hits),
+            now=context.now,
+        )
+        hits += found.hits
+        if len(hits) >= 3:
+            break
+    return hits
+
+
+# ----- "for you" ------------------------------------------------------------------------------
+
+
+@requires(Role.STUDENT)
+async def for_you_command(update: Update, context: JinroContext) -> None:
+    await _save(context, {**_state(context), "fy": True})
+    await _show_for_you(update, context, 0)
+
+
+async def _show_for_you(
+    update: Update, context: JinroContext, page: int, *, edit: bool = False
+) -> None:
+    student = context.user
+    async with context.db.read() as conn:
+        school = await users_store.school(conn, student.school_id)
+        fields = await discover.top_interests(conn, student.id)
+        found = await discover.for_you(
+            conn,
+            grade=student.grade,
+            district=school.district if school else None,
+            fields=fields,
+            offset=page * PAGE,
+            limit=PAGE,
+            now=context.now,
+        )
+    pages = page_count(found.total, PAGE)
+    if found.total and page >= pages:
+        await _show_for_you(update, context, pages - 1, edit=edit)
+        return
+    lang = context.lang
+    rows = [
+        *_hit_rows(found, page),
+        paging_row(lang, "sr:pg", page, pages),
+        [(label(lang, "⚙️ Filters"), "sr:m")],
+    ]
+    await reply(
+        update,
+        context,
+        "search/for_you",
+        keyboard(rows),
+        edit=edit,
+        grade=student.grade,
+        district=school.district if school else None,
+        fields=fields,
+        **_listing(found, page, pages, context),
+    )
