@@ -165,7 +165,7 @@ def _booking_keyboard(context: JinroContext, booking_id: int, status: str, *, bo
         text = "Leave the waiting list" if status in ("waitlisted", "entered") else "Cancel"
         rows.append([(label(lang, text), f"bk:cx:{booking_id}")])
     if booking is not None and status in ("requested", "confirmed", "offered"):
-        # A problem with it goes to a parent monitor as a case (handlers/cases.py).
+        # A problem with it goes to a parent monitor as a case (handlers/cases/).
         rows.append([(label(lang, "🆘 Report a problem"), f"cs:new:{booking_id}")])
     rows.append([(label(lang, "My bookings"), "bk:my")])
     return keyboard(rows)

@@ -35,6 +35,7 @@ from handlers.common import (
 )
 from messages import label
 from storage import bookings as store
+from storage import pending as pending_store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Role
@@ -55,7 +56,7 @@ async def classbook_command(update: Update, context: JinroContext) -> None:
 
 async def show_home(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     async with context.db.read() as conn:
-        booked = await store.class_bookings(conn, context.user.id, now=context.now)
+        booked = await pending_store.class_bookings(conn, context.user.id, now=context.now)
     await _leave_flow(context)
     lang, tz = context.lang, context.tz
     rows = [
@@ -75,7 +76,7 @@ async def show_home(update: Update, context: JinroContext, *, edit: bool = False
 
 async def show_sessions(update: Update, context: JinroContext, page: int) -> None:
     async with context.db.read() as conn:
-        sessions, total = await store.open_sessions(
+        sessions, total = await pending_store.open_sessions(
             conn, now=context.now, offset=page * PAGE, limit=PAGE
         )
     lang, tz = context.lang, context.tz
@@ -107,8 +108,10 @@ async def _session_and_room(context: JinroContext, session_id: int):
     """(session, refusal, seats this school can take) as they are now."""
     async with context.db.read() as conn:
         session = await store.session_view(conn, session_id)
-        room = await store.class_room(conn, session, context.user.school_id) if session else 0
-    refusal = store.class_refusal(session, context.now)
+        room = (
+            await pending_store.class_room(conn, session, context.user.school_id) if session else 0
+        )
+    refusal = pending_store.class_refusal(session, context.now)
     if refusal is None and room == 0:
         refusal = store.Refused("no_room")
     return session, refusal, room
@@ -244,10 +247,10 @@ async def show_seats(
 ) -> None:
     teacher = context.user
     async with context.db.read() as conn:
-        seats = await store.class_seats(conn, teacher.id, session_id)
+        seats = await pending_store.class_seats(conn, teacher.id, session_id)
         session = await store.session_view(conn, session_id)
         unnamed = sum(1 for s in seats if s.student_id is None and s.student_name is None)
-        students, total = await store.students_to_name(
+        students, total = await pending_store.students_to_name(
             conn, teacher, session_id, offset=page * PAGE, limit=PAGE
         )
     if not seats or session is None:
@@ -291,7 +294,7 @@ async def show_seats(
 
 async def open_seats(update: Update, context: JinroContext, session_id: int, page: int) -> None:
     async with context.db.read() as conn:
-        seats = await store.class_seats(conn, context.user.id, session_id)
+        seats = await pending_store.class_seats(conn, context.user.id, session_id)
     if not seats:
         await stale_button(update, context)
         return
@@ -311,7 +314,7 @@ async def pick_student(
     note = "named"
     try:
         async with context.db.write() as conn:
-            await store.name_next_seat(
+            await pending_store.name_next_seat(
                 conn, context.user, session_id, student_id=student_id, now=context.now
             )
             student = await users_store.get(conn, student_id)
@@ -357,7 +360,7 @@ async def names_typed(update: Update, context: JinroContext) -> None:
     try:
         async with context.db.write() as conn:
             for name in names:  # all or nothing: a refusal undoes the names before it
-                await store.name_next_seat(
+                await pending_store.name_next_seat(
                     conn, context.user, session_id, name=name, now=context.now
                 )
     except NotFound:
@@ -373,7 +376,7 @@ async def names_typed(update: Update, context: JinroContext) -> None:
 
 async def finish(update: Update, context: JinroContext, session_id: int) -> None:
     async with context.db.read() as conn:
-        seats = await store.class_seats(conn, context.user.id, session_id)
+        seats = await pending_store.class_seats(conn, context.user.id, session_id)
         session = await store.session_view(conn, session_id)
     if not seats or session is None:
         await stale_button(update, context)

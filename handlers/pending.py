@@ -33,6 +33,7 @@ from handlers.common import (
 )
 from messages import label
 from storage import bookings as store
+from storage import pending as pending_store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Role
@@ -65,7 +66,7 @@ async def show_page(
 ) -> None:
     """One page of requests; `note` says what just happened (a decision, a handled one)."""
     async with context.db.read() as conn:
-        requests, total = await store.pending_for_teacher(
+        requests, total = await pending_store.pending_for_teacher(
             conn, context.user, offset=page * PAGE, limit=PAGE
         )
     if not requests and page > 0:  # the last request of a page was just decided
@@ -121,7 +122,7 @@ async def _request(context: JinroContext, booking_id: int):
     """The request if this teacher may decide on it (in any status); None otherwise."""
     async with context.db.read() as conn:
         try:
-            return await store.request_for_teacher(conn, booking_id, context.user)
+            return await pending_store.request_for_teacher(conn, booking_id, context.user)
         except NotFound:
             return None
 
@@ -179,7 +180,7 @@ async def _handled(update: Update, context: JinroContext, booking_id: int, page:
 
 async def confirm_all(update: Update, context: JinroContext, page: int, digest: str) -> None:
     async with context.db.read() as conn:
-        requests, _ = await store.pending_for_teacher(
+        requests, _ = await pending_store.pending_for_teacher(
             conn, context.user, offset=page * PAGE, limit=PAGE
         )
     if not requests or _digest(requests) != digest:
@@ -258,7 +259,7 @@ async def _reject(update: Update, context: JinroContext, booking_id: int, reason
     edit = update.callback_query is not None
     try:
         async with context.db.write() as conn:
-            request = await store.request_for_teacher(conn, booking_id, context.user)
+            request = await pending_store.request_for_teacher(conn, booking_id, context.user)
             await store.reject(
                 conn,
                 booking_id,

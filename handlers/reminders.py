@@ -21,7 +21,9 @@ from bot.context import JinroContext
 from handlers.common import keyboard, send
 from messages import label, render
 from storage import bookings as bookings_store
+from storage import pending as pending_store
 from storage import reminders as store
+from storage import sessions as sessions_store
 from storage import users as users_store
 from storage.errors import NotFound
 from storage.models import Role, utcnow
@@ -286,7 +288,7 @@ async def _roster(conn, context, row, user):
     session = await _session_ahead(conn, row)
     if session is None:
         return None
-    people = await bookings_store.roster(conn, row.session_id, statuses=("confirmed",))
+    people = await sessions_store.roster(conn, row.session_id, statuses=("confirmed",))
     if not people:
         return None
     return "reminders/site_roster", {"session": session, "people": people}
@@ -295,7 +297,7 @@ async def _roster(conn, context, row, user):
 async def _site_change(conn, context, row, user):
     """A booking confirmed or cancelled close to the session: said as it stands now."""
     session = await _session_ahead(conn, row)
-    person = await bookings_store.person(conn, row.booking_id) if row.booking_id else None
+    person = await sessions_store.person(conn, row.booking_id) if row.booking_id else None
     if session is None or person is None or person.status not in ("confirmed", "cancelled"):
         return None
     return "reminders/site_change", {"session": session, "person": person}
@@ -322,7 +324,7 @@ async def _expiring(conn, context, row, user):
 async def _teacher_digest(conn, context, row, user):
     if user.role != Role.TEACHER or not _on_its_day(context, row):
         return None
-    requests, total = await bookings_store.pending_for_teacher(conn, user, limit=DIGEST_LINES)
+    requests, total = await pending_store.pending_for_teacher(conn, user, limit=DIGEST_LINES)
     if not total:
         return None  # nothing waits: no message at all
     more = total - len(requests)
@@ -354,7 +356,7 @@ async def _waiting_request(conn, row, user):
     if user.role != Role.TEACHER:
         return None
     try:
-        request = await bookings_store.request_for_teacher(conn, row.booking_id, user)
+        request = await pending_store.request_for_teacher(conn, row.booking_id, user)
     except NotFound:
         return None
     if request.status != "requested" or request.expires_at <= utcnow():
@@ -382,7 +384,7 @@ async def _decision(conn, context, row, user):
     booking = await _student_booking(conn, row, user, row.detail)
     if booking is None:
         return None  # changed since (a confirmed seat cancelled): nothing to tell
-    request = await bookings_store.request_view(conn, booking.id)
+    request = await pending_store.request_view(conn, booking.id)
     return "pending/student_told", {
         "request": request,
         "decision": booking.status,
@@ -431,7 +433,7 @@ async def _session_cancelled_teacher(conn, context, row, user):
     session = await bookings_store.session_view(conn, row.session_id)
     if session is None or session.status != "cancelled" or not (row.detail or "").isdigit():
         return None
-    ended = await bookings_store.cancelled_by_site(conn, row.session_id, int(row.detail))
+    ended = await sessions_store.cancelled_by_site(conn, row.session_id, int(row.detail))
     people = await _theirs(conn, user, ended)
     if not people:
         return None
@@ -443,8 +445,8 @@ async def _attendance(conn, context, row, user):
     session = await bookings_store.session_view(conn, row.session_id)
     if session is None:
         return None
-    roster = await bookings_store.roster(conn, row.session_id, statuses=("confirmed",))
-    if bookings_store.attendance_digest(roster) != row.detail:
+    roster = await sessions_store.roster(conn, row.session_id, statuses=("confirmed",))
+    if sessions_store.attendance_digest(roster) != row.detail:
         return None  # the marks changed: the newer report says it
     people = await _theirs(conn, user, roster)
     if not people:
@@ -454,7 +456,7 @@ async def _attendance(conn, context, row, user):
 
 async def _theirs(conn, teacher, people) -> list:
     """Of `people` (roster rows), those this teacher is told about."""
-    for who, theirs in await bookings_store.teachers_to_tell(conn, people):
+    for who, theirs in await sessions_store.teachers_to_tell(conn, people):
         if who.id == teacher.id:
             return theirs
     return []
@@ -463,7 +465,7 @@ async def _theirs(conn, teacher, people) -> list:
 async def _site_cancelled(conn, context, row, user):
     """A student cancelled a confirmed booking (further ahead than site_change covers)."""
     session = await _session_ahead(conn, row)
-    person = await bookings_store.person(conn, row.booking_id) if row.booking_id else None
+    person = await sessions_store.person(conn, row.booking_id) if row.booking_id else None
     if session is None or person is None or person.status != "cancelled":
         return None
     return "bookings/site_cancelled", {"session": session, "student": person}

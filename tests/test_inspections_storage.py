@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from bot.settings import SettingsError, load_settings
-from storage import bookings, inspections, monitors
+from storage import bookings, inspections, monitors, pending
 from storage.catalogue import DISTRICTS
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import AuditEntry, Booking, Reminder, School, Site, User
@@ -336,7 +336,7 @@ async def test_a_failed_site_is_closed_and_everyone_concerned_hears_at_once(db):
         with pytest.raises(bookings.Refused, match="safety"):
             await bookings.book_class(conn, await user(db, w["teacher"]), w["session"], 1, now=NOW)
         # Teacher lists do not offer it either.
-        sessions, _ = await bookings.open_sessions(conn, now=NOW)
+        sessions, _ = await pending.open_sessions(conn, now=NOW)
         assert w["session"] not in {s.id for s in sessions}
         # What each teacher is told about: their own students there.
         theirs = await inspections.teacher_sessions(conn, w["site"], w["teacher"], NOW)

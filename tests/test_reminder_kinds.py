@@ -15,7 +15,7 @@ import time_machine
 from sqlalchemy import insert, select, update
 
 from handlers.reminders import dispatch_tick, plan_tick
-from storage import bookings, reminders
+from storage import bookings, reminders, sessions
 from storage.models import Booking, Program, Reminder, School, Session, Site, User
 from tests.conftest import ADMIN_ID, join_as_student
 from tests.test_bookings import HOLD, NOW, OFFER, apply, user, world
@@ -207,7 +207,7 @@ async def test_attendance_writes_the_survey_and_absence_takes_it_back(db):
         await bookings.mark_attendance(
             conn, ids[1], w["site"], attended=False, now=NOW
         )  # a correction
-        marked = await bookings.mark_all_attended(conn, w["session"], w["site"], actor=1, now=NOW)
+        marked = await sessions.mark_all_attended(conn, w["session"], w["site"], actor=1, now=NOW)
     assert marked == 1  # only the third was still unmarked
     rows = await outbox(db, "student_survey")
     assert [r.key for r in rows] == [f"student_survey:{ids[0]}", f"student_survey:{ids[2]}"]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from storage import bookings
+from storage import bookings, sessions
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Booking, Program, School, Session, Site, User
 
@@ -53,7 +53,7 @@ async def world(db, *, capacity: int = 4, students: int = 3) -> dict:
                     .returning(Program.id)
                 )
             ).scalar_one()
-        ids["session"] = await bookings.add_session(
+        ids["session"] = await sessions.add_session(
             conn,
             ids["ours_site"],
             ids["ours_program"],
@@ -124,9 +124,9 @@ async def statuses(db, session_id: int) -> list[str]:
         )
 
 
-async def resize(db, w, capacity: int, site: str = "ours_site") -> bookings.Resized:
+async def resize(db, w, capacity: int, site: str = "ours_site") -> sessions.Resized:
     async with db.write() as conn:
-        return await bookings.change_capacity(
+        return await sessions.change_capacity(
             conn, w["session"], w[site], capacity, actor=SITE_USER, now=NOW, offer=OFFER
         )
 
@@ -145,13 +145,13 @@ async def test_add_session_checks_the_programme_the_time_and_duplicates(db):
     }
     async with db.write() as conn:
         with pytest.raises(NotFound):  # another site's programme
-            await bookings.add_session(conn, w["ours_site"], w["theirs_program"], **values)
+            await sessions.add_session(conn, w["ours_site"], w["theirs_program"], **values)
         with pytest.raises(bookings.Refused) as refused:
-            await bookings.add_session(conn, w["ours_site"], w["ours_program"], **values)
+            await sessions.add_session(conn, w["ours_site"], w["ours_program"], **values)
         assert refused.value.reason == "duplicate"
         past = {**values, "starts_at": NOW - timedelta(hours=1)}
         with pytest.raises(bookings.Refused) as refused:
-            await bookings.add_session(conn, w["ours_site"], w["ours_program"], **past)
+            await sessions.add_session(conn, w["ours_site"], w["ours_program"], **past)
         assert refused.value.reason == "started"
         next_start = await conn.scalar(
             select(Program.next_start).where(Program.id == w["ours_program"])
@@ -181,10 +181,10 @@ async def test_site_sessions_lists_today_and_to_come_of_the_site_only(db):
         )
     today_from = NOW - timedelta(hours=5)
     async with db.read() as conn:
-        rows, total = await bookings.site_sessions(
+        rows, total = await sessions.site_sessions(
             conn, w["ours_site"], today_from=today_from, now=NOW, offset=0, limit=5
         )
-        assert await bookings.site_session(conn, w["session"], w["theirs_site"]) is None
+        assert await sessions.site_session(conn, w["session"], w["theirs_site"]) is None
     # today's finished one, the one in three days and the one in nine; not yesterday's
     assert total == 3 and [r.starts_at for r in rows] == sorted(r.starts_at for r in rows)
     assert rows[0].starts_at == NOW - timedelta(hours=3)
@@ -253,14 +253,14 @@ async def test_cancelling_ends_every_active_booking_and_frees_the_seats(db):
         await apply(db, student, w["session"])
     async with db.write() as conn:
         with pytest.raises(NotFound):
-            await bookings.cancel_session(
+            await sessions.cancel_session(
                 conn, w["session"], w["theirs_site"], "이유", actor=SITE_USER, now=NOW
             )
     async with db.write() as conn:
-        affected = await bookings.cancel_session(
+        affected = await sessions.cancel_session(
             conn, w["session"], w["ours_site"], "강사 사정", actor=SITE_USER, now=NOW
         )
-        teachers = await bookings.teachers_to_tell(
+        teachers = await sessions.teachers_to_tell(
             conn, [b for b in affected if b.status == "requested"]
         )
     assert sorted(b.status for b in affected) == ["requested", "waitlisted", "waitlisted"]
@@ -276,7 +276,7 @@ async def test_cancelling_ends_every_active_booking_and_frees_the_seats(db):
     assert next_start is None
     async with db.write() as conn:
         with pytest.raises(AlreadyHandled):
-            await bookings.cancel_session(
+            await sessions.cancel_session(
                 conn, w["session"], w["ours_site"], "또", actor=SITE_USER, now=NOW
             )
     with pytest.raises(bookings.Refused):  # a cancelled session's capacity cannot change
@@ -287,7 +287,7 @@ async def test_a_started_session_cannot_be_cancelled(db):
     w = await world(db)
     async with db.write() as conn:
         with pytest.raises(bookings.Refused):
-            await bookings.cancel_session(
+            await sessions.cancel_session(
                 conn,
                 w["session"],
                 w["ours_site"],
@@ -315,28 +315,28 @@ async def test_attendance_report_goes_once_per_set_of_marks(db):
             now=NOW,
         )
     async with db.write() as conn:
-        first = await bookings.report_attendance(
+        first = await sessions.report_attendance(
             conn,
             w["session"],
             w["ours_site"],
             actor=SITE_USER,
             now=NOW,
         )
-        again = await bookings.report_attendance(
+        again = await sessions.report_attendance(
             conn,
             w["session"],
             w["ours_site"],
             actor=SITE_USER,
             now=NOW,
         )
-        marked = await bookings.mark_all_attended(
+        marked = await sessions.mark_all_attended(
             conn,
             w["session"],
             w["ours_site"],
             actor=SITE_USER,
             now=NOW,
         )
-        changed = await bookings.report_attendance(
+        changed = await sessions.report_attendance(
             conn,
             w["session"],
             w["ours_site"],
@@ -344,7 +344,7 @@ async def test_attendance_report_goes_once_per_set_of_marks(db):
             now=NOW,
         )
         with pytest.raises(NotFound):
-            await bookings.report_attendance(
+            await sessions.report_attendance(
                 conn, w["session"], w["theirs_site"], actor=SITE_USER, now=NOW
             )
     # The student's own booking goes to the all-grades teacher; the class seat to its teacher.

@@ -1,0 +1,380 @@
+"""Adding a session: the programme, its start, its end or length, the seats, the place or
+link, the cancelling deadline, then a last look before it is added."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+
+from telegram import Update
+
+from bot import days
+from bot.context import JinroContext
+from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.sessions.helpers import (
+    MAX_CAPACITY,
+    _count,
+    _gone,
+    _leave_flow,
+    _local_today,
+    _site_id,
+)
+from handlers.sessions.listing import show_session
+from messages import label
+from messages.labels import N_
+from storage import sessions as store
+from storage import users as users_store
+from storage.errors import NotFound
+
+LONGEST = timedelta(hours=72)  # a camp runs over days; longer is surely a typo
+
+DURATIONS = (60, 120, 180)  # minutes offered as buttons
+
+DEADLINES = {
+    0: N_("No deadline (until it starts)"),
+    1: N_("1 day before"),
+    2: N_("2 days before"),
+    3: N_("3 days before"),
+    7: N_("1 week before"),
+}
+
+ADD_FLOWS = ("ss.start", "ss.end", "ss.cap", "ss.place", "ss.deadline", "ss.confirm")
+
+
+# ----- adding a session -----------------------------------------------------------------------
+
+
+async def pick_program(update: Update, context: JinroContext) -> None:
+    async with context.db.read() as conn:
+        programs = await store.site_programs(conn, _site_id(context))
+    await answer_query(update)
+    await _leave_flow(context)
+    rows = [[(p.title[:60], f"ss:np:{p.id}")] for p in programs]
+    rows.append([(label(context.lang, "◀ Back to the list"), "ss:pg:0")])
+    await reply(
+        update, context, "sessions/pick_program", keyboard(rows), edit=True, programs=programs
+    )
+
+
+async def program_picked(update: Update, context: JinroContext, program_id: int) -> None:
+    async with context.db.read() as conn:
+        program = await store.site_program(conn, program_id, _site_id(context))
+    if program is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await set_flow(context, "ss.start", {"p": program_id})
+    await reply(update, context, "sessions/ask_start", edit=True, program=program, problem=None)
+
+
+async def _adding(context: JinroContext):
+    """The programme of the session being added (None if it is no longer the site's)."""
+    async with context.db.read() as conn:
+        return await store.site_program(conn, context.user.flow_data.get("p", 0), _site_id(context))
+
+
+def _moment(data: dict, key: str) -> datetime | None:
+    return datetime.fromisoformat(data[key]) if data.get(key) else None
+
+
+@text_step("ss.start")
+async def start_typed(update: Update, context: JinroContext) -> None:
+    program = await _adding(context)
+    if program is None:
+        await _gone(update, context)
+        return
+    now = context.now
+    try:
+        start = days.parse_moment(update.message.text, _local_today(context, now), context.tz)
+        problem = "format" if start is None else None
+    except days.NotADay:
+        start, problem = None, "no_such_day"
+    if start is not None and start <= now:
+        problem = "past"
+    elif start is not None and start > now + timedelta(days=400):
+        problem = "far"
+    if problem:
+        await reply(update, context, "sessions/ask_start", program=program, problem=problem)
+        return
+    data = {**context.user.flow_data, "s": start.isoformat()}
+    await set_flow(context, "ss.end", data)
+    await _ask_end(update, context, program, None)
+
+
+async def _ask_end(update, context, program, problem, *, edit: bool = False) -> None:
+    lang = context.lang
+    rows = [[(label(lang, "%(count)s h", count=m // 60), f"ss:du:{m}") for m in DURATIONS]]
+    start = _moment(context.user.flow_data, "s")
+    await reply(
+        update,
+        context,
+        "sessions/ask_end",
+        keyboard(rows),
+        edit=edit,
+        program=program,
+        start=start,
+        problem=problem,
+        tz=context.tz,
+    )
+
+
+# "16:00", "16시", "16시 30분", "오후 4시": the end on the start's day.
+_END_TIME = re.compile(
+    r"^\s*(?P<half>오전|오후)?\s*(?P<hour>\d{1,2})\s*"
+    r"(?::\s*(?P<minute>\d{2})|시\s*(?:(?P<minutes>\d{1,2})\s*분)?)\s*$"
+)
+
+
+# "2시간", "90분", "1시간 30분", "2h", "1h 30m", "90 min": a length.
+_LENGTH = re.compile(
+    r"^\s*(?:(?P<hours>\d{1,2})\s*(?:시간|h|hours?|hrs?))?\s*"
+    r"(?:(?P<minutes>\d{1,4})\s*(?:분|m|min|minutes?))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_end(text: str, start: datetime) -> datetime | None:
+    """When a session that begins at `start` (local, aware) ends, from an end time or a
+    length; None when the text is neither."""
+    found = _END_TIME.match(text)
+    if found:
+        hour = int(found["hour"]) + (
+            12 if found["half"] == "오후" and int(found["hour"]) < 12 else 0
+        )
+        minute = int(found["minute"] or found["minutes"] or 0)
+        if hour > 23 or minute > 59:
+            return None
+        return datetime.combine(start.date(), time(hour, minute), tzinfo=start.tzinfo)
+    found = _LENGTH.match(text)
+    if found and (found["hours"] or found["minutes"]):
+        return start + timedelta(hours=int(found["hours"] or 0), minutes=int(found["minutes"] or 0))
+    return None
+
+
+@text_step("ss.end")
+async def end_typed(update: Update, context: JinroContext) -> None:
+    program = await _adding(context)
+    if program is None:
+        await _gone(update, context)
+        return
+    start = _moment(context.user.flow_data, "s").astimezone(context.tz)
+    end = parse_end(update.message.text, start)
+    problem = None
+    if end is None:
+        problem = "format"
+    elif end <= start:
+        problem = "before"
+    elif end - start > LONGEST:
+        problem = "long"
+    if problem:
+        await _ask_end(update, context, program, problem)
+        return
+    await _to_capacity(update, context, program, end)
+
+
+async def duration_pressed(update: Update, context: JinroContext, minutes: int) -> None:
+    program = await _adding(context) if context.user.flow == "ss.end" else None
+    if program is None or minutes not in DURATIONS:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    start = _moment(context.user.flow_data, "s")
+    await _to_capacity(update, context, program, start + timedelta(minutes=minutes), edit=True)
+
+
+async def _to_capacity(update, context, program, end: datetime, *, edit: bool = False) -> None:
+    await set_flow(context, "ss.cap", {**context.user.flow_data, "e": end.isoformat()})
+    await _ask_new_seats(update, context, program, None, edit=edit)
+
+
+async def _ask_new_seats(update, context, program, problem, *, edit: bool = False) -> None:
+    rows = [[(label(context.lang, "%(count)s seats (usual)", count=program.capacity), "ss:dc")]]
+    await reply(
+        update,
+        context,
+        "sessions/ask_capacity",
+        keyboard(rows),
+        edit=edit,
+        program=program,
+        problem=problem,
+    )
+
+
+@text_step("ss.cap")
+async def seats_typed(update: Update, context: JinroContext) -> None:
+    program = await _adding(context)
+    if program is None:
+        await _gone(update, context)
+        return
+    capacity = _count(update.message.text)
+    if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
+        await _ask_new_seats(update, context, program, "number")
+        return
+    await _to_place(update, context, program, capacity)
+
+
+async def usual_seats(update: Update, context: JinroContext) -> None:
+    program = await _adding(context) if context.user.flow == "ss.cap" else None
+    if program is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await _to_place(update, context, program, min(program.capacity, MAX_CAPACITY), edit=True)
+
+
+async def _to_place(update, context, program, capacity: int, *, edit: bool = False) -> None:
+    await set_flow(context, "ss.place", {**context.user.flow_data, "c": capacity})
+    await _ask_place(update, context, program, None, edit=edit)
+
+
+async def _ask_place(update, context, program, problem, *, edit: bool = False) -> None:
+    usual = N_("No link for now") if program.online else N_("Keep the usual place")
+    async with context.db.read() as conn:
+        site = await users_store.site(conn, _site_id(context))
+    await reply(
+        update,
+        context,
+        "sessions/ask_place",
+        keyboard([[(label(context.lang, usual), "ss:pl")]]),
+        edit=edit,
+        program=program,
+        place=program.place or (site.address if site else None),
+        problem=problem,
+    )
+
+
+_LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+@text_step("ss.place")
+async def place_typed(update: Update, context: JinroContext) -> None:
+    program = await _adding(context)
+    if program is None:
+        await _gone(update, context)
+        return
+    text = " ".join(update.message.text.split())
+    if _LINK.match(text):
+        if len(text) > 300:
+            await _ask_place(update, context, program, "long_link")
+            return
+        values = {"u": text, "pl": None}
+    elif text.lower().startswith(("http:", "https:", "www.")):
+        await _ask_place(update, context, program, "bad_link")
+        return
+    elif len(text) > 200:
+        await _ask_place(update, context, program, "long_place")
+        return
+    else:
+        values = {"pl": text, "u": None}
+    await _to_deadline(update, context, values)
+
+
+async def usual_place(update: Update, context: JinroContext) -> None:
+    if context.user.flow != "ss.place" or await _adding(context) is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await _to_deadline(update, context, {"pl": None, "u": None}, edit=True)
+
+
+async def _to_deadline(update, context, values: dict, *, edit: bool = False) -> None:
+    data = {**context.user.flow_data, **values}
+    await set_flow(context, "ss.deadline", data)
+    start, now, lang = _moment(data, "s"), context.now, context.lang
+    rows = [
+        [(label(lang, name), f"ss:dl:{n}")]
+        for n, name in DEADLINES.items()
+        if start - timedelta(days=n) > now
+    ]
+    await reply(
+        update,
+        context,
+        "sessions/ask_deadline",
+        keyboard(rows),
+        edit=edit,
+        start=start,
+        tz=context.tz,
+    )
+
+
+async def deadline_pressed(update: Update, context: JinroContext, before: int) -> None:
+    program = await _adding(context) if context.user.flow == "ss.deadline" else None
+    if program is None or before not in DEADLINES:
+        await stale_button(update, context)
+        return
+    data = context.user.flow_data
+    deadline = _moment(data, "s") - timedelta(days=before) if before else None
+    if deadline is not None and deadline <= context.now:  # the button was not offered
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    data = {**data, "d": deadline.isoformat() if deadline else None}
+    await set_flow(context, "ss.confirm", data)
+    lang = context.lang
+    rows = [[(label(lang, "✅ Add the session"), "ss:ok"), (label(lang, "✕ Don't add"), "ss:no")]]
+    await reply(
+        update,
+        context,
+        "sessions/confirm_add",
+        keyboard(rows),
+        edit=True,
+        program=program,
+        start=_moment(data, "s"),
+        end=_moment(data, "e"),
+        capacity=data["c"],
+        place=data.get("pl"),
+        link=data.get("u"),
+        deadline=deadline,
+        tz=context.tz,
+    )
+
+
+async def add_now(update: Update, context: JinroContext) -> None:
+    data = context.user.flow_data or {}
+    if context.user.flow != "ss.confirm":
+        await stale_button(update, context)
+        return
+    try:
+        async with context.db.write() as conn:
+            session_id = await store.add_session(
+                conn,
+                _site_id(context),
+                data["p"],
+                actor=context.user.id,
+                now=context.now,
+                starts_at=_moment(data, "s"),
+                ends_at=_moment(data, "e"),
+                capacity=data["c"],
+                place=data.get("pl"),
+                online_url=data.get("u"),
+                cancel_deadline=_moment(data, "d"),
+            )
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+    except NotFound:
+        await set_flow(context, None)
+        await stale_button(update, context)
+        return
+    except store.Refused as refused:
+        await set_flow(context, None)
+        text = {
+            "duplicate": N_("This programme already has a session at that time."),
+            "started": N_("That time has already passed. Add the session again."),
+        }[refused.reason]
+        await answer_query(update, label(context.lang, text), alert=True)
+        return
+    await answer_query(update, label(context.lang, "Session added."))
+    await show_session(update, context, session_id)
+
+
+async def drop_add(update: Update, context: JinroContext) -> None:
+    if context.user.flow not in ADD_FLOWS:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await set_flow(context, None)
+    await reply(update, context, "common/cancelled", edit=True)
+
+
+@text_step("ss.deadline", "ss.confirm", "ss.sure")
+async def button_expected(update: Update, context: JinroContext) -> None:
+    await reply(update, context, "common/press_button")

@@ -1,0 +1,173 @@
+"""Attendance on the day: the site marks each confirmed booking attended or no-show, or all
+the others attended, then "done" tells each teacher."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Update
+
+from bot.context import JinroContext
+from handlers import reminders as outbox
+from handlers.common import answer_query, keyboard, page_count, paging_row, reply, stale_button
+from handlers.sessions.helpers import _day_name, _local_today, _site_id
+from messages import label
+from storage import audit
+from storage import bookings as bookings_store
+from storage import sessions as store
+from storage.errors import NotFound
+
+ATTENDANCE_PAGE = 20
+
+ATTENDANCE_MARKS = {None: "⬜", "attended": "✅", "no_show": "❌"}
+
+
+# ----- attendance -----------------------------------------------------------------------------
+
+
+def _attendance_closed(context: JinroContext, session, now: datetime) -> str | None:
+    """Why attendance cannot be taken yet, or None when it can (on the day, or once begun)."""
+    if session.status != "scheduled":
+        return label(context.lang, "This session was cancelled.")
+    day = session.starts_at.astimezone(context.tz).date()
+    if day > _local_today(context, now) and session.starts_at > now:
+        return label(
+            context.lang,
+            "Attendance opens on the day of the session (%(day)s).",
+            day=_day_name(context.lang, day),
+        )
+    return None
+
+
+async def attendance(update: Update, context: JinroContext, session_id: int, page: int):
+    async with context.db.read() as conn:
+        session = await store.site_session(conn, session_id, _site_id(context))
+    if session is None:
+        await stale_button(update, context)
+        return
+    closed = _attendance_closed(context, session, context.now)
+    if closed:
+        await answer_query(update, closed, alert=True)
+        return
+    await answer_query(update)
+    await show_attendance(update, context, session_id, page)
+
+
+async def show_attendance(update: Update, context: JinroContext, session_id: int, page: int):
+    async with context.db.read() as conn:
+        session = await store.site_session(conn, session_id, _site_id(context))
+        people = await store.roster(conn, session_id, ("confirmed",))
+    pages = page_count(len(people), ATTENDANCE_PAGE)
+    page = min(page, pages - 1)
+    shown = people[page * ATTENDANCE_PAGE : (page + 1) * ATTENDANCE_PAGE]
+    lang = context.lang
+    rows = [[(_attendance_label(lang, p), f"ss:am:{p.id}:{page}")] for p in shown]
+    rows.append(paging_row(lang, f"ss:at:{session_id}", page, pages))
+    if any(p.attendance is None for p in people):
+        rows.append([(label(lang, "✅ Everyone else attended"), f"ss:aa:{session_id}:{page}")])
+    if people:
+        rows.append([(label(lang, "📨 Done: tell the teachers"), f"ss:ad:{session_id}")])
+    rows.append([(label(lang, "◀ Back to the session"), f"ss:s:{session_id}:0")])
+    await reply(
+        update,
+        context,
+        "sessions/attendance",
+        keyboard(rows),
+        edit=True,
+        session=session,
+        people=people,
+        attended=sum(p.attendance == "attended" for p in people),
+        no_show=sum(p.attendance == "no_show" for p in people),
+        unmarked=sum(p.attendance is None for p in people),
+        page=page + 1,
+        pages=pages,
+        tz=context.tz,
+    )
+
+
+def _attendance_label(lang: str, person) -> str:
+    name = person.name or label(lang, "(name to come)")
+    grade = f" {label(lang, 'Grade %(grade)s', grade=person.grade)}" if person.grade else ""
+    return f"{ATTENDANCE_MARKS.get(person.attendance, '⬜')} {name} · {person.school}{grade}"[:60]
+
+
+async def toggle_attendance(update: Update, context: JinroContext, booking_id: int, page: int):
+    """attended ⇄ no-show (a first tap: attended)."""
+    site_id, now = _site_id(context), context.now
+    try:
+        async with context.db.write() as conn:
+            booking = await bookings_store.get(conn, booking_id)
+            if booking is None:
+                raise NotFound
+            session = await store.site_session(conn, booking.session_id, site_id)
+            if session is None or _attendance_closed(context, session, now):
+                raise NotFound
+            marked = await bookings_store.mark_attendance(
+                conn, booking_id, site_id, attended=booking.attendance != "attended", now=now
+            )
+            await audit.record(
+                conn,
+                context.user.id,
+                "booking.attendance",
+                "booking",
+                booking_id,
+                attendance=marked.attendance,
+                now=now,
+            )
+    except NotFound:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await show_attendance(update, context, booking.session_id, page)
+
+
+async def all_attended(update: Update, context: JinroContext, session_id: int, page: int):
+    try:
+        async with context.db.write() as conn:
+            session = await store.site_session(conn, session_id, _site_id(context))
+            if session is None or _attendance_closed(context, session, context.now):
+                raise NotFound
+            await store.mark_all_attended(
+                conn, session_id, _site_id(context), actor=context.user.id, now=context.now
+            )
+    except NotFound:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await show_attendance(update, context, session_id, page)
+
+
+async def report_attendance(update: Update, context: JinroContext, session_id: int) -> None:
+    """ "Done": each teacher gets one message listing their students' attendance."""
+    try:
+        async with context.db.write() as conn:
+            session = await store.site_session(conn, session_id, _site_id(context))
+            if session is None or _attendance_closed(context, session, context.now):
+                raise NotFound
+            teachers = await store.report_attendance(
+                conn, session_id, _site_id(context), actor=context.user.id, now=context.now
+            )
+    except NotFound:
+        await stale_button(update, context)
+        return
+    if teachers is None:
+        text = label(context.lang, "Already sent; nothing changed since.")
+        await answer_query(update, text)
+        return
+    await answer_query(update)
+    outbox.kick(context)  # each teacher's notice
+    lang = context.lang
+    rows = [
+        [(label(lang, "✅ Back to attendance"), f"ss:at:{session_id}:0")],
+        [(label(lang, "◀ Back to the list"), "ss:pg:0")],
+    ]
+    await reply(
+        update,
+        context,
+        "sessions/attendance_sent",
+        keyboard(rows),
+        edit=True,
+        session=session,
+        teachers=len(teachers),
+        tz=context.tz,
+    )

@@ -1,0 +1,170 @@
+"""Changing a session that has not started: a new capacity (new seats go to the waiting
+list), or cancelling it with a reason (everyone booked and their teachers are told)."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import JinroContext
+from handlers import reminders as outbox
+from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.sessions.helpers import MAX_CAPACITY, _count, _gone, _site_id
+from handlers.sessions.listing import _own_open_session, show_session
+from messages import label
+from storage import sessions as store
+from storage import users as users_store
+from storage.errors import AlreadyHandled, NotFound
+
+# ----- capacity -------------------------------------------------------------------------------
+
+
+async def ask_capacity(update: Update, context: JinroContext, session_id: int) -> None:
+    session = await _own_open_session(update, context, session_id)
+    if session is None:
+        return
+    await answer_query(update)
+    await set_flow(context, "ss.size", {"s": session_id})
+    await reply(update, context, "sessions/ask_new_capacity", session=session, problem=None)
+
+
+@text_step("ss.size")
+async def capacity_typed(update: Update, context: JinroContext) -> None:
+    session_id = context.user.flow_data.get("s")
+    capacity = _count(update.message.text)
+    if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
+        await _ask_capacity_again(update, context, session_id, "number")
+        return
+    try:
+        async with context.db.write() as conn:
+            resized = await store.change_capacity(
+                conn,
+                session_id,
+                _site_id(context),
+                capacity,
+                actor=context.user.id,
+                now=context.now,
+                offer=context.settings.offer,
+            )
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+    except NotFound:
+        await _gone(update, context)
+        return
+    except store.Refused as refused:
+        if refused.reason == "below_held":
+            await _ask_capacity_again(update, context, session_id, "below_held")
+        else:
+            await set_flow(context, None)
+            await reply(update, context, "sessions/closed")
+        return
+    await reply(
+        update,
+        context,
+        "sessions/resized",
+        before=resized.before,
+        after=resized.after,
+        offered=len(resized.offered),
+    )
+    outbox.kick(context)  # offers of the new seats to the waiting list
+    await show_session(update, context, session_id, edit=False)
+
+
+async def _ask_capacity_again(update, context, session_id, problem: str) -> None:
+    async with context.db.read() as conn:
+        session = await store.site_session(conn, session_id, _site_id(context))
+    if session is None:
+        await _gone(update, context)
+        return
+    await reply(update, context, "sessions/ask_new_capacity", session=session, problem=problem)
+
+
+# ----- cancelling a session -------------------------------------------------------------------
+
+
+async def ask_reason(update: Update, context: JinroContext, session_id: int) -> None:
+    session = await _own_open_session(update, context, session_id)
+    if session is None:
+        return
+    await answer_query(update)
+    await set_flow(context, "ss.why", {"s": session_id})
+    await reply(
+        update, context, "sessions/ask_reason", session=session, problem=None, tz=context.tz
+    )
+
+
+@text_step("ss.why")
+async def reason_typed(update: Update, context: JinroContext) -> None:
+    session_id = context.user.flow_data.get("s")
+    reason = " ".join(update.message.text.split())
+    async with context.db.read() as conn:
+        session = await store.site_session(conn, session_id, _site_id(context))
+    if session is None:
+        await _gone(update, context)
+        return
+    if not 2 <= len(reason) <= 200:
+        problem = "long" if len(reason) > 200 else "short"
+        await reply(
+            update,
+            context,
+            "sessions/ask_reason",
+            session=session,
+            problem=problem,
+            tz=context.tz,
+        )
+        return
+    await set_flow(context, "ss.sure", {"s": session_id, "r": reason})
+    lang = context.lang
+    rows = [
+        [(label(lang, "❌ Yes, cancel the session"), f"ss:xy:{session_id}")],
+        [(label(lang, "◀ Keep it"), f"ss:s:{session_id}:0")],
+    ]
+    await reply(
+        update,
+        context,
+        "sessions/confirm_cancel",
+        keyboard(rows),
+        session=session,
+        reason=reason,
+        tz=context.tz,
+    )
+
+
+async def cancel_now(update: Update, context: JinroContext, session_id: int) -> None:
+    data = context.user.flow_data or {}
+    if context.user.flow != "ss.sure" or data.get("s") != session_id:
+        await stale_button(update, context)  # an old confirmation, or forged
+        return
+    try:
+        async with context.db.write() as conn:
+            affected = await store.cancel_session(
+                conn,
+                session_id,
+                _site_id(context),
+                data["r"],
+                actor=context.user.id,
+                now=context.now,
+            )
+            teachers = await store.teachers_to_tell(conn, affected)
+            session = await store.site_session(conn, session_id, _site_id(context))
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except (AlreadyHandled, store.Refused):
+        await set_flow(context, None)
+        text = label(context.lang, "This session has started or was cancelled; it cannot change.")
+        await answer_query(update, text, alert=True)
+        return
+    await answer_query(update)
+    outbox.kick(context)  # the students' and the teachers' notices
+    students = sum(1 for b in affected if b.student_id is not None and b.active)
+    await reply(
+        update,
+        context,
+        "sessions/cancelled",
+        keyboard([[(label(context.lang, "◀ Back to the list"), "ss:pg:0")]]),
+        edit=True,
+        session=session,
+        students=students,
+        teachers=len(teachers),
+        tz=context.tz,
+    )

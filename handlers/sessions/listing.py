@@ -1,0 +1,145 @@
+"""The site's list of sessions (/sessions) and one session with its roster."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import JinroContext
+from handlers.common import (
+    answer_query,
+    keyboard,
+    page_count,
+    paging_row,
+    reply,
+    requires,
+    stale_button,
+)
+from handlers.sessions.helpers import _leave_flow, _local_today, _midnight, _short_when, _site_id
+from messages import label
+from storage import sessions as store
+from storage.models import Role
+
+PAGE = 5
+
+
+# ----- the list -------------------------------------------------------------------------------
+
+
+@requires(Role.SITE)
+async def sessions_command(update: Update, context: JinroContext) -> None:
+    if _site_id(context) is None:
+        await reply(update, context, "common/not_allowed")
+        return
+    await _leave_flow(context)
+    await show_list(update, context, 0)
+
+
+async def show_list(update: Update, context: JinroContext, page: int, *, edit: bool = False):
+    now = context.now
+    today_from = _midnight(context, _local_today(context, now))
+    async with context.db.read() as conn:
+        found, total = await store.site_sessions(
+            conn, _site_id(context), today_from=today_from, now=now, offset=page * PAGE, limit=PAGE
+        )
+    pages = page_count(total, PAGE)
+    if total and page >= pages:  # an old page button after sessions were cancelled
+        await show_list(update, context, pages - 1, edit=edit)
+        return
+    lang = context.lang
+    rows = [
+        [
+            (
+                f"{page * PAGE + n + 1}. {_short_when(context, s.starts_at)} {s.title}"[:60],
+                f"ss:s:{s.id}:{page}",
+            )
+        ]
+        for n, s in enumerate(found)
+    ]
+    rows.append(paging_row(lang, "ss:pg", page, pages))
+    rows.append([(label(lang, "➕ Add a session"), "ss:n")])
+    await reply(
+        update,
+        context,
+        "sessions/list",
+        keyboard(rows),
+        edit=edit,
+        sessions=found,
+        total=total,
+        page=page + 1,
+        pages=pages,
+        first=page * PAGE + 1,
+        today=_local_today(context, now),
+        tz=context.tz,
+    )
+
+
+# ----- one session ----------------------------------------------------------------------------
+
+
+async def show_session(
+    update: Update, context: JinroContext, session_id: int, back: int = 0, *, edit: bool = True
+) -> bool:
+    """The session with its roster; False (nothing shown) when it is not this site's."""
+    async with context.db.read() as conn:
+        session = await store.site_session(conn, session_id, _site_id(context))
+        people = await store.roster(conn, session_id) if session else []
+    if session is None:
+        return False
+    lang, now = context.lang, context.now
+    rows = []
+    if session.status == "scheduled":
+        if session.starts_at > now:
+            rows.append(
+                [
+                    (label(lang, "👥 Change capacity"), f"ss:c:{session_id}"),
+                    (label(lang, "❌ Cancel session"), f"ss:x:{session_id}"),
+                ]
+            )
+        rows.append([(label(lang, "✅ Take attendance"), f"ss:at:{session_id}:0")])
+    if people:  # a problem with a booking goes to a parent monitor (handlers/cases/)
+        rows.append([(label(lang, "🆘 Ask for mediation"), f"cs:ns:{session_id}")])
+    rows.append([(label(lang, "◀ Back to the list"), f"ss:pg:{back}")])
+    await reply(
+        update,
+        context,
+        "sessions/detail",
+        keyboard(rows),
+        edit=edit,
+        session=session,
+        people=people,
+        tz=context.tz,
+    )
+    return True
+
+
+async def open_session(update: Update, context: JinroContext, session_id: int, back: int):
+    async with context.db.read() as conn:
+        found = await store.site_session(conn, session_id, _site_id(context))
+    if found is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await _leave_flow(context)
+    if not await show_session(update, context, session_id, back):  # gone this very moment
+        await reply(update, context, "sessions/not_found")
+
+
+async def list_page(update: Update, context: JinroContext, page: int) -> None:
+    await answer_query(update)
+    await _leave_flow(context)
+    await show_list(update, context, page, edit=True)
+
+
+async def _own_open_session(update: Update, context: JinroContext, session_id: int):
+    """The site's session if it can still change (scheduled, not started); else the press is
+    answered (stale, or why not) and None returned."""
+    async with context.db.read() as conn:
+        session = await store.site_session(conn, session_id, _site_id(context))
+    if session is None:
+        await stale_button(update, context)
+        return None
+    if session.status != "scheduled" or session.starts_at <= context.now:
+        text = label(context.lang, "This session has started or was cancelled; it cannot change.")
+        await answer_query(update, text, alert=True)
+        return None
+    return session

@@ -1,0 +1,219 @@
+"""A student applies: a held seat (requested), a place in line or a lottery entry; where they
+stand in line, and the other seats of theirs at the same time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage import audit, reminders
+from storage.bookings.common import SESSION_VIEW, Refused, bookings, get, programs, sessions
+from storage.bookings.seats import _check_open, _insert, _take_seats
+from storage.models import ACTIVE_STATUSES, SEAT_STATUSES
+from storage.search import refresh_next
+
+
+@dataclass
+class Applied:
+    booking_id: int
+    status: str  # requested | waitlisted | entered
+
+
+# ----- applying -------------------------------------------------------------------------------
+
+
+async def apply(
+    conn: AsyncConnection, student: Row, session_id: int, *, hold: timedelta, now: datetime
+) -> Applied:
+    """A student applies: a held seat (requested), a place in line, or a lottery entry.
+
+    Lean on purpose: a popular session gets hundreds of applications in a minute. The seat
+    is taken last, so the session row is locked (by the conditional UPDATE) only until the
+    commit right after, and students arriving when it is full never wait for that lock.
+    On PostgreSQL the usual case is one statement (_APPLY_AT_ONCE); anything unusual (a
+    refusal, a per-school cap) takes the general path below, which explains itself.
+    """
+    if student.under14 and student.consent_at is None:
+        raise Refused("consent")
+    if conn.dialect.name == "postgresql":
+        done = await _apply_at_once(conn, student, session_id, hold=hold, now=now)
+        if done is not None:
+            return done
+    session = await _session_for(conn, session_id, student.id)
+    _check_open(session, now)
+    if session.existing is not None:
+        raise Refused("already", booking_id=session.existing)
+    values = {
+        "session_id": session_id,
+        "student_id": student.id,
+        "school_id": student.school_id,
+        "booked_by": student.id,
+        "created_at": now,
+    }
+    if session.lottery_until is not None and now < session.lottery_until:
+        status = "entered"
+    elif await _take_seats(conn, session, student.school_id, 1, now=now):
+        status = "requested"
+        values["expires_at"] = now + hold
+    else:
+        status = "waitlisted"
+    try:
+        booking_id = await _insert(conn, status=status, **values)
+    except IntegrityError:  # the same student's other press got there first
+        raise Refused("already") from None
+    await audit.record(conn, student.id, f"booking.{status}", "booking", booking_id, now=now)
+    if status == "requested":
+        await reminders.plan_request(conn, booking_id, expires_at=now + hold, now=now)
+    return Applied(booking_id, status)
+
+
+# Every check of the general path in the WHERE of `target`, then the seat, the booking and
+# its audit entry: one round trip instead of five. No row back means "not the usual case".
+# A second active booking of the same student is refused by the unique index
+# uq_bookings_active_student, which undoes the whole statement, seat included.
+_APPLY_AT_ONCE = text("""
+WITH target AS (
+    SELECT s.id, s.program_id, s.starts_at,
+           (s.lottery_until IS NOT NULL AND s.lottery_until > :now) AS lottery
+    FROM sessions s
+    JOIN programs p ON p.id = s.program_id
+    JOIN sites t ON t.id = p.site_id
+    WHERE s.id = :session_id AND s.status = 'scheduled' AND s.starts_at > :now
+      AND (s.opens_at IS NULL OR s.opens_at <= :now) AND s.school_cap IS NULL
+      AND t.safety_status <> 'failed'
+      AND (t.safety_valid_until IS NULL OR t.safety_valid_until >= :today)
+), seat AS (
+    UPDATE sessions SET booked = booked + 1
+    WHERE id = (SELECT id FROM target WHERE NOT lottery) AND booked < capacity
+      AND status = 'scheduled'
+    RETURNING id, booked >= capacity AS now_full
+), made AS (
+    INSERT INTO bookings
+        (session_id, student_id, school_id, booked_by, status, created_at, expires_at)
+    SELECT id, :student_id, :school_id, :student_id,
+           CASE WHEN lottery THEN 'entered'
+                WHEN EXISTS (SELECT 1 FROM seat) THEN 'requested'
+                ELSE 'waitlisted' END,
+           :now,
+           CASE WHEN EXISTS (SELECT 1 FROM seat) THEN CAST(:expires AS TIMESTAMPTZ) END
+    FROM target
+    RETURNING id, status, session_id
+), logged AS (
+    INSERT INTO audit_log (at, actor_id, action, object_type, object_id, detail)
+    SELECT :now, :student_id, 'booking.' || status, 'booking', CAST(id AS VARCHAR),
+           CAST('{}' AS JSON)
+    FROM made
+), seats_left AS (
+    -- The programme's stored "seats left" of its next session (search lists show it).
+    UPDATE programs SET next_seats = next_seats - 1
+    WHERE id = (SELECT program_id FROM target) AND EXISTS (SELECT 1 FROM seat)
+      AND next_start = (SELECT starts_at FROM target)
+), asked AS (
+    -- storage.reminders.plan_request, the same rows: each covering teacher is asked at once
+    -- (teacher_request) and reminded 12 hours before the request expires (teacher_expiring).
+    INSERT INTO reminders
+        (kind, user_id, booking_id, session_id, due_at, status, attempts, key, created_at)
+    SELECT k.kind, t.id, made.id, made.session_id, k.due, 'pending', 0,
+           k.kind || ':' || made.id || ':' || t.id, :now
+    FROM made
+    JOIN users st ON st.id = :student_id
+    JOIN users t ON t.school_id = st.school_id AND t.role = 'teacher' AND t.active
+        AND (t.grades IS NULL OR t.grades = ''
+             OR t.grades LIKE '%' || CAST(st.grade AS VARCHAR) || '%')
+    CROSS JOIN (VALUES ('teacher_request', CAST(:now AS TIMESTAMPTZ), TRUE),
+                       ('teacher_expiring', CAST(:warn_at AS TIMESTAMPTZ), CAST(:warn AS BOOLEAN)))
+        AS k (kind, due, wanted)
+    WHERE made.status = 'requested' AND k.wanted
+    ON CONFLICT (key) DO NOTHING
+)
+SELECT made.id, made.status, target.program_id, (SELECT now_full FROM seat) AS now_full
+FROM made, target
+""")
+
+
+async def _apply_at_once(
+    conn: AsyncConnection, student: Row, session_id: int, *, hold: timedelta, now: datetime
+) -> Applied | None:
+    try:
+        row = (
+            await conn.execute(
+                _APPLY_AT_ONCE,
+                {
+                    "session_id": session_id,
+                    "student_id": student.id,
+                    "school_id": student.school_id,
+                    "now": now,
+                    "today": reminders.city_day(now),
+                    "expires": now + hold,
+                    "warn_at": now + hold - reminders.EXPIRY_WARNING,
+                    "warn": hold >= reminders.EXPIRY_WARNING,
+                },
+            )
+        ).first()
+    except IntegrityError:  # the same student's other press got there first
+        raise Refused("already") from None
+    if row is None:
+        return None
+    if row.now_full:  # the last seat: the programme's next free session moves on
+        await refresh_next(conn, [row.program_id], now=now)
+    return Applied(row.id, row.status)
+
+
+async def clashes(conn: AsyncConnection, student_id: int, session: Row) -> list[str]:
+    """Titles of the student's other seats at overlapping times (a warning, not a rule)."""
+    return await _overlaps(conn, student_id, session)
+
+
+async def _session_for(conn: AsyncConnection, session_id: int, student_id: int) -> Row | None:
+    """The session, with the student's active booking on it if there is one."""
+    existing = (
+        select(bookings.c.id)
+        .where(
+            bookings.c.session_id == session_id,
+            bookings.c.student_id == student_id,
+            bookings.c.status.in_(ACTIVE_STATUSES),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = SESSION_VIEW.add_columns(existing.label("existing"))
+    return (await conn.execute(stmt.where(sessions.c.id == session_id))).first()
+
+
+async def place_in_line(conn: AsyncConnection, booking_id: int) -> int | None:
+    """1 for the first in line (drawn places first, then arrival); None if not in line."""
+    booking = await get(conn, booking_id)
+    if booking is None or booking.status != "waitlisted":
+        return None
+    if booking.line is not None:
+        ahead = or_(bookings.c.line < booking.line)
+    else:
+        ahead = or_(bookings.c.line.is_not(None), bookings.c.id < booking_id)
+    return 1 + await conn.scalar(
+        select(func.count()).where(
+            bookings.c.session_id == booking.session_id, bookings.c.status == "waitlisted", ahead
+        )
+    )
+
+
+async def _overlaps(conn: AsyncConnection, student_id: int, session: Row) -> list[str]:
+    """Titles of the student's other seat bookings whose sessions overlap this one."""
+    other = (
+        select(programs.c.title)
+        .select_from(bookings)
+        .join(sessions, sessions.c.id == bookings.c.session_id)
+        .join(programs, programs.c.id == sessions.c.program_id)
+        .where(
+            bookings.c.student_id == student_id,
+            bookings.c.session_id != session.id,
+            bookings.c.status.in_(SEAT_STATUSES),
+            sessions.c.starts_at < session.ends_at,
+            sessions.c.ends_at > session.starts_at,
+        )
+    )
+    return list((await conn.execute(other)).scalars())

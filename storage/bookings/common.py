@@ -1,0 +1,117 @@
+"""What every part of bookings shares: the tables, the refusal, reading a booking or a
+session, and the compare-and-swap that every change of a booking's status goes through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.errors import AlreadyHandled, DomainError
+from storage.models import Booking, Program, Session, Site, User
+
+bookings = Booking.__table__
+sessions = Session.__table__
+programs = Program.__table__
+sites = Site.__table__
+users = User.__table__
+
+
+class Refused(DomainError):
+    """The booking cannot be made; `reason` names why (a message key), `when` a moment."""
+
+    def __init__(self, reason: str, when: datetime | None = None, booking_id: int | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.when = when
+        self.booking_id = booking_id
+
+
+@dataclass
+class Freed:
+    """A seat given back, and whom the waiting list offered it to."""
+
+    booking_id: int
+    session_id: int
+    offered: list[int] = field(default_factory=list)  # booking ids now offered a seat
+    was: str | None = None  # the booking's status before
+
+
+# ----- reading --------------------------------------------------------------------------------
+
+
+SESSION_VIEW = (
+    select(
+        sessions,
+        programs.c.title,
+        programs.c.site_id,
+        programs.c.online,
+        programs.c.place.label("program_place"),
+        programs.c.bring,
+        programs.c.directions,
+        sites.c.name.label("site_name"),
+        sites.c.directions.label("site_directions"),
+        sites.c.address.label("site_address"),
+        sites.c.safety_status,
+        sites.c.safety_valid_until,
+    )
+    .join(programs, programs.c.id == sessions.c.program_id)
+    .join(sites, sites.c.id == programs.c.site_id)
+)
+
+
+async def session_view(conn: AsyncConnection, session_id: int) -> Row | None:
+    return (await conn.execute(SESSION_VIEW.where(sessions.c.id == session_id))).first()
+
+
+async def get(conn: AsyncConnection, booking_id: int) -> Row | None:
+    return (await conn.execute(select(bookings).where(bookings.c.id == booking_id))).first()
+
+
+async def session_views(conn: AsyncConnection, session_ids: set[int]) -> dict[int, Row]:
+    """session_view for several sessions at once, by id."""
+    if not session_ids:
+        return {}
+    found = await conn.execute(SESSION_VIEW.where(sessions.c.id.in_(session_ids)))
+    return {row.id: row for row in found.all()}
+
+
+async def get_many(conn: AsyncConnection, booking_ids: set[int]) -> dict[int, Row]:
+    if not booking_ids:
+        return {}
+    found = await conn.execute(select(bookings).where(bookings.c.id.in_(booking_ids)))
+    return {row.id: row for row in found.all()}
+
+
+def bookable_site(session: Row, today: date) -> bool:
+    """A failed or expired safety check closes a site to bookings; pending does not."""
+    if session.safety_status == "failed":
+        return False
+    return session.safety_valid_until is None or session.safety_valid_until >= today
+
+
+# ----- changing a booking's status ------------------------------------------------------------
+# Every change of a booking's status is a compare-and-swap on the status it was seen in: when
+# two people act at once, one wins and the other gets AlreadyHandled.
+
+
+async def _swap(
+    conn: AsyncConnection,
+    booking: Row,
+    before,
+    after: str,
+    actor: int | None,
+    now: datetime,
+    **values,
+) -> None:
+    """Move the booking from one of `before` to `after`, unless someone moved it first."""
+    changed = await conn.execute(
+        update(bookings)
+        .where(bookings.c.id == booking.id, bookings.c.status.in_(before))
+        .values(status=after, decided_by=actor, decided_at=now, **values)
+    )
+    if changed.rowcount != 1:
+        raise AlreadyHandled

@@ -1,0 +1,89 @@
+"""Decisions: the teacher confirms or rejects a request; the student cancels their own
+booking or leaves the waiting list. A seat given back goes to the waiting list."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage import audit, reminders
+from storage.bookings.common import Freed, Refused, _swap, get, users
+from storage.bookings.seats import _locked_session
+from storage.bookings.waitlist import _seat_freed
+from storage.errors import NotFound
+from storage.models import ACTIVE_STATUSES, SEAT_STATUSES
+from storage.users import covered_grades
+
+# ----- decisions ------------------------------------------------------------------------------
+
+
+async def confirm(conn: AsyncConnection, booking_id: int, teacher: Row, *, now: datetime) -> Row:
+    """The teacher confirms a requested booking of a student of their school."""
+    booking = await _mine_as_teacher(conn, booking_id, teacher)
+    await _swap(conn, booking, ("requested",), "confirmed", teacher.id, now, expires_at=None)
+    await audit.record(conn, teacher.id, "booking.confirmed", "booking", booking_id, now=now)
+    await reminders.drop_request(conn, booking_id)
+    await reminders.plan_booking(conn, booking_id, now=now)
+    await reminders.plan_site_change(conn, booking_id, "confirmed", now=now)
+    await reminders.notice_student(
+        conn, "student_decision", booking_id, now=now, detail="confirmed"
+    )
+    return await get(conn, booking_id)
+
+
+async def reject(
+    conn: AsyncConnection,
+    booking_id: int,
+    teacher: Row,
+    reason: str,
+    *,
+    now: datetime,
+    offer: timedelta,
+) -> Freed:
+    booking = await _mine_as_teacher(conn, booking_id, teacher)
+    await _locked_session(conn, booking.session_id)  # the lock order: session, then booking
+    await _swap(conn, booking, ("requested",), "rejected", teacher.id, now, reason=reason[:200])
+    await reminders.drop_booking(conn, booking_id)
+    await reminders.notice_student(conn, "student_decision", booking_id, now=now, detail="rejected")
+    await audit.record(conn, teacher.id, "booking.rejected", "booking", booking_id, now=now)
+    return await _seat_freed(conn, booking, now, offer)
+
+
+async def cancel(
+    conn: AsyncConnection, booking_id: int, student: Row, *, now: datetime, offer: timedelta
+) -> Freed:
+    """The student cancels their own booking, or leaves the waiting list."""
+    booking = await get(conn, booking_id)
+    if booking is None or booking.student_id != student.id:
+        raise NotFound
+    session = await _locked_session(conn, booking.session_id)  # session first, then booking
+    if booking.status in SEAT_STATUSES and now >= cancel_deadline(session):
+        raise Refused("too_late", when=cancel_deadline(session))
+    await _swap(conn, booking, ACTIVE_STATUSES, "cancelled", student.id, now)
+    await reminders.drop_booking(conn, booking_id)
+    if booking.status == "confirmed":  # the site counted on this student
+        await reminders.plan_site_change(conn, booking_id, "cancelled", now=now)
+    await audit.record(conn, student.id, "booking.cancelled", "booking", booking_id, now=now)
+    if booking.status not in SEAT_STATUSES:
+        return Freed(booking_id, booking.session_id, was=booking.status)
+    return await _seat_freed(conn, booking, now, offer)
+
+
+def cancel_deadline(session: Row) -> datetime:
+    return session.cancel_deadline or session.starts_at
+
+
+async def _mine_as_teacher(conn: AsyncConnection, booking_id: int, teacher: Row) -> Row:
+    """The booking if it is of a student of the teacher's school and grades; else NotFound."""
+    booking = await get(conn, booking_id)
+    if booking is None or booking.school_id != teacher.school_id:
+        raise NotFound
+    grades = covered_grades(teacher)
+    if grades and booking.student_id is not None:
+        grade = await conn.scalar(select(users.c.grade).where(users.c.id == booking.student_id))
+        if grade not in grades:
+            raise NotFound
+    return booking

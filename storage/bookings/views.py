@@ -1,0 +1,77 @@
+"""Lists: the seats held on a session, the teachers who cover a student, and the student's own
+bookings (handlers/bookings.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.bookings.common import bookings, programs, sessions, sites, users
+from storage.models import SEAT_STATUSES
+
+# ----- lists ----------------------------------------------------------------------------------
+
+
+def seat_taken_matches(session_id: int):
+    """Condition: bookings holding a seat on the session (for checks and tests)."""
+    return and_(bookings.c.session_id == session_id, bookings.c.status.in_(SEAT_STATUSES))
+
+
+async def seats_held(conn: AsyncConnection, session_id: int) -> int:
+    return await conn.scalar(select(func.count()).where(seat_taken_matches(session_id)))
+
+
+def teachers_of(school_id: int, grade: int | None):
+    """Teachers of the school who cover the grade (no grades picked means all grades)."""
+    covers = or_(users.c.grades.is_(None), users.c.grades == "")
+    if grade is not None:
+        covers = or_(covers, users.c.grades.contains(str(grade)))
+    return select(users).where(
+        users.c.role == "teacher", users.c.school_id == school_id, users.c.active.is_(True), covers
+    )
+
+
+# ----- the student's own lists (handlers/bookings.py) -----------------------------------------
+
+
+MY_VIEW = (
+    select(
+        bookings,
+        sessions.c.starts_at,
+        sessions.c.ends_at,
+        sessions.c.cancel_deadline,
+        sessions.c.status.label("session_status"),
+        programs.c.title,
+        sites.c.name.label("site_name"),
+    )
+    .join(sessions, sessions.c.id == bookings.c.session_id)
+    .join(programs, programs.c.id == sessions.c.program_id)
+    .join(sites, sites.c.id == programs.c.site_id)
+)
+
+
+async def student_bookings(
+    conn: AsyncConnection, student_id: int, *, now: datetime, past: int = 5
+) -> tuple[list[Row], list[Row]]:
+    """(upcoming, recent past) bookings of a student; upcoming soonest first."""
+    mine = MY_VIEW.where(bookings.c.student_id == student_id)
+    upcoming = await conn.execute(
+        mine.where(sessions.c.ends_at > now).order_by(sessions.c.starts_at, bookings.c.id)
+    )
+    before = await conn.execute(
+        mine.where(sessions.c.ends_at <= now)
+        .order_by(sessions.c.starts_at.desc(), bookings.c.id.desc())
+        .limit(past)
+    )
+    return list(upcoming.all()), list(before.all())
+
+
+async def my_booking(conn: AsyncConnection, booking_id: int, student_id: int) -> Row | None:
+    """One booking of this student with its session; None for anyone else's."""
+    found = await conn.execute(
+        MY_VIEW.where(bookings.c.id == booking_id, bookings.c.student_id == student_id)
+    )
+    return found.first()
