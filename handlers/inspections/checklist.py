@@ -1,0 +1,98 @@
+"""/checklist: staff turn the checklist's items on and off and add their own."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import JinroContext
+from handlers.common import (
+    answer_query,
+    keyboard,
+    reply,
+    requires,
+    set_flow,
+    stale_button,
+    text_step,
+)
+from handlers.inspections.common import _leave_flow, _short, item_name
+from messages import label
+from storage import inspections as store
+from storage import users as users_store
+from storage.errors import NotFound
+from storage.models import Role
+
+
+@requires(Role.STAFF)
+async def checklist_command(update: Update, context: JinroContext) -> None:
+    await _leave_flow(context)
+    await show_checklist(update, context)
+
+
+async def show_checklist(update: Update, context: JinroContext, *, edit: bool = False) -> None:
+    async with context.db.read() as conn:
+        found = await store.checklist_items(conn)
+    lang = context.lang
+    rows = [
+        [(("✅ " if i.active else "⬜ ") + _short(item_name(lang, i), 50), f"ck:t:{i.id}")]
+        for i in found
+    ]
+    rows.append([(label(lang, "➕ Add an item"), "ck:a")])
+    rows.append([(label(lang, "◀ Inspections"), "is:h")])
+    await reply(
+        update,
+        context,
+        "inspections/checklist",
+        keyboard(rows),
+        edit=edit,
+        items=[{"name": item_name(lang, i), "active": i.active} for i in found],
+    )
+
+
+async def toggle_pressed(update: Update, context: JinroContext, item_id: int) -> None:
+    try:
+        async with context.db.write() as conn:
+            await store.toggle_item(conn, item_id, context.user.id, now=context.now)
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except store.Refused:
+        await answer_query(
+            update, label(context.lang, "Keep at least one item on the checklist."), alert=True
+        )
+        return
+    await answer_query(update)
+    await show_checklist(update, context, edit=True)
+
+
+async def add_pressed(update: Update, context: JinroContext) -> None:
+    await answer_query(update)
+    await set_flow(context, "ck.add")
+    rows = [[(label(context.lang, "◀ Checklist"), "ck:h")]]
+    await reply(
+        update,
+        context,
+        "inspections/ask_item",
+        keyboard(rows),
+        limit=store.ITEM_TEXT_MAX,
+        length=None,
+    )
+
+
+@text_step("ck.add")
+async def item_typed(update: Update, context: JinroContext) -> None:
+    text = " ".join(update.message.text.split())
+    if not 2 <= len(text) <= store.ITEM_TEXT_MAX:
+        await reply(
+            update, context, "inspections/ask_item", limit=store.ITEM_TEXT_MAX, length=len(text)
+        )
+        return
+    async with context.db.write() as conn:
+        await store.add_item(conn, text, context.user.id, now=context.now)
+        context.user = await users_store.set_flow(conn, context.user.id, None)
+    await show_checklist(update, context)
+
+
+async def checklist_pressed(update: Update, context: JinroContext) -> None:
+    await answer_query(update)
+    await _leave_flow(context)
+    await show_checklist(update, context, edit=True)

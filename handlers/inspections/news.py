@@ -1,0 +1,138 @@
+"""What the outbox says about inspections: handlers/reminders.py composes each row by its
+kind (REMINDERS) and adds its buttons (KEYBOARDS)."""
+
+from __future__ import annotations
+
+from handlers.common import keyboard
+from handlers.inspections.common import Line, _who, lines
+from messages import label
+from storage import inspections as store
+from storage.models import Role
+
+
+async def _inspection(conn, row, *statuses):
+    found = await store.view(conn, row.inspection_id) if row.inspection_id else None
+    return found if found is not None and found.status in statuses else None
+
+
+def _problems(lang: str, all_items) -> list[Line]:
+    """The items that need fixing or failed, as lines."""
+    return [line for line in lines(lang, all_items) if line.result in ("fix", "fail")]
+
+
+async def _assigned(conn, context, row, user):
+    found = await _inspection(conn, row, "assigned")
+    if found is None or found.monitor_id != user.id:
+        return None  # started, or called off, meanwhile
+    return "inspections/news", {"news": "assigned", "inspection": found, "items": [], "who": ""}
+
+
+async def _cancelled(conn, context, row, user):
+    found = await _inspection(conn, row, "cancelled")
+    if found is None or found.monitor_id != user.id:
+        return None
+    return "inspections/news", {"news": "cancelled", "inspection": found, "items": [], "who": ""}
+
+
+async def _result(conn, context, row, user):
+    """The site's people: their result, with what to fix."""
+    found = await _inspection(conn, row, "done")
+    if found is None or user.role != Role.SITE or user.site_id != found.site_id:
+        return None
+    problems = _problems(user.lang, await store.inspection_items(conn, found.id))
+    return "inspections/news", {
+        "news": "result",
+        "inspection": found,
+        "items": problems,
+        "who": _who(found),
+    }
+
+
+async def _failed_staff(conn, context, row, user):
+    found = await _inspection(conn, row, "done")
+    if found is None or found.result != "failed" or user.role != Role.STAFF:
+        return None
+    problems = _problems(user.lang, await store.inspection_items(conn, found.id))
+    booked = await store.upcoming_bookings(conn, found.site_id, context.now)
+    return "inspections/news", {
+        "news": "failed_staff",
+        "inspection": found,
+        "items": problems,
+        "count": booked,
+        "who": _who(found),
+    }
+
+
+async def _failed_teacher(conn, context, row, user):
+    """A teacher whose students are booked at the site: the sessions, so they can decide."""
+    found = await _inspection(conn, row, "done")
+    if found is None or found.result != "failed" or user.role != Role.TEACHER:
+        return None
+    booked = await store.teacher_sessions(conn, found.site_id, user.id, context.now)
+    if not booked:
+        return None  # their students' bookings there are over
+    return "inspections/news", {
+        "news": "failed_teacher",
+        "inspection": found,
+        "items": [],
+        "who": _who(found),
+        "sessions": [{"session": s, "count": n} for s, n in booked],
+    }
+
+
+def _follow_up(news: str, *roles: Role):
+    async def compose(conn, context, row, user):
+        found = await _inspection(conn, row, "done")
+        if found is None or user.role not in roles or await store.superseded(conn, found):
+            return None  # inspected again since, or the status changed
+        if user.role == Role.SITE and user.site_id != found.site_id:
+            return None
+        if user.role == Role.MONITOR and found.monitor_id != user.id:
+            return None
+        return "inspections/news", {
+            "news": news,
+            "inspection": found,
+            "items": [],
+            "who": _who(found),
+        }
+
+    return compose
+
+
+REMINDERS = {
+    "inspection_assigned": _assigned,
+    "inspection_cancelled": _cancelled,
+    "inspection_result": _result,
+    "inspection_failed_staff": _failed_staff,
+    "inspection_failed_teacher": _failed_teacher,
+    "inspection_recheck": _follow_up("recheck", Role.MONITOR),
+    "inspection_recheck_staff": _follow_up("recheck_staff", Role.STAFF),
+    "inspection_expiry": _follow_up("expiry", Role.SITE),
+    "inspection_expiry_staff": _follow_up("expiry_staff", Role.STAFF),
+}
+
+
+def _site_button(text: str, action: str):
+    def build(row, lang: str):
+        if not (row.detail or "").isdigit():
+            return None
+        return keyboard([[(label(lang, text), f"is:{action}:{row.detail}")]])
+
+    return build
+
+
+def _see(row, lang: str):
+    return keyboard([[(label(lang, "📄 See the result"), f"is:v:{row.inspection_id}")]])
+
+
+KEYBOARDS = {
+    "inspection_assigned": lambda row, lang: keyboard(
+        [[(label(lang, "▶ Start the inspection"), f"is:st:{row.inspection_id}")]]
+    ),
+    "inspection_result": _see,
+    "inspection_failed_staff": _see,
+    "inspection_recheck": _site_button("📋 Take the re-inspection", "pk"),
+    "inspection_recheck_staff": _site_button("👤 Assign a monitor", "ps"),
+    "inspection_expiry": _see,
+    "inspection_expiry_staff": _site_button("👤 Assign a monitor", "ps"),
+}

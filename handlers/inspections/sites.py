@@ -1,0 +1,113 @@
+"""Lists of sites: staff's never inspected and running out (press one to assign it), a
+monitor's sites to pick in their district, and picking one."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import JinroContext
+from handlers.common import answer_query, keyboard, page_count, paging_row, reply, stale_button
+from handlers.inspections.common import PAGE, _leave_flow, _short, _today
+from messages import label
+from messages.labels import N_
+from storage import inspections as store
+from storage import monitors as monitors_store
+from storage.errors import NotFound
+
+
+async def _site_list(
+    update: Update, context: JinroContext, which: str, page: int, *, answered: bool = False
+) -> None:
+    """never | expiring (staff: press a site to pick its monitor) | pick (a monitor's
+    district: press to take it)."""
+    today, lang = _today(context), context.lang
+    district = None
+    async with context.db.read() as conn:
+        if which == "pick":
+            profile = await monitors_store.get(conn, context.user.id)
+            district = profile.district if profile is not None else None
+        if which != "pick" or district is not None:
+            found, total = await _sites(conn, which, district, today, page)
+            pages = page_count(total, PAGE)
+            if page >= pages:  # the list got shorter: its last page
+                page = pages - 1
+                found, total = await _sites(conn, which, district, today, page)
+    if which == "pick" and district is None:
+        await stale_button(update, context)
+        return
+    if not answered:
+        await answer_query(update)
+    prefix = {"pick": "is:pl", "never": "is:ln", "expiring": "is:lx"}[which]
+    press = "is:pk" if which == "pick" else "is:ps"
+    rows = []
+    for site in found:
+        text = f"{_short(site.name)} ({site.district})"
+        if site.open_monitor is not None:
+            text = f"📋 {text}"
+        rows.append([(text, f"{press}:{site.id}")])
+    rows.append(paging_row(lang, prefix, page, pages))
+    rows.append([(label(lang, "◀ Inspections"), "is:h")])
+    await reply(
+        update,
+        context,
+        "inspections/sites",
+        keyboard(rows),
+        edit=True,
+        which=which,
+        sites=found,
+        total=total,
+        page=page + 1,
+        pages=pages,
+        district=district,
+        today=today,
+    )
+
+
+async def _sites(conn, which: str, district: str | None, today, page: int):
+    offset = page * PAGE
+    if which == "pick":
+        return await store.to_pick(conn, district, today, offset=offset, limit=PAGE)
+    if which == "never":
+        return await store.never_inspected(conn, offset=offset, limit=PAGE)
+    return await store.expiring(conn, today, offset=offset, limit=PAGE)
+
+
+async def never_list(update: Update, context: JinroContext, page: int) -> None:
+    await _site_list(update, context, "never", page)
+
+
+async def expiring_list(update: Update, context: JinroContext, page: int) -> None:
+    await _site_list(update, context, "expiring", page)
+
+
+async def pick_list(update: Update, context: JinroContext, page: int) -> None:
+    await _leave_flow(context)
+    await _site_list(update, context, "pick", page)
+
+
+async def pick_pressed(update: Update, context: JinroContext, site_id: int) -> None:
+    lang = context.lang
+    try:
+        async with context.db.write() as conn:
+            inspection_id = await store.pick(conn, site_id, context.user.id, now=context.now)
+            found = await store.view(conn, inspection_id)
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except store.Refused as refused:
+        text = (
+            N_("Another monitor has just taken this site.")
+            if refused.reason == "open"
+            else N_("This site does not need an inspection now.")
+        )
+        await answer_query(update, label(lang, text), alert=True)
+        await _site_list(update, context, "pick", 0, answered=True)
+        return
+    await answer_query(update)
+    rows = [
+        [(label(lang, "▶ Start the inspection"), f"is:st:{inspection_id}")],
+        [(label(lang, "◀ My inspections"), "is:h")],
+    ]
+    await reply(
+        update, context, "inspections/picked", keyboard(rows), edit=True, site=found.site_name
+    )

@@ -1,0 +1,282 @@
+"""The checklist walk: a monitor starts or carries on, answers item by item (a result
+each, a photo or note on any), and comes to the summary of every answer."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import JinroContext
+from handlers.common import (
+    answer_query,
+    file_step,
+    keyboard,
+    reply,
+    set_flow,
+    stale_button,
+    text_step,
+)
+from handlers.inspections.common import lines
+from messages import label
+from messages.labels import N_
+from storage import inspections as store
+from storage.errors import NotFound
+
+ITEM_LABELS = {
+    "pass": N_("✅ Pass"),
+    "fix": N_("🔧 Needs fixing"),
+    "fail": N_("❌ Fail"),
+}
+RESULT_LABELS = {
+    "passed": N_("✅ Passed"),
+    "needs_fix": N_("🔧 Needs fixing"),
+    "failed": N_("❌ Failed"),
+}
+
+
+async def start_pressed(update: Update, context: JinroContext, inspection_id: int) -> None:
+    try:
+        async with context.db.write() as conn:
+            await store.start(conn, inspection_id, context.user.id, now=context.now)
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except store.Refused:
+        await answer_query(update)
+        await reply(update, context, "inspections/empty")
+        return
+    await answer_query(update)
+    await _go_on(update, context, inspection_id)
+
+
+async def _go_on(update: Update, context: JinroContext, inspection_id: int) -> None:
+    """The first unanswered item as a new message, or the summary when all are answered."""
+    async with context.db.read() as conn:
+        position = await store.next_position(conn, inspection_id)
+    if position is None:
+        await show_summary(update, context, inspection_id)
+    else:
+        await show_item(update, context, inspection_id, position)
+
+
+async def show_item(
+    update: Update,
+    context: JinroContext,
+    inspection_id: int,
+    position: int,
+    *,
+    edit: bool = False,
+    saved: str | None = None,
+    flow: str = "is.fill",
+) -> None:
+    """One item with its three results, 📎 photo or note, and ◀ back; the monitor is then
+    in `flow` on it (is.att after an attachment: more may follow)."""
+    async with context.db.read() as conn:
+        found = await store.view(conn, inspection_id)
+        all_items = await store.inspection_items(conn, inspection_id)
+    item = next((i for i in all_items if i.position == position), None)
+    if found is None or item is None:
+        await reply(update, context, "inspections/gone")
+        return
+    await set_flow(context, flow, {"i": inspection_id, "p": position})
+    lang = context.lang
+    rows = [
+        [
+            (label(lang, ITEM_LABELS[code]), f"is:a:{inspection_id}:{position}:{code}")
+            for code in store.ITEM_RESULTS
+        ],
+        [(label(lang, "📎 Photo or note"), f"is:n:{inspection_id}:{position}")],
+    ]
+    moves = []
+    if position > 1:
+        moves.append((label(lang, "◀ Previous item"), f"is:q:{inspection_id}:{position - 1}"))
+    if all(i.result is not None for i in all_items):
+        moves.append((label(lang, "📋 Summary"), f"is:sm:{inspection_id}"))
+    rows.append(moves)
+    await reply(
+        update,
+        context,
+        "inspections/item",
+        keyboard(rows),
+        edit=edit,
+        site=found.site_name,
+        item=lines(lang, [item])[0],
+        count=len(all_items),
+        saved=saved,
+    )
+
+
+async def answer_pressed(
+    update: Update, context: JinroContext, inspection_id: int, position: int, result: str
+) -> None:
+    try:
+        async with context.db.write() as conn:
+            following = await store.answer(conn, inspection_id, context.user.id, position, result)
+            all_items = await store.inspection_items(conn, inspection_id)
+            found = await store.view(conn, inspection_id)
+    except NotFound:
+        await stale_button(update, context)
+        return
+    item = next(i for i in all_items if i.position == position)
+    # The item's message keeps what was answered, without buttons; the next comes below.
+    await reply(
+        update,
+        context,
+        "inspections/item_done",
+        edit=True,
+        site=found.site_name,
+        item=lines(context.lang, [item])[0],
+        count=len(all_items),
+    )
+    if following is None:
+        await show_summary(update, context, inspection_id)
+    else:
+        await show_item(update, context, inspection_id, following)
+    # Answered last: whoever waits for the answer (a person, a test) sees the next item.
+    await answer_query(update)
+
+
+async def _still_filling(context: JinroContext, inspection_id: int, position: int | None = None):
+    """The inspection while this monitor fills it (and the item exists), else None."""
+    async with context.db.read() as conn:
+        try:
+            found = await store.mine(conn, inspection_id, context.user.id, ("in_progress",))
+        except NotFound:
+            return None
+        if position is not None:
+            positions = {i.position for i in await store.inspection_items(conn, inspection_id)}
+            if position not in positions:
+                return None
+    return found
+
+
+async def attach_pressed(
+    update: Update, context: JinroContext, inspection_id: int, position: int
+) -> None:
+    if await _still_filling(context, inspection_id, position) is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await set_flow(context, "is.att", {"i": inspection_id, "p": position})
+    rows = [[(label(context.lang, "◀ Back to the item"), f"is:q:{inspection_id}:{position}")]]
+    await reply(
+        update,
+        context,
+        "inspections/ask_attachment",
+        keyboard(rows),
+        limit=store.NOTE_MAX,
+        problem=None,
+    )
+
+
+async def back_pressed(
+    update: Update, context: JinroContext, inspection_id: int, position: int
+) -> None:
+    if await _still_filling(context, inspection_id, position) is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await show_item(update, context, inspection_id, position, edit=True)
+
+
+@text_step("is.att")
+async def note_typed(update: Update, context: JinroContext) -> None:
+    note = " ".join(update.message.text.split())
+    if len(note) > store.NOTE_MAX:
+        await reply(
+            update,
+            context,
+            "inspections/ask_attachment",
+            limit=store.NOTE_MAX,
+            problem="too_long",
+            length=len(note),
+        )
+        return
+    await _attach(update, context, note=note)
+
+
+@file_step("is.att", "is.fill")
+async def photo_sent(update: Update, context: JinroContext) -> None:
+    """A photo for the item at hand (its caption becomes the note); other files are not
+    photos, and are refused kindly."""
+    message = update.message
+    if not message.photo and context.user.flow == "is.fill":
+        # A sticker or a file while the item's buttons are shown: as for typed words there.
+        await fill_expecting_button(update, context)
+        return
+    if not message.photo:
+        await reply(
+            update,
+            context,
+            "inspections/ask_attachment",
+            limit=store.NOTE_MAX,
+            problem="photo_only",
+        )
+        return
+    caption = " ".join((message.caption or "").split())
+    if len(caption) > store.NOTE_MAX:
+        await reply(
+            update,
+            context,
+            "inspections/ask_attachment",
+            limit=store.NOTE_MAX,
+            problem="too_long",
+            length=len(caption),
+        )
+        return
+    await _attach(update, context, note=caption or None, photo=message.photo[-1].file_id)
+
+
+async def _attach(update: Update, context: JinroContext, *, note=None, photo=None) -> None:
+    data = context.user.flow_data or {}
+    inspection_id, position = data.get("i"), data.get("p")
+    try:
+        async with context.db.write() as conn:
+            await store.attach(
+                conn, inspection_id or 0, context.user.id, position or 0, note=note, photo=photo
+            )
+    except NotFound:
+        await set_flow(context, None)
+        await reply(update, context, "inspections/gone")
+        return
+    saved = "photo" if photo else "note"
+    await show_item(update, context, inspection_id, position, saved=saved, flow="is.att")
+
+
+@text_step("is.fill")
+async def fill_expecting_button(update: Update, context: JinroContext) -> None:
+    data = context.user.flow_data or {}
+    await reply(update, context, "common/press_button")
+    if await _still_filling(context, data.get("i") or 0, data.get("p") or 0) is None:
+        await set_flow(context, None)
+        return
+    await show_item(update, context, data["i"], data["p"])
+
+
+async def show_summary(
+    update: Update, context: JinroContext, inspection_id: int, *, edit: bool = False
+) -> None:
+    """Every item with its mark and note, the result they suggest, and the three results
+    to choose from (all three always: the monitor decides)."""
+    async with context.db.read() as conn:
+        found = await store.view(conn, inspection_id)
+        all_items = await store.inspection_items(conn, inspection_id)
+    if found is None or found.status != "in_progress":
+        await reply(update, context, "inspections/gone")
+        return
+    await set_flow(context, "is.result", {"i": inspection_id})
+    lang = context.lang
+    rows = [
+        [(label(lang, RESULT_LABELS[code]), f"is:r:{inspection_id}:{code}")]
+        for code in store.RESULTS
+    ]
+    rows.append([(label(lang, "◀ Change an item"), f"is:q:{inspection_id}:{len(all_items) or 1}")])
+    await reply(
+        update,
+        context,
+        "inspections/summary",
+        keyboard(rows),
+        edit=edit,
+        site=found.site_name,
+        items=lines(lang, all_items),
+        suggestion=store.suggested([i.result for i in all_items]),
+    )
