@@ -1,0 +1,299 @@
+"""The mediator's steps (handing a case to staff, closing it with an outcome and a note)
+and staff's (assigning a monitor); a monitor taking a case nobody mediates."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import JinroContext
+from handlers import reminders as outbox
+from handlers.cases.common import (
+    MEDIATORS,
+    MONITOR_CHOICES,
+    OUTCOME_BUTTONS,
+    REFUSALS,
+    _alert,
+    _leave_flow,
+    _open_case_keyboard,
+)
+from handlers.cases.viewing import show_case
+from handlers.cases.writing import _writable
+from handlers.common import answer_query, keyboard, reply, set_flow, stale_button
+from messages import label
+from messages.labels import N_
+from storage import cases as store
+from storage import users as users_store
+from storage.errors import AlreadyHandled, NotFound
+from storage.models import Role
+
+# ----- the mediator: escalating, closing; staff: assigning ------------------------------------
+
+
+async def escalate_pressed(update: Update, context: JinroContext, case_id: int) -> None:
+    found = await _writable(update, context, case_id, ("mediator",))
+    if found is None:
+        return
+    await answer_query(update)
+    lang = context.lang
+    rows = [
+        [(label(lang, "⬆️ Yes, hand it to staff"), f"cs:upy:{case_id}")],
+        [(label(lang, "◀ Back to the case"), f"cs:v:{case_id}:0")],
+    ]
+    await reply(
+        update,
+        context,
+        "cases/ask_escalate",
+        keyboard(rows),
+        edit=True,
+        case=found[0],
+        tz=context.tz,
+    )
+
+
+async def escalate_now(update: Update, context: JinroContext, case_id: int) -> None:
+    try:
+        async with context.db.write() as conn:
+            await store.escalate(conn, case_id, context.user, now=context.now)
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except store.Refused:
+        await _alert(update, context, REFUSALS["closed"])
+        return
+    except AlreadyHandled:
+        await _alert(update, context, N_("This case is already with staff."))
+        return
+    await answer_query(update)
+    outbox.kick(context)
+    await reply(
+        update,
+        context,
+        "cases/escalated",
+        _open_case_keyboard(context.lang, case_id),
+        edit=True,
+        case_id=case_id,
+    )
+
+
+async def ask_outcome(update: Update, context: JinroContext, case_id: int) -> None:
+    found = await _writable(update, context, case_id, MEDIATORS)
+    if found is None:
+        return
+    await answer_query(update)
+    lang = context.lang
+    rows = [
+        [(label(lang, name), f"cs:co:{case_id}:{index}")]
+        for index, name in enumerate(OUTCOME_BUTTONS.values())
+    ]
+    rows.append([(label(lang, "◀ Back to the case"), f"cs:v:{case_id}:0")])
+    await reply(
+        update,
+        context,
+        "cases/ask_outcome",
+        keyboard(rows),
+        edit=True,
+        case=found[0],
+        tz=context.tz,
+    )
+
+
+async def outcome_chosen(update: Update, context: JinroContext, case_id: int, index: int) -> None:
+    found = await _writable(update, context, case_id, MEDIATORS)
+    if found is None:
+        return
+    if index >= len(store.OUTCOMES):
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    outcome = store.OUTCOMES[index]
+    await set_flow(context, "case.note", {"c": case_id, "o": outcome})
+    lang = context.lang
+    rows = [
+        [(label(lang, "✅ Close without a note"), f"cs:cz:{case_id}:{index}")],
+        [(label(lang, "◀ Back to the case"), f"cs:v:{case_id}:0")],
+    ]
+    await reply(
+        update,
+        context,
+        "cases/ask_note",
+        keyboard(rows),
+        edit=True,
+        case=found[0],
+        tz=context.tz,
+        outcome=outcome,
+        limit=store.NOTE_MAX,
+    )
+
+
+async def close_without_note(update: Update, context: JinroContext, case_id: int, index: int):
+    if index >= len(store.OUTCOMES):
+        await stale_button(update, context)
+        return
+    await _close(update, context, case_id, store.OUTCOMES[index], None)
+
+
+async def note_typed(update: Update, context: JinroContext) -> None:
+    data = context.user.flow_data
+    text = " ".join((update.message.text or "").split()) if update.message.text else None
+    if not text:
+        await reply(update, context, "cases/text_or_photo", photos=False)
+        return
+    if len(text) > store.NOTE_MAX:
+        await reply(update, context, "cases/too_long", limit=store.NOTE_MAX, length=len(text))
+        return
+    case_id, outcome = data.get("c"), data.get("o")
+    if not isinstance(case_id, int) or outcome not in store.OUTCOMES:
+        await set_flow(context, None)
+        await reply(update, context, "common/cancelled")
+        return
+    await _close(update, context, case_id, outcome, text)
+
+
+async def _close(update: Update, context: JinroContext, case_id: int, outcome: str, note):
+    try:
+        async with context.db.write() as conn:
+            await store.close(conn, case_id, context.user, outcome, note, now=context.now)
+            if (context.user.flow or "").startswith("case."):
+                context.user = await users_store.set_flow(conn, context.user.id, None)
+    except NotFound:
+        await _leave_flow(context)
+        if update.callback_query is not None:
+            await stale_button(update, context)
+        else:
+            await reply(update, context, "cases/gone")
+        return
+    except store.Refused:
+        await _leave_flow(context)
+        if update.callback_query is not None:
+            await _alert(update, context, REFUSALS["closed"])
+        else:
+            await reply(update, context, "cases/refused", reason="closed")
+        return
+    await answer_query(update)
+    outbox.kick(context)
+    await reply(
+        update,
+        context,
+        "cases/closed",
+        _open_case_keyboard(context.lang, case_id),
+        edit=True,
+        case_id=case_id,
+        outcome=outcome,
+    )
+
+
+async def _monitor_choices(conn, case, every: int) -> tuple[int, list]:
+    """(every, the monitors staff choose from): the district's free ones, or all (also when
+    the district has none)."""
+    choices = await store.monitor_choices(conn, None if every else case.district)
+    if not choices and not every:
+        return 1, await store.monitor_choices(conn, None)
+    return every, choices[:MONITOR_CHOICES]
+
+
+async def pick_monitor(update: Update, context: JinroContext, case_id: int, every: int) -> None:
+    if context.user.role != Role.STAFF or every not in (0, 1):
+        await stale_button(update, context)
+        return
+    found = await _writable(update, context, case_id)
+    if found is None:
+        return
+    case = found[0]
+    async with context.db.read() as conn:
+        every, choices = await _monitor_choices(conn, case, every)
+    await answer_query(update)
+    lang = context.lang
+    rows = []
+    for n, monitor in enumerate(choices):
+        mark = "⏸ " if getattr(monitor, "paused", False) else ""
+        current = "✔ " if monitor.id == case.monitor_id else ""
+        text = f"{current}{mark}{monitor.name} ({monitor.district})"[:60]
+        # The monitor's place in this list and a check number, not their user id.
+        tag = store.party_tag(case_id, monitor.id)
+        rows.append([(text, f"cs:am:{case_id}:{every}:{n}:{tag}")])
+    if not every:
+        rows.append([(label(lang, "All parent monitors"), f"cs:as:{case_id}:1")])
+    rows.append([(label(lang, "◀ Back to the case"), f"cs:v:{case_id}:0")])
+    await reply(
+        update,
+        context,
+        "cases/pick_monitor",
+        keyboard(rows),
+        edit=True,
+        case=case,
+        tz=context.tz,
+        every=bool(every),
+        count=len(choices),
+    )
+
+
+async def monitor_chosen(
+    update: Update, context: JinroContext, case_id: int, every: int, n: int, tag: int
+):
+    if context.user.role != Role.STAFF or every not in (0, 1):
+        await stale_button(update, context)
+        return
+    try:
+        async with context.db.write() as conn:
+            case = await store.get(conn, case_id)
+            if case is None:
+                raise NotFound
+            _, choices = await _monitor_choices(conn, case, every)
+            if n >= len(choices) or store.party_tag(case_id, choices[n].id) != tag:
+                raise NotFound  # the list changed since it was shown
+            await store.assign(
+                conn,
+                case_id,
+                context.user,
+                choices[n].id,
+                now=context.now,
+                mediator_wait=context.settings.case_mediator,
+            )
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except store.Refused:
+        await _alert(update, context, REFUSALS["closed"])
+        return
+    except AlreadyHandled:
+        await _alert(update, context, N_("This monitor already mediates the case."))
+        return
+    await answer_query(update)
+    async with context.db.read() as conn:
+        found = await store.get(conn, case_id)
+    outbox.kick(context)
+    await reply(
+        update,
+        context,
+        "cases/assigned",
+        _open_case_keyboard(context.lang, case_id),
+        edit=True,
+        case=found,
+        name=found.monitor_name,
+    )
+
+
+async def take_pressed(update: Update, context: JinroContext, case_id: int) -> None:
+    if context.user.role != Role.MONITOR:
+        await stale_button(update, context)
+        return
+    try:
+        async with context.db.write() as conn:
+            await store.take(
+                conn,
+                case_id,
+                context.user,
+                now=context.now,
+                mediator_wait=context.settings.case_mediator,
+            )
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except store.Refused:
+        await _alert(update, context, REFUSALS["closed"])
+        return
+    except AlreadyHandled:
+        await _alert(update, context, N_("Another monitor has already taken this case."))
+        return
+    outbox.kick(context)
+    await show_case(update, context, case_id, 0, edit=True)

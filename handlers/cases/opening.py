@@ -1,0 +1,258 @@
+"""Opening a case: the booking, the kind, the first message (a text or a photo), the
+summary to send or drop."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot.context import JinroContext
+from handlers import reminders as outbox
+from handlers.cases.common import (
+    KIND_BUTTONS,
+    OPENERS,
+    PAGE,
+    _leave_flow,
+    _open_case_keyboard,
+    _short_when,
+)
+from handlers.common import (
+    answer_query,
+    keyboard,
+    page_count,
+    paging_row,
+    reply,
+    set_flow,
+    stale_button,
+)
+from messages import label
+from storage import cases as store
+from storage import users as users_store
+from storage.errors import NotFound
+from storage.models import Role
+from storage.names import display_name
+
+# ----- opening a case -------------------------------------------------------------------------
+
+
+async def new_pressed(update: Update, context: JinroContext) -> None:
+    await pick_booking(update, context, 0)
+
+
+async def pick_booking(update: Update, context: JinroContext, page: int, session_id=None):
+    user, lang = context.user, context.lang
+    if user.role not in OPENERS:
+        await stale_button(update, context)
+        return
+    async with context.db.read() as conn:
+        picks = await store.pickable(conn, user, now=context.now, session_id=session_id)
+    await answer_query(update)
+    pages = page_count(len(picks), PAGE)
+    page = min(page, pages - 1)
+    shown = picks[page * PAGE : (page + 1) * PAGE]
+    rows = [[(_pick_label(context, p), f"cs:new:{p.booking_id}")] for p in shown]
+    if session_id is None:
+        rows.append(paging_row(lang, "cs:nb", page, pages))
+    rows.append([(label(lang, "✕ Stop"), "cs:x")])
+    await set_flow(context, "case.pick" if picks else None)
+    await reply(
+        update,
+        context,
+        "cases/ask_booking",
+        keyboard(rows),
+        edit=True,
+        total=len(picks),
+        role=user.role,
+        session=session_id,
+    )
+
+
+def _pick_label(context: JinroContext, pick: store.Pick) -> str:
+    if pick.name is None:
+        who = label(
+            context.lang, "%(school)s class (%(count)s)", school=pick.school, count=pick.seats
+        )
+    else:
+        who = pick.name
+    title = pick.title if len(pick.title) <= 28 else pick.title[:27] + "…"
+    return f"{title} · {_short_when(context, pick.starts_at)} · {who}"[:60]
+
+
+async def session_bookings(update: Update, context: JinroContext, session_id: int) -> None:
+    """A site's roster: "🆘 Ask for mediation" lists that session's bookings."""
+    if context.user.role != Role.SITE:
+        await stale_button(update, context)
+        return
+    await pick_booking(update, context, 0, session_id=session_id)
+
+
+async def booking_chosen(update: Update, context: JinroContext, booking_id: int) -> None:
+    user = context.user
+    try:
+        async with context.db.read() as conn:
+            await store.booking_for(conn, booking_id, user)
+    except NotFound:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await _ask_kind(update, context, booking_id)
+
+
+async def _ask_kind(
+    update: Update, context: JinroContext, booking_id: int, draft: dict | None = None
+) -> None:
+    lang = context.lang
+    rows = [
+        [(label(lang, name), f"cs:k:{booking_id}:{index}")]
+        for index, name in enumerate(KIND_BUTTONS.values())
+    ]
+    rows.append([(label(lang, "✕ Stop"), "cs:x")])
+    await set_flow(context, "case.kind", {"b": booking_id, **(draft or {})})
+    await reply(update, context, "cases/ask_kind", keyboard(rows), edit=True, kept=bool(draft))
+
+
+async def kind_typed(update: Update, context: JinroContext) -> None:
+    """Words (or a photo) sent before the kind is picked, as people often do: kept as the
+    first message, and the kind asked again."""
+    got = await _read_post(update, context)
+    if got is not None:
+        photo, text = got
+        await _ask_kind(update, context, context.user.flow_data.get("b"), {"t": text, "p": photo})
+
+
+async def kind_chosen(update: Update, context: JinroContext, booking_id: int, index: int) -> None:
+    if index >= len(store.KINDS):
+        await stale_button(update, context)
+        return
+    try:
+        async with context.db.read() as conn:
+            await store.booking_for(conn, booking_id, context.user)
+    except NotFound:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    kind = store.KINDS[index]
+    data = context.user.flow_data
+    if (
+        context.user.flow == "case.kind"
+        and data.get("b") == booking_id
+        and data.get("t", data.get("p"))
+    ):
+        # The first message came before the kind: straight to the confirmation.
+        await _ask_confirm(
+            update, context, {"b": booking_id, "k": kind, "t": data.get("t"), "p": data.get("p")}
+        )
+        return
+    await set_flow(context, "case.text", {"b": booking_id, "k": kind})
+    await reply(
+        update,
+        context,
+        "cases/ask_text",
+        keyboard([[(label(context.lang, "✕ Stop"), "cs:x")]]),
+        edit=True,
+        kind=kind,
+        limit=store.TEXT_MAX,
+    )
+
+
+def _photo_and_text(message: Message) -> tuple[str | None, str | None] | None:
+    """(photo file_id, text) of a text or photo message; None for anything else."""
+    if message.photo:
+        return message.photo[-1].file_id, message.caption
+    if message.text:
+        return None, message.text
+    return None
+
+
+async def _read_post(update: Update, context: JinroContext, *, photos: bool = True):
+    """The (photo, text) the user sent for a step, or None after telling them what fits."""
+    found = _photo_and_text(update.message)
+    if found is None or (found[0] is not None and not photos):
+        await reply(update, context, "cases/text_or_photo", photos=photos)
+        return None
+    photo, text = found
+    text = (text or "").strip() or None
+    if text is None and photo is None:
+        await reply(update, context, "cases/text_or_photo", photos=photos)
+        return None
+    if text is not None and len(text) > store.TEXT_MAX:
+        await reply(update, context, "cases/too_long", limit=store.TEXT_MAX, length=len(text))
+        return None
+    return photo, text
+
+
+async def first_message(update: Update, context: JinroContext) -> None:
+    data = context.user.flow_data
+    got = await _read_post(update, context)
+    if got is None:
+        return
+    photo, text = got
+    await _ask_confirm(
+        update, context, {"b": data.get("b"), "k": data.get("k"), "t": text, "p": photo}
+    )
+
+
+async def _ask_confirm(update: Update, context: JinroContext, values: dict) -> None:
+    """The case as it will be sent (booking b, kind k, text t, photo p), to confirm."""
+    await set_flow(context, "case.confirm", values)
+    lang = context.lang
+    text, photo = values["t"], values["p"]
+    kind_index = store.KINDS.index(values["k"]) if values["k"] in store.KINDS else 0
+    rows = [
+        [(label(lang, "✅ Send"), "cs:go")],
+        [(label(lang, "✏️ Write again"), f"cs:k:{values['b']}:{kind_index}")],
+        [(label(lang, "✕ Stop"), "cs:x")],
+    ]
+    await reply(
+        update,
+        context,
+        "cases/confirm",
+        keyboard(rows),
+        edit=True,
+        kind=values["k"],
+        text=text,
+        photo=photo,
+    )
+
+
+async def send_case(update: Update, context: JinroContext) -> None:
+    user = context.user
+    if user.flow != "case.confirm":
+        await stale_button(update, context)
+        return
+    data = user.flow_data
+    try:
+        async with context.db.write() as conn:
+            opened = await store.open_case(
+                conn,
+                int(data.get("b") or 0),
+                user,
+                data.get("k"),
+                data.get("t"),
+                data.get("p"),
+                now=context.now,
+                mediator_wait=context.settings.case_mediator,
+            )
+            context.user = await users_store.set_flow(conn, user.id, None)
+    except (NotFound, store.Refused):
+        await set_flow(context, None)
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    async with context.db.read() as conn:
+        found = await store.get(conn, opened.case_id)
+    outbox.kick(context)
+    await reply(
+        update,
+        context,
+        "cases/opened",
+        _open_case_keyboard(context.lang, opened.case_id),
+        edit=True,
+        case=found,
+        mediator=display_name(found.monitor_name) if found.monitor_name else None,
+    )
+
+
+async def drop_pressed(update: Update, context: JinroContext) -> None:
+    await answer_query(update)
+    await _leave_flow(context)
+    await reply(update, context, "common/cancelled", edit=True)

@@ -1,0 +1,190 @@
+"""/cases, a person's open cases (and a monitor's pause), and one case with its record."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import JinroContext
+from handlers.cases.common import (
+    MEDIATORS,
+    OPENERS,
+    PAGE,
+    PEOPLE,
+    THREAD_PAGE,
+    Person,
+    _leave_flow,
+    _short_when,
+    line_view,
+)
+from handlers.common import (
+    answer_query,
+    keyboard,
+    page_count,
+    paging_row,
+    reply,
+    requires,
+    stale_button,
+)
+from messages import label
+from messages.labels import N_
+from storage import cases as store
+from storage import monitors as monitors_store
+from storage.errors import NotFound
+from storage.models import Role
+from storage.names import display_name
+
+# ----- /cases ---------------------------------------------------------------------------------
+
+
+@requires(*PEOPLE)
+async def cases_command(update: Update, context: JinroContext) -> None:
+    await _leave_flow(context)
+    await show_list(update, context, 0)
+
+
+async def show_list(update: Update, context: JinroContext, page: int, *, edit: bool = False):
+    user, lang = context.user, context.lang
+    async with context.db.read() as conn:
+        found, total = await store.list_for(conn, user, offset=page * PAGE, limit=PAGE)
+        profile = await monitors_store.get(conn, user.id) if user.role == Role.MONITOR else None
+    pages = page_count(total, PAGE)
+    if total and page >= pages:  # an old page button after cases closed
+        await show_list(update, context, pages - 1, edit=edit)
+        return
+    rows = [
+        [(f"#{c.id} · {_short_when(context, c.starts_at)} {c.title or ''}"[:60], f"cs:v:{c.id}:0")]
+        for c in found
+    ]
+    rows.append(paging_row(lang, "cs:l", page, pages))
+    if user.role in OPENERS:
+        rows.append([(label(lang, "➕ New case / ask for help"), "cs:n")])
+    if profile is not None:
+        rows.append(
+            [(label(lang, "▶ Resume taking cases"), "cs:pa:0")]
+            if profile.paused
+            else [(label(lang, "⏸ Pause taking cases"), "cs:pa:1")]
+        )
+    await reply(
+        update,
+        context,
+        "cases/list",
+        keyboard(rows),
+        edit=edit,
+        cases=found,
+        total=total,
+        page=page + 1,
+        pages=pages,
+        first=page * PAGE + 1,
+        role=user.role,
+        paused=profile.paused if profile is not None else None,
+        tz=context.tz,
+    )
+
+
+async def list_page(update: Update, context: JinroContext, page: int) -> None:
+    await answer_query(update)
+    await _leave_flow(context)
+    await show_list(update, context, page, edit=True)
+
+
+async def pause_pressed(update: Update, context: JinroContext, on: int) -> None:
+    if context.user.role != Role.MONITOR or on not in (0, 1):
+        await stale_button(update, context)
+        return
+    async with context.db.write() as conn:
+        changed = await monitors_store.set_paused(conn, context.user.id, bool(on), now=context.now)
+    if not changed:
+        await stale_button(update, context)
+        return
+    text = N_("Paused: no new cases come to you.") if on else N_("Resumed: new cases come to you.")
+    await answer_query(update, label(context.lang, text))
+    await show_list(update, context, 0, edit=True)
+
+
+# ----- one case -------------------------------------------------------------------------------
+
+
+async def view_case(update: Update, context: JinroContext, case_id: int, page: int) -> None:
+    if not await show_case(update, context, case_id, page, edit=True):
+        await stale_button(update, context)
+
+
+async def open_case_pressed(update: Update, context: JinroContext, case_id: int) -> None:
+    """ "Open case" under a relayed message: the case comes as a new message, so what was
+    relayed stays in the chat as it was."""
+    if not await show_case(update, context, case_id, 0):
+        await stale_button(update, context)
+
+
+async def show_case(
+    update: Update, context: JinroContext, case_id: int, page: int = 0, *, edit: bool = False
+) -> bool:
+    """The case with its latest lines (or `page` pages back); False when this user may not
+    read it (nothing shown; the caller answers as for a missing case)."""
+    user, lang = context.user, context.lang
+    async with context.db.read() as conn:
+        try:
+            found, seen = await store.case_for(conn, case_id, user)
+        except NotFound:
+            return False
+        lines, total = await store.thread(
+            conn, case_id, user, seen, skip=page * THREAD_PAGE, limit=THREAD_PAGE
+        )
+        people = await store.party_list(conn, case_id)
+        tally = await store.tally(conn, case_id)
+    await answer_query(update)
+    if context.user.flow in ("case.pick",):
+        await _leave_flow(context)
+    names = {p.user_id: (p.role, display_name(p.name)) for p in people}
+    mine = next((p for p in people if p.user_id == user.id), None)
+    rows = []
+    if found.status != "closed":
+        if seen == "party":
+            rows.append([(label(lang, "↩️ Reply in case"), f"cs:re:{case_id}")])
+            if found.proposal_id and mine is not None and mine.answer is None:
+                rows.append(_answer_buttons(lang, case_id, found.proposal_id))
+        elif seen in MEDIATORS:
+            rows.append(
+                [
+                    (label(lang, "📣 To everyone"), f"cs:re:{case_id}"),
+                    (label(lang, "🔒 To one person"), f"cs:pp:{case_id}"),
+                ]
+            )
+            rows.append([(label(lang, "🤝 Propose a resolution"), f"cs:pr:{case_id}")])
+            last = [(label(lang, "✅ Close"), f"cs:cl:{case_id}")]
+            if seen == "mediator" and found.status == "open":
+                last.insert(0, (label(lang, "⬆️ Hand to staff"), f"cs:up:{case_id}"))
+            rows.append(last)
+            if seen == "staff":
+                rows.append([(label(lang, "👤 Assign a mediator"), f"cs:as:{case_id}:0")])
+    shown_to = page * THREAD_PAGE + len(lines)
+    paging = []
+    if shown_to < total:
+        paging.append((label(lang, "◀ Earlier"), f"cs:v:{case_id}:{page + 1}"))
+    if page > 0:
+        paging.append((label(lang, "Later ▶"), f"cs:v:{case_id}:{page - 1}"))
+    rows.append(paging)
+    rows.append([(label(lang, "◀ My cases"), "cs:l:0")])
+    await reply(
+        update,
+        context,
+        "cases/view",
+        keyboard(rows),
+        edit=edit,
+        case=found,
+        seen=seen,
+        people=[Person(p.role, display_name(p.name), p.answer) for p in people],
+        lines=[line_view(line, names) for line in lines],
+        earlier=total - shown_to,
+        tally=tally,
+        mediator=display_name(found.monitor_name) if found.monitor_name else None,
+        tz=context.tz,
+    )
+    return True
+
+
+def _answer_buttons(lang: str, case_id: int, proposal_id: int) -> list:
+    return [
+        (label(lang, "✅ Accept"), f"cs:ok:{case_id}:{proposal_id}"),
+        (label(lang, "❌ Reject"), f"cs:no:{case_id}:{proposal_id}"),
+    ]

@@ -1,0 +1,319 @@
+"""Writing in a case: to everyone, privately to one party, a proposal; Telegram's reply to
+a relayed message; the parties' answers to a proposal; typed text and files where a
+case flow expects something else."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+from telegram.ext import filters
+
+from bot.context import JinroContext
+from handlers import fallback
+from handlers import reminders as outbox
+from handlers.cases.common import (
+    MEDIATORS,
+    REFUSALS,
+    _alert,
+    _case_buttons,
+    _leave_flow,
+    _open_case_keyboard,
+    log,
+)
+from handlers.cases.opening import _read_post, first_message, kind_typed
+from handlers.common import (
+    answer_query,
+    callback_parts,
+    int_part,
+    keyboard,
+    reply,
+    set_flow,
+    stale_button,
+)
+from messages import label
+from messages.labels import N_
+from storage import cases as store
+from storage import users as users_store
+from storage.errors import AlreadyHandled, NotFound
+from storage.names import display_name
+
+# ----- writing in a case ----------------------------------------------------------------------
+
+
+async def _writable(
+    update: Update, context: JinroContext, case_id: int, seen_as: tuple[str, ...] = ()
+):
+    """(case, how the user sees it) if they may write in it now, and see it as one of
+    `seen_as` when given (e.g. the mediator); else the press is answered (not found, closed,
+    read only, not theirs to do) and None returned."""
+    async with context.db.read() as conn:
+        try:
+            found, seen = await store.case_for(conn, case_id, context.user)
+        except NotFound:
+            await stale_button(update, context)
+            return None
+    if found.status == "closed":
+        await _alert(update, context, REFUSALS["closed"])
+        return None
+    if seen == "reader":
+        await _alert(update, context, REFUSALS["read_only"])
+        return None
+    if seen_as and seen not in seen_as:
+        await stale_button(update, context)
+        return None
+    return found, seen
+
+
+async def reply_pressed(update: Update, context: JinroContext, case_id: int) -> None:
+    found = await _writable(update, context, case_id)
+    if found is None:
+        return
+    await answer_query(update)
+    await set_flow(context, "case.reply", {"c": case_id})
+    await reply(
+        update,
+        context,
+        "cases/ask_post",
+        keyboard([[(label(context.lang, "✕ Stop"), "cs:x")]]),
+        what="reply",
+        case=found[0],
+        tz=context.tz,
+        seen=found[1],
+        limit=store.TEXT_MAX,
+    )
+
+
+async def pick_party(update: Update, context: JinroContext, case_id: int) -> None:
+    found = await _writable(update, context, case_id, MEDIATORS)
+    if found is None:
+        return
+    async with context.db.read() as conn:
+        people = await store.party_list(conn, case_id)
+    await answer_query(update)
+    lang = context.lang
+    rows = [
+        [
+            (
+                f"[{label(lang, ROLE_NAMES[p.role])}] {display_name(p.name)}",
+                f"cs:pv:{case_id}:{n}:{store.party_tag(case_id, p.user_id)}",
+            )
+        ]
+        for n, p in enumerate(people)
+    ]
+    rows.append([(label(lang, "◀ Back to the case"), f"cs:v:{case_id}:0")])
+    await reply(
+        update,
+        context,
+        "cases/pick_party",
+        keyboard(rows),
+        edit=True,
+        case=found[0],
+        tz=context.tz,
+    )
+
+
+ROLE_NAMES = {
+    "student": N_("student"),
+    "teacher": N_("teacher"),
+    "site": N_("experience site"),
+    "monitor": N_("parent monitor"),
+    "staff": N_("staff"),
+}
+
+
+async def party_chosen(update: Update, context: JinroContext, case_id: int, n: int, tag: int):
+    found = await _writable(update, context, case_id)
+    if found is None:
+        return
+    async with context.db.read() as conn:
+        people = await store.party_list(conn, case_id)
+    if (
+        found[1] not in MEDIATORS
+        or n >= len(people)
+        or store.party_tag(case_id, people[n].user_id) != tag
+    ):
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    party = people[n]
+    await set_flow(context, "case.private", {"c": case_id, "u": party.user_id})
+    await reply(
+        update,
+        context,
+        "cases/ask_post",
+        keyboard([[(label(context.lang, "✕ Stop"), "cs:x")]]),
+        what="private",
+        case=found[0],
+        tz=context.tz,
+        seen=found[1],
+        role=party.role,
+        name=display_name(party.name),
+        limit=store.TEXT_MAX,
+    )
+
+
+async def propose_pressed(update: Update, context: JinroContext, case_id: int) -> None:
+    found = await _writable(update, context, case_id, MEDIATORS)
+    if found is None:
+        return
+    await answer_query(update)
+    await set_flow(context, "case.proposal", {"c": case_id})
+    await reply(
+        update,
+        context,
+        "cases/ask_post",
+        keyboard([[(label(context.lang, "✕ Stop"), "cs:x")]]),
+        what="proposal",
+        case=found[0],
+        tz=context.tz,
+        seen=found[1],
+        limit=store.TEXT_MAX,
+    )
+
+
+async def post_typed(update: Update, context: JinroContext) -> None:
+    """A message for the case the flow names: to everyone, privately, or a proposal."""
+    flow, data = context.user.flow, context.user.flow_data
+    got = await _read_post(update, context, photos=flow != "case.proposal")
+    if got is None:
+        return
+    case_id = data.get("c")
+    if not isinstance(case_id, int):
+        await set_flow(context, None)
+        await reply(update, context, "common/cancelled")
+        return
+    kind = {"case.private": "private", "case.proposal": "proposal"}.get(flow, "message")
+    await _post(update, context, case_id, got, kind=kind, to_user_id=data.get("u"))
+
+
+async def _post(update, context, case_id: int, got, *, kind="message", to_user_id=None) -> None:
+    photo, text = got
+    try:
+        async with context.db.write() as conn:
+            await store.post(
+                conn,
+                case_id,
+                context.user,
+                text,
+                photo,
+                now=context.now,
+                kind=kind,
+                to_user_id=to_user_id,
+                answer_wait=context.settings.case_answer,
+            )
+            if (context.user.flow or "").startswith("case."):
+                context.user = await users_store.set_flow(conn, context.user.id, None)
+    except NotFound:
+        await _leave_flow(context)
+        await reply(update, context, "cases/gone")
+        return
+    except store.Refused as refused:
+        await _leave_flow(context)
+        await reply(update, context, "cases/refused", reason=refused.reason)
+        return
+    # The copies go out while the sender is answered, not one round trip after.
+    outbox.kick(context)
+    await reply(
+        update,
+        context,
+        "cases/posted",
+        _open_case_keyboard(context.lang, case_id),
+        what=kind,
+        case_id=case_id,
+    )
+
+
+def _replied_case(message: Message | None) -> int | None:
+    """The case a message answers with Telegram's reply: the relayed message it answers
+    carries the case's reply button (cs:re:C)."""
+    target = message.reply_to_message if message is not None else None
+    if target is None or target.reply_markup is None:
+        return None
+    if target.from_user is not None and not target.from_user.is_bot:
+        return None
+    for row in target.reply_markup.inline_keyboard:
+        for button in row:
+            parts = (button.callback_data or "").split(":")
+            if parts[:2] == ["cs", "re"] and len(parts) == 3:
+                return int_part(parts, 2)
+    return None
+
+
+class _AnswersACase(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return _replied_case(message) is not None
+
+
+async def telegram_reply(update: Update, context: JinroContext) -> None:
+    """Telegram's reply to a relayed message goes to its case, unless the person is in the
+    middle of another flow: then it is that flow's answer, as any message would be."""
+    user = context.user
+    if user is None or user.role is None or (user.flow not in (None, "case.reply")):
+        if update.message.text:
+            await fallback.route_text(update, context)
+        else:
+            await fallback.not_text(update, context)
+        return
+    got = await _read_post(update, context)
+    if got is None:
+        return
+    await _post(update, context, _replied_case(update.message), got)
+
+
+# ----- proposals: the parties' answers ---------------------------------------------------------
+
+
+async def answer_pressed(update: Update, context: JinroContext, case_id: int, proposal_id: int):
+    accept = callback_parts(update)[1] == "ok"
+    try:
+        async with context.db.write() as conn:
+            tally = await store.answer(
+                conn, case_id, proposal_id, context.user, accept, now=context.now
+            )
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except store.Refused as refused:
+        await _alert(update, context, REFUSALS.get(refused.reason, REFUSALS["closed"]))
+        return
+    except AlreadyHandled:
+        await _alert(update, context, REFUSALS["answered"])
+        return
+    await answer_query(update)
+    query = update.callback_query
+    try:  # the proposal stays as it was written, without its answer buttons
+        await query.edit_message_reply_markup(keyboard([_case_buttons(context.lang, case_id)]))
+    except BadRequest as error:
+        log.info("could not take the answer buttons away: %s", error)
+    outbox.kick(context)
+    await reply(
+        update,
+        context,
+        "cases/answered",
+        _open_case_keyboard(context.lang, case_id),
+        accepted=accept,
+        tally=tally,
+    )
+
+
+# ----- typed text where a button is expected, and files ---------------------------------------
+
+
+async def button_expected(update: Update, context: JinroContext) -> None:
+    await reply(update, context, "common/press_button")
+
+
+async def file_sent(update: Update, context: JinroContext) -> None:
+    """A photo (or a sticker, a file) in a case flow: the steps that take photos read it;
+    the others want a button or words."""
+    flow = context.user.flow
+    if flow == "case.text":
+        await first_message(update, context)
+    elif flow in ("case.reply", "case.private"):
+        await post_typed(update, context)
+    elif flow == "case.kind" and update.message.photo:
+        await kind_typed(update, context)
+    elif flow in ("case.proposal", "case.note"):
+        await reply(update, context, "cases/text_or_photo", photos=False)
+    else:
+        await button_expected(update, context)
