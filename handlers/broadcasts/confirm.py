@@ -1,0 +1,157 @@
+"""When, and the last confirm: send now or at a typed moment; the confirm writes the
+deliveries and turns its message into the progress message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import Update
+
+from bot import days
+from bot.context import JinroContext
+from handlers import reminders as outbox
+from handlers.broadcasts.panel import _audience, _draft_view, _gone, show_panel
+from handlers.broadcasts.progress import refresh_progress
+from handlers.common import (
+    answer_query,
+    keyboard,
+    reply,
+    set_flow,
+    stale_button,
+    text_step,
+)
+from messages import label
+from messages.labels import N_
+from storage import broadcasts as store
+from storage import users as users_store
+from storage.errors import AlreadyHandled, NotFound
+
+FURTHEST = timedelta(days=90)  # a later moment is surely a typo
+
+
+async def send_now(update, context, broadcast_id: int) -> None:
+    if await _audience(context, broadcast_id) is None:
+        await stale_button(update, context)
+        return
+    async with context.db.write() as conn:
+        await store.update_draft(conn, broadcast_id, context.user, scheduled_at=None)
+    await _ask_confirm(update, context, broadcast_id, edit=True)
+
+
+async def ask_when(update, context, broadcast_id: int) -> None:
+    if await _audience(context, broadcast_id) is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await set_flow(context, "bc.when", {"b": broadcast_id})
+    back = [[(label(context.lang, "◀ Back to the audience"), f"bc:p:{broadcast_id}")]]
+    await reply(update, context, "broadcasts/ask_when", keyboard(back), edit=True, problem=None)
+
+
+@text_step("bc.when")
+async def when_typed(update: Update, context: JinroContext) -> None:
+    broadcast_id = context.user.flow_data.get("b")
+    if await _audience(context, broadcast_id) is None:
+        await _gone(update, context)
+        return
+    now, tz = context.now, context.tz
+    text = " ".join(update.message.text.split())
+    try:
+        moment = days.parse_moment(text, now.astimezone(tz).date(), tz)
+        problem = "format" if moment is None else None
+    except days.NotADay:
+        moment, problem = None, "no_such_day"
+    if moment is not None and moment <= now:
+        problem = "past"
+    elif moment is not None and moment > now + FURTHEST:
+        problem = "far"
+    if problem:
+        await reply(update, context, "broadcasts/ask_when", problem=problem)
+        return
+    async with context.db.write() as conn:
+        await store.update_draft(conn, broadcast_id, context.user, scheduled_at=moment)
+    await _ask_confirm(update, context, broadcast_id, edit=False)
+
+
+async def _ask_confirm(update, context, broadcast_id: int, *, edit: bool) -> None:
+    view = await _draft_view(context, broadcast_id)
+    if view is None:
+        await _gone(update, context)
+        return
+    found, audience, counted, names = view
+    if not counted.total:
+        text = label(context.lang, "Nobody is in this audience yet. Choose who gets it first.")
+        if update.callback_query is not None:
+            await answer_query(update, text, alert=True)
+            return
+        await set_flow(context, "bc.panel", {"b": broadcast_id})
+        await reply(update, context, "broadcasts/nobody")
+        await show_panel(update, context, broadcast_id, edit=False)
+        return
+    await answer_query(update)
+    await set_flow(context, "bc.sure", {"b": broadcast_id})
+    lang = context.lang
+    go = N_("✅ Schedule it") if found.scheduled_at else N_("✅ Send it now")
+    rows = [
+        [(label(lang, go), f"bc:y:{broadcast_id}")],
+        [(label(lang, "◀ Back to the audience"), f"bc:p:{broadcast_id}")],
+    ]
+    await reply(
+        update,
+        context,
+        "broadcasts/confirm",
+        keyboard(rows),
+        edit=edit,
+        broadcast=found,
+        audience=audience,
+        names=names,
+        count=counted,
+        role=context.user.role,
+        tz=context.tz,
+    )
+
+
+REFUSALS = {
+    "nobody": N_("Nobody is in this audience any more. Choose who gets it."),
+    "past": N_("The time you chose has passed. Choose when to send it again."),
+}
+
+
+async def confirm_pressed(update, context, broadcast_id: int) -> None:
+    if context.user.flow != "bc.sure" or context.user.flow_data.get("b") != broadcast_id:
+        await stale_button(update, context)
+        return
+    message = update.callback_query.message
+    try:
+        async with context.db.write() as conn:
+            await store.confirm(conn, broadcast_id, context.user, now=context.now, tz=context.tz)
+            # This very message becomes the progress message the clock edits.
+            await store.set_progress(conn, broadcast_id, message.chat_id, message.message_id)
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+    except (NotFound, AlreadyHandled):
+        await _gone(update, context)
+        return
+    except store.Refused as refused:
+        await answer_query(update, label(context.lang, REFUSALS[refused.reason]), alert=True)
+        await set_flow(context, "bc.panel", {"b": broadcast_id})
+        await show_panel(update, context, broadcast_id)
+        return
+    await answer_query(update)
+    await refresh_progress(context, broadcast_id)
+    outbox.kick(context)  # a broadcast sent now starts now, not at the next tick
+
+
+async def panel_pressed(update, context, broadcast_id: int) -> None:
+    """Back to the panel (from a picker, the programme search, when or confirm)."""
+    if await _audience(context, broadcast_id) is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    if context.user.flow != "bc.panel":
+        await set_flow(context, "bc.panel", {"b": broadcast_id})
+    await show_panel(update, context, broadcast_id)
+
+
+@text_step("bc.panel", "bc.sure")
+async def button_expected(update: Update, context: JinroContext) -> None:
+    await reply(update, context, "common/press_button")

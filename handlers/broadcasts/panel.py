@@ -1,0 +1,141 @@
+"""The audience panel: the draft's audience, its count and the buttons to change it."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot.context import JinroContext
+from handlers.common import (
+    keyboard,
+    reply,
+    set_flow,
+    stale_button,
+)
+from messages import label
+from messages.labels import N_
+from storage import broadcasts as store
+from storage import users as users_store
+from storage.broadcasts import Audience
+from storage.errors import NotAllowed, NotFound
+from storage.models import Role
+
+
+async def _draft_view(context: JinroContext, broadcast_id: int):
+    """(draft, audience, count, names), or None when it is no longer this user's draft. The
+    audience is the one the author may reach (a teacher's own school shows as chosen)."""
+    user = context.user
+    async with context.db.read() as conn:
+        found = await store.draft(conn, broadcast_id, user)
+        if found is None:
+            return None
+        audience = store.limited(user, Audience.from_json(found.audience))
+        counted = await store.count(conn, user, audience)
+        names = await store.names(conn, audience, user)
+    return found, audience, counted, names
+
+
+async def show_panel(update: Update, context: JinroContext, broadcast_id: int, *, edit=True):
+    view = await _draft_view(context, broadcast_id)
+    if view is None:
+        await _gone(update, context)
+        return
+    found, audience, counted, names = view
+    await reply(
+        update,
+        context,
+        "broadcasts/panel",
+        keyboard(_panel_rows(context, found, audience)),
+        edit=edit,
+        broadcast=found,
+        audience=audience,
+        names=names,
+        count=counted,
+        role=context.user.role,
+        tz=context.tz,
+    )
+
+
+def _panel_rows(context: JinroContext, found, audience: Audience) -> list:
+    lang, role, b = context.lang, context.user.role, found.id
+
+    def button(msgid: str, action: str, chosen) -> tuple[str, str]:
+        mark = f" · {len(chosen)}" if isinstance(chosen, tuple) and chosen else ""
+        mark = mark or (" ✓" if chosen and not isinstance(chosen, tuple) else "")
+        data = f"bc:{action}:{b}:0" if action == "s" else f"bc:{action}:{b}"  # page 0
+        return label(lang, msgid) + mark, data
+
+    programme = bool(audience.program or audience.session)
+    rows = []
+    if role == Role.STAFF:
+        rows += [
+            [
+                button(N_("👥 Roles"), "r", audience.roles),
+                button(N_("🏫 Schools"), "s", audience.schools),
+            ],
+            [
+                button(N_("📍 Districts"), "d", audience.districts),
+                button(N_("🎓 Grades"), "g", audience.grades),
+            ],
+            [
+                button(N_("🏢 Site types"), "k", audience.site_kinds),
+                button(N_("📚 Programme / session"), "f", programme),
+            ],
+            [button(N_("🌐 Everyone"), "e", audience.everyone)],
+            [button(N_("🚨 Urgent"), "u", found.urgent)],
+        ]
+    elif role == Role.TEACHER:
+        rows.append([button(N_("🎓 Grades"), "g", audience.grades)])
+    else:
+        rows.append([button(N_("📚 Programme / session"), "f", programme)])
+    rows += [
+        [button(N_("👁 Preview"), "v", False), button(N_("✏️ Change the message"), "t", False)],
+        [button(N_("📤 Send now"), "n", False), button(N_("🕘 Schedule"), "w", False)],
+        [button(N_("🗑 Discard"), "x", False)],
+    ]
+    return rows
+
+
+async def _gone(update: Update, context: JinroContext) -> None:
+    """The draft went (sent, discarded, or replaced by a newer one)."""
+    if (context.user.flow or "").startswith("bc."):
+        await set_flow(context, None)
+    if update.callback_query is not None:
+        try:
+            await stale_button(update, context)
+            return
+        except BadRequest:  # the press was answered already: say it in the chat
+            pass
+    await reply(update, context, "broadcasts/gone")
+
+
+async def _change(update, context, broadcast_id: int, **values) -> bool:
+    """Change the draft; False (the press answered) when it is gone or not allowed."""
+    try:
+        async with context.db.write() as conn:
+            await store.update_draft(conn, broadcast_id, context.user, **values)
+            if context.user.flow != "bc.panel":
+                context.user = await users_store.set_flow(
+                    conn, context.user.id, "bc.panel", {"b": broadcast_id}
+                )
+    except (NotFound, NotAllowed):
+        await stale_button(update, context)
+        return False
+    return True
+
+
+async def _audience(context: JinroContext, broadcast_id: int) -> Audience | None:
+    async with context.db.read() as conn:
+        found = await store.draft(conn, broadcast_id, context.user)
+    return Audience.from_json(found.audience) if found else None
+
+
+async def _toggle(update, context, broadcast_id: int, key: str, value, then) -> None:
+    """Add or take out one choice (which turns "everyone" off), then show `then` again."""
+    audience = await _audience(context, broadcast_id)
+    if audience is None:
+        await stale_button(update, context)
+        return
+    chosen = audience.toggled(key, value).but(everyone=False)
+    if await _change(update, context, broadcast_id, audience=chosen.to_json()):
+        await then()  # the picker shown again answers the press
