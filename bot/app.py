@@ -24,8 +24,6 @@ from handlers import (
     imports,
     inspections,
     invites,
-    mentor_requests,
-    mentor_staff,
     mentors,
     onboarding,
     pending,
@@ -52,7 +50,7 @@ CLOCK_STEPS = [
     (bookings.clock_tick, {"seconds": 30}),
     # Mentor offers nobody answered pass on; the line of requests goes to mentors come free.
     (mentors.clock_tick, {"seconds": 30}),
-    # Cases whose service level fell due: a reminder, then staff (handlers/cases.py).
+    # Cases whose service level fell due: a reminder, then staff (handlers/cases/).
     (cases.clock_tick, {"minutes": 1}),
 ]
 
@@ -71,9 +69,7 @@ AREAS = [
     sessions,
     stats,
     broadcasts,
-    mentors,
-    mentor_requests,
-    mentor_staff,
+    mentors,  # the mentor's side, then the student's and teacher's, then staff's
     cases,  # before search: a Telegram reply to a relayed case message is not a search
     inspections,
     search,

@@ -24,9 +24,9 @@ from handlers.common import (
 )
 from messages import label, render
 from storage import audit
-from storage import mentor_reports as reports
 from storage import mentors as store
 from storage.errors import NotFound
+from storage.mentors import reports
 from storage.models import Role
 
 PAGE = 8

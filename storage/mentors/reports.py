@@ -18,9 +18,9 @@ from openpyxl.styles import Font
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.mentors import (
+from storage.mentors.choosing import FieldCount
+from storage.mentors.common import (
     CITY_TZ,
-    FieldCount,
     meetings,
     mentor_fields,
     mentors,

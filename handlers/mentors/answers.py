@@ -1,0 +1,260 @@
+"""The mentor answers an offer: accept, then set the time from their free slots with an online
+link or a place; or decline, with an optional reason."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from telegram import Update
+
+from bot.context import JinroContext
+from handlers import reminders as outbox
+from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.mentors.common import REASON_MAX, _leave_flow, _mentor_id, _now_and_window, when_label
+from handlers.mentors.desk import _seen, _still_mine, show_request
+from messages import label
+from storage import mentors as store
+from storage import users as users_store
+from storage.errors import AlreadyHandled, NotFound
+
+TIME_BUTTONS = 8
+_LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+async def accept_pressed(update: Update, context: JinroContext, request_id: int) -> None:
+    await answer_query(update)  # first: the race is decided in the database, not here
+    try:
+        async with context.db.write() as conn:
+            await store.accept(conn, request_id, context.user, now=context.now)
+    except NotFound:
+        await reply(update, context, "mentors/gone")
+        return
+    except AlreadyHandled:
+        await reply(update, context, "mentors/taken")
+        return
+    outbox.kick(context)  # the requester hears a mentor took it
+    await ask_time(update, context, request_id, edit=False, accepted=True, answered=True)
+
+
+async def ask_time(
+    update: Update,
+    context: JinroContext,
+    request_id: int,
+    *,
+    edit=True,
+    accepted=False,
+    answered=False,
+) -> None:
+    """The mentor's free times as buttons; `answered`: the press was answered already."""
+    seen = await _seen(context, request_id)
+    if seen is None or seen.status != "accepted" or not await _still_mine(context, seen):
+        if not answered:
+            await stale_button(update, context)
+        return
+    if not answered:
+        await answer_query(update)
+    async with context.db.read() as conn:
+        free = await store.free_openings(conn, _mentor_id(context), now=context.now, tz=context.tz)
+    # The requester's preferred times first.
+    free.sort(
+        key=lambda o: (
+            bool(seen.times) and store.time_bucket(o.starts_at, context.tz) not in seen.times,
+            o.starts_at,
+        )
+    )
+    lang = context.lang
+    rows = [
+        [
+            (
+                when_label(lang, o.starts_at, context.tz),
+                f"mr:t:{request_id}:{int(o.starts_at.timestamp() // 60)}",
+            )
+        ]
+        for o in free[:TIME_BUTTONS]
+    ]
+    rows.append([(label(lang, "🗓 Free times"), "mn:s"), (label(lang, "◀ My requests"), "mr:b")])
+    await reply(
+        update,
+        context,
+        "mentors/ask_time",
+        keyboard(rows),
+        edit=edit,
+        request=seen,
+        accepted=accepted,
+        any_free=bool(free),
+        tz=context.tz,
+    )
+
+
+async def time_chosen(update: Update, context: JinroContext, request_id: int, minutes: int):
+    seen = await _seen(context, request_id)
+    if seen is None or seen.status != "accepted" or not await _still_mine(context, seen):
+        await stale_button(update, context)
+        return
+    starts_at = datetime.fromtimestamp(minutes * 60, UTC)
+    async with context.db.read() as conn:
+        free = await store.free_openings(conn, _mentor_id(context), now=context.now, tz=context.tz)
+    if starts_at not in {o.starts_at for o in free}:
+        await answer_query(update, label(context.lang, "That time is no longer free."), alert=True)
+        await ask_time(update, context, request_id, answered=True)
+        return
+    await answer_query(update)
+    data = {"r": request_id, "t": starts_at.isoformat()}
+    if seen.mode == "visit":
+        await set_flow(context, "mn.place", data)
+        rows = [
+            [
+                (
+                    label(context.lang, "🏫 At %(school)s", school=seen.school)[:60],
+                    f"mr:pl:{request_id}",
+                )
+            ]
+        ]
+        await reply(
+            update,
+            context,
+            "mentors/ask_place",
+            keyboard(rows),
+            edit=True,
+            request=seen,
+            problem=None,
+        )
+    else:
+        await set_flow(context, "mn.link", data)
+        await reply(update, context, "mentors/ask_link", edit=True, request=seen, problem=None)
+
+
+@text_step("mn.link")
+async def link_typed(update: Update, context: JinroContext) -> None:
+    text = update.message.text.strip()
+    if not _LINK.match(text) or len(text) > 300:
+        await reply(update, context, "mentors/ask_link", request=None, problem="link")
+        return
+    await _schedule(update, context, link=text)
+
+
+@text_step("mn.place")
+async def place_typed(update: Update, context: JinroContext) -> None:
+    text = " ".join(update.message.text.split())
+    if not 2 <= len(text) <= 200:
+        await reply(update, context, "mentors/ask_place", request=None, problem="place")
+        return
+    await _schedule(update, context, place=text)
+
+
+async def at_school(update: Update, context: JinroContext, request_id: int) -> None:
+    data = context.user.flow_data or {}
+    if context.user.flow != "mn.place" or data.get("r") != request_id:
+        await stale_button(update, context)
+        return
+    seen = await _seen(context, request_id)
+    if seen is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await _schedule(update, context, place=seen.school)
+
+
+async def _schedule(update: Update, context: JinroContext, *, place=None, link=None) -> None:
+    data = context.user.flow_data or {}
+    request_id = data.get("r")
+    try:
+        starts_at = datetime.fromisoformat(data["t"])
+        async with context.db.write() as conn:
+            await store.schedule(
+                conn,
+                request_id,
+                context.user,
+                starts_at=starts_at,
+                place=place,
+                link=link,
+                now=context.now,
+                tz=context.tz,
+            )
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+    except (KeyError, TypeError, ValueError, NotFound, AlreadyHandled):
+        await set_flow(context, None)
+        await reply(update, context, "mentors/gone")
+        return
+    except store.Refused:
+        await set_flow(context, None)
+        await reply(update, context, "mentors/slot_taken")
+        await ask_time(update, context, request_id, edit=False)
+        return
+    outbox.kick(context)  # the requester's news of the meeting
+    seen = await _seen(context, request_id)
+    await reply(
+        update,
+        context,
+        "mentors/scheduled",
+        keyboard([[(label(context.lang, "◀ My requests"), "mr:b")]]),
+        request=seen,
+        tz=context.tz,
+    )
+
+
+async def decline_pressed(update: Update, context: JinroContext, request_id: int) -> None:
+    seen = await _seen(context, request_id)
+    if seen is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    if seen.status != "offered" or not await _still_mine(context, seen):
+        await reply(update, context, "mentors/taken")
+        return
+    await set_flow(context, "mn.decline", {"r": request_id})
+    lang = context.lang
+    rows = [
+        [(label(lang, "Decline without a reason"), f"mr:dn:{request_id}")],
+        [(label(lang, "◀ Keep it"), f"mr:k:{request_id}")],
+    ]
+    await reply(update, context, "mentors/ask_decline", keyboard(rows), limit=REASON_MAX)
+
+
+@text_step("mn.decline")
+async def decline_reason_typed(update: Update, context: JinroContext) -> None:
+    reason = " ".join(update.message.text.split())
+    if len(reason) > REASON_MAX:
+        await reply(update, context, "mentors/too_long", length=len(reason), limit=REASON_MAX)
+        return
+    await _decline(update, context, (context.user.flow_data or {}).get("r"), reason)
+
+
+async def decline_now(update: Update, context: JinroContext, request_id: int) -> None:
+    if context.user.flow != "mn.decline" or (context.user.flow_data or {}).get("r") != request_id:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await _decline(update, context, request_id, None)
+
+
+async def _decline(update: Update, context: JinroContext, request_id, reason) -> None:
+    try:
+        async with context.db.write() as conn:
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+            await store.decline(
+                conn, request_id or 0, context.user, reason, **_now_and_window(context)
+            )
+    except (NotFound, AlreadyHandled):
+        await set_flow(context, None)
+        await reply(update, context, "mentors/taken")
+        return
+    outbox.kick(context)  # the next mentor's offer
+    await reply(
+        update,
+        context,
+        "mentors/declined",
+        keyboard([[(label(context.lang, "◀ My requests"), "mr:b")]]),
+        edit=update.callback_query is not None,
+    )
+
+
+async def keep_pressed(update: Update, context: JinroContext, request_id: int) -> None:
+    await answer_query(update)
+    await _leave_flow(context)
+    seen = await _seen(context, request_id)
+    if seen is None:
+        await reply(update, context, "mentors/gone")
+        return
+    await show_request(update, context, seen)

@@ -1,0 +1,147 @@
+"""The mentor's desk (/mentor for a mentor) and one request as they see it, with its buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import JinroContext
+from handlers.common import answer_query, keyboard, reply, stale_button
+from handlers.mentors.common import _leave_flow, _mentor_id, when_label
+from messages import label
+from storage import mentors as store
+from storage.errors import NotFound
+
+
+async def show_board(update: Update, context: JinroContext, *, edit: bool = False) -> None:
+    async with context.db.read() as conn:
+        desk = await store.board(conn, _mentor_id(context), now=context.now)
+        mentor = await store.profile(conn, _mentor_id(context))
+        free = await store.free_openings(conn, mentor.id, now=context.now, tz=context.tz)
+    lang, tz = context.lang, context.tz
+    rows = []
+    for seen in desk.offered:
+        rows.append([(f"📨 {_who(lang, seen)} · {seen.field}"[:60], f"mr:v:{seen.id}")])
+    for seen in desk.to_schedule:
+        rows.append(
+            [
+                (
+                    label(lang, "🗓 Set the time: %(who)s", who=_who(lang, seen))[:60],
+                    f"mr:tm:{seen.id}",
+                )
+            ]
+        )
+    for seen in desk.to_log:
+        rows.append(
+            [(label(lang, "📝 Log: %(who)s", who=_who(lang, seen))[:60], f"mr:v:{seen.id}")]
+        )
+    for seen in desk.upcoming:
+        rows.append(
+            [
+                (
+                    f"📅 {when_label(lang, seen.starts_at, tz)} {_who(lang, seen)}"[:60],
+                    f"mr:v:{seen.id}",
+                )
+            ]
+        )
+    rows.append([(label(lang, "👤 Profile"), "mn:pr"), (label(lang, "🗓 Free times"), "mn:s")])
+    await reply(
+        update,
+        context,
+        "mentors/board",
+        keyboard(rows),
+        edit=edit,
+        desk=desk,
+        mentor=mentor,
+        free=len(free),
+        tz=tz,
+    )
+
+
+def _who(lang: str, seen) -> str:
+    if seen.mode == "group":
+        return label(lang, "Group session")
+    return seen.who or "?"
+
+
+async def board_pressed(update: Update, context: JinroContext) -> None:
+    await answer_query(update)
+    await _leave_flow(context)
+    await show_board(update, context, edit=True)
+
+
+# ----- one request, as the mentor sees it -----------------------------------------------------
+
+
+async def _seen(context: JinroContext, request_id: int):
+    """The request as this mentor sees it, or None when it was never offered to them."""
+    try:
+        async with context.db.read() as conn:
+            return await store.for_mentor(conn, request_id, _mentor_id(context))
+    except NotFound:
+        return None
+
+
+async def view_request(update: Update, context: JinroContext, request_id: int, *, edit=True):
+    seen = await _seen(context, request_id)
+    if seen is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await _leave_flow(context)
+    await show_request(update, context, seen, edit=edit)
+
+
+async def show_request(update: Update, context: JinroContext, seen, *, edit: bool = True) -> None:
+    lang, now = context.lang, context.now
+    mine = await _still_mine(context, seen)
+    schools = []
+    if seen.meeting_id is not None and seen.mode == "group":
+        async with context.db.read() as conn:
+            schools = await store.meeting_schools(conn, seen.meeting_id)
+    rows = []
+    if mine and seen.status == "offered":
+        rows.append(offer_buttons(lang, seen.id))
+    elif mine and seen.status == "accepted":
+        rows.append([(label(lang, "🗓 Set the time"), f"mr:tm:{seen.id}")])
+    elif mine and seen.status == "scheduled" and seen.meeting_status == "scheduled":
+        if seen.starts_at > now:
+            rows.append([(label(lang, "❌ Cancel the meeting"), f"mr:c:{seen.id}")])
+        else:
+            rows.extend(log_buttons(lang, seen))
+    rows.append([(label(lang, "◀ My requests"), "mr:b")])
+    await reply(
+        update,
+        context,
+        "mentors/request",
+        keyboard(rows),
+        edit=edit,
+        request=seen,
+        mine=mine,
+        schools=schools,
+        nudge=False,
+        tz=context.tz,
+    )
+
+
+async def _still_mine(context: JinroContext, seen) -> bool:
+    async with context.db.read() as conn:
+        request = await store.get(conn, seen.id)
+    return request is not None and request.mentor_id == _mentor_id(context)
+
+
+def offer_buttons(lang: str, request_id: int) -> list:
+    return [
+        (label(lang, "✅ Accept"), f"mr:a:{request_id}"),
+        (label(lang, "❌ Decline"), f"mr:d:{request_id}"),
+    ]
+
+
+def log_buttons(lang: str, seen) -> list:
+    length = int((seen.ends_at - seen.starts_at).total_seconds() // 60) if seen.ends_at else 60
+    return [
+        [(label(lang, "✅ Held, %(count)s min", count=length), f"mr:h:{seen.id}:{length}")],
+        [
+            (label(lang, "✅ Held, another length"), f"mr:hm:{seen.id}"),
+            (label(lang, "❌ Not held"), f"mr:nh:{seen.id}"),
+        ],
+    ]

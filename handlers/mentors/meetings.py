@@ -1,0 +1,156 @@
+"""A meeting, for its mentor: cancelling it with a reason, logging it held (its length) or not
+held, and a note after."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import JinroContext
+from handlers import reminders as outbox
+from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.mentors.common import NOTE_MAX, REASON_MAX, _now_and_window
+from handlers.mentors.desk import _seen, _still_mine, show_board
+from messages import label
+from storage import mentors as store
+from storage import users as users_store
+from storage.errors import AlreadyHandled, NotFound
+
+MINUTES = (30, 45, 60, 90, 120)
+
+
+# ----- cancelling and logging a meeting -------------------------------------------------------
+
+
+async def cancel_pressed(update: Update, context: JinroContext, request_id: int) -> None:
+    seen = await _seen(context, request_id)
+    if seen is None or seen.meeting_status != "scheduled" or not await _still_mine(context, seen):
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await set_flow(context, "mn.cancel", {"r": request_id})
+    rows = [[(label(context.lang, "◀ Keep it"), f"mr:k:{request_id}")]]
+    await reply(update, context, "mentors/ask_cancel", keyboard(rows), request=seen, tz=context.tz)
+
+
+@text_step("mn.cancel")
+async def cancel_reason_typed(update: Update, context: JinroContext) -> None:
+    reason = " ".join(update.message.text.split())
+    if not 2 <= len(reason) <= REASON_MAX:
+        await reply(update, context, "mentors/too_long", length=len(reason), limit=REASON_MAX)
+        return
+    request_id = (context.user.flow_data or {}).get("r")
+    try:
+        async with context.db.write() as conn:
+            request = await store.get(conn, request_id or 0)
+            if request is None or request.meeting_id is None:
+                raise NotFound
+            await store.cancel_meeting(
+                conn, request.meeting_id, context.user, reason, **_now_and_window(context)
+            )
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+    except (NotFound, AlreadyHandled):
+        await set_flow(context, None)
+        await reply(update, context, "mentors/gone")
+        return
+    outbox.kick(context)  # the requesters hear, and a one-to-one request goes on
+    await reply(
+        update,
+        context,
+        "mentors/meeting_cancelled",
+        keyboard([[(label(context.lang, "◀ My requests"), "mr:b")]]),
+    )
+
+
+async def held_pressed(update: Update, context: JinroContext, request_id: int, minutes: int):
+    await _log(update, context, request_id, held=True, minutes=minutes)
+
+
+async def not_held_pressed(update: Update, context: JinroContext, request_id: int) -> None:
+    await _log(update, context, request_id, held=False, minutes=None)
+
+
+async def other_length(update: Update, context: JinroContext, request_id: int) -> None:
+    seen = await _seen(context, request_id)
+    if seen is None or seen.meeting_status != "scheduled":
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    lang = context.lang
+    rows = [[(label(lang, "%(count)s min", count=m), f"mr:h:{request_id}:{m}") for m in MINUTES]]
+    rows.append([(label(lang, "❌ Not held"), f"mr:nh:{request_id}")])
+    await reply(
+        update,
+        context,
+        "mentors/ask_length",
+        keyboard(rows),
+        edit=True,
+        request=seen,
+        tz=context.tz,
+    )
+
+
+async def _log(update: Update, context: JinroContext, request_id: int, *, held, minutes):
+    if held and not 5 <= minutes <= 600:
+        await stale_button(update, context)
+        return
+    try:
+        async with context.db.write() as conn:
+            request = await store.get(conn, request_id)
+            if request is None or request.meeting_id is None:
+                raise NotFound
+            await store.log_meeting(
+                conn, request.meeting_id, context.user, held=held, minutes=minutes, now=context.now
+            )
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except AlreadyHandled:
+        await answer_query(update, label(context.lang, "Already logged."), alert=True)
+        return
+    except store.Refused:
+        await answer_query(
+            update, label(context.lang, "You can log it once it has begun."), alert=True
+        )
+        return
+    await answer_query(update)
+    outbox.kick(context)  # the requesters' rating question
+    await set_flow(context, "mn.note", {"r": request_id})
+    rows = [[(label(context.lang, "Skip the note"), "mr:ns")]]
+    await reply(
+        update, context, "mentors/logged", keyboard(rows), edit=True, held=held, minutes=minutes
+    )
+
+
+@text_step("mn.note")
+async def note_typed(update: Update, context: JinroContext) -> None:
+    note = " ".join(update.message.text.split())
+    if len(note) > NOTE_MAX:
+        await reply(update, context, "mentors/too_long", length=len(note), limit=NOTE_MAX)
+        return
+    request_id = (context.user.flow_data or {}).get("r")
+    try:
+        async with context.db.write() as conn:
+            request = await store.get(conn, request_id or 0)
+            if request is None or request.meeting_id is None:
+                raise NotFound
+            await store.note_meeting(conn, request.meeting_id, context.user, note)
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+    except NotFound:
+        await set_flow(context, None)
+        await reply(update, context, "mentors/gone")
+        return
+    await reply(
+        update,
+        context,
+        "mentors/noted",
+        keyboard([[(label(context.lang, "◀ My requests"), "mr:b")]]),
+    )
+
+
+async def skip_note(update: Update, context: JinroContext) -> None:
+    if context.user.flow != "mn.note":
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await set_flow(context, None)
+    await show_board(update, context, edit=True)

@@ -1,0 +1,185 @@
+"""What the outbox says about mentor requests (REMINDERS, KEYBOARDS): handlers/reminders.py
+composes each row by its kind."""
+
+from __future__ import annotations
+
+from handlers.common import keyboard
+from handlers.mentors.desk import offer_buttons
+from messages import label
+from storage import mentors as store
+from storage.errors import NotFound
+from storage.models import Role
+
+
+async def _offer(conn, context, row, user):
+    """An offer, while it is still this mentor's to answer."""
+    request = await store.get(conn, row.mentor_request_id)
+    if request is None or request.status != "offered" or request.mentor_id != user.mentor_id:
+        return None
+    seen = await store.for_mentor(conn, request.id, user.mentor_id)
+    nudge = row.kind == "mentor_offer_nudge"
+    return "mentors/request", {
+        "request": seen,
+        "mine": True,
+        "schools": [],
+        "nudge": nudge,
+    }
+
+
+async def _requester_view(conn, row, user, *statuses):
+    try:
+        found = await store.for_requester(conn, row.mentor_request_id, user.id)
+    except NotFound:
+        return None
+    return found if found.status in statuses else None
+
+
+async def _accepted(conn, context, row, user):
+    found = await _requester_view(conn, row, user, "accepted")
+    return None if found is None else ("mentoring/news", {"request": found, "news": "accepted"})
+
+
+async def _waiting(conn, context, row, user):
+    found = await _requester_view(conn, row, user, "waiting")
+    return None if found is None else ("mentoring/news", {"request": found, "news": "waiting"})
+
+
+async def _expired(conn, context, row, user):
+    found = await _requester_view(conn, row, user, "expired")
+    return None if found is None else ("mentoring/news", {"request": found, "news": "expired"})
+
+
+async def _scheduled(conn, context, row, user):
+    found = await _requester_view(conn, row, user, "scheduled")
+    if found is None or found.meeting_status != "scheduled" or found.starts_at <= context.now:
+        return None
+    return "mentoring/news", {"request": found, "news": "scheduled"}
+
+
+async def _meeting_soon(conn, context, row, user):
+    """The day before and an hour before, to the requester and to the mentor."""
+    request = await store.get(conn, row.mentor_request_id)
+    if request is None or request.meeting_id is None:
+        return None
+    meeting = await store.meeting(conn, request.meeting_id)
+    if meeting is None or meeting.status != "scheduled" or meeting.starts_at <= context.now:
+        return None  # its moment passed, or it is off
+    if user.role == Role.MENTOR:
+        if user.mentor_id != meeting.mentor_id:
+            return None
+        seen = store.seen_by_mentor(await store.view(conn, request.id))
+        schools = await store.meeting_schools(conn, meeting.id) if meeting.mode == "group" else []
+        return "mentors/soon", {"request": seen, "schools": schools}
+    found = await _requester_view(conn, row, user, "scheduled")
+    if found is None:
+        return None
+    return "mentoring/news", {"request": found, "news": "soon"}
+
+
+async def _log_due(conn, context, row, user):
+    request = await store.get(conn, row.mentor_request_id)
+    if request is None or request.meeting_id is None or user.role != Role.MENTOR:
+        return None
+    meeting = await store.meeting(conn, request.meeting_id)
+    if meeting is None or meeting.status != "scheduled" or meeting.mentor_id != user.mentor_id:
+        return None  # logged already, or off
+    seen = store.seen_by_mentor(await store.view(conn, request.id))
+    return "mentors/log", {"request": seen}
+
+
+async def _rate(conn, context, row, user):
+    found = await _requester_view(conn, row, user, "held")
+    if found is None or found.rating is not None:
+        return None
+    return "mentoring/news", {"request": found, "news": "rate"}
+
+
+async def _meeting_cancelled(conn, context, row, user):
+    try:
+        found = await store.for_requester(conn, row.mentor_request_id, user.id)
+    except NotFound:
+        return None
+    return "mentoring/news", {"request": found, "news": f"off_{row.detail or 'cancelled'}"}
+
+
+async def _request_cancelled(conn, context, row, user):
+    """The requester withdrew a request this mentor had taken (or a school left a session)."""
+    if user.role != Role.MENTOR:
+        return None
+    request = await store.get(conn, row.mentor_request_id)
+    if request is None or request.status != "cancelled" or request.mentor_id != user.mentor_id:
+        return None
+    seen = store.seen_by_mentor(await store.view(conn, request.id))
+    return "mentors/withdrawn", {"request": seen}
+
+
+async def _group_joined(conn, context, row, user):
+    request = await store.get(conn, row.mentor_request_id)
+    if request is None or request.status != "scheduled" or user.role != Role.MENTOR:
+        return None
+    meeting = await store.meeting(conn, request.meeting_id)
+    if meeting is None or meeting.status != "scheduled" or meeting.mentor_id != user.mentor_id:
+        return None
+    seen = store.seen_by_mentor(await store.view(conn, request.id))
+    return "mentors/joined", {"request": seen}
+
+
+async def _auto_paused(conn, context, row, user):
+    if user.role != Role.MENTOR or user.mentor_id is None:
+        return None
+    mentor = await store.profile(conn, user.mentor_id)
+    if mentor is None or not mentor.paused:
+        return None  # resumed meanwhile
+    return "mentors/auto_paused", {"count": store.MISSED_IN_A_ROW}
+
+
+REMINDERS = {
+    "mentor_offer": _offer,
+    "mentor_offer_nudge": _offer,
+    "mentor_accepted": _accepted,
+    "mentor_waiting": _waiting,
+    "mentor_expired": _expired,
+    "mentor_scheduled": _scheduled,
+    "mentor_meeting_day_before": _meeting_soon,
+    "mentor_meeting_hour": _meeting_soon,
+    "mentor_log": _log_due,
+    "mentor_rate": _rate,
+    "mentor_meeting_cancelled": _meeting_cancelled,
+    "mentor_request_cancelled": _request_cancelled,
+    "mentor_group_joined": _group_joined,
+    "mentor_auto_paused": _auto_paused,
+}
+
+
+def _my_requests(row, lang: str):
+    return keyboard([[(label(lang, "📋 My mentor requests"), f"rq:v:{row.mentor_request_id}")]])
+
+
+def _log_keyboard(row, lang: str):
+    request_id = row.mentor_request_id
+    return keyboard(
+        [
+            [(label(lang, "✅ Held"), f"mr:hm:{request_id}")],
+            [(label(lang, "❌ Not held"), f"mr:nh:{request_id}")],
+        ]
+    )
+
+
+KEYBOARDS = {
+    "mentor_offer": lambda row, lang: keyboard([offer_buttons(lang, row.mentor_request_id)]),
+    "mentor_offer_nudge": lambda row, lang: keyboard([offer_buttons(lang, row.mentor_request_id)]),
+    "mentor_log": _log_keyboard,
+    "mentor_rate": lambda row, lang: keyboard(
+        [[(str(n), f"rq:r:{row.mentor_request_id}:{n}") for n in range(1, 6)]]
+    ),
+    "mentor_accepted": _my_requests,
+    "mentor_waiting": _my_requests,
+    "mentor_expired": _my_requests,
+    "mentor_scheduled": _my_requests,
+    "mentor_meeting_cancelled": _my_requests,
+    "mentor_group_joined": lambda row, lang: keyboard([[(label(lang, "◀ My requests"), "mr:b")]]),
+    "mentor_request_cancelled": lambda row, lang: keyboard(
+        [[(label(lang, "◀ My requests"), "mr:b")]]
+    ),
+    "mentor_auto_paused": lambda row, lang: keyboard([[(label(lang, "👤 Profile"), "mn:pr")]]),
+}

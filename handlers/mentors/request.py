@@ -1,0 +1,168 @@
+"""One of the requester's requests: where it stands and what else is free, cancelling it,
+rating the meeting and a comment."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import JinroContext
+from handlers import reminders as outbox
+from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.mentors.common import when_label
+from handlers.mentors.home import TIME_NAMES, _leave_flow, mode_name, show_home
+from messages import label
+from storage import mentors as store
+from storage import users as users_store
+from storage.errors import AlreadyHandled, NotFound
+
+COMMENT_MAX = 500
+
+
+async def show_request(
+    update: Update, context: JinroContext, request_id: int, *, edit=True, just_sent=False
+) -> bool:
+    now = context.now
+    try:
+        async with context.db.read() as conn:
+            found = await store.for_requester(conn, request_id, context.user.id)
+            others = None
+            if found.status == "waiting":
+                others = await store.alternatives(
+                    conn, found, now=now, tz=context.tz, role=context.user.role
+                )
+    except NotFound:
+        return False
+    lang = context.lang
+    rows = []
+    if found.status == "held" and found.rating is None:
+        rows.append([(str(n), f"rq:r:{request_id}:{n}") for n in range(1, 6)])
+    if others is not None:
+        for group in others.groups:
+            rows.append(
+                [
+                    (
+                        label(
+                            lang,
+                            "🤝 Join: %(when)s",
+                            when=when_label(lang, group.starts_at, context.tz),
+                        ),
+                        f"rq:gj:{group.id}",
+                    )
+                ]
+            )
+    if found.status in store.ACTIVE:
+        rows.append([(label(lang, "✕ Cancel the request"), f"rq:x:{request_id}")])
+    rows.append([(label(lang, "◀ My requests"), "rq:l")])
+    await reply(
+        update,
+        context,
+        "mentoring/request",
+        keyboard(rows),
+        edit=edit,
+        request=found,
+        others=others,
+        just_sent=just_sent,
+        mode=mode_name(lang, found.mode, found.requester_role),
+        times=[label(lang, TIME_NAMES[t]) for t in store.split_codes(found.times, store.TIMES)],
+        hours=context.settings.mentor_answer_hours,
+        tz=context.tz,
+    )
+    return True
+
+
+async def view_pressed(update: Update, context: JinroContext, request_id: int) -> None:
+    async with context.db.read() as conn:
+        found = await store.get(conn, request_id)
+    if found is None or found.requester_id != context.user.id:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await _leave_flow(context)
+    await show_request(update, context, request_id)
+
+
+async def cancel_pressed(update: Update, context: JinroContext, request_id: int) -> None:
+    async with context.db.read() as conn:
+        found = await store.get(conn, request_id)
+    if found is None or found.requester_id != context.user.id:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    if found.status not in store.ACTIVE:
+        await show_request(update, context, request_id)
+        return
+    lang = context.lang
+    rows = [
+        [(label(lang, "✕ Yes, cancel it"), f"rq:xy:{request_id}")],
+        [(label(lang, "◀ Keep it"), f"rq:v:{request_id}")],
+    ]
+    await reply(
+        update, context, "mentoring/ask_cancel", keyboard(rows), edit=True, status=found.status
+    )
+
+
+async def cancel_now(update: Update, context: JinroContext, request_id: int) -> None:
+    try:
+        async with context.db.write() as conn:
+            await store.cancel_request(conn, request_id, context.user, now=context.now)
+    except NotFound:
+        await stale_button(update, context)
+        return
+    except AlreadyHandled:
+        await answer_query(
+            update, label(context.lang, "This request has changed meanwhile."), alert=True
+        )
+        await show_request(update, context, request_id)
+        return
+    await answer_query(update, label(context.lang, "Cancelled."))
+    outbox.kick(context)  # the mentor hears
+    await show_home(update, context, edit=True)
+
+
+async def rate_pressed(update: Update, context: JinroContext, request_id: int, score: int) -> None:
+    try:
+        async with context.db.write() as conn:
+            await store.rate(conn, request_id, context.user, score, now=context.now)
+            context.user = await users_store.set_flow(
+                conn, context.user.id, "rq.comment", {"r": request_id}
+            )
+    except NotFound:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    rows = [[(label(context.lang, "Skip the comment"), "rq:cs")]]
+    await reply(
+        update,
+        context,
+        "mentoring/rated",
+        keyboard(rows),
+        edit=True,
+        score=score,
+        limit=COMMENT_MAX,
+    )
+
+
+@text_step("rq.comment")
+async def comment_typed(update: Update, context: JinroContext) -> None:
+    text = " ".join(update.message.text.split())
+    if len(text) > COMMENT_MAX:
+        await reply(update, context, "mentors/too_long", length=len(text), limit=COMMENT_MAX)
+        return
+    try:
+        async with context.db.write() as conn:
+            await store.comment(
+                conn, (context.user.flow_data or {}).get("r", 0), context.user, text
+            )
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+    except NotFound:
+        await set_flow(context, None)
+    await reply(update, context, "mentoring/thanks")
+
+
+async def skip_comment(update: Update, context: JinroContext) -> None:
+    if context.user.flow != "rq.comment":
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await set_flow(context, None)
+    await reply(update, context, "mentoring/thanks", edit=True)
