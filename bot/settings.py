@@ -48,11 +48,11 @@ class Settings:
     # Messages of the outbox on their way at once. More keeps 30/s despite Telegram's round
     # trip; but a crash between sending and marking repeats each of them (1: at most one).
     send_in_flight: int = 8
-    # Cases (storage/cases.py): how long a case waits for its mediator's first word, and a
+    # Cases (storage/cases/): how long a case waits for its mediator's first word, and a
     # mediator's message for a party's answer, before a reminder (then staff).
     case_mediator_hours: int = 4
     case_answer_hours: int = 48
-    # How long a site's safety check (storage/inspections.py) holds before it expires.
+    # How long a site's safety check (storage/inspections/) holds before it expires.
     safety_valid_days: int = 365
 
     @property
