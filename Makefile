@@ -20,10 +20,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m bot demo
 
+# Parallel test workers (pytest-xdist); the tests mostly wait, so more than the cores pay off.
+TEST_WORKERS ?= 4
+
 ## test: lint, then the whole suite (PostgreSQL too when TEST_POSTGRES_URL is set)
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15
 
 # Moments the clock is moved to (tests/conftest.py, --clock): the whole suite under a leap day
 # past the years anyone typed holidays for; the modules that are not end-to-end (quick, and
@@ -35,10 +38,10 @@ DATED_TESTS = $(filter-out %_e2e.py tests/test_sandbox%.py,$(wildcard tests/test
 
 ## test-clocks: the suite with the machine's clock moved (CI runs it after `make test`)
 test-clocks: $(STAMP)
-	$(BIN)/python -m pytest -q --clock=$(WHOLE_SUITE_CLOCK)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --clock=$(WHOLE_SUITE_CLOCK)
 	@for moment in $(CLOCKS); do \
 		echo "== the clock at $$moment"; \
-		TEST_POSTGRES_URL= $(BIN)/python -m pytest -q --clock=$$moment $(DATED_TESTS) || exit 1; \
+		TEST_POSTGRES_URL= $(BIN)/python -m pytest -q -rfE -n $(TEST_WORKERS) --clock=$$moment $(DATED_TESTS) || exit 1; \
 	done
 
 ## run: the real bot (needs BOT_TOKEN); migrates the database first

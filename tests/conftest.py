@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.settings import Settings
@@ -26,7 +26,17 @@ from storage.inspections import seed_checklist
 from storage.migrate import migrate
 from storage.models import Base, utcnow
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+# Parallel workers (pytest-xdist, `make test` runs several) each get a database of their own,
+# the given one's name with the worker's after it (test_gw0, test_gw1, ...), made when missing.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+_GIVEN_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL") or None
+POSTGRES_URL = (
+    _GIVEN_POSTGRES_URL
+    if _GIVEN_POSTGRES_URL is None or _WORKER is None
+    else make_url(_GIVEN_POSTGRES_URL)
+    .set(database=f"{make_url(_GIVEN_POSTGRES_URL).database}_{_WORKER}")
+    .render_as_string(hide_password=False)
+)
 ADMIN_ID = 9001
 KST = ZoneInfo("Asia/Seoul")
 DEMO_TOKEN = "123456789:TEST-token-for-the-sandbox-only"
@@ -87,6 +97,8 @@ async def sqlite_database(tmp_path: Path) -> str:
 async def postgres_database() -> str:
     """The test database, migrated once per run and emptied before every test."""
     global _postgres_migrated
+    if not _postgres_migrated and POSTGRES_URL != _GIVEN_POSTGRES_URL:
+        await _create_database(POSTGRES_URL)
     engine = create_async_engine(POSTGRES_URL)
     try:
         if not _postgres_migrated:
@@ -103,6 +115,21 @@ async def postgres_database() -> str:
     finally:
         await engine.dispose()
     return POSTGRES_URL
+
+
+async def _create_database(url: str) -> None:
+    """CREATE DATABASE for a worker, from a connection to the given database."""
+    name = make_url(url).database
+    engine = create_async_engine(_GIVEN_POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            exists = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
 
 
 # Loggers whose ERROR records mean the bot failed: the error handler (bot.errors), a clock

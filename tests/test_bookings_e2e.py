@@ -31,14 +31,14 @@ def apply_buttons(student) -> list[tuple[str, str]]:
     ]
 
 
-async def first_session(student, db, *, capacity: int | None = None) -> int:
-    """The first session on the open card; optionally with its capacity changed."""
+async def first_session(student, db, **values) -> int:
+    """The first session on the open card; optionally with columns changed (capacity=1).
+    The demo's sessions start from tomorrow: a test must not depend on whether the first
+    one's cancellation deadline has passed at the hour it runs, so it sets what it needs."""
     session_id = int(apply_buttons(student)[0][1].split(":")[2])
-    if capacity is not None:
+    if values:
         async with db.write() as conn:
-            await conn.execute(
-                update(Session).where(Session.id == session_id).values(capacity=capacity)
-            )
+            await conn.execute(update(Session).where(Session.id == session_id).values(**values))
     return session_id
 
 
@@ -86,7 +86,7 @@ async def test_apply_the_line_cancel_and_the_offer(bot, sandbox, db):
     await teacher.send("/help")
     minji = await join_as_student(sandbox, 5001, "김민지")
     await open_card(minji)
-    session_id = await first_session(minji, db, capacity=1)
+    session_id = await first_session(minji, db, capacity=1, cancel_deadline=None)
     await minji.press("신청하기")
     # The press is answered first, the message follows: wait for it, cold caches and all.
     await minji.expect("자리를 맡아 두었어요")

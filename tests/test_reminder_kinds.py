@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from sqlalchemy import insert, select, update
 
@@ -33,6 +34,15 @@ async def outbox(db, kind: str | None = None) -> list:
         stmt = stmt.where(Reminder.kind == kind)
     async with db.read() as conn:
         return list((await conn.execute(stmt)).all())
+
+
+@pytest.fixture(autouse=True)
+def in_december_2026():
+    """These stories are told in December 2026 (the kst(...) moments below). The bot's own
+    clock must be there too: at a later real date its background ticks would send at once
+    what a story says is not due yet (a digest before 08:30, a reminder before its day)."""
+    with time_machine.travel(kst(2026, 12, 1, 9), tick=True):
+        yield
 
 
 async def tick_at(bot, moment: datetime, *, plan: bool = False) -> None:

@@ -197,7 +197,7 @@ async def test_settled_rows_are_forgotten_after_their_keeping_time(db):
 # ----- sending, through the sandbox, in time --------------------------------------------------
 
 
-async def test_the_student_and_the_site_hear_at_their_moment(bot, sandbox, db):
+async def test_the_student_and_the_site_hear_at_their_moment(tuesday_morning, bot, sandbox, db):
     from storage.models import School
 
     minji = await join_as_student(sandbox, 6001, "김민지")

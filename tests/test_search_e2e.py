@@ -94,7 +94,7 @@ async def test_filters_combine_are_shown_and_each_can_be_cleared(bot, sandbox, d
     assert "🔸 일산동구" in minji.last_text and "✕ 화훼" not in minji.buttons
 
 
-async def test_when_online_and_free_seats(bot, sandbox, db):
+async def test_when_online_and_free_seats(tuesday_morning, bot, sandbox, db):
     from datetime import timedelta
 
     minji = await join_as_student(sandbox, 4007, "김민지")
