@@ -26,6 +26,7 @@ TEST_WORKERS ?= 4
 ## test: lint, then the whole suite (PostgreSQL too when TEST_POSTGRES_URL is set)
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=15
 
 # Moments the clock is moved to (tests/conftest.py, --clock): the whole suite under a leap day
@@ -53,6 +54,7 @@ migrate: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -412,8 +412,18 @@ ACTIONS = {
 }
 
 
+async def on_old_apply_button(update: Update, context: JinroContext) -> None:
+    """ "Apply" on a card sent before booking had buttons of its own (sr:ap:<session>)."""
+    session_id = int_part(callback_parts(update), 2)
+    if context.user.role is None or session_id is None:  # still joining, or a forged press
+        await stale_button(update, context)
+        return
+    await apply_pressed(update, context, session_id)
+
+
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("my", my_command),
         CallbackQueryHandler(on_booking_button, pattern=r"^bk:"),
+        CallbackQueryHandler(on_old_apply_button, pattern=r"^sr:ap:"),
     ]

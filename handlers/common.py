@@ -58,6 +58,47 @@ def file_step_for(context: JinroContext) -> Handler | None:
     return FILE_STEPS.get(user.flow or "") if user is not None else None
 
 
+# What `/start <parameter>` opens, by the parameter's prefix (an invite, a guardian's consent
+# link, a shared programme card). Each area registers its own; onboarding's /start asks here,
+# so no area imports another for it.
+StartLink = Callable[[Update, JinroContext, str], Awaitable[None]]
+START_LINKS: dict[str, StartLink] = {}
+
+
+def start_link(prefix: str) -> Callable[[StartLink], StartLink]:
+    """Register the handler of `/start <prefix>...` links."""
+
+    def register(handler: StartLink) -> StartLink:
+        START_LINKS[prefix] = handler
+        return handler
+
+    return register
+
+
+def start_link_for(parameter: str) -> StartLink | None:
+    return next((h for prefix, h in START_LINKS.items() if parameter.startswith(prefix)), None)
+
+
+async def route_text(update: Update, context: JinroContext) -> None:
+    """Typed text goes to the current flow's step; outside any flow, words search."""
+    step = TEXT_STEPS.get(context.user.flow or "")
+    if step is None and context.user.role is not None:
+        step = TEXT_STEPS["sr"]
+    if step is not None:
+        await step(update, context)
+        return
+    await reply(update, context, "common/free_text")
+
+
+async def route_media(update: Update, context: JinroContext) -> None:
+    """A photo, file or sticker: a flow that asks for one takes it; otherwise only text."""
+    step = file_step_for(context)
+    if step is not None:
+        await step(update, context)
+        return
+    await reply(update, context, "common/not_text")
+
+
 def deep_link(context: JinroContext, parameter: str) -> str:
     """A t.me link that opens this bot with /start <parameter>."""
     return f"https://t.me/{context.bot.username}?start={parameter}"

@@ -18,6 +18,7 @@ from handlers.common import (
     reply,
     requires,
     stale_button,
+    start_link,
     text_step,
 )
 from messages import label
@@ -29,6 +30,7 @@ from storage.models import Role
 PAGE = 8
 
 
+@start_link("c")
 async def guardian_opened(update: Update, context: JinroContext, token: str) -> None:
     """A guardian opened a student's consent link in their own Telegram."""
     try:

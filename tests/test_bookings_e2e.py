@@ -117,6 +117,18 @@ async def test_apply_the_line_cancel_and_the_offer(bot, sandbox, db):
     assert booked == 1
 
 
+async def test_an_apply_button_of_an_old_card_still_applies(bot, sandbox, db):
+    minji = await join_as_student(sandbox, 5005, "김민지")
+    await open_card(minji)
+    session_id = await first_session(minji, db)
+    message = minji.last_message["message_id"]
+    await minji.press_data(message, "sr:ap:x")  # forged: told the button is old
+    assert "쓸 수 없어요" in minji.callback_answers[-1]["text"]
+    await minji.press_data(message, f"sr:ap:{session_id}")
+    await minji.expect("자리를 맡아 두었어요")
+    assert [b.status for b in await bookings_of(db, session_id)] == ["requested"]
+
+
 async def test_another_students_booking_is_as_good_as_missing(bot, sandbox, db):
     minji = await join_as_student(sandbox, 5003, "김민지")
     await open_card(minji)

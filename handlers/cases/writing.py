@@ -9,7 +9,6 @@ from telegram.error import BadRequest
 from telegram.ext import filters
 
 from bot.context import JinroContext
-from handlers import fallback
 from handlers import reminders as outbox
 from handlers.cases.common import (
     MEDIATORS,
@@ -27,6 +26,8 @@ from handlers.common import (
     int_part,
     keyboard,
     reply,
+    route_media,
+    route_text,
     set_flow,
     stale_button,
 )
@@ -250,9 +251,9 @@ async def telegram_reply(update: Update, context: JinroContext) -> None:
     user = context.user
     if user is None or user.role is None or (user.flow not in (None, "case.reply")):
         if update.message.text:
-            await fallback.route_text(update, context)
+            await route_text(update, context)
         else:
-            await fallback.not_text(update, context)
+            await route_media(update, context)
         return
     got = await _read_post(update, context)
     if got is None:

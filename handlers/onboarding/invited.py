@@ -17,6 +17,7 @@ from handlers.common import (
     keyboard,
     reply,
     stale_button,
+    start_link,
     text_step,
 )
 from handlers.onboarding.common import ask_name, telegram_name
@@ -39,6 +40,7 @@ async def code_text(update: Update, context: JinroContext) -> None:
     await accept_invite(update, context, code)
 
 
+@start_link("i")
 async def accept_invite(update: Update, context: JinroContext, code: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", code):
         await reply(update, context, "onboarding/invite_invalid", reason="unknown")

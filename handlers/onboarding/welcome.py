@@ -6,9 +6,15 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers import consent, search
-from handlers.common import answer_query, callback_parts, keyboard, reply, stale_button, text_step
-from handlers.onboarding.invited import accept_invite
+from handlers.common import (
+    answer_query,
+    callback_parts,
+    keyboard,
+    reply,
+    stale_button,
+    start_link_for,
+    text_step,
+)
 from messages import label
 from storage import users as users_store
 
@@ -17,12 +23,9 @@ from storage import users as users_store
 
 async def start(update: Update, context: JinroContext) -> None:
     parameter = context.args[0] if context.args else ""
-    if parameter.startswith("i"):
-        await accept_invite(update, context, parameter)
-    elif parameter.startswith("c"):
-        await consent.guardian_opened(update, context, parameter)
-    elif parameter.startswith("p_"):
-        await search.open_shared(update, context, parameter)
+    opens = start_link_for(parameter) if parameter else None
+    if opens is not None:
+        await opens(update, context, parameter)
     elif context.user.role is not None:
         await reply(update, context, "onboarding/welcome_back", user=context.user)
     else:

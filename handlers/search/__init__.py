@@ -7,9 +7,10 @@ Filter keys: fd field (name), ty type (code), di district, wh when ("tw" this we
 "nw" next week, "tm" this month, "d:YYYY-MM-DD" a typed day), on "on"/"off", fr free seats.
 Typing words while browsing keeps the filters (they are shown above the results, each
 with a ✕ button); a typed day such as "12/3" becomes the "when" filter.
-Callback data: sr:pg:N page · sr:p:ID:N card · sr:ap:SESSION apply · sr:m[:KEY] filter
+Callback data: sr:pg:N page · sr:p:ID:N card · sr:m[:KEY] filter
 panel or one filter's choices · sr:s:KEY:VALUE set · sr:c:KEY clear ("all": every one) ·
 sr:r results. ("all" also forgets the typed words; "f" drops the filters and keeps them.)
+Old sr:ap:SESSION apply buttons are the bookings area's (handlers/bookings.py).
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers import bookings
 from handlers.common import answer_query, callback_parts, int_part, stale_button
 from handlers.search.card import show_card
 from handlers.search.common import FILTER_KEYS, _save, _state
@@ -23,8 +22,6 @@ async def on_search_button(update: Update, context: JinroContext) -> None:
         await stale_button(update, context)
     elif action == "p" and None not in (int_part(parts, 2), int_part(parts, 3)):
         await show_card(update, context, int_part(parts, 2), back=f"sr:pg:{int_part(parts, 3)}")
-    elif action == "ap" and int_part(parts, 2) is not None:  # cards sent before booking opened
-        await bookings.apply_pressed(update, context, int_part(parts, 2))
     elif context.user.flow not in ("sr", "sr.day"):
         # Paging and filters need the search this message belongs to; it has been left.
         await stale_button(update, context)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import answer_query, keyboard, reply, stale_button
+from handlers.common import answer_query, keyboard, reply, stale_button, start_link
 from handlers.search.common import _save
 from messages import label
 from storage import discover
@@ -78,6 +78,7 @@ def _session_buttons(context: JinroContext, found) -> list[list[tuple[str, str]]
     return rows
 
 
+@start_link("p_")
 async def open_shared(update: Update, context: JinroContext, parameter: str) -> None:
     """/start p_<id>: a programme card someone shared (inline mode) opened in the bot."""
     program_id = int(parameter[2:]) if parameter[2:].isdigit() and len(parameter) < 20 else 0
