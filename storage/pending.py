@@ -15,7 +15,6 @@ from storage import audit, reminders
 from storage.bookings.classes import name_seat
 from storage.bookings.common import (
     SESSION_VIEW,
-    Refused,
     bookings,
     programs,
     sessions,
@@ -24,7 +23,7 @@ from storage.bookings.common import (
 )
 from storage.bookings.decisions import _mine_as_teacher
 from storage.bookings.seats import _check_open
-from storage.errors import NotFound
+from storage.errors import NotFound, Refused
 from storage.models import ACTIVE_STATUSES, SEAT_STATUSES
 from storage.users import covered_grades
 

@@ -16,10 +16,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
-from storage.bookings.common import SESSION_VIEW, Refused, bookings, programs, sessions, users
+from storage.bookings.common import SESSION_VIEW, bookings, programs, sessions, users
 from storage.bookings.views import teachers_of
 from storage.bookings.waitlist import offer_free_seats
-from storage.errors import AlreadyHandled, NotFound
+from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.models import ACTIVE_STATUSES, AuditEntry, School
 from storage.search import refresh_next
 

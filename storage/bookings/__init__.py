@@ -24,7 +24,6 @@ from storage.bookings.classes import book_class, name_seat
 from storage.bookings.common import (
     SESSION_VIEW,
     Freed,
-    Refused,
     bookable_site,
     bookings,
     get,
@@ -47,6 +46,7 @@ from storage.bookings.views import (
     teachers_of,
 )
 from storage.bookings.waitlist import accept_offer, decline_offer, expire_due, offer_free_seats
+from storage.errors import Refused
 
 __all__ = [
     "FAIR_FIELDS",

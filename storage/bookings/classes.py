@@ -10,9 +10,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
-from storage.bookings.common import Refused, bookings, get, users
+from storage.bookings.common import bookings, get, users
 from storage.bookings.seats import _check_open, _insert, _locked_session, _take_seats
-from storage.errors import AlreadyHandled, NotFound
+from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.models import ACTIVE_STATUSES
 
 # ----- class bookings -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.errors import AlreadyHandled, DomainError
+from storage.errors import AlreadyHandled
 from storage.models import Booking, Program, Session, Site, User
 
 bookings = Booking.__table__
@@ -18,16 +18,6 @@ sessions = Session.__table__
 programs = Program.__table__
 sites = Site.__table__
 users = User.__table__
-
-
-class Refused(DomainError):
-    """The booking cannot be made; `reason` names why (a message key), `when` a moment."""
-
-    def __init__(self, reason: str, when: datetime | None = None, booking_id: int | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.when = when
-        self.booking_id = booking_id
 
 
 @dataclass

@@ -10,10 +10,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
-from storage.bookings.common import Freed, Refused, _swap, get, users
+from storage.bookings.common import Freed, _swap, get, users
 from storage.bookings.seats import _locked_session
 from storage.bookings.waitlist import _seat_freed
-from storage.errors import NotFound
+from storage.errors import NotFound, Refused
 from storage.models import ACTIVE_STATUSES, SEAT_STATUSES
 from storage.users import covered_grades
 

@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage import reminders
 from storage.bookings.common import (
     SESSION_VIEW,
-    Refused,
     bookable_site,
     bookings,
     programs,
     sessions,
 )
+from storage.errors import Refused
 from storage.models import SEAT_STATUSES
 from storage.search import refresh_next
 

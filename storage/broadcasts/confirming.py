@@ -13,20 +13,14 @@ from storage.broadcasts.audience import Audience, _recipients
 from storage.broadcasts.common import broadcasts, reminders
 from storage.broadcasts.drafts import draft
 from storage.db import dialect_insert
-from storage.errors import AlreadyHandled, DomainError, NotFound
+
+# Refused here: "nobody" (no recipient) or "past" (its scheduled moment went by while it
+# waited for the confirm).
+from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.models import UTCDateTime
 from storage.reminders import CITY_TZ, after_quiet_hours
 
 KIND = "broadcast"
-
-
-class Refused(DomainError):
-    """The broadcast cannot go: `reason` is "nobody" (no recipient) or "past" (its
-    scheduled moment went by while it waited for the confirm)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 async def confirm(

@@ -49,7 +49,6 @@ from storage.cases.common import (
     PARTY_ROLES,
     POSTS,
     TEXT_MAX,
-    Refused,
     party_tag,
 )
 from storage.cases.erasing import erase_person
@@ -78,6 +77,7 @@ from storage.cases.reading import (
     party_role,
     thread,
 )
+from storage.errors import Refused
 
 __all__ = [
     "ANSWER_WAIT",

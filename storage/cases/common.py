@@ -11,7 +11,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import reminders as outbox
-from storage.errors import DomainError
+
+# Refused here: closed | read_only | replaced | empty | too_long | not_party.
+from storage.errors import Refused
 from storage.models import (
     Booking,
     Case,
@@ -46,15 +48,6 @@ TEXT_MAX = 2000
 NOTE_MAX = 500
 MEDIATOR_WAIT = timedelta(hours=4)  # the default; the CASE_MEDIATOR_HOURS setting
 ANSWER_WAIT = timedelta(hours=48)  # the default; the CASE_ANSWER_HOURS setting
-
-
-class Refused(DomainError):
-    """The case cannot take this now; `reason`: closed | read_only | replaced | empty |
-    too_long | not_party."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def party_tag(case_id: int, user_id: int) -> int:

@@ -14,7 +14,6 @@ from storage.cases.common import (
     MEDIATOR_WAIT,
     NOTE_MAX,
     OUTCOMES,
-    Refused,
     _add,
     _assigned_event,
     _clean,
@@ -26,7 +25,7 @@ from storage.cases.common import (
 )
 from storage.cases.posting import _involved_staff
 from storage.cases.reading import _lock, access, party_list
-from storage.errors import AlreadyHandled, NotFound
+from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.models import Role
 from storage.users import active_staff
 

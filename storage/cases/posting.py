@@ -14,7 +14,6 @@ from storage import audit
 from storage.cases.common import (
     ANSWER_WAIT,
     POSTS,
-    Refused,
     _add,
     _check_text,
     _clean,
@@ -24,7 +23,7 @@ from storage.cases.common import (
     parties,
 )
 from storage.cases.reading import _lock, access, party_list, party_role
-from storage.errors import AlreadyHandled, NotFound
+from storage.errors import AlreadyHandled, NotFound, Refused
 
 
 @dataclass(frozen=True)

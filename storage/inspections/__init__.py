@@ -31,6 +31,7 @@ result (finish and who hears), views (what people see and staff's figures); comm
 what they share.
 """
 
+from storage.errors import Refused
 from storage.inspections.checklist import (
     DEFAULT_ITEMS,
     ITEM_TEXT_MAX,
@@ -44,7 +45,6 @@ from storage.inspections.common import (
     NOTE_MAX,
     OPEN,
     VIEW,
-    Refused,
     due_for_inspection,
     get,
 )

@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
 from storage.db import dialect_insert
-from storage.errors import NotFound
-from storage.inspections.common import Refused
+from storage.errors import NotFound, Refused
 from storage.models import ChecklistItem
 
 checklist = ChecklistItem.__table__

@@ -9,7 +9,6 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.errors import DomainError
 from storage.models import Inspection, InspectionItem, Reminder, Site, User
 
 inspections = Inspection.__table__
@@ -21,16 +20,6 @@ outbox = Reminder.__table__
 OPEN = ("assigned", "in_progress")
 NOTE_MAX = 500
 DUE_SOON = timedelta(days=30)  # "expiring": within this many days, or already expired
-
-
-class Refused(DomainError):
-    """The inspection cannot be opened or finished; `reason` names why (a message key):
-    open (the site has an open inspection), empty (no active checklist item), unanswered
-    (items left), not_due (not a site a monitor may pick)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def due_for_inspection(site: Row, today: date) -> bool:

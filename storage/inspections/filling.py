@@ -10,9 +10,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
-from storage.errors import NotFound
+from storage.errors import NotFound, Refused
 from storage.inspections.checklist import checklist_items
-from storage.inspections.common import NOTE_MAX, OPEN, Refused, get, inspections, items
+from storage.inspections.common import NOTE_MAX, OPEN, get, inspections, items
 
 ITEM_RESULTS = ("pass", "fix", "fail")
 

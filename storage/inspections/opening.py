@@ -11,11 +11,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, monitors, reminders
-from storage.errors import AlreadyHandled, NotFound
+from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.inspections.common import (
     OPEN,
     VIEW,
-    Refused,
     due_for_inspection,
     get,
     inspections,

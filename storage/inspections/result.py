@@ -15,8 +15,8 @@ from storage import audit, reminders
 from storage import bookings as bookings_store
 from storage import sessions as sessions_store
 from storage import users as users_store
-from storage.errors import AlreadyHandled, NotFound
-from storage.inspections.common import NOTE_MAX, OPEN, Refused, inspections, items, outbox, sites
+from storage.errors import AlreadyHandled, NotFound, Refused
+from storage.inspections.common import NOTE_MAX, OPEN, inspections, items, outbox, sites
 from storage.inspections.filling import mine
 from storage.models import ACTIVE_STATUSES, Booking, Program, Session
 from storage.reminders import CITY_TZ, Planned, city_day

@@ -31,6 +31,7 @@ priority mark), views (what people see), choosing (fields, times, alternatives),
 
 from __future__ import annotations
 
+from storage.errors import Refused
 from storage.mentors.answers import accept, decline, expire_offers, expire_waiting, waiting_in_line
 from storage.mentors.choosing import (
     Alternatives,
@@ -68,7 +69,6 @@ from storage.mentors.common import (
     TIMES,
     WAIT_LIMIT,
     Opening,
-    Refused,
     all_fields,
     mentor_modes,
     openings,

@@ -10,7 +10,6 @@ from sqlalchemy.engine import Row
 
 from storage import reminders as outbox
 from storage.catalogue import FIELD_FAMILIES
-from storage.errors import DomainError
 from storage.models import (
     Mentor,
     MentorField,
@@ -62,14 +61,6 @@ STUDENT_OPEN_LIMIT = 2  # a student's requests not yet over
 TEACHER_OPEN_LIMIT = 10
 QUESTION_MIN, QUESTION_MAX = 5, 500
 DAY_BEFORE_AT = time(18, 0)  # the day-before reminder, as for sessions
-
-
-class Refused(DomainError):
-    """The request or change cannot be made; `reason` names why (a message key)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 # ----- small pieces ---------------------------------------------------------------------------

@@ -11,13 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
 from storage import reminders as outbox
-from storage.errors import AlreadyHandled, NotFound
+from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.mentors.common import (
     ANSWER_WINDOW,
     CITY_TZ,
     DAY_BEFORE_AT,
     GROUP_CAPACITY,
-    Refused,
     meetings,
     requests,
 )

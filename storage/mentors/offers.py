@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
 from storage import reminders as outbox
+from storage.errors import Refused
 from storage.mentors.common import (
     ACTIVE,
     ANSWER_WINDOW,
@@ -25,7 +26,6 @@ from storage.mentors.common import (
     TEACHER_MODES,
     TEACHER_OPEN_LIMIT,
     TIMES,
-    Refused,
     mentors,
     offers,
     requests,

@@ -10,12 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
 from storage.catalogue import DISTRICTS
-from storage.errors import NotFound
+from storage.errors import NotFound, Refused
 from storage.mentors.common import (
     ANSWER_WINDOW,
     CITY_TZ,
     MAX_OPEN_CHOICES,
-    Refused,
     mentor_fields,
     mentors,
     requests,

@@ -8,8 +8,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.errors import NotFound
-from storage.mentors.common import CITY_TZ, MAX_SLOTS, Opening, Refused, meetings, openings, slots
+from storage.errors import NotFound, Refused
+from storage.mentors.common import CITY_TZ, MAX_SLOTS, Opening, meetings, openings, slots
 
 
 async def mentor_slots(conn: AsyncConnection, mentor_id: int) -> list[Row]:
