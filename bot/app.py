@@ -26,24 +26,36 @@ from handlers import (
     invites,
     mentors,
     onboarding,
+    outbox,
     pending,
-    reminders,
     search,
     sessions,
     stats,
 )
 from storage.db import Database
 
+# What the bot sends on its own, each area's kinds (handlers/outbox/kinds.py).
+OUTGOING = [
+    *bookings.OUTGOING,
+    *sessions.OUTGOING,
+    *pending.OUTGOING,
+    *mentors.OUTGOING,
+    *cases.OUTGOING,
+    *inspections.OUTGOING,
+    *broadcasts.OUTGOING,
+    *outbox.OUTGOING,
+]
+
 # The clock's steps, each `job(application)` run every so often, one at a time. APScheduler
 # only wakes them; what is due is always read from the database (bot/runner.py, Clock).
 CLOCK_STEPS = [
     (gate.forget_tick, {"hours": 1}),
-    (reminders.forget_tick, {"hours": 1}),
+    (outbox.forget_tick, {"hours": 1}),
     (search.clock_tick, {"minutes": 1}),
-    (reminders.dispatch_tick, {"seconds": 5}),
+    (outbox.dispatch_tick, {"seconds": 5}),
     # Writes the next daily digests (teachers 08:30, staff 09:00) into the outbox; at start
     # too (an interval of 0 seconds first), so a bot started at 08:00 still sends today's.
-    (reminders.plan_tick, {"hours": 1, "first_in": 0}),
+    (outbox.plan_tick, {"hours": 1, "first_in": 0}),
     # Starts scheduled broadcasts and keeps their authors' progress messages up to date.
     (broadcasts.broadcast_tick, {"seconds": 5}),
     # Requests nobody answered expire; lottery draws fall due.
@@ -99,6 +111,6 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
     application.add_handlers(gate.handlers(), group=gate.GROUP)
     for area in AREAS:
         application.add_handlers(area.handlers())
-        reminders.add_kinds(area)  # what the area sends through the outbox
+    outbox.register(OUTGOING)
     application.add_error_handler(on_error)
     return application

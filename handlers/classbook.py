@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import JinroContext
-from handlers import reminders as outbox
+from handlers import outbox
 from handlers.common import (
     answer_query,
     callback_parts,

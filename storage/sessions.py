@@ -1,5 +1,5 @@
 """Experience sites: their sessions, rosters and attendance (handlers/sessions/), and a
-booking as a roster line for what a reminder shows (handlers/reminders.py).
+booking as a roster line for what a reminder shows (handlers/outbox/).
 
 Every function runs in the caller's write transaction and returns what happened, so the
 handler can tell the people concerned after the commit.
@@ -432,7 +432,7 @@ def attendance_digest(people: list[Row]) -> str:
     return hashlib.sha256(marks.encode()).hexdigest()[:16]
 
 
-# ----- reminders: what a reminder shows (handlers/reminders.py) ------------------------------
+# ----- reminders: what a reminder shows (handlers/outbox/) ------------------------------
 
 
 async def person(conn: AsyncConnection, booking_id: int) -> Row | None:

@@ -12,7 +12,7 @@ import time_machine
 from sqlalchemy import insert, select, update
 
 from handlers.cases import clock_tick
-from handlers.reminders import dispatch_tick
+from handlers.outbox import dispatch_tick
 from storage.models import Booking, Case, Monitor, Program, School, Session, Site, User, utcnow
 from storage.search import refresh_next
 from tests.conftest import ADMIN_ID

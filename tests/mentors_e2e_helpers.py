@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import insert, select
 
 from handlers.mentors import clock_tick
-from handlers.reminders import dispatch_tick
+from handlers.outbox import dispatch_tick
 from storage.models import Mentor, MentorRequest, MentorSlot, School, User
 
 KST = ZoneInfo("Asia/Seoul")

@@ -11,7 +11,7 @@ import time_machine
 from sqlalchemy import func, insert, select, update
 
 from handlers.bookings import clock_tick
-from handlers.reminders import dispatch_tick
+from handlers.outbox import dispatch_tick
 from storage import reminders
 from storage.models import Booking, Reminder, Session, SurveyAnswer, User, utcnow
 from tests.conftest import ADMIN_ID, join_as_student, wait_until

@@ -2,7 +2,7 @@
 500s, past users who blocked the bot, across a crash and a restart, and without making the
 bot slow to answer a student.
 
-The bot's real dispatcher (handlers.reminders.dispatch_tick) sends through the sandbox; a
+The bot's real dispatcher (handlers.outbox.dispatch_tick) sends through the sandbox; a
 broadcast is confirmed through storage.broadcasts as /broadcast's last button does. A crash
 is an exception raised at the chosen point inside the dispatcher; a restart is a new
 Application with its own Database, after the lease of the rows the crashed one held.
@@ -18,7 +18,7 @@ import time_machine
 from sqlalchemy import select
 
 from bench.broadcast import announce, build_world
-from handlers.reminders import dispatch_tick
+from handlers.outbox import dispatch_tick
 from storage import reminders as store
 from storage.models import Reminder, User
 from tests.conftest import join_as_student, wait_until

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from handlers.broadcasts import broadcast_tick
-from handlers.reminders import dispatch_tick
+from handlers.outbox import dispatch_tick
 from storage.models import utcnow
 from tests.broadcasts_helpers import (
     KST,

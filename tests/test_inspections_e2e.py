@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 from sqlalchemy import insert, select
 
-from handlers.reminders import dispatch_tick
+from handlers.outbox import dispatch_tick
 from storage import invites
 from storage.models import Inspection, InspectionItem, Role, School, Site, User, utcnow
 from tests.conftest import ADMIN_ID, join_as_student

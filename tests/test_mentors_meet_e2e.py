@@ -13,7 +13,7 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select
 
-from handlers.reminders import dispatch_tick
+from handlers.outbox import dispatch_tick
 from storage.models import Mentor, User, utcnow
 from tests.conftest import ADMIN_ID, join_as_student
 from tests.mentors_e2e_helpers import QUESTION, add_mentor, ask, requests, travel_tick

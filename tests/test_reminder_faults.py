@@ -1,7 +1,7 @@
 """Reminders survive faults: a crash after claiming or after sending, an outage, two
 dispatchers on one PostgreSQL database, and Telegram answering 429 and 500.
 
-The bot's real dispatcher (handlers.reminders.dispatch_tick) sends through the sandbox; every
+The bot's real dispatcher (handlers.outbox.dispatch_tick) sends through the sandbox; every
 check counts what the sandbox received per chat, one chat per reminder. A crash is an
 exception raised at the chosen point inside the dispatcher; a restart is a new Application
 with its own Database, after the lease of the rows the crashed one held has run out.
@@ -19,8 +19,8 @@ from sqlalchemy import func, select, update
 
 from bench.reminders import add_reminders, build_world
 from bot.app import build_application
-from handlers import reminders as dispatcher
-from handlers.reminders import dispatch_tick
+from handlers.outbox import dispatch_tick
+from handlers.outbox import sender as dispatcher
 from storage import reminders as store
 from storage.db import Database
 from storage.models import Reminder, Session

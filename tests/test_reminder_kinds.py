@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from sqlalchemy import insert, select, update
 
-from handlers.reminders import dispatch_tick, plan_tick
+from handlers.outbox import dispatch_tick, plan_tick
 from storage import bookings, reminders, sessions
 from storage.models import Booking, Program, Reminder, School, Session, Site, User
 from tests.conftest import ADMIN_ID, join_as_student

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 from sqlalchemy import insert, select, update
 
-from handlers.reminders import dispatch_tick
+from handlers.outbox import dispatch_tick
 from storage import bookings, reminders
 from storage.models import Booking, Program, Reminder, Session, User
 from tests.conftest import join_as_student

@@ -34,12 +34,12 @@ HELPERS = {
     "ask_name": (2, {"formal"}),  # handlers.onboarding.ask_name: reply, with no values
 }
 OWN_KEYWORDS = {"edit", "markup"}  # reply's and notify's own: not given to the template
-COMPOSED = {"tz", "kind"}  # what handlers/reminders.py _compose adds to a composer's values
+COMPOSED = {"tz", "kind"}  # what handlers/outbox/sender.py _compose adds to a composer's values
 # Helpers passing on a template they were given (their callers are checked), and those
 # passing **values this test cannot see into.
 FORWARDERS = {("handlers/common.py", f) for f in ("reply", "notify")} | {
     ("handlers/onboarding/common.py", "ask_name"),
-    ("handlers/reminders.py", "_compose"),
+    ("handlers/outbox/sender.py", "_compose"),
 }
 # cases/news: the cases composers' values
 UNCHECKED = [("handlers/cases/composers.py", "_copy")] * 2

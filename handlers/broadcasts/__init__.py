@@ -7,7 +7,7 @@ Telegram's HTML), or a photo or file with a caption (its file_id is kept: it was
 once, every copy reuses it). A draft row is written then; it shows a preview exactly as
 recipients will see it, and the audience panel with the recipient count. Send now, or
 schedule (a typed day and time), then a last confirm: only that writes the deliveries into
-the outbox, which the dispatcher (handlers/reminders.py) sends. The confirm message becomes
+the outbox, which the dispatcher (handlers/outbox/) sends. The confirm message becomes
 the progress message that `broadcast_tick` edits every few seconds (figures changed only),
 then the final report with the CSV of the undelivered. /broadcasts lists them with figures.
 
@@ -37,12 +37,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 # The text and file steps (bc.text, bc.find, bc.when, bc.panel/bc.sure) register themselves
 # when compose, pickers and confirm are imported; routing imports all three.
 from handlers.broadcasts.compose import broadcast_command, send_copy
-from handlers.broadcasts.dispatch import REMINDERS, delivery
+from handlers.broadcasts.dispatch import OUTGOING, REMINDERS, delivery
 from handlers.broadcasts.listing import list_command, on_steer_button
 from handlers.broadcasts.progress import broadcast_tick, refresh_progress
 from handlers.broadcasts.routing import on_draft_button
 
 __all__ = [
+    "OUTGOING",
     "REMINDERS",
     "broadcast_command",
     "broadcast_tick",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.context import JinroContext
-from handlers import reminders as outbox
+from handlers import outbox
 from handlers.broadcasts.compose import send_copy
+from handlers.outbox import Kind
 from storage import broadcasts as store
 
 
@@ -24,5 +25,9 @@ async def delivery(conn, context: JinroContext, row, user):
     return outbox.Copy(send, urgent=found.urgent)
 
 
-# The outbox kinds this area sends (handlers.reminders.add_kinds picks them up).
+# The outbox kinds this area sends.
 REMINDERS = {store.KIND: delivery}
+
+
+# The kinds this area sends, registered in bot/app.py.
+OUTGOING = [Kind(name, compose, None) for name, compose in REMINDERS.items()]

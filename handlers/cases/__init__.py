@@ -43,7 +43,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.context import JinroContext
 from handlers.cases.common import FLOWS_WITH_PHOTOS, PEOPLE
-from handlers.cases.composers import REMINDERS, clock_tick
+from handlers.cases.composers import OUTGOING, REMINDERS, clock_tick
 from handlers.cases.mediating import (
     ask_outcome,
     close_without_note,
@@ -89,7 +89,16 @@ from handlers.cases.writing import (
 )
 from handlers.common import file_step, requires, route_button, text_step
 
-__all__ = ["BUTTONS", "REMINDERS", "clock_tick", "handlers", "on_button", "show_case", "show_list"]
+__all__ = [
+    "BUTTONS",
+    "OUTGOING",
+    "REMINDERS",
+    "clock_tick",
+    "handlers",
+    "on_button",
+    "show_case",
+    "show_list",
+]
 
 
 # What typed text and photos do in each flow of this area (handlers/fallback.py routes them).

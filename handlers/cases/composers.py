@@ -1,4 +1,4 @@
-"""What the outbox says about cases (REMINDERS, composed by handlers/reminders.py), and
+"""What the outbox says about cases (REMINDERS, declared to handlers/outbox as OUTGOING), and
 the clock's step that keeps the service levels (clock_tick)."""
 
 from __future__ import annotations
@@ -6,16 +6,17 @@ from __future__ import annotations
 from telegram.constants import MessageLimit
 
 from bot.context import JinroContext
-from handlers import reminders as outbox
+from handlers import outbox
 from handlers.cases.common import MEDIATORS, _case_buttons, line_view, log
 from handlers.cases.viewing import _answer_buttons
 from handlers.common import keyboard, send, speaks_formally
+from handlers.outbox import Kind
 from messages import label, render
 from storage import cases as store
 from storage import monitors as monitors_store
 from storage.models import Role
 
-# ----- what the outbox says (handlers/reminders.py composes each row by its kind) -------------
+# ----- what the outbox says (handlers/outbox composes each row by its kind) --------------------
 # Each is composed when sent, from the case as it is then, and only for someone who may
 # still see it: a monitor replaced meanwhile, or a proposal replaced, hears nothing.
 
@@ -226,3 +227,7 @@ async def clock_tick(application) -> None:
             outbox.kick(context)
     except Exception:  # the next tick tries again; never let the clock die
         log.exception("case clock tick failed")
+
+
+# The kinds this area sends, registered in bot/app.py.
+OUTGOING = [Kind(name, compose, None) for name, compose in REMINDERS.items()]

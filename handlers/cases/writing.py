@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 from telegram.ext import filters
 
 from bot.context import JinroContext
-from handlers import reminders as outbox
+from handlers import outbox
 from handlers.cases.common import (
     MEDIATORS,
     REFUSALS,

@@ -46,7 +46,7 @@ from handlers.inspections.checklist import (
 )
 from handlers.inspections.details import detail, photos_pressed
 from handlers.inspections.home import home_pressed, inspections_command
-from handlers.inspections.news import KEYBOARDS, REMINDERS
+from handlers.inspections.news import KEYBOARDS, OUTGOING, REMINDERS
 from handlers.inspections.result import confirm_pressed, no_note, result_pressed, summary_pressed
 from handlers.inspections.sites import expiring_list, never_list, pick_list, pick_pressed
 from handlers.inspections.staff import (
@@ -62,8 +62,8 @@ from handlers.inspections.walk import answer_pressed, attach_pressed, back_press
 from storage import inspections as store
 from storage.models import Role
 
-# bot/app.py registers handlers(); handlers/reminders.add_kinds reads REMINDERS and KEYBOARDS.
-__all__ = ["KEYBOARDS", "REMINDERS", "handlers"]
+# bot/app.py registers handlers() and the outbox kinds (OUTGOING).
+__all__ = ["KEYBOARDS", "OUTGOING", "REMINDERS", "handlers"]
 
 # action -> (handler, how many integer parts follow it, roles that may press it)
 STAFF, MONITOR, VIEWERS = (Role.STAFF,), (Role.MONITOR,), (Role.STAFF, Role.MONITOR, Role.SITE)

@@ -1,10 +1,11 @@
-"""What the outbox says about inspections: handlers/reminders.py composes each row by its
-kind (REMINDERS) and adds its buttons (KEYBOARDS)."""
+"""What the outbox says about inspections: each kind's composer (REMINDERS) and buttons
+(KEYBOARDS), declared to handlers/outbox as OUTGOING."""
 
 from __future__ import annotations
 
 from handlers.common import keyboard
 from handlers.inspections.common import Line, _who, lines
+from handlers.outbox import Kind
 from messages import label
 from storage import inspections as store
 from storage.models import Role
@@ -136,3 +137,7 @@ KEYBOARDS = {
     "inspection_expiry": _see,
     "inspection_expiry_staff": _site_button("👤 Assign a monitor", "ps"),
 }
+
+
+# The kinds this area sends, registered in bot/app.py.
+OUTGOING = [Kind(name, compose, KEYBOARDS.get(name)) for name, compose in REMINDERS.items()]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers import reminders as outbox
+from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
 from handlers.inspections.common import _flow_is, lines
 from handlers.inspections.walk import _go_on, _still_filling, show_item, show_summary

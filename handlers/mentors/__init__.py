@@ -25,9 +25,17 @@ from telegram.ext import BaseHandler
 from handlers.mentors import mentor_routes, requester_routes, staff
 from handlers.mentors.clock import clock_tick
 from handlers.mentors.common import field_tag, when_label
-from handlers.mentors.notices import KEYBOARDS, REMINDERS
+from handlers.mentors.notices import KEYBOARDS, OUTGOING, REMINDERS
 
-__all__ = ["KEYBOARDS", "REMINDERS", "clock_tick", "field_tag", "handlers", "when_label"]
+__all__ = [
+    "KEYBOARDS",
+    "OUTGOING",
+    "REMINDERS",
+    "clock_tick",
+    "field_tag",
+    "handlers",
+    "when_label",
+]
 
 
 def handlers() -> list[BaseHandler]:

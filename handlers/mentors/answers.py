@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers import reminders as outbox
+from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
 from handlers.mentors.common import REASON_MAX, _leave_flow, _mentor_id, _now_and_window, when_label
 from handlers.mentors.desk import _seen, _still_mine, show_request

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.context import JinroContext
-from handlers import reminders as outbox
+from handlers import outbox
 from storage import mentors as store
 
 # The package's logger (handlers.mentors), whichever module logs.

@@ -1,10 +1,11 @@
-"""What the outbox says about mentor requests (REMINDERS, KEYBOARDS): handlers/reminders.py
-composes each row by its kind."""
+"""What the outbox says about mentor requests: each kind's composer (REMINDERS) and buttons
+(KEYBOARDS), declared to the outbox as OUTGOING."""
 
 from __future__ import annotations
 
 from handlers.common import keyboard
 from handlers.mentors.desk import offer_buttons
+from handlers.outbox import Kind
 from messages import label
 from storage import mentors as store
 from storage.errors import NotFound
@@ -183,3 +184,7 @@ KEYBOARDS = {
     ),
     "mentor_auto_paused": lambda row, lang: keyboard([[(label(lang, "👤 Profile"), "mn:pr")]]),
 }
+
+
+# The kinds this area sends, registered in bot/app.py.
+OUTGOING = [Kind(name, compose, KEYBOARDS.get(name)) for name, compose in REMINDERS.items()]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers import reminders as outbox
+from handlers import outbox
 from handlers.common import answer_query, keyboard, page_count, paging_row, reply, stale_button
 from handlers.mentors.common import when_label
 from handlers.mentors.request import show_request

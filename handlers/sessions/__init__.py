@@ -44,6 +44,7 @@ from handlers.sessions.attendance import (
 from handlers.sessions.changes import ask_capacity, ask_reason, cancel_now
 from handlers.sessions.helpers import _site_id
 from handlers.sessions.listing import list_page, open_session, sessions_command
+from handlers.sessions.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from storage.models import Role
 
 # ----- routing --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import datetime
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers import reminders as outbox
+from handlers import outbox
 from handlers.common import answer_query, keyboard, page_count, paging_row, reply, stale_button
 from handlers.sessions.helpers import _day_name, _local_today, _site_id
 from messages import label

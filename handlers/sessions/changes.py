@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers import reminders as outbox
+from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
 from handlers.sessions.helpers import MAX_CAPACITY, _count, _gone, _site_id
 from handlers.sessions.listing import _own_open_session, show_session

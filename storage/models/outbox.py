@@ -58,7 +58,7 @@ class Broadcast(Base):
 
 
 class Reminder(Base):
-    """One message the bot owes someone at a moment (an outbox row; see storage/reminders.py)."""
+    """One message the bot owes someone at a moment (an outbox row; see storage/reminders/)."""
 
     __tablename__ = "reminders"
     __table_args__ = (Index("ix_reminders_status_due", "status", "due_at"),)
@@ -106,7 +106,7 @@ class Reminder(Base):
 
 
 class ReminderOptOut(Base):
-    """A kind of reminder a user turned off in /settings (see storage/reminders.py)."""
+    """A kind of reminder a user turned off in /settings (see storage/reminders/)."""
 
     __tablename__ = "reminder_optouts"
 

@@ -16,7 +16,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.calendar_file import booking_calendar
 from bot.context import JinroContext
-from handlers import reminders as outbox
+from handlers import outbox
+from handlers.bookings.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from handlers.common import (
     answer_query,
     callback_parts,
@@ -347,7 +348,7 @@ async def skip_comment(update: Update, context: JinroContext) -> None:
 
 # ----- the clock: expiries, lottery draws ------------------------------------------------------
 # (The survey after a session is a reminder: written when the site marks attendance, sent
-# from the outbox by handlers/reminders.py with its 1-5 buttons, answered here.)
+# from the outbox by the outbox (handlers/bookings/news.py) with its 1-5 buttons, answered here.)
 
 
 async def clock_tick(application) -> None:

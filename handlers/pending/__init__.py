@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import JinroContext
-from handlers import reminders as outbox
+from handlers import outbox
 from handlers.common import (
     answer_query,
     callback_parts,
@@ -31,6 +31,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.pending.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from messages import label
 from storage import bookings as store
 from storage import pending as pending_store

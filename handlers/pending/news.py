@@ -1,0 +1,74 @@
+"""What the outbox tells a teacher about their students' requests: a new one at once, one
+about to expire, and the morning digest of what waits (school days)."""
+
+from __future__ import annotations
+
+from handlers.common import keyboard
+from handlers.outbox import Kind, on_its_day
+from messages import label
+from storage import pending as pending_store
+from storage.errors import NotFound
+from storage.models import Role, utcnow
+
+DIGEST_LINES = 10  # requests listed in the morning digest; /pending has them all
+
+
+async def _teacher_request(conn, context, row, user):
+    """A new request, to a teacher who may decide it, while it still waits."""
+    request = await _waiting_request(conn, row, user)
+    if request is None:
+        return None
+    return "pending/new_request", {"student": request, "session": request, "booking_id": request.id}
+
+
+async def _expiring(conn, context, row, user):
+    """Only while the request still waits, and only to a teacher who may still decide it."""
+    request = await _waiting_request(conn, row, user)
+    if request is None:
+        return None
+    return "reminders/teacher_expiring", {"request": request}
+
+
+async def _teacher_digest(conn, context, row, user):
+    if user.role != Role.TEACHER or not on_its_day(context, row):
+        return None
+    requests, total = await pending_store.pending_for_teacher(conn, user, limit=DIGEST_LINES)
+    if not total:
+        return None  # nothing waits: no message at all
+    more = total - len(requests)
+    return "reminders/teacher_digest", {"requests": requests, "total": total, "more": more}
+
+
+async def _waiting_request(conn, row, user):
+    """The request while it still waits, if this teacher may still decide it; else None."""
+    if user.role != Role.TEACHER:
+        return None
+    try:
+        request = await pending_store.request_for_teacher(conn, row.booking_id, user)
+    except NotFound:
+        return None
+    if request.status != "requested" or request.expires_at <= utcnow():
+        return None
+    return request
+
+
+def _decide(row, lang: str):
+    return keyboard(
+        [
+            [
+                (label(lang, "✅ Confirm"), f"tp:ok:{row.booking_id}"),
+                (label(lang, "❌ Reject"), f"tp:no:{row.booking_id}"),
+            ]
+        ]
+    )
+
+
+def _see_the_requests(row, lang: str):
+    return keyboard([[(label(lang, "📋 See the requests"), "tp:pg:0")]])
+
+
+OUTGOING = [
+    Kind("teacher_request", _teacher_request, _decide),
+    Kind("teacher_expiring", _expiring, _decide),
+    Kind("teacher_digest", _teacher_digest, _see_the_requests),
+]
