@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import insert, select
 
 from storage import bookings
+from storage.db import Database
 from storage.models import AuditEntry, Booking, Reminder, Session, User
+from tests.conftest import POSTGRES_URL, postgres_database
 from tests.test_bookings import HOLD, NOW, user, world
 
 # The module, not the function storage.bookings.apply that the package re-exports.
@@ -50,9 +52,18 @@ async def _written(db, booking_id: int, student_id: int) -> dict:
     }
 
 
+@pytest.fixture
+async def db():
+    """PostgreSQL only: the one-statement path is PostgreSQL's."""
+    if not POSTGRES_URL:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    database = Database(await postgres_database())
+    yield database
+    await database.dispose()
+
+
+@pytest.mark.postgres
 async def test_one_statement_and_the_general_path_write_the_same(db, monkeypatch):
-    if db.is_sqlite:
-        pytest.skip("the one-statement path is PostgreSQL's")
     w = await world(db, capacity=5, students=2)
     async with db.write() as conn:  # teachers who cover grade 2, and one who does not
         await conn.execute(
