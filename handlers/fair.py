@@ -10,11 +10,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot import days
 from bot.context import JinroContext
 from handlers.common import (
     answer_query,
     callback_parts,
+    days,
     int_part,
     keyboard,
     reply,

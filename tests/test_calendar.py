@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from bot.calendar_file import booking_calendar
+from handlers.bookings.calendar import booking_calendar
 
 KST = ZoneInfo("Asia/Seoul")
+STAMP = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # when the file was made
 
 
 def session(**changes):
@@ -30,7 +31,7 @@ def session(**changes):
 
 
 def test_the_event_is_in_seoul_time_with_place_and_what_to_bring():
-    calendar = Calendar.from_ical(booking_calendar(session(), 7, KST))
+    calendar = Calendar.from_ical(booking_calendar(session(), 7, KST, now=STAMP))
     [event] = calendar.walk("VEVENT")
     start = event.decoded("dtstart")
     assert start == datetime(2026, 12, 3, 0, 30, tzinfo=KST) and str(start.tzinfo) == "Asia/Seoul"
@@ -38,9 +39,12 @@ def test_the_event_is_in_seoul_time_with_place_and_what_to_bring():
     assert str(event["location"]) == "MBC 드림센터 3층"
     assert "필기도구" in str(event["description"]) and str(event["uid"]) == "booking-7@jinro"
     assert calendar.walk("VTIMEZONE")  # the zone travels with the file
+    assert event.decoded("dtstamp") == STAMP  # made at the moment the caller gives
 
 
 def test_an_online_session_gives_its_link_as_the_place():
-    raw = booking_calendar(session(online=True, online_url="https://meet.example/abc"), 8, KST)
+    raw = booking_calendar(
+        session(online=True, online_url="https://meet.example/abc"), 8, KST, now=STAMP
+    )
     [event] = Calendar.from_ical(raw).walk("VEVENT")
     assert str(event["location"]) == "https://meet.example/abc"

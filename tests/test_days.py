@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import days
+from handlers.common import days
 
 KST = ZoneInfo("Asia/Seoul")
 TODAY = date(2026, 11, 27)  # a Friday

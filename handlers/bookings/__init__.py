@@ -14,9 +14,9 @@ import logging
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.calendar_file import booking_calendar
 from bot.context import JinroContext
 from handlers import outbox
+from handlers.bookings.calendar import booking_calendar
 from handlers.bookings.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from handlers.common import (
     answer_query,
@@ -291,7 +291,7 @@ async def send_calendar(update: Update, context: JinroContext, booking_id: int) 
     await answer_query(update)
     await context.bot.send_document(
         update.effective_chat.id,
-        booking_calendar(session, booking_id, context.tz),
+        booking_calendar(session, booking_id, context.tz, now=context.now),
         filename=f"jinro-{booking_id}.ics",
         caption=label(context.lang, "Open the file to add it to your calendar."),
     )

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 from telegram import Update
 
-from bot import days
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.broadcasts.panel import _audience, _draft_view, _gone, show_panel
 from handlers.broadcasts.progress import refresh_progress
 from handlers.common import (
     answer_query,
+    days,
     keyboard,
     reply,
     set_flow,

@@ -7,10 +7,10 @@ from datetime import date, datetime, time
 
 from telegram import Update
 
-from bot import days
 from bot.context import JinroContext
 from handlers.common import (
     answer_query,
+    days,
     keyboard,
     reply,
     requires,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot import days
 from bot.context import JinroContext
+from handlers.common import days
 from messages import label
 from messages.labels import N_
 from storage import search as search_store

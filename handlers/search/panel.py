@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import days
 from bot.context import JinroContext
-from handlers.common import answer_query, keyboard, reply, stale_button, text_step
+from handlers.common import answer_query, days, keyboard, reply, stale_button, text_step
 from handlers.search.common import (
     FILTER_KEYS,
     FILTER_NAMES,

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import days
 from bot.context import JinroContext
-from handlers.common import keyboard, page_count, paging_row, reply, requires, text_step
+from handlers.common import days, keyboard, page_count, paging_row, reply, requires, text_step
 from handlers.search.common import (
     FILTER_NAMES,
     QUERY_MAX,

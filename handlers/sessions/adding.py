@@ -8,9 +8,8 @@ from datetime import datetime, time, timedelta
 
 from telegram import Update
 
-from bot import days
 from bot.context import JinroContext
-from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.common import answer_query, days, keyboard, reply, set_flow, stale_button, text_step
 from handlers.sessions.helpers import (
     MAX_CAPACITY,
     _count,

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from icalendar import Calendar, Event
 
-from storage.models import utcnow
 
-
-def booking_calendar(session, booking_id: int, tz: tzinfo) -> bytes:
-    """One event in the city's time zone: programme, place (or online link), what to bring."""
+def booking_calendar(session, booking_id: int, tz: tzinfo, *, now: datetime) -> bytes:
+    """One event in the city's time zone: programme, place (or online link), what to bring;
+    stamped `now` (when the file was made)."""
     event = Event()
     event.add("uid", f"booking-{booking_id}@jinro")
-    event.add("dtstamp", utcnow())
+    event.add("dtstamp", now)
     event.add("dtstart", session.starts_at.astimezone(tz))
     event.add("dtend", session.ends_at.astimezone(tz))
     event.add("summary", f"{session.title} ({session.site_name})")
