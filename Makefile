@@ -42,7 +42,7 @@ test-clocks: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --clock=$(WHOLE_SUITE_CLOCK)
 	@for moment in $(CLOCKS); do \
 		echo "== the clock at $$moment"; \
-		TEST_POSTGRES_URL= $(BIN)/python -m pytest -q -rfE -n $(TEST_WORKERS) --clock=$$moment $(DATED_TESTS) || exit 1; \
+		TEST_POSTGRES_URL= $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --clock=$$moment $(DATED_TESTS) || exit 1; \
 	done
 
 ## run: the real bot (needs BOT_TOKEN); migrates the database first
