@@ -37,7 +37,7 @@ OWN_KEYWORDS = {"edit", "markup"}  # reply's and notify's own: not given to the 
 COMPOSED = {"tz", "kind"}  # what handlers/outbox/sender.py _compose adds to a composer's values
 # Helpers passing on a template they were given (their callers are checked), and those
 # passing **values this test cannot see into.
-FORWARDERS = {("handlers/common.py", f) for f in ("reply", "notify")} | {
+FORWARDERS = {("handlers/common/__init__.py", f) for f in ("reply", "notify")} | {
     ("handlers/onboarding/common.py", "ask_name"),
     ("handlers/outbox/sender.py", "_compose"),
 }
