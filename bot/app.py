@@ -32,6 +32,7 @@ from handlers import (
     sessions,
     stats,
 )
+from handlers.common import buttons
 from storage.db import Database
 
 # What the bot sends on its own, each area's kinds (handlers/outbox/kinds.py).
@@ -109,6 +110,8 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
     application.bot_data["settings"] = settings
     application.bot_data["pacer"] = pacer
     application.add_handlers(gate.handlers(), group=gate.GROUP)
+    buttons.check()  # every declared button has its handler and fits Telegram's 64 bytes
+    application.add_handler(buttons.router())  # every press, whatever its area
     for area in AREAS:
         application.add_handlers(area.handlers())
     outbox.register(OUTGOING)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select, update
 
+from handlers.sessions import buttons
 from storage.models import (
     SEAT_STATUSES,
     AuditEntry,
@@ -226,21 +227,22 @@ async def test_another_sites_session_by_forged_buttons_is_like_a_missing_one(bot
     site = await the_site(sandbox)
     message_id = site.last_message["message_id"]
     before = site.last_text
-    await site.press_data(message_id, "ss:s:999999:0")
+    await site.press_data(message_id, buttons.OPEN.pack(999999, 0))
     missing = site.callback_answers[-1]["text"]
     assert missing == STALE
     their = w["their_session"]
     for data in (
-        f"ss:s:{their}:0",
-        f"ss:c:{their}",
-        f"ss:x:{their}",
-        f"ss:xy:{their}",
-        f"ss:at:{their}:0",
-        f"ss:aa:{their}:0",
-        f"ss:ad:{their}",
-        f"ss:am:{theirs}:0",
-        f"ss:np:{w['theirs_program']}",
+        buttons.OPEN.pack(their, 0),
+        buttons.CAPACITY.pack(their),
+        buttons.CANCEL.pack(their),
+        buttons.CANCEL_NOW.pack(their),
+        buttons.ATTENDANCE.pack(their, 0),
+        buttons.ALL_ATTENDED.pack(their, 0),
+        buttons.ATTENDANCE_DONE.pack(their),
+        buttons.MARK.pack(theirs, 0),
+        buttons.ADD_PROGRAMME.pack(w["theirs_program"]),
         "ss:s:abc:0",
+        "ss:s:²:0",
     ):
         await site.press_data(message_id, data)
         assert site.callback_answers[-1]["text"] == missing, data
@@ -248,7 +250,7 @@ async def test_another_sites_session_by_forged_buttons_is_like_a_missing_one(bot
     assert (await booking_row(db, theirs)).attendance is None
     assert (await session_row(db, their)).status == "scheduled"
     # A student pressing a site's button gets the same answer, in a student's words.
-    await minji.press_data(minji.last_message["message_id"], f"ss:s:{w['later']}:0")
+    await minji.press_data(minji.last_message["message_id"], buttons.OPEN.pack(w["later"], 0))
     assert minji.callback_answers[-1]["text"] == "이 버튼은 이제 쓸 수 없어요."
 
 
@@ -310,7 +312,7 @@ async def test_site_adds_a_session(bot, sandbox, db):
     assert next_start is not None
     assert await audit_count(db, "session.added") == 1
     # The finished flow's buttons are old now.
-    await site.press_data(site.last_message["message_id"], "ss:ok")
+    await site.press_data(site.last_message["message_id"], buttons.ADD_NOW.pack())
     assert site.callback_answers[-1]["text"] == STALE
 
 
@@ -415,7 +417,7 @@ async def test_cancelling_tells_the_booked_the_line_and_the_teachers(bot, sandbo
     assert await audit_count(db, "session.cancelled") == 1
     assert await audit_count(db, "booking.session_cancelled") == 2
     # The confirmation pressed again, and the list afterwards.
-    await site.press_data(site.last_message["message_id"], f"ss:xy:{w['later']}")
+    await site.press_data(site.last_message["message_id"], buttons.CANCEL_NOW.pack(w["later"]))
     assert site.callback_answers[-1]["text"] == STALE
     await site.send("/sessions")
     assert "우리 체험처 회차: 1개" in site.last_text
@@ -424,7 +426,7 @@ async def test_cancelling_tells_the_booked_the_line_and_the_teachers(bot, sandbo
 async def test_a_started_session_cannot_be_cancelled(bot, sandbox, db):
     w = await site_world(db)
     site = await the_site(sandbox)
-    await site.press_data(site.last_message["message_id"], f"ss:x:{w['running']}")
+    await site.press_data(site.last_message["message_id"], buttons.CANCEL.pack(w["running"]))
     assert "이미 시작했거나 취소된 회차" in site.callback_answers[-1]["text"]
 
 

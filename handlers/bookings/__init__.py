@@ -16,8 +16,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import JinroContext
 from handlers import outbox
+from handlers.bookings.buttons import APPLY
 from handlers.bookings.calendar import booking_calendar
 from handlers.bookings.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
+from handlers.cases import buttons as cases
 from handlers.common import (
     answer_query,
     callback_parts,
@@ -28,6 +30,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.search import buttons as search
 from messages import label
 from messages.labels import N_
 from storage import bookings as store
@@ -51,6 +54,8 @@ REFUSALS = {
 # ----- applying -------------------------------------------------------------------------------
 
 
+@APPLY.handles
+@search.OLD_APPLY.handles  # on a card sent before bookings had buttons of their own
 async def apply_pressed(update: Update, context: JinroContext, session_id: int) -> None:
     """ "Apply" on a programme card: a held seat, a place in line or a lottery entry."""
     if context.user.role != Role.STUDENT:
@@ -167,7 +172,7 @@ def _booking_keyboard(context: JinroContext, booking_id: int, status: str, *, bo
         rows.append([(label(lang, text), f"bk:cx:{booking_id}")])
     if booking is not None and status in ("requested", "confirmed", "offered"):
         # A problem with it goes to a parent monitor as a case (handlers/cases/).
-        rows.append([(label(lang, "🆘 Report a problem"), f"cs:new:{booking_id}")])
+        rows.append([cases.ABOUT_BOOKING(label(lang, "🆘 Report a problem"), booking_id)])
     rows.append([(label(lang, "My bookings"), "bk:my")])
     return keyboard(rows)
 
@@ -384,8 +389,6 @@ async def on_booking_button(update: Update, context: JinroContext) -> None:
     action, target = (parts[1] if len(parts) > 1 else ""), int_part(parts, 2)
     if context.user.role is None:
         await stale_button(update, context)
-    elif action == "ap" and target is not None:
-        await apply_pressed(update, context, target)
     elif context.user.role != Role.STUDENT:
         await stale_button(update, context)
     elif action == "my" and len(parts) == 2:
@@ -413,18 +416,8 @@ ACTIONS = {
 }
 
 
-async def on_old_apply_button(update: Update, context: JinroContext) -> None:
-    """ "Apply" on a card sent before booking had buttons of its own (sr:ap:<session>)."""
-    session_id = int_part(callback_parts(update), 2)
-    if context.user.role is None or session_id is None:  # still joining, or a forged press
-        await stale_button(update, context)
-        return
-    await apply_pressed(update, context, session_id)
-
-
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("my", my_command),
         CallbackQueryHandler(on_booking_button, pattern=r"^bk:"),
-        CallbackQueryHandler(on_old_apply_button, pattern=r"^sr:ap:"),
     ]

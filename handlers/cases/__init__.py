@@ -56,7 +56,6 @@ from handlers.cases.mediating import (
     take_pressed,
 )
 from handlers.cases.opening import (
-    booking_chosen,
     drop_pressed,
     first_message,
     kind_chosen,
@@ -64,7 +63,6 @@ from handlers.cases.opening import (
     new_pressed,
     pick_booking,
     send_case,
-    session_bookings,
 )
 from handlers.cases.viewing import (
     cases_command,
@@ -122,8 +120,6 @@ BUTTONS = {
     "re": (reply_pressed, 1),
     "n": (new_pressed, 0),
     "nb": (pick_booking, 1),
-    "ns": (session_bookings, 1),
-    "new": (booking_chosen, 1),
     "k": (kind_chosen, 2),
     "go": (send_case, 0),
     "x": (drop_pressed, 0),

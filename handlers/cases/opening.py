@@ -7,6 +7,7 @@ from telegram import Message, Update
 
 from bot.context import JinroContext
 from handlers import outbox
+from handlers.cases.buttons import ABOUT_BOOKING, SESSION_BOOKINGS
 from handlers.cases.common import (
     KIND_BUTTONS,
     OPENERS,
@@ -77,6 +78,7 @@ def _pick_label(context: JinroContext, pick: store.Pick) -> str:
     return f"{title} · {_short_when(context, pick.starts_at)} · {who}"[:60]
 
 
+@SESSION_BOOKINGS.handles
 async def session_bookings(update: Update, context: JinroContext, session_id: int) -> None:
     """A site's roster: "🆘 Ask for mediation" lists that session's bookings."""
     if context.user.role != Role.SITE:
@@ -85,6 +87,7 @@ async def session_bookings(update: Update, context: JinroContext, session_id: in
     await pick_booking(update, context, 0, session_id=session_id)
 
 
+@ABOUT_BOOKING.handles
 async def booking_chosen(update: Update, context: JinroContext, booking_id: int) -> None:
     user = context.user
     try:

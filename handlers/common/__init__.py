@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from html import escape
 
 from sqlalchemy.engine import Row
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -12,6 +14,7 @@ from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden
 
 from bot.context import JinroContext
+from handlers.common.buttons import Button as ButtonSpec
 from messages import label, render
 from storage import users as users_store
 from storage.models import Role
@@ -120,6 +123,17 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
 def page_count(total: int, size: int) -> int:
     """Pages needed for `total` items, `size` a page (at least one)."""
     return max(1, -(-total // size))
+
+
+def pages_row(lang: str, button: ButtonSpec, page: int, pages: int, *values) -> list[Button]:
+    """◀ Previous / Next ▶ buttons for page `page` (0-based) of `pages`: `button` pressed
+    with `values` and the page (its last field)."""
+    row = []
+    if page > 0:
+        row.append(button(label(lang, "◀ Previous"), *values, page - 1))
+    if page + 1 < pages:
+        row.append(button(label(lang, "Next ▶"), *values, page + 1))
+    return row
 
 
 def paging_row(lang: str, prefix: str, page: int, pages: int) -> list[Button]:
@@ -258,9 +272,28 @@ async def notify(
     return True
 
 
+# Telegram takes one answer to a press. The router marks each press it runs here, so that a
+# second answer (a handler answered, then storage refused) becomes a message instead.
+_ANSWERED: ContextVar[list[bool] | None] = ContextVar("answered", default=None)
+
+
 async def answer_query(update: Update, text: str | None = None, alert: bool = False) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=alert)
+    query = update.callback_query
+    if query is None:
+        return
+    answered = _ANSWERED.get()
+    if answered is not None and answered[0]:
+        if text:
+            await update.effective_chat.send_message(escape(text))
+        return
+    if answered is not None:
+        answered[0] = True
+    await query.answer(text, show_alert=alert)
+
+
+def count_answers() -> None:
+    """Start counting this press's answers (the router calls it for each press)."""
+    _ANSWERED.set([False])
 
 
 async def stale_button(update: Update, context: JinroContext) -> None:

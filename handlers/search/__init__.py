@@ -19,10 +19,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Inli
 
 from bot.context import JinroContext
 from handlers.common import requires
-from handlers.search.buttons import on_search_button
 from handlers.search.card import open_shared, show_card
 from handlers.search.inline import inline_search
 from handlers.search.panel import day_text, search_command, show_panel
+from handlers.search.pressing import on_search_button
 from handlers.search.results import for_you_command, search_text, show_page
 from storage import search as search_store
 from storage.models import Role

@@ -6,7 +6,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
+from handlers.bookings import buttons as bookings
+from handlers.classbook import buttons as classbook
 from handlers.common import answer_query, keyboard, reply, stale_button, start_link
+from handlers.fair import buttons as fair
 from handlers.search.common import _save
 from messages import label
 from storage import discover
@@ -64,17 +67,17 @@ def _session_buttons(context: JinroContext, found) -> list[list[tuple[str, str]]
         when = s.starts_at.astimezone(tz).strftime("%m/%d %H:%M")
         free = s.booked < s.capacity
         if role == Role.STUDENT and (free or s.lottery_until):
-            rows.append([(label(lang, "Apply: %(when)s", when=when), f"bk:ap:{s.id}")])
+            rows.append([bookings.APPLY(label(lang, "Apply: %(when)s", when=when), s.id)])
         elif role == Role.STUDENT:
             rows.append(
-                [(label(lang, "Join the waiting list: %(when)s", when=when), f"bk:ap:{s.id}")]
+                [bookings.APPLY(label(lang, "Join the waiting list: %(when)s", when=when), s.id)]
             )
         elif role == Role.TEACHER and free:
             rows.append(
-                [(label(lang, "📚 Book for my class: %(when)s", when=when), f"cb:new:{s.id}")]
+                [classbook.NEW(label(lang, "📚 Book for my class: %(when)s", when=when), s.id)]
             )
         elif role == Role.STAFF:
-            rows.append([(label(lang, "⚖️ Fair opening: %(when)s", when=when), f"fo:s:{s.id}")])
+            rows.append([fair.SETTINGS(label(lang, "⚖️ Fair opening: %(when)s", when=when), s.id)])
     return rows
 
 

@@ -10,6 +10,17 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers.common import answer_query, days, keyboard, reply, set_flow, stale_button, text_step
+from handlers.sessions.buttons import (
+    ADD,
+    ADD_DEADLINE,
+    ADD_DROP,
+    ADD_DURATION,
+    ADD_NOW,
+    ADD_PROGRAMME,
+    LIST,
+    USUAL_PLACE,
+    USUAL_SEATS,
+)
 from handlers.sessions.helpers import (
     MAX_CAPACITY,
     _count,
@@ -43,18 +54,20 @@ ADD_FLOWS = ("ss.start", "ss.end", "ss.cap", "ss.place", "ss.deadline", "ss.conf
 # ----- adding a session -----------------------------------------------------------------------
 
 
+@ADD.handles
 async def pick_program(update: Update, context: JinroContext) -> None:
     async with context.db.read() as conn:
         programs = await store.site_programs(conn, _site_id(context))
     await answer_query(update)
     await _leave_flow(context)
-    rows = [[(p.title[:60], f"ss:np:{p.id}")] for p in programs]
-    rows.append([(label(context.lang, "◀ Back to the list"), "ss:pg:0")])
+    rows = [[ADD_PROGRAMME(p.title[:60], p.id)] for p in programs]
+    rows.append([LIST(label(context.lang, "◀ Back to the list"), 0)])
     await reply(
         update, context, "sessions/pick_program", keyboard(rows), edit=True, programs=programs
     )
 
 
+@ADD_PROGRAMME.handles
 async def program_picked(update: Update, context: JinroContext, program_id: int) -> None:
     async with context.db.read() as conn:
         program = await store.site_program(conn, program_id, _site_id(context))
@@ -102,7 +115,7 @@ async def start_typed(update: Update, context: JinroContext) -> None:
 
 async def _ask_end(update, context, program, problem, *, edit: bool = False) -> None:
     lang = context.lang
-    rows = [[(label(lang, "%(count)s h", count=m // 60), f"ss:du:{m}") for m in DURATIONS]]
+    rows = [[ADD_DURATION(label(lang, "%(count)s h", count=m // 60), m) for m in DURATIONS]]
     start = _moment(context.user.flow_data, "s")
     await reply(
         update,
@@ -171,6 +184,7 @@ async def end_typed(update: Update, context: JinroContext) -> None:
     await _to_capacity(update, context, program, end)
 
 
+@ADD_DURATION.handles
 async def duration_pressed(update: Update, context: JinroContext, minutes: int) -> None:
     program = await _adding(context) if context.user.flow == "ss.end" else None
     if program is None or minutes not in DURATIONS:
@@ -187,7 +201,7 @@ async def _to_capacity(update, context, program, end: datetime, *, edit: bool = 
 
 
 async def _ask_new_seats(update, context, program, problem, *, edit: bool = False) -> None:
-    rows = [[(label(context.lang, "%(count)s seats (usual)", count=program.capacity), "ss:dc")]]
+    rows = [[USUAL_SEATS(label(context.lang, "%(count)s seats (usual)", count=program.capacity))]]
     await reply(
         update,
         context,
@@ -212,6 +226,7 @@ async def seats_typed(update: Update, context: JinroContext) -> None:
     await _to_place(update, context, program, capacity)
 
 
+@USUAL_SEATS.handles
 async def usual_seats(update: Update, context: JinroContext) -> None:
     program = await _adding(context) if context.user.flow == "ss.cap" else None
     if program is None:
@@ -234,7 +249,7 @@ async def _ask_place(update, context, program, problem, *, edit: bool = False) -
         update,
         context,
         "sessions/ask_place",
-        keyboard([[(label(context.lang, usual), "ss:pl")]]),
+        keyboard([[USUAL_PLACE(label(context.lang, usual))]]),
         edit=edit,
         program=program,
         place=program.place or (site.address if site else None),
@@ -268,6 +283,7 @@ async def place_typed(update: Update, context: JinroContext) -> None:
     await _to_deadline(update, context, values)
 
 
+@USUAL_PLACE.handles
 async def usual_place(update: Update, context: JinroContext) -> None:
     if context.user.flow != "ss.place" or await _adding(context) is None:
         await stale_button(update, context)
@@ -281,7 +297,7 @@ async def _to_deadline(update, context, values: dict, *, edit: bool = False) -> 
     await set_flow(context, "ss.deadline", data)
     start, now, lang = _moment(data, "s"), context.now, context.lang
     rows = [
-        [(label(lang, name), f"ss:dl:{n}")]
+        [ADD_DEADLINE(label(lang, name), n)]
         for n, name in DEADLINES.items()
         if start - timedelta(days=n) > now
     ]
@@ -296,6 +312,7 @@ async def _to_deadline(update, context, values: dict, *, edit: bool = False) -> 
     )
 
 
+@ADD_DEADLINE.handles
 async def deadline_pressed(update: Update, context: JinroContext, before: int) -> None:
     program = await _adding(context) if context.user.flow == "ss.deadline" else None
     if program is None or before not in DEADLINES:
@@ -310,7 +327,7 @@ async def deadline_pressed(update: Update, context: JinroContext, before: int) -
     data = {**data, "d": deadline.isoformat() if deadline else None}
     await set_flow(context, "ss.confirm", data)
     lang = context.lang
-    rows = [[(label(lang, "✅ Add the session"), "ss:ok"), (label(lang, "✕ Don't add"), "ss:no")]]
+    rows = [[ADD_NOW(label(lang, "✅ Add the session")), ADD_DROP(label(lang, "✕ Don't add"))]]
     await reply(
         update,
         context,
@@ -328,6 +345,7 @@ async def deadline_pressed(update: Update, context: JinroContext, before: int) -
     )
 
 
+@ADD_NOW.handles
 async def add_now(update: Update, context: JinroContext) -> None:
     data = context.user.flow_data or {}
     if context.user.flow != "ss.confirm":
@@ -365,6 +383,7 @@ async def add_now(update: Update, context: JinroContext) -> None:
     await show_session(update, context, session_id)
 
 
+@ADD_DROP.handles
 async def drop_add(update: Update, context: JinroContext) -> None:
     if context.user.flow not in ADD_FLOWS:
         await stale_button(update, context)

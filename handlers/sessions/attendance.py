@@ -9,7 +9,15 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers import outbox
-from handlers.common import answer_query, keyboard, page_count, paging_row, reply, stale_button
+from handlers.common import answer_query, keyboard, page_count, pages_row, reply, stale_button
+from handlers.sessions.buttons import (
+    ALL_ATTENDED,
+    ATTENDANCE,
+    ATTENDANCE_DONE,
+    LIST,
+    MARK,
+    OPEN,
+)
 from handlers.sessions.helpers import _day_name, _local_today, _site_id
 from messages import label
 from storage import audit
@@ -39,6 +47,7 @@ def _attendance_closed(context: JinroContext, session, now: datetime) -> str | N
     return None
 
 
+@ATTENDANCE.handles
 async def attendance(update: Update, context: JinroContext, session_id: int, page: int):
     async with context.db.read() as conn:
         session = await store.site_session(conn, session_id, _site_id(context))
@@ -61,13 +70,13 @@ async def show_attendance(update: Update, context: JinroContext, session_id: int
     page = min(page, pages - 1)
     shown = people[page * ATTENDANCE_PAGE : (page + 1) * ATTENDANCE_PAGE]
     lang = context.lang
-    rows = [[(_attendance_label(lang, p), f"ss:am:{p.id}:{page}")] for p in shown]
-    rows.append(paging_row(lang, f"ss:at:{session_id}", page, pages))
+    rows = [[MARK(_attendance_label(lang, p), p.id, page)] for p in shown]
+    rows.append(pages_row(lang, ATTENDANCE, page, pages, session_id))
     if any(p.attendance is None for p in people):
-        rows.append([(label(lang, "✅ Everyone else attended"), f"ss:aa:{session_id}:{page}")])
+        rows.append([ALL_ATTENDED(label(lang, "✅ Everyone else attended"), session_id, page)])
     if people:
-        rows.append([(label(lang, "📨 Done: tell the teachers"), f"ss:ad:{session_id}")])
-    rows.append([(label(lang, "◀ Back to the session"), f"ss:s:{session_id}:0")])
+        rows.append([ATTENDANCE_DONE(label(lang, "📨 Done: tell the teachers"), session_id)])
+    rows.append([OPEN(label(lang, "◀ Back to the session"), session_id, 0)])
     await reply(
         update,
         context,
@@ -91,6 +100,7 @@ def _attendance_label(lang: str, person) -> str:
     return f"{ATTENDANCE_MARKS.get(person.attendance, '⬜')} {name} · {person.school}{grade}"[:60]
 
 
+@MARK.handles
 async def toggle_attendance(update: Update, context: JinroContext, booking_id: int, page: int):
     """attended ⇄ no-show (a first tap: attended)."""
     site_id, now = _site_id(context), context.now
@@ -121,6 +131,7 @@ async def toggle_attendance(update: Update, context: JinroContext, booking_id: i
     await show_attendance(update, context, booking.session_id, page)
 
 
+@ALL_ATTENDED.handles
 async def all_attended(update: Update, context: JinroContext, session_id: int, page: int):
     try:
         async with context.db.write() as conn:
@@ -137,6 +148,7 @@ async def all_attended(update: Update, context: JinroContext, session_id: int, p
     await show_attendance(update, context, session_id, page)
 
 
+@ATTENDANCE_DONE.handles
 async def report_attendance(update: Update, context: JinroContext, session_id: int) -> None:
     """ "Done": each teacher gets one message listing their students' attendance."""
     try:
@@ -158,8 +170,8 @@ async def report_attendance(update: Update, context: JinroContext, session_id: i
     outbox.kick(context)  # each teacher's notice
     lang = context.lang
     rows = [
-        [(label(lang, "✅ Back to attendance"), f"ss:at:{session_id}:0")],
-        [(label(lang, "◀ Back to the list"), "ss:pg:0")],
+        [ATTENDANCE(label(lang, "✅ Back to attendance"), session_id, 0)],
+        [LIST(label(lang, "◀ Back to the list"), 0)],
     ]
     await reply(
         update,

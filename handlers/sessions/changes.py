@@ -8,6 +8,7 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.sessions.buttons import CANCEL, CANCEL_NOW, CAPACITY, LIST, OPEN
 from handlers.sessions.helpers import MAX_CAPACITY, _count, _gone, _site_id
 from handlers.sessions.listing import _own_open_session, show_session
 from messages import label
@@ -18,6 +19,7 @@ from storage.errors import AlreadyHandled, NotFound
 # ----- capacity -------------------------------------------------------------------------------
 
 
+@CAPACITY.handles
 async def ask_capacity(update: Update, context: JinroContext, session_id: int) -> None:
     session = await _own_open_session(update, context, session_id)
     if session is None:
@@ -80,6 +82,7 @@ async def _ask_capacity_again(update, context, session_id, problem: str) -> None
 # ----- cancelling a session -------------------------------------------------------------------
 
 
+@CANCEL.handles
 async def ask_reason(update: Update, context: JinroContext, session_id: int) -> None:
     session = await _own_open_session(update, context, session_id)
     if session is None:
@@ -114,8 +117,8 @@ async def reason_typed(update: Update, context: JinroContext) -> None:
     await set_flow(context, "ss.sure", {"s": session_id, "r": reason})
     lang = context.lang
     rows = [
-        [(label(lang, "❌ Yes, cancel the session"), f"ss:xy:{session_id}")],
-        [(label(lang, "◀ Keep it"), f"ss:s:{session_id}:0")],
+        [CANCEL_NOW(label(lang, "❌ Yes, cancel the session"), session_id)],
+        [OPEN(label(lang, "◀ Keep it"), session_id, 0)],
     ]
     await reply(
         update,
@@ -128,6 +131,7 @@ async def reason_typed(update: Update, context: JinroContext) -> None:
     )
 
 
+@CANCEL_NOW.handles
 async def cancel_now(update: Update, context: JinroContext, session_id: int) -> None:
     data = context.user.flow_data or {}
     if context.user.flow != "ss.sure" or data.get("s") != session_id:
@@ -161,7 +165,7 @@ async def cancel_now(update: Update, context: JinroContext, session_id: int) -> 
         update,
         context,
         "sessions/cancelled",
-        keyboard([[(label(context.lang, "◀ Back to the list"), "ss:pg:0")]]),
+        keyboard([[LIST(label(context.lang, "◀ Back to the list"), 0)]]),
         edit=True,
         session=session,
         students=students,

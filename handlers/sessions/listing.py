@@ -5,15 +5,17 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
+from handlers.cases import buttons as cases
 from handlers.common import (
     answer_query,
     keyboard,
     page_count,
-    paging_row,
+    pages_row,
     reply,
     requires,
     stale_button,
 )
+from handlers.sessions.buttons import ADD, ATTENDANCE, CANCEL, CAPACITY, LIST, OPEN
 from handlers.sessions.helpers import _leave_flow, _local_today, _midnight, _short_when, _site_id
 from messages import label
 from storage import sessions as store
@@ -50,13 +52,13 @@ async def show_list(update: Update, context: JinroContext, page: int, *, edit: b
         [
             (
                 f"{page * PAGE + n + 1}. {_short_when(context, s.starts_at)} {s.title}"[:60],
-                f"ss:s:{s.id}:{page}",
+                OPEN.pack(s.id, page),
             )
         ]
         for n, s in enumerate(found)
     ]
-    rows.append(paging_row(lang, "ss:pg", page, pages))
-    rows.append([(label(lang, "➕ Add a session"), "ss:n")])
+    rows.append(pages_row(lang, LIST, page, pages))
+    rows.append([ADD(label(lang, "➕ Add a session"))])
     await reply(
         update,
         context,
@@ -91,14 +93,14 @@ async def show_session(
         if session.starts_at > now:
             rows.append(
                 [
-                    (label(lang, "👥 Change capacity"), f"ss:c:{session_id}"),
-                    (label(lang, "❌ Cancel session"), f"ss:x:{session_id}"),
+                    CAPACITY(label(lang, "👥 Change capacity"), session_id),
+                    CANCEL(label(lang, "❌ Cancel session"), session_id),
                 ]
             )
-        rows.append([(label(lang, "✅ Take attendance"), f"ss:at:{session_id}:0")])
+        rows.append([ATTENDANCE(label(lang, "✅ Take attendance"), session_id, 0)])
     if people:  # a problem with a booking goes to a parent monitor (handlers/cases/)
-        rows.append([(label(lang, "🆘 Ask for mediation"), f"cs:ns:{session_id}")])
-    rows.append([(label(lang, "◀ Back to the list"), f"ss:pg:{back}")])
+        rows.append([cases.SESSION_BOOKINGS(label(lang, "🆘 Ask for mediation"), session_id)])
+    rows.append([LIST(label(lang, "◀ Back to the list"), back)])
     await reply(
         update,
         context,
@@ -112,6 +114,7 @@ async def show_session(
     return True
 
 
+@OPEN.handles
 async def open_session(update: Update, context: JinroContext, session_id: int, back: int):
     async with context.db.read() as conn:
         found = await store.site_session(conn, session_id, _site_id(context))
@@ -124,6 +127,7 @@ async def open_session(update: Update, context: JinroContext, session_id: int, b
         await reply(update, context, "sessions/not_found")
 
 
+@LIST.handles
 async def list_page(update: Update, context: JinroContext, page: int) -> None:
     await answer_query(update)
     await _leave_flow(context)

@@ -20,6 +20,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import JinroContext
 from handlers import outbox
+from handlers.classbook.buttons import NEW
 from handlers.common import (
     answer_query,
     callback_parts,
@@ -412,6 +413,13 @@ async def _leave_flow(context: JinroContext) -> None:
 # ----- buttons --------------------------------------------------------------------------------
 
 
+@NEW.handles
+async def new_pressed(update: Update, context: JinroContext, session_id: int) -> None:
+    """From a programme card: keep the card and ask below it."""
+    await answer_query(update)
+    await ask_count(update, context, session_id, edit=False)
+
+
 @requires(Role.TEACHER)
 async def on_classbook_button(update: Update, context: JinroContext) -> None:
     parts = callback_parts(update)
@@ -429,7 +437,7 @@ async def on_classbook_button(update: Update, context: JinroContext) -> None:
     elif shape == ("l", 1):
         await answer_query(update)
         await show_sessions(update, context, numbers[0])
-    elif shape in (("new", 1), ("s", 1)):
+    elif shape == ("s", 1):
         await answer_query(update)
         # From a card, keep the card and answer below it; from the list, replace the list.
         await ask_count(update, context, numbers[0], edit=action == "s")

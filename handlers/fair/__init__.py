@@ -22,6 +22,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.fair.buttons import SETTINGS
 from messages import label
 from storage import bookings as store
 from storage import users as users_store
@@ -30,6 +31,12 @@ from storage.models import Role
 
 CAPS = (1, 2, 3, 5, 10)
 ASKED = {"o": "opens_at", "l": "lottery_until"}
+
+
+@SETTINGS.handles
+async def settings_pressed(update: Update, context: JinroContext, session_id: int) -> None:
+    await answer_query(update)
+    await show(update, context, session_id)
 
 
 async def show(update: Update, context: JinroContext, session_id: int, *, edit=True) -> None:
@@ -112,9 +119,6 @@ async def on_fair_button(update: Update, context: JinroContext) -> None:
     action, session_id = (parts[1] if len(parts) > 1 else ""), int_part(parts, 2)
     if session_id is None:
         await stale_button(update, context)
-    elif action == "s" and len(parts) == 3:
-        await answer_query(update)
-        await show(update, context, session_id)
     elif action == "c" and int_part(parts, 3) is not None and int_part(parts, 3) <= 100:
         await change(update, context, session_id, school_cap=int_part(parts, 3) or None)
     elif action in ASKED and len(parts) == 3:

@@ -1,0 +1,31 @@
+"""The site's session buttons (ss:…). Only a site user presses them, and only while the
+account still belongs to a site; every handler reloads the session with the site's id."""
+
+from __future__ import annotations
+
+from handlers.common.buttons import ID, PAGE, Buttons, Number
+from storage.models import Role
+
+MINUTES = Number(1, 24 * 60)
+DAYS = Number(0, 366)
+
+SESSIONS = Buttons(
+    "ss", roles=(Role.SITE,), guard=lambda context, values: context.user.site_id is not None
+)
+LIST = SESSIONS.action("pg", PAGE)  # the list at a page
+OPEN = SESSIONS.action("s", ID, PAGE)  # a session; the page of the list to go back to
+CAPACITY = SESSIONS.action("c", ID)  # type a new capacity
+CANCEL = SESSIONS.action("x", ID)  # cancel? (asks why)
+CANCEL_NOW = SESSIONS.action("xy", ID)  # cancel!
+ATTENDANCE = SESSIONS.action("at", ID, PAGE)  # the attendance list at a page
+MARK = SESSIONS.action("am", ID, PAGE)  # a booking attended ⇄ no-show
+ALL_ATTENDED = SESSIONS.action("aa", ID, PAGE)  # everyone not marked attended
+ATTENDANCE_DONE = SESSIONS.action("ad", ID)  # done: tell the teachers
+ADD = SESSIONS.action("n")  # add a session: pick the programme
+ADD_PROGRAMME = SESSIONS.action("np", ID)
+ADD_DURATION = SESSIONS.action("du", MINUTES)
+USUAL_SEATS = SESSIONS.action("dc")
+USUAL_PLACE = SESSIONS.action("pl")
+ADD_DEADLINE = SESSIONS.action("dl", DAYS)  # applications close that many days before
+ADD_NOW = SESSIONS.action("ok")
+ADD_DROP = SESSIONS.action("no")
