@@ -16,14 +16,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import tempfile
 import time
 from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select
 
+from bench.common import (
+    insert_rows,
+    on_both_databases,
+    places,
+    print_result,
+    school_rows,
+    session_row,
+    user_row,
+)
 from storage import bookings
 from storage.db import Database
 from storage.migrate import migrate
@@ -35,71 +42,21 @@ HOLD = timedelta(hours=48)
 async def prepare(db: Database, students: int, rounds: int, seats: int) -> list[int]:
     """Students of ten schools, and one session per round; returns the session ids."""
     now = utcnow()
-    async with db.write() as conn:
-        schools = [
-            (
-                await conn.execute(
-                    insert(School).values(name=f"벤치중{n}", district="덕양구").returning(School.id)
-                )
-            ).scalar_one()
-            for n in range(10)
-        ]
-        site = (
-            await conn.execute(
-                insert(Site)
-                .values(
-                    name="벤치 체험처", kind="public", district="덕양구", safety_status="passed"
-                )
-                .returning(Site.id)
-            )
-        ).scalar_one()
-        program = (
-            await conn.execute(
-                insert(Program)
-                .values(
-                    external_key="벤치|인기 체험",
-                    site_id=site,
-                    title="인기 체험",
-                    type="job_practice",
-                    field="방송영상",
-                    district="덕양구",
-                    capacity=seats,
-                )
-                .returning(Program.id)
-            )
-        ).scalar_one()
-        await conn.execute(
-            insert(User),
-            [
-                {
-                    "id": 1_000_000 + n,
-                    "role": "student",
-                    "name": f"학생{n}",
-                    "school_id": schools[n % 10],
-                    "grade": 1 + n % 3,
-                    "under14": False,
-                }
-                for n in range(students)
-            ],
-        )
-        sessions = []
-        for n in range(rounds):
-            starts = now + timedelta(days=7 + n)
-            sessions.append(
-                (
-                    await conn.execute(
-                        insert(Session)
-                        .values(
-                            program_id=program,
-                            starts_at=starts,
-                            ends_at=starts + timedelta(hours=2),
-                            capacity=seats,
-                        )
-                        .returning(Session.id)
-                    )
-                ).scalar_one()
-            )
-    return sessions
+    sites, programs = places(1, "덕양구", capacity=seats)
+    users = [
+        user_row(1_000_000 + n, "student", f"학생{n}", school_id=n % 10 + 1)
+        for n in range(students)
+    ]
+    sessions = [session_row(n, 1, now + timedelta(days=7 + n), seats) for n in range(rounds)]
+    tables = {
+        School: school_rows(10),
+        Site: sites,
+        Program: programs,
+        User: users,
+        Session: sessions,
+    }
+    await insert_rows(db, tables)
+    return [session["id"] for session in sessions]
 
 
 async def one_round(db: Database, students: list, session_id: int) -> float:
@@ -116,7 +73,8 @@ async def one_round(db: Database, students: list, session_id: int) -> float:
     return elapsed
 
 
-async def measure(url: str, options) -> dict:
+async def measure(url: str, folder: Path, options) -> dict:
+    await migrate(url)
     db = Database(url)
     try:
         session_ids = await prepare(db, options.students, options.rounds, options.seats)
@@ -156,21 +114,8 @@ async def measure(url: str, options) -> dict:
 
 
 async def run(options) -> dict:
-    result = {"rounds": options.rounds}
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
-        await migrate(url)
-        result |= {f"sqlite_{k}": v for k, v in (await measure(url, options)).items()}
-    postgres = os.environ.get("TEST_POSTGRES_URL")
-    if postgres:
-        db = Database(postgres)
-        async with db.write() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await db.dispose()
-        await migrate(postgres)
-        result |= {f"pg_{k}": v for k, v in (await measure(postgres, options)).items()}
-    return result
+    measured = await on_both_databases(measure, options, sqlite_prefix="sqlite_")
+    return {"rounds": options.rounds} | measured
 
 
 def main(argv: list[str]) -> int:
@@ -178,6 +123,4 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--students", type=int, default=500, help="applicants per round")
     parser.add_argument("--seats", type=int, default=30, help="seats per session")
     parser.add_argument("--rounds", type=int, default=5, help="sessions, one round each")
-    options = parser.parse_args(argv)
-    print(json.dumps(asyncio.run(run(options))))
-    return 0
+    return print_result(parser, argv, run)

@@ -27,19 +27,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import time
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from bench import reminders
-from bench.reminders import bot_env, on_both_databases, percentile, rate
-from bench.updates import start_process, stop_process
-from sandbox.server import start_sandbox
+from bench import botrun
+from bench.botrun import BotRun
+from bench.common import insert_rows, main_on_both_databases, percentile, tally
 from storage import broadcasts
 from storage.db import Database
-from storage.migrate import migrate
 from storage.models import Reminder, School, User, utcnow
 
 TOKEN = "700000004:BENCH-broadcast-token-for-the-sandbox"
@@ -74,10 +71,7 @@ async def build_world(db: Database, unlimited: int, paced: int) -> dict[str, lis
             )
             people[phase].append(user_id)
             user_id += 1
-    async with db.write() as conn:
-        for start in range(0, len(rows), 5000):
-            chunk = [{**row, "under14": False} for row in rows[start : start + 5000]]
-            await conn.execute(insert(User), chunk)
+    await insert_rows(db, {User: [{**row, "under14": False} for row in rows]}, chunk=5000)
     return people
 
 
@@ -102,14 +96,12 @@ async def announce(db: Database, school_id: int) -> int:
 # ----- watching the sandbox -------------------------------------------------------------------
 
 
-class Watch(reminders.Watch):
+class Watch(botrun.Watch):
     """What the sandbox (in this process) received, in its own monotonic stamps (the writer's
     replies are timed against them)."""
 
     def __init__(self, sandbox) -> None:
         super().__init__(sandbox)
-        self.sandbox = sandbox.sandbox
-        self.bot = sandbox.sandbox.bot(TOKEN)
         self.offset = 0.0
 
     def all_per_s(self, first: float, last: float) -> float:
@@ -146,9 +138,7 @@ async def run_phase(db, watch, process, school_id: int, chats: list[int], phase:
     firsts = [times[0] for times in found.values()]
     return {
         "recipients": len(chats),
-        "lost": len(chats) - len(found),
-        "duplicates": sum(len(times) - 1 for times in found.values()),
-        "per_s": round(rate(firsts), 1) if firsts else 0.0,
+        **tally(set(chats), found),
         "all_per_s": round(watch.all_per_s(min(firsts), max(firsts)), 1) if firsts else 0.0,
     }
 
@@ -168,46 +158,28 @@ async def keep_writing(watch: Watch, stop: asyncio.Event) -> list[float]:
 
 
 async def measure(url: str, folder: Path, options) -> dict:
-    await migrate(url)
-    db = Database(url)
-    sandbox = await start_sandbox(port=0, token=TOKEN)
-    watch = Watch(sandbox)
-    process = None
-    try:
+    async with BotRun(url, folder, TOKEN, Watch) as run:
+        db, watch = run.db, run.watch
         people = await build_world(db, options.recipients, options.paced)
-        for user_id in (*people["unlimited"], *people["paced"], WRITER_ID):
-            sandbox.sandbox.register_user({"id": user_id, "first_name": "벤치"})
-        process = start_process(
-            ["-m", "bot", "run"],
-            bot_env(url, sandbox.api_base, 1000, TOKEN),
-            folder / "unlimited.log",
-        )
-        await reminders.wait_for_polling(watch, process)
+        run.add_users((*people["unlimited"], *people["paced"], WRITER_ID))
+        process = await run.start_bot(1000, "unlimited.log")
         first, second, _ = people["schools"]
         unlimited = await run_phase(db, watch, process, first, people["unlimited"], "unlimited")
-        await stop_process(process)
+        await run.stop_bot()
 
-        paced_env = bot_env(url, sandbox.api_base, None, TOKEN)
-        process = start_process(["-m", "bot", "run"], paced_env, folder / "paced.log")
-        await reminders.wait_for_polling(watch, process)
-        sandbox.sandbox.delay_ms = options.paced_delay_ms
+        process = await run.start_bot(None, "paced.log")
+        run.sandbox.delay_ms = options.paced_delay_ms
         await watch.reply_ms("/help")  # the writer's first answer warms the bot's caches
         stop = asyncio.Event()
         writer = asyncio.create_task(keep_writing(watch, stop))
         paced = await run_phase(db, watch, process, second, people["paced"], "paced")
         stop.set()
         waits = await writer
-        await stop_process(process)
-        process = None
+        await run.stop_bot()
         async with db.read() as conn:
             delivered = await conn.scalar(
                 select(func.count()).where(Reminder.kind == "broadcast", Reminder.status == "sent")
             )
-    finally:
-        if process is not None:
-            await stop_process(process)
-        await sandbox.stop()
-        await db.dispose()
     return {
         "recipients": unlimited["recipients"] + paced["recipients"],
         "delivered": delivered,
@@ -223,10 +195,6 @@ async def measure(url: str, folder: Path, options) -> dict:
     }
 
 
-async def run(options) -> dict:
-    return await on_both_databases(measure, options)
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench broadcast")
     parser.add_argument("--recipients", type=int, default=10_000, help="sent unlimited")
@@ -234,7 +202,4 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--paced-delay-ms", type=int, default=100, help="Bot API answer delay while paced"
     )
-    parser.add_argument("--sqlite-only", action="store_true", help="skip TEST_POSTGRES_URL")
-    options = parser.parse_args(argv)
-    print(json.dumps(asyncio.run(run(options))))
-    return 0
+    return main_on_both_databases(parser, argv, measure)

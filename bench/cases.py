@@ -46,6 +46,7 @@ from sqlalchemy import func, insert, select, update
 from bench import reminders
 from bench.reminders import bot_env, on_both_databases, percentile, user_row
 from bench.updates import start_process, stop_process
+from handlers.cases import buttons as case_buttons
 from sandbox.server import start_sandbox
 from storage import cases
 from storage.db import Database
@@ -71,6 +72,16 @@ SITES = 20
 MONITORS = 10
 REPLY_EVERY = 0.2
 WAIT_SECONDS = 180
+
+
+def _replies_to_case(markup: dict | None) -> bool:
+    """The message carries a case's reply button: Telegram's reply to it goes to the case."""
+    rows = (markup or {}).get("inline_keyboard", [])
+    return any(
+        case_buttons.REPLY.match(button.get("callback_data") or "") is not None
+        for row in rows
+        for button in row
+    )
 
 
 class World:
@@ -189,8 +200,7 @@ class Watch(reminders.Watch):
         if chat is None:
             return None
         for message_id, message in reversed(chat.messages.items()):
-            buttons = json.dumps(message.reply_markup or {})
-            if message.from_bot and "cs:re:" in buttons:
+            if message.from_bot and _replies_to_case(message.reply_markup):
                 return message_id
         return None
 

@@ -14,9 +14,7 @@ and the p95 of each kind of query.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
-import json
 import os
 import random
 import tempfile
@@ -27,8 +25,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, func, insert, literal, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.common import fresh_postgres, percentiles, print_result
 from storage.db import Database, contains_pattern
 from storage.demo_data import generate
 from storage.migrate import migrate
@@ -187,15 +185,6 @@ async def load(db: Database, sites, programs, sessions) -> None:
             await conn.execute(text("VACUUM ANALYZE"))
 
 
-def percentiles(samples: list[float]) -> dict:
-    samples = sorted(samples)
-
-    def at(p):
-        return round(samples[min(len(samples) - 1, int(p / 100 * len(samples)))], 2)
-
-    return {"p50_ms": at(50), "p95_ms": at(95), "p99_ms": at(99)}
-
-
 async def timed(db: Database, queries, run_one) -> list[tuple[float, int, tuple]]:
     """(ms, total, query) for each query, after a warm-up round of the first 20."""
     results = []
@@ -272,14 +261,6 @@ def report(name: str, results, slowest: int) -> None:
         print(f"  {ms:7.2f} ms  {total:5d} found  {kind}: {query!r} {chosen}")
 
 
-async def fresh_postgres(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-
-
 async def run(options) -> dict:
     rows = build_rows(options.programs, options.sessions_each)
     queries = make_queries(rows[3], options.queries)
@@ -320,6 +301,4 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sessions-each", type=int, default=10)
     parser.add_argument("--queries", type=int, default=1200)
     parser.add_argument("--slowest", type=int, default=0, help="print the N slowest per database")
-    options = parser.parse_args(argv)
-    print(json.dumps(asyncio.run(run(options))))
-    return 0
+    return print_result(parser, argv, run)

@@ -30,6 +30,8 @@ from pathlib import Path
 import aiohttp
 
 from bench import clock
+from handlers.general import LANGUAGE
+from handlers.onboarding.buttons import AGE, GRADE, ROLE, SCHOOL
 from sandbox.server import start_sandbox
 from storage import users as users_store
 from storage.db import Database
@@ -60,15 +62,15 @@ def script(user_number: int, school_id: int) -> list[Step]:
     )
     return [
         Step("text", "/start"),
-        Step("press", "ob:role:student", press_on=0),
+        Step("press", ROLE.pack("student"), press_on=0),
         Step("text", "정발"),
-        Step("press", f"ob:sc:{school_id}", press_on=2),
-        Step("press", "ob:gr:2", press_on=2),
+        Step("press", SCHOOL.pack(school_id), press_on=2),
+        Step("press", GRADE.pack(2), press_on=2),
         Step("text", name),
-        Step("press", "ob:age:n", press_on=5),
+        Step("press", AGE.pack("n"), press_on=5),
         *(Step("text", f"메모{user_number}-{i}", burst=i > 0) for i in range(BURST)),
         Step("text", "/settings"),
-        Step("press", "lang:en", press_on=7 + BURST),
+        Step("press", LANGUAGE.pack("en"), press_on=7 + BURST),
         Step("text", "/help"),
     ]
 

@@ -74,6 +74,26 @@ class Clock:
         self.scheduler.shutdown(wait=False)
 
 
+async def supervise(name: str, work, *, pause: float = 1.0, longest: float = 30.0) -> None:
+    """Run `work()` for good: a background task that ends or fails is said in the log (the
+    error's type only: its text may carry a person's words or SQL parameters) and started
+    again, after a pause that doubles while it keeps failing quickly."""
+    loop = asyncio.get_running_loop()
+    wait = pause
+    while True:
+        started = loop.time()
+        try:
+            await work()
+            problem = "ended"
+        except Exception as error:  # noqa: BLE001 (anything at all; CancelledError stops it)
+            problem = f"failed ({type(error).__name__})"
+        if loop.time() - started > longest:
+            wait = pause  # it ran a good while: a fresh failure, not a loop of them
+        log.error("%s %s; starting it again in %.0f s", name, problem, wait)
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, longest)
+
+
 def start_clock(application: Application) -> Clock:
     clock = Clock(application)
     for job, when in CLOCK_STEPS:

@@ -1,8 +1,10 @@
 """Webhook mode: every update is written to the inbox table before Telegram gets its 200.
 
-A shutdown or crash therefore never drops an acknowledged update: on start the
-dispatcher first replays whatever the inbox still holds. Updates are handed to
-the per-user processor in update_id order, so one user's updates stay in order.
+A shutdown or crash therefore never drops an acknowledged update: whatever the inbox holds
+is handed out again. Several processes may serve one database: each hands out only the
+updates of the senders it holds (storage/inbox.py), in update_id order, to the per-user
+processor, so one person's updates stay in order across processes and crashes. A heartbeat
+keeps the holds alive; a process that dies loses them within inbox.LEASE.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import contextlib
 import hmac
 import json
 import logging
+import os
+import secrets
+import socket
 from collections.abc import AsyncIterator
 from urllib.parse import urlparse
 
@@ -21,7 +26,7 @@ from telegram.ext import Application
 
 from bot import commands
 from bot.app import build_application
-from bot.runner import start_clock, wait_for_signal
+from bot.runner import start_clock, supervise, wait_for_signal
 from bot.settings import Settings
 from storage import inbox
 from storage.db import Database
@@ -30,24 +35,46 @@ from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram's updates are a few kilobytes; a file is a reference, never its bytes.
+MAX_BODY = 1024 * 1024
+
+
+def valid_update_id(value: object) -> bool:
+    """A JSON integer (not true, 1.5 or 1e400) that fits the inbox's BIGINT."""
+    return type(value) is int and 0 <= value < 2**63
 
 
 class WebhookServer:
-    def __init__(self, application: Application, db: Database, secret: str) -> None:
+    def __init__(
+        self, application: Application, db: Database, secret: str, owner: str | None = None
+    ) -> None:
         self.application = application
         self.db = db
         self.secret = secret
+        # Names this process in inbox_holders: unique per start, so a restarted process
+        # never mistakes a dead one's holds for its own.
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.wake = asyncio.Event()
         self.in_flight: set[asyncio.Task] = set()
+        self.handed: set[int] = set()  # update ids in hand here, not yet done
 
     async def receive(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+        """Store a signed update, then 200. Anything else gets a 4xx, never a 500: the secret
+        header compared as bytes (any bytes), the body at most MAX_BODY and read only after
+        the secret matched, the JSON an object with a non-negative 64-bit integer update_id."""
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, self.secret.encode()):
             return web.Response(status=403)
+        if (request.content_length or 0) > MAX_BODY:
+            return web.Response(status=413)
         try:
-            payload = await request.json()
-            update_id = int(payload["update_id"])
-        except (ValueError, KeyError, TypeError, json.JSONDecodeError):
+            payload = json.loads(await request.read())
+        except web.HTTPRequestEntityTooLarge:  # a chunked body past the limit
+            return web.Response(status=413)
+        except (ValueError, RecursionError):  # not JSON (or nested past any sense)
+            return web.Response(status=400)
+        update_id = payload.get("update_id") if isinstance(payload, dict) else None
+        if not valid_update_id(update_id):
             return web.Response(status=400)
         async with self.db.write() as conn:
             await inbox.store(conn, update_id, payload, now=utcnow())
@@ -55,24 +82,37 @@ class WebhookServer:
         return web.Response(status=200)
 
     async def dispatch_forever(self) -> None:
-        """Hand stored updates to the bot, oldest first; delete each once handled."""
+        """Hand stored updates to the bot as they come; look again at least every second
+        (another process's senders may fall free)."""
         while True:
-            async with self.db.write() as conn:
-                batch = await inbox.claim(conn, now=utcnow(), limit=100)
-            if not batch:
+            if not await self.dispatch_once():
                 self.wake.clear()
-                try:
-                    await asyncio.wait_for(self.wake.wait(), timeout=5)
-                except TimeoutError:
-                    pass
-                continue
-            for update_id, payload in batch:
-                update = Update.de_json(payload, self.application.bot)
-                task = asyncio.create_task(self.handle(update_id, update))
-                self.in_flight.add(task)
-                task.add_done_callback(self.in_flight.discard)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), timeout=1)
 
-    async def handle(self, update_id: int, update: Update) -> None:
+    async def dispatch_once(self) -> int:
+        """Claim what this process may hand out now and start each; how many."""
+        async with self.db.write() as conn:
+            batch = await inbox.claim(conn, self.owner, now=utcnow(), handed=self.handed)
+        for update_id, payload in batch:
+            try:
+                update = Update.de_json(payload, self.application.bot)
+            except Exception as error:  # noqa: BLE001 (whatever PTB cannot read)
+                await self.quarantine(update_id, error)
+                continue
+            self.handed.add(update_id)
+            task = asyncio.create_task(self.handle(update_id, update, inbox.sender_of(payload)))
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+        return len(batch)
+
+    async def quarantine(self, update_id: int, error: Exception) -> None:
+        problem = f"unreadable: {type(error).__name__}"
+        async with self.db.write() as conn:
+            await inbox.quarantine(conn, [update_id], problem, now=utcnow())
+        log.warning("update %d quarantined (%s)", update_id, problem)
+
+    async def handle(self, update_id: int, update: Update, sender: int | None) -> None:
         processor = self.application.update_processor
         try:
             await processor.process_update(update, self.application.process_update(update))
@@ -80,6 +120,25 @@ class WebhookServer:
             # Handled, or failed and already reported by the error handler: either way done.
             async with self.db.write() as conn:
                 await inbox.done(conn, update_id)
+                if sender is not None:
+                    await inbox.release(conn, self.owner, sender=sender)
+            self.handed.discard(update_id)
+
+    async def heartbeat_forever(self) -> None:
+        """Keep this process's holds alive while it lives."""
+        while True:
+            async with self.db.write() as conn:
+                await inbox.renew(conn, self.owner, now=utcnow())
+            await asyncio.sleep(inbox.LEASE.total_seconds() / 3)
+
+    async def stop(self, wait: float = 10) -> None:
+        """After the dispatcher stopped: finish what is in hand (for `wait` seconds at most),
+        then let every sender go at once, so another process goes on without waiting for the
+        lease. What did not finish is handed out again by whoever takes its sender."""
+        if self.in_flight:
+            await asyncio.wait(self.in_flight, timeout=wait)
+        async with self.db.write() as conn:
+            await inbox.release_all(conn, self.owner)
 
 
 @contextlib.asynccontextmanager
@@ -90,7 +149,7 @@ async def running_webhook(settings: Settings) -> AsyncIterator[WebhookServer]:
     application = build_application(settings, db)
     path = urlparse(settings.webhook_url).path or "/"
     server = WebhookServer(application, db, settings.webhook_secret)
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post(path, server.receive)
     runner = web.AppRunner(app, access_log=None)
     async with application:
@@ -103,7 +162,10 @@ async def running_webhook(settings: Settings) -> AsyncIterator[WebhookServer]:
             secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
         )
-        dispatcher = asyncio.create_task(server.dispatch_forever())
+        background = [
+            asyncio.create_task(supervise("the webhook dispatcher", server.dispatch_forever)),
+            asyncio.create_task(supervise("the inbox heartbeat", server.heartbeat_forever)),
+        ]
         clock = start_clock(application)
         log.info(
             "webhook listening on %s:%s%s", settings.webhook_listen, settings.webhook_port, path
@@ -113,9 +175,9 @@ async def running_webhook(settings: Settings) -> AsyncIterator[WebhookServer]:
         finally:
             await clock.stop()
             await runner.cleanup()  # stop accepting first; stored updates wait in the inbox
-            dispatcher.cancel()
-            if server.in_flight:
-                await asyncio.wait(server.in_flight, timeout=10)
+            for task in background:
+                task.cancel()
+            await server.stop()
             await application.stop()
     await db.dispose()
 

@@ -2,32 +2,44 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import JinroContext
 from handlers.common import (
     answer_query,
-    callback_parts,
     deep_link,
-    int_part,
     keyboard,
     notify,
     page_count,
-    paging_row,
+    pages_row,
     reply,
     requires,
     stale_button,
     start_link,
     text_step,
 )
+from handlers.common.buttons import ID, PAGE, Buttons, Token
 from messages import label
 from storage import consent as consent_store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Role
 
-PAGE = 8
+# The guardian's answer, "gc:y:<token>" or "gc:n:<token>" (5 + 23 bytes): whoever opened the
+# link presses it, joined or not; the token says which student.
+GUARDIAN = Buttons("gc")
+TOKEN = Token(r"c[A-Za-z0-9_-]{22}", 23)  # as storage/consent.py makes them
+AGREE = GUARDIAN.action("y", TOKEN)
+DISAGREE = GUARDIAN.action("n", TOKEN)
+# The teacher's list of students awaiting consent.
+CONSENTS = Buttons("tc", roles=(Role.TEACHER,))
+LIST = CONSENTS.action("pg", PAGE)  # the list at a page
+PAPER_FORM = CONSENTS.action("ok", ID, PAGE)  # a student's paper form came; the page shown
+
+SHOWN = 8  # students a page
 
 
 @start_link("c")
@@ -50,12 +62,11 @@ async def guardian_opened(update: Update, context: JinroContext, token: str) -> 
         async with context.db.write() as conn:
             context.user = await users_store.set_flow(conn, context.user.id, "gc", {"token": token})
     lang = context.lang
-    # The token is 23 characters; "gc:y:" keeps the data within 64 bytes.
     markup = keyboard(
         [
             [
-                (label(lang, "I agree"), f"gc:y:{token}"),
-                (label(lang, "I do not agree"), f"gc:n:{token}"),
+                AGREE(label(lang, "I agree"), token),
+                DISAGREE(label(lang, "I do not agree"), token),
             ]
         ]
     )
@@ -76,16 +87,13 @@ async def guardian_typed(update: Update, context: JinroContext) -> None:
     await guardian_opened(update, context, context.user.flow_data.get("token", ""))
 
 
-async def on_guardian_answer(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    if len(parts) != 3 or parts[1] not in ("y", "n"):
-        await stale_button(update, context)
-        return
-    agree = parts[1] == "y"
+async def on_guardian_answer(
+    update: Update, context: JinroContext, token: str, *, agree: bool
+) -> None:
     try:
         async with context.db.write() as conn:
             student = await consent_store.answer(
-                conn, parts[2], context.user.id, agree, now=context.now
+                conn, token, context.user.id, agree, now=context.now
             )
             if context.user.flow == "gc":
                 context.user = await users_store.set_flow(conn, context.user.id, None)
@@ -93,8 +101,9 @@ async def on_guardian_answer(update: Update, context: JinroContext) -> None:
         await answer_query(update)
         await reply(update, context, "consent/self_link", edit=True)
         return
-    except (NotFound, AlreadyHandled):
-        # Answered already, expired, or forged: never edit a message on that basis.
+    except AlreadyHandled:
+        # Answered already: an old button, never a reason to edit the message. (Expired or
+        # forged is NotFound: the router answers it the same.)
         await stale_button(update, context)
         return
     await answer_query(update)
@@ -102,6 +111,10 @@ async def on_guardian_answer(update: Update, context: JinroContext) -> None:
     await notify(
         context, student.id, student.lang, "consent/student_told", agree=agree, method="guardian"
     )
+
+
+AGREE.handles(partial(on_guardian_answer, agree=True))
+DISAGREE.handles(partial(on_guardian_answer, agree=False))
 
 
 @requires(Role.STUDENT)
@@ -130,7 +143,7 @@ async def show_page(
 ) -> None:
     async with context.db.read() as conn:
         students, total = await users_store.students_awaiting_consent(
-            conn, context.user, offset=page * PAGE, limit=PAGE
+            conn, context.user, offset=page * SHOWN, limit=SHOWN
         )
     if not students and page > 0:  # the last student of a page was just recorded
         await show_page(update, context, page - 1, edit=edit)
@@ -138,21 +151,22 @@ async def show_page(
     lang = context.lang
     rows = [
         [
-            (
+            PAPER_FORM(
                 label(
                     lang, "%(name)s (grade %(grade)s): form received", name=s.name, grade=s.grade
                 ),
-                f"tc:ok:{s.id}:{page}",
+                s.id,
+                page,
             )
         ]
         for s in students
     ]
-    pages = page_count(total, PAGE)
+    pages = page_count(total, SHOWN)
     await reply(
         update,
         context,
         "consent/teacher_list",
-        keyboard([*rows, paging_row(lang, "tc:pg", page, pages)]),
+        keyboard([*rows, pages_row(lang, LIST, page, pages)]),
         edit=edit,
         total=total,
         page=page + 1,
@@ -160,26 +174,22 @@ async def show_page(
     )
 
 
-@requires(Role.TEACHER)
-async def on_teacher_action(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    if len(parts) >= 3 and parts[1] == "pg" and int_part(parts, 2) is not None:
-        await answer_query(update)
-        await show_page(update, context, int_part(parts, 2), edit=True)
-        return
-    student_id, page = int_part(parts, 2), int_part(parts, 3)
-    if len(parts) != 4 or parts[1] != "ok" or student_id is None or page is None:
-        await stale_button(update, context)
-        return
+@LIST.handles
+async def page_pressed(update: Update, context: JinroContext, page: int) -> None:
+    await answer_query(update)
+    await show_page(update, context, page, edit=True)
+
+
+@PAPER_FORM.handles
+async def paper_form_received(
+    update: Update, context: JinroContext, student_id: int, page: int
+) -> None:
     try:
         async with context.db.write() as conn:
             student = await consent_store.record_paper(
                 conn, context.user, student_id, now=context.now
             )
-    except NotFound:
-        await stale_button(update, context)
-        return
-    except AlreadyHandled:
+    except AlreadyHandled:  # consent came meanwhile: say so, and show the list as it is
         await answer_query(update, label(context.lang, "Already recorded."))
         await show_page(update, context, page, edit=True)
         return
@@ -194,6 +204,4 @@ def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("consent", student_status),
         CommandHandler("consents", teacher_list),
-        CallbackQueryHandler(on_guardian_answer, pattern=r"^gc:"),
-        CallbackQueryHandler(on_teacher_action, pattern=r"^tc:"),
     ]

@@ -1,16 +1,30 @@
-"""Commands every role has: /help, /cancel and /settings (language)."""
+"""Commands every role has: /help, /cancel and /settings (language, optional reminders)."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler
 
 from bot import commands
 from bot.context import JinroContext
-from handlers.common import answer_query, callback_parts, keyboard, reply, stale_button
+from handlers.common import answer_query, keyboard, reply
+from handlers.common.buttons import Buttons, choice
 from messages import LANGUAGES, label
 from messages.labels import LANGUAGE_NAMES, N_
 from storage import users as users_store
+
+
+def _own_reminder(context: JinroContext, values: tuple) -> bool:
+    """One of the optional reminders of the user's role (each role has its own)."""
+    return values[0] in users_store.OPTIONAL_REMINDERS.get(context.user.role, ())
+
+
+# /settings' buttons: "lang:<language>" (anyone, joined or not) and "rm:<reminder kind>",
+# an optional reminder turned on or off.
+LANGUAGE = Buttons("lang").action("", choice(*LANGUAGES))
+REMINDER = Buttons("rm", guard=_own_reminder).action(
+    "", choice(*(kind for kinds in users_store.OPTIONAL_REMINDERS.values() for kind in kinds))
+)
 
 
 async def show_help(update: Update, context: JinroContext) -> None:
@@ -41,10 +55,10 @@ REMINDER_NAMES = {
 
 def settings_keyboard(context: JinroContext, off: set[str]):
     lang = context.lang
-    rows = [[(LANGUAGE_NAMES[code], f"lang:{code}") for code in LANGUAGES]]
+    rows = [[LANGUAGE(LANGUAGE_NAMES[code], code) for code in LANGUAGES]]
     for kind in users_store.OPTIONAL_REMINDERS.get(context.user.role, ()):
         mark = "🔕" if kind in off else "🔔"
-        rows.append([(f"{mark} {label(lang, REMINDER_NAMES[kind])}", f"rm:{kind}")])
+        rows.append([REMINDER(f"{mark} {label(lang, REMINDER_NAMES[kind])}", kind)])
     return keyboard(rows)
 
 
@@ -62,11 +76,8 @@ async def settings(update: Update, context: JinroContext, *, edit: bool = False)
     )
 
 
-async def toggle_reminder(update: Update, context: JinroContext) -> None:
-    kind = callback_parts(update)[1] if len(callback_parts(update)) == 2 else ""
-    if kind not in users_store.OPTIONAL_REMINDERS.get(context.user.role, ()):
-        await stale_button(update, context)
-        return
+@REMINDER.handles
+async def toggle_reminder(update: Update, context: JinroContext, kind: str) -> None:
     async with context.db.write() as conn:
         off = await users_store.reminders_off(conn, context.user.id)
         await users_store.set_reminder(conn, context.user, kind, on=kind in off)
@@ -77,16 +88,13 @@ async def toggle_reminder(update: Update, context: JinroContext) -> None:
     await settings(update, context, edit=True)
 
 
-async def choose_language(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    if len(parts) != 2 or parts[1] not in LANGUAGES:
-        await stale_button(update, context)
-        return
+@LANGUAGE.handles
+async def choose_language(update: Update, context: JinroContext, lang: str) -> None:
     await answer_query(update)
-    if parts[1] == context.lang:  # already so: nothing to change, nothing to send again
+    if lang == context.lang:  # already so: nothing to change, nothing to send again
         return
     async with context.db.write() as conn:
-        context.user = await users_store.change(conn, context.user.id, lang=parts[1])
+        context.user = await users_store.change(conn, context.user.id, lang=lang)
     await reply(update, context, "common/language_set", edit=True)
     await commands.set_for_user(context, context.user)
 
@@ -96,6 +104,4 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("help", show_help),
         CommandHandler("cancel", cancel),
         CommandHandler("settings", settings),
-        CallbackQueryHandler(choose_language, pattern=r"^lang:"),
-        CallbackQueryHandler(toggle_reminder, pattern=r"^rm:"),
     ]

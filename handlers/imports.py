@@ -1,5 +1,9 @@
 """Staff load programmes from a spreadsheet (/import, or just send the file) and get them back
-as one (/export): the file is checked, a summary shown, and written only when confirmed."""
+as one (/export): the file is checked, a summary shown, and written only when confirmed.
+
+Flows (users.flow): imp.file (a file is expected), imp.confirm {"file_id", "message_id": the
+file's message} (the preview's buttons only). Buttons (imp:…, declared below): staff only,
+and only the preview of the file they sent last answers."""
 
 from __future__ import annotations
 
@@ -7,20 +11,18 @@ import asyncio
 import logging
 
 from telegram import Document, InputFile, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import JinroContext
 from handlers.common import (
     answer_query,
-    callback_parts,
     file_step_for,
-    int_part,
     keyboard,
     reply,
     requires,
-    stale_button,
     text_step,
 )
+from handlers.common.buttons import ID, Buttons
 from messages import label, render
 from messages.imports import problem_text
 from storage import audit, exporter, importer
@@ -29,6 +31,20 @@ from storage.models import Role
 from storage.spreadsheet import MAX_BYTES
 
 log = logging.getLogger(__name__)
+
+
+def _confirming(context: JinroContext, values: tuple) -> bool:
+    return context.user.flow == "imp.confirm"
+
+
+def _this_file(context: JinroContext, values: tuple) -> bool:
+    """The preview pressed is the one of the file sent last (its message's id)."""
+    return _confirming(context, values) and context.user.flow_data.get("message_id") == values[0]
+
+
+IMPORTS = Buttons("imp", roles=(Role.STAFF,), guard=_confirming)
+GO = IMPORTS.action("go", ID, guard=_this_file)  # import the file of that message
+DROP = IMPORTS.action("no")  # cancel the import
 
 # Problems listed in one message; the rest are counted, so the text stays under 4096.
 SHOWN_PROBLEMS = 20
@@ -82,19 +98,14 @@ async def on_document(update: Update, context: JinroContext) -> None:
     data = {"file_id": document.file_id, "message_id": message_id}
     await _set_flow(context, "imp.confirm", data)
     lang = context.lang
-    markup = keyboard(
-        [[(label(lang, "Import"), f"imp:go:{message_id}"), (label(lang, "Cancel"), "imp:no")]]
-    )
+    markup = keyboard([[GO(label(lang, "Import"), message_id), DROP(label(lang, "Cancel"))]])
     await reply(update, context, "imports/preview", markup, summary=summary, file_name=name)
 
 
-@requires(Role.STAFF)
-async def on_confirm(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
+@GO.handles
+async def on_confirm(update: Update, context: JinroContext, message_id: int) -> None:
+    """Write the previewed file (GO's guard checked `message_id` is the file sent last)."""
     data = context.user.flow_data
-    if context.user.flow != "imp.confirm" or int_part(parts, 2) != data.get("message_id"):
-        await stale_button(update, context)
-        return
     await answer_query(update)
     sheet = await _read(update, context, data["file_id"])
     if sheet is None:
@@ -110,11 +121,8 @@ async def on_confirm(update: Update, context: JinroContext) -> None:
     await reply(update, context, "imports/done", edit=True, summary=summary)
 
 
-@requires(Role.STAFF)
+@DROP.handles
 async def on_cancel(update: Update, context: JinroContext) -> None:
-    if context.user.flow != "imp.confirm":
-        await stale_button(update, context)
-        return
     await answer_query(update)
     await _set_flow(context, None)
     await reply(update, context, "imports/cancelled", edit=True)
@@ -179,6 +187,4 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("import", start_import),
         CommandHandler("export", export),
         MessageHandler(filters.Document.ALL, on_document),
-        CallbackQueryHandler(on_confirm, pattern=r"^imp:go:"),
-        CallbackQueryHandler(on_cancel, pattern=r"^imp:no$"),
     ]

@@ -1,22 +1,27 @@
-"""Staff create invite links in the chat: /invite -> role -> school or site -> how many people."""
+"""Staff create invite links in the chat: /invite -> role -> school or site -> how many people.
+
+Flows (users.flow; data {"role", "school_id" or "site_id", "place": its name}): inv.role →
+inv.school or inv.site (a name is typed) → inv.uses. Buttons (inv:…, declared below): staff
+only, each answering only in its own step of the flow."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import JinroContext
 from handlers.common import (
     answer_query,
-    callback_parts,
     deep_link,
-    int_part,
     keyboard,
     reply,
     requires,
     stale_button,
     text_step,
 )
+from handlers.common.buttons import ID, Buttons, Number, choice
 from messages import label
 from messages.labels import N_
 from storage import invites
@@ -33,6 +38,24 @@ ROLE_LABELS = {
 }
 
 
+def _in(flow: str):
+    """A guard: the button answers only in that step of the flow."""
+    return lambda context, values: context.user.flow == flow
+
+
+def _uses_offered(context, values: tuple) -> bool:
+    return (
+        context.user.flow == "inv.uses" and values[0] in USES and "role" in context.user.flow_data
+    )
+
+
+INVITES = Buttons("inv", roles=(Role.STAFF,))
+ROLE = INVITES.action("role", choice(*INVITED_ROLES), guard=_in("inv.role"))  # whom to invite
+SCHOOL = INVITES.action("sc", ID, guard=_in("inv.school"))  # a teacher's school
+SITE = INVITES.action("st", ID, guard=_in("inv.site"))  # a site user's site
+USES_CHOSEN = INVITES.action("uses", Number(1, max(USES)), guard=_uses_offered)  # how many
+
+
 @requires(Role.STAFF)
 async def start_invite(update: Update, context: JinroContext) -> None:
     async with context.db.write() as conn:
@@ -42,17 +65,12 @@ async def start_invite(update: Update, context: JinroContext) -> None:
 
 async def ask_role(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     lang = context.lang
-    rows = [[(label(lang, ROLE_LABELS[role]), f"inv:role:{role.value}")] for role in INVITED_ROLES]
+    rows = [[ROLE(label(lang, ROLE_LABELS[role]), role)] for role in INVITED_ROLES]
     await reply(update, context, "invites/ask_role", keyboard(rows), edit=edit)
 
 
-@requires(Role.STAFF)
-async def on_role(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    if context.user.flow != "inv.role" or len(parts) != 3 or parts[2] not in INVITED_ROLES:
-        await stale_button(update, context)
-        return
-    role = parts[2]
+@ROLE.handles
+async def on_role(update: Update, context: JinroContext, role: str) -> None:
     await answer_query(update)
     next_flow = {"teacher": "inv.school", "site": "inv.site"}.get(role, "inv.uses")
     async with context.db.write() as conn:
@@ -81,21 +99,14 @@ async def place_text(update: Update, context: JinroContext) -> None:
             role=context.user.flow_data.get("role"),
         )
         return
-    kind = "sc" if is_school else "st"
-    markup = keyboard([[(row.name, f"inv:{kind}:{row.id}")] for row in found])
+    place = SCHOOL if is_school else SITE
+    markup = keyboard([[place(row.name, row.id)] for row in found])
     await reply(update, context, "invites/place_choices", markup, typed=typed)
 
 
-@requires(Role.STAFF)
-async def on_place(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    place_id = int_part(parts, 2)
-    expected = {"sc": "inv.school", "st": "inv.site"}.get(parts[1] if len(parts) > 1 else "")
-    if expected is None or context.user.flow != expected or place_id is None:
-        await stale_button(update, context)
-        return
+async def on_place(update: Update, context: JinroContext, place_id: int, *, school: bool) -> None:
     async with context.db.write() as conn:
-        if expected == "inv.school":
+        if school:
             place = await users_store.school(conn, place_id)
             key = "school_id"
         else:
@@ -111,9 +122,13 @@ async def on_place(update: Update, context: JinroContext) -> None:
     await ask_uses(update, context, edit=True)
 
 
+SCHOOL.handles(partial(on_place, school=True))
+SITE.handles(partial(on_place, school=False))
+
+
 async def ask_uses(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     lang = context.lang
-    row = [(label(lang, "%(count)s people", count=n), f"inv:uses:{n}") for n in USES]
+    row = [USES_CHOSEN(label(lang, "%(count)s people", count=n), n) for n in USES]
     await reply(
         update,
         context,
@@ -125,13 +140,9 @@ async def ask_uses(update: Update, context: JinroContext, *, edit: bool = False)
     )
 
 
-@requires(Role.STAFF)
-async def on_uses(update: Update, context: JinroContext) -> None:
-    uses = int_part(callback_parts(update), 2)
+@USES_CHOSEN.handles
+async def on_uses(update: Update, context: JinroContext, uses: int) -> None:
     data = context.user.flow_data
-    if context.user.flow != "inv.uses" or uses not in USES or "role" not in data:
-        await stale_button(update, context)
-        return
     async with context.db.write() as conn:
         invite = await invites.create(
             conn,
@@ -168,7 +179,4 @@ async def expecting_button(update: Update, context: JinroContext) -> None:
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("invite", start_invite),
-        CallbackQueryHandler(on_role, pattern=r"^inv:role:"),
-        CallbackQueryHandler(on_place, pattern=r"^inv:(sc|st):"),
-        CallbackQueryHandler(on_uses, pattern=r"^inv:uses:"),
     ]

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage import audit
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import ConsentRequest, Role, User
+from storage.models import Role
+from storage.tables import consent_requests as requests
+from storage.tables import users
 
-requests = ConsentRequest.__table__
-users = User.__table__
 LINK_DAYS = 14
 
 

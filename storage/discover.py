@@ -13,13 +13,10 @@ from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import dialect_insert
-from storage.models import FieldInterest, Program, Site
 from storage.reminders import city_day
 from storage.search import Hit, Page
-
-programs = Program.__table__
-sites = Site.__table__
-interests = FieldInterest.__table__
+from storage.tables import field_interests as interests
+from storage.tables import programs, sites
 
 
 async def program_fields(conn: AsyncConnection) -> list[str]:

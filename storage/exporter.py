@@ -14,12 +14,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.importer import KIND_NAMES, OFFLINE, ONLINE, SEOUL, TYPE_NAMES
-from storage.models import Program, Session, Site
 from storage.spreadsheet import COLUMNS, write_xlsx
-
-sites = Site.__table__
-programs = Program.__table__
-sessions = Session.__table__
+from storage.tables import programs, sessions, sites
 
 
 @dataclass(frozen=True, slots=True)

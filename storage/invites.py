@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage import audit
 from storage import users as users_store
 from storage.errors import AlreadyRegistered, InviteInvalid
-from storage.models import INVITED_ROLES, Invite, Role
+from storage.models import INVITED_ROLES, Role
+from storage.tables import invites
 
-invites = Invite.__table__
 DEFAULT_DAYS = 7
+GRANTS = ("role", "school_id", "site_id", "mentor_id")  # what the one who opens it becomes
 MAX_USES = 500
 
 
@@ -44,14 +45,12 @@ async def create(
         raise ValueError("a site invite needs a site")
     if not 1 <= max_uses <= MAX_USES or not 1 <= days <= 90:
         raise ValueError("uses must be 1-500 and days 1-90")
+    grants = {"role": role, "school_id": school_id, "site_id": site_id, "mentor_id": mentor_id}
     stmt = (
         insert(invites)
         .values(
             code=new_code(),
-            role=role,
-            school_id=school_id,
-            site_id=site_id,
-            mentor_id=mentor_id,
+            **grants,
             created_by=created_by,
             created_at=now,
             expires_at=now + timedelta(days=days),
@@ -67,10 +66,7 @@ async def create(
         "invite.create",
         "invite",
         row.code,
-        role=role,
-        school_id=school_id,
-        site_id=site_id,
-        mentor_id=mentor_id,
+        **grants,
         max_uses=max_uses,
         days=days,
         now=now,
@@ -103,15 +99,7 @@ async def accept(conn: AsyncConnection, code: str, user: Row, *, now: datetime) 
         if current.expires_at <= now:
             raise InviteInvalid("expired", current.expires_at)
         raise InviteInvalid("used_up")
-    await users_store.change(
-        conn,
-        user.id,
-        role=invite.role,
-        school_id=invite.school_id,
-        site_id=invite.site_id,
-        mentor_id=invite.mentor_id,
-        grade=None,
-        under14=None,
-    )
+    grants = {name: getattr(invite, name) for name in GRANTS}
+    await users_store.change(conn, user.id, **grants, grade=None, under14=None)
     await audit.record(conn, user.id, "invite.accept", "invite", code, role=invite.role, now=now)
     return invite

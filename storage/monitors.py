@@ -11,10 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
 from storage.db import dialect_insert
-from storage.models import Monitor, Role, User
-
-monitors = Monitor.__table__
-users = User.__table__
+from storage.models import Role
+from storage.tables import monitors, users
 
 
 async def get(conn: AsyncConnection, user_id: int) -> Row | None:

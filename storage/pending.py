@@ -13,18 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
 from storage.bookings.classes import name_seat
-from storage.bookings.common import (
-    SESSION_VIEW,
-    bookings,
-    programs,
-    sessions,
-    sites,
-    users,
-)
+from storage.bookings.common import SESSION_VIEW
 from storage.bookings.decisions import _mine_as_teacher
 from storage.bookings.seats import _check_open
 from storage.errors import NotFound, Refused
 from storage.models import ACTIVE_STATUSES, SEAT_STATUSES
+from storage.tables import bookings, programs, sessions, sites, users
 from storage.users import covered_grades
 
 # ----- the teacher's side: pending requests and class bookings --------------------------------

@@ -16,17 +16,16 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
-from storage.bookings.common import SESSION_VIEW, bookings, programs, sessions, users
+from storage.bookings.common import SESSION_VIEW
 from storage.bookings.views import teachers_of
 from storage.bookings.waitlist import offer_free_seats
 from storage.errors import AlreadyHandled, NotFound, Refused
-from storage.models import ACTIVE_STATUSES, AuditEntry, School
+from storage.models import ACTIVE_STATUSES, AuditEntry
 from storage.search import refresh_next
+from storage.tables import bookings, programs, schools, sessions, users
 
 # ----- experience sites: their sessions, rosters and attendance (handlers/sessions/) ----------
 
-
-schools = School.__table__
 
 WAITING_STATUSES = ("waitlisted", "entered")
 
@@ -82,6 +81,14 @@ async def site_session(conn: AsyncConnection, session_id: int, site_id: int) -> 
     return (await conn.execute(stmt)).first()
 
 
+async def _site_session(conn: AsyncConnection, session_id: int, site_id: int) -> Row:
+    """site_session, or NotFound: a site acts only on its own sessions."""
+    session = await site_session(conn, session_id, site_id)
+    if session is None:
+        raise NotFound
+    return session
+
+
 async def site_programs(conn: AsyncConnection, site_id: int) -> list[Row]:
     stmt = select(programs).where(programs.c.site_id == site_id).order_by(programs.c.title)
     return list((await conn.execute(stmt)).all())
@@ -119,8 +126,11 @@ PEOPLE = (
 
 
 async def roster(conn: AsyncConnection, session_id: int, statuses=("requested", "confirmed")):
-    stmt = PEOPLE.where(bookings.c.session_id == session_id, bookings.c.status.in_(statuses))
-    return list((await conn.execute(stmt)).all())
+    return await _people(conn, bookings.c.session_id == session_id, bookings.c.status.in_(statuses))
+
+
+async def _people(conn: AsyncConnection, *where) -> list[Row]:
+    return list((await conn.execute(PEOPLE.where(*where))).all())
 
 
 async def add_session(
@@ -167,11 +177,26 @@ async def add_session(
             .returning(sessions.c.id)
         )
     ).scalar_one()
-    await refresh_next(conn, [program_id], now=now)
-    await audit.record(
-        conn, actor, "session.added", "session", session_id, capacity=capacity, now=now
+    await _changed(
+        conn, session_id, program_id, "session.added", actor=actor, now=now, capacity=capacity
     )
     return session_id
+
+
+async def _changed(
+    conn: AsyncConnection,
+    session_id: int,
+    program_id: int,
+    action: str,
+    *,
+    actor: int,
+    now: datetime,
+    **detail,
+) -> None:
+    """After each change of a session: search shows its programme's next session anew, and the
+    audit log keeps the change."""
+    await refresh_next(conn, [program_id], now=now)
+    await audit.record(conn, actor, action, "session", session_id, **detail, now=now)
 
 
 @dataclass
@@ -197,9 +222,7 @@ async def change_capacity(
     either counted before it (and the change is refused) or comes after it (and must fit).
     New seats go to the waiting list at once, first in line first.
     """
-    session = await site_session(conn, session_id, site_id)
-    if session is None:
-        raise NotFound
+    session = await _site_session(conn, session_id, site_id)
     if session.status != "scheduled" or session.starts_at <= now:
         raise Refused("closed")
     changed = await conn.execute(
@@ -216,17 +239,16 @@ async def change_capacity(
     offered = []
     if capacity > session.capacity:
         offered = await offer_free_seats(conn, session_id, now=now, offer=offer)
-    await refresh_next(conn, [session.program_id], now=now)
-    await audit.record(
+    await _changed(
         conn,
-        actor,
-        "session.capacity",
-        "session",
         session_id,
+        session.program_id,
+        "session.capacity",
+        actor=actor,
+        now=now,
         before=session.capacity,
         after=capacity,
         offered=len(offered),
-        now=now,
     )
     return Resized(session.capacity, capacity, offered)
 
@@ -243,9 +265,7 @@ async def cancel_session(
     """The site cancels a session that has not started: every active booking (seats and the
     waiting list) ends cancelled with the site's reason. Returns those bookings (PEOPLE rows,
     as they were) so the handler can tell each student and teacher after the commit."""
-    session = await site_session(conn, session_id, site_id)
-    if session is None:
-        raise NotFound
+    session = await _site_session(conn, session_id, site_id)
     # First, so that the session row is locked before its bookings are read.
     changed = await conn.execute(
         update(sessions)
@@ -259,9 +279,7 @@ async def cancel_session(
     if changed.rowcount != 1:
         raise AlreadyHandled if session.status == "cancelled" else Refused("closed")
     active = bookings.c.status.in_(ACTIVE_STATUSES)
-    affected = list(
-        (await conn.execute(PEOPLE.where(bookings.c.session_id == session_id, active))).all()
-    )
+    affected = await _people(conn, bookings.c.session_id == session_id, active)
     await conn.execute(
         update(bookings)
         .where(bookings.c.session_id == session_id, active)
@@ -273,15 +291,14 @@ async def cancel_session(
             expires_at=None,
         )
     )
-    await refresh_next(conn, [session.program_id], now=now)
-    await audit.record(
+    await _changed(
         conn,
-        actor,
-        "session.cancelled",
-        "session",
         session_id,
-        bookings=len(affected),
+        session.program_id,
+        "session.cancelled",
+        actor=actor,
         now=now,
+        bookings=len(affected),
     )
     for booking in affected:
         await audit.record(conn, actor, "booking.session_cancelled", "booking", booking.id, now=now)
@@ -299,32 +316,18 @@ async def _notice_session_cancelled(
         await reminders.notice_student(
             conn, "student_session_cancelled", booking.id, now=now, detail=booking.status
         )
-    for teacher, _ in await teachers_to_tell(conn, affected):
-        key = f"teacher_session_cancelled:{session_id}:{teacher.id}"
-        await reminders.notice(
-            conn,
-            "teacher_session_cancelled",
-            teacher.id,
-            key,
-            now=now,
-            session_id=session_id,
-            detail=str(actor),
-        )
+    teachers = await teachers_to_tell(conn, affected)
+    await _tell_teachers(conn, "teacher_session_cancelled", teachers, session_id, str(actor), now)
 
 
 async def cancelled_by_site(conn: AsyncConnection, session_id: int, actor: int) -> list[Row]:
     """The bookings and places in line the site's cancellation ended (PEOPLE rows), for the
     teachers' notice."""
-    return list(
-        (
-            await conn.execute(
-                PEOPLE.where(
-                    bookings.c.session_id == session_id,
-                    bookings.c.status == "cancelled",
-                    bookings.c.decided_by == actor,
-                )
-            )
-        ).all()
+    return await _people(
+        conn,
+        bookings.c.session_id == session_id,
+        bookings.c.status == "cancelled",
+        bookings.c.decided_by == actor,
     )
 
 
@@ -359,8 +362,7 @@ async def mark_all_attended(
     conn: AsyncConnection, session_id: int, site_id: int, *, actor: int, now: datetime
 ) -> int:
     """Every confirmed booking not yet marked becomes attended (then the site taps the absent)."""
-    if await site_session(conn, session_id, site_id) is None:
-        raise NotFound
+    await _site_session(conn, session_id, site_id)
     marked = await conn.execute(
         update(bookings)
         .where(
@@ -384,8 +386,7 @@ async def report_attendance(
 ) -> list[tuple[Row, list]] | None:
     """The attendance to send to each teacher, or None when these very marks were already
     sent (a second press of "done" sends nothing; a corrected list is sent again)."""
-    if await site_session(conn, session_id, site_id) is None:
-        raise NotFound
+    await _site_session(conn, session_id, site_id)
     people = await roster(conn, session_id, ("confirmed",))
     digest = attendance_digest(people)
     last = (
@@ -412,18 +413,30 @@ async def report_attendance(
         now=now,
     )
     teachers = await teachers_to_tell(conn, people)
-    for teacher, _ in teachers:
-        key = f"teacher_attendance:{session_id}:{teacher.id}:{digest}"
-        await reminders.notice(
-            conn,
-            "teacher_attendance",
-            teacher.id,
-            key,
-            now=now,
-            session_id=session_id,
-            detail=digest,
-        )
+    # The marks are in the key: a corrected list is news again.
+    await _tell_teachers(
+        conn, "teacher_attendance", teachers, session_id, digest, now, occasion=digest
+    )
     return teachers
+
+
+async def _tell_teachers(
+    conn: AsyncConnection,
+    kind: str,
+    teachers: list[tuple[Row, list]],
+    session_id: int,
+    detail: str,
+    now: datetime,
+    *,
+    occasion: str | None = None,
+) -> None:
+    """A notice of `kind` about the session to each teacher (teachers_to_tell), due at once;
+    once per teacher (and `occasion`)."""
+    for teacher, _ in teachers:
+        key = f"{kind}:{session_id}:{teacher.id}" + (f":{occasion}" if occasion else "")
+        await reminders.notice(
+            conn, kind, teacher.id, key, now=now, session_id=session_id, detail=detail
+        )
 
 
 def attendance_digest(people: list[Row]) -> str:

@@ -213,17 +213,22 @@ def cell_text(value: object) -> str:
 
 def write_xlsx(rows: list[list[object]]) -> bytes:
     """An XLSX file with the template's headers and these rows (in COLUMNS order)."""
+    return xlsx_file("프로그램", HEADERS, rows)
+
+
+def xlsx_file(title: str, headers, rows) -> bytes:
+    """One sheet: bold headers kept in view, then the rows, as text that cannot run."""
     book = Workbook()
     sheet = book.active
-    sheet.title = "프로그램"
-    sheet.append(HEADERS)
+    sheet.title = title
+    sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for row in rows:
         sheet.append([_safe(value) for value in row])
         for cell in sheet[sheet.max_row]:
-            # A text like "=1+1" is a programme's words, not a formula to run in Excel.
+            # A text like "=1+1" is someone's words, not a formula to run in Excel.
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"
     for cell in sheet[1]:

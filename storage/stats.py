@@ -7,13 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import Booking, Program, Session, SurveyAnswer, User
-
-bookings = Booking.__table__
-sessions = Session.__table__
-programs = Program.__table__
-surveys = SurveyAnswer.__table__
-users = User.__table__
+from storage.tables import bookings, programs, sessions, users
+from storage.tables import survey_answers as surveys
 
 
 @dataclass

@@ -10,12 +10,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import contains_pattern, dialect_insert, dialect_insert_for
-from storage.models import Mentor, ProcessedUpdate, ReminderOptOut, School, Site, User
-
-users = User.__table__
-schools = School.__table__
-processed = ProcessedUpdate.__table__
-
+from storage.tables import mentors, schools, sites, users
+from storage.tables import processed_updates as processed
+from storage.tables import reminder_optouts as optouts
 
 # Every update runs these two: built once, they skip SQLAlchemy's per-call construction.
 USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
@@ -82,7 +79,7 @@ async def find_schools(conn: AsyncConnection, text: str, limit: int = 8) -> list
 
 
 async def find_sites(conn: AsyncConnection, text: str, limit: int = 8) -> list[Row]:
-    return await _find_by_name(conn, Site.__table__, text, limit)
+    return await _find_by_name(conn, sites, text, limit)
 
 
 async def _find_by_name(conn: AsyncConnection, table, text: str, limit: int) -> list[Row]:
@@ -106,21 +103,18 @@ async def school(conn: AsyncConnection, school_id: int | None) -> Row | None:
 async def site(conn: AsyncConnection, site_id: int | None) -> Row | None:
     if site_id is None:
         return None
-    table = Site.__table__
-    return (await conn.execute(select(table).where(table.c.id == site_id))).first()
+    return (await conn.execute(select(sites).where(sites.c.id == site_id))).first()
 
 
 async def mentor(conn: AsyncConnection, mentor_id: int | None) -> Row | None:
     if mentor_id is None:
         return None
-    table = Mentor.__table__
-    return (await conn.execute(select(table).where(table.c.id == mentor_id))).first()
+    return (await conn.execute(select(mentors).where(mentors.c.id == mentor_id))).first()
 
 
 async def create_mentor(conn: AsyncConnection, *, kind: str, name: str, field: str) -> int:
-    table = Mentor.__table__
-    stmt = insert(table).values(kind=kind, name=name, field=field, online=True)
-    return (await conn.execute(stmt.returning(table.c.id))).scalar_one()
+    stmt = insert(mentors).values(kind=kind, name=name, field=field, online=True)
+    return (await conn.execute(stmt.returning(mentors.c.id))).scalar_one()
 
 
 async def students_awaiting_consent(
@@ -183,7 +177,6 @@ OPTIONAL_REMINDERS = {
 
 
 async def reminders_off(conn: AsyncConnection, user_id: int) -> set[str]:
-    optouts = ReminderOptOut.__table__
     found = await conn.execute(select(optouts.c.kind).where(optouts.c.user_id == user_id))
     return set(found.scalars())
 
@@ -192,7 +185,6 @@ async def set_reminder(conn: AsyncConnection, user: Row, kind: str, on: bool) ->
     """Turn one optional kind on or off; a kind the role may not turn off raises ValueError."""
     if kind not in OPTIONAL_REMINDERS.get(user.role, ()):
         raise ValueError(kind)
-    optouts = ReminderOptOut.__table__
     if on:
         await conn.execute(
             delete(optouts).where(optouts.c.user_id == user.id, optouts.c.kind == kind)

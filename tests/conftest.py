@@ -187,6 +187,17 @@ async def db(db_url) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
+async def postgres_db() -> AsyncIterator[Database]:
+    """PostgreSQL only, for what only PostgreSQL does (two connections racing, one-statement
+    paths); skipped without TEST_POSTGRES_URL."""
+    if not POSTGRES_URL:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    database = Database(await postgres_database())
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
 async def sqlite_db(tmp_path) -> AsyncIterator[Database]:
     """SQLite only, for tests of SQLite-specific behaviour."""
     database = Database(await sqlite_database(tmp_path))

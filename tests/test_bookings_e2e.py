@@ -11,7 +11,18 @@ import time_machine
 from sqlalchemy import func, insert, select, update
 
 from handlers.bookings import clock_tick
+from handlers.bookings.buttons import (
+    APPLY,
+    CALENDAR,
+    CANCEL,
+    CANCEL_NOW,
+    OPEN,
+    TAKE_OFFER,
+)
+from handlers.fair.buttons import SET_CAP
 from handlers.outbox import dispatch_tick
+from handlers.pending.buttons import CONFIRM
+from handlers.search.buttons import OLD_APPLY
 from storage import reminders
 from storage.models import Booking, Reminder, Session, SurveyAnswer, User, utcnow
 from tests.conftest import ADMIN_ID, join_as_student, wait_until
@@ -27,7 +38,7 @@ def apply_buttons(student) -> list[tuple[str, str]]:
         (b["text"], b["callback_data"])
         for row in student.last_message["reply_markup"]["inline_keyboard"]
         for b in row
-        if b.get("callback_data", "").startswith("bk:ap:")
+        if APPLY.match(b.get("callback_data", ""))
     ]
 
 
@@ -35,7 +46,7 @@ async def first_session(student, db, **values) -> int:
     """The first session on the open card; optionally with columns changed (capacity=1).
     The demo's sessions start from tomorrow: a test must not depend on whether the first
     one's cancellation deadline has passed at the hour it runs, so it sets what it needs."""
-    session_id = int(apply_buttons(student)[0][1].split(":")[2])
+    [session_id] = APPLY.match(apply_buttons(student)[0][1])
     if values:
         async with db.write() as conn:
             await conn.execute(update(Session).where(Session.id == session_id).values(**values))
@@ -91,7 +102,11 @@ async def test_apply_the_line_cancel_and_the_offer(bot, sandbox, db):
     # The press is answered first, the message follows: wait for it, cold caches and all.
     await minji.expect("자리를 맡아 두었어요")
     asked = await teacher.expect("김민지")  # from the outbox, right after the commit
-    assert "tp:ok:" in str(asked["reply_markup"])
+    assert any(
+        CONFIRM.match(b.get("callback_data", ""))
+        for row in asked["reply_markup"]["inline_keyboard"]
+        for b in row
+    )
 
     seojun = await join_as_student(sandbox, 5002, "이서준")
     await open_card(seojun)
@@ -124,7 +139,7 @@ async def test_an_apply_button_of_an_old_card_still_applies(bot, sandbox, db):
     message = minji.last_message["message_id"]
     await minji.press_data(message, "sr:ap:x")  # forged: told the button is old
     assert "쓸 수 없어요" in minji.callback_answers[-1]["text"]
-    await minji.press_data(message, f"sr:ap:{session_id}")
+    await minji.press_data(message, OLD_APPLY.pack(session_id))
     await minji.expect("자리를 맡아 두었어요")
     assert [b.status for b in await bookings_of(db, session_id)] == ["requested"]
 
@@ -139,12 +154,12 @@ async def test_another_students_booking_is_as_good_as_missing(bot, sandbox, db):
     await seojun.send("/my")
     message = seojun.last_message["message_id"]
     for forged in (
-        f"bk:b:{mine.id}",
-        f"bk:cx:{mine.id}",
-        f"bk:cy:{mine.id}",
-        f"bk:ics:{mine.id}",
-        f"bk:ofa:{mine.id}",
-        "bk:b:999999",
+        OPEN.pack(mine.id),
+        CANCEL.pack(mine.id),
+        CANCEL_NOW.pack(mine.id),
+        CALENDAR.pack(mine.id),
+        TAKE_OFFER.pack(mine.id),
+        OPEN.pack(999999),
     ):
         await seojun.press_data(message, forged)
         assert "쓸 수 없어요" in seojun.callback_answers[-1]["text"], forged
@@ -158,7 +173,7 @@ async def test_five_presses_at_once_make_one_booking_and_one_message(bot, sandbo
     session_id = await first_session(minji, db)
     card = minji.last_message["message_id"]
     before = len(minji.bot_messages)
-    await asyncio.gather(*(minji.press_data(card, f"bk:ap:{session_id}") for _ in range(5)))
+    await asyncio.gather(*(minji.press_data(card, APPLY.pack(session_id)) for _ in range(5)))
     await minji.refresh()
     assert len(await bookings_of(db, session_id)) == 1
     assert sum("자리를 맡아" in m.get("text", "") for m in minji.bot_messages[before:]) == 1
@@ -272,7 +287,7 @@ async def test_students_cannot_open_the_fair_opening(bot, sandbox, db):
     minji = await join_as_student(sandbox, 5020, "김민지")
     await open_card(minji)
     session_id = await first_session(minji, db)
-    await minji.press_data(minji.last_message["message_id"], f"fo:c:{session_id}:1")
+    await minji.press_data(minji.last_message["message_id"], SET_CAP.pack(session_id, 1))
     assert "쓸 수 없어요" in minji.callback_answers[-1]["text"]
     async with db.read() as conn:
         cap = await conn.scalar(select(Session.school_cap).where(Session.id == session_id))

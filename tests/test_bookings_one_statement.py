@@ -11,9 +11,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from storage import bookings
-from storage.db import Database
 from storage.models import AuditEntry, Booking, Reminder, Session, User
-from tests.conftest import POSTGRES_URL, postgres_database
 from tests.test_bookings import HOLD, NOW, user, world
 
 # The module, not the function storage.bookings.apply that the package re-exports.
@@ -53,13 +51,9 @@ async def _written(db, booking_id: int, student_id: int) -> dict:
 
 
 @pytest.fixture
-async def db():
+async def db(postgres_db):
     """PostgreSQL only: the one-statement path is PostgreSQL's."""
-    if not POSTGRES_URL:
-        pytest.skip("TEST_POSTGRES_URL is not set")
-    database = Database(await postgres_database())
-    yield database
-    await database.dispose()
+    return postgres_db
 
 
 @pytest.mark.postgres

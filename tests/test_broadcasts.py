@@ -1,7 +1,8 @@
 """The storage side of broadcasts, on SQLite and PostgreSQL: who an audience reaches, the role
 limits (a teacher never reaches another school, a site only its booked students), inactive
 users left out, confirm writing exactly one delivery per recipient (and nothing before it),
-pause, resume, cancel, the figures and the end of a broadcast."""
+pause, resume, cancel, the figures and the end of a broadcast; and the draft's buttons
+bounded by the same lists."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, insert, select, update
 
+from handlers.broadcasts import buttons
+from handlers.broadcasts.pickers import CHOICES
 from storage import broadcasts as store
 from storage import reminders
 from storage.broadcasts import Audience
@@ -477,3 +480,15 @@ async def test_figures_finish_and_the_undelivered(db):
         False,
         None,
     )
+
+
+def test_the_draft_buttons_carry_exactly_the_audience_lists():
+    """A toggle carries a value's place in its list (a grade itself), its field bounded by
+    the list: a list grown in storage must grow its button's field, or its last value could
+    not be offered; the buttons' authors are storage's."""
+    for choices in CHOICES.values():
+        field = choices.toggle.fields[-1]
+        numbers = [choices.number(place, value) for place, value in enumerate(choices.values)]
+        assert (field.low, field.high) == (min(numbers), max(numbers)), choices.key
+        assert [choices.value(number) for number in numbers] == list(choices.values)
+    assert set(buttons.AUTHORS) == set(store.AUTHORS)

@@ -7,6 +7,7 @@ import html
 
 from sqlalchemy import select
 
+from handlers.broadcasts import buttons
 from storage.models import Broadcast
 from tests.broadcasts_helpers import (
     STALE,
@@ -64,9 +65,9 @@ async def test_staff_composes_chooses_previews_and_confirms(bot, sandbox, db):
     assert (row.total, row.text) == (2, html.escape(TEXT))  # Telegram's entities as HTML
     assert row.audience["grades"] == [2] and len(row.audience["schools"]) == 1
     # The confirm pressed again, or an old panel button: nothing more is written.
-    await staff.press_data(confirm_message, "bc:y:1")
+    await staff.press_data(confirm_message, buttons.CONFIRM.pack(1))
     assert STALE in staff.callback_answers[-1]["text"]
-    await staff.press_data(panel["message_id"], "bc:e:1")
+    await staff.press_data(panel["message_id"], buttons.EVERYONE.pack(1))
     assert STALE in staff.callback_answers[-1]["text"]
     assert len(await deliveries(db, 1)) == 2
     assert 8101 in people  # (the grade 1 student and the other school got nothing written)
@@ -85,15 +86,17 @@ async def test_students_may_not_broadcast_and_old_buttons_do_nothing(bot, sandbo
     staff = await staff_member(sandbox)
     await compose(staff)
     panel = staff.last_message["message_id"]
-    for data in ("bc:p:1", "bl:ps:1", "bl:csv:1"):
+    for data in (buttons.PANEL.pack(1), buttons.PAUSE.pack(1), buttons.CSV.pack(1)):
         await minji.press_data(minji.last_message["message_id"], data)
         assert STALE in minji.callback_answers[-1]["text"]
-    for data in ("bc:rt:1:99", "bc:zz:1", "bc:p:2", "bc:gt:1:7", "bc:st:1:999999:0", "bc:p"):
+    another_draft, no_such_school = buttons.PANEL.pack(2), buttons.SCHOOL.pack(1, 999999, 0)
+    forged = ("bc:rt:1:99", "bc:zz:1", "bc:gt:1:7", "bc:p")  # no such role, action, grade; no id
+    for data in (*forged, another_draft, no_such_school):
         await staff.press_data(panel, data)
         assert STALE in staff.callback_answers[-1]["text"], data
     await staff.press("🗑 버리기")
     assert "아무것도 보내지 않았습니다" in staff.last_text
-    await staff.press_data(panel, "bc:r:1")
+    await staff.press_data(panel, buttons.ROLES.pack(1))
     assert STALE in staff.callback_answers[-1]["text"]
     async with db.read() as conn:
         assert await conn.scalar(select(Broadcast.id)) is None

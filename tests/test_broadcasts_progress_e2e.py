@@ -12,7 +12,7 @@ from datetime import timedelta
 import aiohttp
 from sqlalchemy import insert, select
 
-from handlers.broadcasts import broadcast_tick
+from handlers.broadcasts import broadcast_tick, buttons
 from storage.models import Booking, Program, Session, User, utcnow
 from tests.broadcasts_helpers import (
     STALE,
@@ -195,7 +195,7 @@ async def test_staff_find_a_programme_by_typing_and_reach_its_students(bot, sand
     assert f"“{title}”에 예약한 학생(모든 회차)" in staff.last_text
     assert "받는 사람: 2명 (학생 2)" in staff.last_text  # requested or confirmed, not waiting
     panel = staff.last_message["message_id"]
-    await staff.press_data(panel, "bc:fa:1:999999")  # a programme that does not exist
+    await staff.press_data(panel, buttons.WHOLE_PROGRAMME.pack(1, 999999))  # no such programme
     assert STALE in staff.callback_answers[-1]["text"]
     await staff.press("📤 지금 보내기")
     await staff.press("✅ 지금 보내기")

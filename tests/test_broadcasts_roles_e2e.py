@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
+from handlers.broadcasts import buttons
 from storage.models import Booking, Program, School, Session, User, utcnow
 from tests.broadcasts_helpers import (
     OTHER_TEACHER,
@@ -41,19 +42,19 @@ async def test_a_teacher_reaches_only_their_schools_students(bot, sandbox, db):
     assert "우리 학교 학생에게 보냅니다" in teacher.last_text
     await teacher.send("내일 체험 안내입니다")
     await panel_shown(teacher)
-    text, buttons = teacher.last_text, teacher.buttons
+    text, shown = teacher.last_text, teacher.buttons
     assert "학교: 정발중학교" in text and "받는 사람: 3명 (학생 3)" in text
-    assert "🎓 학년" in buttons and not any(
-        b.startswith(("🏫", "🌐", "🚨", "👥", "📍", "🏢", "📚")) for b in buttons
+    assert "🎓 학년" in shown and not any(
+        b.startswith(("🏫", "🌐", "🚨", "👥", "📍", "🏢", "📚")) for b in shown
     )
     panel = teacher.last_message["message_id"]
     broadcast_id = await latest_broadcast(db)
     for data in (
-        f"bc:e:{broadcast_id}",
-        f"bc:u:{broadcast_id}",
-        f"bc:st:{broadcast_id}:{baekseok}:0",
-        f"bc:rt:{broadcast_id}:1",
-        f"bc:f:{broadcast_id}",
+        buttons.EVERYONE.pack(broadcast_id),
+        buttons.URGENT.pack(broadcast_id),
+        buttons.SCHOOL.pack(broadcast_id, baekseok, 0),
+        buttons.ROLE.pack(broadcast_id, 1),
+        buttons.PROGRAMME.pack(broadcast_id),
     ):
         await teacher.press_data(panel, data)
         assert STALE in teacher.callback_answers[-1]["text"], data
@@ -69,7 +70,7 @@ async def test_a_teacher_reaches_only_their_schools_students(bot, sandbox, db):
     other = sandbox.user(OTHER_TEACHER, "도현")
     await other.send("/broadcasts")
     assert "아직 없습니다" in other.last_text
-    await other.press_data(other.last_message["message_id"], f"bl:ps:{broadcast_id}")
+    await other.press_data(other.last_message["message_id"], buttons.PAUSE.pack(broadcast_id))
     assert STALE in other.callback_answers[-1]["text"]
     assert (await broadcast_row(db, broadcast_id)).status in ("sending", "done")
     assert 8111 in people
@@ -124,13 +125,14 @@ async def test_a_site_reaches_only_students_booked_on_its_sessions(bot, sandbox,
     assert "받는 사람: 2명 (학생 2)" in site.last_text
     panel = site.last_message["message_id"]
     broadcast_id = await latest_broadcast(db)
-    await site.press_data(panel, f"bc:fp:{broadcast_id}:{theirs.id}")
+    await site.press_data(panel, buttons.PROGRAMME_SESSIONS.pack(broadcast_id, theirs.id))
     assert STALE in site.callback_answers[-1]["text"]
-    await site.press_data(panel, f"bc:fs:{broadcast_id}:{sessions[theirs.id]}")
+    await site.press_data(panel, buttons.ONE_SESSION.pack(broadcast_id, sessions[theirs.id]))
     assert STALE in site.callback_answers[-1]["text"]
     await site.press("📚 프로그램 / 회차")
     assert "어느 프로그램인가요?" in site.last_text
-    await site.press_data(site.last_message["message_id"], f"bc:fp:{broadcast_id}:{ours.id}")
+    ours_sessions = buttons.PROGRAMME_SESSIONS.pack(broadcast_id, ours.id)
+    await site.press_data(site.last_message["message_id"], ours_sessions)
     assert "학생 2명" in " ".join(site.buttons)
     await site.press("학생 2명")
     assert "회차에 예약한 학생" in site.last_text and "받는 사람: 2명" in site.last_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from handlers.broadcasts import broadcast_tick
+from handlers.broadcasts import broadcast_tick, buttons
 from handlers.outbox import dispatch_tick
 from storage.models import utcnow
 from tests.broadcasts_helpers import (
@@ -67,14 +67,14 @@ async def test_schedule_then_pause_resume_and_cancel(bot, sandbox, db):
     assert "취소하시겠습니까?" in staff.last_text and "4명에게는" in staff.last_text
     await staff.press("아니요, 계속 보냅니다")
     assert (await broadcast_row(db, 1)).status == "scheduled"
-    await staff.press_data(staff.last_message["message_id"], "bl:cx:1")
+    await staff.press_data(staff.last_message["message_id"], buttons.CANCEL.pack(1))
     await staff.press("✖ 네, 취소합니다")
     assert "4명에게는 보내지 않습니다" in staff.last_text
     assert {(r.status, r.last_error) for r in await deliveries(db, 1)} == {("skipped", "cancelled")}
     await broadcast_tick(bot)
     report = await staff.expect("취소: 결과 보고")
     assert "취소되어 보내지 않음: 4명" in report["text"]
-    await staff.press_data(staff.last_message["message_id"], "bl:rs:1")
+    await staff.press_data(staff.last_message["message_id"], buttons.RESUME.pack(1))
     assert "바뀌었습니다" in staff.callback_answers[-1]["text"]
 
 

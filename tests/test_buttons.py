@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import build_application  # noqa: F401  (imports every area's buttons)
 from handlers.common import buttons
-from handlers.common.buttons import ID, PAGE, Buttons, Number, choice
+from handlers.common.buttons import ID, PAGE, Buttons, Maybe, Number, Token, choice
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +52,28 @@ def test_a_button_packs_and_matches_its_own_data_only(family):
     assert family.find("zz:nope:1") is None
     with pytest.raises(TypeError):
         open_.pack(7)
+
+
+def test_a_last_field_may_be_left_off_when_declared_maybe(family):
+    confirm = family.action("ok", ID, Maybe(PAGE))
+    assert confirm.pack(5) == confirm.pack(5, None) == "zz:ok:5"
+    assert confirm.pack(5, 2) == "zz:ok:5:2"
+    assert confirm.match("zz:ok:5") == (5, None)
+    assert confirm.match("zz:ok:5:2") == (5, 2)
+    for forged in ("zz:ok", "zz:ok:5:", "zz:ok:5:x", "zz:ok:5:2:1"):
+        assert confirm.match(forged) is None, forged
+    with pytest.raises(ValueError):
+        family.action("bad", Maybe(PAGE), ID)
+
+
+def test_a_token_field_takes_only_its_own_form(family):
+    agree = family.action("y", Token(r"c[A-Za-z0-9_-]{22}", 23))
+    token = "c" + "a" * 21 + "_"
+    assert agree.match(f"zz:y:{token}") == (token,)
+    for forged in ("c", "c" + "a" * 23, "x" + "a" * 22, "c" + "가" * 22, "c" + "a" * 21 + ":"):
+        assert agree.match(f"zz:y:{forged}") is None, forged
+    with pytest.raises(ValueError):
+        agree.pack("nope")
 
 
 def test_a_family_without_actions_packs_its_fields_after_the_prefix(family):

@@ -7,6 +7,8 @@ student is told waits for the morning, and travels on from there when it needs t
 
 from __future__ import annotations
 
+from handlers.cases import buttons
+from storage import cases as store
 from tests.cases_e2e_helpers import STALE_STUDENT, STUDENT, STUDENT2, book, cases, join, world
 
 # ----- bad input --------------------------------------------------------------------------------
@@ -39,7 +41,7 @@ async def test_stale_buttons_typing_and_stickers_get_clear_answers(
     assert "2001자로 조금 길어요" in minji.last_text
     await minji.send("토요일 회차로 바꿀 수 있나요?")
     await minji.press("보내기")
-    await minji.press_data(minji.last_message["message_id"], "cs:go")  # pressed twice
+    await minji.press_data(minji.last_message["message_id"], buttons.SEND.pack())  # pressed twice
     assert minji.callback_answers[-1]["text"].startswith(STALE_STUDENT)
     assert len(await cases(db)) == 1
     # Another student forges buttons of her case and her booking.
@@ -48,14 +50,15 @@ async def test_stale_buttons_typing_and_stickers_get_clear_answers(
     assert "진행 중인 내 사례: 0건" in seojun.last_text
     message_id = seojun.last_message["message_id"]
     for data in (
-        f"cs:v:{found.id}:0",
-        f"cs:re:{found.id}",
-        f"cs:new:{booking}",
-        f"cs:k:{booking}:0",
-        f"cs:ok:{found.id}:1",
+        buttons.VIEW.pack(found.id, 0),
+        buttons.REPLY.pack(found.id),
+        buttons.ABOUT_BOOKING.pack(booking),
+        buttons.KIND_CHOSEN.pack(booking, 0),
+        buttons.ACCEPT.pack(found.id, 1),
         "cs:v:abc:0",
+        "cs:v:²:0",
         "cs:zz:1",
-        f"cs:pv:{found.id}:0:1",
+        buttons.PARTY_CHOSEN.pack(found.id, 0, 1),
     ):
         await seojun.press_data(message_id, data)
         assert seojun.callback_answers[-1]["text"].startswith(STALE_STUDENT), data
@@ -73,3 +76,12 @@ async def test_stale_buttons_typing_and_stickers_get_clear_answers(
     await minji.send("엄마가 아파서요", reply_to=news["message_id"])
     await minji.expect("모두에게 보냈어요")
     await w["monitor"].expect("엄마가 아파서요", timeout=10)
+
+
+def test_the_buttons_bounds_are_the_storage_s():
+    """A kind and an outcome travel by their index in storage's tuples, a party and a
+    monitor with a check number: the declared bounds fit exactly what storage has."""
+    assert buttons.KIND_CHOSEN.fields[-1].high == len(store.KINDS) - 1
+    assert buttons.OUTCOME_CHOSEN.fields[-1].high == len(store.OUTCOMES) - 1
+    assert buttons.CLOSE_NOW.fields[-1].high == len(store.OUTCOMES) - 1
+    assert buttons.TAG.high == 16**5 - 1 >= store.party_tag(2**31 - 1, 2**62)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 
+from handlers.cases import buttons
 from storage.models import Case, CaseMessage, User
 from tests.cases_e2e_helpers import (
     MONITOR,
@@ -199,13 +200,13 @@ async def test_a_monitor_cannot_read_a_case_not_assigned_to_them(tuesday_morning
     await other.send("/cases")
     assert "맡은 사례: 0건" in other.last_text
     for data in (
-        f"cs:v:{found.id}:0",
-        f"cs:re:{found.id}",
-        f"cs:cl:{found.id}",
-        f"cs:o:{found.id}",
-        f"cs:pp:{found.id}",
-        f"cs:am:{found.id}:0:0:1",  # only staff assign
-        f"cs:up:{found.id}",
+        buttons.VIEW.pack(found.id, 0),
+        buttons.REPLY.pack(found.id),
+        buttons.CLOSE.pack(found.id),
+        buttons.OPEN.pack(found.id),
+        buttons.PICK_PARTY.pack(found.id),
+        buttons.ASSIGN.pack(found.id, 0, 0, 1),  # only staff assign
+        buttons.ESCALATE.pack(found.id),
     ):
         await other.press_data(other.last_message["message_id"], data)
         assert other.callback_answers[-1]["text"].startswith(STALE_ADULT)
@@ -221,7 +222,7 @@ async def test_a_monitor_cannot_read_a_case_not_assigned_to_them(tuesday_morning
         )  # fmt: skip
     stranger = sandbox.user(734199, "선생")
     await stranger.send("/cases")
-    await stranger.press_data(stranger.last_message["message_id"], f"cs:v:{found.id}:0")
+    await stranger.press_data(stranger.last_message["message_id"], buttons.VIEW.pack(found.id, 0))
     assert stranger.callback_answers[-1]["text"].startswith(STALE_ADULT)
     await stranger.refresh()
     assert not relayed(stranger, "비밀스러운")

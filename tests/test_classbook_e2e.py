@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from handlers.classbook.buttons import BOOK, FINISH, NAMES, NEW, PICK, SESSION
+from handlers.pending.buttons import CONFIRM
 from storage.models import Booking, Session, utcnow
 from tests.conftest import join_as_student
 from tests.test_pending_e2e import add_teacher, world
@@ -40,7 +42,7 @@ async def booked(db, session_id: int) -> int:
 
 async def start_from_card(teacher, session_id: int) -> None:
     """The teacher presses "📚 Book for my class" on a programme card (by its data)."""
-    await teacher.press_data(teacher.last_message["message_id"], f"cb:new:{session_id}")
+    await teacher.press_data(teacher.last_message["message_id"], NEW.pack(session_id))
 
 
 async def test_book_seats_then_name_registered_and_typed_students(bot, sandbox, db):
@@ -126,7 +128,7 @@ async def test_more_seats_than_free_are_refused(bot, sandbox, db):
     confirm = teacher.last_message
     await teacher.press("✅ 4석 예약")
     # The same button again (a double tap): the booking is not made twice.
-    await teacher.press_data(confirm["message_id"], f"cb:ok:{session_id}:4")
+    await teacher.press_data(confirm["message_id"], BOOK.pack(session_id, 4))
     assert teacher.callback_answers[-1]["text"] == MISSING
     assert len(await class_seats(db, session_id)) == 4 and await booked(db, session_id) == 8
 
@@ -145,7 +147,7 @@ async def test_classbook_lists_open_sessions_to_pick_from(bot, sandbox, db):
         assert "2쪽" in teacher.last_text
         await teacher.press("◀ 이전")
     first = teacher.last_message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    session_id = int(first.split(":")[2])
+    [session_id] = SESSION.match(first)
     before = await booked(db, session_id)
     await teacher.press_data(teacher.last_message["message_id"], first)
     assert "몇 석을 예약하시겠습니까" in teacher.last_text
@@ -169,26 +171,26 @@ async def test_forged_class_booking_buttons(bot, sandbox, db):
 
     message = colleague.last_message["message_id"]
     for data in (
-        f"cb:v:{session_id}:0",  # someone else's class booking
-        f"cb:p:{session_id}:7032:0",
-        f"cb:d:{session_id}",
-        f"cb:ok:{session_id}:3",  # a confirmation never shown to them
-        "cb:v:x:0",
-        "cb:zz",
+        NAMES.pack(session_id, 0),  # someone else's class booking
+        PICK.pack(session_id, 7032, 0),
+        FINISH.pack(session_id),
+        BOOK.pack(session_id, 3),  # a confirmation never shown to them
+        "cb:v:x:0",  # forged: not a number
+        "cb:zz",  # forged: no such button
     ):
         await colleague.press_data(message, data)
         assert colleague.callback_answers[-1]["text"] == MISSING, data
     # The owner cannot put a student of another school on a seat.
-    await owner.press_data(owner.last_message["message_id"], f"cb:p:{session_id}:7031:0")
+    await owner.press_data(owner.last_message["message_id"], PICK.pack(session_id, 7031, 0))
     assert owner.callback_answers[-1]["text"] == MISSING
     # A student pressing a teacher's button.
-    await minji.press_data(minji.last_message["message_id"], f"cb:new:{session_id}")
+    await minji.press_data(minji.last_message["message_id"], NEW.pack(session_id))
     assert minji.callback_answers[-1]["text"] == MISSING_STUDENT
     assert {s.student_id for s in await class_seats(db, session_id)} == {None}
     assert elsewhere_student.id == 7031
 
     # A deleted session: the same answer as any missing one.
-    await owner.press_data(owner.last_message["message_id"], "cb:new:999999")
+    await owner.press_data(owner.last_message["message_id"], NEW.pack(999999))
     assert "더 이상 운영하지 않는 회차입니다" in owner.last_text
     async with db.read() as conn:
         total = await conn.scalar(select(func.count()).select_from(Booking))
@@ -219,5 +221,5 @@ async def test_fair_opening_limits_class_bookings(bot, sandbox, db):
 
     # A seat of a class booking is no student's request: /pending buttons do not reach it.
     seat = (await class_seats(db, capped))[0]
-    await teacher.press_data(teacher.last_message["message_id"], f"tp:ok:{seat.id}")
+    await teacher.press_data(teacher.last_message["message_id"], CONFIRM.pack(seat.id))
     assert teacher.callback_answers[-1]["text"] == MISSING

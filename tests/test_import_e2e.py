@@ -8,6 +8,7 @@ import aiohttp
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from handlers import imports
 from storage.models import Program, Session, User, utcnow
 from storage.spreadsheet import HEADERS
 from tests.conftest import ADMIN_ID, join_as_student
@@ -34,7 +35,9 @@ async def test_staff_import_a_file_after_confirming(bot, sandbox, db):
     await staff.press("가져오기")
     assert "가져오기 완료" in staff.last_text
     assert await programme_count(db) == before + 2
-    await staff.press_data(staff.last_message["message_id"], "imp:go:1")  # pressed again
+    file_message = [m for m in staff.messages if not m["from_bot"] and m["document"]][-1]
+    again = imports.GO.pack(file_message["message_id"])  # the import pressed again
+    await staff.press_data(staff.last_message["message_id"], again)
     assert "쓸 수 없습니다" in staff.callback_answers[-1]["text"]
 
     # The same file again, sent without /import: nothing to change, nothing to press.

@@ -19,7 +19,10 @@ from zoneinfo import ZoneInfo
 import time_machine
 from sqlalchemy import insert, select
 
+from handlers.bookings import buttons as bookings
+from handlers.inspections import buttons
 from handlers.outbox import dispatch_tick
+from storage import inspections as store
 from storage import invites
 from storage.models import Inspection, InspectionItem, Role, School, Site, User, utcnow
 from tests.conftest import ADMIN_ID, join_as_student
@@ -82,7 +85,7 @@ def apply_buttons(user) -> list[str]:
         b["callback_data"]
         for row in markup.get("inline_keyboard", [])
         for b in row
-        if b.get("callback_data", "").startswith("bk:ap:")
+        if bookings.APPLY.match(b.get("callback_data", "")) is not None
     ]
 
 
@@ -313,10 +316,10 @@ async def test_only_the_inspection_s_monitor_can_fill_it(tuesday_morning, bot, s
     await jihyun.send("/inspections")
     message_id = jihyun.last_message["message_id"]
     for data in (
-        f"is:st:{inspection.id}",
-        f"is:pk:{inspection.site_id}",
-        f"is:v:{inspection.id}",
-        "is:st:999999",
+        buttons.START.pack(inspection.id),
+        buttons.PICK.pack(inspection.site_id),
+        buttons.DETAIL.pack(inspection.id),
+        buttons.START.pack(999999),
         "is:a:x:1:pass",
     ):
         await jihyun.press_data(message_id, data)
@@ -328,15 +331,15 @@ async def test_only_the_inspection_s_monitor_can_fill_it(tuesday_morning, bot, s
     await eunjeong.press("✅ 적합")
     await eunjeong.press("🔧 보완 필요")
     for data in (
-        f"is:a:{inspection.id}:3:fail",
-        f"is:n:{inspection.id}:3",
-        f"is:r:{inspection.id}:failed",
+        buttons.ANSWER.pack(inspection.id, 3, "fail"),
+        buttons.ATTACH.pack(inspection.id, 3),
+        buttons.RESULT_CHOSEN.pack(inspection.id, "failed"),
     ):
         await jihyun.press_data(message_id, data)
         assert STALE in jihyun.callback_answers[-1]["text"]
     # A student and a teacher cannot open it either.
     minji = await join_as_student(sandbox, 7201, "김민지")
-    await minji.press_data(minji.last_message["message_id"], f"is:v:{inspection.id}")
+    await minji.press_data(minji.last_message["message_id"], buttons.DETAIL.pack(inspection.id))
     assert "이 버튼은 이제 쓸 수 없어요" in minji.callback_answers[-1]["text"]
     await jihyun.send("/checklist")
     assert "사용하실 수 없습니다" in jihyun.last_text
@@ -384,7 +387,7 @@ async def test_only_the_inspection_s_monitor_can_fill_it(tuesday_morning, bot, s
     await admin.press("네, 취소합니다")
     assert "점검을 취소했습니다" in admin.last_text
     await eunjeong.expect("점검을 시청 담당자가 취소했습니다")
-    await eunjeong.press_data(message_id, f"is:a:{inspection.id}:3:pass")
+    await eunjeong.press_data(message_id, buttons.ANSWER.pack(inspection.id, 3, "pass"))
     assert STALE in eunjeong.callback_answers[-1]["text"]
     await nothing_failed(sandbox)
 
@@ -426,3 +429,8 @@ async def test_staff_find_a_site_by_part_of_its_name(tuesday_morning, bot, sandb
     await admin.press("멍냥 펫살롱")
     assert "누가 점검할까요" in admin.last_text and "은정 (일산서구)" in admin.buttons
     await nothing_failed(sandbox)
+
+
+def test_the_buttons_results_are_the_storage_s():
+    assert buttons.ANSWER.fields[-1].values == store.ITEM_RESULTS
+    assert buttons.RESULT_CHOSEN.fields[-1].values == store.RESULTS

@@ -14,6 +14,9 @@ import aiohttp
 from openpyxl import load_workbook
 from sqlalchemy import func, insert, select
 
+from handlers.mentors import buttons
+from storage import mentors as mentor_store
+from storage.catalogue import DISTRICTS
 from storage.mentors import reports as mentor_reports
 from storage.models import Mentor, MentorOffer, MentorRequest, Reminder, School, User
 from tests.conftest import ADMIN_ID, join_as_student
@@ -47,7 +50,8 @@ async def test_a_teacher_marks_priority_which_no_mentor_ever_sees(
     assert request.priority
     await other_school.send("/mentor")
     assert "우리 학생들의 요청 (0)" in other_school.buttons[-2]
-    await other_school.press_data(other_school.last_message["message_id"], f"rq:p:{request.id}:0")
+    forged = buttons.STUDENT_PRIORITY.pack(request.id, 0)
+    await other_school.press_data(other_school.last_message["message_id"], forged)
     assert STALE in other_school.callback_answers[-1]["text"]
 
     staff = sandbox.user(ADMIN_ID, "담당자")
@@ -162,17 +166,23 @@ async def test_forged_buttons_get_the_same_answer_as_missing_ones(
     await pd.expect("새 멘토 요청")
     [request] = await requests(db)
     message = other.last_message["message_id"]
-    for forged in (f"mr:v:{request.id}", f"mr:tm:{request.id}", f"mr:c:{request.id}", "mr:a:x"):
+    for forged in (
+        buttons.REQUEST.pack(request.id),
+        buttons.SET_TIME.pack(request.id),
+        buttons.CANCEL_MEETING.pack(request.id),
+        "mr:a:x",
+        "mr:a:²",
+    ):
         await other.press_data(message, forged)
         assert STALE in other.callback_answers[-1]["text"], forged
-    await other.press_data(message, f"mr:a:{request.id}")  # never offered to them
+    await other.press_data(message, buttons.ACCEPT.pack(request.id))  # never offered to them
     assert "더 이상 진행 중이 아닙니다" in other.last_text
     message = seojun.last_message["message_id"]
     for forged in (
-        f"rq:v:{request.id}",
-        f"rq:xy:{request.id}",
-        f"rq:r:{request.id}:5",
-        f"mr:a:{request.id}",
+        buttons.MY_REQUEST.pack(request.id),
+        buttons.WITHDRAW_NOW.pack(request.id),
+        buttons.RATE.pack(request.id, 5),
+        buttons.ACCEPT.pack(request.id),
     ):
         await seojun.press_data(message, forged)
         assert STALE in seojun.callback_answers[-1]["text"], forged
@@ -181,3 +191,13 @@ async def test_forged_buttons_get_the_same_answer_as_missing_ones(
     async with db.read() as conn:
         kinds = set((await conn.execute(select(Reminder.kind))).scalars())
     assert "mentor_offer" in kinds
+
+
+def test_the_buttons_words_and_bounds_are_storages():
+    """handlers/mentors/buttons.py may import no area's storage helpers, so it repeats a few
+    of their words and numbers: they must stay the same."""
+    assert buttons.MODES.values == mentor_store.MODES
+    assert buttons.TIMES.values == mentor_store.TIMES
+    assert buttons.DISTRICT.high == len(DISTRICTS) - 1
+    assert all(buttons.MAX_OPEN.match(str(n)) == n for n in mentor_store.MAX_OPEN_CHOICES)
+    assert buttons.MAX_OPEN.high == max(mentor_store.MAX_OPEN_CHOICES)

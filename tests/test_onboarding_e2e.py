@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from handlers import consent
+from handlers.onboarding import buttons
 from storage import invites, monitors
 from storage import users as users_store
 from storage.models import Invite, Role, User, utcnow
@@ -259,13 +261,14 @@ async def test_bad_input_in_any_state_gets_a_short_answer(bot, sandbox, db):
     await minji.edit(start["message_id"], "/help")
     assert "고친 메시지는 다시 읽지 않아요" in minji.last_text
     for forged in (
-        "ob:sc:999999",
+        buttons.SCHOOL.pack(999999),
         "zz:1",
         "ob:gr:7",
-        "tc:ok:1:0",
+        consent.PAPER_FORM.pack(1, 0),
         "gc:y:cNOPE",
+        consent.AGREE.pack("c" + "N" * 22),  # well-formed, but no such link
         "inv:uses:5",
-        "ob:age:y",
+        buttons.AGE.pack("y"),
         "ob:sc:" + "9" * 30,
         "lang:xx",
     ):

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import insert, select
 
 from bot.settings import SettingsError, load_settings
+from handlers.bookings.buttons import APPLY, TAKE_OFFER
+from handlers.pending.buttons import CONFIRM, CONFIRM_ALL, LIST, REJECT, REJECT_NOW
 from storage.models import Booking, Program, School, Session, Site, User, utcnow
 from tests.conftest import join_as_student
 
@@ -72,7 +74,7 @@ async def add_teacher(db, sandbox, user_id: int, name: str, *, school="정발중
 
 async def apply(student, session_id: int) -> None:
     """The student presses "apply" on the session (the card's button, pressed by its data)."""
-    await student.press_data(student.last_message["message_id"], f"bk:ap:{session_id}")
+    await student.press_data(student.last_message["message_id"], APPLY.pack(session_id))
 
 
 async def booking_of(db, student_id: int, session_id: int):
@@ -109,19 +111,20 @@ async def test_the_first_teacher_decides_and_the_other_is_told_it_was_handled(bo
     await second.press("✅ 승인")
     assert "이미 다른 선생님이 처리했습니다" in second.last_text
     assert "박선영" not in second.last_text  # never who
-    await second.press_data(second.last_message["message_id"], f"tp:no:{notice_id(notice)}")
+    await second.press_data(second.last_message["message_id"], REJECT.pack(notice_id(notice)))
     assert "이미 다른 선생님이 처리했습니다" in second.last_text
     booking = await booking_of(db, 6001, session_id)
     assert (booking.status, booking.decided_by) == ("confirmed", 6101)
 
-    await first.press_data(notice["message_id"], f"tp:ok:{booking.id}")
+    await first.press_data(notice["message_id"], CONFIRM.pack(booking.id))
     assert "이미 처리하셨습니다" in first.last_text
 
 
 def notice_id(notice: dict) -> int:
     """The booking id on a notice's ✅ button."""
     data = notice["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    return int(data.split(":")[2])
+    booking_id, _ = CONFIRM.match(data)  # a notice's button carries no page
+    return booking_id
 
 
 async def test_reject_with_a_reason_tells_the_student_and_offers_the_seat(bot, sandbox, db):
@@ -151,7 +154,7 @@ async def test_reject_with_a_reason_tells_the_student_and_offers_the_seat(bot, s
     assert "사유: 이번 학기 일정과 겹칩니다" in told["text"]
     offer = await seojun.expect("자리가 났어요")
     assert any(
-        b["callback_data"].startswith("bk:ofa:")
+        TAKE_OFFER.match(b["callback_data"])
         for row in offer["reply_markup"]["inline_keyboard"]
         for b in row
     )
@@ -168,17 +171,17 @@ async def test_reject_without_a_reason_and_changing_ones_mind(bot, sandbox, db):
     minji = await join_as_student(sandbox, 6021, "김민지")
     await apply(minji, session_id)
     notice = await teacher.expect("새 체험 신청")
-    await teacher.press_data(notice["message_id"], f"tp:no:{notice_id(notice)}")
+    await teacher.press_data(notice["message_id"], REJECT.pack(notice_id(notice)))
     await teacher.press("거절하지 않기")
     assert "거절하지 않았습니다" in teacher.last_text
     assert (await booking_of(db, 6021, session_id)).status == "requested"
     # Asked for a reason, the teacher goes elsewhere: later words are no reason.
-    await teacher.press_data(notice["message_id"], f"tp:no:{notice_id(notice)}")
+    await teacher.press_data(notice["message_id"], REJECT.pack(notice_id(notice)))
     await teacher.send("/pending")
     await teacher.send("방송")
     assert (await booking_of(db, 6021, session_id)).status == "requested"
 
-    await teacher.press_data(notice["message_id"], f"tp:no:{notice_id(notice)}")
+    await teacher.press_data(notice["message_id"], REJECT.pack(notice_id(notice)))
     await teacher.press("사유 없이 거절")
     assert "거절함: 김민지" in teacher.last_text and "사유" not in teacher.last_text
     told = await minji.expect("승인하지 않았어요")
@@ -223,7 +226,7 @@ async def test_confirm_all_acts_on_the_page_as_shown(bot, sandbox, db):
     assert {b.status for b in await all_bookings(db)} == {"confirmed"}
     for student in students:
         await student.expect("선생님이 체험 신청을 승인했어요")
-    await teacher.press_data(listed, "tp:pg:0")
+    await teacher.press_data(listed, LIST.pack(0))
     assert "승인을 기다리는 신청이 없습니다" in teacher.last_text
 
 
@@ -246,20 +249,34 @@ async def test_other_schools_grades_and_students_cannot_decide(bot, sandbox, db)
         message = forger.last_message["message_id"]
         answers = []
         for data in (
-            f"tp:ok:{booking.id}",
-            "tp:ok:999999",
-            f"tp:no:{booking.id}",
-            f"tp:nr:{booking.id}",
+            CONFIRM.pack(booking.id),
+            CONFIRM.pack(999999),
+            REJECT.pack(booking.id),
+            REJECT_NOW.pack(booking.id),
         ):
             await forger.press_data(message, data)
             answers.append(forger.callback_answers[-1]["text"])
         assert answers == [MISSING] * 4
-    await minji.press_data(minji.last_message["message_id"], f"tp:ok:{booking.id}")
+    await minji.press_data(minji.last_message["message_id"], CONFIRM.pack(booking.id))
     assert minji.callback_answers[-1]["text"] == MISSING_STUDENT
     for junk in ("tp:ok", "tp:ok:x", "tp:all:0", "tp:zz:1", "tp:ok:1:2:3"):
         await grade3.press_data(grade3.last_message["message_id"], junk)
         assert grade3.callback_answers[-1]["text"] == MISSING
     assert (await booking_of(db, 6041, session_id)).status == "requested"
+
+
+def test_notices_and_pages_keep_their_buttons_wire_format():
+    """A notice's ✅/❌ carry no page, a /pending page's do; "confirm all" carries the page's
+    digest. Buttons already in teachers' chats are pressed with exactly these."""
+    assert CONFIRM.pack(7) == "tp:ok:7" and CONFIRM.pack(7, 2) == "tp:ok:7:2"
+    assert CONFIRM.match("tp:ok:7") == (7, None) and CONFIRM.match("tp:ok:7:2") == (7, 2)
+    assert REJECT.match("tp:no:7") == (7, None) and REJECT.match("tp:no:7:0") == (7, 0)
+    assert CONFIRM_ALL.match("tp:all:0:0123456789") == (0, "0123456789")
+    assert CONFIRM_ALL.match("tp:all:1:abcdef0123") == (1, "abcdef0123")
+    for forged in ("tp:ok:7:", "tp:ok::2", "tp:ok:²", "tp:ok:7:2:1", "tp:no:0"):
+        assert CONFIRM.match(forged) is None and REJECT.match(forged) is None, forged
+    for forged in ("tp:all:0:ABCDEF0123", "tp:all:0:0123", "tp:all:0:xyz4567890"):
+        assert CONFIRM_ALL.match(forged) is None, forged
 
 
 async def test_help_and_empty_list(bot, sandbox, db):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from sqlalchemy import insert, select, update
 
+from handlers.bookings.buttons import TAKE_OFFER
 from handlers.outbox import dispatch_tick
 from storage import bookings, reminders
 from storage.models import Booking, Program, Reminder, School, Session, Site, User
@@ -305,7 +306,9 @@ async def test_at_night_an_offer_comes_at_once_and_a_decision_waits_for_the_morn
     }
     await tick_at(bot, night + timedelta(seconds=5))
     offer = await seojun.expect("자리가 났어요")
-    assert f"bk:ofa:{line.booking_id}" in str(offer["reply_markup"])
+    assert TAKE_OFFER.pack(line.booking_id) in [
+        b.get("callback_data") for row in offer["reply_markup"]["inline_keyboard"] for b in row
+    ]
     assert count(minji, "승인하지 않았어요") == 0  # not at 22:00: it waits for 08:00
     [decision] = await outbox(db, "student_decision")
     assert (decision.status, decision.due_at) == ("pending", kst(2026, 12, 2, 8))

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 from sqlalchemy import insert, select, update
 
+from handlers.bookings.buttons import APPLY
 from handlers.outbox import dispatch_tick
 from storage import bookings, reminders
 from storage.models import Booking, Program, Reminder, Session, User
@@ -207,9 +208,9 @@ async def test_the_student_and_the_site_hear_at_their_moment(tuesday_morning, bo
         b["callback_data"]
         for row in minji.last_message["reply_markup"]["inline_keyboard"]
         for b in row
-        if b.get("callback_data", "").startswith("bk:ap:")
+        if APPLY.match(b.get("callback_data", ""))
     ][0]
-    session_id = int(data.split(":")[2])
+    [session_id] = APPLY.match(data)
     await minji.press("신청하기")
     async with db.write() as conn:
         session = (

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from handlers.search import buttons
 from storage import search
 from storage.catalogue import NEIGHBOURS
 from storage.models import Program, User, utcnow
@@ -44,10 +45,10 @@ async def test_old_and_forged_search_buttons(bot, sandbox, db):
     minji = await join_as_student(sandbox, 4003, "김민지")
     await minji.send("방송")
     results = minji.last_message["message_id"]
-    await minji.press_data(results, "sr:p:999999:0")
+    await minji.press_data(results, buttons.CARD.pack(999999, 0))
     assert "쓸 수 없어요" in minji.callback_answers[-1]["text"]
     await minji.send("/cancel")
-    await minji.press_data(results, "sr:pg:1")
+    await minji.press_data(results, buttons.LIST.pack(1))
     assert "쓸 수 없어요" in minji.callback_answers[-1]["text"]
 
 
@@ -147,7 +148,7 @@ async def test_for_you_follows_grade_district_and_what_was_opened(bot, sandbox, 
     await minji.press("1. ")
     await minji.send("/foryou")
     assert "방송영상" in minji.last_text
-    first = int(_button_data(minji, "1. ").split(":")[2])
+    first, _page = buttons.CARD.match(_button_data(minji, "1. "))
     async with db.read() as conn:
         program = (await conn.execute(select(Program).where(Program.id == first))).one()
     assert program.field == "방송영상" and "1" in program.target_grades
@@ -181,13 +182,23 @@ async def test_stale_and_forged_filter_buttons(bot, sandbox, db):
     minji = await join_as_student(sandbox, 4013, "김민지")
     await minji.send("/search")
     panel = minji.last_message["message_id"]
-    for forged in ("sr:s:fd:999", "sr:s:ty:bogus", "sr:s:di:7", "sr:c:zz", "sr:m:xx", "sr:s:wh:yy"):
+    for forged in (
+        "sr:s:fd:999",
+        buttons.SET.pack("fd", "99"),  # no field has that place in the list
+        "sr:s:ty:bogus",
+        buttons.SET.pack("di", "7"),
+        buttons.SET.pack("ty", "tw"),  # a value of another filter
+        "sr:c:zz",
+        "sr:m:xx",
+        "sr:s:wh:yy",
+    ):
         await minji.press_data(panel, forged)
         assert "쓸 수 없어요" in minji.callback_answers[-1]["text"], forged
-    await minji.press_data(panel, "sr:pg:999")  # a page that no longer exists: the last one
+    # A page that no longer exists: the last one.
+    await minji.press_data(panel, buttons.LIST.pack(999))
     assert "쪽 중" in minji.last_text and "다음 ▶" not in minji.buttons
     await minji.send("/cancel")
-    await minji.press_data(panel, "sr:s:fr:1")
+    await minji.press_data(panel, buttons.SET.pack("fr", "1"))
     assert "쓸 수 없어요" in minji.callback_answers[-1]["text"]
 
 

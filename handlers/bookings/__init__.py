@@ -1,8 +1,6 @@
 """The student's side of booking: apply, /my, cancel, waiting-list offers, calendar, survey.
 
-Callback data: bk:ap:SESSION apply (also old "sr:ap" buttons) · bk:my list · bk:b:BOOKING
-one booking · bk:cx:BOOKING cancel? · bk:cy:BOOKING cancel! · bk:ofa / bk:ofd:BOOKING take
-or decline an offered seat · bk:ics:BOOKING calendar file · bk:sv:BOOKING:SCORE survey.
+Buttons: handlers/bookings/buttons.py (and search's old "Apply", handlers/search/buttons.py).
 Every booking id in a button is checked against the pressing student: someone else's
 booking gets the same answer as a missing one.
 """
@@ -12,18 +10,27 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import JinroContext
 from handlers import outbox
-from handlers.bookings.buttons import APPLY
+from handlers.bookings.buttons import (
+    APPLY,
+    CALENDAR,
+    CANCEL,
+    CANCEL_NOW,
+    MY,
+    NO_COMMENT,
+    OPEN,
+    PASS_OFFER,
+    SURVEY,
+    TAKE_OFFER,
+)
 from handlers.bookings.calendar import booking_calendar
 from handlers.bookings.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from handlers.cases import buttons as cases
 from handlers.common import (
     answer_query,
-    callback_parts,
-    int_part,
     keyboard,
     reply,
     requires,
@@ -35,19 +42,18 @@ from messages import label
 from messages.labels import N_
 from storage import bookings as store
 from storage import users as users_store
-from storage.errors import AlreadyHandled, NotFound
+from storage.errors import NotFound
 from storage.models import Role
 
 log = logging.getLogger(__name__)
 
-# Refusal reason -> the short alert shown on the pressed button.
+# Refusal reason -> the short alert shown on the pressed "Apply" (cancelling's: CANCEL_NOW).
 REFUSALS = {
     "consent": N_("Your guardian's consent is needed first. Send /consent to see how."),
     "already": N_("You already applied for this session. See /my."),
     "started": N_("This session has already started."),
     "gone": N_("This session is no longer offered."),
     "safety": N_("This site cannot be booked until it passes its safety check."),
-    "too_late": N_("The cancellation deadline has passed. Please talk to your teacher."),
 }
 
 
@@ -114,11 +120,17 @@ async def my_command(update: Update, context: JinroContext) -> None:
     await show_my(update, context)
 
 
+@MY.handles
+async def my_pressed(update: Update, context: JinroContext) -> None:
+    await answer_query(update)
+    await show_my(update, context, edit=True)
+
+
 async def show_my(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     async with context.db.read() as conn:
         upcoming, past = await store.student_bookings(conn, context.user.id, now=context.now)
     rows = [
-        [(f"{b.starts_at.astimezone(context.tz):%m/%d} {b.title}"[:60], f"bk:b:{b.id}")]
+        [OPEN(f"{b.starts_at.astimezone(context.tz):%m/%d} {b.title}"[:60], b.id)]
         for b in upcoming
         if b.status in ("requested", "confirmed", "offered", "waitlisted", "entered")
     ]
@@ -134,6 +146,7 @@ async def show_my(update: Update, context: JinroContext, *, edit: bool = False) 
     )
 
 
+@OPEN.handles
 async def show_booking(update: Update, context: JinroContext, booking_id: int) -> None:
     async with context.db.read() as conn:
         booking = await store.my_booking(conn, booking_id, context.user.id)
@@ -161,25 +174,26 @@ def _booking_keyboard(context: JinroContext, booking_id: int, status: str, *, bo
     if status == "offered":
         rows.append(
             [
-                (label(lang, "✅ Take the seat"), f"bk:ofa:{booking_id}"),
-                (label(lang, "Pass"), f"bk:ofd:{booking_id}"),
+                TAKE_OFFER(label(lang, "✅ Take the seat"), booking_id),
+                PASS_OFFER(label(lang, "Pass"), booking_id),
             ]
         )
     if status == "confirmed":
-        rows.append([(label(lang, "📅 Add to my calendar"), f"bk:ics:{booking_id}")])
+        rows.append([CALENDAR(label(lang, "📅 Add to my calendar"), booking_id)])
     if status in ("requested", "confirmed", "waitlisted", "entered"):
         text = "Leave the waiting list" if status in ("waitlisted", "entered") else "Cancel"
-        rows.append([(label(lang, text), f"bk:cx:{booking_id}")])
+        rows.append([CANCEL(label(lang, text), booking_id)])
     if booking is not None and status in ("requested", "confirmed", "offered"):
         # A problem with it goes to a parent monitor as a case (handlers/cases/).
         rows.append([cases.ABOUT_BOOKING(label(lang, "🆘 Report a problem"), booking_id)])
-    rows.append([(label(lang, "My bookings"), "bk:my")])
+    rows.append([MY(label(lang, "My bookings"))])
     return keyboard(rows)
 
 
 # ----- cancelling -----------------------------------------------------------------------------
 
 
+@CANCEL.handles
 async def ask_cancel(update: Update, context: JinroContext, booking_id: int) -> None:
     async with context.db.read() as conn:
         booking = await store.my_booking(conn, booking_id, context.user.id)
@@ -195,8 +209,8 @@ async def ask_cancel(update: Update, context: JinroContext, booking_id: int) -> 
         keyboard(
             [
                 [
-                    (label(lang, "Yes, cancel"), f"bk:cy:{booking_id}"),
-                    (label(lang, "No, keep it"), f"bk:b:{booking_id}"),
+                    CANCEL_NOW(label(lang, "Yes, cancel"), booking_id),
+                    OPEN(label(lang, "No, keep it"), booking_id),
                 ]
             ]
         ),
@@ -206,44 +220,32 @@ async def ask_cancel(update: Update, context: JinroContext, booking_id: int) -> 
     )
 
 
+@CANCEL_NOW.handles
 async def cancel(update: Update, context: JinroContext, booking_id: int) -> None:
-    try:
-        async with context.db.write() as conn:
-            await store.cancel(
-                conn, booking_id, context.user, now=context.now, offer=context.settings.offer
-            )
-    except NotFound:
-        await stale_button(update, context)
-        return
-    except AlreadyHandled:
-        await answer_query(update, label(context.lang, "Already changed meanwhile."), alert=True)
-        return
-    except store.Refused as refused:
-        await _refuse(update, context, refused)
-        return
+    # Someone else's or a gone booking, one changed meanwhile, a deadline passed: the
+    # button's answers (handlers/bookings/buttons.py).
+    async with context.db.write() as conn:
+        await store.cancel(
+            conn, booking_id, context.user, now=context.now, offer=context.settings.offer
+        )
     await answer_query(update)
     await reply(
         update,
         context,
         "bookings/cancelled",
-        keyboard([[(label(context.lang, "My bookings"), "bk:my")]]),
+        keyboard([[MY(label(context.lang, "My bookings"))]]),
         edit=True,
     )
     outbox.kick(context)  # the site's notice, and the freed seat's offer
 
 
+@TAKE_OFFER.handles
 async def take_offer(update: Update, context: JinroContext, booking_id: int) -> None:
-    try:
-        async with context.db.write() as conn:
-            await store.accept_offer(
-                conn, booking_id, context.user, now=context.now, hold=context.settings.hold
-            )
-    except NotFound:
-        await stale_button(update, context)
-        return
-    except AlreadyHandled:
-        await answer_query(update, label(context.lang, "This offer has ended."), alert=True)
-        return
+    # An offer run out or already answered: "This offer has ended." (the button's answer).
+    async with context.db.write() as conn:
+        await store.accept_offer(
+            conn, booking_id, context.user, now=context.now, hold=context.settings.hold
+        )
     await answer_query(update)
     async with context.db.read() as conn:
         booking = await store.get(conn, booking_id)
@@ -266,18 +268,12 @@ async def take_offer(update: Update, context: JinroContext, booking_id: int) -> 
     outbox.kick(context)  # the teachers' requests
 
 
+@PASS_OFFER.handles
 async def pass_offer(update: Update, context: JinroContext, booking_id: int) -> None:
-    try:
-        async with context.db.write() as conn:
-            await store.decline_offer(
-                conn, booking_id, context.user, now=context.now, offer=context.settings.offer
-            )
-    except NotFound:
-        await stale_button(update, context)
-        return
-    except AlreadyHandled:
-        await answer_query(update, label(context.lang, "This offer has ended."), alert=True)
-        return
+    async with context.db.write() as conn:
+        await store.decline_offer(
+            conn, booking_id, context.user, now=context.now, offer=context.settings.offer
+        )
     await answer_query(update)
     await reply(update, context, "bookings/offer_passed", edit=True)
     outbox.kick(context)  # the seat's offer to the next in line
@@ -286,6 +282,7 @@ async def pass_offer(update: Update, context: JinroContext, booking_id: int) -> 
 # ----- calendar -------------------------------------------------------------------------------
 
 
+@CALENDAR.handles
 async def send_calendar(update: Update, context: JinroContext, booking_id: int) -> None:
     async with context.db.read() as conn:
         booking = await store.my_booking(conn, booking_id, context.user.id)
@@ -305,25 +302,19 @@ async def send_calendar(update: Update, context: JinroContext, booking_id: int) 
 # ----- survey ---------------------------------------------------------------------------------
 
 
-async def answer_survey(update: Update, context: JinroContext, booking_id: int, score) -> None:
-    if score is None or not 1 <= score <= 5:
-        await stale_button(update, context)
-        return
-    try:
-        async with context.db.write() as conn:
-            await store.answer_survey(conn, booking_id, context.user.id, score, now=context.now)
-            context.user = await users_store.set_flow(
-                conn, context.user.id, "bk.comment", {"booking": booking_id}
-            )
-    except NotFound:
-        await stale_button(update, context)
-        return
+@SURVEY.handles
+async def answer_survey(update: Update, context: JinroContext, booking_id: int, score: int) -> None:
+    async with context.db.write() as conn:
+        await store.answer_survey(conn, booking_id, context.user.id, score, now=context.now)
+        context.user = await users_store.set_flow(
+            conn, context.user.id, "bk.comment", {"booking": booking_id}
+        )
     await answer_query(update)
     await reply(
         update,
         context,
         "bookings/survey_thanks",
-        keyboard([[(label(context.lang, "No comment"), "bk:sk")]]),
+        keyboard([[NO_COMMENT(label(context.lang, "No comment"))]]),
         edit=True,
         score=score,
     )
@@ -343,6 +334,7 @@ async def survey_comment(update: Update, context: JinroContext) -> None:
     await reply(update, context, "bookings/survey_done")
 
 
+@NO_COMMENT.handles
 async def skip_comment(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     if context.user.flow == "bk.comment":
@@ -381,43 +373,5 @@ async def _draw(context: JinroContext, now) -> None:
         outbox.kick(context)
 
 
-# ----- buttons --------------------------------------------------------------------------------
-
-
-async def on_booking_button(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    action, target = (parts[1] if len(parts) > 1 else ""), int_part(parts, 2)
-    if context.user.role is None:
-        await stale_button(update, context)
-    elif context.user.role != Role.STUDENT:
-        await stale_button(update, context)
-    elif action == "my" and len(parts) == 2:
-        await answer_query(update)
-        await show_my(update, context, edit=True)
-    elif action == "sk" and len(parts) == 2:
-        await skip_comment(update, context)
-    elif target is None:
-        await stale_button(update, context)
-    elif action in ACTIONS:
-        await ACTIONS[action](update, context, target)
-    elif action == "sv":
-        await answer_survey(update, context, target, int_part(parts, 3))
-    else:
-        await stale_button(update, context)
-
-
-ACTIONS = {
-    "b": show_booking,
-    "cx": ask_cancel,
-    "cy": cancel,
-    "ofa": take_offer,
-    "ofd": pass_offer,
-    "ics": send_calendar,
-}
-
-
 def handlers() -> list[BaseHandler]:
-    return [
-        CommandHandler("my", my_command),
-        CallbackQueryHandler(on_booking_button, pattern=r"^bk:"),
-    ]
+    return [CommandHandler("my", my_command)]

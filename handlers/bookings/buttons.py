@@ -1,8 +1,34 @@
-"""The buttons of a student's bookings (bk:…). Search cards pack APPLY."""
+"""The buttons of a student's bookings (bk:…). Search cards pack APPLY; the outbox's notices
+(handlers/bookings/news.py) pack MY, CALENDAR, SURVEY and the offer's two. Only a student
+presses them (APPLY: anyone who has joined, and others are told why); every booking id is
+checked against the student, and someone else's booking answers like a missing one."""
 
 from __future__ import annotations
 
-from handlers.common.buttons import ID, JOINED, Buttons
+from handlers.common.buttons import ID, JOINED, Answers, Buttons, Number
+from messages.labels import N_
+from storage.models import Role
 
-BOOKINGS = Buttons("bk")
+SCORE = Number(1, 5)  # a survey's answer
+OFFER_ENDED = Answers(taken=N_("This offer has ended."))
+
+BOOKINGS = Buttons("bk", roles=(Role.STUDENT,))
 APPLY = BOOKINGS.action("ap", ID, roles=JOINED)  # apply for a session (students; others told why)
+MY = BOOKINGS.action("my")  # the student's bookings (/my)
+OPEN = BOOKINGS.action("b", ID)  # one booking
+CANCEL = BOOKINGS.action("cx", ID)  # cancel? (or leave the waiting list)
+CANCEL_NOW = BOOKINGS.action(  # cancel!
+    "cy",
+    ID,
+    answers=Answers(
+        taken=N_("Already changed meanwhile."),
+        refused={
+            "too_late": N_("The cancellation deadline has passed. Please talk to your teacher.")
+        },
+    ),
+)
+TAKE_OFFER = BOOKINGS.action("ofa", ID, answers=OFFER_ENDED)  # take a seat offered from the line
+PASS_OFFER = BOOKINGS.action("ofd", ID, answers=OFFER_ENDED)  # … or pass it on
+CALENDAR = BOOKINGS.action("ics", ID)  # a confirmed booking as a calendar file
+SURVEY = BOOKINGS.action("sv", ID, SCORE)  # after the session: how was it, 1-5
+NO_COMMENT = BOOKINGS.action("sk")  # the survey answered: no comment to add

@@ -4,6 +4,7 @@ request, the lottery, a seat a teacher booked for them, a cancelled session."""
 
 from __future__ import annotations
 
+from handlers.bookings.buttons import CALENDAR, MY, PASS_OFFER, SURVEY, TAKE_OFFER
 from handlers.common import keyboard
 from handlers.outbox import Kind, booking_of, session_ahead
 from messages import label
@@ -97,22 +98,22 @@ async def _session_cancelled(conn, context, row, user):
 
 
 def _my_bookings(row, lang: str, *, calendar: bool = True):
-    rows = [[(label(lang, "My bookings"), "bk:my")]]
+    rows = [[MY(label(lang, "My bookings"))]]
     if calendar:
-        rows.insert(0, [(label(lang, "📅 Add to my calendar"), f"bk:ics:{row.booking_id}")])
+        rows.insert(0, [CALENDAR(label(lang, "📅 Add to my calendar"), row.booking_id)])
     return keyboard(rows)
 
 
 def _survey_scores(row, lang: str):
-    return keyboard([[(str(n), f"bk:sv:{row.booking_id}:{n}") for n in range(1, 6)]])
+    return keyboard([[SURVEY(str(n), row.booking_id, n) for n in range(1, 6)]])
 
 
 def _take_or_pass(row, lang: str):
     return keyboard(
         [
             [
-                (label(lang, "✅ Take the seat"), f"bk:ofa:{row.booking_id}"),
-                (label(lang, "Pass"), f"bk:ofd:{row.booking_id}"),
+                TAKE_OFFER(label(lang, "✅ Take the seat"), row.booking_id),
+                PASS_OFFER(label(lang, "Pass"), row.booking_id),
             ]
         ]
     )

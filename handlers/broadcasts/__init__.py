@@ -17,30 +17,21 @@ Flows (users.flow; data {"b": the draft's id}):
     bc.find   staff type part of a programme title
     bc.when   a day and time is typed
     bc.sure   the last confirm (buttons only)
-Callback data, B the draft's id (a press is honoured only for the user's current draft):
-    bc:p:B panel · bc:r:B roles · bc:rt:B:I role I · bc:s:B:P schools page P ·
-    bc:st:B:SCHOOL:P school · bc:d:B districts · bc:dt:B:I district I · bc:g:B grades ·
-    bc:gt:B:G grade G · bc:k:B site kinds · bc:kt:B:I kind I · bc:f:B programme ·
-    bc:fp:B:PROGRAMME its sessions · bc:fa:B:PROGRAMME all of it · bc:fs:B:SESSION one
-    session · bc:fx:B no programme · bc:e:B everyone · bc:u:B urgent · bc:v:B preview ·
-    bc:t:B change the message · bc:n:B send now · bc:w:B schedule · bc:y:B confirm ·
-    bc:x:B discard
-Steering a confirmed broadcast (staff any, others their own):
-    bl:pg:P list page · bl:o:B:P open · bl:ps:B pause · bl:rs:B resume · bl:cx:B cancel? ·
-    bl:cy:B cancel! · bl:ck:B keep it · bl:csv:B the undelivered as CSV
+Buttons: handlers/broadcasts/buttons.py (a draft's buttons answer only while it is the user's
+current draft; a confirmed broadcast is steered by staff, or by its own author).
 """
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler
 
-# The text and file steps (bc.text, bc.find, bc.when, bc.panel/bc.sure) register themselves
-# when compose, pickers and confirm are imported; routing imports all three.
+# The text and file steps (bc.text, bc.find, bc.when, bc.panel/bc.sure) and the buttons'
+# handlers (each binds itself with @BUTTON.handles) register when these are imported.
+from handlers.broadcasts import confirm, export, pickers  # noqa: F401
 from handlers.broadcasts.compose import broadcast_command, send_copy
 from handlers.broadcasts.dispatch import OUTGOING, REMINDERS, delivery
-from handlers.broadcasts.listing import list_command, on_steer_button
+from handlers.broadcasts.listing import list_command
 from handlers.broadcasts.progress import broadcast_tick, refresh_progress
-from handlers.broadcasts.routing import on_draft_button
 
 __all__ = [
     "OUTGOING",
@@ -50,8 +41,6 @@ __all__ = [
     "delivery",
     "handlers",
     "list_command",
-    "on_draft_button",
-    "on_steer_button",
     "refresh_progress",
     "send_copy",
 ]
@@ -61,6 +50,4 @@ def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("broadcast", broadcast_command),
         CommandHandler("broadcasts", list_command),
-        CallbackQueryHandler(on_draft_button, pattern=r"^bc:"),
-        CallbackQueryHandler(on_steer_button, pattern=r"^bl:"),
     ]

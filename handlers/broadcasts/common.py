@@ -1,11 +1,11 @@
-"""What the broadcasts area shares: its logger, the names of roles, and who may broadcast."""
+"""What the broadcasts area shares: its logger and the names of roles. Who may broadcast:
+`may_broadcast` in handlers/broadcasts/buttons.py (the draft's buttons check it too)."""
 
 from __future__ import annotations
 
 import logging
 
 from messages.labels import N_
-from storage.models import Role
 
 log = logging.getLogger("handlers.broadcasts")  # one logger for the area, whichever module logs
 
@@ -17,12 +17,3 @@ ROLE_NAMES = {
     "monitor": N_("Parent monitors"),
     "staff": N_("Staff"),
 }
-
-
-def _may_broadcast(user) -> bool:
-    """A teacher needs a school and a site its site: that is whom they may reach."""
-    if user.role == Role.TEACHER:
-        return user.school_id is not None
-    if user.role == Role.SITE:
-        return user.site_id is not None
-    return user.role == Role.STAFF

@@ -9,7 +9,8 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot.context import JinroContext
-from handlers.broadcasts.common import _may_broadcast, log
+from handlers.broadcasts.buttons import CHANGE_TEXT, DISCARD, PREVIEW, may_broadcast
+from handlers.broadcasts.common import log
 from handlers.broadcasts.panel import _audience, _gone, show_panel
 from handlers.common import (
     answer_query,
@@ -29,7 +30,7 @@ CAPTION_LIMIT = 1024
 
 @requires(*store.AUTHORS)
 async def broadcast_command(update: Update, context: JinroContext) -> None:
-    if not _may_broadcast(context.user):
+    if not may_broadcast(context.user):
         await reply(update, context, "common/not_allowed")
         return
     await set_flow(context, "bc.text", {})
@@ -85,7 +86,7 @@ def telegram_length(text: str) -> int:
 async def _take(update, context, text: str, kind: str | None, file_id: str | None) -> None:
     """The message becomes the draft (a new one, or the current draft's new text); then the
     preview and the panel."""
-    if not _may_broadcast(context.user):  # the role changed while writing
+    if not may_broadcast(context.user):  # the role changed while writing
         await _gone(update, context)
         return
     user, current = context.user, context.user.flow_data.get("b")
@@ -132,6 +133,7 @@ async def send_copy(context: JinroContext, chat_id: int, broadcast, *, paced: bo
     return await context.bot.send_message(chat_id, broadcast.text, **limit)
 
 
+@PREVIEW.handles
 async def preview_pressed(update, context, broadcast_id: int) -> None:
     if await _audience(context, broadcast_id) is None:
         await stale_button(update, context)
@@ -141,6 +143,7 @@ async def preview_pressed(update, context, broadcast_id: int) -> None:
         await show_panel(update, context, broadcast_id, edit=False)
 
 
+@CHANGE_TEXT.handles
 async def change_text(update, context, broadcast_id: int) -> None:
     if await _audience(context, broadcast_id) is None:
         await stale_button(update, context)
@@ -150,6 +153,7 @@ async def change_text(update, context, broadcast_id: int) -> None:
     await reply(update, context, "broadcasts/ask_text", role=context.user.role, changing=True)
 
 
+@DISCARD.handles
 async def discard(update, context, broadcast_id: int) -> None:
     async with context.db.write() as conn:
         gone = await store.discard(conn, broadcast_id, context.user)

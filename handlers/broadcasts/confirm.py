@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers import outbox
+from handlers.broadcasts.buttons import CONFIRM, PANEL, SCHEDULE, SEND_NOW
 from handlers.broadcasts.panel import _audience, _draft_view, _gone, show_panel
 from handlers.broadcasts.progress import refresh_progress
 from handlers.common import (
@@ -29,6 +30,7 @@ from storage.errors import AlreadyHandled, NotFound
 FURTHEST = timedelta(days=90)  # a later moment is surely a typo
 
 
+@SEND_NOW.handles
 async def send_now(update, context, broadcast_id: int) -> None:
     if await _audience(context, broadcast_id) is None:
         await stale_button(update, context)
@@ -38,13 +40,14 @@ async def send_now(update, context, broadcast_id: int) -> None:
     await _ask_confirm(update, context, broadcast_id, edit=True)
 
 
+@SCHEDULE.handles
 async def ask_when(update, context, broadcast_id: int) -> None:
     if await _audience(context, broadcast_id) is None:
         await stale_button(update, context)
         return
     await answer_query(update)
     await set_flow(context, "bc.when", {"b": broadcast_id})
-    back = [[(label(context.lang, "◀ Back to the audience"), f"bc:p:{broadcast_id}")]]
+    back = [[PANEL(label(context.lang, "◀ Back to the audience"), broadcast_id)]]
     await reply(update, context, "broadcasts/ask_when", keyboard(back), edit=True, problem=None)
 
 
@@ -93,8 +96,8 @@ async def _ask_confirm(update, context, broadcast_id: int, *, edit: bool) -> Non
     lang = context.lang
     go = N_("✅ Schedule it") if found.scheduled_at else N_("✅ Send it now")
     rows = [
-        [(label(lang, go), f"bc:y:{broadcast_id}")],
-        [(label(lang, "◀ Back to the audience"), f"bc:p:{broadcast_id}")],
+        [CONFIRM(label(lang, go), broadcast_id)],
+        [PANEL(label(lang, "◀ Back to the audience"), broadcast_id)],
     ]
     await reply(
         update,
@@ -117,10 +120,8 @@ REFUSALS = {
 }
 
 
+@CONFIRM.handles  # only from the last confirm (its guard)
 async def confirm_pressed(update, context, broadcast_id: int) -> None:
-    if context.user.flow != "bc.sure" or context.user.flow_data.get("b") != broadcast_id:
-        await stale_button(update, context)
-        return
     message = update.callback_query.message
     try:
         async with context.db.write() as conn:
@@ -141,6 +142,7 @@ async def confirm_pressed(update, context, broadcast_id: int) -> None:
     outbox.kick(context)  # a broadcast sent now starts now, not at the next tick
 
 
+@PANEL.handles
 async def panel_pressed(update, context, broadcast_id: int) -> None:
     """Back to the panel (from a picker, the programme search, when or confirm)."""
     if await _audience(context, broadcast_id) is None:

@@ -7,6 +7,7 @@ import io
 
 from telegram import InputFile
 
+from handlers.broadcasts.buttons import CSV
 from handlers.broadcasts.common import ROLE_NAMES
 from handlers.common import (
     answer_query,
@@ -17,6 +18,7 @@ from messages.labels import N_
 from storage import broadcasts as store
 
 
+@CSV.handles
 async def csv_pressed(update, context, broadcast_id: int) -> None:
     async with context.db.read() as conn:
         found = await store.owned(conn, broadcast_id, context.user)

@@ -1,4 +1,5 @@
-"""/broadcasts and one broadcast: the list with figures, the detail, pause, resume, cancel."""
+"""/broadcasts and one broadcast: the list with figures, the detail, pause, resume, cancel.
+The CSV button is answered in export.py."""
 
 from __future__ import annotations
 
@@ -10,16 +11,22 @@ from sqlalchemy.engine import Row
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.broadcasts.common import _may_broadcast
-from handlers.broadcasts.export import csv_pressed
+from handlers.broadcasts.buttons import (
+    CANCEL,
+    CANCEL_NOW,
+    KEEP,
+    LIST,
+    OPEN,
+    PAUSE,
+    RESUME,
+    may_broadcast,
+)
 from handlers.broadcasts.progress import _minutes_left, _steer_rows, refresh_progress
 from handlers.common import (
     answer_query,
-    callback_parts,
-    int_part,
     keyboard,
     page_count,
-    paging_row,
+    pages_row,
     reply,
     requires,
     stale_button,
@@ -29,14 +36,14 @@ from messages.labels import N_
 from storage import broadcasts as store
 from storage import users as users_store
 from storage.broadcasts import Audience
-from storage.errors import AlreadyHandled, NotFound
+from storage.errors import AlreadyHandled
 
 LIST_PAGE = 5
 
 
 @requires(*store.AUTHORS)
 async def list_command(update: Update, context: JinroContext) -> None:
-    if not _may_broadcast(context.user):
+    if not may_broadcast(context.user):
         await reply(update, context, "common/not_allowed")
         return
     await show_list(update, context, 0, edit=False)
@@ -53,8 +60,8 @@ async def show_list(update: Update, context: JinroContext, page: int, *, edit: b
     if total and page >= pages:
         await show_list(update, context, pages - 1, edit=edit)
         return
-    rows = [[(f"#{b.id} {snippet(b.text, 40)}"[:60], f"bl:o:{b.id}:{page}")] for b in found]
-    rows.append(paging_row(context.lang, "bl:pg", page, pages))
+    rows = [[OPEN(f"#{b.id} {snippet(b.text, 40)}"[:60], b.id, page)] for b in found]
+    rows.append(pages_row(context.lang, LIST, page, pages))
     await reply(
         update,
         context,
@@ -85,6 +92,13 @@ def snippet(text_html: str, limit: int) -> str:
     return plain if len(plain) <= limit else plain[: limit - 1] + "…"
 
 
+@LIST.handles
+async def list_page(update: Update, context: JinroContext, page: int) -> None:
+    await answer_query(update)
+    await show_list(update, context, page)
+
+
+@OPEN.handles
 async def show_detail(
     update: Update, context: JinroContext, broadcast_id: int, back: int = 0, *, answer=True
 ):
@@ -100,13 +114,13 @@ async def show_detail(
         figures = (await store.figures(conn, [broadcast_id], now=now))[broadcast_id]
         audience = Audience.from_json(found.audience)
         author = await users_store.get(conn, found.author_id) if found.author_id else None
-        if author is not None and author.role == found.author_role and _may_broadcast(author):
+        if author is not None and author.role == found.author_role and may_broadcast(author):
             audience = store.limited(author, audience)
         names = await store.names(conn, audience, author or context.user)
     if answer:
         await answer_query(update)
     rows = _steer_rows(context.lang, found, figures)
-    rows.append([(label(context.lang, "◀ Back to the list"), f"bl:pg:{back}")])
+    rows.append([LIST(label(context.lang, "◀ Back to the list"), back)])
     await reply(
         update,
         context,
@@ -124,13 +138,11 @@ async def show_detail(
 
 
 async def _steered(update, context, broadcast_id: int, step, done_msgid: str) -> None:
-    """Pause or resume, then show the pressed message (progress or detail) anew."""
+    """Pause or resume, then show the pressed message (progress or detail) anew. A broadcast
+    that is not the user's (NotFound) gets the router's stale answer."""
     try:
         async with context.db.write() as conn:
             await step(conn, broadcast_id, context.user, now=context.now)
-    except NotFound:
-        await stale_button(update, context)
-        return
     except AlreadyHandled:
         said, alert = N_("It has changed meanwhile."), True
     else:
@@ -155,14 +167,17 @@ async def _show_pressed(update: Update, context: JinroContext, broadcast_id: int
         await show_detail(update, context, broadcast_id, answer=False)
 
 
+@PAUSE.handles
 async def pause_pressed(update, context, broadcast_id: int) -> None:
     await _steered(update, context, broadcast_id, store.pause, N_("Paused."))
 
 
+@RESUME.handles
 async def resume_pressed(update, context, broadcast_id: int) -> None:
     await _steered(update, context, broadcast_id, store.resume, N_("Sending again."))
 
 
+@CANCEL.handles
 async def ask_cancel(update, context, broadcast_id: int) -> None:
     now = context.now
     async with context.db.read() as conn:
@@ -174,21 +189,19 @@ async def ask_cancel(update, context, broadcast_id: int) -> None:
     await answer_query(update)
     lang = context.lang
     rows = [
-        [(label(lang, "✖ Yes, cancel it"), f"bl:cy:{broadcast_id}")],
-        [(label(lang, "◀ No, keep it"), f"bl:ck:{broadcast_id}")],
+        [CANCEL_NOW(label(lang, "✖ Yes, cancel it"), broadcast_id)],
+        [KEEP(label(lang, "◀ No, keep it"), broadcast_id)],
     ]
     await reply(
         update, context, "broadcasts/ask_cancel", keyboard(rows), broadcast=found, figures=figures
     )
 
 
+@CANCEL_NOW.handles
 async def cancel_pressed(update, context, broadcast_id: int) -> None:
     try:
         async with context.db.write() as conn:
             dropped = await store.cancel(conn, broadcast_id, context.user, now=context.now)
-    except NotFound:
-        await stale_button(update, context)
-        return
     except AlreadyHandled:
         await answer_query(update, label(context.lang, "It has changed meanwhile."), alert=True)
         return
@@ -197,32 +210,7 @@ async def cancel_pressed(update, context, broadcast_id: int) -> None:
     await refresh_progress(context, broadcast_id)
 
 
+@KEEP.handles
 async def keep_pressed(update, context, broadcast_id: int) -> None:
     await answer_query(update)
     await reply(update, context, "broadcasts/kept", edit=True)
-
-
-# action -> (handler, how many integer parts follow it)
-STEER_BUTTONS = {
-    "pg": (show_list, 1),
-    "o": (show_detail, 2),
-    "ps": (pause_pressed, 1),
-    "rs": (resume_pressed, 1),
-    "cx": (ask_cancel, 1),
-    "cy": (cancel_pressed, 1),
-    "ck": (keep_pressed, 1),
-    "csv": (csv_pressed, 1),
-}
-
-
-@requires(*store.AUTHORS)
-async def on_steer_button(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    handler, count = STEER_BUTTONS.get(parts[1] if len(parts) > 1 else "", (None, 0))
-    numbers = [int_part(parts, 2 + n) for n in range(count)]
-    if handler is None or len(parts) != 2 + count or None in numbers:
-        await stale_button(update, context)
-        return
-    if handler is show_list:
-        await answer_query(update)
-    await handler(update, context, *numbers)

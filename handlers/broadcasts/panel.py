@@ -6,12 +6,28 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot.context import JinroContext
+from handlers.broadcasts.buttons import (
+    CHANGE_TEXT,
+    DISCARD,
+    DISTRICTS,
+    EVERYONE,
+    GRADES,
+    KINDS,
+    PREVIEW,
+    PROGRAMME,
+    ROLES,
+    SCHEDULE,
+    SCHOOLS,
+    SEND_NOW,
+    URGENT,
+)
 from handlers.common import (
     keyboard,
     reply,
     set_flow,
     stale_button,
 )
+from handlers.common.buttons import Button
 from messages import label
 from messages.labels import N_
 from storage import broadcasts as store
@@ -59,39 +75,42 @@ async def show_panel(update: Update, context: JinroContext, broadcast_id: int, *
 def _panel_rows(context: JinroContext, found, audience: Audience) -> list:
     lang, role, b = context.lang, context.user.role, found.id
 
-    def button(msgid: str, action: str, chosen) -> tuple[str, str]:
+    def button(msgid: str, pressed: Button, chosen) -> tuple[str, str]:
         mark = f" · {len(chosen)}" if isinstance(chosen, tuple) and chosen else ""
         mark = mark or (" ✓" if chosen and not isinstance(chosen, tuple) else "")
-        data = f"bc:{action}:{b}:0" if action == "s" else f"bc:{action}:{b}"  # page 0
-        return label(lang, msgid) + mark, data
+        values = (b, 0) if pressed is SCHOOLS else (b,)  # the schools from page 0
+        return pressed(label(lang, msgid) + mark, *values)
 
     programme = bool(audience.program or audience.session)
     rows = []
     if role == Role.STAFF:
         rows += [
             [
-                button(N_("👥 Roles"), "r", audience.roles),
-                button(N_("🏫 Schools"), "s", audience.schools),
+                button(N_("👥 Roles"), ROLES, audience.roles),
+                button(N_("🏫 Schools"), SCHOOLS, audience.schools),
             ],
             [
-                button(N_("📍 Districts"), "d", audience.districts),
-                button(N_("🎓 Grades"), "g", audience.grades),
+                button(N_("📍 Districts"), DISTRICTS, audience.districts),
+                button(N_("🎓 Grades"), GRADES, audience.grades),
             ],
             [
-                button(N_("🏢 Site types"), "k", audience.site_kinds),
-                button(N_("📚 Programme / session"), "f", programme),
+                button(N_("🏢 Site types"), KINDS, audience.site_kinds),
+                button(N_("📚 Programme / session"), PROGRAMME, programme),
             ],
-            [button(N_("🌐 Everyone"), "e", audience.everyone)],
-            [button(N_("🚨 Urgent"), "u", found.urgent)],
+            [button(N_("🌐 Everyone"), EVERYONE, audience.everyone)],
+            [button(N_("🚨 Urgent"), URGENT, found.urgent)],
         ]
     elif role == Role.TEACHER:
-        rows.append([button(N_("🎓 Grades"), "g", audience.grades)])
+        rows.append([button(N_("🎓 Grades"), GRADES, audience.grades)])
     else:
-        rows.append([button(N_("📚 Programme / session"), "f", programme)])
+        rows.append([button(N_("📚 Programme / session"), PROGRAMME, programme)])
     rows += [
-        [button(N_("👁 Preview"), "v", False), button(N_("✏️ Change the message"), "t", False)],
-        [button(N_("📤 Send now"), "n", False), button(N_("🕘 Schedule"), "w", False)],
-        [button(N_("🗑 Discard"), "x", False)],
+        [
+            button(N_("👁 Preview"), PREVIEW, False),
+            button(N_("✏️ Change the message"), CHANGE_TEXT, False),
+        ],
+        [button(N_("📤 Send now"), SEND_NOW, False), button(N_("🕘 Schedule"), SCHEDULE, False)],
+        [button(N_("🗑 Discard"), DISCARD, False)],
     ]
     return rows
 

@@ -5,10 +5,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from telegram import Update
 
 from bot.context import JinroContext
+from handlers.broadcasts.buttons import (
+    DISTRICT,
+    DISTRICTS,
+    EVERYONE,
+    GRADE,
+    GRADES,
+    KIND,
+    KINDS,
+    NO_PROGRAMME,
+    ONE_SESSION,
+    PANEL,
+    PROGRAMME,
+    PROGRAMME_SESSIONS,
+    ROLE,
+    ROLES,
+    SCHOOL,
+    SCHOOLS,
+    URGENT,
+    WHOLE_PROGRAMME,
+)
 from handlers.broadcasts.common import ROLE_NAMES
 from handlers.broadcasts.panel import (
     _audience,
@@ -22,18 +43,19 @@ from handlers.common import (
     answer_query,
     keyboard,
     page_count,
-    paging_row,
+    pages_row,
     reply,
     set_flow,
     stale_button,
     text_step,
 )
+from handlers.common.buttons import Button
 from messages import label
 from messages.labels import N_
 from storage import broadcasts as store
+from storage import catalogue
 from storage import users as users_store
 from storage.broadcasts import Audience
-from storage.catalogue import DISTRICTS
 from storage.models import Role
 
 SCHOOL_PAGE = 8
@@ -57,7 +79,7 @@ async def _picker(update, context, broadcast_id: int, what: str, options, extra=
     _, audience, counted, _ = view
     rows = [[(("☑ " if chosen else "⬜ ") + text, data)] for text, data, chosen in options]
     rows += [list(row) for row in extra]
-    rows.append([(label(context.lang, "◀ Back to the audience"), f"bc:p:{broadcast_id}")])
+    rows.append([PANEL(label(context.lang, "◀ Back to the audience"), broadcast_id)])
     await reply(
         update, context, "broadcasts/pick", keyboard(rows), edit=True, what=what, count=counted
     )
@@ -66,11 +88,11 @@ async def _picker(update, context, broadcast_id: int, what: str, options, extra=
 @dataclass(frozen=True)
 class Choices:
     """A fixed list the audience is narrowed by: the Audience field it fills, its toggle
-    button's action, the values in order and each one's button label. A button carries the
-    value's place in the list, or with `by_value` the value itself (a grade)."""
+    button, the values in order and each one's button label. A button carries the value's
+    place in the list, or with `by_value` the value itself (a grade)."""
 
     key: str
-    toggle: str
+    toggle: Button
     values: tuple
     name: Callable[[str, object], str]
     by_value: bool = False
@@ -79,24 +101,25 @@ class Choices:
         return value if self.by_value else place
 
     def value(self, number: int):
-        """The value a button's number stands for; None when forged or out of range."""
+        """The value a button's number stands for; None out of range (the toggle button's
+        field has the list's bounds, so a press never is)."""
         if self.by_value:
             return number if number in self.values else None
         return self.values[number] if number < len(self.values) else None
 
 
 CHOICES = {
-    "roles": Choices("roles", "rt", store.ROLES, lambda lang, v: label(lang, ROLE_NAMES[v])),
-    "districts": Choices("districts", "dt", DISTRICTS, lambda lang, v: v),
+    "roles": Choices("roles", ROLE, store.ROLES, lambda lang, v: label(lang, ROLE_NAMES[v])),
+    "districts": Choices("districts", DISTRICT, catalogue.DISTRICTS, lambda lang, v: v),
     "grades": Choices(
         "grades",
-        "gt",
+        GRADE,
         store.GRADES,
         lambda lang, v: label(lang, "Grade %(grade)s", grade=v),
         by_value=True,
     ),
     "site_kinds": Choices(
-        "site_kinds", "kt", store.SITE_KINDS, lambda lang, v: label(lang, KIND_NAMES[v])
+        "site_kinds", KIND, store.SITE_KINDS, lambda lang, v: label(lang, KIND_NAMES[v])
     ),
 }
 
@@ -107,7 +130,7 @@ async def pick_choice(update, context, broadcast_id: int, *, choices: Choices) -
     options = [
         (
             choices.name(context.lang, value),
-            f"bc:{choices.toggle}:{broadcast_id}:{choices.number(place, value)}",
+            choices.toggle.pack(broadcast_id, choices.number(place, value)),
             value in chosen,
         )
         for place, value in enumerate(choices.values)
@@ -131,6 +154,18 @@ async def toggle_choice(update, context, broadcast_id: int, number: int, *, choi
     )
 
 
+# Each list's picker and its toggle: the same two handlers, told which list.
+ROLES.handles(partial(pick_choice, choices=CHOICES["roles"]))
+ROLE.handles(partial(toggle_choice, choices=CHOICES["roles"]))
+DISTRICTS.handles(partial(pick_choice, choices=CHOICES["districts"]))
+DISTRICT.handles(partial(toggle_choice, choices=CHOICES["districts"]))
+GRADES.handles(partial(pick_choice, choices=CHOICES["grades"]))
+GRADE.handles(partial(toggle_choice, choices=CHOICES["grades"]))
+KINDS.handles(partial(pick_choice, choices=CHOICES["site_kinds"]))
+KIND.handles(partial(toggle_choice, choices=CHOICES["site_kinds"]))
+
+
+@SCHOOLS.handles
 async def pick_schools(update, context, broadcast_id: int, page: int) -> None:
     audience = await _audience(context, broadcast_id) or Audience()
     async with context.db.read() as conn:
@@ -139,16 +174,17 @@ async def pick_schools(update, context, broadcast_id: int, page: int) -> None:
     options = [
         (
             f"{s.name} · {s.district}",
-            f"bc:st:{broadcast_id}:{s.id}:{page}",
+            SCHOOL.pack(broadcast_id, s.id, page),
             s.id in audience.schools,
         )
         for s in found
     ]
-    extra = [paging_row(context.lang, f"bc:s:{broadcast_id}", page, pages)]
+    extra = [pages_row(context.lang, SCHOOLS, page, pages, broadcast_id)]
     await answer_query(update)
     await _picker(update, context, broadcast_id, "schools", options, extra)
 
 
+@SCHOOL.handles
 async def toggle_school(update, context, broadcast_id: int, school_id: int, page: int) -> None:
     async with context.db.read() as conn:
         exists = await users_store.school(conn, school_id)
@@ -165,6 +201,7 @@ async def toggle_school(update, context, broadcast_id: int, school_id: int, page
     )
 
 
+@EVERYONE.handles
 async def toggle_everyone(update, context, broadcast_id: int) -> None:
     """Everyone on means nothing else is chosen: the panel never shows two meanings."""
     audience = await _audience(context, broadcast_id)
@@ -177,6 +214,7 @@ async def toggle_everyone(update, context, broadcast_id: int) -> None:
         await show_panel(update, context, broadcast_id)
 
 
+@URGENT.handles
 async def toggle_urgent(update, context, broadcast_id: int) -> None:
     async with context.db.read() as conn:
         found = await store.draft(conn, broadcast_id, context.user)
@@ -189,18 +227,19 @@ async def toggle_urgent(update, context, broadcast_id: int) -> None:
     await show_panel(update, context, broadcast_id)
 
 
+@PROGRAMME.handles
 async def pick_program(update, context, broadcast_id: int) -> None:
     """Staff type part of a title (there are thousands); a site picks one of its own."""
     await answer_query(update)
-    back = [(label(context.lang, "◀ Back to the audience"), f"bc:p:{broadcast_id}")]
-    clear = [(label(context.lang, "✕ No programme filter"), f"bc:fx:{broadcast_id}")]
+    back = [PANEL(label(context.lang, "◀ Back to the audience"), broadcast_id)]
+    clear = [NO_PROGRAMME(label(context.lang, "✕ No programme filter"), broadcast_id)]
     if context.user.role == Role.STAFF:
         await set_flow(context, "bc.find", {"b": broadcast_id})
         await reply(update, context, "broadcasts/ask_program", keyboard([clear, back]), edit=True)
         return
     async with context.db.read() as conn:
         found = await store.find_programs(conn, context.user, limit=30)
-    rows = [[(p.title[:60], f"bc:fp:{broadcast_id}:{p.id}")] for p in found]
+    rows = [[PROGRAMME_SESSIONS(p.title[:60], broadcast_id, p.id)] for p in found]
     await reply(
         update,
         context,
@@ -221,11 +260,12 @@ async def program_typed(update: Update, context: JinroContext) -> None:
     typed = " ".join(update.message.text.split())[:40]
     async with context.db.read() as conn:
         found = await store.find_programs(conn, context.user, typed)
-    rows = [[(p.title[:60], f"bc:fp:{broadcast_id}:{p.id}")] for p in found]
-    rows.append([(label(context.lang, "◀ Back to the audience"), f"bc:p:{broadcast_id}")])
+    rows = [[PROGRAMME_SESSIONS(p.title[:60], broadcast_id, p.id)] for p in found]
+    rows.append([PANEL(label(context.lang, "◀ Back to the audience"), broadcast_id)])
     await reply(update, context, "broadcasts/programs", keyboard(rows), programs=found, typed=typed)
 
 
+@PROGRAMME_SESSIONS.handles
 async def program_picked(update, context, broadcast_id: int, program_id: int) -> None:
     """The programme's sessions: one of them, or all of the programme."""
     async with context.db.read() as conn:
@@ -238,12 +278,13 @@ async def program_picked(update, context, broadcast_id: int, program_id: int) ->
     if context.user.flow != "bc.panel":
         await set_flow(context, "bc.panel", {"b": broadcast_id})
     lang, tz = context.lang, context.tz
-    rows = [[(label(lang, "📚 Everyone on this programme"), f"bc:fa:{broadcast_id}:{program_id}")]]
+    everyone = label(lang, "📚 Everyone on this programme")
+    rows = [[WHOLE_PROGRAMME(everyone, broadcast_id, program_id)]]
     for s in found:
         when = s.starts_at.astimezone(tz).strftime("%m/%d %H:%M")
         text = f"📅 {when} · " + label(lang, "%(count)s students", count=s.students)
-        rows.append([(text, f"bc:fs:{broadcast_id}:{s.id}")])
-    rows.append([(label(lang, "◀ Back to the audience"), f"bc:p:{broadcast_id}")])
+        rows.append([ONE_SESSION(text, broadcast_id, s.id)])
+    rows.append([PANEL(label(lang, "◀ Back to the audience"), broadcast_id)])
     await reply(
         update,
         context,
@@ -255,10 +296,12 @@ async def program_picked(update, context, broadcast_id: int, program_id: int) ->
     )
 
 
+@WHOLE_PROGRAMME.handles
 async def program_chosen(update, context, broadcast_id: int, program_id: int) -> None:
     await _set_programme(update, context, broadcast_id, program=program_id, session=None)
 
 
+@ONE_SESSION.handles
 async def session_chosen(update, context, broadcast_id: int, session_id: int) -> None:
     async with context.db.read() as conn:
         session = await store.session_for(conn, session_id, context.user)
@@ -270,6 +313,7 @@ async def session_chosen(update, context, broadcast_id: int, session_id: int) ->
     )
 
 
+@NO_PROGRAMME.handles
 async def programme_cleared(update, context, broadcast_id: int) -> None:
     await _set_programme(update, context, broadcast_id, program=None, session=None)
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import JinroContext
+from handlers.broadcasts.buttons import CANCEL, CSV, PAUSE, RESUME
 from handlers.broadcasts.common import log
 from handlers.common import (
     keyboard,
@@ -33,15 +34,11 @@ def _steer_rows(lang: str, broadcast, figures) -> list:
     b, status = broadcast.id, broadcast.status
     rows = []
     if status in ("sending", "scheduled"):
-        rows.append(
-            [(label(lang, "⏸ Pause"), f"bl:ps:{b}"), (label(lang, "✖ Cancel"), f"bl:cx:{b}")]
-        )
+        rows.append([PAUSE(label(lang, "⏸ Pause"), b), CANCEL(label(lang, "✖ Cancel"), b)])
     elif status == "paused":
-        rows.append(
-            [(label(lang, "▶ Resume"), f"bl:rs:{b}"), (label(lang, "✖ Cancel"), f"bl:cx:{b}")]
-        )
+        rows.append([RESUME(label(lang, "▶ Resume"), b), CANCEL(label(lang, "✖ Cancel"), b)])
     if figures.undelivered and status in ("done", "cancelled"):
-        rows.append([(label(lang, "📄 CSV of the undelivered"), f"bl:csv:{b}")])
+        rows.append([CSV(label(lang, "📄 CSV of the undelivered"), b)])
     return rows
 
 

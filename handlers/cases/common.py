@@ -1,5 +1,6 @@
-"""What the case handlers share: the area's pages, roles, buttons and refusals, and
-small helpers (a line of the record as the templates show it, the case's buttons)."""
+"""What the case handlers share: the area's pages, roles (declared with its buttons in
+handlers/cases/buttons.py), labels and refusals, and small helpers (a line of the record
+as the templates show it, the case's buttons)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,18 @@ from datetime import datetime
 from telegram import Update
 
 from bot.context import JinroContext
+from handlers.cases.buttons import OPEN, REPLY
+from handlers.cases.buttons import OPENERS as OPENERS  # the area's roles: on its buttons
+from handlers.cases.buttons import PEOPLE as PEOPLE
 from handlers.common import answer_query, keyboard, leave_flow, speaks_formally
 from messages import label
 from messages.labels import N_
 from storage import cases as store
-from storage.models import Role
 
 log = logging.getLogger("handlers.cases")  # the area's logger, named as before the split
 
 PAGE = 5  # cases, and bookings to pick, a page
 THREAD_PAGE = 10  # lines of a case's record a page
-MONITOR_CHOICES = 30  # monitors listed for staff to assign
-PEOPLE = (Role.STUDENT, Role.TEACHER, Role.SITE, Role.MONITOR, Role.STAFF)
-OPENERS = (Role.STUDENT, Role.TEACHER, Role.SITE)
 MEDIATORS = ("mediator", "staff")  # how the case's monitor and staff see a case
 KIND_BUTTONS = {
     "schedule": N_("🗓 Schedule change"),
@@ -61,7 +61,7 @@ FLOWS_WITH_PHOTOS = ("case.text", "case.reply", "case.private")
 
 def _open_case_keyboard(lang: str, case_id: int):
     """The one button under what is said after an action: the case, opened anew."""
-    return keyboard([[(label(lang, "📂 Open case"), f"cs:o:{case_id}")]])
+    return keyboard([[OPEN(label(lang, "📂 Open case"), case_id)]])
 
 
 async def _leave_flow(context: JinroContext) -> None:
@@ -134,6 +134,6 @@ class Person:
 
 def _case_buttons(lang: str, case_id: int) -> list:
     return [
-        (label(lang, "↩️ Reply in case"), f"cs:re:{case_id}"),
-        (label(lang, "📂 Open case"), f"cs:o:{case_id}"),
+        REPLY(label(lang, "↩️ Reply in case"), case_id),
+        OPEN(label(lang, "📂 Open case"), case_id),
     ]

@@ -7,6 +7,7 @@ from telegram.constants import MessageLimit
 
 from bot.context import JinroContext
 from handlers import outbox
+from handlers.cases.buttons import MONITORS, OPEN, OUTCOME_CHOSEN, TAKE
 from handlers.cases.common import MEDIATORS, _case_buttons, line_view, log
 from handlers.cases.viewing import _answer_buttons
 from handlers.common import keyboard, send, speaks_formally
@@ -67,7 +68,7 @@ async def _relay(conn, context, row, user):
         return None
     rows = [_case_buttons(user.lang, found.id)] if seen != "reader" else []
     if found.status == "closed" or seen == "reader":
-        rows = [[(label(user.lang, "📂 Open case"), f"cs:o:{found.id}")]]
+        rows = [[OPEN(label(user.lang, "📂 Open case"), found.id)]]
     values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz}
     return _copy(row, user, values, rows, photo=line.photo, urgent=found.kind == "safety")
 
@@ -96,7 +97,8 @@ async def _answer(conn, context, row, user):
     rows = [_case_buttons(user.lang, found.id)]
     if tally.everyone and found.status != "closed":
         resolved = store.OUTCOMES.index("resolved")
-        rows.insert(0, [(label(user.lang, "✅ Close as resolved"), f"cs:co:{found.id}:{resolved}")])
+        close = label(user.lang, "✅ Close as resolved")
+        rows.insert(0, [OUTCOME_CHOSEN(close, found.id, resolved)])
     values = {
         "case": found,
         "line": line_view(line),
@@ -119,9 +121,9 @@ async def _for_mediator(conn, context, row, user):
         return None
     if row.kind == "case_escalated" and found.status == "closed":
         return None
-    rows = [[(label(user.lang, "📂 Open case"), f"cs:o:{found.id}")]]
+    rows = [[OPEN(label(user.lang, "📂 Open case"), found.id)]]
     if row.kind == "case_unassigned" or (row.kind == "case_escalated" and seen == "staff"):
-        rows.append([(label(user.lang, "👤 Assign a mediator"), f"cs:as:{found.id}:0")])
+        rows.append([MONITORS(label(user.lang, "👤 Assign a mediator"), found.id, 0)])
     values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz}
     return _copy(row, user, values, rows)
 
@@ -144,7 +146,7 @@ async def _closed(conn, context, row, user):
     if about is None or about[1] is None:
         return None
     found, seen, line = about
-    rows = [[(label(user.lang, "📂 Open case"), f"cs:o:{found.id}")]]
+    rows = [[OPEN(label(user.lang, "📂 Open case"), found.id)]]
     values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz}
     return _copy(row, user, values, rows, urgent=found.kind == "safety")
 
@@ -168,7 +170,7 @@ async def _sla_mediator(conn, context, row, user):
     profile = await monitors_store.get(conn, user.id)
     if profile is None or profile.district != found.district:
         return None
-    rows = [[(label(user.lang, "🙋 Take this case"), f"cs:tk:{found.id}")]]
+    rows = [[TAKE(label(user.lang, "🙋 Take this case"), found.id)]]
     return _copy(row, user, {**values, "seen": None, "hours": hours}, rows)
 
 

@@ -7,9 +7,20 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers import outbox
+from handlers.cases.buttons import (
+    ASSIGN,
+    CLOSE,
+    CLOSE_NOW,
+    ESCALATE,
+    ESCALATE_NOW,
+    MONITOR_CHOICES,
+    MONITORS,
+    OUTCOME_CHOSEN,
+    TAKE,
+    VIEW,
+)
 from handlers.cases.common import (
     MEDIATORS,
-    MONITOR_CHOICES,
     OUTCOME_BUTTONS,
     REFUSALS,
     _alert,
@@ -24,11 +35,11 @@ from messages.labels import N_
 from storage import cases as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import Role
 
 # ----- the mediator: escalating, closing; staff: assigning ------------------------------------
 
 
+@ESCALATE.handles
 async def escalate_pressed(update: Update, context: JinroContext, case_id: int) -> None:
     found = await _writable(update, context, case_id, ("mediator",))
     if found is None:
@@ -36,8 +47,8 @@ async def escalate_pressed(update: Update, context: JinroContext, case_id: int) 
     await answer_query(update)
     lang = context.lang
     rows = [
-        [(label(lang, "⬆️ Yes, hand it to staff"), f"cs:upy:{case_id}")],
-        [(label(lang, "◀ Back to the case"), f"cs:v:{case_id}:0")],
+        [ESCALATE_NOW(label(lang, "⬆️ Yes, hand it to staff"), case_id)],
+        [VIEW(label(lang, "◀ Back to the case"), case_id, 0)],
     ]
     await reply(
         update,
@@ -50,13 +61,11 @@ async def escalate_pressed(update: Update, context: JinroContext, case_id: int) 
     )
 
 
+@ESCALATE_NOW.handles
 async def escalate_now(update: Update, context: JinroContext, case_id: int) -> None:
     try:
         async with context.db.write() as conn:
             await store.escalate(conn, case_id, context.user, now=context.now)
-    except NotFound:
-        await stale_button(update, context)
-        return
     except store.Refused:
         await _alert(update, context, REFUSALS["closed"])
         return
@@ -75,6 +84,7 @@ async def escalate_now(update: Update, context: JinroContext, case_id: int) -> N
     )
 
 
+@CLOSE.handles
 async def ask_outcome(update: Update, context: JinroContext, case_id: int) -> None:
     found = await _writable(update, context, case_id, MEDIATORS)
     if found is None:
@@ -82,10 +92,10 @@ async def ask_outcome(update: Update, context: JinroContext, case_id: int) -> No
     await answer_query(update)
     lang = context.lang
     rows = [
-        [(label(lang, name), f"cs:co:{case_id}:{index}")]
+        [OUTCOME_CHOSEN(label(lang, name), case_id, index)]
         for index, name in enumerate(OUTCOME_BUTTONS.values())
     ]
-    rows.append([(label(lang, "◀ Back to the case"), f"cs:v:{case_id}:0")])
+    rows.append([VIEW(label(lang, "◀ Back to the case"), case_id, 0)])
     await reply(
         update,
         context,
@@ -97,20 +107,18 @@ async def ask_outcome(update: Update, context: JinroContext, case_id: int) -> No
     )
 
 
+@OUTCOME_CHOSEN.handles
 async def outcome_chosen(update: Update, context: JinroContext, case_id: int, index: int) -> None:
     found = await _writable(update, context, case_id, MEDIATORS)
     if found is None:
-        return
-    if index >= len(store.OUTCOMES):
-        await stale_button(update, context)
         return
     await answer_query(update)
     outcome = store.OUTCOMES[index]
     await set_flow(context, "case.note", {"c": case_id, "o": outcome})
     lang = context.lang
     rows = [
-        [(label(lang, "✅ Close without a note"), f"cs:cz:{case_id}:{index}")],
-        [(label(lang, "◀ Back to the case"), f"cs:v:{case_id}:0")],
+        [CLOSE_NOW(label(lang, "✅ Close without a note"), case_id, index)],
+        [VIEW(label(lang, "◀ Back to the case"), case_id, 0)],
     ]
     await reply(
         update,
@@ -125,10 +133,8 @@ async def outcome_chosen(update: Update, context: JinroContext, case_id: int, in
     )
 
 
+@CLOSE_NOW.handles
 async def close_without_note(update: Update, context: JinroContext, case_id: int, index: int):
-    if index >= len(store.OUTCOMES):
-        await stale_button(update, context)
-        return
     await _close(update, context, case_id, store.OUTCOMES[index], None)
 
 
@@ -191,10 +197,8 @@ async def _monitor_choices(conn, case, every: int) -> tuple[int, list]:
     return every, choices[:MONITOR_CHOICES]
 
 
+@MONITORS.handles
 async def pick_monitor(update: Update, context: JinroContext, case_id: int, every: int) -> None:
-    if context.user.role != Role.STAFF or every not in (0, 1):
-        await stale_button(update, context)
-        return
     found = await _writable(update, context, case_id)
     if found is None:
         return
@@ -210,10 +214,10 @@ async def pick_monitor(update: Update, context: JinroContext, case_id: int, ever
         text = f"{current}{mark}{monitor.name} ({monitor.district})"[:60]
         # The monitor's place in this list and a check number, not their user id.
         tag = store.party_tag(case_id, monitor.id)
-        rows.append([(text, f"cs:am:{case_id}:{every}:{n}:{tag}")])
+        rows.append([ASSIGN(text, case_id, every, n, tag)])
     if not every:
-        rows.append([(label(lang, "All parent monitors"), f"cs:as:{case_id}:1")])
-    rows.append([(label(lang, "◀ Back to the case"), f"cs:v:{case_id}:0")])
+        rows.append([MONITORS(label(lang, "All parent monitors"), case_id, 1)])
+    rows.append([VIEW(label(lang, "◀ Back to the case"), case_id, 0)])
     await reply(
         update,
         context,
@@ -227,12 +231,10 @@ async def pick_monitor(update: Update, context: JinroContext, case_id: int, ever
     )
 
 
+@ASSIGN.handles
 async def monitor_chosen(
     update: Update, context: JinroContext, case_id: int, every: int, n: int, tag: int
 ):
-    if context.user.role != Role.STAFF or every not in (0, 1):
-        await stale_button(update, context)
-        return
     try:
         async with context.db.write() as conn:
             case = await store.get(conn, case_id)
@@ -249,9 +251,6 @@ async def monitor_chosen(
                 now=context.now,
                 mediator_wait=context.settings.case_mediator,
             )
-    except NotFound:
-        await stale_button(update, context)
-        return
     except store.Refused:
         await _alert(update, context, REFUSALS["closed"])
         return
@@ -273,10 +272,8 @@ async def monitor_chosen(
     )
 
 
+@TAKE.handles
 async def take_pressed(update: Update, context: JinroContext, case_id: int) -> None:
-    if context.user.role != Role.MONITOR:
-        await stale_button(update, context)
-        return
     try:
         async with context.db.write() as conn:
             await store.take(
@@ -286,9 +283,6 @@ async def take_pressed(update: Update, context: JinroContext, case_id: int) -> N
                 now=context.now,
                 mediator_wait=context.settings.case_mediator,
             )
-    except NotFound:
-        await stale_button(update, context)
-        return
     except store.Refused:
         await _alert(update, context, REFUSALS["closed"])
         return

@@ -7,10 +7,17 @@ from telegram import Message, Update
 
 from bot.context import JinroContext
 from handlers import outbox
-from handlers.cases.buttons import ABOUT_BOOKING, SESSION_BOOKINGS
+from handlers.cases.buttons import (
+    ABOUT_BOOKING,
+    DROP,
+    KIND_CHOSEN,
+    NEW,
+    NEW_PAGE,
+    SEND,
+    SESSION_BOOKINGS,
+)
 from handlers.cases.common import (
     KIND_BUTTONS,
-    OPENERS,
     PAGE,
     _leave_flow,
     _open_case_keyboard,
@@ -20,7 +27,7 @@ from handlers.common import (
     answer_query,
     keyboard,
     page_count,
-    paging_row,
+    pages_row,
     reply,
     set_flow,
     stale_button,
@@ -29,31 +36,31 @@ from messages import label
 from storage import cases as store
 from storage import users as users_store
 from storage.errors import NotFound
-from storage.models import Role
 from storage.names import display_name
 
 # ----- opening a case -------------------------------------------------------------------------
 
 
+@NEW.handles
 async def new_pressed(update: Update, context: JinroContext) -> None:
     await pick_booking(update, context, 0)
 
 
+@NEW_PAGE.handles
 async def pick_booking(update: Update, context: JinroContext, page: int, session_id=None):
+    """The bookings the user may open a case about (a student, teacher or site: the
+    buttons' roles), or a site's one session's."""
     user, lang = context.user, context.lang
-    if user.role not in OPENERS:
-        await stale_button(update, context)
-        return
     async with context.db.read() as conn:
         picks = await store.pickable(conn, user, now=context.now, session_id=session_id)
     await answer_query(update)
     pages = page_count(len(picks), PAGE)
     page = min(page, pages - 1)
     shown = picks[page * PAGE : (page + 1) * PAGE]
-    rows = [[(_pick_label(context, p), f"cs:new:{p.booking_id}")] for p in shown]
+    rows = [[ABOUT_BOOKING(_pick_label(context, p), p.booking_id)] for p in shown]
     if session_id is None:
-        rows.append(paging_row(lang, "cs:nb", page, pages))
-    rows.append([(label(lang, "✕ Stop"), "cs:x")])
+        rows.append(pages_row(lang, NEW_PAGE, page, pages))
+    rows.append([DROP(label(lang, "✕ Stop"))])
     await set_flow(context, "case.pick" if picks else None)
     await reply(
         update,
@@ -81,21 +88,13 @@ def _pick_label(context: JinroContext, pick: store.Pick) -> str:
 @SESSION_BOOKINGS.handles
 async def session_bookings(update: Update, context: JinroContext, session_id: int) -> None:
     """A site's roster: "🆘 Ask for mediation" lists that session's bookings."""
-    if context.user.role != Role.SITE:
-        await stale_button(update, context)
-        return
     await pick_booking(update, context, 0, session_id=session_id)
 
 
 @ABOUT_BOOKING.handles
 async def booking_chosen(update: Update, context: JinroContext, booking_id: int) -> None:
-    user = context.user
-    try:
-        async with context.db.read() as conn:
-            await store.booking_for(conn, booking_id, user)
-    except NotFound:
-        await stale_button(update, context)
-        return
+    async with context.db.read() as conn:
+        await store.booking_for(conn, booking_id, context.user)  # NotFound: not theirs
     await answer_query(update)
     await _ask_kind(update, context, booking_id)
 
@@ -105,10 +104,10 @@ async def _ask_kind(
 ) -> None:
     lang = context.lang
     rows = [
-        [(label(lang, name), f"cs:k:{booking_id}:{index}")]
+        [KIND_CHOSEN(label(lang, name), booking_id, index)]
         for index, name in enumerate(KIND_BUTTONS.values())
     ]
-    rows.append([(label(lang, "✕ Stop"), "cs:x")])
+    rows.append([DROP(label(lang, "✕ Stop"))])
     await set_flow(context, "case.kind", {"b": booking_id, **(draft or {})})
     await reply(update, context, "cases/ask_kind", keyboard(rows), edit=True, kept=bool(draft))
 
@@ -122,16 +121,10 @@ async def kind_typed(update: Update, context: JinroContext) -> None:
         await _ask_kind(update, context, context.user.flow_data.get("b"), {"t": text, "p": photo})
 
 
+@KIND_CHOSEN.handles
 async def kind_chosen(update: Update, context: JinroContext, booking_id: int, index: int) -> None:
-    if index >= len(store.KINDS):
-        await stale_button(update, context)
-        return
-    try:
-        async with context.db.read() as conn:
-            await store.booking_for(conn, booking_id, context.user)
-    except NotFound:
-        await stale_button(update, context)
-        return
+    async with context.db.read() as conn:
+        await store.booking_for(conn, booking_id, context.user)  # NotFound: not theirs
     await answer_query(update)
     kind = store.KINDS[index]
     data = context.user.flow_data
@@ -150,7 +143,7 @@ async def kind_chosen(update: Update, context: JinroContext, booking_id: int, in
         update,
         context,
         "cases/ask_text",
-        keyboard([[(label(context.lang, "✕ Stop"), "cs:x")]]),
+        keyboard([[DROP(label(context.lang, "✕ Stop"))]]),
         edit=True,
         kind=kind,
         limit=store.TEXT_MAX,
@@ -201,9 +194,9 @@ async def _ask_confirm(update: Update, context: JinroContext, values: dict) -> N
     text, photo = values["t"], values["p"]
     kind_index = store.KINDS.index(values["k"]) if values["k"] in store.KINDS else 0
     rows = [
-        [(label(lang, "✅ Send"), "cs:go")],
-        [(label(lang, "✏️ Write again"), f"cs:k:{values['b']}:{kind_index}")],
-        [(label(lang, "✕ Stop"), "cs:x")],
+        [SEND(label(lang, "✅ Send"))],
+        [KIND_CHOSEN(label(lang, "✏️ Write again"), values["b"], kind_index)],
+        [DROP(label(lang, "✕ Stop"))],
     ]
     await reply(
         update,
@@ -217,6 +210,7 @@ async def _ask_confirm(update: Update, context: JinroContext, values: dict) -> N
     )
 
 
+@SEND.handles
 async def send_case(update: Update, context: JinroContext) -> None:
     user = context.user
     if user.flow != "case.confirm":
@@ -255,6 +249,7 @@ async def send_case(update: Update, context: JinroContext) -> None:
     )
 
 
+@DROP.handles
 async def drop_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await _leave_flow(context)

@@ -5,6 +5,21 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
+from handlers.cases.buttons import (
+    ACCEPT,
+    CLOSE,
+    ESCALATE,
+    LIST,
+    MONITORS,
+    NEW,
+    OPEN,
+    PAUSE,
+    PICK_PARTY,
+    PROPOSE,
+    REJECT,
+    REPLY,
+    VIEW,
+)
 from handlers.cases.common import (
     MEDIATORS,
     OPENERS,
@@ -20,7 +35,7 @@ from handlers.common import (
     answer_query,
     keyboard,
     page_count,
-    paging_row,
+    pages_row,
     reply,
     requires,
     stale_button,
@@ -52,17 +67,17 @@ async def show_list(update: Update, context: JinroContext, page: int, *, edit: b
         await show_list(update, context, pages - 1, edit=edit)
         return
     rows = [
-        [(f"#{c.id} · {_short_when(context, c.starts_at)} {c.title or ''}"[:60], f"cs:v:{c.id}:0")]
+        [VIEW(f"#{c.id} · {_short_when(context, c.starts_at)} {c.title or ''}"[:60], c.id, 0)]
         for c in found
     ]
-    rows.append(paging_row(lang, "cs:l", page, pages))
+    rows.append(pages_row(lang, LIST, page, pages))
     if user.role in OPENERS:
-        rows.append([(label(lang, "➕ New case / ask for help"), "cs:n")])
+        rows.append([NEW(label(lang, "➕ New case / ask for help"))])
     if profile is not None:
         rows.append(
-            [(label(lang, "▶ Resume taking cases"), "cs:pa:0")]
+            [PAUSE(label(lang, "▶ Resume taking cases"), 0)]
             if profile.paused
-            else [(label(lang, "⏸ Pause taking cases"), "cs:pa:1")]
+            else [PAUSE(label(lang, "⏸ Pause taking cases"), 1)]
         )
     await reply(
         update,
@@ -81,16 +96,15 @@ async def show_list(update: Update, context: JinroContext, page: int, *, edit: b
     )
 
 
+@LIST.handles
 async def list_page(update: Update, context: JinroContext, page: int) -> None:
     await answer_query(update)
     await _leave_flow(context)
     await show_list(update, context, page, edit=True)
 
 
+@PAUSE.handles
 async def pause_pressed(update: Update, context: JinroContext, on: int) -> None:
-    if context.user.role != Role.MONITOR or on not in (0, 1):
-        await stale_button(update, context)
-        return
     async with context.db.write() as conn:
         changed = await monitors_store.set_paused(conn, context.user.id, bool(on), now=context.now)
     if not changed:
@@ -104,11 +118,13 @@ async def pause_pressed(update: Update, context: JinroContext, on: int) -> None:
 # ----- one case -------------------------------------------------------------------------------
 
 
+@VIEW.handles
 async def view_case(update: Update, context: JinroContext, case_id: int, page: int) -> None:
     if not await show_case(update, context, case_id, page, edit=True):
         await stale_button(update, context)
 
 
+@OPEN.handles
 async def open_case_pressed(update: Update, context: JinroContext, case_id: int) -> None:
     """ "Open case" under a relayed message: the case comes as a new message, so what was
     relayed stays in the chat as it was."""
@@ -140,31 +156,31 @@ async def show_case(
     rows = []
     if found.status != "closed":
         if seen == "party":
-            rows.append([(label(lang, "↩️ Reply in case"), f"cs:re:{case_id}")])
+            rows.append([REPLY(label(lang, "↩️ Reply in case"), case_id)])
             if found.proposal_id and mine is not None and mine.answer is None:
                 rows.append(_answer_buttons(lang, case_id, found.proposal_id))
         elif seen in MEDIATORS:
             rows.append(
                 [
-                    (label(lang, "📣 To everyone"), f"cs:re:{case_id}"),
-                    (label(lang, "🔒 To one person"), f"cs:pp:{case_id}"),
+                    REPLY(label(lang, "📣 To everyone"), case_id),
+                    PICK_PARTY(label(lang, "🔒 To one person"), case_id),
                 ]
             )
-            rows.append([(label(lang, "🤝 Propose a resolution"), f"cs:pr:{case_id}")])
-            last = [(label(lang, "✅ Close"), f"cs:cl:{case_id}")]
+            rows.append([PROPOSE(label(lang, "🤝 Propose a resolution"), case_id)])
+            last = [CLOSE(label(lang, "✅ Close"), case_id)]
             if seen == "mediator" and found.status == "open":
-                last.insert(0, (label(lang, "⬆️ Hand to staff"), f"cs:up:{case_id}"))
+                last.insert(0, ESCALATE(label(lang, "⬆️ Hand to staff"), case_id))
             rows.append(last)
             if seen == "staff":
-                rows.append([(label(lang, "👤 Assign a mediator"), f"cs:as:{case_id}:0")])
+                rows.append([MONITORS(label(lang, "👤 Assign a mediator"), case_id, 0)])
     shown_to = page * THREAD_PAGE + len(lines)
     paging = []
     if shown_to < total:
-        paging.append((label(lang, "◀ Earlier"), f"cs:v:{case_id}:{page + 1}"))
+        paging.append(VIEW(label(lang, "◀ Earlier"), case_id, page + 1))
     if page > 0:
-        paging.append((label(lang, "Later ▶"), f"cs:v:{case_id}:{page - 1}"))
+        paging.append(VIEW(label(lang, "Later ▶"), case_id, page - 1))
     rows.append(paging)
-    rows.append([(label(lang, "◀ My cases"), "cs:l:0")])
+    rows.append([LIST(label(lang, "◀ My cases"), 0)])
     await reply(
         update,
         context,
@@ -185,6 +201,6 @@ async def show_case(
 
 def _answer_buttons(lang: str, case_id: int, proposal_id: int) -> list:
     return [
-        (label(lang, "✅ Accept"), f"cs:ok:{case_id}:{proposal_id}"),
-        (label(lang, "❌ Reject"), f"cs:no:{case_id}:{proposal_id}"),
+        ACCEPT(label(lang, "✅ Accept"), case_id, proposal_id),
+        REJECT(label(lang, "❌ Reject"), case_id, proposal_id),
     ]

@@ -4,12 +4,24 @@ case flow expects something else."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import filters
 
 from bot.context import JinroContext
 from handlers import outbox
+from handlers.cases.buttons import (
+    ACCEPT,
+    DROP,
+    PARTY_CHOSEN,
+    PICK_PARTY,
+    PROPOSE,
+    REJECT,
+    REPLY,
+    VIEW,
+)
 from handlers.cases.common import (
     MEDIATORS,
     REFUSALS,
@@ -22,8 +34,6 @@ from handlers.cases.common import (
 from handlers.cases.opening import _read_post, first_message, kind_typed
 from handlers.common import (
     answer_query,
-    callback_parts,
-    int_part,
     keyboard,
     reply,
     route_media,
@@ -45,14 +55,11 @@ async def _writable(
     update: Update, context: JinroContext, case_id: int, seen_as: tuple[str, ...] = ()
 ):
     """(case, how the user sees it) if they may write in it now, and see it as one of
-    `seen_as` when given (e.g. the mediator); else the press is answered (not found, closed,
-    read only, not theirs to do) and None returned."""
+    `seen_as` when given (e.g. the mediator); else None, the press answered (closed, read
+    only). NotFound when they may not read it, or it is not theirs to do: the router gives
+    the answer for a missing case."""
     async with context.db.read() as conn:
-        try:
-            found, seen = await store.case_for(conn, case_id, context.user)
-        except NotFound:
-            await stale_button(update, context)
-            return None
+        found, seen = await store.case_for(conn, case_id, context.user)
     if found.status == "closed":
         await _alert(update, context, REFUSALS["closed"])
         return None
@@ -60,11 +67,11 @@ async def _writable(
         await _alert(update, context, REFUSALS["read_only"])
         return None
     if seen_as and seen not in seen_as:
-        await stale_button(update, context)
-        return None
+        raise NotFound
     return found, seen
 
 
+@REPLY.handles
 async def reply_pressed(update: Update, context: JinroContext, case_id: int) -> None:
     found = await _writable(update, context, case_id)
     if found is None:
@@ -75,7 +82,7 @@ async def reply_pressed(update: Update, context: JinroContext, case_id: int) -> 
         update,
         context,
         "cases/ask_post",
-        keyboard([[(label(context.lang, "✕ Stop"), "cs:x")]]),
+        keyboard([[DROP(label(context.lang, "✕ Stop"))]]),
         what="reply",
         case=found[0],
         tz=context.tz,
@@ -84,6 +91,7 @@ async def reply_pressed(update: Update, context: JinroContext, case_id: int) -> 
     )
 
 
+@PICK_PARTY.handles
 async def pick_party(update: Update, context: JinroContext, case_id: int) -> None:
     found = await _writable(update, context, case_id, MEDIATORS)
     if found is None:
@@ -94,14 +102,16 @@ async def pick_party(update: Update, context: JinroContext, case_id: int) -> Non
     lang = context.lang
     rows = [
         [
-            (
+            PARTY_CHOSEN(
                 f"[{label(lang, ROLE_NAMES[p.role])}] {display_name(p.name)}",
-                f"cs:pv:{case_id}:{n}:{store.party_tag(case_id, p.user_id)}",
+                case_id,
+                n,
+                store.party_tag(case_id, p.user_id),
             )
         ]
         for n, p in enumerate(people)
     ]
-    rows.append([(label(lang, "◀ Back to the case"), f"cs:v:{case_id}:0")])
+    rows.append([VIEW(label(lang, "◀ Back to the case"), case_id, 0)])
     await reply(
         update,
         context,
@@ -122,6 +132,7 @@ ROLE_NAMES = {
 }
 
 
+@PARTY_CHOSEN.handles
 async def party_chosen(update: Update, context: JinroContext, case_id: int, n: int, tag: int):
     found = await _writable(update, context, case_id)
     if found is None:
@@ -142,7 +153,7 @@ async def party_chosen(update: Update, context: JinroContext, case_id: int, n: i
         update,
         context,
         "cases/ask_post",
-        keyboard([[(label(context.lang, "✕ Stop"), "cs:x")]]),
+        keyboard([[DROP(label(context.lang, "✕ Stop"))]]),
         what="private",
         case=found[0],
         tz=context.tz,
@@ -153,6 +164,7 @@ async def party_chosen(update: Update, context: JinroContext, case_id: int, n: i
     )
 
 
+@PROPOSE.handles
 async def propose_pressed(update: Update, context: JinroContext, case_id: int) -> None:
     found = await _writable(update, context, case_id, MEDIATORS)
     if found is None:
@@ -163,7 +175,7 @@ async def propose_pressed(update: Update, context: JinroContext, case_id: int) -
         update,
         context,
         "cases/ask_post",
-        keyboard([[(label(context.lang, "✕ Stop"), "cs:x")]]),
+        keyboard([[DROP(label(context.lang, "✕ Stop"))]]),
         what="proposal",
         case=found[0],
         tz=context.tz,
@@ -226,7 +238,7 @@ async def _post(update, context, case_id: int, got, *, kind="message", to_user_i
 
 def _replied_case(message: Message | None) -> int | None:
     """The case a message answers with Telegram's reply: the relayed message it answers
-    carries the case's reply button (cs:re:C)."""
+    carries the case's reply button (REPLY, cs:re:C)."""
     target = message.reply_to_message if message is not None else None
     if target is None or target.reply_markup is None:
         return None
@@ -234,9 +246,9 @@ def _replied_case(message: Message | None) -> int | None:
         return None
     for row in target.reply_markup.inline_keyboard:
         for button in row:
-            parts = (button.callback_data or "").split(":")
-            if parts[:2] == ["cs", "re"] and len(parts) == 3:
-                return int_part(parts, 2)
+            found = REPLY.match(button.callback_data or "")
+            if found is not None:
+                return found[0]
     return None
 
 
@@ -264,16 +276,14 @@ async def telegram_reply(update: Update, context: JinroContext) -> None:
 # ----- proposals: the parties' answers ---------------------------------------------------------
 
 
-async def answer_pressed(update: Update, context: JinroContext, case_id: int, proposal_id: int):
-    accept = callback_parts(update)[1] == "ok"
+async def answer_pressed(
+    update: Update, context: JinroContext, case_id: int, proposal_id: int, *, accept: bool
+):
     try:
         async with context.db.write() as conn:
             tally = await store.answer(
                 conn, case_id, proposal_id, context.user, accept, now=context.now
             )
-    except NotFound:
-        await stale_button(update, context)
-        return
     except store.Refused as refused:
         await _alert(update, context, REFUSALS.get(refused.reason, REFUSALS["closed"]))
         return
@@ -295,6 +305,10 @@ async def answer_pressed(update: Update, context: JinroContext, case_id: int, pr
         accepted=accept,
         tally=tally,
     )
+
+
+ACCEPT.handles(partial(answer_pressed, accept=True))
+REJECT.handles(partial(answer_pressed, accept=False))
 
 
 # ----- typed text where a button is expected, and files ---------------------------------------

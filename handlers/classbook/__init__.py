@@ -1,10 +1,6 @@
 """Class booking: a teacher takes N seats on a session at once, then names the students.
 
-Callback data: cb:new:SESSION from a programme card, cb:s:SESSION from the list · cb:h the
-teacher's class bookings · cb:l:PAGE sessions open for a class · cb:n:SESSION:COUNT a number
-of seats · cb:ok:SESSION:COUNT book them · cb:v:SESSION:PAGE the seats and a page of
-students to name · cb:p:SESSION:STUDENT:PAGE put a student on the next unnamed seat ·
-cb:d:SESSION done naming · cb:x stop.
+Buttons: handlers/classbook/buttons.py (NEW from a programme card, SESSION from the list).
 
 Seats are confirmed at once (storage.bookings.book_class, all or nothing). Names may follow
 later: unnamed seats stay held, and /classbook lists the bookings to continue. A session
@@ -16,19 +12,28 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import JinroContext
 from handlers import outbox
-from handlers.classbook.buttons import NEW
+from handlers.classbook.buttons import (
+    BOOK,
+    COUNT,
+    FINISH,
+    HOME,
+    NAMES,
+    NEW,
+    PICK,
+    SESSION,
+    SESSIONS,
+    STOP,
+)
 from handlers.common import (
     answer_query,
-    callback_parts,
-    int_part,
     keyboard,
     leave_flow,
     page_count,
-    paging_row,
+    pages_row,
     reply,
     requires,
     stale_button,
@@ -55,6 +60,12 @@ async def classbook_command(update: Update, context: JinroContext) -> None:
     await show_home(update, context)
 
 
+@HOME.handles
+async def home_pressed(update: Update, context: JinroContext) -> None:
+    await answer_query(update)
+    await show_home(update, context, edit=True)
+
+
 async def show_home(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     async with context.db.read() as conn:
         booked = await pending_store.class_bookings(conn, context.user.id, now=context.now)
@@ -62,32 +73,35 @@ async def show_home(update: Update, context: JinroContext, *, edit: bool = False
     lang, tz = context.lang, context.tz
     rows = [
         [
-            (
+            NAMES(
                 f"{b.starts_at.astimezone(tz):%m/%d} {b.title}"[:44] + f" ({b.named}/{b.seats})",
-                f"cb:v:{b.id}:0",
+                b.id,
+                0,
             )
         ]
         for b in booked[:20]
     ]
-    rows.append([(label(lang, "➕ Book seats for a class"), "cb:l:0")])
+    rows.append([SESSIONS(label(lang, "➕ Book seats for a class"), 0)])
     await reply(
         update, context, "classbook/home", keyboard(rows), edit=edit, bookings=booked, tz=tz
     )
 
 
+@SESSIONS.handles
 async def show_sessions(update: Update, context: JinroContext, page: int) -> None:
+    await answer_query(update)
     async with context.db.read() as conn:
         sessions, total = await pending_store.open_sessions(
             conn, now=context.now, offset=page * PAGE, limit=PAGE
         )
     lang, tz = context.lang, context.tz
     rows = [
-        [(f"{s.starts_at.astimezone(tz):%m/%d %H:%M} {s.title}"[:60], f"cb:s:{s.id}")]
+        [SESSION(f"{s.starts_at.astimezone(tz):%m/%d %H:%M} {s.title}"[:60], s.id)]
         for s in sessions
     ]
     pages = page_count(total, PAGE)
-    rows.append(paging_row(lang, "cb:l", page, pages))
-    rows.append([(label(lang, "◀ My class bookings"), "cb:h")])
+    rows.append(pages_row(lang, SESSIONS, page, pages))
+    rows.append([HOME(label(lang, "◀ My class bookings"))])
     await reply(
         update,
         context,
@@ -142,8 +156,8 @@ async def ask_count(
         choices.append(room)
     lang = context.lang
     rows = [
-        [(str(n), f"cb:n:{session_id}:{n}") for n in choices],
-        [(label(lang, "Cancel"), "cb:x")],
+        [COUNT(str(n), session_id, n) for n in choices],
+        [STOP(label(lang, "Cancel"))],
     ]
     await reply(
         update,
@@ -193,13 +207,8 @@ async def count_chosen(
         "classbook/ask_confirm",
         keyboard(
             [
-                [
-                    (
-                        label(lang, "✅ Book %(count)s seats", count=count),
-                        f"cb:ok:{session_id}:{count}",
-                    )
-                ],
-                [(label(lang, "Cancel"), "cb:x")],
+                [BOOK(label(lang, "✅ Book %(count)s seats", count=count), session_id, count)],
+                [STOP(label(lang, "Cancel"))],
             ]
         ),
         edit=edit,
@@ -209,13 +218,10 @@ async def count_chosen(
     )
 
 
+@BOOK.handles
 async def book(update: Update, context: JinroContext, session_id: int, count: int) -> None:
-    # The flow says this confirmation is still open: a second press of the same button
-    # (updates of one user come in order) finds it closed instead of booking twice.
-    flow = context.user.flow_data if context.user.flow == "cb.count" else {}
-    if flow.get("session") != session_id:
-        await stale_button(update, context)
-        return
+    # Pressed only while this confirmation is the open step (BOOK's guard): a second press
+    # of the same button finds it closed instead of booking twice.
     await answer_query(update)
     try:
         async with context.db.write() as conn:
@@ -267,12 +273,10 @@ async def show_seats(
             )
     rows = []
     if unnamed:
-        picks = [
-            (f"{s.name} ({s.grade})"[:32], f"cb:p:{session_id}:{s.id}:{page}") for s in students
-        ]
+        picks = [PICK(f"{s.name} ({s.grade})"[:32], session_id, s.id, page) for s in students]
         rows = [picks[i : i + 2] for i in range(0, len(picks), 2)]
-        rows.append(paging_row(context.lang, f"cb:v:{session_id}", page, page_count(total, PAGE)))
-    rows.append([(label(context.lang, "✔️ Finish"), f"cb:d:{session_id}")])
+        rows.append(pages_row(context.lang, NAMES, page, page_count(total, PAGE), session_id))
+    rows.append([FINISH(label(context.lang, "✔️ Finish"), session_id)])
     await reply(
         update,
         context,
@@ -293,6 +297,7 @@ async def show_seats(
     )
 
 
+@NAMES.handles
 async def open_seats(update: Update, context: JinroContext, session_id: int, page: int) -> None:
     async with context.db.read() as conn:
         seats = await pending_store.class_seats(conn, context.user.id, session_id)
@@ -309,9 +314,11 @@ async def _gone(update: Update, context: JinroContext) -> None:
     await reply(update, context, "classbook/gone", edit=update.callback_query is not None)
 
 
+@PICK.handles
 async def pick_student(
     update: Update, context: JinroContext, session_id: int, student_id: int, page: int
 ) -> None:
+    # Not this teacher's seats, or not their student: NotFound, the router's stale answer.
     note = "named"
     try:
         async with context.db.write() as conn:
@@ -319,9 +326,6 @@ async def pick_student(
                 conn, context.user, session_id, student_id=student_id, now=context.now
             )
             student = await users_store.get(conn, student_id)
-    except NotFound:
-        await stale_button(update, context)
-        return
     except store.Refused as refused:
         note, student = (
             (refused.reason if refused.reason in ("full", "consent") else "already"),
@@ -375,6 +379,7 @@ async def names_typed(update: Update, context: JinroContext) -> None:
     await show_seats(update, context, session_id, page, edit=False, note="typed", count=len(names))
 
 
+@FINISH.handles
 async def finish(update: Update, context: JinroContext, session_id: int) -> None:
     async with context.db.read() as conn:
         seats = await pending_store.class_seats(conn, context.user.id, session_id)
@@ -389,7 +394,7 @@ async def finish(update: Update, context: JinroContext, session_id: int) -> None
         update,
         context,
         "classbook/finished",
-        keyboard([[(label(context.lang, "◀ My class bookings"), "cb:h")]]),
+        keyboard([[HOME(label(context.lang, "◀ My class bookings"))]]),
         edit=True,
         session=session,
         seats=seats,
@@ -398,6 +403,7 @@ async def finish(update: Update, context: JinroContext, session_id: int) -> None
     )
 
 
+@STOP.handles
 async def stop(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await _leave_flow(context)
@@ -420,44 +426,18 @@ async def new_pressed(update: Update, context: JinroContext, session_id: int) ->
     await ask_count(update, context, session_id, edit=False)
 
 
-@requires(Role.TEACHER)
-async def on_classbook_button(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    action = parts[1] if len(parts) > 1 else ""
-    numbers = [int_part(parts, i) for i in range(2, len(parts))]
-    if None in numbers:
-        await stale_button(update, context)
-        return
-    shape = (action, len(numbers))
-    if shape == ("h", 0):
-        await answer_query(update)
-        await show_home(update, context, edit=True)
-    elif shape == ("x", 0):
-        await stop(update, context)
-    elif shape == ("l", 1):
-        await answer_query(update)
-        await show_sessions(update, context, numbers[0])
-    elif shape == ("s", 1):
-        await answer_query(update)
-        # From a card, keep the card and answer below it; from the list, replace the list.
-        await ask_count(update, context, numbers[0], edit=action == "s")
-    elif shape == ("n", 2):
-        await answer_query(update)
-        await count_chosen(update, context, numbers[0], numbers[1], edit=True)
-    elif shape == ("ok", 2):
-        await book(update, context, numbers[0], numbers[1])
-    elif shape == ("v", 2):
-        await open_seats(update, context, numbers[0], numbers[1])
-    elif shape == ("p", 3):
-        await pick_student(update, context, *numbers)
-    elif shape == ("d", 1):
-        await finish(update, context, numbers[0])
-    else:
-        await stale_button(update, context)
+@SESSION.handles
+async def session_pressed(update: Update, context: JinroContext, session_id: int) -> None:
+    """From the list of open sessions: ask in place of the list."""
+    await answer_query(update)
+    await ask_count(update, context, session_id, edit=True)
+
+
+@COUNT.handles
+async def count_pressed(update: Update, context: JinroContext, session_id: int, count: int):
+    await answer_query(update)
+    await count_chosen(update, context, session_id, count, edit=True)
 
 
 def handlers() -> list[BaseHandler]:
-    return [
-        CommandHandler("classbook", classbook_command),
-        CallbackQueryHandler(on_classbook_button, pattern=r"^cb:"),
-    ]
+    return [CommandHandler("classbook", classbook_command)]

@@ -136,16 +136,6 @@ def pages_row(lang: str, button: ButtonSpec, page: int, pages: int, *values) -> 
     return row
 
 
-def paging_row(lang: str, prefix: str, page: int, pages: int) -> list[Button]:
-    """◀ Previous / Next ▶ buttons for page `page` (0-based); data is "<prefix>:<page>"."""
-    row = []
-    if page > 0:
-        row.append((label(lang, "◀ Previous"), f"{prefix}:{page - 1}"))
-    if page + 1 < pages:
-        row.append((label(lang, "Next ▶"), f"{prefix}:{page + 1}"))
-    return row
-
-
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
     """Split a long HTML text at paragraph (then line) breaks into parts under the limit.
 
@@ -323,32 +313,3 @@ def requires(*roles: Role) -> Callable[[Handler], Handler]:
         return guarded
 
     return decorate
-
-
-def callback_parts(update: Update) -> list[str]:
-    """Split callback data such as "ob:sc:12" into its parts."""
-    return (update.callback_query.data or "").split(":")
-
-
-def int_part(parts: list[str], index: int) -> int | None:
-    """An integer from callback data, or None when forged or missing."""
-    try:
-        value = parts[index]
-    except IndexError:
-        return None
-    return int(value) if value.isdigit() and len(value) < 19 else None
-
-
-async def route_button(
-    update: Update, context: JinroContext, buttons: dict[str, tuple[Callable, int]]
-) -> None:
-    """Run a pressed "<prefix>:<action>:<id>..." button's handler with its integer ids, from
-    `buttons` (action -> (handler, how many ids)); an unknown action, a wrong count or an id
-    that is not a number (forged, or from an old version) gets the stale-button answer."""
-    parts = callback_parts(update)
-    handler, count = buttons.get(parts[1] if len(parts) > 1 else "", (None, 0))
-    numbers = [int_part(parts, 2 + n) for n in range(count)]
-    if handler is None or len(parts) != 2 + count or None in numbers:
-        await stale_button(update, context)
-        return
-    await handler(update, context, *numbers)

@@ -26,6 +26,7 @@ it can use.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.context import JinroContext
 from messages import label
+from messages.labels import N_
 from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.models import Role
 
@@ -104,11 +106,46 @@ def choice(*values: str) -> Choice:
     return Choice(tuple(values))
 
 
+@dataclass(frozen=True)
+class Token:
+    """A short ASCII word of a known form (a consent token, a digest), as a regex."""
+
+    pattern: str
+    width: int
+
+    def pack(self, value: str) -> str:
+        if self.match(value) is None:
+            raise ValueError(f"{value!r} does not match {self.pattern}")
+        return value
+
+    def match(self, text: str) -> str | None:
+        ok = text.isascii() and SEPARATOR not in text and re.fullmatch(self.pattern, text)
+        return text if ok else None
+
+
+@dataclass(frozen=True)
+class Maybe:
+    """A last field that may be left off (a button sent before the field existed, or one
+    packed where it means nothing): the handler then gets None."""
+
+    field: Number | Choice | Token
+
+    @property
+    def width(self) -> int:
+        return self.field.width
+
+    def pack(self, value) -> str:
+        return self.field.pack(value)
+
+    def match(self, text: str):
+        return self.field.match(text)
+
+
 JOINED = tuple(Role)  # roles: anyone who has finished joining
 
 ID = Number(1)  # a row of the database
 PAGE = Number(0, 9999)  # a page of a list, from 0
-Field = Number | Choice
+Field = Number | Choice | Token | Maybe
 
 
 # ----- answers to domain errors ----------------------------------------------------------------
@@ -151,10 +188,20 @@ class Button:
         """The longest data this button can pack, in bytes (everything is ASCII)."""
         return len(self.name) + sum(1 + f.width for f in self.fields)
 
+    @property
+    def required(self) -> int:
+        """How many fields a press must carry (the trailing Maybe fields may be left off)."""
+        count = len(self.fields)
+        while count and isinstance(self.fields[count - 1], Maybe):
+            count -= 1
+        return count
+
     def pack(self, *values) -> str:
-        if len(values) != len(self.fields):
+        while len(values) > self.required and values[-1] is None:
+            values = values[:-1]  # a Maybe field left off
+        if not self.required <= len(values) <= len(self.fields):
             raise TypeError(f"{self.name} takes {len(self.fields)} values, got {len(values)}")
-        packed = (f.pack(v) for f, v in zip(self.fields, values, strict=True))
+        packed = (f.pack(v) for f, v in zip(self.fields, values, strict=False))
         return SEPARATOR.join([self.name, *packed])
 
     def __call__(self, text: str, *values) -> tuple[str, str]:
@@ -165,10 +212,15 @@ class Button:
         """The values packed in `data` if it is this button's, else None."""
         parts = data.split(SEPARATOR)
         head = len(self.name.split(SEPARATOR))
-        if SEPARATOR.join(parts[:head]) != self.name or len(parts) != head + len(self.fields):
+        given = parts[head:]
+        if SEPARATOR.join(parts[:head]) != self.name:
             return None
-        values = tuple(f.match(p) for f, p in zip(self.fields, parts[head:], strict=True))
-        return None if None in values else values
+        if not self.required <= len(given) <= len(self.fields):
+            return None
+        values = tuple(f.match(p) for f, p in zip(self.fields, given, strict=False))
+        if None in values:
+            return None
+        return values + (None,) * (len(self.fields) - len(given))
 
     def handles(self, handler: PressHandler) -> PressHandler:
         """Bind the handler that answers this button; it is called with the fields' values."""
@@ -220,6 +272,8 @@ class Buttons:
         if action and (not action.isascii() or not action.isalpha()):
             raise ValueError(f"a button action is a short ASCII word: {action!r}")
         button = Button(self, action, fields, roles, guard, answers)
+        if any(isinstance(f, Maybe) for f in fields[: button.required]):
+            raise ValueError(f"{self.prefix}:{action}: only the last fields may be Maybe")
         self.buttons[action] = button
         return button
 
@@ -280,7 +334,7 @@ async def pressed(update: Update, context: JinroContext) -> None:
     except NotFound:
         await stale_button(update, context)
     except AlreadyHandled:
-        text = answers.taken or "This has already been handled."
+        text = answers.taken or already_handled(context)
         await answer_query(update, label(context.lang, text), alert=True)
     except Refused as refused:
         text = answers.refused.get(refused.reason)
@@ -289,5 +343,16 @@ async def pressed(update: Update, context: JinroContext) -> None:
         await answer_query(update, label(context.lang, text), alert=True)
 
 
+def already_handled(context: JinroContext) -> str:
+    """The answer to a press someone (or an earlier press) already dealt with, where the
+    area declares none: in the adults' formal register or the students' polite one."""
+    from handlers.common import speaks_formally
+
+    if speaks_formally(context.user):
+        return N_("This has already been handled.")
+    return N_("This has already been taken care of.")
+
+
 def router() -> CallbackQueryHandler:
-    return CallbackQueryHandler(pressed, pattern=lambda data: find(data) is not None)
+    """The one handler of every press (an unknown or malformed one gets the stale answer)."""
+    return CallbackQueryHandler(pressed)

@@ -1,33 +1,23 @@
 """Fair opening of popular sessions (staff): a per-school cap, an opening time, a lottery.
 
-Staff reach it from a programme card ("⚖️ Fair opening" under each session). Callback
-data: fo:s:SESSION show · fo:c:SESSION:K cap (0 = none) · fo:o:SESSION / fo:l:SESSION ask
-for the opening time / lottery deadline (typed) · fo:x:SESSION:o|l clear one.
+Staff reach it from a programme card ("⚖️ Fair opening" under each session). Buttons:
+handlers/fair/buttons.py.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
 from bot.context import JinroContext
-from handlers.common import (
-    answer_query,
-    callback_parts,
-    days,
-    int_part,
-    keyboard,
-    reply,
-    requires,
-    stale_button,
-    text_step,
-)
-from handlers.fair.buttons import SETTINGS
+from handlers.common import answer_query, days, keyboard, reply, stale_button, text_step
+from handlers.fair.buttons import ASK_LOTTERY, ASK_OPENING, CLEAR, SET_CAP, SETTINGS
 from messages import label
 from storage import bookings as store
 from storage import users as users_store
 from storage.errors import NotFound
-from storage.models import Role
 
 CAPS = (1, 2, 3, 5, 10)
 ASKED = {"o": "opens_at", "l": "lottery_until"}
@@ -47,20 +37,20 @@ async def show(update: Update, context: JinroContext, session_id: int, *, edit=T
         return
     lang = context.lang
     caps = [
-        (("• " if session.school_cap == k else "") + str(k), f"fo:c:{session_id}:{k}") for k in CAPS
+        SET_CAP(("• " if session.school_cap == k else "") + str(k), session_id, k) for k in CAPS
     ]
     rows = [
-        [*caps, (label(lang, "no cap"), f"fo:c:{session_id}:0")],
+        [*caps, SET_CAP(label(lang, "no cap"), session_id, 0)],
         [
-            (label(lang, "🕘 Set opening time"), f"fo:o:{session_id}"),
-            (label(lang, "✕ none"), f"fo:x:{session_id}:o"),
+            ASK_OPENING(label(lang, "🕘 Set opening time"), session_id),
+            CLEAR(label(lang, "✕ none"), session_id, "o"),
         ],
     ]
     if session.lottery_seed is None:
         rows.append(
             [
-                (label(lang, "🎲 Set lottery deadline"), f"fo:l:{session_id}"),
-                (label(lang, "✕ none"), f"fo:x:{session_id}:l"),
+                ASK_LOTTERY(label(lang, "🎲 Set lottery deadline"), session_id),
+                CLEAR(label(lang, "✕ none"), session_id, "l"),
             ]
         )
     await reply(
@@ -75,16 +65,22 @@ async def show(update: Update, context: JinroContext, session_id: int, *, edit=T
 
 
 async def change(update: Update, context: JinroContext, session_id: int, **values) -> None:
-    try:
-        async with context.db.write() as conn:
-            await store.set_fair_opening(
-                conn, session_id, context.user.id, now=context.now, **values
-            )
-    except NotFound:
-        await stale_button(update, context)
-        return
+    """Save and show the settings again. A session gone meanwhile (or a drawn lottery's
+    deadline) raises NotFound: the router's stale answer to a press."""
+    async with context.db.write() as conn:
+        await store.set_fair_opening(conn, session_id, context.user.id, now=context.now, **values)
     await answer_query(update, label(context.lang, "Saved."))
     await show(update, context, session_id, edit=update.callback_query is not None)
+
+
+@SET_CAP.handles
+async def cap_pressed(update: Update, context: JinroContext, session_id: int, cap: int) -> None:
+    await change(update, context, session_id, school_cap=cap or None)
+
+
+@CLEAR.handles
+async def clear_pressed(update: Update, context: JinroContext, session_id: int, what: str):
+    await change(update, context, session_id, **{ASKED[what]: None})
 
 
 async def ask_moment(update: Update, context: JinroContext, session_id: int, what: str) -> None:
@@ -110,24 +106,15 @@ async def moment_typed(update: Update, context: JinroContext) -> None:
         return
     async with context.db.write() as conn:
         context.user = await users_store.set_flow(conn, context.user.id, None)
-    await change(update, context, data["session"], **{ASKED[data["what"]]: moment})
+    try:
+        await change(update, context, data["session"], **{ASKED[data["what"]]: moment})
+    except NotFound:
+        pass  # the session went away (or its lottery was drawn) meanwhile: nothing saved
 
 
-@requires(Role.STAFF)
-async def on_fair_button(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    action, session_id = (parts[1] if len(parts) > 1 else ""), int_part(parts, 2)
-    if session_id is None:
-        await stale_button(update, context)
-    elif action == "c" and int_part(parts, 3) is not None and int_part(parts, 3) <= 100:
-        await change(update, context, session_id, school_cap=int_part(parts, 3) or None)
-    elif action in ASKED and len(parts) == 3:
-        await ask_moment(update, context, session_id, action)
-    elif action == "x" and len(parts) == 4 and parts[3] in ASKED:
-        await change(update, context, session_id, **{ASKED[parts[3]]: None})
-    else:
-        await stale_button(update, context)
+ASK_OPENING.handles(partial(ask_moment, what="o"))
+ASK_LOTTERY.handles(partial(ask_moment, what="l"))
 
 
 def handlers() -> list[BaseHandler]:
-    return [CallbackQueryHandler(on_fair_button, pattern=r"^fo:")]
+    return []  # no commands: staff come from a programme card, and every press is a button

@@ -11,14 +11,13 @@ from handlers.common import (
     reply,
     requires,
     set_flow,
-    stale_button,
     text_step,
 )
+from handlers.inspections.buttons import ADD_ITEM, CHECKLIST_HOME, HOME, TOGGLE
 from handlers.inspections.common import _leave_flow, _short, item_name
 from messages import label
 from storage import inspections as store
 from storage import users as users_store
-from storage.errors import NotFound
 from storage.models import Role
 
 
@@ -33,11 +32,11 @@ async def show_checklist(update: Update, context: JinroContext, *, edit: bool = 
         found = await store.checklist_items(conn)
     lang = context.lang
     rows = [
-        [(("✅ " if i.active else "⬜ ") + _short(item_name(lang, i), 50), f"ck:t:{i.id}")]
+        [TOGGLE(("✅ " if i.active else "⬜ ") + _short(item_name(lang, i), 50), i.id)]
         for i in found
     ]
-    rows.append([(label(lang, "➕ Add an item"), "ck:a")])
-    rows.append([(label(lang, "◀ Inspections"), "is:h")])
+    rows.append([ADD_ITEM(label(lang, "➕ Add an item"))])
+    rows.append([HOME(label(lang, "◀ Inspections"))])
     await reply(
         update,
         context,
@@ -48,13 +47,11 @@ async def show_checklist(update: Update, context: JinroContext, *, edit: bool = 
     )
 
 
+@TOGGLE.handles
 async def toggle_pressed(update: Update, context: JinroContext, item_id: int) -> None:
     try:
         async with context.db.write() as conn:
             await store.toggle_item(conn, item_id, context.user.id, now=context.now)
-    except NotFound:
-        await stale_button(update, context)
-        return
     except store.Refused:
         await answer_query(
             update, label(context.lang, "Keep at least one item on the checklist."), alert=True
@@ -64,10 +61,11 @@ async def toggle_pressed(update: Update, context: JinroContext, item_id: int) ->
     await show_checklist(update, context, edit=True)
 
 
+@ADD_ITEM.handles
 async def add_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await set_flow(context, "ck.add")
-    rows = [[(label(context.lang, "◀ Checklist"), "ck:h")]]
+    rows = [[CHECKLIST_HOME(label(context.lang, "◀ Checklist"))]]
     await reply(
         update,
         context,
@@ -92,6 +90,7 @@ async def item_typed(update: Update, context: JinroContext) -> None:
     await show_checklist(update, context)
 
 
+@CHECKLIST_HOME.handles
 async def checklist_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await _leave_flow(context)

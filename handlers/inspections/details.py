@@ -9,39 +9,34 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot.context import JinroContext
-from handlers.common import answer_query, keyboard, reply, stale_button
+from handlers.common import answer_query, keyboard, reply
+from handlers.inspections.buttons import CANCEL, DETAIL, HOME, PHOTOS, START
 from handlers.inspections.common import _who, lines
 from messages import label
 from storage import inspections as store
-from storage.errors import NotFound
 from storage.models import Role
 
 # The area's logger, named as before the split, so its log lines read the same.
 log = logging.getLogger(__package__)
 
 
+@DETAIL.handles
 async def detail(update: Update, context: JinroContext, inspection_id: int) -> None:
-    try:
-        async with context.db.read() as conn:
-            found = await store.for_viewer(conn, inspection_id, context.user)
-            all_items = await store.inspection_items(conn, inspection_id)
-    except NotFound:
-        await stale_button(update, context)
-        return
+    async with context.db.read() as conn:
+        found = await store.for_viewer(conn, inspection_id, context.user)  # NotFound: not theirs
+        all_items = await store.inspection_items(conn, inspection_id)
     await answer_query(update)
     lang, role = context.lang, context.user.role
     rows = []
     photos = sum(1 for i in all_items if i.photo)
     if photos:
-        rows.append(
-            [(label(lang, "📷 Photos (%(count)s)", count=photos), f"is:ph:{inspection_id}")]
-        )
+        rows.append([PHOTOS(label(lang, "📷 Photos (%(count)s)", count=photos), inspection_id)])
     if role == Role.STAFF and found.status in store.OPEN:
-        rows.append([(label(lang, "✖ Cancel the inspection"), f"is:c:{inspection_id}")])
+        rows.append([CANCEL(label(lang, "✖ Cancel the inspection"), inspection_id)])
     if role == Role.MONITOR and found.status in store.OPEN:
-        rows.append([(label(lang, "▶ Go on"), f"is:st:{inspection_id}")])
+        rows.append([START(label(lang, "▶ Go on"), inspection_id)])
     if role in (Role.STAFF, Role.MONITOR):
-        rows.append([(label(lang, "◀ Inspections"), "is:h")])
+        rows.append([HOME(label(lang, "◀ Inspections"))])
     await reply(
         update,
         context,
@@ -53,15 +48,12 @@ async def detail(update: Update, context: JinroContext, inspection_id: int) -> N
     )
 
 
+@PHOTOS.handles
 async def photos_pressed(update: Update, context: JinroContext, inspection_id: int) -> None:
     """Each item's photo again, by its file_id (never downloaded), with the item's words."""
-    try:
-        async with context.db.read() as conn:
-            await store.for_viewer(conn, inspection_id, context.user)
-            all_items = await store.inspection_items(conn, inspection_id)
-    except NotFound:
-        await stale_button(update, context)
-        return
+    async with context.db.read() as conn:
+        await store.for_viewer(conn, inspection_id, context.user)  # NotFound: not theirs
+        all_items = await store.inspection_items(conn, inspection_id)
     await answer_query(update)
     shown = [i for i in all_items if i.photo]
     lang = context.lang

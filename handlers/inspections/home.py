@@ -7,6 +7,18 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, requires
+from handlers.inspections.buttons import (
+    CHECKLIST_HOME,
+    DETAIL,
+    EXPIRING,
+    FIND,
+    HOME,
+    NEVER,
+    OPEN,
+    RECENT,
+    START,
+    TO_PICK,
+)
 from handlers.inspections.common import _leave_flow, _short, _today, _who
 from handlers.inspections.walk import _go_on
 from messages import label
@@ -24,6 +36,7 @@ async def inspections_command(update: Update, context: JinroContext) -> None:
         await monitor_home(update, context, resume=True)
 
 
+@HOME.handles
 async def home_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await _leave_flow(context)
@@ -39,11 +52,11 @@ async def staff_home(update: Update, context: JinroContext, *, edit: bool = Fals
         last = await store.recent(conn, limit=10)
     lang = context.lang
     rows = [
-        [(label(lang, "🆕 Never inspected (%(count)s)", count=progress.never), "is:ln:0")],
-        [(label(lang, "⏰ Running out (%(count)s)", count=progress.expiring), "is:lx:0")],
-        [(label(lang, "📋 Open inspections (%(count)s)", count=progress.open), "is:lo:0")],
-        [(label(lang, "📄 Recent results"), "is:lr"), (label(lang, "🔎 Find a site"), "is:fd")],
-        [(label(lang, "📝 Checklist"), "ck:h")],
+        [NEVER(label(lang, "🆕 Never inspected (%(count)s)", count=progress.never), 0)],
+        [EXPIRING(label(lang, "⏰ Running out (%(count)s)", count=progress.expiring), 0)],
+        [OPEN(label(lang, "📋 Open inspections (%(count)s)", count=progress.open), 0)],
+        [RECENT(label(lang, "📄 Recent results")), FIND(label(lang, "🔎 Find a site"))],
+        [CHECKLIST_HOME(label(lang, "📝 Checklist"))],
     ]
     recent = [
         {"site": r.site_name, "result": r.result, "who": _who(r), "day": r.checked_on} for r in last
@@ -82,11 +95,11 @@ async def monitor_home(
             )
         else:
             text = label(lang, "📋 Start: %(site)s", site=_short(o.site_name))
-        rows.append([(text, f"is:st:{o.id}")])
+        rows.append([START(text, o.id)])
     if profile is not None:
-        rows.append([(label(lang, "📋 Pick a site (%(count)s)", count=pickable), "is:pl:0")])
+        rows.append([TO_PICK(label(lang, "📋 Pick a site (%(count)s)", count=pickable), 0)])
     for d in done:
-        rows.append([(f"📄 {_short(d.site_name)} · {d.checked_on:%m/%d}", f"is:v:{d.id}")])
+        rows.append([DETAIL(f"📄 {_short(d.site_name)} · {d.checked_on:%m/%d}", d.id)])
     await reply(
         update,
         context,

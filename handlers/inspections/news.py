@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from handlers.common import keyboard
+from handlers.common.buttons import ID
+from handlers.inspections.buttons import DETAIL, PICK, SITE, START
 from handlers.inspections.common import Line, _who, lines
 from handlers.outbox import Kind
 from messages import label
@@ -113,29 +115,32 @@ REMINDERS = {
 }
 
 
-def _site_button(text: str, action: str):
+def _site_button(text: str, button):
+    """A button about the site the row's detail names (its id)."""
+
     def build(row, lang: str):
-        if not (row.detail or "").isdigit():
+        site_id = ID.match(row.detail or "")
+        if site_id is None:
             return None
-        return keyboard([[(label(lang, text), f"is:{action}:{row.detail}")]])
+        return keyboard([[button(label(lang, text), site_id)]])
 
     return build
 
 
 def _see(row, lang: str):
-    return keyboard([[(label(lang, "📄 See the result"), f"is:v:{row.inspection_id}")]])
+    return keyboard([[DETAIL(label(lang, "📄 See the result"), row.inspection_id)]])
 
 
 KEYBOARDS = {
     "inspection_assigned": lambda row, lang: keyboard(
-        [[(label(lang, "▶ Start the inspection"), f"is:st:{row.inspection_id}")]]
+        [[START(label(lang, "▶ Start the inspection"), row.inspection_id)]]
     ),
     "inspection_result": _see,
     "inspection_failed_staff": _see,
-    "inspection_recheck": _site_button("📋 Take the re-inspection", "pk"),
-    "inspection_recheck_staff": _site_button("👤 Assign a monitor", "ps"),
+    "inspection_recheck": _site_button("📋 Take the re-inspection", PICK),
+    "inspection_recheck_staff": _site_button("👤 Assign a monitor", SITE),
     "inspection_expiry": _see,
-    "inspection_expiry_staff": _site_button("👤 Assign a monitor", "ps"),
+    "inspection_expiry_staff": _site_button("👤 Assign a monitor", SITE),
 }
 
 

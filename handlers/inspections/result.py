@@ -8,6 +8,7 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.inspections.buttons import CONFIRM, DETAIL, HOME, NO_NOTE, RESULT_CHOSEN, SUMMARY
 from handlers.inspections.common import _flow_is, lines
 from handlers.inspections.walk import _go_on, _still_filling, show_item, show_summary
 from messages import label
@@ -16,6 +17,7 @@ from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
 
 
+@SUMMARY.handles
 async def summary_pressed(update: Update, context: JinroContext, inspection_id: int) -> None:
     if await _still_filling(context, inspection_id) is None:
         await stale_button(update, context)
@@ -29,6 +31,7 @@ async def summary_pressed(update: Update, context: JinroContext, inspection_id: 
     await show_summary(update, context, inspection_id, edit=True)
 
 
+@RESULT_CHOSEN.handles
 async def result_pressed(
     update: Update, context: JinroContext, inspection_id: int, result: str
 ) -> None:
@@ -44,8 +47,8 @@ async def result_pressed(
     await set_flow(context, "is.note", {"i": inspection_id, "r": result})
     lang = context.lang
     rows = [
-        [(label(lang, "Without a note"), f"is:nn:{inspection_id}")],
-        [(label(lang, "◀ Choose again"), f"is:sm:{inspection_id}")],
+        [NO_NOTE(label(lang, "Without a note"), inspection_id)],
+        [SUMMARY(label(lang, "◀ Choose again"), inspection_id)],
     ]
     await reply(
         update,
@@ -75,6 +78,7 @@ async def overall_note_typed(update: Update, context: JinroContext) -> None:
     await show_confirm(update, context, data.get("i") or 0, data.get("r"), note)
 
 
+@NO_NOTE.handles
 async def no_note(update: Update, context: JinroContext, inspection_id: int) -> None:
     if not _flow_is(context, "is.note", inspection_id):
         await stale_button(update, context)
@@ -96,8 +100,8 @@ async def show_confirm(
     await set_flow(context, "is.confirm", {"i": inspection_id, "r": result, "n": note})
     lang = context.lang
     rows = [
-        [(label(lang, "✅ Confirm the result"), f"is:f:{inspection_id}")],
-        [(label(lang, "◀ Choose again"), f"is:sm:{inspection_id}")],
+        [CONFIRM(label(lang, "✅ Confirm the result"), inspection_id)],
+        [SUMMARY(label(lang, "◀ Choose again"), inspection_id)],
     ]
     await reply(
         update,
@@ -126,6 +130,7 @@ async def result_expecting_button(update: Update, context: JinroContext) -> None
         await set_flow(context, None)
 
 
+@CONFIRM.handles
 async def confirm_pressed(update: Update, context: JinroContext, inspection_id: int) -> None:
     if not _flow_is(context, "is.confirm", inspection_id):
         await stale_button(update, context)
@@ -155,8 +160,8 @@ async def confirm_pressed(update: Update, context: JinroContext, inspection_id: 
     outbox.kick(context)  # the site, and for a failure staff and teachers, at once
     lang = context.lang
     rows = [
-        [(label(lang, "📄 See the result"), f"is:v:{inspection_id}")],
-        [(label(lang, "◀ My inspections"), "is:h")],
+        [DETAIL(label(lang, "📄 See the result"), inspection_id)],
+        [HOME(label(lang, "◀ My inspections"))],
     ]
     await reply(
         update,

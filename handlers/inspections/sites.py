@@ -6,13 +6,13 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import answer_query, keyboard, page_count, paging_row, reply, stale_button
+from handlers.common import answer_query, keyboard, page_count, pages_row, reply, stale_button
+from handlers.inspections.buttons import EXPIRING, HOME, NEVER, PICK, SITE, START, TO_PICK
 from handlers.inspections.common import PAGE, _leave_flow, _short, _today
 from messages import label
 from messages.labels import N_
 from storage import inspections as store
 from storage import monitors as monitors_store
-from storage.errors import NotFound
 
 
 async def _site_list(
@@ -37,16 +37,16 @@ async def _site_list(
         return
     if not answered:
         await answer_query(update)
-    prefix = {"pick": "is:pl", "never": "is:ln", "expiring": "is:lx"}[which]
-    press = "is:pk" if which == "pick" else "is:ps"
+    paging = {"pick": TO_PICK, "never": NEVER, "expiring": EXPIRING}[which]
+    press = PICK if which == "pick" else SITE
     rows = []
     for site in found:
         text = f"{_short(site.name)} ({site.district})"
         if site.open_monitor is not None:
             text = f"📋 {text}"
-        rows.append([(text, f"{press}:{site.id}")])
-    rows.append(paging_row(lang, prefix, page, pages))
-    rows.append([(label(lang, "◀ Inspections"), "is:h")])
+        rows.append([press(text, site.id)])
+    rows.append(pages_row(lang, paging, page, pages))
+    rows.append([HOME(label(lang, "◀ Inspections"))])
     await reply(
         update,
         context,
@@ -72,28 +72,29 @@ async def _sites(conn, which: str, district: str | None, today, page: int):
     return await store.expiring(conn, today, offset=offset, limit=PAGE)
 
 
+@NEVER.handles
 async def never_list(update: Update, context: JinroContext, page: int) -> None:
     await _site_list(update, context, "never", page)
 
 
+@EXPIRING.handles
 async def expiring_list(update: Update, context: JinroContext, page: int) -> None:
     await _site_list(update, context, "expiring", page)
 
 
+@TO_PICK.handles
 async def pick_list(update: Update, context: JinroContext, page: int) -> None:
     await _leave_flow(context)
     await _site_list(update, context, "pick", page)
 
 
+@PICK.handles
 async def pick_pressed(update: Update, context: JinroContext, site_id: int) -> None:
     lang = context.lang
     try:
         async with context.db.write() as conn:
             inspection_id = await store.pick(conn, site_id, context.user.id, now=context.now)
             found = await store.view(conn, inspection_id)
-    except NotFound:
-        await stale_button(update, context)
-        return
     except store.Refused as refused:
         text = (
             N_("Another monitor has just taken this site.")
@@ -105,8 +106,8 @@ async def pick_pressed(update: Update, context: JinroContext, site_id: int) -> N
         return
     await answer_query(update)
     rows = [
-        [(label(lang, "▶ Start the inspection"), f"is:st:{inspection_id}")],
-        [(label(lang, "◀ My inspections"), "is:h")],
+        [START(label(lang, "▶ Start the inspection"), inspection_id)],
+        [HOME(label(lang, "◀ My inspections"))],
     ]
     await reply(
         update, context, "inspections/picked", keyboard(rows), edit=True, site=found.site_name

@@ -11,23 +11,36 @@ from handlers.common import (
     answer_query,
     keyboard,
     page_count,
-    paging_row,
+    pages_row,
     reply,
     set_flow,
     stale_button,
     text_step,
 )
+from handlers.inspections.buttons import (
+    ASSIGN,
+    CANCEL,
+    CANCEL_NOW,
+    DETAIL,
+    FIND,
+    HOME,
+    NEVER,
+    OPEN,
+    RECENT,
+    SITE,
+)
 from handlers.inspections.common import PAGE, _leave_flow, _short, _who
 from messages import label
 from storage import inspections as store
 from storage import users as users_store
-from storage.errors import AlreadyHandled, NotFound
+from storage.errors import AlreadyHandled
 
 MONITOR_BUTTONS = 12  # monitors offered for a site, its district's first
 FIND_MAX = 60
 MARKS = {"passed": "✅", "needs_fix": "🔧", "failed": "❌"}
 
 
+@OPEN.handles
 async def open_page(update: Update, context: JinroContext, page: int) -> None:
     async with context.db.read() as conn:
         found, total = await store.open_list(conn, offset=page * PAGE, limit=PAGE)
@@ -35,18 +48,18 @@ async def open_page(update: Update, context: JinroContext, page: int) -> None:
     lang = context.lang
     rows = [
         [
-            (
+            DETAIL(
                 f"{_short(o.site_name, 30)} · {_who(o)} · {o.answered}/{o.total}"
                 if o.status == "in_progress"
                 else f"{_short(o.site_name, 30)} · {_who(o)}",
-                f"is:v:{o.id}",
+                o.id,
             )
         ]
         for o in found
     ]
     pages = page_count(total, PAGE)
-    rows.append(paging_row(lang, "is:lo", page, pages))
-    rows.append([(label(lang, "◀ Inspections"), "is:h")])
+    rows.append(pages_row(lang, OPEN, page, pages))
+    rows.append([HOME(label(lang, "◀ Inspections"))])
     await reply(
         update,
         context,
@@ -69,6 +82,7 @@ async def open_page(update: Update, context: JinroContext, page: int) -> None:
     )
 
 
+@RECENT.handles
 async def recent_list(update: Update, context: JinroContext) -> None:
     async with context.db.read() as conn:
         found = await store.recent(conn, limit=10)
@@ -76,22 +90,23 @@ async def recent_list(update: Update, context: JinroContext) -> None:
     lang = context.lang
     rows = [
         [
-            (
+            DETAIL(
                 f"{MARKS.get(r.result, '')} {_short(r.site_name, 30)} · "
                 f"{r.checked_on:%m/%d} · {_who(r)}",
-                f"is:v:{r.id}",
+                r.id,
             )
         ]
         for r in found
     ]
-    rows.append([(label(lang, "◀ Inspections"), "is:h")])
+    rows.append([HOME(label(lang, "◀ Inspections"))])
     await reply(update, context, "inspections/recent", keyboard(rows), edit=True, count=len(found))
 
 
+@FIND.handles
 async def ask_find(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await set_flow(context, "is.find")
-    rows = [[(label(context.lang, "◀ Inspections"), "is:h")]]
+    rows = [[HOME(label(context.lang, "◀ Inspections"))]]
     await reply(update, context, "inspections/ask_find", keyboard(rows), problem=None, typed=None)
 
 
@@ -101,8 +116,8 @@ async def find_typed(update: Update, context: JinroContext) -> None:
     async with context.db.read() as conn:
         found = await users_store.find_sites(conn, text) if text else []
     lang = context.lang
-    rows = [[(f"{_short(s.name)} ({s.district})", f"is:ps:{s.id}")] for s in found]
-    rows.append([(label(lang, "◀ Inspections"), "is:h")])
+    rows = [[SITE(f"{_short(s.name)} ({s.district})", s.id)] for s in found]
+    rows.append([HOME(label(lang, "◀ Inspections"))])
     await reply(
         update,
         context,
@@ -113,6 +128,7 @@ async def find_typed(update: Update, context: JinroContext) -> None:
     )
 
 
+@SITE.handles
 async def choose_monitor(
     update: Update, context: JinroContext, site_id: int, *, answered: bool = False
 ) -> None:
@@ -129,12 +145,11 @@ async def choose_monitor(
     rows = []
     if current is None:
         rows = [
-            [(f"{p.name} ({p.district})", f"is:as:{site_id}:{p.id}")]
-            for p in people[:MONITOR_BUTTONS]
+            [ASSIGN(f"{p.name} ({p.district})", site_id, p.id)] for p in people[:MONITOR_BUTTONS]
         ]
     else:
-        rows.append([(label(lang, "📄 The open inspection"), f"is:v:{current.id}")])
-    rows.append([(label(lang, "◀ Inspections"), "is:h")])
+        rows.append([DETAIL(label(lang, "📄 The open inspection"), current.id)])
+    rows.append([HOME(label(lang, "◀ Inspections"))])
     await reply(
         update,
         context,
@@ -147,6 +162,7 @@ async def choose_monitor(
     )
 
 
+@ASSIGN.handles
 async def assign_pressed(update: Update, context: JinroContext, site_id: int, monitor_id: int):
     try:
         async with context.db.write() as conn:
@@ -154,9 +170,6 @@ async def assign_pressed(update: Update, context: JinroContext, site_id: int, mo
                 conn, site_id, monitor_id, context.user.id, now=context.now
             )
             found = await store.view(conn, inspection_id)
-    except NotFound:
-        await stale_button(update, context)
-        return
     except store.Refused:
         await answer_query(
             update, label(context.lang, "This site already has an open inspection."), alert=True
@@ -166,8 +179,8 @@ async def assign_pressed(update: Update, context: JinroContext, site_id: int, mo
     await answer_query(update)
     outbox.kick(context)  # the monitor hears of it
     rows = [
-        [(label(context.lang, "🆕 Never inspected"), "is:ln:0")],
-        [(label(context.lang, "◀ Inspections"), "is:h")],
+        [NEVER(label(context.lang, "🆕 Never inspected"), 0)],
+        [HOME(label(context.lang, "◀ Inspections"))],
     ]
     await reply(
         update,
@@ -180,6 +193,7 @@ async def assign_pressed(update: Update, context: JinroContext, site_id: int, mo
     )
 
 
+@CANCEL.handles
 async def ask_cancel(update: Update, context: JinroContext, inspection_id: int) -> None:
     async with context.db.read() as conn:
         found = await store.view(conn, inspection_id)
@@ -189,25 +203,26 @@ async def ask_cancel(update: Update, context: JinroContext, inspection_id: int) 
     await answer_query(update)
     lang = context.lang
     rows = [
-        [(label(lang, "✖ Yes, cancel it"), f"is:cy:{inspection_id}")],
-        [(label(lang, "◀ No, keep the inspection"), f"is:v:{inspection_id}")],
+        [CANCEL_NOW(label(lang, "✖ Yes, cancel it"), inspection_id)],
+        [DETAIL(label(lang, "◀ No, keep the inspection"), inspection_id)],
     ]
     await reply(
         update, context, "inspections/ask_cancel", keyboard(rows), edit=True, inspection=found
     )
 
 
+@CANCEL_NOW.handles
 async def cancel_pressed(update: Update, context: JinroContext, inspection_id: int) -> None:
     try:
         async with context.db.write() as conn:
             await store.cancel(conn, inspection_id, context.user.id, now=context.now)
             found = await store.view(conn, inspection_id)
-    except (NotFound, AlreadyHandled):
+    except AlreadyHandled:  # done or cancelled meanwhile: as for a missing one
         await stale_button(update, context)
         return
     await answer_query(update)
     outbox.kick(context)  # the monitor hears
-    rows = [[(label(context.lang, "◀ Inspections"), "is:h")]]
+    rows = [[HOME(label(context.lang, "◀ Inspections"))]]
     await reply(
         update, context, "inspections/cancelled", keyboard(rows), edit=True, inspection=found
     )

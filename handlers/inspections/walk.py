@@ -15,6 +15,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.inspections.buttons import ANSWER, ATTACH, ITEM, RESULT_CHOSEN, START, SUMMARY
 from handlers.inspections.common import lines
 from messages import label
 from messages.labels import N_
@@ -33,13 +34,11 @@ RESULT_LABELS = {
 }
 
 
+@START.handles
 async def start_pressed(update: Update, context: JinroContext, inspection_id: int) -> None:
     try:
         async with context.db.write() as conn:
             await store.start(conn, inspection_id, context.user.id, now=context.now)
-    except NotFound:
-        await stale_button(update, context)
-        return
     except store.Refused:
         await answer_query(update)
         await reply(update, context, "inspections/empty")
@@ -81,16 +80,16 @@ async def show_item(
     lang = context.lang
     rows = [
         [
-            (label(lang, ITEM_LABELS[code]), f"is:a:{inspection_id}:{position}:{code}")
+            ANSWER(label(lang, ITEM_LABELS[code]), inspection_id, position, code)
             for code in store.ITEM_RESULTS
         ],
-        [(label(lang, "📎 Photo or note"), f"is:n:{inspection_id}:{position}")],
+        [ATTACH(label(lang, "📎 Photo or note"), inspection_id, position)],
     ]
     moves = []
     if position > 1:
-        moves.append((label(lang, "◀ Previous item"), f"is:q:{inspection_id}:{position - 1}"))
+        moves.append(ITEM(label(lang, "◀ Previous item"), inspection_id, position - 1))
     if all(i.result is not None for i in all_items):
-        moves.append((label(lang, "📋 Summary"), f"is:sm:{inspection_id}"))
+        moves.append(SUMMARY(label(lang, "📋 Summary"), inspection_id))
     rows.append(moves)
     await reply(
         update,
@@ -105,17 +104,14 @@ async def show_item(
     )
 
 
+@ANSWER.handles
 async def answer_pressed(
     update: Update, context: JinroContext, inspection_id: int, position: int, result: str
 ) -> None:
-    try:
-        async with context.db.write() as conn:
-            following = await store.answer(conn, inspection_id, context.user.id, position, result)
-            all_items = await store.inspection_items(conn, inspection_id)
-            found = await store.view(conn, inspection_id)
-    except NotFound:
-        await stale_button(update, context)
-        return
+    async with context.db.write() as conn:
+        following = await store.answer(conn, inspection_id, context.user.id, position, result)
+        all_items = await store.inspection_items(conn, inspection_id)
+        found = await store.view(conn, inspection_id)
     item = next(i for i in all_items if i.position == position)
     # The item's message keeps what was answered, without buttons; the next comes below.
     await reply(
@@ -149,6 +145,7 @@ async def _still_filling(context: JinroContext, inspection_id: int, position: in
     return found
 
 
+@ATTACH.handles
 async def attach_pressed(
     update: Update, context: JinroContext, inspection_id: int, position: int
 ) -> None:
@@ -157,7 +154,7 @@ async def attach_pressed(
         return
     await answer_query(update)
     await set_flow(context, "is.att", {"i": inspection_id, "p": position})
-    rows = [[(label(context.lang, "◀ Back to the item"), f"is:q:{inspection_id}:{position}")]]
+    rows = [[ITEM(label(context.lang, "◀ Back to the item"), inspection_id, position)]]
     await reply(
         update,
         context,
@@ -168,6 +165,7 @@ async def attach_pressed(
     )
 
 
+@ITEM.handles
 async def back_pressed(
     update: Update, context: JinroContext, inspection_id: int, position: int
 ) -> None:
@@ -266,10 +264,10 @@ async def show_summary(
     await set_flow(context, "is.result", {"i": inspection_id})
     lang = context.lang
     rows = [
-        [(label(lang, RESULT_LABELS[code]), f"is:r:{inspection_id}:{code}")]
+        [RESULT_CHOSEN(label(lang, RESULT_LABELS[code]), inspection_id, code)]
         for code in store.RESULTS
     ]
-    rows.append([(label(lang, "◀ Change an item"), f"is:q:{inspection_id}:{len(all_items) or 1}")])
+    rows.append([ITEM(label(lang, "◀ Change an item"), inspection_id, len(all_items) or 1)])
     await reply(
         update,
         context,

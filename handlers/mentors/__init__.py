@@ -13,19 +13,37 @@ and offers the line to mentors come free.
 A mentor sees of a student only their given name, grade, school and question; never a
 Telegram id or username, and never the priority mark.
 
-The modules: the mentor's side (common, profile, slots, desk, answers, meetings, routed in
-mentor_routes); the requester's (home, asking, request, teachers, routed in
-requester_routes); staff (staff); notices (the outbox's texts) and clock.
+The modules: the mentor's side (common, profile, slots, desk, answers, meetings); the
+requester's (home, asking, request, teachers); staff (staff); notices (the outbox's texts)
+and clock.
+
+Flows (users.flow; data in users.flow_data):
+    mn.title, mn.bio        typing the job title (or major), the introduction
+    mn.slot                 typing a free time
+    mn.decline {"r"}        an optional reason for declining
+    mn.link {"r", "t"}      the online link of the meeting at time t (ISO)
+    mn.place {"r", "t"}     the place of a school visit
+    mn.cancel {"r"}         why the meeting is off
+    mn.note {"r"}           a note after logging
+    rq.field → rq.mode → rq.times → rq.question → rq.confirm
+        {"f": field, "m": mode, "t": [time codes], "q": question}
+    rq.comment {"r": request}           a comment after rating
+Buttons: handlers/mentors/buttons.py.
 """
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler
+from telegram.ext import BaseHandler, CommandHandler
 
-from handlers.mentors import mentor_routes, requester_routes, staff
+# Imported for their buttons' handlers (each binds itself with @BUTTON.handles).
+from handlers.mentors import answers, asking, meetings, request, teachers  # noqa: F401
 from handlers.mentors.clock import clock_tick
 from handlers.mentors.common import field_tag, when_label
+from handlers.mentors.home import mentor_command
 from handlers.mentors.notices import KEYBOARDS, OUTGOING, REMINDERS
+from handlers.mentors.profile import profile_command
+from handlers.mentors.slots import slots_command
+from handlers.mentors.staff import mentors_command
 
 __all__ = [
     "KEYBOARDS",
@@ -39,6 +57,10 @@ __all__ = [
 
 
 def handlers() -> list[BaseHandler]:
-    """The mentor's handlers, then the requester's, then staff's: the order the three areas
-    had in bot/app.py (the first that matches an update wins)."""
-    return [*mentor_routes.handlers(), *requester_routes.handlers(), *staff.handlers()]
+    """The mentor's commands, then the requester's, then staff's."""
+    return [
+        CommandHandler("profile", profile_command),
+        CommandHandler("slots", slots_command),
+        CommandHandler("mentor", mentor_command),
+        CommandHandler("mentors", mentors_command),
+    ]

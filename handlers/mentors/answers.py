@@ -11,6 +11,17 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.mentors.buttons import (
+    ACCEPT,
+    AT_SCHOOL,
+    DECLINE,
+    DECLINE_NOW,
+    DESK,
+    KEEP,
+    SET_TIME,
+    SLOTS,
+    TIME,
+)
 from handlers.mentors.common import REASON_MAX, _leave_flow, _mentor_id, _now_and_window, when_label
 from handlers.mentors.desk import _seen, _still_mine, show_request
 from messages import label
@@ -22,6 +33,7 @@ TIME_BUTTONS = 8
 _LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
 
+@ACCEPT.handles
 async def accept_pressed(update: Update, context: JinroContext, request_id: int) -> None:
     await answer_query(update)  # first: the race is decided in the database, not here
     try:
@@ -37,6 +49,7 @@ async def accept_pressed(update: Update, context: JinroContext, request_id: int)
     await ask_time(update, context, request_id, edit=False, accepted=True, answered=True)
 
 
+@SET_TIME.handles
 async def ask_time(
     update: Update,
     context: JinroContext,
@@ -66,14 +79,15 @@ async def ask_time(
     lang = context.lang
     rows = [
         [
-            (
+            TIME(
                 when_label(lang, o.starts_at, context.tz),
-                f"mr:t:{request_id}:{int(o.starts_at.timestamp() // 60)}",
+                request_id,
+                int(o.starts_at.timestamp() // 60),
             )
         ]
         for o in free[:TIME_BUTTONS]
     ]
-    rows.append([(label(lang, "🗓 Free times"), "mn:s"), (label(lang, "◀ My requests"), "mr:b")])
+    rows.append([SLOTS(label(lang, "🗓 Free times")), DESK(label(lang, "◀ My requests"))])
     await reply(
         update,
         context,
@@ -87,6 +101,7 @@ async def ask_time(
     )
 
 
+@TIME.handles
 async def time_chosen(update: Update, context: JinroContext, request_id: int, minutes: int):
     seen = await _seen(context, request_id)
     if seen is None or seen.status != "accepted" or not await _still_mine(context, seen):
@@ -103,14 +118,8 @@ async def time_chosen(update: Update, context: JinroContext, request_id: int, mi
     data = {"r": request_id, "t": starts_at.isoformat()}
     if seen.mode == "visit":
         await set_flow(context, "mn.place", data)
-        rows = [
-            [
-                (
-                    label(context.lang, "🏫 At %(school)s", school=seen.school)[:60],
-                    f"mr:pl:{request_id}",
-                )
-            ]
-        ]
+        text = label(context.lang, "🏫 At %(school)s", school=seen.school)
+        rows = [[AT_SCHOOL(text[:60], request_id)]]
         await reply(
             update,
             context,
@@ -143,6 +152,7 @@ async def place_typed(update: Update, context: JinroContext) -> None:
     await _schedule(update, context, place=text)
 
 
+@AT_SCHOOL.handles
 async def at_school(update: Update, context: JinroContext, request_id: int) -> None:
     data = context.user.flow_data or {}
     if context.user.flow != "mn.place" or data.get("r") != request_id:
@@ -188,12 +198,13 @@ async def _schedule(update: Update, context: JinroContext, *, place=None, link=N
         update,
         context,
         "mentors/scheduled",
-        keyboard([[(label(context.lang, "◀ My requests"), "mr:b")]]),
+        keyboard([[DESK(label(context.lang, "◀ My requests"))]]),
         request=seen,
         tz=context.tz,
     )
 
 
+@DECLINE.handles
 async def decline_pressed(update: Update, context: JinroContext, request_id: int) -> None:
     seen = await _seen(context, request_id)
     if seen is None:
@@ -206,8 +217,8 @@ async def decline_pressed(update: Update, context: JinroContext, request_id: int
     await set_flow(context, "mn.decline", {"r": request_id})
     lang = context.lang
     rows = [
-        [(label(lang, "Decline without a reason"), f"mr:dn:{request_id}")],
-        [(label(lang, "◀ Keep it"), f"mr:k:{request_id}")],
+        [DECLINE_NOW(label(lang, "Decline without a reason"), request_id)],
+        [KEEP(label(lang, "◀ Keep it"), request_id)],
     ]
     await reply(update, context, "mentors/ask_decline", keyboard(rows), limit=REASON_MAX)
 
@@ -221,6 +232,7 @@ async def decline_reason_typed(update: Update, context: JinroContext) -> None:
     await _decline(update, context, (context.user.flow_data or {}).get("r"), reason)
 
 
+@DECLINE_NOW.handles
 async def decline_now(update: Update, context: JinroContext, request_id: int) -> None:
     if context.user.flow != "mn.decline" or (context.user.flow_data or {}).get("r") != request_id:
         await stale_button(update, context)
@@ -245,11 +257,12 @@ async def _decline(update: Update, context: JinroContext, request_id, reason) ->
         update,
         context,
         "mentors/declined",
-        keyboard([[(label(context.lang, "◀ My requests"), "mr:b")]]),
+        keyboard([[DESK(label(context.lang, "◀ My requests"))]]),
         edit=update.callback_query is not None,
     )
 
 
+@KEEP.handles
 async def keep_pressed(update: Update, context: JinroContext, request_id: int) -> None:
     await answer_query(update)
     await _leave_flow(context)

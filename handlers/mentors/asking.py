@@ -3,6 +3,8 @@ the question, then send."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from telegram import Update
 
 from bot.context import JinroContext
@@ -11,11 +13,22 @@ from handlers.common import (
     answer_query,
     keyboard,
     page_count,
-    paging_row,
+    pages_row,
     reply,
     set_flow,
     stale_button,
     text_step,
+)
+from handlers.mentors.buttons import (
+    ASK,
+    ASK_ALL_FIELDS,
+    ASK_ANY_TIME,
+    ASK_DROP,
+    ASK_FIELD,
+    ASK_MODE,
+    ASK_NEXT,
+    ASK_SEND,
+    ASK_TIME,
 )
 from handlers.mentors.common import field_tag
 from handlers.mentors.home import TIME_NAMES, _modes, mode_name
@@ -38,6 +51,7 @@ REFUSALS = {
 }
 
 
+@ASK.handles
 async def new_pressed(update: Update, context: JinroContext) -> None:
     if consent_store.needs_consent(context.user):
         await answer_query(update, label(context.lang, CONSENT_FIRST), alert=True)
@@ -70,11 +84,11 @@ async def ask_field(update: Update, context: JinroContext, *, edit=False, found=
         shown = found
     lang = context.lang
     rows = [
-        [(f"{name} ({free.get(name, 0)})"[:60], f"rq:f:{index[name]}:{field_tag(name)}")]
+        [ASK_FIELD(f"{name} ({free.get(name, 0)})"[:60], index[name], field_tag(name))]
         for name in shown
         if name in index
     ]
-    rows.append([(label(lang, "🗂 All fields"), "rq:fa:0")])
+    rows.append([ASK_ALL_FIELDS(label(lang, "🗂 All fields"), 0)])
     await reply(
         update,
         context,
@@ -95,6 +109,7 @@ async def field_typed(update: Update, context: JinroContext) -> None:
     await ask_field(update, context, found=found, typed=typed)
 
 
+@ASK_ALL_FIELDS.handles
 async def all_fields(update: Update, context: JinroContext, page: int) -> None:
     if context.user.flow != "rq.field":
         await stale_button(update, context)
@@ -106,10 +121,10 @@ async def all_fields(update: Update, context: JinroContext, page: int) -> None:
     await answer_query(update)
     lang = context.lang
     rows = [
-        [(name[:60], f"rq:f:{n}:{field_tag(name)}")]
+        [ASK_FIELD(name[:60], n, field_tag(name))]
         for n, name in list(enumerate(names))[page * FIELD_PAGE : (page + 1) * FIELD_PAGE]
     ]
-    rows.append(paging_row(lang, "rq:fa", page, pages))
+    rows.append(pages_row(lang, ASK_ALL_FIELDS, page, pages))
     await reply(
         update,
         context,
@@ -122,6 +137,7 @@ async def all_fields(update: Update, context: JinroContext, page: int) -> None:
     )
 
 
+@ASK_FIELD.handles
 async def field_chosen(update: Update, context: JinroContext, index: int, tag: int) -> None:
     async with context.db.read() as conn:
         names = await store.vocabulary(conn)
@@ -142,7 +158,7 @@ async def ask_mode(update: Update, context: JinroContext) -> None:
             counts[mode] = len(await store.rank(conn, wish, now=context.now, tz=context.tz))
     lang, role = context.lang, context.user.role
     rows = [
-        [(f"{mode_name(lang, mode, role)} ({counts[mode]})", f"rq:m:{mode}")]
+        [ASK_MODE(f"{mode_name(lang, mode, role)} ({counts[mode]})", mode)]
         for mode in _modes(context)
     ]
     await reply(
@@ -150,6 +166,7 @@ async def ask_mode(update: Update, context: JinroContext) -> None:
     )
 
 
+@ASK_MODE.handles
 async def mode_chosen(update: Update, context: JinroContext, mode: str) -> None:
     data = context.user.flow_data or {}
     if context.user.flow != "rq.mode" or mode not in _modes(context) or "f" not in data:
@@ -170,24 +187,25 @@ async def ask_times(update: Update, context: JinroContext) -> None:
     chosen = data.get("t", [])
     rows = [
         [
-            (
+            ASK_TIME(
                 ("✅ " if code in chosen else "⬜ ")
                 + f"{label(lang, TIME_NAMES[code])} ({free[code]})",
-                f"rq:tt:{code}",
+                code,
             )
         ]
         for code in store.TIMES
         if code in free
     ]
-    last = [(label(lang, "Any time"), "rq:ta")]
+    last = [ASK_ANY_TIME(label(lang, "Any time"))]
     if chosen:
-        last.append((label(lang, "Next ▶"), "rq:tn"))
+        last.append(ASK_NEXT(label(lang, "Next ▶")))
     rows.append(last)
     await reply(
         update, context, "mentoring/ask_times", keyboard(rows), edit=True, any_free=bool(free)
     )
 
 
+@ASK_TIME.handles
 async def time_toggled(update: Update, context: JinroContext, code: str) -> None:
     data = context.user.flow_data or {}
     if context.user.flow != "rq.times" or code not in store.TIMES:
@@ -213,6 +231,10 @@ async def times_done(update: Update, context: JinroContext, *, any_time: bool) -
     )
 
 
+ASK_ANY_TIME.handles(partial(times_done, any_time=True))
+ASK_NEXT.handles(partial(times_done, any_time=False))
+
+
 @text_step("rq.question")
 async def question_typed(update: Update, context: JinroContext) -> None:
     question = " ".join(update.message.text.split())
@@ -224,7 +246,7 @@ async def question_typed(update: Update, context: JinroContext) -> None:
     data = {**context.user.flow_data, "q": question}
     await set_flow(context, "rq.confirm", data)
     lang = context.lang
-    rows = [[(label(lang, "📨 Send"), "rq:ok"), (label(lang, "✕ Don't send"), "rq:no")]]
+    rows = [[ASK_SEND(label(lang, "📨 Send")), ASK_DROP(label(lang, "✕ Don't send"))]]
     await reply(
         update,
         context,
@@ -237,6 +259,7 @@ async def question_typed(update: Update, context: JinroContext) -> None:
     )
 
 
+@ASK_SEND.handles
 async def send_pressed(update: Update, context: JinroContext) -> None:
     data = context.user.flow_data or {}
     if context.user.flow != "rq.confirm" or not {"f", "m", "q"} <= data.keys():
@@ -267,6 +290,7 @@ async def send_pressed(update: Update, context: JinroContext) -> None:
     await show_request(update, context, created.request_id, edit=True, just_sent=True)
 
 
+@ASK_DROP.handles
 async def drop_pressed(update: Update, context: JinroContext) -> None:
     if not (context.user.flow or "").startswith("rq."):
         await stale_button(update, context)

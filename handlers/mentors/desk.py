@@ -6,6 +6,19 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, stale_button
+from handlers.mentors.buttons import (
+    ACCEPT,
+    CANCEL_MEETING,
+    DECLINE,
+    DESK,
+    HELD,
+    HELD_OTHER,
+    NOT_HELD,
+    PROFILE,
+    REQUEST,
+    SET_TIME,
+    SLOTS,
+)
 from handlers.mentors.common import _leave_flow, _mentor_id, when_label
 from messages import label
 from storage import mentors as store
@@ -20,30 +33,17 @@ async def show_board(update: Update, context: JinroContext, *, edit: bool = Fals
     lang, tz = context.lang, context.tz
     rows = []
     for seen in desk.offered:
-        rows.append([(f"📨 {_who(lang, seen)} · {seen.field}"[:60], f"mr:v:{seen.id}")])
+        rows.append([REQUEST(f"📨 {_who(lang, seen)} · {seen.field}"[:60], seen.id)])
     for seen in desk.to_schedule:
-        rows.append(
-            [
-                (
-                    label(lang, "🗓 Set the time: %(who)s", who=_who(lang, seen))[:60],
-                    f"mr:tm:{seen.id}",
-                )
-            ]
-        )
+        text = label(lang, "🗓 Set the time: %(who)s", who=_who(lang, seen))
+        rows.append([SET_TIME(text[:60], seen.id)])
     for seen in desk.to_log:
-        rows.append(
-            [(label(lang, "📝 Log: %(who)s", who=_who(lang, seen))[:60], f"mr:v:{seen.id}")]
-        )
+        text = label(lang, "📝 Log: %(who)s", who=_who(lang, seen))
+        rows.append([REQUEST(text[:60], seen.id)])
     for seen in desk.upcoming:
-        rows.append(
-            [
-                (
-                    f"📅 {when_label(lang, seen.starts_at, tz)} {_who(lang, seen)}"[:60],
-                    f"mr:v:{seen.id}",
-                )
-            ]
-        )
-    rows.append([(label(lang, "👤 Profile"), "mn:pr"), (label(lang, "🗓 Free times"), "mn:s")])
+        text = f"📅 {when_label(lang, seen.starts_at, tz)} {_who(lang, seen)}"
+        rows.append([REQUEST(text[:60], seen.id)])
+    rows.append([PROFILE(label(lang, "👤 Profile")), SLOTS(label(lang, "🗓 Free times"))])
     await reply(
         update,
         context,
@@ -63,6 +63,7 @@ def _who(lang: str, seen) -> str:
     return seen.who or "?"
 
 
+@DESK.handles
 async def board_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await _leave_flow(context)
@@ -81,6 +82,7 @@ async def _seen(context: JinroContext, request_id: int):
         return None
 
 
+@REQUEST.handles
 async def view_request(update: Update, context: JinroContext, request_id: int, *, edit=True):
     seen = await _seen(context, request_id)
     if seen is None:
@@ -102,13 +104,13 @@ async def show_request(update: Update, context: JinroContext, seen, *, edit: boo
     if mine and seen.status == "offered":
         rows.append(offer_buttons(lang, seen.id))
     elif mine and seen.status == "accepted":
-        rows.append([(label(lang, "🗓 Set the time"), f"mr:tm:{seen.id}")])
+        rows.append([SET_TIME(label(lang, "🗓 Set the time"), seen.id)])
     elif mine and seen.status == "scheduled" and seen.meeting_status == "scheduled":
         if seen.starts_at > now:
-            rows.append([(label(lang, "❌ Cancel the meeting"), f"mr:c:{seen.id}")])
+            rows.append([CANCEL_MEETING(label(lang, "❌ Cancel the meeting"), seen.id)])
         else:
             rows.extend(log_buttons(lang, seen))
-    rows.append([(label(lang, "◀ My requests"), "mr:b")])
+    rows.append([DESK(label(lang, "◀ My requests"))])
     await reply(
         update,
         context,
@@ -131,17 +133,17 @@ async def _still_mine(context: JinroContext, seen) -> bool:
 
 def offer_buttons(lang: str, request_id: int) -> list:
     return [
-        (label(lang, "✅ Accept"), f"mr:a:{request_id}"),
-        (label(lang, "❌ Decline"), f"mr:d:{request_id}"),
+        ACCEPT(label(lang, "✅ Accept"), request_id),
+        DECLINE(label(lang, "❌ Decline"), request_id),
     ]
 
 
 def log_buttons(lang: str, seen) -> list:
     length = int((seen.ends_at - seen.starts_at).total_seconds() // 60) if seen.ends_at else 60
     return [
-        [(label(lang, "✅ Held, %(count)s min", count=length), f"mr:h:{seen.id}:{length}")],
+        [HELD(label(lang, "✅ Held, %(count)s min", count=length), seen.id, length)],
         [
-            (label(lang, "✅ Held, another length"), f"mr:hm:{seen.id}"),
-            (label(lang, "❌ Not held"), f"mr:nh:{seen.id}"),
+            HELD_OTHER(label(lang, "✅ Held, another length"), seen.id),
+            NOT_HELD(label(lang, "❌ Not held"), seen.id),
         ],
     ]

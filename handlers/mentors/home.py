@@ -9,6 +9,7 @@ from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, leave_flow, reply
 from handlers.mentors import common as mentor_side
 from handlers.mentors import desk, staff
+from handlers.mentors.buttons import ASK, GROUPS, MY_REQUEST, MY_REQUESTS, STUDENTS
 from messages import label
 from messages.labels import N_
 from storage import consent as consent_store
@@ -72,16 +73,14 @@ async def show_home(update: Update, context: JinroContext, *, edit: bool = False
         )
     lang, tz = context.lang, context.tz
     rows = [
-        [(f"{_status_mark(r.status)} {_short(lang, r, tz)}"[:60], f"rq:v:{r.id}")] for r in mine
+        [MY_REQUEST(f"{_status_mark(r.status)} {_short(lang, r, tz)}"[:60], r.id)] for r in mine
     ]
-    rows.append([(label(lang, "➕ Ask a mentor"), "rq:n")])
+    rows.append([ASK(label(lang, "➕ Ask a mentor"))])
     if teacher:
-        rows.append(
-            [(label(lang, "👩‍🎓 My students' requests (%(count)s)", count=students), "rq:s:0")]
-        )
-        rows.append(
-            [(label(lang, "🤝 Join a group session (%(count)s)", count=len(groups)), "rq:g")]
-        )
+        text = label(lang, "👩‍🎓 My students' requests (%(count)s)", count=students)
+        rows.append([STUDENTS(text, 0)])
+        text = label(lang, "🤝 Join a group session (%(count)s)", count=len(groups))
+        rows.append([GROUPS(text)])
     await reply(
         update,
         context,
@@ -117,6 +116,7 @@ def _short(lang: str, request, tz) -> str:
     return f"{request.field} · {request.question[:30]}"
 
 
+@MY_REQUESTS.handles
 async def home_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await _leave_flow(context)

@@ -8,6 +8,15 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.mentors.buttons import (
+    CANCEL_MEETING,
+    DESK,
+    HELD,
+    HELD_OTHER,
+    KEEP,
+    NOT_HELD,
+    SKIP_NOTE,
+)
 from handlers.mentors.common import NOTE_MAX, REASON_MAX, _now_and_window
 from handlers.mentors.desk import _seen, _still_mine, show_board
 from messages import label
@@ -21,6 +30,7 @@ MINUTES = (30, 45, 60, 90, 120)
 # ----- cancelling and logging a meeting -------------------------------------------------------
 
 
+@CANCEL_MEETING.handles
 async def cancel_pressed(update: Update, context: JinroContext, request_id: int) -> None:
     seen = await _seen(context, request_id)
     if seen is None or seen.meeting_status != "scheduled" or not await _still_mine(context, seen):
@@ -28,7 +38,7 @@ async def cancel_pressed(update: Update, context: JinroContext, request_id: int)
         return
     await answer_query(update)
     await set_flow(context, "mn.cancel", {"r": request_id})
-    rows = [[(label(context.lang, "◀ Keep it"), f"mr:k:{request_id}")]]
+    rows = [[KEEP(label(context.lang, "◀ Keep it"), request_id)]]
     await reply(update, context, "mentors/ask_cancel", keyboard(rows), request=seen, tz=context.tz)
 
 
@@ -57,18 +67,21 @@ async def cancel_reason_typed(update: Update, context: JinroContext) -> None:
         update,
         context,
         "mentors/meeting_cancelled",
-        keyboard([[(label(context.lang, "◀ My requests"), "mr:b")]]),
+        keyboard([[DESK(label(context.lang, "◀ My requests"))]]),
     )
 
 
+@HELD.handles
 async def held_pressed(update: Update, context: JinroContext, request_id: int, minutes: int):
     await _log(update, context, request_id, held=True, minutes=minutes)
 
 
+@NOT_HELD.handles
 async def not_held_pressed(update: Update, context: JinroContext, request_id: int) -> None:
     await _log(update, context, request_id, held=False, minutes=None)
 
 
+@HELD_OTHER.handles
 async def other_length(update: Update, context: JinroContext, request_id: int) -> None:
     seen = await _seen(context, request_id)
     if seen is None or seen.meeting_status != "scheduled":
@@ -76,8 +89,8 @@ async def other_length(update: Update, context: JinroContext, request_id: int) -
         return
     await answer_query(update)
     lang = context.lang
-    rows = [[(label(lang, "%(count)s min", count=m), f"mr:h:{request_id}:{m}") for m in MINUTES]]
-    rows.append([(label(lang, "❌ Not held"), f"mr:nh:{request_id}")])
+    rows = [[HELD(label(lang, "%(count)s min", count=m), request_id, m) for m in MINUTES]]
+    rows.append([NOT_HELD(label(lang, "❌ Not held"), request_id)])
     await reply(
         update,
         context,
@@ -90,32 +103,19 @@ async def other_length(update: Update, context: JinroContext, request_id: int) -
 
 
 async def _log(update: Update, context: JinroContext, request_id: int, *, held, minutes):
-    if held and not 5 <= minutes <= 600:
-        await stale_button(update, context)
-        return
-    try:
-        async with context.db.write() as conn:
-            request = await store.get(conn, request_id)
-            if request is None or request.meeting_id is None:
-                raise NotFound
-            await store.log_meeting(
-                conn, request.meeting_id, context.user, held=held, minutes=minutes, now=context.now
-            )
-    except NotFound:
-        await stale_button(update, context)
-        return
-    except AlreadyHandled:
-        await answer_query(update, label(context.lang, "Already logged."), alert=True)
-        return
-    except store.Refused:
-        await answer_query(
-            update, label(context.lang, "You can log it once it has begun."), alert=True
+    """Held (`minutes` long, within the button's bounds) or not; logged already, or a
+    meeting not yet begun, is answered by the router (buttons.LOGGING)."""
+    async with context.db.write() as conn:
+        request = await store.get(conn, request_id)
+        if request is None or request.meeting_id is None:
+            raise NotFound
+        await store.log_meeting(
+            conn, request.meeting_id, context.user, held=held, minutes=minutes, now=context.now
         )
-        return
     await answer_query(update)
     outbox.kick(context)  # the requesters' rating question
     await set_flow(context, "mn.note", {"r": request_id})
-    rows = [[(label(context.lang, "Skip the note"), "mr:ns")]]
+    rows = [[SKIP_NOTE(label(context.lang, "Skip the note"))]]
     await reply(
         update, context, "mentors/logged", keyboard(rows), edit=True, held=held, minutes=minutes
     )
@@ -143,10 +143,11 @@ async def note_typed(update: Update, context: JinroContext) -> None:
         update,
         context,
         "mentors/noted",
-        keyboard([[(label(context.lang, "◀ My requests"), "mr:b")]]),
+        keyboard([[DESK(label(context.lang, "◀ My requests"))]]),
     )
 
 
+@SKIP_NOTE.handles
 async def skip_note(update: Update, context: JinroContext) -> None:
     if context.user.flow != "mn.note":
         await stale_button(update, context)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from handlers.common import keyboard
+from handlers.mentors.buttons import DESK, HELD_OTHER, MY_REQUEST, NOT_HELD, PROFILE, RATE
 from handlers.mentors.desk import offer_buttons
 from handlers.outbox import Kind
 from messages import label
@@ -153,17 +154,21 @@ REMINDERS = {
 
 
 def _my_requests(row, lang: str):
-    return keyboard([[(label(lang, "📋 My mentor requests"), f"rq:v:{row.mentor_request_id}")]])
+    return keyboard([[MY_REQUEST(label(lang, "📋 My mentor requests"), row.mentor_request_id)]])
 
 
 def _log_keyboard(row, lang: str):
     request_id = row.mentor_request_id
     return keyboard(
         [
-            [(label(lang, "✅ Held"), f"mr:hm:{request_id}")],
-            [(label(lang, "❌ Not held"), f"mr:nh:{request_id}")],
+            [HELD_OTHER(label(lang, "✅ Held"), request_id)],
+            [NOT_HELD(label(lang, "❌ Not held"), request_id)],
         ]
     )
+
+
+def _desk(row, lang: str):
+    return keyboard([[DESK(label(lang, "◀ My requests"))]])
 
 
 KEYBOARDS = {
@@ -171,18 +176,16 @@ KEYBOARDS = {
     "mentor_offer_nudge": lambda row, lang: keyboard([offer_buttons(lang, row.mentor_request_id)]),
     "mentor_log": _log_keyboard,
     "mentor_rate": lambda row, lang: keyboard(
-        [[(str(n), f"rq:r:{row.mentor_request_id}:{n}") for n in range(1, 6)]]
+        [[RATE(str(n), row.mentor_request_id, n) for n in range(1, 6)]]
     ),
     "mentor_accepted": _my_requests,
     "mentor_waiting": _my_requests,
     "mentor_expired": _my_requests,
     "mentor_scheduled": _my_requests,
     "mentor_meeting_cancelled": _my_requests,
-    "mentor_group_joined": lambda row, lang: keyboard([[(label(lang, "◀ My requests"), "mr:b")]]),
-    "mentor_request_cancelled": lambda row, lang: keyboard(
-        [[(label(lang, "◀ My requests"), "mr:b")]]
-    ),
-    "mentor_auto_paused": lambda row, lang: keyboard([[(label(lang, "👤 Profile"), "mn:pr")]]),
+    "mentor_group_joined": _desk,
+    "mentor_request_cancelled": _desk,
+    "mentor_auto_paused": lambda row, lang: keyboard([[PROFILE(label(lang, "👤 Profile"))]]),
 }
 
 

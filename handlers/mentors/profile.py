@@ -10,11 +10,25 @@ from handlers import outbox
 from handlers.common import (
     answer_query,
     keyboard,
+    pages_row,
     reply,
     requires,
     set_flow,
     stale_button,
     text_step,
+)
+from handlers.mentors.buttons import (
+    BIO,
+    FIELD,
+    FIELDS,
+    LIMIT,
+    LIMIT_SET,
+    MODE,
+    PAUSE,
+    PROFILE,
+    SLOTS,
+    TITLE,
+    VISITS,
 )
 from handlers.mentors.common import (
     BIO_MAX,
@@ -55,29 +69,24 @@ async def show_profile(update: Update, context: JinroContext, *, edit: bool = Fa
         slots = await store.mentor_slots(conn, mentor.id)
     lang = context.lang
     rows = [
-        [(label(lang, "🗂 Fields"), "mn:f:0")],
-        [
-            (label(lang, "✏️ Job title or major"), "mn:t"),
-            (label(lang, "✏️ Introduction"), "mn:b"),
-        ],
+        [FIELDS(label(lang, "🗂 Fields"), 0)],
+        [TITLE(label(lang, "✏️ Job title or major")), BIO(label(lang, "✏️ Introduction"))],
     ]
     for mode, name in MODE_NAMES.items():
         mark = "✅" if getattr(mentor, store.MODE_COLUMNS[mode]) else "⬜"
-        rows.append([(f"{mark} {label(lang, name)}", f"mn:m:{mode}")])
+        rows.append([MODE(f"{mark} {label(lang, name)}", mode)])
     visits = store.split_codes(mentor.districts, DISTRICTS)
-    rows.append(
-        [(("✅ " if d in visits else "⬜ ") + d, f"mn:d:{n}") for n, d in enumerate(DISTRICTS)]
-    )
+    rows.append([VISITS(("✅ " if d in visits else "⬜ ") + d, n) for n, d in enumerate(DISTRICTS)])
     rows.append(
         [
-            (label(lang, "🔢 Requests at a time: %(count)s", count=mentor.max_open), "mn:x"),
-            (label(lang, "🗓 Free times"), "mn:s"),
+            LIMIT(label(lang, "🔢 Requests at a time: %(count)s", count=mentor.max_open)),
+            SLOTS(label(lang, "🗓 Free times")),
         ]
     )
     rows.append(
-        [(label(lang, "▶ Resume requests"), "mn:p:0")]
+        [PAUSE(label(lang, "▶ Resume requests"), 0)]
         if mentor.paused
-        else [(label(lang, "⏸ Pause requests"), "mn:p:1")]
+        else [PAUSE(label(lang, "⏸ Pause requests"), 1)]
     )
     await reply(
         update,
@@ -93,6 +102,7 @@ async def show_profile(update: Update, context: JinroContext, *, edit: bool = Fa
     )
 
 
+@FIELDS.handles
 async def fields_page(update: Update, context: JinroContext, page: int, *, edit=True) -> None:
     async with context.db.read() as conn:
         names = await store.vocabulary(conn)
@@ -103,21 +113,11 @@ async def fields_page(update: Update, context: JinroContext, page: int, *, edit=
     lang = context.lang
     shown = list(enumerate(names))[page * FIELD_PAGE : (page + 1) * FIELD_PAGE]
     rows = [
-        [
-            (
-                ("✅ " if name in chosen else "⬜ ") + name[:50],
-                f"mn:ft:{index}:{page}:{field_tag(name)}",
-            )
-        ]
+        [FIELD(("✅ " if name in chosen else "⬜ ") + name[:50], index, page, field_tag(name))]
         for index, name in shown
     ]
-    paging = []
-    if page > 0:
-        paging.append((label(lang, "◀ Previous"), f"mn:f:{page - 1}"))
-    if page + 1 < pages:
-        paging.append((label(lang, "Next ▶"), f"mn:f:{page + 1}"))
-    rows.append(paging)
-    rows.append([(label(lang, "✅ Done"), "mn:pr")])
+    rows.append(pages_row(lang, FIELDS, page, pages))
+    rows.append([PROFILE(label(lang, "✅ Done"))])
     await reply(
         update,
         context,
@@ -130,6 +130,7 @@ async def fields_page(update: Update, context: JinroContext, page: int, *, edit=
     )
 
 
+@FIELD.handles
 async def toggle_field(
     update: Update, context: JinroContext, index: int, page: int, tag: int
 ) -> None:
@@ -152,12 +153,14 @@ async def toggle_field(
     await fields_page(update, context, page)
 
 
+@TITLE.handles
 async def ask_title(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await set_flow(context, "mn.title")
     await reply(update, context, "mentors/ask_text", what="title", limit=TITLE_MAX)
 
 
+@BIO.handles
 async def ask_bio(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await set_flow(context, "mn.bio")
@@ -180,6 +183,7 @@ async def profile_text(update: Update, context: JinroContext) -> None:
     await show_profile(update, context)
 
 
+@MODE.handles
 async def toggle_mode(update: Update, context: JinroContext, mode: str) -> None:
     async with context.db.write() as conn:
         mentor = await store.profile(conn, _mentor_id(context))
@@ -195,10 +199,8 @@ async def toggle_mode(update: Update, context: JinroContext, mode: str) -> None:
     await show_profile(update, context, edit=True)
 
 
+@VISITS.handles
 async def toggle_district(update: Update, context: JinroContext, index: int) -> None:
-    if index >= len(DISTRICTS):
-        await stale_button(update, context)
-        return
     async with context.db.write() as conn:
         mentor = await store.profile(conn, _mentor_id(context))
         visits = set(store.split_codes(mentor.districts, DISTRICTS)) ^ {DISTRICTS[index]}
@@ -209,13 +211,15 @@ async def toggle_district(update: Update, context: JinroContext, index: int) -> 
     await show_profile(update, context, edit=True)
 
 
+@LIMIT.handles
 async def ask_limit(update: Update, context: JinroContext) -> None:
     await answer_query(update)
-    rows = [[(str(n), f"mn:xo:{n}") for n in store.MAX_OPEN_CHOICES]]
-    rows.append([(label(context.lang, "◀ Back to the profile"), "mn:pr")])
+    rows = [[LIMIT_SET(str(n), n) for n in store.MAX_OPEN_CHOICES]]
+    rows.append([PROFILE(label(context.lang, "◀ Back to the profile"))])
     await reply(update, context, "mentors/ask_limit", keyboard(rows), edit=True)
 
 
+@LIMIT_SET.handles
 async def limit_chosen(update: Update, context: JinroContext, count: int) -> None:
     if count not in store.MAX_OPEN_CHOICES:
         await stale_button(update, context)
@@ -228,10 +232,8 @@ async def limit_chosen(update: Update, context: JinroContext, count: int) -> Non
     await show_profile(update, context, edit=True)
 
 
+@PAUSE.handles
 async def pause(update: Update, context: JinroContext, on: int) -> None:
-    if on not in (0, 1):
-        await stale_button(update, context)
-        return
     async with context.db.write() as conn:
         passed = await store.set_paused(
             conn, _mentor_id(context), context.user.id, bool(on), **_now_and_window(context)
@@ -247,6 +249,7 @@ async def pause(update: Update, context: JinroContext, on: int) -> None:
         outbox.kick(context)  # the next mentors' offers
 
 
+@PROFILE.handles
 async def back_to_profile(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await _leave_flow(context)

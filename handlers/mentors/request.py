@@ -8,6 +8,15 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.mentors.buttons import (
+    JOIN,
+    MY_REQUEST,
+    MY_REQUESTS,
+    RATE,
+    SKIP_COMMENT,
+    WITHDRAW,
+    WITHDRAW_NOW,
+)
 from handlers.mentors.common import when_label
 from handlers.mentors.home import TIME_NAMES, _leave_flow, mode_name, show_home
 from messages import label
@@ -35,24 +44,14 @@ async def show_request(
     lang = context.lang
     rows = []
     if found.status == "held" and found.rating is None:
-        rows.append([(str(n), f"rq:r:{request_id}:{n}") for n in range(1, 6)])
+        rows.append([RATE(str(n), request_id, n) for n in range(1, 6)])
     if others is not None:
         for group in others.groups:
-            rows.append(
-                [
-                    (
-                        label(
-                            lang,
-                            "🤝 Join: %(when)s",
-                            when=when_label(lang, group.starts_at, context.tz),
-                        ),
-                        f"rq:gj:{group.id}",
-                    )
-                ]
-            )
+            when = when_label(lang, group.starts_at, context.tz)
+            rows.append([JOIN(label(lang, "🤝 Join: %(when)s", when=when), group.id)])
     if found.status in store.ACTIVE:
-        rows.append([(label(lang, "✕ Cancel the request"), f"rq:x:{request_id}")])
-    rows.append([(label(lang, "◀ My requests"), "rq:l")])
+        rows.append([WITHDRAW(label(lang, "✕ Cancel the request"), request_id)])
+    rows.append([MY_REQUESTS(label(lang, "◀ My requests"))])
     await reply(
         update,
         context,
@@ -70,6 +69,7 @@ async def show_request(
     return True
 
 
+@MY_REQUEST.handles
 async def view_pressed(update: Update, context: JinroContext, request_id: int) -> None:
     async with context.db.read() as conn:
         found = await store.get(conn, request_id)
@@ -81,6 +81,7 @@ async def view_pressed(update: Update, context: JinroContext, request_id: int) -
     await show_request(update, context, request_id)
 
 
+@WITHDRAW.handles
 async def cancel_pressed(update: Update, context: JinroContext, request_id: int) -> None:
     async with context.db.read() as conn:
         found = await store.get(conn, request_id)
@@ -93,22 +94,20 @@ async def cancel_pressed(update: Update, context: JinroContext, request_id: int)
         return
     lang = context.lang
     rows = [
-        [(label(lang, "✕ Yes, cancel it"), f"rq:xy:{request_id}")],
-        [(label(lang, "◀ Keep it"), f"rq:v:{request_id}")],
+        [WITHDRAW_NOW(label(lang, "✕ Yes, cancel it"), request_id)],
+        [MY_REQUEST(label(lang, "◀ Keep it"), request_id)],
     ]
     await reply(
         update, context, "mentoring/ask_cancel", keyboard(rows), edit=True, status=found.status
     )
 
 
+@WITHDRAW_NOW.handles
 async def cancel_now(update: Update, context: JinroContext, request_id: int) -> None:
     try:
         async with context.db.write() as conn:
             await store.cancel_request(conn, request_id, context.user, now=context.now)
-    except NotFound:
-        await stale_button(update, context)
-        return
-    except AlreadyHandled:
+    except AlreadyHandled:  # not the router's answer: the request as it is now follows
         await answer_query(
             update, label(context.lang, "This request has changed meanwhile."), alert=True
         )
@@ -119,18 +118,15 @@ async def cancel_now(update: Update, context: JinroContext, request_id: int) -> 
     await show_home(update, context, edit=True)
 
 
+@RATE.handles
 async def rate_pressed(update: Update, context: JinroContext, request_id: int, score: int) -> None:
-    try:
-        async with context.db.write() as conn:
-            await store.rate(conn, request_id, context.user, score, now=context.now)
-            context.user = await users_store.set_flow(
-                conn, context.user.id, "rq.comment", {"r": request_id}
-            )
-    except NotFound:
-        await stale_button(update, context)
-        return
+    async with context.db.write() as conn:
+        await store.rate(conn, request_id, context.user, score, now=context.now)
+        context.user = await users_store.set_flow(
+            conn, context.user.id, "rq.comment", {"r": request_id}
+        )
     await answer_query(update)
-    rows = [[(label(context.lang, "Skip the comment"), "rq:cs")]]
+    rows = [[SKIP_COMMENT(label(context.lang, "Skip the comment"))]]
     await reply(
         update,
         context,
@@ -159,6 +155,7 @@ async def comment_typed(update: Update, context: JinroContext) -> None:
     await reply(update, context, "mentoring/thanks")
 
 
+@SKIP_COMMENT.handles
 async def skip_comment(update: Update, context: JinroContext) -> None:
     if context.user.flow != "rq.comment":
         await stale_button(update, context)

@@ -15,14 +15,13 @@ from handlers.common import (
     reply,
     requires,
     set_flow,
-    stale_button,
     text_step,
 )
+from handlers.mentors.buttons import ADD_SLOT, DELETE_SLOT, PROFILE, SLOTS
 from handlers.mentors.common import WEEKDAY_NAMES, _leave_flow, _mentor_id, when_label
 from messages import label
 from storage import mentors as store
 from storage import users as users_store
-from storage.errors import NotFound
 from storage.models import Role
 
 
@@ -40,9 +39,9 @@ async def show_slots(update: Update, context: JinroContext, *, edit: bool = Fals
         slots = await store.mentor_slots(conn, _mentor_id(context))
         free = await store.free_openings(conn, _mentor_id(context), now=context.now, tz=context.tz)
     lang = context.lang
-    rows = [[(f"✕ {slot_label(lang, s)}", f"mn:sd:{s.id}")] for s in slots]
-    rows.append([(label(lang, "➕ Add a free time"), "mn:sa")])
-    rows.append([(label(lang, "◀ Back to the profile"), "mn:pr")])
+    rows = [[DELETE_SLOT(f"✕ {slot_label(lang, s)}", s.id)] for s in slots]
+    rows.append([ADD_SLOT(label(lang, "➕ Add a free time"))])
+    rows.append([PROFILE(label(lang, "◀ Back to the profile"))])
     await reply(
         update,
         context,
@@ -64,25 +63,24 @@ def slot_label(lang: str, slot) -> str:
     return f"{day} {slot.starts:%H:%M} ({label(lang, '%(count)s min', count=slot.minutes)})"
 
 
+@SLOTS.handles
 async def slots_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await _leave_flow(context)
     await show_slots(update, context, edit=True)
 
 
+@ADD_SLOT.handles
 async def add_slot_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await set_flow(context, "mn.slot")
     await reply(update, context, "mentors/ask_slot", problem=None)
 
 
+@DELETE_SLOT.handles
 async def delete_slot(update: Update, context: JinroContext, slot_id: int) -> None:
-    try:
-        async with context.db.write() as conn:
-            await store.delete_slot(conn, _mentor_id(context), slot_id)
-    except NotFound:
-        await stale_button(update, context)
-        return
+    async with context.db.write() as conn:
+        await store.delete_slot(conn, _mentor_id(context), slot_id)
     await answer_query(update, label(context.lang, "Removed."))
     await show_slots(update, context, edit=True)
 

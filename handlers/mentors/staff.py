@@ -2,26 +2,16 @@
 held this term, ratings; the requests still waiting for a mentor, where staff mark the
 pilot's priority; and the mid-term evaluation per mentor as an XLSX file.
 
-Callback data: sm:f the figures · sm:l:P the waiting requests · sm:p:R:P priority on/off ·
-sm:x the evaluation file.
+Buttons: handlers/mentors/buttons.py (sm:…).
 """
 
 from __future__ import annotations
 
 from telegram import InputFile, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import JinroContext
-from handlers.common import (
-    answer_query,
-    keyboard,
-    page_count,
-    paging_row,
-    reply,
-    requires,
-    route_button,
-    stale_button,
-)
+from handlers.common import answer_query, keyboard, page_count, pages_row, reply, requires
+from handlers.mentors.buttons import EXPORT, FIGURES, PRIORITY, WAITING
 from messages import label, render
 from storage import audit
 from storage import mentors as store
@@ -43,17 +33,19 @@ async def show_figures(update: Update, context: JinroContext, *, edit: bool = Fa
     lang = context.lang
     waiting = figures.by_status.get("waiting", 0) + figures.by_status.get("offered", 0)
     rows = [
-        [(label(lang, "📋 Requests waiting for a mentor (%(count)s)", count=waiting), "sm:l:0")],
-        [(label(lang, "📥 Mid-term evaluation (XLSX)"), "sm:x")],
+        [WAITING(label(lang, "📋 Requests waiting for a mentor (%(count)s)", count=waiting), 0)],
+        [EXPORT(label(lang, "📥 Mid-term evaluation (XLSX)"))],
     ]
     await reply(update, context, "mentors/figures", keyboard(rows), edit=edit, figures=figures)
 
 
+@FIGURES.handles
 async def figures_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await show_figures(update, context, edit=True)
 
 
+@WAITING.handles
 async def waiting_page(update: Update, context: JinroContext, page: int) -> None:
     async with context.db.read() as conn:
         found, total = await store.open_for_staff(conn, offset=page * PAGE, limit=PAGE)
@@ -62,16 +54,17 @@ async def waiting_page(update: Update, context: JinroContext, page: int) -> None
     lang = context.lang
     rows = [
         [
-            (
+            PRIORITY(
                 ("⭐ " if r.priority else "☆ ")
                 + f"{store.first_name(r.requester_name)} · {r.school} · {r.field}"[:55],
-                f"sm:p:{r.id}:{page}",
+                r.id,
+                page,
             )
         ]
         for r in found
     ]
-    rows.append(paging_row(lang, "sm:l", page, pages))
-    rows.append([(label(lang, "◀ Mentoring figures"), "sm:f")])
+    rows.append(pages_row(lang, WAITING, page, pages))
+    rows.append([FIGURES(label(lang, "◀ Mentoring figures"))])
     await reply(
         update,
         context,
@@ -87,28 +80,26 @@ async def waiting_page(update: Update, context: JinroContext, page: int) -> None
     )
 
 
+@PRIORITY.handles
 async def priority_pressed(update: Update, context: JinroContext, request_id: int, page: int):
-    if await toggle_priority(update, context, request_id):
-        await waiting_page(update, context, page)
+    await toggle_priority(context, request_id)
+    await waiting_page(update, context, page)
 
 
-async def toggle_priority(update: Update, context: JinroContext, request_id: int) -> bool:
+async def toggle_priority(context: JinroContext, request_id: int) -> None:
     """Mark the request priority or take the mark off (staff, or the student's teacher: the
-    storage checks which); False, after saying so, when it is not theirs to mark."""
-    try:
-        async with context.db.write() as conn:
-            found = await store.get(conn, request_id)
-            if found is None:
-                raise NotFound
-            await store.set_priority(
-                conn, request_id, context.user, not found.priority, now=context.now
-            )
-    except NotFound:
-        await stale_button(update, context)
-        return False
-    return True
+    storage checks which); NotFound when it is not theirs to mark (the router answers it as
+    a missing request)."""
+    async with context.db.write() as conn:
+        found = await store.get(conn, request_id)
+        if found is None:
+            raise NotFound
+        await store.set_priority(
+            conn, request_id, context.user, not found.priority, now=context.now
+        )
 
 
+@EXPORT.handles
 async def export_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     async with context.db.read() as conn:
@@ -130,23 +121,3 @@ async def export_pressed(update: Update, context: JinroContext) -> None:
         InputFile(made.content, filename=f"jinro-mentors-{today:%Y%m%d}.xlsx"),
         caption=caption,
     )
-
-
-BUTTONS = {
-    "f": (figures_pressed, 0),
-    "l": (waiting_page, 1),
-    "p": (priority_pressed, 2),
-    "x": (export_pressed, 0),
-}
-
-
-@requires(Role.STAFF)
-async def on_button(update: Update, context: JinroContext) -> None:
-    await route_button(update, context, BUTTONS)
-
-
-def handlers() -> list[BaseHandler]:
-    return [
-        CommandHandler("mentors", mentors_command),
-        CallbackQueryHandler(on_button, pattern=r"^sm:"),
-    ]

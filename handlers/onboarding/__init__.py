@@ -6,22 +6,17 @@ step at the end, so a student who stops halfway leaves nothing half-written.
 Invited roles: the invite is used when the link is opened (that is what gives
 the role), then they give their name (teachers also pick grades; mentors
 without a profile give kind and field).
+Buttons: handlers/onboarding/buttons.py.
 """
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler
 
 from handlers.onboarding.common import ask_name, telegram_name
-from handlers.onboarding.invited import (
-    accept_invite,
-    on_grades,
-    on_mentor_kind,
-    on_monitor_district,
-    on_profile_telegram_name,
-)
-from handlers.onboarding.students import age_cutoff, on_age, on_grade, on_school, on_telegram_name
-from handlers.onboarding.welcome import ask_role, on_role, start, toggle_language
+from handlers.onboarding.invited import accept_invite
+from handlers.onboarding.students import age_cutoff
+from handlers.onboarding.welcome import ask_role, start
 
 __all__ = [
     "accept_invite",
@@ -35,16 +30,4 @@ __all__ = [
 
 
 def handlers() -> list[BaseHandler]:
-    return [
-        CommandHandler("start", start),
-        CallbackQueryHandler(on_role, pattern=r"^ob:role:"),
-        CallbackQueryHandler(toggle_language, pattern=r"^ob:lang$"),
-        CallbackQueryHandler(on_school, pattern=r"^ob:sc:"),
-        CallbackQueryHandler(on_grade, pattern=r"^ob:gr:"),
-        CallbackQueryHandler(on_telegram_name, pattern=r"^ob:nm$"),
-        CallbackQueryHandler(on_age, pattern=r"^ob:age:"),
-        CallbackQueryHandler(on_profile_telegram_name, pattern=r"^pf:nm$"),
-        CallbackQueryHandler(on_grades, pattern=r"^pf:gr:"),
-        CallbackQueryHandler(on_mentor_kind, pattern=r"^pf:kind:"),
-        CallbackQueryHandler(on_monitor_district, pattern=r"^pf:dist:"),
-    ]
+    return [CommandHandler("start", start)]

@@ -12,14 +12,13 @@ from bot import commands
 from bot.context import JinroContext
 from handlers.common import (
     answer_query,
-    callback_parts,
-    int_part,
     keyboard,
     reply,
     stale_button,
     start_link,
     text_step,
 )
+from handlers.onboarding.buttons import DISTRICT, GRADES, MENTOR_KIND, PROFILE_NAME
 from handlers.onboarding.common import ask_name, telegram_name
 from messages import label
 from storage import audit, invites, monitors
@@ -74,7 +73,7 @@ async def accept_invite(update: Update, context: JinroContext, code: str) -> Non
         site=site.name if site else None,
         mentor=mentor.name if mentor else None,
     )
-    await ask_name(update, context, "onboarding/ask_profile_name", "pf:nm")
+    await ask_name(update, context, "onboarding/ask_profile_name", PROFILE_NAME)
 
 
 @text_step("pf.name")
@@ -82,8 +81,9 @@ async def profile_name_text(update: Update, context: JinroContext) -> None:
     await take_profile_name(update, context, " ".join(update.message.text.split()))
 
 
+@PROFILE_NAME.handles
 async def on_profile_telegram_name(update: Update, context: JinroContext) -> None:
-    if context.user.flow != "pf.name" or telegram_name(update) is None:
+    if telegram_name(update) is None:  # none usable now (changed since), or forged
         await stale_button(update, context)
         return
     await answer_query(update)
@@ -123,29 +123,22 @@ async def ask_grades(update: Update, context: JinroContext, *, edit: bool = Fals
     lang = context.lang
     chosen = context.user.flow_data.get("grades", [])
     row = [
-        (("✓ " if g in chosen else "") + label(lang, "Grade %(grade)s", grade=g), f"pf:gr:{g}")
+        GRADES(("✓ " if g in chosen else "") + label(lang, "Grade %(grade)s", grade=g), str(g))
         for g in (1, 2, 3)
     ]
-    markup = keyboard([row, [(label(lang, "Done"), "pf:gr:done")]])
+    markup = keyboard([row, [GRADES(label(lang, "Done"), "done")]])
     await reply(update, context, "onboarding/ask_grades", markup, edit=edit, chosen=chosen)
 
 
-async def on_grades(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    if context.user.flow != "pf.grades" or len(parts) != 3:
-        await stale_button(update, context)
-        return
+@GRADES.handles
+async def on_grades(update: Update, context: JinroContext, pressed: str) -> None:
     await answer_query(update)
     data = context.user.flow_data
-    if parts[2] == "done":
+    if pressed == "done":
         grades = ",".join(str(g) for g in sorted(data.get("grades", [])))
         await finish_profile(update, context, name=data["name"], grades=grades, edit=True)
         return
-    grade = int_part(parts, 2)
-    if grade not in (1, 2, 3):
-        await stale_button(update, context)
-        return
-    chosen = set(data.get("grades", [])) ^ {grade}
+    chosen = set(data.get("grades", [])) ^ {int(pressed)}
     async with context.db.write() as conn:
         context.user = await users_store.set_flow(
             conn, context.user.id, "pf.grades", {**data, "grades": sorted(chosen)}
@@ -158,27 +151,20 @@ async def ask_mentor_kind(update: Update, context: JinroContext, *, edit: bool =
     markup = keyboard(
         [
             [
-                (label(lang, "Professional mentor"), "pf:kind:professional"),
-                (label(lang, "University student mentor"), "pf:kind:university"),
+                MENTOR_KIND(label(lang, "Professional mentor"), "professional"),
+                MENTOR_KIND(label(lang, "University student mentor"), "university"),
             ]
         ]
     )
     await reply(update, context, "onboarding/ask_mentor_kind", markup, edit=edit)
 
 
-async def on_mentor_kind(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    if (
-        context.user.flow != "pf.kind"
-        or len(parts) != 3
-        or parts[2] not in ("professional", "university")
-    ):
-        await stale_button(update, context)
-        return
+@MENTOR_KIND.handles
+async def on_mentor_kind(update: Update, context: JinroContext, kind: str) -> None:
     await answer_query(update)
     async with context.db.write() as conn:
         context.user = await users_store.set_flow(
-            conn, context.user.id, "pf.field", {**context.user.flow_data, "kind": parts[2]}
+            conn, context.user.id, "pf.field", {**context.user.flow_data, "kind": kind}
         )
     await reply(update, context, "onboarding/ask_mentor_field", edit=True)
 
@@ -194,13 +180,13 @@ async def mentor_field_text(update: Update, context: JinroContext) -> None:
 
 async def ask_monitor_district(update: Update, context: JinroContext) -> None:
     # Cases and inspections of a site go to the monitors of its district.
-    rows = [[(district, f"pf:dist:{index}")] for index, district in enumerate(DISTRICTS)]
+    rows = [[DISTRICT(district, index)] for index, district in enumerate(DISTRICTS)]
     await reply(update, context, "onboarding/ask_monitor_district", keyboard(rows))
 
 
-async def on_monitor_district(update: Update, context: JinroContext) -> None:
-    index = int_part(callback_parts(update), 2)
-    if context.user.flow != "pf.district" or index is None or index >= len(DISTRICTS):
+@DISTRICT.handles
+async def on_monitor_district(update: Update, context: JinroContext, index: int) -> None:
+    if index >= len(DISTRICTS):  # forged
         await stale_button(update, context)
         return
     await answer_query(update)

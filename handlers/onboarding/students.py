@@ -11,14 +11,13 @@ from bot import commands
 from bot.context import JinroContext
 from handlers.common import (
     answer_query,
-    callback_parts,
     deep_link,
-    int_part,
     keyboard,
     reply,
     stale_button,
     text_step,
 )
+from handlers.onboarding.buttons import AGE, GRADE, NAME, SCHOOL
 from handlers.onboarding.common import ask_name, telegram_name
 from messages import label
 from storage import audit
@@ -41,15 +40,12 @@ async def school_text(update: Update, context: JinroContext) -> None:
     if not found:
         await reply(update, context, "onboarding/school_not_found", typed=typed)
         return
-    markup = keyboard([[(school.name, f"ob:sc:{school.id}")] for school in found])
+    markup = keyboard([[SCHOOL(school.name, school.id)] for school in found])
     await reply(update, context, "onboarding/school_choices", markup, typed=typed)
 
 
-async def on_school(update: Update, context: JinroContext) -> None:
-    school_id = int_part(callback_parts(update), 2)
-    if context.user.flow != "ob.school" or school_id is None:
-        await stale_button(update, context)
-        return
+@SCHOOL.handles
+async def on_school(update: Update, context: JinroContext, school_id: int) -> None:
     async with context.db.write() as conn:
         school = await users_store.school(conn, school_id)
         if school is not None:
@@ -67,22 +63,17 @@ async def ask_grade(
     update: Update, context: JinroContext, school_name: str, *, edit: bool = False
 ) -> None:
     lang = context.lang
-    markup = keyboard(
-        [[(label(lang, "Grade %(grade)s", grade=g), f"ob:gr:{g}") for g in (1, 2, 3)]]
-    )
+    markup = keyboard([[GRADE(label(lang, "Grade %(grade)s", grade=g), g) for g in (1, 2, 3)]])
     await reply(update, context, "onboarding/ask_grade", markup, edit=edit, school=school_name)
 
 
-async def on_grade(update: Update, context: JinroContext) -> None:
-    grade = int_part(callback_parts(update), 2)
-    if context.user.flow != "ob.grade" or grade not in (1, 2, 3):
-        await stale_button(update, context)
-        return
+@GRADE.handles
+async def on_grade(update: Update, context: JinroContext, grade: int) -> None:
     await answer_query(update)  # first, so the button stops spinning at once
     data = {**context.user.flow_data, "grade": grade}
     async with context.db.write() as conn:
         context.user = await users_store.set_flow(conn, context.user.id, "ob.name", data)
-    await ask_name(update, context, "onboarding/ask_name", "ob:nm", edit=True)
+    await ask_name(update, context, "onboarding/ask_name", NAME, edit=True)
 
 
 @text_step("ob.grade", "ob.age")
@@ -102,8 +93,9 @@ async def name_text(update: Update, context: JinroContext) -> None:
     await take_student_name(update, context, " ".join(update.message.text.split()))
 
 
+@NAME.handles
 async def on_telegram_name(update: Update, context: JinroContext) -> None:
-    if context.user.flow != "ob.name" or telegram_name(update) is None:
+    if telegram_name(update) is None:  # none usable now (changed since), or forged
         await stale_button(update, context)
         return
     await answer_query(update)
@@ -136,26 +128,18 @@ async def ask_age(update: Update, context: JinroContext) -> None:
     markup = keyboard(
         [
             [
-                (label(lang, "Yes (under 14)"), "ob:age:y"),
-                (label(lang, "No (14 or older)"), "ob:age:n"),
+                AGE(label(lang, "Yes (under 14)"), "y"),
+                AGE(label(lang, "No (14 or older)"), "n"),
             ]
         ]
     )
     await reply(update, context, "onboarding/ask_age", markup, cutoff=cutoff)
 
 
-async def on_age(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
+@AGE.handles
+async def on_age(update: Update, context: JinroContext, answer: str) -> None:
     data = context.user.flow_data
-    if (
-        context.user.flow != "ob.age"
-        or len(parts) != 3
-        or parts[2] not in ("y", "n")
-        or not {"school_id", "grade", "name"} <= data.keys()
-    ):
-        await stale_button(update, context)
-        return
-    under14 = parts[2] == "y"
+    under14 = answer == "y"
     await answer_query(update)  # first, so the button stops spinning at once
     async with context.db.write() as conn:
         school = await users_store.school(conn, data["school_id"])

@@ -6,15 +6,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import (
-    answer_query,
-    callback_parts,
-    keyboard,
-    reply,
-    stale_button,
-    start_link_for,
-    text_step,
-)
+from handlers.common import answer_query, keyboard, reply, start_link_for, text_step
+from handlers.onboarding.buttons import ROLE, SWITCH_LANGUAGE
 from messages import label
 from storage import users as users_store
 
@@ -40,41 +33,34 @@ async def ask_role(
     lang = context.lang
     markup = keyboard(
         [
-            [(label(lang, "I'm a student"), "ob:role:student")],
+            [ROLE(label(lang, "I'm a student"), "student")],
             [
-                (
+                ROLE(
                     label(lang, "I have an invite (teacher, site, mentor, parent team, staff)"),
-                    "ob:role:invite",
+                    "invite",
                 )
             ],
-            [(label(lang, "Switch language"), "ob:lang")],
+            [SWITCH_LANGUAGE(label(lang, "Switch language"))],
         ]
     )
     await reply(update, context, "onboarding/welcome", markup, edit=edit, unknown_link=unknown_link)
 
 
-async def on_role(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    if context.user.flow != "ob.role" or len(parts) != 3:
-        await stale_button(update, context)
-        return
+@ROLE.handles
+async def on_role(update: Update, context: JinroContext, role: str) -> None:
     await answer_query(update)
-    if parts[2] == "student":
+    if role == "student":
         async with context.db.write() as conn:
             context.user = await users_store.set_flow(conn, context.user.id, "ob.school")
         await reply(update, context, "onboarding/ask_school", edit=True)
-    elif parts[2] == "invite":
+    else:  # an invite: its code is typed (or the link opened)
         async with context.db.write() as conn:
             context.user = await users_store.set_flow(conn, context.user.id, "ob.code")
         await reply(update, context, "onboarding/ask_code", edit=True)
-    else:
-        await stale_button(update, context)
 
 
+@SWITCH_LANGUAGE.handles
 async def toggle_language(update: Update, context: JinroContext) -> None:
-    if context.user.flow != "ob.role":
-        await stale_button(update, context)
-        return
     await answer_query(update)
     async with context.db.write() as conn:
         context.user = await users_store.change(

@@ -1,9 +1,8 @@
 """The teacher's side of students' requests: /pending, confirm, reject with a reason.
 
-Callback data: tp:ok:BOOKING / tp:no:BOOKING confirm or reject from the notice a teacher gets
-when a student applies · the same with :PAGE from a /pending page · tp:nr:BOOKING reject
-without a reason · tp:keep do not reject after all · tp:pg:PAGE a page · tp:all:PAGE:DIGEST
-confirm every request on the page, as it was shown.
+Buttons: handlers/pending/buttons.py. ✅ and ❌ sit on the notice a teacher gets when a
+student applies and on each /pending page; "confirm all" acts only on the page as it was
+shown.
 
 Every teacher who covers the student is asked; the first to act decides (storage swaps the
 status only from "requested"), and the others are told it was handled, never by whom. A
@@ -15,22 +14,21 @@ from __future__ import annotations
 import hashlib
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import (
     answer_query,
-    callback_parts,
-    int_part,
     keyboard,
     page_count,
-    paging_row,
+    pages_row,
     reply,
     requires,
     stale_button,
     text_step,
 )
+from handlers.pending.buttons import CONFIRM, CONFIRM_ALL, KEEP, LIST, REJECT, REJECT_NOW
 from handlers.pending.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from messages import label
 from storage import bookings as store
@@ -56,6 +54,12 @@ async def pending_command(update: Update, context: JinroContext) -> None:
     await show_page(update, context, 0)
 
 
+@LIST.handles
+async def page_pressed(update: Update, context: JinroContext, page: int) -> None:
+    await answer_query(update)
+    await show_page(update, context, page, edit=True)
+
+
 async def show_page(
     update: Update,
     context: JinroContext,
@@ -77,22 +81,23 @@ async def show_page(
     first = page * PAGE + 1
     rows = [
         [
-            (f"✅ {number}. {r.name}"[:40], f"tp:ok:{r.id}:{page}"),
-            (f"❌ {number}.", f"tp:no:{r.id}:{page}"),
+            CONFIRM(f"✅ {number}. {r.name}"[:40], r.id, page),
+            REJECT(f"❌ {number}.", r.id, page),
         ]
         for number, r in enumerate(requests, start=first)
     ]
     if len(requests) > 1:
         rows.append(
             [
-                (
+                CONFIRM_ALL(
                     label(lang, "✅ Confirm all %(count)s on this page", count=len(requests)),
-                    f"tp:all:{page}:{_digest(requests)}",
+                    page,
+                    _digest(requests),
                 )
             ]
         )
     pages = page_count(total, PAGE)
-    rows.append(paging_row(lang, "tp:pg", page, pages))
+    rows.append(pages_row(lang, LIST, page, pages))
     await reply(
         update,
         context,
@@ -128,9 +133,11 @@ async def _request(context: JinroContext, booking_id: int):
             return None
 
 
+@CONFIRM.handles
 async def confirm_pressed(
     update: Update, context: JinroContext, booking_id: int, page: int | None
 ) -> None:
+    """✅ on a notice (`page` None: the notice says what was done) or on a /pending page."""
     request = await _request(context, booking_id)
     if request is None:
         await stale_button(update, context)
@@ -179,6 +186,7 @@ async def _handled(update: Update, context: JinroContext, booking_id: int, page:
         await show_page(update, context, page, edit=True, note=who)
 
 
+@CONFIRM_ALL.handles
 async def confirm_all(update: Update, context: JinroContext, page: int, digest: str) -> None:
     async with context.db.read() as conn:
         requests, _ = await pending_store.pending_for_teacher(
@@ -206,7 +214,11 @@ async def confirm_all(update: Update, context: JinroContext, page: int, digest: 
 # ----- rejecting, with a reason ---------------------------------------------------------------
 
 
-async def reject_pressed(update: Update, context: JinroContext, booking_id: int) -> None:
+@REJECT.handles
+async def reject_pressed(
+    update: Update, context: JinroContext, booking_id: int, page: int | None
+) -> None:
+    """❌ on a notice or a /pending page (whose page is not needed: the reason comes next)."""
     request = await _request(context, booking_id)
     if request is None:
         await stale_button(update, context)
@@ -226,8 +238,8 @@ async def reject_pressed(update: Update, context: JinroContext, booking_id: int)
         "pending/ask_reason",
         keyboard(
             [
-                [(label(lang, "Reject without a reason"), f"tp:nr:{booking_id}")],
-                [(label(lang, "Do not reject"), "tp:keep")],
+                [REJECT_NOW(label(lang, "Reject without a reason"), booking_id)],
+                [KEEP(label(lang, "Do not reject"))],
             ]
         ),
         request=request,
@@ -248,6 +260,7 @@ async def reason_typed(update: Update, context: JinroContext) -> None:
     await _reject(update, context, booking_id if isinstance(booking_id, int) else 0, reason)
 
 
+@REJECT_NOW.handles
 async def reject_without_reason(update: Update, context: JinroContext, booking_id: int) -> None:
     if await _request(context, booking_id) is None:
         await stale_button(update, context)
@@ -279,7 +292,7 @@ async def _reject(update: Update, context: JinroContext, booking_id: int, reason
         update,
         context,
         "pending/decided",
-        keyboard([[(label(context.lang, "📋 Pending requests"), "tp:pg:0")]]),
+        keyboard([[LIST(label(context.lang, "📋 Pending requests"), 0)]]),
         edit=edit,
         request=request,
         decision="rejected",
@@ -289,6 +302,7 @@ async def _reject(update: Update, context: JinroContext, booking_id: int, reason
     outbox.kick(context)  # the student's notice, and the freed seat's offer
 
 
+@KEEP.handles
 async def keep_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     async with context.db.write() as conn:
@@ -302,36 +316,5 @@ async def _leave_reason_flow(conn, context: JinroContext):
     return await users_store.set_flow(conn, context.user.id, None)
 
 
-# ----- buttons --------------------------------------------------------------------------------
-
-
-@requires(Role.TEACHER)
-async def on_pending_button(update: Update, context: JinroContext) -> None:
-    parts = callback_parts(update)
-    action = parts[1] if len(parts) > 1 else ""
-    target = int_part(parts, 2)
-    page = int_part(parts, 3) if len(parts) == 4 else None
-    if action == "keep" and len(parts) == 2:
-        await keep_pressed(update, context)
-    elif action == "pg" and len(parts) == 3 and target is not None:
-        await answer_query(update)
-        await show_page(update, context, target, edit=True)
-    elif action == "all" and len(parts) == 4 and target is not None:
-        await confirm_all(update, context, target, parts[3])
-    elif target is None or len(parts) > 4 or (len(parts) == 4 and page is None):
-        await stale_button(update, context)
-    elif action == "ok":
-        await confirm_pressed(update, context, target, page)
-    elif action == "no":
-        await reject_pressed(update, context, target)
-    elif action == "nr" and len(parts) == 3:
-        await reject_without_reason(update, context, target)
-    else:
-        await stale_button(update, context)
-
-
 def handlers() -> list[BaseHandler]:
-    return [
-        CommandHandler("pending", pending_command),
-        CallbackQueryHandler(on_pending_button, pattern=r"^tp:"),
-    ]
+    return [CommandHandler("pending", pending_command)]

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from handlers.common import keyboard
 from handlers.outbox import Kind, on_its_day
+from handlers.pending.buttons import CONFIRM, LIST, REJECT
 from messages import label
 from storage import pending as pending_store
 from storage.errors import NotFound
-from storage.models import Role, utcnow
+from storage.models import Role
 
 DIGEST_LINES = 10  # requests listed in the morning digest; /pending has them all
 
 
 async def _teacher_request(conn, context, row, user):
     """A new request, to a teacher who may decide it, while it still waits."""
-    request = await _waiting_request(conn, row, user)
+    request = await _waiting_request(conn, context, row, user)
     if request is None:
         return None
     return "pending/new_request", {"student": request, "session": request, "booking_id": request.id}
@@ -23,7 +24,7 @@ async def _teacher_request(conn, context, row, user):
 
 async def _expiring(conn, context, row, user):
     """Only while the request still waits, and only to a teacher who may still decide it."""
-    request = await _waiting_request(conn, row, user)
+    request = await _waiting_request(conn, context, row, user)
     if request is None:
         return None
     return "reminders/teacher_expiring", {"request": request}
@@ -39,15 +40,16 @@ async def _teacher_digest(conn, context, row, user):
     return "reminders/teacher_digest", {"requests": requests, "total": total, "more": more}
 
 
-async def _waiting_request(conn, row, user):
-    """The request while it still waits, if this teacher may still decide it; else None."""
+async def _waiting_request(conn, context, row, user):
+    """The request while it still waits (at the outbox's `context.now`), if this teacher may
+    still decide it; else None."""
     if user.role != Role.TEACHER:
         return None
     try:
         request = await pending_store.request_for_teacher(conn, row.booking_id, user)
     except NotFound:
         return None
-    if request.status != "requested" or request.expires_at <= utcnow():
+    if request.status != "requested" or request.expires_at <= context.now:
         return None
     return request
 
@@ -56,15 +58,15 @@ def _decide(row, lang: str):
     return keyboard(
         [
             [
-                (label(lang, "✅ Confirm"), f"tp:ok:{row.booking_id}"),
-                (label(lang, "❌ Reject"), f"tp:no:{row.booking_id}"),
+                CONFIRM(label(lang, "✅ Confirm"), row.booking_id),  # no page: from a notice
+                REJECT(label(lang, "❌ Reject"), row.booking_id),
             ]
         ]
     )
 
 
 def _see_the_requests(row, lang: str):
-    return keyboard([[(label(lang, "📋 See the requests"), "tp:pg:0")]])
+    return keyboard([[LIST(label(lang, "📋 See the requests"), 0)]])
 
 
 OUTGOING = [

@@ -7,22 +7,18 @@ Filter keys: fd field (name), ty type (code), di district, wh when ("tw" this we
 "nw" next week, "tm" this month, "d:YYYY-MM-DD" a typed day), on "on"/"off", fr free seats.
 Typing words while browsing keeps the filters (they are shown above the results, each
 with a ✕ button); a typed day such as "12/3" becomes the "when" filter.
-Callback data: sr:pg:N page · sr:p:ID:N card · sr:m[:KEY] filter
-panel or one filter's choices · sr:s:KEY:VALUE set · sr:c:KEY clear ("all": every one) ·
-sr:r results. ("all" also forgets the typed words; "f" drops the filters and keeps them.)
-Old sr:ap:SESSION apply buttons are the bookings area's (handlers/bookings.py).
+Buttons: handlers/search/buttons.py (its old "apply" button is answered by handlers/bookings/).
 """
 
 from __future__ import annotations
 
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, InlineQueryHandler
+from telegram.ext import BaseHandler, CommandHandler, InlineQueryHandler
 
 from bot.context import JinroContext
 from handlers.common import requires
 from handlers.search.card import open_shared, show_card
 from handlers.search.inline import inline_search
 from handlers.search.panel import day_text, search_command, show_panel
-from handlers.search.pressing import on_search_button
 from handlers.search.results import for_you_command, search_text, show_page
 from storage import search as search_store
 from storage.models import Role
@@ -33,7 +29,6 @@ __all__ = [
     "for_you_command",
     "handlers",
     "inline_search",
-    "on_search_button",
     "open_shared",
     "search_command",
     "search_text",
@@ -55,6 +50,5 @@ def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("search", requires(*Role)(search_command)),
         CommandHandler("foryou", for_you_command),
-        CallbackQueryHandler(on_search_button, pattern=r"^sr:"),
         InlineQueryHandler(inline_search),
     ]

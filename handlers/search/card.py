@@ -10,6 +10,7 @@ from handlers.bookings import buttons as bookings
 from handlers.classbook import buttons as classbook
 from handlers.common import answer_query, keyboard, reply, stale_button, start_link
 from handlers.fair import buttons as fair
+from handlers.search.buttons import CARD, LIST, PANEL
 from handlers.search.common import _save
 from messages import label
 from storage import discover
@@ -21,7 +22,9 @@ from storage.models import Role
 # ----- the detail card ------------------------------------------------------------------------
 
 
-async def show_card(update: Update, context: JinroContext, program_id: int, back: str) -> None:
+@CARD.handles
+async def show_card(update: Update, context: JinroContext, program_id: int, page: int) -> None:
+    """A programme's card from a page of results (`page`: the one to go back to)."""
     async with context.db.read() as conn:
         found = await search_store.card(conn, program_id, now=context.now)
     if found is None:  # deleted since the list was shown, or forged
@@ -35,7 +38,7 @@ async def show_card(update: Update, context: JinroContext, program_id: int, back
         update,
         context,
         "search/card",
-        _card_keyboard(context, found, back),
+        _card_keyboard(context, found, page),
         edit=update.callback_query is not None,
         card=found,
         now=context.now,
@@ -45,13 +48,15 @@ async def show_card(update: Update, context: JinroContext, program_id: int, back
     )
 
 
-def _card_keyboard(context: JinroContext, found, back: str | None):
+def _card_keyboard(context: JinroContext, found, page: int | None):
+    """The session buttons, then back to the results at `page`, or (None: a shared card,
+    with no list to go back to) to the search panel."""
     rows = _session_buttons(context, found)
     lang = context.lang
-    if back == "sr:m":
-        rows.append([(label(lang, "🔎 Search programmes"), "sr:m")])
-    elif back is not None:
-        rows.append([(label(lang, "◀ Back to the list"), back)])
+    if page is None:
+        rows.append([PANEL(label(lang, "🔎 Search programmes"))])
+    else:
+        rows.append([LIST(label(lang, "◀ Back to the list"), page)])
     return keyboard(rows)
 
 
@@ -100,7 +105,7 @@ async def open_shared(update: Update, context: JinroContext, parameter: str) -> 
         update,
         context,
         "search/card",
-        _card_keyboard(context, found, "sr:m") if registered else None,
+        _card_keyboard(context, found, None) if registered else None,
         card=found,
         now=context.now,
         tz=context.tz,

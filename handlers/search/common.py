@@ -6,6 +6,7 @@ from datetime import date
 
 from bot.context import JinroContext
 from handlers.common import days
+from handlers.search.buttons import CLEAR, FILTER_KEYS, TYPES
 from messages import label
 from messages.labels import N_
 from storage import search as search_store
@@ -13,7 +14,6 @@ from storage import users as users_store
 from storage.catalogue import PROGRAM_TYPES
 
 QUERY_MAX = 40
-FILTER_KEYS = ("fd", "ty", "di", "wh", "on", "fr")
 
 TYPE_NAMES = {
     "job_practice": N_("job practice"),
@@ -24,7 +24,7 @@ TYPE_NAMES = {
     "camp": N_("camp"),
     "online": N_("online"),
 }
-assert TYPE_NAMES.keys() == PROGRAM_TYPES.keys()
+assert TYPE_NAMES.keys() == PROGRAM_TYPES.keys() == set(TYPES)
 WHEN_NAMES = {"tw": N_("this week"), "nw": N_("next week"), "tm": N_("this month")}
 FILTER_NAMES = {
     "fd": N_("Field"),
@@ -89,5 +89,5 @@ def _summary(lang: str, chosen: dict) -> str:
 
 def _clear_rows(lang: str, chosen: dict) -> list[list[tuple[str, str]]]:
     """One ✕ button per chosen filter, three to a row."""
-    buttons = [(f"✕ {_value_name(lang, k, chosen[k])}"[:40], f"sr:c:{k}") for k in chosen]
+    buttons = [CLEAR(f"✕ {_value_name(lang, k, chosen[k])}"[:40], k) for k in chosen]
     return [buttons[i : i + 3] for i in range(0, len(buttons), 3)]

@@ -7,8 +7,8 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers.common import answer_query, days, keyboard, reply, stale_button, text_step
+from handlers.search.buttons import CLEAR, PANEL, RESULTS, SET
 from handlers.search.common import (
-    FILTER_KEYS,
     FILTER_NAMES,
     QUERY_MAX,
     TYPE_NAMES,
@@ -72,24 +72,25 @@ async def show_panel(update: Update, context: JinroContext, *, edit: bool = Fals
     online_next = {None: "on", "on": "off", "off": "-"}[chosen.get("on")]
     rows = [
         [
-            (choice("fd", label(lang, "any")), "sr:m:fd"),
-            (choice("ty", label(lang, "any")), "sr:m:ty"),
+            PANEL(choice("fd", label(lang, "any")), "fd"),
+            PANEL(choice("ty", label(lang, "any")), "ty"),
         ],
         [
-            (choice("di", label(lang, "any")), "sr:m:di"),
-            (choice("wh", label(lang, "any time")), "sr:m:wh"),
+            PANEL(choice("di", label(lang, "any")), "di"),
+            PANEL(choice("wh", label(lang, "any time")), "wh"),
         ],
         [
-            (choice("on", label(lang, "both")), f"sr:s:on:{online_next}"),
-            (
+            SET(choice("on", label(lang, "both")), "on", online_next),
+            SET(
                 ("☑️ " if chosen.get("fr") else "⬜ ") + label(lang, "free seats only"),
-                "sr:s:fr:-" if chosen.get("fr") else "sr:s:fr:1",
+                "fr",
+                "-" if chosen.get("fr") else "1",
             ),
         ],
-        [(label(lang, "🔎 Show %(total)s", total=total), "sr:r")],
+        [RESULTS(label(lang, "🔎 Show %(total)s", total=total))],
     ]
     if chosen or state["q"]:
-        rows[-1].append((label(lang, "✕ Clear all"), "sr:c:all"))
+        rows[-1].append(CLEAR(label(lang, "✕ Clear all"), "all"))
     await reply(
         update,
         context,
@@ -102,26 +103,37 @@ async def show_panel(update: Update, context: JinroContext, *, edit: bool = Fals
     )
 
 
-async def _show_choices(update: Update, context: JinroContext, key: str) -> None:
+@PANEL.handles
+async def panel_pressed(update: Update, context: JinroContext, key: str | None) -> None:
+    await answer_query(update)
+    if key is not None:
+        await show_choices(update, context, key)
+        return
+    await _save(context, _state(context))  # leaves the "which day?" step, if in it
+    await show_panel(update, context, edit=True)
+
+
+async def show_choices(update: Update, context: JinroContext, key: str) -> None:
     """The buttons of one filter: fields, types, districts or when."""
     lang = context.lang
     if key == "fd":
         async with context.db.read() as conn:
             names = await discover.program_fields(conn)
-        options = [(name, f"sr:s:fd:{n}") for n, name in enumerate(names)]
+        options = [SET(name, "fd", str(n)) for n, name in enumerate(names)]
     elif key == "ty":
-        options = [(label(lang, TYPE_NAMES[code]), f"sr:s:ty:{code}") for code in TYPE_NAMES]
+        options = [SET(label(lang, TYPE_NAMES[code]), "ty", code) for code in TYPE_NAMES]
     elif key == "di":
-        options = [(name, f"sr:s:di:{n}") for n, name in enumerate(DISTRICTS)]
+        options = [SET(name, "di", str(n)) for n, name in enumerate(DISTRICTS)]
     else:
-        options = [(label(lang, WHEN_NAMES[k]), f"sr:s:wh:{k}") for k in WHEN_NAMES]
-        options.append((label(lang, "📅 Pick a day"), "sr:s:wh:day"))
+        options = [SET(label(lang, WHEN_NAMES[k]), "wh", k) for k in WHEN_NAMES]
+        options.append(SET(label(lang, "📅 Pick a day"), "wh", "day"))
     rows = [options[i : i + 2] for i in range(0, len(options), 2)]
-    rows.append([(label(lang, "any"), f"sr:s:{key}:-"), (label(lang, "◀ Back"), "sr:m")])
+    rows.append([SET(label(lang, "any"), key, "-"), PANEL(label(lang, "◀ Back"))])
     await reply(update, context, "search/choose", keyboard(rows), edit=True, key=key)
 
 
-async def _set_filter(update: Update, context: JinroContext, key: str, value: str) -> None:
+@SET.handles
+async def set_filter(update: Update, context: JinroContext, key: str, value: str) -> None:
     state = _state(context)
     if value == "day" and key == "wh":
         await answer_query(update)
@@ -159,17 +171,15 @@ async def _chosen_value(context: JinroContext, key: str, value: str) -> str | in
     return 1 if key == "fr" else value
 
 
-async def _clear(update: Update, context: JinroContext, key: str) -> None:
+@CLEAR.handles
+async def clear_filter(update: Update, context: JinroContext, key: str) -> None:
     state = _state(context)
     if key == "all":
         state["f"], state["q"] = {}, ""
     elif key == "f":  # every filter, keeping the typed words
         state["f"] = {}
-    elif key in FILTER_KEYS:
-        state["f"].pop(key, None)
     else:
-        await stale_button(update, context)
-        return
+        state["f"].pop(key, None)
     await answer_query(update)
     state["fy"] = False
     await _save(context, state)

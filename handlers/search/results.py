@@ -6,7 +6,17 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import days, keyboard, page_count, paging_row, reply, requires, text_step
+from handlers.common import (
+    answer_query,
+    days,
+    keyboard,
+    page_count,
+    pages_row,
+    reply,
+    requires,
+    text_step,
+)
+from handlers.search.buttons import CARD, CLEAR, LIST, PANEL, RESULTS
 from handlers.search.common import (
     FILTER_NAMES,
     QUERY_MAX,
@@ -53,6 +63,20 @@ async def search_text(update: Update, context: JinroContext) -> None:
 # ----- results --------------------------------------------------------------------------------
 
 
+@LIST.handles
+async def page_pressed(update: Update, context: JinroContext, page: int) -> None:
+    await answer_query(update)
+    await show_page(update, context, page, edit=True)
+
+
+@RESULTS.handles
+async def results_pressed(update: Update, context: JinroContext) -> None:
+    """🔎 on the filter panel: the results of its filters, from the first page."""
+    await answer_query(update)
+    await _save(context, {**_state(context), "fy": False})
+    await show_page(update, context, 0, edit=True)
+
+
 async def show_page(
     update: Update, context: JinroContext, page: int, *, edit: bool = False
 ) -> None:
@@ -75,9 +99,9 @@ async def show_page(
     lang = context.lang
     rows = [
         *_hit_rows(found, page),
-        paging_row(lang, "sr:pg", page, pages),
+        pages_row(lang, LIST, page, pages),
         *_clear_rows(lang, state["f"]),
-        [(label(lang, "⚙️ Filters"), "sr:m")],
+        [PANEL(label(lang, "⚙️ Filters"))],
     ]
     await reply(
         update,
@@ -93,7 +117,7 @@ async def show_page(
 
 def _hit_rows(found: search_store.Page, page: int) -> list[list[tuple[str, str]]]:
     return [
-        [(f"{page * PAGE + n + 1}. {hit.title}"[:60], f"sr:p:{hit.program_id}:{page}")]
+        [CARD(f"{page * PAGE + n + 1}. {hit.title}"[:60], hit.program_id, page)]
         for n, hit in enumerate(found.hits)
     ]
 
@@ -134,13 +158,11 @@ async def _show_nothing(update: Update, context: JinroContext, state: dict, *, e
             related = await _alternatives(
                 conn, context, query, chosen, "fd", related_fields(chosen["fd"])
             )
-    rows = [
-        [(f"✕ {_value_name(lang, k, chosen[k])} → {total}"[:40], f"sr:c:{k}")] for k, total in relax
-    ]
+    rows = [[CLEAR(f"✕ {_value_name(lang, k, chosen[k])} → {total}"[:40], k)] for k, total in relax]
     if unfiltered:
-        rows.append([(label(lang, "✕ Drop every filter → %(count)s", count=unfiltered), "sr:c:f")])
-    rows += [[(f"{hit.title}"[:60], f"sr:p:{hit.program_id}:0")] for hit in nearby + related]
-    rows.append([(label(lang, "⚙️ Filters"), "sr:m")])
+        rows.append([CLEAR(label(lang, "✕ Drop every filter → %(count)s", count=unfiltered), "f")])
+    rows += [[CARD(f"{hit.title}"[:60], hit.program_id, 0)] for hit in nearby + related]
+    rows.append([PANEL(label(lang, "⚙️ Filters"))])
     await reply(
         update,
         context,
@@ -206,8 +228,8 @@ async def _show_for_you(
     lang = context.lang
     rows = [
         *_hit_rows(found, page),
-        paging_row(lang, "sr:pg", page, pages),
-        [(label(lang, "⚙️ Filters"), "sr:m")],
+        pages_row(lang, LIST, page, pages),
+        [PANEL(label(lang, "⚙️ Filters"))],
     ]
     await reply(
         update,

@@ -6,17 +6,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp.web import FileField
 
-from sandbox.botapi.common import MAX_CAPTION, Params, api_method, bad_request
-from sandbox.botapi.params import (
-    _bool,
-    _chat,
-    _formatted,
-    _message_event,
-    _present,
-    _reply_markup,
-    _reply_to,
-    _track_reply_keyboard,
-)
+from sandbox.botapi.common import Params, api_method, bad_request
+from sandbox.botapi.params import _chat, _formatted, _present, _reply_markup, _reply_to, _send
 from sandbox.files import StoredFile, image_size
 from sandbox.state import BotState
 
@@ -42,14 +33,7 @@ def _upload(sb: Sandbox, p: Params, field: str, kind: str) -> StoredFile:
 
 async def _send_file(sb: Sandbox, bot: BotState, p: Params, method: str, field: str) -> dict:
     chat = _chat(sb, bot, p)
-    caption, caption_entities = _formatted(
-        p,
-        "caption",
-        "caption_entities",
-        limit=MAX_CAPTION,
-        too_long="message caption is too long",
-        empty=None,
-    )
+    caption, caption_entities = _formatted(p, "caption")
     markup = _reply_markup(p)
     reply_to = _reply_to(chat, p)
     if field == "photo":
@@ -61,19 +45,8 @@ async def _send_file(sb: Sandbox, bot: BotState, p: Params, method: str, field: 
     else:
         stored = _upload(sb, p, field, "documents")
         media = {"document": _document(stored)}
-    message = bot.add_message(
-        chat,
-        from_bot=True,
-        caption=caption,
-        caption_entities=caption_entities,
-        reply_markup=markup,
-        reply_to=reply_to,
-        silent=_bool(p, "disable_notification"),
-        **media,
-    )
-    _track_reply_keyboard(chat, markup)
-    _message_event(bot, method, chat, message)
-    return bot.message_api(chat, message)
+    content = {"caption": caption, "caption_entities": caption_entities, **media}
+    return _send(bot, method, chat, p, markup, reply_to=reply_to, **content)
 
 
 def _document(stored: StoredFile) -> dict:

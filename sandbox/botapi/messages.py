@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING
 
 from sandbox.botapi.common import (
     MAX_CALLBACK_ANSWER,
-    MAX_CAPTION,
-    MAX_TEXT,
     NOT_MODIFIED,
     QUERY_TOO_OLD,
     Params,
@@ -27,9 +25,9 @@ from sandbox.botapi.params import (
     _present,
     _reply_markup,
     _reply_to,
-    _track_reply_keyboard,
+    _send,
 )
-from sandbox.state import BotState, StoredMessage
+from sandbox.state import BotState, Chat, StoredMessage
 
 if TYPE_CHECKING:
     from sandbox.server.core import Sandbox
@@ -52,31 +50,13 @@ _CHAT_ACTIONS = {
 @api_method("sendMessage")
 async def send_message(sb: Sandbox, bot: BotState, p: Params) -> dict:
     chat = _chat(sb, bot, p)
-    text, entities = _formatted(
-        p,
-        "text",
-        "entities",
-        limit=MAX_TEXT,
-        too_long="message is too long",
-        empty="message text is empty",
-    )
+    text, entities = _formatted(p, "text")
     markup = _reply_markup(p)
     link_preview = _object(
         p, "link_preview_options", dict, "can't parse link preview options JSON object"
     )
-    message = bot.add_message(
-        chat,
-        from_bot=True,
-        text=text,
-        entities=entities,
-        reply_markup=markup,
-        reply_to=_reply_to(chat, p),
-        link_preview_options=link_preview,
-        silent=_bool(p, "disable_notification"),
-    )
-    _track_reply_keyboard(chat, markup)
-    _message_event(bot, "sendMessage", chat, message)
-    return bot.message_api(chat, message)
+    content = {"text": text, "entities": entities, "link_preview_options": link_preview}
+    return _send(bot, "sendMessage", chat, p, markup, reply_to=_reply_to(chat, p), **content)
 
 
 def _check_modified(message: StoredMessage, content: tuple, markup: dict | None) -> None:
@@ -85,11 +65,18 @@ def _check_modified(message: StoredMessage, content: tuple, markup: dict | None)
         raise bad_request(NOT_MODIFIED)
 
 
-def _set_inline_markup(message: StoredMessage, markup: dict | None) -> None:
+def _edited(
+    bot: BotState, method: str, chat: Chat, message: StoredMessage, markup: dict | None
+) -> dict:
+    """The message edited by `method` to `markup` (its new content already set): recorded as
+    an event, answered as the Message."""
     # An edit without reply_markup removes the inline keyboard (as in Telegram); a reply
     # keyboard the message was sent with is the client's business and stays.
     if markup is not None or _inline_markup(message) is not None:
         message.reply_markup = markup
+    message.edited()
+    _message_event(bot, method, chat, message)
+    return bot.message_api(chat, message)
 
 
 @api_method("editMessageText")
@@ -97,21 +84,11 @@ async def edit_message_text(sb: Sandbox, bot: BotState, p: Params) -> dict:
     chat, message = _editable(sb, bot, p)
     if message.text is None:
         raise bad_request("there is no text in the message to edit")
-    text, entities = _formatted(
-        p,
-        "text",
-        "entities",
-        limit=MAX_TEXT,
-        too_long="message is too long",
-        empty="message text is empty",
-    )
+    text, entities = _formatted(p, "text")
     markup = _reply_markup(p, inline_only=True)
     _check_modified(message, (text, entities, None, []), markup)
     message.text, message.entities = text, entities
-    _set_inline_markup(message, markup)
-    message.edited()
-    _message_event(bot, "editMessageText", chat, message)
-    return bot.message_api(chat, message)
+    return _edited(bot, "editMessageText", chat, message, markup)
 
 
 @api_method("editMessageCaption")
@@ -119,21 +96,11 @@ async def edit_message_caption(sb: Sandbox, bot: BotState, p: Params) -> dict:
     chat, message = _editable(sb, bot, p)
     if message.document is None and message.photo is None:
         raise bad_request("there is no caption in the message to edit")
-    caption, caption_entities = _formatted(
-        p,
-        "caption",
-        "caption_entities",
-        limit=MAX_CAPTION,
-        too_long="message caption is too long",
-        empty=None,
-    )
+    caption, caption_entities = _formatted(p, "caption")
     markup = _reply_markup(p, inline_only=True)
     _check_modified(message, (None, [], caption, caption_entities), markup)
     message.caption, message.caption_entities = caption, caption_entities
-    _set_inline_markup(message, markup)
-    message.edited()
-    _message_event(bot, "editMessageCaption", chat, message)
-    return bot.message_api(chat, message)
+    return _edited(bot, "editMessageCaption", chat, message, markup)
 
 
 @api_method("editMessageReplyMarkup")
@@ -142,10 +109,7 @@ async def edit_message_reply_markup(sb: Sandbox, bot: BotState, p: Params) -> di
     markup = _reply_markup(p, inline_only=True)
     if markup == _inline_markup(message):
         raise bad_request(NOT_MODIFIED)
-    _set_inline_markup(message, markup)
-    message.edited()
-    _message_event(bot, "editMessageReplyMarkup", chat, message)
-    return bot.message_api(chat, message)
+    return _edited(bot, "editMessageReplyMarkup", chat, message, markup)
 
 
 @api_method("deleteMessage")

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from sandbox.botapi.common import BLOCKED, MAX_CALLBACK_DATA, ApiError, Params, bad_request
+from sandbox.botapi.common import (
+    BLOCKED,
+    MAX_CALLBACK_DATA,
+    MAX_CAPTION,
+    MAX_TEXT,
+    ApiError,
+    Params,
+    bad_request,
+)
 from sandbox.htmltext import EntityParseError, parse_html, utf16_len
 from sandbox.state import BotState, Chat, StoredMessage
 
@@ -25,6 +33,12 @@ _INLINE_ACTIONS = (
     "callback_game",
     "pay",
 )
+# A formatted field: its entities' field, its limit, and the errors when it is too long and
+# when it is empty (None: it may be left out).
+_FORMATTED = {
+    "text": ("entities", MAX_TEXT, "message is too long", "message text is empty"),
+    "caption": ("caption_entities", MAX_CAPTION, "message caption is too long", None),
+}
 
 
 def _present(p: Params, name: str) -> Any:
@@ -66,11 +80,10 @@ def _object(p: Params, name: str, kind: type, error: str) -> Any:
     return value
 
 
-def _formatted(
-    p: Params, name: str, entities_name: str, *, limit: int, too_long: str, empty: str | None
-) -> tuple[str | None, list[dict]]:
-    """Text or caption with its parse_mode or explicit entities; empty is an error only when
-    `empty` names the error (a caption may be left out)."""
+def _formatted(p: Params, name: str) -> tuple[str | None, list[dict]]:
+    """The text or the caption (`name`) with its parse_mode or explicit entities; empty, it is
+    an error for a text (a caption may be left out)."""
+    entities_name, limit, too_long, empty = _FORMATTED[name]
     raw = _present(p, name)
     if raw is None:
         if empty is not None:
@@ -234,6 +247,16 @@ def _acted(
         update_id=update_id,
         **fields,
     )
+
+
+def _send(bot: BotState, method: str, chat: Chat, p: Params, markup: dict | None, **fields) -> dict:
+    """The bot's message in the chat, sent by `method` with `fields` (its content, what it
+    replies to) and `markup`: recorded as an event, answered as the Message."""
+    silent = _bool(p, "disable_notification")
+    message = bot.add_message(chat, from_bot=True, reply_markup=markup, silent=silent, **fields)
+    _track_reply_keyboard(chat, markup)
+    _message_event(bot, method, chat, message)
+    return bot.message_api(chat, message)
 
 
 def _message_event(bot: BotState, method: str, chat: Chat, message: StoredMessage) -> None:

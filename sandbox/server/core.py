@@ -14,7 +14,16 @@ from aiohttp import web
 from sandbox.botapi import METHODS, ApiError, loggable, menu_for, normalize
 from sandbox.files import TINY_PNG, FileStore, image_size
 from sandbox.htmltext import parse_html, utf16_len
-from sandbox.state import BotState, CallbackRecord, Fault, InlineQueryRecord, UserInfo
+from sandbox.state import (
+    BotState,
+    CallbackRecord,
+    Chat,
+    Fault,
+    InlineQueryRecord,
+    StoredMessage,
+    UpdateRecord,
+    UserInfo,
+)
 
 DEFAULT_BOT_USERNAME = "jinro_demo_bot"
 DEFAULT_BOT_FIRST_NAME = "Jinro"
@@ -247,22 +256,14 @@ class Sandbox:
         message = bot.add_message(chat, from_bot=False, **fields)
         if chat.reply_keyboard and chat.reply_keyboard.get("one_time_keyboard"):
             chat.reply_keyboard = None
-        record = bot.enqueue("message", user.id, bot.message_api(chat, message))
+        ids = {"message_id": message.message_id}
+        shown = ids | {"text": message.text if message.text is not None else message.caption}
+        record, answer = _queue(bot, user, "message", bot.message_api(chat, message), shown, **ids)
         message.update_id = record.update_id if record else None
-        event = bot.add_event(
-            user.id,
-            actor="user",
-            method="message",
-            message_id=message.message_id,
-            update_id=message.update_id,
-            text=message.text if message.text is not None else message.caption,
-        )
-        return _queued(record, event, "message", message_id=message.message_id)
+        return answer
 
     def user_edit(self, bot: BotState, body: dict) -> dict:
-        user = self.register_user(body.get("user"))
-        chat = bot.chats.get(user.id)
-        message = chat.messages.get(body.get("message_id")) if chat else None
+        user, chat, message = self._message_in_chat(bot, body)
         if message is None or message.deleted or message.from_bot or message.text is None:
             raise TestApiError(404, "no text message of this user with that message_id")
         text = body.get("text")
@@ -270,21 +271,12 @@ class Sandbox:
             raise TestApiError(400, '"text" must be a non-empty string')
         message.text, message.entities = text, _command_entities(text)
         message.edited()
-        record = bot.enqueue("edited_message", user.id, bot.message_api(chat, message))
-        event = bot.add_event(
-            user.id,
-            actor="user",
-            method="edited_message",
-            message_id=message.message_id,
-            update_id=record.update_id if record else None,
-            text=text,
-        )
-        return _queued(record, event, "edited_message", message_id=message.message_id)
+        ids = {"message_id": message.message_id}
+        update, shown = bot.message_api(chat, message), ids | {"text": text}
+        return _queue(bot, user, "edited_message", update, shown, **ids)[1]
 
     def user_callback(self, bot: BotState, body: dict) -> dict:
-        user = self.register_user(body.get("user"))
-        chat = bot.chats.get(user.id)
-        message = chat.messages.get(body.get("message_id")) if chat else None
+        user, chat, message = self._message_in_chat(bot, body)
         if message is None or message.deleted or not message.from_bot:
             raise TestApiError(404, "no bot message with that message_id in this user's chat")
         data = body.get("data")
@@ -300,20 +292,12 @@ class Sandbox:
             "chat_instance": f"{bot.id}{user.id}",
             "data": data,
         }
-        record = bot.enqueue("callback_query", user.id, callback)
+        ids = {"callback_query_id": query_id, "forged": forged}
+        shown = {"message_id": message.message_id, "callback_query_id": query_id, "data": data}
+        record, answer = _queue(bot, user, "callback_query", callback, shown | ids, **ids)
         if record is not None:
             bot.callbacks[query_id] = CallbackRecord(record.update_id, user.id, message.message_id)
-        event = bot.add_event(
-            user.id,
-            actor="user",
-            method="callback_query",
-            message_id=message.message_id,
-            update_id=record.update_id if record else None,
-            callback_query_id=query_id,
-            data=data,
-            forged=forged,
-        )
-        return _queued(record, event, "callback_query", callback_query_id=query_id, forged=forged)
+        return answer
 
     def user_inline(self, bot: BotState, body: dict) -> dict:
         user = self.register_user(body.get("user"))
@@ -327,18 +311,21 @@ class Sandbox:
             "offset": str(body.get("offset", "")),
             "chat_type": "sender",
         }
-        record = bot.enqueue("inline_query", user.id, inline_query)
+        shown = {"inline_query_id": query_id, "text": query}
+        record, answer = _queue(
+            bot, user, "inline_query", inline_query, shown, inline_query_id=query_id
+        )
         if record is not None:
             bot.inline_queries[query_id] = InlineQueryRecord(record.update_id, user.id, query)
-        event = bot.add_event(
-            user.id,
-            actor="user",
-            method="inline_query",
-            update_id=record.update_id if record else None,
-            inline_query_id=query_id,
-            text=query,
-        )
-        return _queued(record, event, "inline_query", inline_query_id=query_id)
+        return answer
+
+    def _message_in_chat(
+        self, bot: BotState, body: dict
+    ) -> tuple[UserInfo, Chat | None, StoredMessage | None]:
+        """The user acting, their chat with the bot, and the message of it `message_id` names."""
+        user = self.register_user(body.get("user"))
+        chat = bot.chats.get(user.id)
+        return user, chat, chat.messages.get(body.get("message_id")) if chat else None
 
     def _next_query_id(self) -> str:
         self._query_count += 1
@@ -391,13 +378,23 @@ class Sandbox:
             await self._session.close()
 
 
-def _queued(record: Any, event: dict, kind: str, **fields: Any) -> dict:
-    """The answer to a user action: the update it made (or why none) and the event seq to
-    wait after for the bot's answer."""
-    answer = {"update_id": record.update_id if record else None, "seq": event["seq"], **fields}
+def _queue(
+    bot: BotState, user: UserInfo, kind: str, update: dict, shown: dict, **fields: Any
+) -> tuple[UpdateRecord | None, dict]:
+    """A user action: its update of `kind` queued for the bot (None when the bot's
+    allowed_updates exclude the kind) and its event for the chat page, showing `shown`.
+    Returns the update and the answer to the action: the update it made (or why none), the
+    event seq to wait after for the bot's answer, and `fields`."""
+    record = bot.enqueue(kind, user.id, update)
+    update_id = record.update_id if record else None
+    # The event names the message it is about (if any), then the update, then the rest.
+    event_fields = {key: shown[key] for key in ("message_id",) if key in shown}
+    event_fields |= {"update_id": update_id} | shown
+    event = bot.add_event(user.id, actor="user", method=kind, **event_fields)
+    answer = {"update_id": update_id, "seq": event["seq"], **fields}
     if record is None:
         answer["dropped"] = f"the bot's allowed_updates exclude {kind}"
-    return answer
+    return record, answer
 
 
 def _command_entities(text: str) -> list[dict]:

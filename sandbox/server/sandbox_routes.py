@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -116,28 +117,26 @@ async def block(request: web.Request) -> web.Response:
     return web.json_response({"blocked": sorted(sb.blocked)})
 
 
-@routes.post("/sandbox/message")
-async def user_message(request: web.Request) -> web.Response:
-    body = await _object_body(request)
-    return web.json_response(request.app[SANDBOX].user_message(_bot_for(request, body), body))
+def _user_action(
+    act: Callable[[Sandbox, BotState, dict], dict],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A route for what a user does in a chat (`act`, a Sandbox method): the body names the
+    user and what they do; the answer is the update it queued."""
+
+    async def route(request: web.Request) -> web.Response:
+        body = await _object_body(request)
+        return web.json_response(act(request.app[SANDBOX], _bot_for(request, body), body))
+
+    return route
 
 
-@routes.post("/sandbox/edit")
-async def user_edit(request: web.Request) -> web.Response:
-    body = await _object_body(request)
-    return web.json_response(request.app[SANDBOX].user_edit(_bot_for(request, body), body))
-
-
-@routes.post("/sandbox/callback")
-async def user_callback(request: web.Request) -> web.Response:
-    body = await _object_body(request)
-    return web.json_response(request.app[SANDBOX].user_callback(_bot_for(request, body), body))
-
-
-@routes.post("/sandbox/inline")
-async def user_inline(request: web.Request) -> web.Response:
-    body = await _object_body(request)
-    return web.json_response(request.app[SANDBOX].user_inline(_bot_for(request, body), body))
+for _path, _act in (
+    ("/sandbox/message", Sandbox.user_message),
+    ("/sandbox/edit", Sandbox.user_edit),
+    ("/sandbox/callback", Sandbox.user_callback),
+    ("/sandbox/inline", Sandbox.user_inline),
+):
+    routes.post(_path)(_user_action(_act))
 
 
 @routes.get("/sandbox/inline/{query_id}")

@@ -18,22 +18,16 @@ from storage.bookings.attendance import (
     comment_survey,
     mark_attendance,
     survey_answered,
-    surveys,
 )
 from storage.bookings.classes import book_class, name_seat
 from storage.bookings.common import (
     SESSION_VIEW,
     Freed,
     bookable_site,
-    bookings,
     get,
     get_many,
-    programs,
     session_view,
     session_views,
-    sessions,
-    sites,
-    users,
 )
 from storage.bookings.decisions import cancel, cancel_deadline, confirm, reject
 from storage.bookings.lottery import FAIR_FIELDS, draw, draw_due, set_fair_opening
@@ -47,6 +41,8 @@ from storage.bookings.views import (
 )
 from storage.bookings.waitlist import accept_offer, decline_offer, expire_due, offer_free_seats
 from storage.errors import Refused
+from storage.tables import bookings, programs, sessions, sites, users
+from storage.tables import survey_answers as surveys
 
 __all__ = [
     "FAIR_FIELDS",

@@ -12,11 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
-from storage.bookings.common import SESSION_VIEW, bookings, get, programs, sessions
+from storage.bookings.common import SESSION_VIEW, get
 from storage.bookings.seats import _check_open, _insert, _take_seats
 from storage.errors import Refused
 from storage.models import ACTIVE_STATUSES, SEAT_STATUSES
 from storage.search import refresh_next
+from storage.tables import bookings, programs, sessions
 
 
 @dataclass

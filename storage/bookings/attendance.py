@@ -10,13 +10,11 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import reminders
-from storage.bookings.common import bookings, get, session_view
+from storage.bookings.common import get, own_booking, session_view
 from storage.db import dialect_insert
 from storage.errors import NotFound
-from storage.models import SurveyAnswer
-
-surveys = SurveyAnswer.__table__
-
+from storage.tables import bookings
+from storage.tables import survey_answers as surveys
 
 # ----- attendance and survey ------------------------------------------------------------------
 
@@ -47,8 +45,7 @@ async def answer_survey(
     conn: AsyncConnection, booking_id: int, student_id: int, score: int, *, now: datetime
 ) -> None:
     """Record (or change) the student's 1-5 for an attended booking of their own."""
-    booking = await get(conn, booking_id)
-    if booking is None or booking.student_id != student_id or booking.attendance != "attended":
+    if (await own_booking(conn, booking_id, student_id)).attendance != "attended":
         raise NotFound
     stmt = dialect_insert(conn)(surveys).values(booking_id=booking_id, score=score, answered_at=now)
     await conn.execute(
@@ -61,9 +58,7 @@ async def answer_survey(
 async def comment_survey(
     conn: AsyncConnection, booking_id: int, student_id: int, comment: str
 ) -> None:
-    booking = await get(conn, booking_id)
-    if booking is None or booking.student_id != student_id:
-        raise NotFound
+    await own_booking(conn, booking_id, student_id)
     await conn.execute(
         update(surveys).where(surveys.c.booking_id == booking_id).values(comment=comment[:500])
     )

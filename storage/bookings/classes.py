@@ -10,10 +10,11 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
-from storage.bookings.common import bookings, get, users
+from storage.bookings.common import get
 from storage.bookings.seats import _check_open, _insert, _locked_session, _take_seats
 from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.models import ACTIVE_STATUSES
+from storage.tables import bookings, users
 
 # ----- class bookings -------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""What every part of bookings shares: the tables, the refusal, reading a booking or a
-session, and the compare-and-swap that every change of a booking's status goes through."""
+"""What every part of bookings shares: the refusal, reading a booking or a session, and the
+compare-and-swap that every change of a booking's status goes through."""
 
 from __future__ import annotations
 
@@ -10,14 +10,8 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.errors import AlreadyHandled
-from storage.models import Booking, Program, Session, Site, User
-
-bookings = Booking.__table__
-sessions = Session.__table__
-programs = Program.__table__
-sites = Site.__table__
-users = User.__table__
+from storage.errors import AlreadyHandled, NotFound
+from storage.tables import bookings, programs, sessions, sites
 
 
 @dataclass
@@ -59,6 +53,14 @@ async def session_view(conn: AsyncConnection, session_id: int) -> Row | None:
 
 async def get(conn: AsyncConnection, booking_id: int) -> Row | None:
     return (await conn.execute(select(bookings).where(bookings.c.id == booking_id))).first()
+
+
+async def own_booking(conn: AsyncConnection, booking_id: int, student_id: int) -> Row:
+    """The student's own booking; anyone else's is NotFound, as is a missing one."""
+    booking = await get(conn, booking_id)
+    if booking is None or booking.student_id != student_id:
+        raise NotFound
+    return booking
 
 
 async def session_views(conn: AsyncConnection, session_ids: set[int]) -> dict[int, Row]:

@@ -10,11 +10,12 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
-from storage.bookings.common import Freed, _swap, get, users
+from storage.bookings.common import Freed, _swap, get, own_booking
 from storage.bookings.seats import _locked_session
 from storage.bookings.waitlist import _seat_freed
 from storage.errors import NotFound, Refused
 from storage.models import ACTIVE_STATUSES, SEAT_STATUSES
+from storage.tables import users
 from storage.users import covered_grades
 
 # ----- decisions ------------------------------------------------------------------------------
@@ -56,9 +57,7 @@ async def cancel(
     conn: AsyncConnection, booking_id: int, student: Row, *, now: datetime, offer: timedelta
 ) -> Freed:
     """The student cancels their own booking, or leaves the waiting list."""
-    booking = await get(conn, booking_id)
-    if booking is None or booking.student_id != student.id:
-        raise NotFound
+    booking = await own_booking(conn, booking_id, student.id)
     session = await _locked_session(conn, booking.session_id)  # session first, then booking
     if booking.status in SEAT_STATUSES and now >= cancel_deadline(session):
         raise Refused("too_late", when=cancel_deadline(session))

@@ -12,9 +12,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
-from storage.bookings.common import bookings, session_view, sessions
+from storage.bookings.common import session_view
 from storage.bookings.seats import _locked_session, _take_seats
 from storage.errors import AlreadyHandled, NotFound
+from storage.tables import bookings, sessions
 
 # ----- the lottery ----------------------------------------------------------------------------
 

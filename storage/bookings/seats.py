@@ -17,16 +17,11 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import reminders
-from storage.bookings.common import (
-    SESSION_VIEW,
-    bookable_site,
-    bookings,
-    programs,
-    sessions,
-)
+from storage.bookings.common import SESSION_VIEW, bookable_site
 from storage.errors import Refused
 from storage.models import SEAT_STATUSES
 from storage.search import refresh_next
+from storage.tables import bookings, programs, sessions
 
 
 def _check_open(session: Row | None, now: datetime) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.bookings.common import bookings, programs, sessions, sites, users
 from storage.models import SEAT_STATUSES
+from storage.tables import bookings, programs, sessions, sites, users
 
 # ----- lists ----------------------------------------------------------------------------------
 

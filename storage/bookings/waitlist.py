@@ -10,9 +10,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
-from storage.bookings.common import Freed, _swap, bookings, get, sessions
+from storage.bookings.common import Freed, _swap, get, own_booking
 from storage.bookings.seats import _give_back, _locked_session, _take_seats
-from storage.errors import AlreadyHandled, NotFound
+from storage.errors import AlreadyHandled
+from storage.tables import bookings, sessions
 
 # ----- seats coming free: the waiting list ----------------------------------------------------
 
@@ -60,9 +61,7 @@ async def accept_offer(
     conn: AsyncConnection, booking_id: int, student: Row, *, now: datetime, hold: timedelta
 ) -> Row:
     """The student takes the offered seat: it becomes a request for their teacher."""
-    booking = await get(conn, booking_id)
-    if booking is None or booking.student_id != student.id:
-        raise NotFound
+    booking = await own_booking(conn, booking_id, student.id)
     if booking.status == "offered" and booking.expires_at <= now:
         raise AlreadyHandled  # the clock will pass it on; too late either way
     await _swap(conn, booking, ("offered",), "requested", student.id, now, expires_at=now + hold)
@@ -74,9 +73,7 @@ async def accept_offer(
 async def decline_offer(
     conn: AsyncConnection, booking_id: int, student: Row, *, now: datetime, offer: timedelta
 ) -> Freed:
-    booking = await get(conn, booking_id)
-    if booking is None or booking.student_id != student.id:
-        raise NotFound
+    booking = await own_booking(conn, booking_id, student.id)
     await _locked_session(conn, booking.session_id)  # the lock order: session, then booking
     await _swap(conn, booking, ("offered",), "declined", student.id, now)
     await audit.record(conn, student.id, "booking.offer_declined", "booking", booking_id, now=now)

@@ -8,21 +8,12 @@ from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.broadcasts.common import (
-    PARTICIPANTS,
-    Share,
-    bookings,
-    programs,
-    schools,
-    sessions,
-    users,
-)
+from storage.broadcasts.common import PARTICIPANTS, Share
 from storage.broadcasts.picks import program_for, session_for
 from storage.errors import NotAllowed
 from storage.importer import SITE_KINDS as SITE_KIND_NAMES
-from storage.models import Role, Site
-
-sites = Site.__table__
+from storage.models import Role
+from storage.tables import bookings, programs, schools, sessions, sites, users
 
 ROLES = tuple(role.value for role in Role)
 GRADES = (1, 2, 3)

@@ -9,9 +9,10 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.broadcasts.common import CANCELLED, broadcasts, reminders, users
+from storage.broadcasts.common import CANCELLED
 from storage.broadcasts.steering import _deliveries, _skip_open
 from storage.broadcasts.tally import Figures
+from storage.tables import broadcasts, reminders, users
 
 OPEN = ("pending", "sending", "held")  # deliveries not settled yet
 

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
 from storage.broadcasts.audience import Audience, _recipients
-from storage.broadcasts.common import broadcasts, reminders
 from storage.broadcasts.drafts import draft
 from storage.db import dialect_insert
 
@@ -19,6 +18,7 @@ from storage.db import dialect_insert
 from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.models import UTCDateTime
 from storage.reminders import CITY_TZ, after_quiet_hours
+from storage.tables import broadcasts, reminders
 
 KIND = "broadcast"
 

@@ -9,9 +9,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.broadcasts.audience import Audience, check_choice, limited
-from storage.broadcasts.common import broadcasts
 from storage.errors import NotAllowed, NotFound
 from storage.models import Role
+from storage.tables import broadcasts
 
 
 async def start_draft(

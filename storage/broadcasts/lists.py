@@ -9,8 +9,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
-from storage.broadcasts.common import broadcasts, reminders, schools, users
 from storage.models import Role
+from storage.tables import broadcasts, reminders, schools, users
 
 
 async def listing(

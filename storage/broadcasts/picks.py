@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.broadcasts.common import PARTICIPANTS, bookings, programs, schools, sessions
+from storage.broadcasts.common import PARTICIPANTS
 from storage.db import contains_pattern
 from storage.models import Role
+from storage.tables import bookings, programs, schools, sessions
 
 if TYPE_CHECKING:  # audience.py reads programmes and sessions from here
     from storage.broadcasts.audience import Audience

@@ -9,9 +9,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
-from storage.broadcasts.common import CANCELLED, broadcasts, reminders
+from storage.broadcasts.common import CANCELLED
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Role
+from storage.tables import broadcasts, reminders
 
 
 async def owned(conn: AsyncConnection, broadcast_id: int, user: Row) -> Row | None:

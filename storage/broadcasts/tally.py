@@ -9,7 +9,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.broadcasts.common import CANCELLED, Share, broadcasts, reminders
+from storage.broadcasts.common import CANCELLED, Share
+from storage.tables import broadcasts, reminders
 
 BLOCKED = "Forbidden"  # last_error of a delivery to someone who blocked the bot
 RATE_WINDOW = timedelta(seconds=60)  # the estimate of time left follows the last minute

@@ -10,19 +10,11 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, monitors
-from storage.cases.common import (
-    ANSWER_WAIT,
-    MEDIATOR_WAIT,
-    PARTY_ROLES,
-    POSTS,
-    _add,
-    _tell,
-    cases,
-    messages,
-    sites,
-)
+from storage.cases.common import ANSWER_WAIT, MEDIATOR_WAIT, PARTY_ROLES, POSTS, _add, _tell
 from storage.cases.mediating import _escalate
 from storage.cases.reading import party_list
+from storage.tables import case_messages as messages
+from storage.tables import cases, sites
 
 SECOND_WAIT_MAX = timedelta(hours=24)  # from the reminder to the escalation, at most
 

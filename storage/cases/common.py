@@ -1,5 +1,5 @@
-"""What the case modules share: the tables, the kinds, outcomes and limits, the refusal,
-and writing one line of a case's record with the notices about it."""
+"""What the case modules share: the kinds, outcomes and limits, the refusal, and writing one
+line of a case's record with the notices about it."""
 
 from __future__ import annotations
 
@@ -14,31 +14,10 @@ from storage import reminders as outbox
 
 # Refused here: closed | read_only | replaced | empty | too_long | not_party.
 from storage.errors import Refused
-from storage.models import (
-    Booking,
-    Case,
-    CaseMessage,
-    CaseParty,
-    Monitor,
-    Program,
-    School,
-    Session,
-    Site,
-    User,
-)
 from storage.names import display_name
+from storage.tables import case_messages as messages
+from storage.tables import users
 from storage.users import covered_grades
-
-cases = Case.__table__
-parties = CaseParty.__table__
-messages = CaseMessage.__table__
-bookings = Booking.__table__
-sessions = Session.__table__
-programs = Program.__table__
-sites = Site.__table__
-schools = School.__table__
-users = User.__table__
-monitor_rows = Monitor.__table__
 
 KINDS = ("schedule", "safety", "complaint", "no_show", "other")
 OUTCOMES = ("resolved", "unresolved", "withdrawn")

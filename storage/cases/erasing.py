@@ -8,7 +8,9 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
-from storage.cases.common import POSTS, messages, parties
+from storage.cases.common import POSTS
+from storage.tables import case_messages as messages
+from storage.tables import case_parties as parties
 
 # ----- erasing a person (/deleteme) -----------------------------------------------------------
 

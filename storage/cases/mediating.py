@@ -18,15 +18,13 @@ from storage.cases.common import (
     _assigned_event,
     _clean,
     _tell,
-    cases,
-    monitor_rows,
-    sites,
-    users,
 )
 from storage.cases.posting import _involved_staff
 from storage.cases.reading import _lock, access, party_list
 from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.models import Role
+from storage.tables import cases, sites, users
+from storage.tables import monitors as monitor_rows
 from storage.users import active_staff
 
 # ----- the mediator's and staff's steps ------------------------------------------------------

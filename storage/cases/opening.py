@@ -21,18 +21,12 @@ from storage.cases.common import (
     _clean,
     _covers,
     _tell,
-    bookings,
-    cases,
-    parties,
-    programs,
-    schools,
-    sessions,
-    sites,
-    users,
 )
 from storage.errors import NotFound
 from storage.models import Role
 from storage.names import display_name
+from storage.tables import bookings, cases, programs, schools, sessions, sites, users
+from storage.tables import case_parties as parties
 from storage.users import active_staff, covered_grades, site_people
 
 PICK_WINDOW = timedelta(days=30)  # bookings of sessions this recent can have a case opened

@@ -11,19 +11,12 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
-from storage.cases.common import (
-    ANSWER_WAIT,
-    POSTS,
-    _add,
-    _check_text,
-    _clean,
-    _tell,
-    cases,
-    messages,
-    parties,
-)
+from storage.cases.common import ANSWER_WAIT, POSTS, _add, _check_text, _clean, _tell
 from storage.cases.reading import _lock, access, party_list, party_role
 from storage.errors import AlreadyHandled, NotFound, Refused
+from storage.tables import case_messages as messages
+from storage.tables import case_parties as parties
+from storage.tables import cases
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,12 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.cases.common import _covers, cases, messages, parties, programs, sessions, sites, users
+from storage.cases.common import _covers
 from storage.errors import NotFound
 from storage.models import Role
+from storage.tables import case_messages as messages
+from storage.tables import case_parties as parties
+from storage.tables import cases, programs, sessions, sites, users
 from storage.users import covered_grades
 
 # ----- reading --------------------------------------------------------------------------------

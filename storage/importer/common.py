@@ -8,12 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from storage.catalogue import PROGRAM_TYPES
-from storage.models import Program, Session, Site
 from storage.spreadsheet import COLUMNS
-
-sites = Site.__table__
-programs = Program.__table__
-sessions = Session.__table__
 
 SEOUL = ZoneInfo("Asia/Seoul")
 # The names staff write, and the codes stored (Program.type, Site.kind).

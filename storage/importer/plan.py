@@ -8,18 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.importer.common import (
-    HEADER,
-    Counts,
-    ImportRejected,
-    Problem,
-    Sheet,
-    Summary,
-    _same,
-    programs,
-    sessions,
-    sites,
-)
+from storage.importer.common import HEADER, Counts, ImportRejected, Problem, Sheet, Summary, _same
+from storage.tables import programs, sessions, sites
 
 
 @dataclass(slots=True)

@@ -8,18 +8,10 @@ from sqlalchemy import insert, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
-from storage.importer.common import (
-    HEADER,
-    ImportRejected,
-    Problem,
-    Sheet,
-    Summary,
-    programs,
-    sessions,
-    sites,
-)
+from storage.importer.common import HEADER, ImportRejected, Problem, Sheet, Summary
 from storage.importer.plan import Plan, _plan, _rows_where
 from storage.search import index_programs, refresh_next
+from storage.tables import programs, sessions, sites
 
 # Same lock number in every process: PostgreSQL imports run one at a time.
 IMPORT_LOCK = 3_0301

@@ -11,9 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage import audit
 from storage.db import dialect_insert
 from storage.errors import NotFound, Refused
-from storage.models import ChecklistItem
-
-checklist = ChecklistItem.__table__
+from storage.tables import checklist_items as checklist
 
 # The default checklist, from the national experience-site certification; their words are
 # translated in handlers/inspections/common.py (ITEM_NAMES), by key. Migration 0013 seeds them.

@@ -1,5 +1,5 @@
-"""What the inspection modules share: the tables, the open statuses, the refusal, what makes
-a site due, and the inspection row with its site and monitor (VIEW)."""
+"""What the inspection modules share: the open statuses, the refusal, what makes a site due,
+and the inspection row with its site and monitor (VIEW)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import Inspection, InspectionItem, Reminder, Site, User
-
-inspections = Inspection.__table__
-items = InspectionItem.__table__
-sites = Site.__table__
-users = User.__table__
-outbox = Reminder.__table__
+from storage.tables import inspections, sites, users
 
 OPEN = ("assigned", "in_progress")
 NOTE_MAX = 500

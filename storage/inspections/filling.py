@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage import audit
 from storage.errors import NotFound, Refused
 from storage.inspections.checklist import checklist_items
-from storage.inspections.common import NOTE_MAX, OPEN, get, inspections, items
+from storage.inspections.common import NOTE_MAX, OPEN, get
+from storage.tables import inspection_items as items
+from storage.tables import inspections
 
 ITEM_RESULTS = ("pass", "fix", "fail")
 

@@ -12,18 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, monitors, reminders
 from storage.errors import AlreadyHandled, NotFound, Refused
-from storage.inspections.common import (
-    OPEN,
-    VIEW,
-    due_for_inspection,
-    get,
-    inspections,
-    outbox,
-    sites,
-    users,
-)
+from storage.inspections.common import OPEN, VIEW, due_for_inspection, get
 from storage.models import Role
-from storage.reminders import Planned, city_day
+from storage.reminders import city_day
+from storage.tables import inspections, sites, users
+from storage.tables import reminders as outbox
 
 
 async def _lock_site(conn: AsyncConnection, site_id: int) -> Row | None:
@@ -92,10 +85,10 @@ async def assign(
         monitor_id=monitor_id,
         now=now,
     )
-    plan = Planned(
-        "inspection_assigned", monitor_id, now, f"inspection_assigned:{inspection_id}:{monitor_id}"
+    key = f"inspection_assigned:{inspection_id}:{monitor_id}"
+    await reminders.notice(
+        conn, "inspection_assigned", monitor_id, key, now=now, inspection_id=inspection_id
     )
-    await reminders.write(conn, [plan], now, inspection_id=inspection_id)
     return inspection_id
 
 
@@ -148,6 +141,7 @@ async def cancel(conn: AsyncConnection, inspection_id: int, staff_id: int, *, no
     )
     if row.monitor_id is not None:
         key = f"inspection_cancelled:{inspection_id}:{row.monitor_id}"
-        plan = Planned("inspection_cancelled", row.monitor_id, now, key)
-        await reminders.write(conn, [plan], now, inspection_id=inspection_id)
+        await reminders.notice(
+            conn, "inspection_cancelled", row.monitor_id, key, now=now, inspection_id=inspection_id
+        )
     return row

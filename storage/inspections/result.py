@@ -16,14 +16,13 @@ from storage import bookings as bookings_store
 from storage import sessions as sessions_store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound, Refused
-from storage.inspections.common import NOTE_MAX, OPEN, inspections, items, outbox, sites
+from storage.inspections.common import NOTE_MAX, OPEN
 from storage.inspections.filling import mine
-from storage.models import ACTIVE_STATUSES, Booking, Program, Session
+from storage.models import ACTIVE_STATUSES
 from storage.reminders import CITY_TZ, Planned, city_day
-
-bookings = Booking.__table__
-sessions = Session.__table__
-programs = Program.__table__
+from storage.tables import bookings, inspections, programs, sessions, sites
+from storage.tables import inspection_items as items
+from storage.tables import reminders as outbox
 
 RESULTS = ("passed", "needs_fix", "failed")
 RECHECK_AFTER = timedelta(days=30)  # needs_fix: look again this long after

@@ -13,17 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage import monitors
 from storage.catalogue import DISTRICTS
 from storage.errors import NotFound
-from storage.inspections.common import (
-    DUE_SOON,
-    OPEN,
-    VIEW,
-    _due_condition,
-    inspections,
-    items,
-    sites,
-    users,
-)
+from storage.inspections.common import DUE_SOON, OPEN, VIEW, _due_condition
 from storage.models import Role
+from storage.tables import inspection_items as items
+from storage.tables import inspections, sites, users
 
 
 async def view(conn: AsyncConnection, inspection_id: int) -> Row | None:

@@ -16,20 +16,19 @@ from storage.errors import AlreadyHandled, NotFound
 from storage.mentors.common import (
     ANSWER_WINDOW,
     CITY_TZ,
+    HAS_ROOM,
     MODE_COLUMNS,
+    ON_JINRO,
     WAIT_LIMIT,
-    mentor_fields,
-    mentors,
-    offers,
     openings,
-    requests,
-    schools,
     split_codes,
-    users,
 )
 from storage.mentors.offers import _answer_offer, _pass_on
 from storage.mentors.rows import _drop, get
 from storage.mentors.slots import _busy, _slots_by_mentor
+from storage.tables import mentor_fields, mentors, schools
+from storage.tables import mentor_offers as offers
+from storage.tables import mentor_requests as requests
 
 
 async def _offered_to(conn: AsyncConnection, request_id: int, mentor_id: int | None) -> Row:
@@ -65,13 +64,10 @@ async def accept(conn: AsyncConnection, request_id: int, mentor_user: Row, *, no
     await _answer_offer(conn, request_id, mentor_user.mentor_id, "accepted", now=now)
     await _drop(conn, request_id, ("mentor_offer_nudge",))
     request = await get(conn, request_id)
-    plan = outbox.Planned(
-        "mentor_accepted",
-        request.requester_id,
-        now,
-        f"mentor_accepted:{request_id}:{mentor_user.mentor_id}",
+    key = f"mentor_accepted:{request_id}:{mentor_user.mentor_id}"
+    await outbox.notice(
+        conn, "mentor_accepted", request.requester_id, key, now=now, mentor_request_id=request_id
     )
-    await outbox.write(conn, [plan], now, mentor_request_id=request_id)
     await audit.record(
         conn,
         mentor_user.id,
@@ -144,11 +140,8 @@ async def waiting_in_line(
     every free mentor already declined then costs a few reads, not a ranking each."""
     free = await conn.execute(
         select(mentors).where(
-            mentors.c.paused.is_(False),
-            mentors.c.open_requests < mentors.c.max_open,
-            mentors.c.id.in_(
-                select(users.c.mentor_id).where(users.c.role == "mentor", users.c.active.is_(True))
-            ),
+            HAS_ROOM,
+            mentors.c.id.in_(ON_JINRO),
         )
     )
     free = {row.id: row for row in free.all()}
@@ -221,8 +214,10 @@ async def expire_waiting(conn: AsyncConnection, *, now: datetime, limit: int = 5
         )
         if swapped.rowcount != 1:
             continue
-        plan = outbox.Planned("mentor_expired", requester, now, f"mentor_expired:{request_id}")
-        await outbox.write(conn, [plan], now, mentor_request_id=request_id)
+        key = f"mentor_expired:{request_id}"
+        await outbox.notice(
+            conn, "mentor_expired", requester, key, now=now, mentor_request_id=request_id
+        )
         await audit.record(
             conn, None, "mentor_request.expired", "mentor_request", request_id, now=now
         )

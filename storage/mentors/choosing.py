@@ -15,21 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.catalogue import related_fields
 from storage.mentors.common import (
     CITY_TZ,
+    HAS_ROOM,
+    MENTOR_USER,
     STUDENT_MODES,
     TEACHER_MODES,
     TIMES,
     all_fields,
-    mentor_fields,
-    mentors,
     openings,
-    programs,
     split_codes,
-    users,
 )
 from storage.mentors.matching import Wish, rank
 from storage.mentors.slots import _busy, _slots_by_mentor
 from storage.mentors.views import open_groups
 from storage.search import _one_edit, normalize
+from storage.tables import mentor_fields, mentors, programs, users
 
 
 async def available_fields(
@@ -38,15 +37,8 @@ async def available_fields(
     """field -> mentors on Jinro who could take a request in it now (any mode)."""
     rows = await conn.execute(
         select(mentors.c.id, mentors.c.field)
-        .join(
-            users,
-            and_(
-                users.c.mentor_id == mentors.c.id,
-                users.c.role == "mentor",
-                users.c.active.is_(True),
-            ),
-        )
-        .where(mentors.c.paused.is_(False), mentors.c.open_requests < mentors.c.max_open)
+        .join(users, and_(users.c.mentor_id == mentors.c.id, MENTOR_USER))
+        .where(HAS_ROOM)
         .distinct()
     )
     rows = list(rows.all())

@@ -1,38 +1,17 @@
-"""What every part of mentor requests shares: the tables, the constants, Refused, and small
-pure pieces (times of day, codes, free slot occurrences)."""
+"""What every part of mentor requests shares: the constants, the conditions a mentor is
+available on, and small pure pieces (times of day, codes, free slot occurrences)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from sqlalchemy import and_, select
 from sqlalchemy.engine import Row
 
 from storage import reminders as outbox
 from storage.catalogue import FIELD_FAMILIES
-from storage.models import (
-    Mentor,
-    MentorField,
-    MentorMeeting,
-    MentorOffer,
-    MentorRequest,
-    MentorSlot,
-    Program,
-    Reminder,
-    School,
-    User,
-)
-
-mentors = Mentor.__table__
-mentor_fields = MentorField.__table__
-slots = MentorSlot.__table__
-meetings = MentorMeeting.__table__
-requests = MentorRequest.__table__
-offers = MentorOffer.__table__
-users = User.__table__
-schools = School.__table__
-programs = Program.__table__
-reminders = Reminder.__table__
+from storage.tables import mentors, users
 
 CITY_TZ = outbox.CITY_TZ
 MODES = ("online", "group", "visit")
@@ -61,6 +40,12 @@ STUDENT_OPEN_LIMIT = 2  # a student's requests not yet over
 TEACHER_OPEN_LIMIT = 10
 QUESTION_MIN, QUESTION_MAX = 5, 500
 DAY_BEFORE_AT = time(18, 0)  # the day-before reminder, as for sessions
+
+# A mentor's user on Jinro: an active user of the mentor role (users.mentor_id is the profile).
+MENTOR_USER = and_(users.c.role == "mentor", users.c.active.is_(True))
+ON_JINRO = select(users.c.mentor_id).where(MENTOR_USER)  # the profiles such a user speaks for
+# A mentor who may take one more request; offers.py takes the place on this same condition.
+HAS_ROOM = and_(mentors.c.paused.is_(False), mentors.c.open_requests < mentors.c.max_open)
 
 
 # ----- small pieces ---------------------------------------------------------------------------

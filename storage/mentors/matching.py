@@ -11,19 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.catalogue import DISTRICTS, related_fields
 from storage.mentors.common import (
     CITY_TZ,
+    HAS_ROOM,
+    MENTOR_USER,
     MODE_COLUMNS,
     QUICK,
     RECENT,
-    mentor_fields,
-    mentors,
-    offers,
     openings,
-    schools,
     split_codes,
     time_bucket,
-    users,
 )
 from storage.mentors.slots import _busy, _slots_by_mentor
+from storage.tables import mentor_fields, mentors, schools, users
+from storage.tables import mentor_offers as offers
 
 
 @dataclass(frozen=True)
@@ -93,17 +92,9 @@ async def rank(
             mentors.c.open_requests,
             func.min(users.c.id).label("user_id"),
         )
-        .join(
-            users,
-            and_(
-                users.c.mentor_id == mentors.c.id,
-                users.c.role == "mentor",
-                users.c.active.is_(True),
-            ),
-        )
+        .join(users, and_(users.c.mentor_id == mentors.c.id, MENTOR_USER))
         .where(
-            mentors.c.paused.is_(False),
-            mentors.c.open_requests < mentors.c.max_open,
+            HAS_ROOM,
             mentors.c[MODE_COLUMNS[wish.mode]].is_(True),
             or_(mentors.c.field.in_(wanted), mentors.c.id.in_(extra)),
         )

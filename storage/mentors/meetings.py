@@ -12,14 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage import audit
 from storage import reminders as outbox
 from storage.errors import AlreadyHandled, NotFound, Refused
-from storage.mentors.common import (
-    ANSWER_WINDOW,
-    CITY_TZ,
-    DAY_BEFORE_AT,
-    GROUP_CAPACITY,
-    meetings,
-    requests,
-)
+from storage.mentors.common import ANSWER_WINDOW, CITY_TZ, DAY_BEFORE_AT, GROUP_CAPACITY
 from storage.mentors.offers import offer_next
 from storage.mentors.rows import (
     _drop,
@@ -30,6 +23,8 @@ from storage.mentors.rows import (
     mentor_user_id,
 )
 from storage.mentors.slots import free_openings
+from storage.tables import mentor_meetings as meetings
+from storage.tables import mentor_requests as requests
 
 
 async def schedule(
@@ -221,9 +216,7 @@ async def log_meeting(
 ) -> list[int]:
     """After the meeting began, the mentor logs it held (with its length) or not held; its
     requests close and, when held, each requester is asked to rate it."""
-    found = await meeting(conn, meeting_id)
-    if found is None or found.mentor_id != mentor_user.mentor_id:
-        raise NotFound
+    found = await _mentors_meeting(conn, meeting_id, mentor_user)
     if found.status == "scheduled" and found.starts_at > now:
         raise Refused("not_yet")
     status = "held" if held else "not_held"
@@ -243,8 +236,10 @@ async def log_meeting(
         )
         await _release(conn, request_id)
         if held:
-            plan = outbox.Planned("mentor_rate", requester, now, f"mentor_rate:{request_id}")
-            await outbox.write(conn, [plan], now, mentor_request_id=request_id)
+            key = f"mentor_rate:{request_id}"
+            await outbox.notice(
+                conn, "mentor_rate", requester, key, now=now, mentor_request_id=request_id
+            )
     await audit.record(
         conn,
         mentor_user.id,
@@ -258,18 +253,21 @@ async def log_meeting(
 
 
 async def note_meeting(conn: AsyncConnection, meeting_id: int, mentor_user: Row, note: str) -> None:
-    found = await meeting(conn, meeting_id)
-    if (
-        found is None
-        or found.mentor_id != mentor_user.mentor_id
-        or found.status not in ("held", "not_held")
-    ):
+    if (await _mentors_meeting(conn, meeting_id, mentor_user)).status not in ("held", "not_held"):
         raise NotFound
     await conn.execute(
         update(meetings)
         .where(meetings.c.id == meeting_id)
         .values(note=" ".join(note.split())[:500])
     )
+
+
+async def _mentors_meeting(conn: AsyncConnection, meeting_id: int, mentor_user: Row) -> Row:
+    """The meeting if it is this mentor's; anyone else's is NotFound, as is a missing one."""
+    found = await meeting(conn, meeting_id)
+    if found is None or found.mentor_id != mentor_user.mentor_id:
+        raise NotFound
+    return found
 
 
 async def cancel_meeting(
@@ -285,9 +283,7 @@ async def cancel_meeting(
     """The mentor cannot come after all. A one-to-one request or school visit goes back in
     line for another mentor; a group session's schools are told it is off. Returns the
     requests concerned."""
-    found = await meeting(conn, meeting_id)
-    if found is None or found.mentor_id != mentor_user.mentor_id:
-        raise NotFound
+    found = await _mentors_meeting(conn, meeting_id, mentor_user)
     linked = await _lock_scheduled(conn, meeting_id)
     swapped = await conn.execute(
         update(meetings)
@@ -316,13 +312,16 @@ async def cancel_meeting(
             }
             detail = "again"
         await conn.execute(update(requests).where(requests.c.id == request_id).values(**values))
-        plan = outbox.Planned(
+        key = f"mentor_meeting_cancelled:{meeting_id}:{request_id}"
+        await outbox.notice(
+            conn,
             "mentor_meeting_cancelled",
             requester,
-            now,
-            f"mentor_meeting_cancelled:{meeting_id}:{request_id}",
+            key,
+            now=now,
+            mentor_request_id=request_id,
+            detail=detail,
         )
-        await outbox.write(conn, [plan], now, mentor_request_id=request_id, detail=detail)
         if detail == "again":
             await offer_next(conn, request_id, now=now, window=window, tz=tz)
     await audit.record(

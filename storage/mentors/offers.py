@@ -17,6 +17,7 @@ from storage.mentors.common import (
     ACTIVE,
     ANSWER_WINDOW,
     CITY_TZ,
+    HAS_ROOM,
     MISSED_IN_A_ROW,
     NUDGE_BEFORE,
     QUESTION_MAX,
@@ -26,13 +27,13 @@ from storage.mentors.common import (
     TEACHER_MODES,
     TEACHER_OPEN_LIMIT,
     TIMES,
-    mentors,
-    offers,
-    requests,
     split_codes,
 )
 from storage.mentors.matching import Candidate, Wish, rank
 from storage.mentors.rows import _drop, _lock_request, _release, mentor_user_id
+from storage.tables import mentor_offers as offers
+from storage.tables import mentor_requests as requests
+from storage.tables import mentors
 
 
 async def _answer_offer(
@@ -101,11 +102,7 @@ async def offer_next(
     for candidate in await rank(conn, wish, now=now, tz=tz):
         taken = await conn.execute(
             update(mentors)
-            .where(
-                mentors.c.id == candidate.mentor_id,
-                mentors.c.open_requests < mentors.c.max_open,
-                mentors.c.paused.is_(False),
-            )
+            .where(mentors.c.id == candidate.mentor_id, HAS_ROOM)
             .values(open_requests=mentors.c.open_requests + 1)
         )
         if taken.rowcount != 1:  # filled up or paused since it was read: the next one
@@ -284,10 +281,10 @@ async def _pass_on(
             select(requests.c.requester_id).where(requests.c.id == request_id)
         )
         tries = await _offer_count(conn, request_id)
-        plan = outbox.Planned(
-            "mentor_waiting", requester, now, f"mentor_waiting:{request_id}:{tries}"
+        key = f"mentor_waiting:{request_id}:{tries}"
+        await outbox.notice(
+            conn, "mentor_waiting", requester, key, now=now, mentor_request_id=request_id
         )
-        await outbox.write(conn, [plan], now, mentor_request_id=request_id)
     return True
 
 
@@ -317,7 +314,7 @@ async def _pause_if_away(conn: AsyncConnection, mentor_id: int, request_id: int,
     await audit.record(conn, None, "mentor.auto_paused", "mentor", mentor_id, now=now)
     user_id = await mentor_user_id(conn, mentor_id)
     if user_id is not None:
-        plan = outbox.Planned(
-            "mentor_auto_paused", user_id, now, f"mentor_auto_paused:{mentor_id}:{request_id}"
+        key = f"mentor_auto_paused:{mentor_id}:{request_id}"
+        await outbox.notice(
+            conn, "mentor_auto_paused", user_id, key, now=now, mentor_request_id=request_id
         )
-        await outbox.write(conn, [plan], now, mentor_request_id=request_id)

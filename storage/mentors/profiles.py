@@ -11,15 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage import audit
 from storage.catalogue import DISTRICTS
 from storage.errors import NotFound, Refused
-from storage.mentors.common import (
-    ANSWER_WINDOW,
-    CITY_TZ,
-    MAX_OPEN_CHOICES,
-    mentor_fields,
-    mentors,
-    requests,
-)
+from storage.mentors.common import ANSWER_WINDOW, CITY_TZ, MAX_OPEN_CHOICES
 from storage.mentors.offers import _pass_on
+from storage.tables import mentor_fields, mentors
+from storage.tables import mentor_requests as requests
 
 
 async def profile(conn: AsyncConnection, mentor_id: int) -> Row | None:

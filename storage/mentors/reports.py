@@ -8,26 +8,20 @@ No student appears in it: only mentors, who are evaluated, and counts.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.mentors.choosing import FieldCount
-from storage.mentors.common import (
-    CITY_TZ,
-    meetings,
-    mentor_fields,
-    mentors,
-    offers,
-    requests,
-    users,
-)
+from storage.mentors.common import CITY_TZ, ON_JINRO
+from storage.spreadsheet import xlsx_file
+from storage.tables import mentor_fields, mentors
+from storage.tables import mentor_meetings as meetings
+from storage.tables import mentor_offers as offers
+from storage.tables import mentor_requests as requests
 
 KINDS = {"professional": "직업인", "university": "대학생"}
 FIELDS_SHOWN = 12  # the fields with most mentors, in /mentors
@@ -56,6 +50,12 @@ def term_start(today: date) -> date:
     return date(today.year if today.month >= 9 else today.year - 1, 9, 1)
 
 
+def _term(now: datetime, tz: tzinfo) -> tuple[date, datetime]:
+    """The term's first day, and its first moment (midnight in the city)."""
+    since = term_start(now.astimezone(tz).date())
+    return since, datetime.combine(since, time(0), tzinfo=tz)
+
+
 @dataclass
 class Figures:
     since: date
@@ -73,15 +73,13 @@ class Figures:
 
 
 async def figures(conn: AsyncConnection, *, now: datetime, tz: tzinfo = CITY_TZ) -> Figures:
-    since = term_start(now.astimezone(tz).date())
-    start = datetime.combine(since, time(0), tzinfo=tz)
+    since, start = _term(now, tz)
     found = Figures(since)
-    on_jinro = select(users.c.mentor_id).where(users.c.role == "mentor", users.c.active.is_(True))
     rows = await conn.execute(
         select(
             mentors.c.kind,
             func.count(),
-            func.sum(case((mentors.c.id.in_(on_jinro), 1), else_=0)),
+            func.sum(case((mentors.c.id.in_(ON_JINRO), 1), else_=0)),
             func.sum(case((mentors.c.paused.is_(True), 1), else_=0)),
         ).group_by(mentors.c.kind)
     )
@@ -140,77 +138,56 @@ class Evaluation:
 
 async def evaluation(conn: AsyncConnection, *, now: datetime, tz: tzinfo = CITY_TZ) -> Evaluation:
     """One row per mentor profile: this term's requests, accepted, held, rating."""
-    since = term_start(now.astimezone(tz).date())
-    start = datetime.combine(since, time(0), tzinfo=tz)
+    since, start = _term(now, tz)
 
     def outcome(name: str):
         return func.sum(case((offers.c.outcome == name, 1), else_=0))
 
-    offered = {
-        row.mentor_id: row
-        for row in (
-            await conn.execute(
-                select(
-                    offers.c.mentor_id,
-                    func.count().label("received"),
-                    outcome("accepted").label("accepted"),
-                    outcome("declined").label("declined"),
-                    outcome("timeout").label("timeout"),
-                    func.avg(offers.c.seconds).label("seconds"),
-                )
-                .where(offers.c.offered_at >= start)
-                .group_by(offers.c.mentor_id)
-            )
-        ).all()
-    }
-    held = {
-        row.mentor_id: row
-        for row in (
-            await conn.execute(
-                select(
-                    meetings.c.mentor_id,
-                    func.count().label("held"),
-                    func.coalesce(func.sum(meetings.c.minutes), 0).label("minutes"),
-                )
-                .where(meetings.c.starts_at >= start, meetings.c.status == "held")
-                .group_by(meetings.c.mentor_id)
-            )
-        ).all()
-    }
-    rated = {
-        row.mentor_id: row
-        for row in (
-            await conn.execute(
-                select(
-                    meetings.c.mentor_id,
-                    func.count(requests.c.rating).label("ratings"),
-                    func.avg(requests.c.rating).label("average"),
-                )
-                .select_from(requests.join(meetings, meetings.c.id == requests.c.meeting_id))
-                .where(and_(meetings.c.starts_at >= start, requests.c.rating.is_not(None)))
-                .group_by(meetings.c.mentor_id)
-            )
-        ).all()
-    }
+    offered = await _by_mentor(
+        conn,
+        select(
+            offers.c.mentor_id,
+            func.count().label("received"),
+            outcome("accepted").label("accepted"),
+            outcome("declined").label("declined"),
+            outcome("timeout").label("timeout"),
+            func.avg(offers.c.seconds).label("seconds"),
+        )
+        .where(offers.c.offered_at >= start)
+        .group_by(offers.c.mentor_id),
+    )
+    held = await _by_mentor(
+        conn,
+        select(
+            meetings.c.mentor_id,
+            func.count().label("held"),
+            func.coalesce(func.sum(meetings.c.minutes), 0).label("minutes"),
+        )
+        .where(meetings.c.starts_at >= start, meetings.c.status == "held")
+        .group_by(meetings.c.mentor_id),
+    )
+    rated = await _by_mentor(
+        conn,
+        select(
+            meetings.c.mentor_id,
+            func.count(requests.c.rating).label("ratings"),
+            func.avg(requests.c.rating).label("average"),
+        )
+        .select_from(requests.join(meetings, meetings.c.id == requests.c.meeting_id))
+        .where(and_(meetings.c.starts_at >= start, requests.c.rating.is_not(None)))
+        .group_by(meetings.c.mentor_id),
+    )
     profiles = await conn.execute(select(mentors).order_by(mentors.c.kind, mentors.c.name))
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "멘토 중간평가"
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    count = 0
+    rows = []
     for mentor in profiles.all():
-        count += 1
         got, met, score = offered.get(mentor.id), held.get(mentor.id), rated.get(mentor.id)
-        sheet.append(
+        rows.append(
             [
-                _safe(mentor.name),
+                mentor.name,
                 KINDS.get(mentor.kind, mentor.kind),
-                _safe(mentor.field),
-                _safe(mentor.organization or ""),
-                _safe(mentor.title or ""),
+                mentor.field,
+                mentor.organization or "",
+                mentor.title or "",
                 got.received if got else 0,
                 int(got.accepted or 0) if got else 0,
                 int(got.declined or 0) if got else 0,
@@ -222,15 +199,9 @@ async def evaluation(conn: AsyncConnection, *, now: datetime, tz: tzinfo = CITY_
                 round(float(got.seconds) / 3600, 1) if got and got.seconds is not None else None,
             ]
         )
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # a name, never a formula
-    for cell in sheet[1]:
-        sheet.column_dimensions[cell.column_letter].width = max(10, len(cell.value) * 2 + 4)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return Evaluation(buffer.getvalue(), count, since)
+    return Evaluation(xlsx_file("멘토 중간평가", HEADERS, rows), len(rows), since)
 
 
-def _safe(value: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+async def _by_mentor(conn: AsyncConnection, query) -> dict[int, Row]:
+    """A query's rows (grouped by mentor_id) by mentor id."""
+    return {row.mentor_id: row for row in (await conn.execute(query)).all()}

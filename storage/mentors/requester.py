@@ -12,9 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage import audit
 from storage import reminders as outbox
 from storage.errors import AlreadyHandled, NotFound
-from storage.mentors.common import ACTIVE, meetings, offers, requests, users
+from storage.mentors.common import ACTIVE
 from storage.mentors.meetings import MEETING_KINDS
 from storage.mentors.rows import _drop, _lock_request, _release, get, meeting, mentor_user_id
+from storage.tables import mentor_meetings as meetings
+from storage.tables import mentor_offers as offers
+from storage.tables import mentor_requests as requests
+from storage.tables import users
+from storage.users import covered_grades
 
 
 async def cancel_request(
@@ -63,13 +68,15 @@ async def cancel_request(
     if request.status in ("accepted", "scheduled") and request.mentor_id is not None:
         mentor_user = await mentor_user_id(conn, request.mentor_id)
         if mentor_user is not None:
-            plan = outbox.Planned(
+            key = f"mentor_request_cancelled:{request_id}"
+            await outbox.notice(
+                conn,
                 "mentor_request_cancelled",
                 mentor_user,
-                now,
-                f"mentor_request_cancelled:{request_id}",
+                key,
+                now=now,
+                mentor_request_id=request_id,
             )
-            await outbox.write(conn, [plan], now, mentor_request_id=request_id)
     await audit.record(
         conn, requester.id, "mentor_request.cancelled", "mentor_request", request_id, now=now
     )
@@ -81,28 +88,24 @@ async def rate(
 ) -> None:
     if not 1 <= score <= 5:
         raise NotFound
-    changed = await conn.execute(
-        update(requests)
-        .where(
-            requests.c.id == request_id,
-            requests.c.requester_id == requester.id,
-            requests.c.status == "held",
-        )
-        .values(rating=score, rated_at=now)
+    await _change_own(
+        conn, request_id, requester, requests.c.status == "held", rating=score, rated_at=now
     )
-    if changed.rowcount != 1:
-        raise NotFound
 
 
 async def comment(conn: AsyncConnection, request_id: int, requester: Row, text: str) -> None:
+    said = " ".join(text.split())[:500]
+    await _change_own(conn, request_id, requester, requests.c.rating.is_not(None), comment=said)
+
+
+async def _change_own(
+    conn: AsyncConnection, request_id: int, requester: Row, when, **values
+) -> None:
+    """Set `values` on the requester's own request while `when` holds; else NotFound."""
     changed = await conn.execute(
         update(requests)
-        .where(
-            requests.c.id == request_id,
-            requests.c.requester_id == requester.id,
-            requests.c.rating.is_not(None),
-        )
-        .values(comment=" ".join(text.split())[:500])
+        .where(requests.c.id == request_id, requests.c.requester_id == requester.id, when)
+        .values(**values)
     )
     if changed.rowcount != 1:
         raise NotFound
@@ -121,7 +124,7 @@ async def may_see_priority(conn: AsyncConnection, request: Row, viewer: Row) -> 
     student = (await conn.execute(select(users).where(users.c.id == request.requester_id))).first()
     if student is None or student.role != "student":
         return False
-    covered = [int(g) for g in (viewer.grades or "").split(",") if g]
+    covered = covered_grades(viewer)
     return not covered or student.grade in covered
 
 

@@ -7,7 +7,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.mentors.common import meetings, mentors, reminders, requests, users
+from storage.mentors.common import MENTOR_USER
+from storage.tables import mentor_meetings as meetings
+from storage.tables import mentor_requests as requests
+from storage.tables import mentors, reminders, users
 
 
 async def get(conn: AsyncConnection, request_id: int) -> Row | None:
@@ -21,9 +24,7 @@ async def meeting(conn: AsyncConnection, meeting_id: int) -> Row | None:
 async def mentor_user_id(conn: AsyncConnection, mentor_id: int) -> int | None:
     """The mentor's user on Jinro (the first, should a profile have two)."""
     return await conn.scalar(
-        select(func.min(users.c.id)).where(
-            users.c.mentor_id == mentor_id, users.c.role == "mentor", users.c.active.is_(True)
-        )
+        select(func.min(users.c.id)).where(users.c.mentor_id == mentor_id, MENTOR_USER)
     )
 
 

@@ -9,7 +9,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.errors import NotFound, Refused
-from storage.mentors.common import CITY_TZ, MAX_SLOTS, Opening, meetings, openings, slots
+from storage.mentors.common import CITY_TZ, MAX_SLOTS, Opening, openings
+from storage.tables import mentor_meetings as meetings
+from storage.tables import mentor_slots as slots
 
 
 async def mentor_slots(conn: AsyncConnection, mentor_id: int) -> list[Row]:

@@ -12,18 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.errors import NotFound
 from storage.mentors.answers import _offered_to
-from storage.mentors.common import (
-    ACTIVE,
-    OPEN,
-    TIMES,
-    meetings,
-    mentors,
-    requests,
-    schools,
-    split_codes,
-    users,
-)
+from storage.mentors.common import ACTIVE, OPEN, TIMES, split_codes
 from storage.names import first_name
+from storage.tables import mentor_meetings as meetings
+from storage.tables import mentor_requests as requests
+from storage.tables import mentors, schools, users
+from storage.users import covered_grades
 
 requester_users = users.alias("requester")
 mentor_profiles = mentors.alias("mentor")
@@ -161,24 +155,12 @@ async def students_requests(
         requests.c.school_id == teacher.school_id,
         requester_users.c.role == "student",
     ]
-    covered = [int(g) for g in (teacher.grades or "").split(",") if g]
+    covered = covered_grades(teacher)
     if covered:
         where.append(requester_users.c.grade.in_(covered))
-    total = await conn.scalar(
-        select(func.count())
-        .select_from(
-            requests.join(requester_users, requester_users.c.id == requests.c.requester_id)
-        )
-        .where(*where)
-    )
-    found = await conn.execute(
-        REQUEST_VIEW.add_columns(requests.c.priority)
-        .where(*where)
-        .order_by(requests.c.status.in_(ACTIVE).desc(), requests.c.id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(found.all()), total
+    counted = requests.join(requester_users, requester_users.c.id == requests.c.requester_id)
+    order = (requests.c.status.in_(ACTIVE).desc(), requests.c.id.desc())
+    return await _with_priority(conn, counted, where, order, offset, limit)
 
 
 async def open_for_staff(
@@ -186,12 +168,21 @@ async def open_for_staff(
 ) -> tuple[list[Row], int]:
     """Requests not yet taken (waiting, or offered and unanswered), priority first, oldest
     first; with the priority mark."""
-    where = requests.c.status.in_(("waiting", "offered"))
-    total = await conn.scalar(select(func.count()).where(where))
+    where = [requests.c.status.in_(("waiting", "offered"))]
+    order = (requests.c.priority.desc(), requests.c.created_at, requests.c.id)
+    return await _with_priority(conn, requests, where, order, offset, limit)
+
+
+async def _with_priority(
+    conn: AsyncConnection, counted, where: list, order, offset: int, limit: int
+) -> tuple[list[Row], int]:
+    """A page of REQUEST_VIEW with the priority mark (the lists of teachers and staff), and
+    the total: the rows of `counted` that meet `where`."""
+    total = await conn.scalar(select(func.count()).select_from(counted).where(*where))
     found = await conn.execute(
         REQUEST_VIEW.add_columns(requests.c.priority)
-        .where(where)
-        .order_by(requests.c.priority.desc(), requests.c.created_at, requests.c.id)
+        .where(*where)
+        .order_by(*order)
         .offset(offset)
         .limit(limit)
     )
@@ -251,6 +242,15 @@ async def meeting_schools(conn: AsyncConnection, meeting_id: int) -> list[str]:
     return list(found.scalars())
 
 
+# A meeting with its mentor's public profile (a group session as schools see it).
+GROUP_VIEW = select(
+    meetings,
+    mentors.c.name.label("mentor_name"),
+    mentors.c.title.label("mentor_title"),
+    mentors.c.organization.label("mentor_organization"),
+).join(mentors, mentors.c.id == meetings.c.mentor_id)
+
+
 async def open_groups(
     conn: AsyncConnection, school_id: int, *, now: datetime, limit: int = 8
 ) -> list[Row]:
@@ -266,14 +266,7 @@ async def open_groups(
         .scalar_subquery()
     )
     found = await conn.execute(
-        select(
-            meetings,
-            mentors.c.name.label("mentor_name"),
-            mentors.c.title.label("mentor_title"),
-            mentors.c.organization.label("mentor_organization"),
-            mine.label("ours"),
-        )
-        .join(mentors, mentors.c.id == meetings.c.mentor_id)
+        GROUP_VIEW.add_columns(mine.label("ours"))
         .where(
             meetings.c.mode == "group",
             meetings.c.status == "scheduled",
@@ -287,13 +280,6 @@ async def open_groups(
 
 async def group_view(conn: AsyncConnection, meeting_id: int) -> Row | None:
     found = await conn.execute(
-        select(
-            meetings,
-            mentors.c.name.label("mentor_name"),
-            mentors.c.title.label("mentor_title"),
-            mentors.c.organization.label("mentor_organization"),
-        )
-        .join(mentors, mentors.c.id == meetings.c.mentor_id)
-        .where(meetings.c.id == meeting_id, meetings.c.mode == "group")
+        GROUP_VIEW.where(meetings.c.id == meeting_id, meetings.c.mode == "group")
     )
     return found.first()

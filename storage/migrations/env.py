@@ -5,15 +5,11 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from storage.migrate import include_object
 from storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    # SQLite's FTS5 table and its shadow tables are made by hand in a migration.
-    return not (type_ == "table" and name.startswith("program_fts"))
 
 
 def run_with(connection) -> None:

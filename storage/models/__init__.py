@@ -16,6 +16,7 @@ from storage.models.cases import (
     InspectionItem,
     Monitor,
 )
+from storage.models.inbox import InboxHolder, InboxUpdate, ProcessedUpdate
 from storage.models.mentors import (
     Mentor,
     MentorField,
@@ -28,9 +29,7 @@ from storage.models.outbox import Broadcast, Reminder, ReminderOptOut
 from storage.models.people import (
     AuditEntry,
     ConsentRequest,
-    InboxUpdate,
     Invite,
-    ProcessedUpdate,
     School,
     Site,
     User,
@@ -59,6 +58,7 @@ __all__ = [
     "ChecklistItem",
     "ConsentRequest",
     "FieldInterest",
+    "InboxHolder",
     "InboxUpdate",
     "Inspection",
     "InspectionItem",

@@ -127,23 +127,3 @@ class AuditEntry(Base):
     object_type: Mapped[str | None] = mapped_column(String(20))
     object_id: Mapped[str | None] = mapped_column(String(40))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
-
-
-class ProcessedUpdate(Base):
-    """Update ids already handled: the same update delivered twice is handled once."""
-
-    __tablename__ = "processed_updates"
-
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-
-
-class InboxUpdate(Base):
-    """A webhook update stored before Telegram got its 200; deleted once handled."""
-
-    __tablename__ = "inbox_updates"
-
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    payload: Mapped[dict] = mapped_column(JSON)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,5 +1,5 @@
-"""What the outbox modules share: its table and its neighbours, the timing constants, the
-school calendar and a planned reminder (Planned)."""
+"""What the outbox modules share: the timing constants, the school calendar and a planned
+reminder (Planned)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
-
-from storage.models import (
-    Booking,
-    Program,
-    Reminder,
-    Session,
-    User,
-)
-
-reminders = Reminder.__table__
-bookings = Booking.__table__
-sessions = Session.__table__
-programs = Program.__table__
-users = User.__table__
 
 # The programme's clock. Callers that know the TZ setting pass it; storage code that
 # confirms a booking deep inside a transaction uses this.

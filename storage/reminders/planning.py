@@ -20,13 +20,9 @@ from storage.reminders.common import (
     SURVEY_AFTER,
     TEACHER_DIGEST_AT,
     Planned,
-    bookings,
-    programs,
-    reminders,
-    sessions,
-    users,
 )
 from storage.reminders.when import after_quiet_hours, next_at, site_plan, student_plan
+from storage.tables import bookings, programs, reminders, sessions, users
 
 # ----- writing, in the caller's transaction ---------------------------------------------------
 
@@ -173,11 +169,9 @@ async def notice(
     key: str,
     *,
     now: datetime,
-    booking_id: int | None = None,
-    session_id: int | None = None,
-    detail: str | None = None,
+    **about,
 ) -> None:
-    about = {"booking_id": booking_id, "session_id": session_id, "detail": detail}
+    """One notice to one person, due at once; `about` as for write (booking_id, detail...)."""
     await write(conn, [Planned(kind, user_id, now, key)], now, **about)
 
 

@@ -12,10 +12,9 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.models import (
-    ReminderOptOut,
-)
-from storage.reminders.common import KEEP_DEAD, KEEP_SETTLED, LEASE, MAX_ATTEMPTS, reminders, users
+from storage.reminders.common import KEEP_DEAD, KEEP_SETTLED, LEASE, MAX_ATTEMPTS
+from storage.tables import reminder_optouts as optouts
+from storage.tables import reminders, users
 
 # ----- sending --------------------------------------------------------------------------------
 
@@ -139,7 +138,6 @@ async def mark_many(
 async def recipients(conn: AsyncConnection, user_ids: set[int]) -> dict[int, tuple[Row, set[str]]]:
     """user id -> (the user's row, the kinds they turned off), for a claimed batch: two reads
     for the whole batch instead of two for every reminder."""
-    optouts = ReminderOptOut.__table__
     found = await conn.execute(select(users).where(users.c.id.in_(user_ids)))
     people = {user.id: (user, set()) for user in found.all()}
     off = await conn.execute(

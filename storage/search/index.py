@@ -10,18 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import dialect_insert
 from storage.models import UTCDateTime
-from storage.search.common import (
-    _LATIN_WORD,
-    _WORD,
-    NEVER,
-    docs,
-    grams,
-    normalize,
-    programs,
-    sessions,
-    sites,
-    words_table,
-)
+from storage.search.common import _LATIN_WORD, _WORD, NEVER, normalize
+from storage.tables import program_grams as grams
+from storage.tables import program_search as docs
+from storage.tables import programs, sessions, sites
+from storage.tables import search_words as words_table
 
 
 def short_grams(value: str) -> set[str]:

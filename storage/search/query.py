@@ -23,8 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import contains_pattern
 from storage.models import UTCDateTime
-from storage.search.common import NEVER, _phrase, docs, grams, normalize, programs, sessions, sites
+from storage.search.common import NEVER, _phrase, normalize
 from storage.search.words import _words_for
+from storage.tables import program_grams as grams
+from storage.tables import program_search as docs
+from storage.tables import programs, sessions, sites
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ from sqlalchemy import func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import contains_pattern
-from storage.search.common import _LATIN_WORD, _phrase, docs, words_table
+from storage.search.common import _LATIN_WORD, _phrase
+from storage.tables import program_search as docs
+from storage.tables import search_words as words_table
 
 
 async def _words_for(conn: AsyncConnection, term: str) -> tuple[str, ...]:

@@ -1,0 +1,21 @@
+"""The buttons of a teacher's students' requests (tp:…), on /pending and on the notices the
+outbox sends (handlers/pending/news.py). Only a teacher presses them; a booking the teacher
+may not decide on answers like a missing one.
+
+CONFIRM and REJECT leave their page off on a notice ("tp:ok:BOOKING") and carry it on a
+/pending page ("tp:ok:BOOKING:PAGE"); CONFIRM_ALL carries the page's digest, ten hex
+digits (handlers.pending._digest)."""
+
+from __future__ import annotations
+
+from handlers.common.buttons import ID, PAGE, Buttons, Maybe, Token
+from storage.models import Role
+
+PENDING = Buttons("tp", roles=(Role.TEACHER,))
+LIST = PENDING.action("pg", PAGE)  # /pending at a page
+CONFIRM = PENDING.action("ok", ID, Maybe(PAGE))  # ✅ a request (the page to show after)
+REJECT = PENDING.action("no", ID, Maybe(PAGE))  # ❌ a request: asks for a reason
+# ✅ every request of the page, as shown (a digest of what it showed)
+CONFIRM_ALL = PENDING.action("all", PAGE, Token("[0-9a-f]{10}", 10))
+REJECT_NOW = PENDING.action("nr", ID)  # reject without a reason
+KEEP = PENDING.action("keep")  # do not reject after all
