@@ -290,14 +290,16 @@ async def measure(
     url: str,
     token: str,
     process: subprocess.Popen,
-    *,
     first_id: int,
-    latency_users: int,
-    saturation_users: int,
+    users: tuple[int, int],
+    *,
     school_id: int,
     rate: float,
     delay_ms: int,
 ) -> dict:
+    """Both phases against one bot: `users` says how many users take part in the latency
+    phase, then in the saturation phase, their ids counted from `first_id`."""
+    latency_users, saturation_users = users
     async with Driver(url, token) as driver:
         await wait_for_polling(driver, process)
         await set_delay(driver, delay_ms)
@@ -342,17 +344,11 @@ async def run(options: argparse.Namespace) -> dict:
                 Path(folder) / "jinro.log",
             )
             processes.append(jinro)
-            mine = await measure(
-                sandbox.url,
-                JINRO_TOKEN,
-                jinro,
-                first_id=1_000_000,
-                latency_users=options.latency_users,
-                saturation_users=options.saturation_users,
-                school_id=school_id,
-                rate=options.rate,
-                delay_ms=options.delay_ms,
-            )
+            # Both bots are measured alike (sandbox, school, offered rate, Bot API delay); only
+            # their users and ids differ.
+            alike = dict(school_id=school_id, rate=options.rate, delay_ms=options.delay_ms)
+            users = (options.latency_users, options.saturation_users)
+            mine = await measure(sandbox.url, JINRO_TOKEN, jinro, 1_000_000, users, **alike)
             await stop_process(jinro)
             echo = start_process(
                 ["-m", "bench.echo_bot", ECHO_TOKEN, sandbox.api_base],
@@ -360,17 +356,8 @@ async def run(options: argparse.Namespace) -> dict:
                 Path(folder) / "echo.log",
             )
             processes.append(echo)
-            theirs = await measure(
-                sandbox.url,
-                ECHO_TOKEN,
-                echo,
-                first_id=2_000_000,
-                latency_users=options.echo_latency_users,
-                saturation_users=options.echo_saturation_users,
-                school_id=school_id,
-                rate=options.rate,
-                delay_ms=options.delay_ms,
-            )
+            users = (options.echo_latency_users, options.echo_saturation_users)
+            theirs = await measure(sandbox.url, ECHO_TOKEN, echo, 2_000_000, users, **alike)
         finally:
             for process in processes:
                 await stop_process(process)

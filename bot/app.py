@@ -109,6 +109,7 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
     application.bot_data["db"] = db
     application.bot_data["settings"] = settings
     application.bot_data["pacer"] = pacer
+    application.bot_data["flood"] = gate.FloodGuard(settings.flood_rate, settings.flood_burst)
     application.add_handlers(gate.handlers(), group=gate.GROUP)
     buttons.check()  # every declared button has its handler and fits Telegram's 64 bytes
     application.add_handler(buttons.router())  # every press, whatever its area

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden
 
 from bot.context import JinroContext
+from bot.logs import failure
 from handlers.common import speaks_formally
 from messages import render
 from storage import users as users_store
@@ -26,9 +27,9 @@ async def on_error(update: object, context: JinroContext) -> None:
             await users_store.mark_inactive(conn, user_id)
         log.info("user blocked the bot; marked inactive")
         return
-    # Only ids and the error type: message texts may hold minors' personal data.
+    # Only ids, the error's type and its frames: texts may hold minors' personal data.
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("update %s failed: %s", update_id, type(error).__name__, exc_info=error)
+    log.error("update %s failed: %s", update_id, failure(error))
     if user_id is not None:
         try:
             # The error handler gets a context of its own, without the user the gate loaded.

@@ -54,6 +54,11 @@ class Settings:
     case_answer_hours: int = 48
     # How long a site's safety check (storage/inspections/) holds before it expires.
     safety_valid_days: int = 365
+    # One person's updates handled a second (sustained) and at once (a burst) before the
+    # rest are dropped with one kind word (handlers/gate.py): far above what a person types
+    # or presses, far below what a script sends.
+    flood_rate: int = 10
+    flood_burst: int = 60
 
     @property
     def hold(self) -> timedelta:
@@ -90,34 +95,32 @@ def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
     return value
 
 
-def _port(name: str, value: str) -> int:
-    if not value.isdigit() or not 0 < int(value) < 65536:
-        raise SettingsError(f"{name} must be a port number 1-65535, got {value!r}")
+def _number(name: str, value: str, low: int, high: int, what: str) -> int:
+    """A whole number in ASCII digits from `low` to `high` ("²".isdigit() is true, and int()
+    reads "８０" as 80: neither is a number anyone meant to set)."""
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+        raise SettingsError(f"{name} must be {what} {low}-{high}, got {value!r}")
     return int(value)
+
+
+def _port(name: str, value: str) -> int:
+    return _number(name, value, 1, 65535, "a port number")
 
 
 def _rate(name: str, value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 1000:
-        raise SettingsError(f"{name} must be messages a second 1-1000, got {value!r}")
-    return int(value)
+    return _number(name, value, 1, 1000, "messages a second")
 
 
 def _in_flight(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 64:
-        raise SettingsError(f"SEND_IN_FLIGHT must be a number of messages 1-64, got {value!r}")
-    return int(value)
+    return _number("SEND_IN_FLIGHT", value, 1, 64, "a number of messages")
 
 
 def _hours(name: str, value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 720:
-        raise SettingsError(f"{name} must be a number of hours 1-720, got {value!r}")
-    return int(value)
+    return _number(name, value, 1, 720, "a number of hours")
 
 
 def _valid_days(value: str) -> int:
-    if not value.isdigit() or not 30 <= int(value) <= 1095:
-        raise SettingsError(f"SAFETY_VALID_DAYS must be a number of days 30-1095, got {value!r}")
-    return int(value)
+    return _number("SAFETY_VALID_DAYS", value, 30, 1095, "a number of days")
 
 
 def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -166,7 +169,7 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> 
     for part in (get("ADMIN_IDS") or "").replace(" ", "").split(","):
         if not part:
             continue
-        if not part.isdigit():
+        if not (part.isascii() and part.isdigit()):
             raise SettingsError(
                 f"ADMIN_IDS must be Telegram user ids separated by commas, got {part!r}"
             )
@@ -195,4 +198,6 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> 
         case_mediator_hours=_hours("CASE_MEDIATOR_HOURS", get("CASE_MEDIATOR_HOURS") or "4"),
         case_answer_hours=_hours("CASE_ANSWER_HOURS", get("CASE_ANSWER_HOURS") or "48"),
         safety_valid_days=_valid_days(get("SAFETY_VALID_DAYS") or "365"),
+        flood_rate=_number("FLOOD_RATE", get("FLOOD_RATE") or "10", 1, 100, "updates a second"),
+        flood_burst=_number("FLOOD_BURST", get("FLOOD_BURST") or "60", 1, 1000, "updates"),
     )

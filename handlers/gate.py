@@ -2,28 +2,82 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import JinroContext
-from handlers.common import reply
-from messages import normalize_lang
+from handlers.common import reply, speaks_formally
+from messages import normalize_lang, render
 from storage import audit
 from storage import users as users_store
 from storage.models import Role
 from storage.names import person_name
 
+log = logging.getLogger(__name__)
 GROUP = -1
 # Telegram re-delivers an unacknowledged update for at most a day; keep ids a bit longer.
 KEEP_UPDATE_IDS = timedelta(days=3)
+
+
+class FloodGuard:
+    """A token bucket per person: `burst` updates at once, then `rate` a second. Past it the
+    updates are dropped before they cost a database write, and the person is told once per
+    flood. In memory: one person's updates are handled by one process at a time (the
+    per-user processor; in webhook mode the inbox's holds)."""
+
+    FORGET_AFTER = 10_000  # people remembered before the full buckets are dropped
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.buckets: dict[int, tuple[float, float, bool]] = {}  # tokens, when, told
+
+    def check(self, person: int, at: float) -> str:
+        """ "ok" to handle the update; "tell" (the first one dropped), or "drop"."""
+        tokens, when, told = self.buckets.get(person, (self.burst, at, False))
+        tokens = min(self.burst, tokens + (at - when) * self.rate)
+        if len(self.buckets) > self.FORGET_AFTER:
+            self._forget_full(at)
+        if tokens >= 1:
+            self.buckets[person] = (tokens - 1, at, False)
+            return "ok"
+        self.buckets[person] = (tokens, at, True)
+        return "drop" if told else "tell"
+
+    def _forget_full(self, at: float) -> None:
+        full = [
+            p for p, (t, w, _) in self.buckets.items() if t + (at - w) * self.rate >= self.burst
+        ]
+        for person in full:
+            del self.buckets[person]
+
+
+async def slow_down(update: Update, context: JinroContext, person: int) -> None:
+    """Tell a flooding person once, in their language and register; drop the update."""
+    async with context.db.read() as conn:
+        user = await users_store.get(conn, person)
+    lang = user.lang if user is not None else normalize_lang(update.effective_user.language_code)
+    text = render("common/slow_down", lang, formal=speaks_formally(user))
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_chat is not None and update.inline_query is None:
+        await update.effective_chat.send_message(text)
+    log.info("a flood from one person: dropping updates for a while")
 
 
 async def load_user(update: Update, context: JinroContext) -> None:
     tg_user = update.effective_user
     if tg_user is None or tg_user.is_bot:
         # Channel posts and the like: nobody to answer.
+        raise ApplicationHandlerStop
+    verdict = context.bot_data["flood"].check(tg_user.id, time.monotonic())
+    if verdict != "ok":
+        if verdict == "tell":
+            await slow_down(update, context, tg_user.id)
         raise ApplicationHandlerStop
     async with context.db.write() as conn:
         if not await users_store.claim_update(conn, update.update_id, now=context.now):

@@ -70,6 +70,23 @@ async def compose(staff, text: str = TEXT) -> None:
     await panel_shown(staff)
 
 
+async def staff_composing(sandbox, text: str = TEXT) -> tuple[dict, object]:
+    """The opening of most stories here: the students join, then staff write `text` and see
+    the panel. Returns the students (by id) and staff."""
+    people = await students(sandbox)
+    staff = await staff_member(sandbox)
+    await compose(staff, text)
+    return people, staff
+
+
+async def choose(user, menu: str, *choices: str) -> None:
+    """On the panel: open `menu` (👥 역할, 🎓 학년), press each of `choices`, and go back."""
+    await user.press(menu)
+    for choice in choices:
+        await user.press(choice)
+    await user.press("받는 사람 선택으로")
+
+
 async def panel_shown(user, fragment: str = "(작성 중)") -> None:
     """Wait until the newest bot message is the panel: it comes after the preview, maybe
     after a busy moment."""

@@ -9,19 +9,22 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import time_machine
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from handlers.cases import clock_tick
 from handlers.outbox import dispatch_tick
-from storage.models import Booking, Case, Monitor, Program, School, Session, Site, User, utcnow
+from storage.models import Case, Monitor, User, utcnow
 from storage.search import refresh_next
 from tests.conftest import ADMIN_ID
+from tests.world_helpers import add_program, add_session, add_site, book_seat, school_named
 
 KST = ZoneInfo("Asia/Seoul")
 STUDENT, STUDENT2 = 734001, 734002
 TEACHER = 734101
 SITE_USER = 734201
 MONITOR, MONITOR2 = 734301, 734302
+# Everyone in a story (the second student aside): nobody may see another one's account.
+EVERYONE = [STUDENT, TEACHER, SITE_USER, MONITOR, MONITOR2, ADMIN_ID]
 STALE_STUDENT = "이 버튼은 이제 쓸 수 없어요"
 STALE_ADULT = "이 버튼은 이제 쓸 수 없습니다"
 USERNAMES = {
@@ -44,36 +47,12 @@ async def world(db, sandbox, *, monitors_free: bool = True) -> dict:
     chat opened. Returns the people and ids."""
     now = utcnow()
     async with db.write() as conn:
-        school_id = await conn.scalar(select(School.id).where(School.name == "정발중학교"))
-        site_id = await conn.scalar(
-            insert(Site)
-            .values(name="바다 체험관", kind="public", district="덕양구", safety_status="passed")
-            .returning(Site.id)
+        school_id = await school_named(conn)
+        site_id = await add_site(conn, "바다 체험관")
+        program_id = await add_program(
+            conn, site_id, "해양 생물 관찰", external_key="바다 체험관|해양 생물 관찰"
         )
-        program_id = await conn.scalar(
-            insert(Program)
-            .values(
-                external_key="바다 체험관|해양 생물 관찰",
-                site_id=site_id,
-                title="해양 생물 관찰",
-                type="field_trip",
-                field="환경",
-                district="덕양구",
-                capacity=20,
-            )
-            .returning(Program.id)
-        )
-        starts = now + timedelta(days=3)
-        session_id = await conn.scalar(
-            insert(Session)
-            .values(
-                program_id=program_id,
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=2),
-                capacity=20,
-            )
-            .returning(Session.id)
-        )
+        session_id = await add_session(conn, program_id, now + timedelta(days=3), capacity=20)
         await refresh_next(conn, [program_id], now=now)
         people = [
             dict(id=TEACHER, role="teacher", name="박지훈", school_id=school_id, grades="2"),
@@ -115,24 +94,18 @@ async def join(sandbox, user_id: int, name: str):
 
 
 async def book(db, session_id: int, student_id: int) -> int:
+    """The student's confirmed booking, its seat counted."""
     async with db.write() as conn:
-        school_id = await conn.scalar(select(User.school_id).where(User.id == student_id))
-        booking_id = await conn.scalar(
-            insert(Booking)
-            .values(
-                session_id=session_id,
-                student_id=student_id,
-                school_id=school_id,
-                booked_by=student_id,
-                status="confirmed",
-                created_at=utcnow(),
-            )
-            .returning(Booking.id)
-        )
-        await conn.execute(
-            update(Session).where(Session.id == session_id).values(booked=Session.booked + 1)
-        )
-    return booking_id
+        return await book_seat(conn, session_id, student_id, created_at=utcnow())
+
+
+async def world_with_minji(db, sandbox, **options) -> tuple[dict, object]:
+    """The opening of most stories: the world (`options` as for `world`), and 김민지 joined,
+    with a confirmed seat on its session."""
+    w = await world(db, sandbox, **options)
+    minji = await join(sandbox, STUDENT, "김민지")
+    await book(db, w["session"], STUDENT)
+    return w, minji
 
 
 async def open_as(person, kind: str, text: str, *, booking: str = "해양 생물") -> None:

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 
 from storage import cases
-from storage.models import Booking, Case, Monitor, Program, Reminder, School, Session, Site, User
+from storage.models import Case, Monitor, Reminder, User
+from tests.world_helpers import add_booking, add_program, add_school, add_session, add_site
 
 KST = ZoneInfo("Asia/Seoul")
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=KST).astimezone(UTC)  # a Tuesday morning
@@ -30,47 +31,13 @@ async def world(db) -> dict:
     in 덕양구, one in 일산서구, a paused one and one who blocked the bot; staff."""
     ids = {}
     async with db.write() as conn:
-        school = await conn.scalar(
-            insert(School).values(name="정발중학교", district="일산동구").returning(School.id)
-        )
-        other_school = await conn.scalar(
-            insert(School).values(name="백석중학교", district="일산동구").returning(School.id)
-        )
-        site = await conn.scalar(
-            insert(Site)
-            .values(name="바다 체험관", kind="public", district="덕양구", safety_status="passed")
-            .returning(Site.id)
-        )
-        other_site = await conn.scalar(
-            insert(Site)
-            .values(name="숲 체험관", kind="public", district="덕양구", safety_status="passed")
-            .returning(Site.id)
-        )
-        program = await conn.scalar(
-            insert(Program)
-            .values(
-                external_key="바다|해양 생물",
-                site_id=site,
-                title="해양 생물 관찰",
-                type="field_trip",
-                field="환경",
-                district="덕양구",
-                capacity=20,
-            )
-            .returning(Program.id)
-        )
+        school = await add_school(conn, "정발중학교", district="일산동구")
+        other_school = await add_school(conn, "백석중학교", district="일산동구")
+        site = await add_site(conn, "바다 체험관")
+        other_site = await add_site(conn, "숲 체험관")
+        program = await add_program(conn, site, "해양 생물 관찰", external_key="바다|해양 생물")
         later, past = [
-            await conn.scalar(
-                insert(Session)
-                .values(
-                    program_id=program,
-                    starts_at=start,
-                    ends_at=start + 2 * H,
-                    capacity=20,
-                    booked=3,
-                )
-                .returning(Session.id)
-            )
+            await add_session(conn, program, start, capacity=20, booked=3)
             for start in (NOW + timedelta(days=3), NOW - timedelta(days=10))
         ]
         people = [
@@ -100,24 +67,11 @@ async def world(db) -> dict:
             await conn.execute(
                 insert(Monitor).values(user_id=user_id, district=district, paused=paused)
             )
-        booking = dict(school_id=school, status="confirmed", created_at=NOW - 24 * H)
-        ids["own"] = await conn.scalar(
-            insert(Booking)
-            .values(session_id=later, student_id=STUDENT, booked_by=STUDENT, **booking)
-            .returning(Booking.id)
-        )
-        ids["past_own"] = await conn.scalar(
-            insert(Booking)
-            .values(session_id=past, student_id=STUDENT, booked_by=STUDENT, **booking)
-            .returning(Booking.id)
-        )
+        booking = dict(school_id=school, created_at=NOW - 24 * H)  # confirmed a day ago
+        ids["own"] = await add_booking(conn, later, STUDENT, **booking)
+        ids["past_own"] = await add_booking(conn, past, STUDENT, **booking)
         ids["class"] = [
-            await conn.scalar(
-                insert(Booking)
-                .values(session_id=later, student_id=None, booked_by=TEACHER, **booking)
-                .returning(Booking.id)
-            )
-            for _ in range(2)
+            await add_booking(conn, later, None, booked_by=TEACHER, **booking) for _ in range(2)
         ]
     ids.update(school=school, site=site, session=later)
     return ids

@@ -11,7 +11,8 @@ from sqlalchemy import insert, select
 
 from handlers.mentors import clock_tick
 from handlers.outbox import dispatch_tick
-from storage.models import Mentor, MentorRequest, MentorSlot, School, User
+from storage.models import Mentor, MentorRequest, MentorSlot, User
+from tests.conftest import join_as_student
 
 KST = ZoneInfo("Asia/Seoul")
 STALE = "이 버튼은 이제 쓸 수 없"  # 없어요 to students, 없습니다 to adults
@@ -51,19 +52,6 @@ async def add_mentor(db, sandbox, user_id: int, name: str, field="방송영상",
     return person
 
 
-async def add_teacher(db, sandbox, user_id: int, name: str, school="정발중학교"):
-    async with db.write() as conn:
-        school_id = await conn.scalar(select(School.id).where(School.name == school))
-        await conn.execute(
-            insert(User).values(
-                id=user_id, role="teacher", name=name, school_id=school_id, grades=""
-            )
-        )
-    person = sandbox.user(user_id, name)
-    await person.send("/help")
-    return person
-
-
 async def ask(
     student, *, field="방송영상", mode="온라인 1:1", times=(), question=QUESTION, typed=False
 ):
@@ -80,6 +68,24 @@ async def ask(
     await student.press("다음 ▶" if times else "언제든")
     await student.send(question)
     await student.press("보내기")
+
+
+async def a_request_for_two_mentors(db, sandbox, first_id: int, second_id: int, student_id: int):
+    """Two mentors of 방송영상, the second in 일산서구 (so asked second), and 김민지, who asks;
+    once the first mentor has the request: (first, second, minji)."""
+    first = await add_mentor(db, sandbox, first_id, "윤서진")
+    second = await add_mentor(db, sandbox, second_id, "임채원", districts="일산서구")
+    minji = await join_as_student(sandbox, student_id, "김민지")
+    await ask(minji)
+    await first.expect("새 멘토 요청")
+    return first, second, minji
+
+
+async def accept(mentor, link: str, slot: str = "(화) 16:00") -> None:
+    """The mentor accepts the offer they were sent, at `slot`, and gives the meeting's link."""
+    await mentor.press("수락")
+    await mentor.press(slot)
+    await mentor.send(link)
 
 
 async def requests(db) -> list:

@@ -15,7 +15,15 @@ from sqlalchemy import func, insert, select, update
 
 from storage import bookings
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import SEAT_STATUSES, Booking, Program, School, Session, Site, User
+from storage.models import SEAT_STATUSES, Booking, Program, Session, Site, User
+from tests.world_helpers import (
+    add_program,
+    add_school,
+    add_session,
+    add_site,
+    student_row,
+    teacher_row,
+)
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 HOLD = timedelta(hours=48)
@@ -28,64 +36,24 @@ OFFER = timedelta(hours=12)
 async def world(db, *, capacity=30, students=3, schools=1, **session_values) -> dict:
     """One site, programme and session; `students` students spread over `schools` schools."""
     async with db.write() as conn:
-        school_ids = [
-            (
-                await conn.execute(
-                    insert(School).values(name=f"학교{n}", district="덕양구").returning(School.id)
-                )
-            ).scalar_one()
-            for n in range(schools)
-        ]
-        site_id = (
-            await conn.execute(
-                insert(Site)
-                .values(name="체험처", kind="public", district="덕양구", safety_status="passed")
-                .returning(Site.id)
-            )
-        ).scalar_one()
-        program_id = (
-            await conn.execute(
-                insert(Program)
-                .values(
-                    external_key="체험처|체험",
-                    site_id=site_id,
-                    title="체험",
-                    type="field_trip",
-                    field="환경",
-                    district="덕양구",
-                    capacity=capacity,
-                )
-                .returning(Program.id)
-            )
-        ).scalar_one()
+        school_ids = [await add_school(conn, f"학교{n}") for n in range(schools)]
+        site_id = await add_site(conn, "체험처")
+        program_id = await add_program(
+            conn, site_id, "체험", external_key="체험처|체험", capacity=capacity
+        )
         values = {
-            "program_id": program_id,
             "starts_at": NOW + timedelta(days=3),
             "ends_at": NOW + timedelta(days=3, hours=2),
             "capacity": capacity,
             **session_values,
         }
-        session_id = (
-            await conn.execute(insert(Session).values(**values).returning(Session.id))
-        ).scalar_one()
+        session_id = await add_session(conn, program_id, **values)
         student_rows = [
-            {
-                "id": 10_000 + n,
-                "role": "student",
-                "name": f"학생{n}",
-                "school_id": school_ids[n % schools],
-                "grade": 2,
-                "under14": False,
-            }
-            for n in range(students)
+            student_row(10_000 + n, f"학생{n}", school_ids[n % schools]) for n in range(students)
         ]
         if student_rows:
             await conn.execute(insert(User), student_rows)
-        await conn.execute(
-            insert(User).values(
-                id=20_000, role="teacher", name="선생님", school_id=school_ids[0], grades="2"
-            )
-        )
+        await conn.execute(insert(User).values(teacher_row(20_000, "선생님", school_ids[0], "2")))
     return {
         "session": session_id,
         "site": site_id,
@@ -292,18 +260,7 @@ async def test_a_per_school_cap_and_overlap_warning(db):
     # Students alternate schools: two seats each, the rest in line.
     assert [r.status for r in results] == ["requested"] * 4 + ["waitlisted"] * 2
     async with db.write() as conn:
-        other = (
-            await conn.execute(
-                insert(Session)
-                .values(
-                    program_id=w["program"],
-                    starts_at=NOW + timedelta(days=3, hours=1),
-                    ends_at=NOW + timedelta(days=3, hours=3),
-                    capacity=5,
-                )
-                .returning(Session.id)
-            )
-        ).scalar_one()
+        other = await add_session(conn, w["program"], NOW + timedelta(days=3, hours=1), capacity=5)
     await apply(db, w["students"][0], other)
     async with db.read() as conn:
         session = await bookings.session_view(conn, other)

@@ -8,7 +8,7 @@ import asyncio
 from datetime import timedelta
 
 import time_machine
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from handlers.bookings import clock_tick
 from handlers.bookings.buttons import (
@@ -24,8 +24,9 @@ from handlers.outbox import dispatch_tick
 from handlers.pending.buttons import CONFIRM
 from handlers.search.buttons import OLD_APPLY
 from storage import reminders
-from storage.models import Booking, Reminder, Session, SurveyAnswer, User, utcnow
+from storage.models import Booking, Reminder, Session, SurveyAnswer, utcnow
 from tests.conftest import ADMIN_ID, join_as_student, wait_until
+from tests.world_helpers import add_teacher, session_bookings
 
 
 async def open_card(student, word: str = "꽃") -> None:
@@ -53,18 +54,6 @@ async def first_session(student, db, **values) -> int:
     return session_id
 
 
-async def add_teacher(db, user_id: int, school: str = "정발중학교") -> None:
-    from storage.models import School
-
-    async with db.write() as conn:
-        school_id = await conn.scalar(select(School.id).where(School.name == school))
-        await conn.execute(
-            insert(User).values(
-                id=user_id, role="teacher", name="박선영", school_id=school_id, grades=""
-            )
-        )
-
-
 async def press_first(user) -> None:
     message = user.last_message
     first = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
@@ -78,23 +67,8 @@ async def drawn_news(student) -> str | None:
     return next((t for t in texts if "뽑혔어요" in t or "뽑히지 않았어요" in t), None)
 
 
-async def bookings_of(db, session_id: int) -> list:
-    async with db.read() as conn:
-        return list(
-            (
-                await conn.execute(
-                    select(Booking.__table__)
-                    .where(Booking.session_id == session_id)
-                    .order_by(Booking.id)
-                )
-            ).all()
-        )
-
-
 async def test_apply_the_line_cancel_and_the_offer(bot, sandbox, db):
-    await add_teacher(db, 5100)
-    teacher = sandbox.user(5100, "선영")
-    await teacher.send("/help")
+    teacher = await add_teacher(db, sandbox, 5100)
     minji = await join_as_student(sandbox, 5001, "김민지")
     await open_card(minji)
     session_id = await first_session(minji, db, capacity=1, cancel_deadline=None)
@@ -125,7 +99,7 @@ async def test_apply_the_line_cancel_and_the_offer(bot, sandbox, db):
     await seojun.expect("자리가 났어요")
     await seojun.press("자리 받기")
     assert "자리를 맡아 두었어요" in seojun.last_text
-    statuses = [b.status for b in await bookings_of(db, session_id)]
+    statuses = [b.status for b in await session_bookings(db, session_id)]
     assert statuses == ["cancelled", "requested"]
     async with db.read() as conn:
         booked = await conn.scalar(select(Session.booked).where(Session.id == session_id))
@@ -141,7 +115,7 @@ async def test_an_apply_button_of_an_old_card_still_applies(bot, sandbox, db):
     assert "쓸 수 없어요" in minji.callback_answers[-1]["text"]
     await minji.press_data(message, OLD_APPLY.pack(session_id))
     await minji.expect("자리를 맡아 두었어요")
-    assert [b.status for b in await bookings_of(db, session_id)] == ["requested"]
+    assert [b.status for b in await session_bookings(db, session_id)] == ["requested"]
 
 
 async def test_another_students_booking_is_as_good_as_missing(bot, sandbox, db):
@@ -149,7 +123,7 @@ async def test_another_students_booking_is_as_good_as_missing(bot, sandbox, db):
     await open_card(minji)
     session_id = await first_session(minji, db)
     await minji.press("신청하기")
-    [mine] = await bookings_of(db, session_id)
+    [mine] = await session_bookings(db, session_id)
     seojun = await join_as_student(sandbox, 5004, "이서준")
     await seojun.send("/my")
     message = seojun.last_message["message_id"]
@@ -163,7 +137,7 @@ async def test_another_students_booking_is_as_good_as_missing(bot, sandbox, db):
     ):
         await seojun.press_data(message, forged)
         assert "쓸 수 없어요" in seojun.callback_answers[-1]["text"], forged
-    [still] = await bookings_of(db, mine.session_id)
+    [still] = await session_bookings(db, mine.session_id)
     assert still.status == "requested"
 
 
@@ -175,7 +149,7 @@ async def test_five_presses_at_once_make_one_booking_and_one_message(bot, sandbo
     before = len(minji.bot_messages)
     await asyncio.gather(*(minji.press_data(card, APPLY.pack(session_id)) for _ in range(5)))
     await minji.refresh()
-    assert len(await bookings_of(db, session_id)) == 1
+    assert len(await session_bookings(db, session_id)) == 1
     assert sum("자리를 맡아" in m.get("text", "") for m in minji.bot_messages[before:]) == 1
     answers = [a["text"] for a in minji.callback_answers[-5:] if a.get("text")]
     assert answers.count("이미 이 회차에 신청했어요. /my 에서 확인하세요.") == 4
@@ -187,7 +161,7 @@ async def test_under_14_without_consent_is_told_how(bot, sandbox, db):
     session_id = await first_session(seojun, db)
     await seojun.press("신청하기")
     assert "/consent" in seojun.callback_answers[-1]["text"]
-    assert await bookings_of(db, session_id) == []
+    assert await session_bookings(db, session_id) == []
 
 
 async def test_a_confirmed_booking_comes_as_a_calendar_file(bot, sandbox, db):
@@ -274,7 +248,7 @@ async def test_staff_set_a_lottery_and_the_clock_draws_it(tuesday_morning, bot, 
             update(Session).where(Session.id == session_id).values(lottery_until=utcnow())
         )
     await clock_tick(bot)
-    rows = await bookings_of(db, session_id)
+    rows = await session_bookings(db, session_id)
     assert sorted(b.status for b in rows) == ["requested", "requested", "waitlisted"]
     texts = [await wait_until(lambda s=s: drawn_news(s)) for s in students]
     assert sum("뽑혔어요" in t for t in texts) == 2 and sum("대기 1번" in t for t in texts) == 1
@@ -331,4 +305,4 @@ async def test_before_the_opening_time_apply_says_when_it_opens(bot, sandbox, db
         f"{opens.month:02d}/{opens.day:02d} 09:00에 신청이 열려요"
         in minji.callback_answers[-1]["text"]
     )
-    assert await bookings_of(db, session_id) == []
+    assert await session_bookings(db, session_id) == []

@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from storage import bookings
 from storage.models import AuditEntry, Booking, Reminder, Session, User
 from tests.test_bookings import HOLD, NOW, user, world
+from tests.world_helpers import teacher_row
 
 # The module, not the function storage.bookings.apply that the package re-exports.
 apply_module = importlib.import_module("storage.bookings.apply")
@@ -60,25 +61,9 @@ async def db(postgres_db):
 async def test_one_statement_and_the_general_path_write_the_same(db, monkeypatch):
     w = await world(db, capacity=5, students=2)
     async with db.write() as conn:  # teachers who cover grade 2, and one who does not
-        await conn.execute(
-            insert(User),
-            [
-                {
-                    "id": 20_001,
-                    "role": "teacher",
-                    "name": "가",
-                    "school_id": w["schools"][0],
-                    "grades": "",
-                },
-                {
-                    "id": 20_002,
-                    "role": "teacher",
-                    "name": "나",
-                    "school_id": w["schools"][0],
-                    "grades": "1",
-                },
-            ],
-        )
+        school_id = w["schools"][0]
+        teachers = [teacher_row(20_001, "가", school_id), teacher_row(20_002, "나", school_id, "1")]
+        await conn.execute(insert(User), teachers)
     first, second = w["students"]
     taken = []
     at_once = apply_module._apply_at_once

@@ -18,7 +18,8 @@ from storage import broadcasts as store
 from storage import reminders
 from storage.broadcasts import Audience
 from storage.errors import AlreadyHandled, NotAllowed, NotFound
-from storage.models import Booking, Broadcast, Program, Reminder, School, Session, Site, User
+from storage.models import Broadcast, Reminder, User
+from tests.world_helpers import add_booking, add_program, add_school, add_session, add_site
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # 12:00 in Seoul
 NIGHT = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)  # 22:00 in Seoul: students' quiet hours
@@ -36,36 +37,19 @@ async def world(db) -> dict:
     ids = {}
     async with db.write() as conn:
         for key, name, district in (("A", "가람중학교", "덕양구"), ("B", "나래중학교", "일산서구")):
-            ids[key] = await _id(conn, School, name=name, district=district)
+            ids[key] = await add_school(conn, name, district=district)
         for key, kind, district in (("S1", "public", "덕양구"), ("S2", "company", "일산동구")):
-            ids[key] = await _id(
+            ids[key] = await add_site(conn, f"체험처{key}", kind=kind, district=district)
+            ids[f"P{key[1]}"] = await add_program(
                 conn,
-                Site,
-                name=f"체험처{key}",
-                kind=kind,
-                district=district,
-                safety_status="passed",
-            )
-            ids[f"P{key[1]}"] = await _id(
-                conn,
-                Program,
+                ids[key],
+                f"{key} 체험",
                 external_key=f"{key}|체험",
-                site_id=ids[key],
-                title=f"{key} 체험",
-                type="field_trip",
-                field="환경",
                 district=district,
                 capacity=10,
             )
         for key, program in (("S1a", "P1"), ("S1b", "P1"), ("S2a", "P2")):
-            ids[key] = await _id(
-                conn,
-                Session,
-                program_id=ids[program],
-                starts_at=NOW + timedelta(days=3),
-                ends_at=NOW + timedelta(days=3, hours=2),
-                capacity=10,
-            )
+            ids[key] = await add_session(conn, ids[program], NOW + timedelta(days=3), capacity=10)
         people = [
             dict(id=STAFF, role="staff"),
             dict(id=TEACHER_A, role="teacher", school_id=ids["A"], grades=""),
@@ -91,21 +75,8 @@ async def world(db) -> dict:
             (A2, "S2a", "waitlisted"),
             (A3, "S1a", "confirmed"),  # inactive: left out all the same
         ):
-            school = ids["A"] if student < 200 else ids["B"]
-            await conn.execute(
-                insert(Booking).values(
-                    session_id=ids[session],
-                    student_id=student,
-                    school_id=school,
-                    booked_by=student,
-                    status=status,
-                )
-            )
+            await add_booking(conn, ids[session], student, status)  # of the student's school
     return ids
-
-
-async def _id(conn, model, **values) -> int:
-    return (await conn.execute(insert(model).values(**values).returning(model.id))).scalar_one()
 
 
 async def person(db, user_id: int):

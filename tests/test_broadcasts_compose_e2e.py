@@ -16,6 +16,7 @@ from tests.broadcasts_helpers import (
     compose,
     deliveries,
     press_school,
+    staff_composing,
     staff_member,
     students,
 )
@@ -24,9 +25,7 @@ from tests.broadcasts_helpers import (
 
 
 async def test_staff_composes_chooses_previews_and_confirms(bot, sandbox, db):
-    people = await students(sandbox)
-    staff = await staff_member(sandbox)
-    await compose(staff)
+    people, staff = await staff_composing(sandbox)
     preview, panel = staff.bot_messages[-2:]
     assert preview["text"] == TEXT and not preview.get("reply_markup")
     assert "공지 #1 (작성 중)" in panel["text"] and "받는 사람: 0명" in panel["text"]

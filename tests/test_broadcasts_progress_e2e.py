@@ -10,10 +10,10 @@ import io
 from datetime import timedelta
 
 import aiohttp
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from handlers.broadcasts import broadcast_tick, buttons
-from storage.models import Booking, Program, Session, User, utcnow
+from storage.models import Program, User, utcnow
 from tests.broadcasts_helpers import (
     STALE,
     TEXT,
@@ -22,18 +22,18 @@ from tests.broadcasts_helpers import (
     deliveries,
     panel_shown,
     press_school,
+    staff_composing,
     staff_member,
     students,
 )
 from tests.conftest import wait_until
+from tests.world_helpers import add_booking, add_session
 
 # ----- delivery, progress, the report and the CSV --------------------------------------------
 
 
 async def test_delivery_progress_report_and_csv(bot, sandbox, db):
-    people = await students(sandbox)
-    staff = await staff_member(sandbox)
-    await compose(staff)
+    people, staff = await staff_composing(sandbox)
     await staff.press("🏫 학교")
     await press_school(staff, "정발중학교")
     await staff.press("받는 사람 선택으로")
@@ -158,30 +158,9 @@ async def test_staff_find_a_programme_by_typing_and_reach_its_students(bot, sand
         program_id, title = (
             await conn.execute(select(Program.id, Program.title).order_by(Program.id))
         ).first()
-        start = utcnow() + timedelta(days=4)
-        session_id = (
-            await conn.execute(
-                insert(Session)
-                .values(
-                    program_id=program_id,
-                    starts_at=start,
-                    ends_at=start + timedelta(hours=2),
-                    capacity=10,
-                )
-                .returning(Session.id)
-            )
-        ).scalar_one()
+        session_id = await add_session(conn, program_id, utcnow() + timedelta(days=4), capacity=10)
         for student, status in ((8101, "confirmed"), (8111, "requested"), (8102, "waitlisted")):
-            school = await conn.scalar(select(User.school_id).where(User.id == student))
-            await conn.execute(
-                insert(Booking).values(
-                    session_id=session_id,
-                    student_id=student,
-                    school_id=school,
-                    booked_by=student,
-                    status=status,
-                )
-            )
+            await add_booking(conn, session_id, student, status)
     staff = await staff_member(sandbox)
     await compose(staff)
     await staff.press("📚 프로그램 / 회차")

@@ -8,18 +8,20 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from handlers.broadcasts import buttons
-from storage.models import Booking, Program, School, Session, User, utcnow
+from storage.models import Program, User, utcnow
 from tests.broadcasts_helpers import (
     OTHER_TEACHER,
     SITE_USER,
     STALE,
     TEACHER,
     broadcast_row,
+    choose,
     deliveries,
     latest_broadcast,
     panel_shown,
     students,
 )
+from tests.world_helpers import add_booking, add_session, school_named, teacher_row
 
 # ----- teachers and sites: the same flow, their own people only -------------------------------
 
@@ -28,13 +30,9 @@ async def test_a_teacher_reaches_only_their_schools_students(bot, sandbox, db):
     people = await students(sandbox)
     async with db.write() as conn:
         for user_id, school in ((TEACHER, "정발중학교"), (OTHER_TEACHER, "백석중학교")):
-            school_id = await conn.scalar(select(School.id).where(School.name == school))
-            await conn.execute(
-                insert(User).values(
-                    id=user_id, role="teacher", name="선생님", school_id=school_id, grades=""
-                )
-            )
-        baekseok = await conn.scalar(select(School.id).where(School.name == "백석중학교"))
+            school_id = await school_named(conn, school)
+            await conn.execute(insert(User).values(teacher_row(user_id, "선생님", school_id)))
+        baekseok = await school_named(conn, "백석중학교")
     teacher = sandbox.user(TEACHER, "선영")
     await teacher.send("/help")
     assert "/broadcast" in teacher.last_text
@@ -58,9 +56,7 @@ async def test_a_teacher_reaches_only_their_schools_students(bot, sandbox, db):
     ):
         await teacher.press_data(panel, data)
         assert STALE in teacher.callback_answers[-1]["text"], data
-    await teacher.press("🎓 학년")
-    await teacher.press("2학년")
-    await teacher.press("받는 사람 선택으로")
+    await choose(teacher, "🎓 학년", "2학년")
     assert "받는 사람: 2명" in teacher.last_text
     await teacher.press("📤 지금 보내기")
     await teacher.press("✅ 지금 보내기")
@@ -89,34 +85,14 @@ async def test_a_site_reaches_only_students_booked_on_its_sessions(bot, sandbox,
         sessions = {}
         for program in (ours, theirs):
             start = utcnow() + timedelta(days=5)
-            sessions[program.id] = (
-                await conn.execute(
-                    insert(Session)
-                    .values(
-                        program_id=program.id,
-                        starts_at=start,
-                        ends_at=start + timedelta(hours=2),
-                        capacity=10,
-                    )
-                    .returning(Session.id)
-                )
-            ).scalar_one()
+            sessions[program.id] = await add_session(conn, program.id, start, capacity=10)
         for student, program, status in (
             (8101, ours.id, "confirmed"),
             (8102, ours.id, "requested"),
             (8103, ours.id, "cancelled"),
             (8111, theirs.id, "confirmed"),
         ):
-            school = await conn.scalar(select(User.school_id).where(User.id == student))
-            await conn.execute(
-                insert(Booking).values(
-                    session_id=sessions[program],
-                    student_id=student,
-                    school_id=school,
-                    booked_by=student,
-                    status=status,
-                )
-            )
+            await add_booking(conn, sessions[program], student, status)
     site = sandbox.user(SITE_USER, "체험처")
     await site.send("/broadcast")
     assert "우리 체험처 회차에 예약한 학생" in site.last_text

@@ -11,23 +11,18 @@ from storage.models import utcnow
 from tests.broadcasts_helpers import (
     KST,
     broadcast_row,
-    compose,
+    choose,
     deliveries,
-    staff_member,
+    staff_composing,
     student_due,
-    students,
 )
 
 # ----- scheduling, pausing, cancelling ---------------------------------------------------------
 
 
 async def test_schedule_then_pause_resume_and_cancel(bot, sandbox, db):
-    await students(sandbox)
-    staff = await staff_member(sandbox)
-    await compose(staff)
-    await staff.press("👥 역할")
-    await staff.press("학생")
-    await staff.press("받는 사람 선택으로")
+    _, staff = await staff_composing(sandbox)
+    await choose(staff, "👥 역할", "학생")
     await staff.press("🕘 예약")
     await staff.send("내일 오후")
     assert "날짜와 시각으로 읽을 수 없습니다" in staff.last_text
@@ -79,13 +74,8 @@ async def test_schedule_then_pause_resume_and_cancel(bot, sandbox, db):
 
 
 async def test_a_non_urgent_broadcast_respects_students_quiet_hours(bot, sandbox, db):
-    await students(sandbox)
-    staff = await staff_member(sandbox)
-    await compose(staff)
-    await staff.press("👥 역할")
-    await staff.press("학생")
-    await staff.press("교사")
-    await staff.press("받는 사람 선택으로")
+    _, staff = await staff_composing(sandbox)
+    await choose(staff, "👥 역할", "학생", "교사")
     assert "긴급 아님: 학생은 08:00–21:00에만" in staff.last_text
     before = utcnow()
     await staff.press("📤 지금 보내기")

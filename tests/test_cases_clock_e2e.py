@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.cases_e2e_helpers import STUDENT, book, cases, join, open_as, relayed, travel_tick, world
+from tests.cases_e2e_helpers import cases, open_as, relayed, travel_tick, world_with_minji
 
 # ----- service levels ---------------------------------------------------------------------------
 
 
 async def test_no_mediator_a_reminder_then_staff(tuesday_morning, bot, sandbox, db):
-    w = await world(db, sandbox, monitors_free=False)
-    minji = await join(sandbox, STUDENT, "김민지")
-    await book(db, w["session"], STUDENT)
+    w, minji = await world_with_minji(db, sandbox, monitors_free=False)
     await open_as(minji, "일정 변경", "시간을 바꿀 수 있을까요?")
     assert "시청 담당자가 찾아 줄 거예요" in minji.last_text
     staff, monitor = w["staff"], w["monitor"]
@@ -48,9 +46,7 @@ async def test_no_mediator_a_reminder_then_staff(tuesday_morning, bot, sandbox, 
 
 
 async def test_no_answer_for_48_hours_a_reminder_then_staff(tuesday_morning, bot, sandbox, db):
-    w = await world(db, sandbox)
-    minji = await join(sandbox, STUDENT, "김민지")
-    await book(db, w["session"], STUDENT)
+    w, minji = await world_with_minji(db, sandbox)
     await open_as(minji, "기타", "체험 장소가 바뀌었나요?")
     monitor, staff = w["monitor"], w["staff"]
     await monitor.expect("사례 #1", timeout=10)

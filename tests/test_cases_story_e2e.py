@@ -16,29 +16,22 @@ from sqlalchemy import insert, select
 from handlers.cases import buttons
 from storage.models import Case, CaseMessage, User
 from tests.cases_e2e_helpers import (
+    EVERYONE,
     MONITOR,
     MONITOR2,
-    SITE_USER,
     STALE_ADULT,
-    STUDENT,
-    TEACHER,
     assert_nobody_sees_another_account,
-    book,
     cases,
-    join,
     open_as,
     relayed,
-    world,
+    world_with_minji,
 )
-from tests.conftest import ADMIN_ID
 
 # ----- the whole story --------------------------------------------------------------------------
 
 
 async def test_a_case_relayed_both_ways_resolved_and_closed(tuesday_morning, bot, sandbox, db):
-    w = await world(db, sandbox)
-    minji = await join(sandbox, STUDENT, "김민지")
-    await book(db, w["session"], STUDENT)
+    w, minji = await world_with_minji(db, sandbox)
     teacher, site, monitor, staff = w["teacher"], w["site"], w["monitor"], w["staff"]
 
     await open_as(minji, "일정 변경", "그날 학교 시험이 있어서 시간을 바꾸고 싶어요")
@@ -132,14 +125,11 @@ async def test_a_case_relayed_both_ways_resolved_and_closed(tuesday_morning, bot
     await staff.send("/cases")
     assert "진행 중인 사례: 0건" in staff.last_text
 
-    people = [STUDENT, TEACHER, SITE_USER, MONITOR, MONITOR2, ADMIN_ID]
-    assert await assert_nobody_sees_another_account(sandbox, people) > 30
+    assert await assert_nobody_sees_another_account(sandbox, EVERYONE) > 30
 
 
 async def test_cases_opened_by_a_teacher_and_by_a_site(tuesday_morning, bot, sandbox, db):
-    w = await world(db, sandbox)
-    minji = await join(sandbox, STUDENT, "김민지")
-    await book(db, w["session"], STUDENT)
+    w, minji = await world_with_minji(db, sandbox)
     teacher, site, monitor = w["teacher"], w["site"], w["monitor"]
 
     # The teacher, from /cases: their students' bookings are listed with first names.
@@ -185,14 +175,11 @@ async def test_cases_opened_by_a_teacher_and_by_a_site(tuesday_morning, bot, san
     await w["monitor2"].expect("아파서 못 갔어요", timeout=10)
     await site.expect("아파서 못 갔어요", timeout=10)
 
-    people = [STUDENT, TEACHER, SITE_USER, MONITOR, MONITOR2, ADMIN_ID]
-    assert await assert_nobody_sees_another_account(sandbox, people) > 15
+    assert await assert_nobody_sees_another_account(sandbox, EVERYONE) > 15
 
 
 async def test_a_monitor_cannot_read_a_case_not_assigned_to_them(tuesday_morning, bot, sandbox, db):
-    w = await world(db, sandbox)
-    minji = await join(sandbox, STUDENT, "김민지")
-    await book(db, w["session"], STUDENT)
+    w, minji = await world_with_minji(db, sandbox)
     await open_as(minji, "기타", "비밀스러운 고민이 있어요")
     (found,) = await cases(db)
     assert found.monitor_id == MONITOR
@@ -229,9 +216,7 @@ async def test_a_monitor_cannot_read_a_case_not_assigned_to_them(tuesday_morning
 
 
 async def test_a_safety_concern_goes_to_staff_at_once(tuesday_morning, bot, sandbox, db):
-    w = await world(db, sandbox)
-    minji = await join(sandbox, STUDENT, "김민지")
-    await book(db, w["session"], STUDENT)
+    w, minji = await world_with_minji(db, sandbox)
     await minji.send("/cases")
     await minji.press("새 사례")
     await minji.press("해양 생물")
@@ -263,5 +248,4 @@ async def test_a_safety_concern_goes_to_staff_at_once(tuesday_morning, bot, sand
     await minji.expect("학부모 지원단 은정 님이 이 사례를 도와줄 거예요", timeout=10)
     (found,) = await cases(db)
     assert found.monitor_id == MONITOR2
-    people = [STUDENT, TEACHER, SITE_USER, MONITOR, MONITOR2, ADMIN_ID]
-    assert await assert_nobody_sees_another_account(sandbox, people) > 10
+    assert await assert_nobody_sees_another_account(sandbox, EVERYONE) > 10

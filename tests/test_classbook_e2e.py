@@ -13,26 +13,14 @@ from handlers.classbook.buttons import BOOK, FINISH, NAMES, NEW, PICK, SESSION
 from handlers.pending.buttons import CONFIRM
 from storage.models import Booking, Session, utcnow
 from tests.conftest import join_as_student
-from tests.test_pending_e2e import add_teacher, world
+from tests.test_pending_e2e import world
+from tests.world_helpers import add_teacher, session_bookings
 
 # Students hear news only 08:00-21:00: every test here runs on a Tuesday morning.
 pytestmark = pytest.mark.usefixtures("tuesday_morning")
 
 MISSING = "이 버튼은 이제 쓸 수 없습니다."  # to adults, formally
 MISSING_STUDENT = "이 버튼은 이제 쓸 수 없어요."
-
-
-async def class_seats(db, session_id: int) -> list:
-    async with db.read() as conn:
-        return list(
-            (
-                await conn.execute(
-                    select(Booking.__table__)
-                    .where(Booking.session_id == session_id)
-                    .order_by(Booking.id)
-                )
-            ).all()
-        )
 
 
 async def booked(db, session_id: int) -> int:
@@ -61,7 +49,7 @@ async def test_book_seats_then_name_registered_and_typed_students(bot, sandbox, 
     assert "5석이 예약되고 확정되었습니다" in teacher.last_text
     assert "이름이 없는 자리: 5석" in teacher.last_text
     assert await booked(db, session_id) == 5
-    seats = await class_seats(db, session_id)
+    seats = await session_bookings(db, session_id)
     assert [s.status for s in seats] == ["confirmed"] * 5
     assert {s.booked_by for s in seats} == {7101}
 
@@ -86,7 +74,7 @@ async def test_book_seats_then_name_registered_and_typed_students(bot, sandbox, 
     assert "학급 단체 예약 5석이 확정되었습니다" in teacher.last_text
     assert "이름이 없는 자리: 1석" in teacher.last_text
 
-    seats = await class_seats(db, session_id)
+    seats = await session_bookings(db, session_id)
     assert [(s.student_id, s.student_name) for s in seats] == [
         (7001, None),
         (None, "홍길동"),
@@ -122,7 +110,7 @@ async def test_more_seats_than_free_are_refused(bot, sandbox, db):
         await conn.execute(update(Session).where(Session.id == session_id).values(booked=4))
     await teacher.press("✅ 6석 예약")
     assert "6석을 요청하셨지만" in teacher.last_text and "최대 4석" in teacher.last_text
-    assert await class_seats(db, session_id) == [] and await booked(db, session_id) == 4
+    assert await session_bookings(db, session_id) == [] and await booked(db, session_id) == 4
 
     await teacher.press("4")
     confirm = teacher.last_message
@@ -130,7 +118,7 @@ async def test_more_seats_than_free_are_refused(bot, sandbox, db):
     # The same button again (a double tap): the booking is not made twice.
     await teacher.press_data(confirm["message_id"], BOOK.pack(session_id, 4))
     assert teacher.callback_answers[-1]["text"] == MISSING
-    assert len(await class_seats(db, session_id)) == 4 and await booked(db, session_id) == 8
+    assert len(await session_bookings(db, session_id)) == 4 and await booked(db, session_id) == 8
 
     await start_from_card(teacher, session_id)
     assert "학교가 잡을 수 있는 빈자리가 남아 있지 않습니다" in teacher.last_text
@@ -186,7 +174,7 @@ async def test_forged_class_booking_buttons(bot, sandbox, db):
     # A student pressing a teacher's button.
     await minji.press_data(minji.last_message["message_id"], NEW.pack(session_id))
     assert minji.callback_answers[-1]["text"] == MISSING_STUDENT
-    assert {s.student_id for s in await class_seats(db, session_id)} == {None}
+    assert {s.student_id for s in await session_bookings(db, session_id)} == {None}
     assert elsewhere_student.id == 7031
 
     # A deleted session: the same answer as any missing one.
@@ -217,9 +205,9 @@ async def test_fair_opening_limits_class_bookings(bot, sandbox, db):
 
     await start_from_card(teacher, drawn)
     assert "추첨합니다" in teacher.last_text
-    assert await class_seats(db, drawn) == []
+    assert await session_bookings(db, drawn) == []
 
     # A seat of a class booking is no student's request: /pending buttons do not reach it.
-    seat = (await class_seats(db, capped))[0]
+    seat = (await session_bookings(db, capped))[0]
     await teacher.press_data(teacher.last_message["message_id"], CONFIRM.pack(seat.id))
     assert teacher.callback_answers[-1]["text"] == MISSING

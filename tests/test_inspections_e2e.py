@@ -24,8 +24,9 @@ from handlers.inspections import buttons
 from handlers.outbox import dispatch_tick
 from storage import inspections as store
 from storage import invites
-from storage.models import Inspection, InspectionItem, Role, School, Site, User, utcnow
+from storage.models import Inspection, InspectionItem, Role, Site, User, utcnow
 from tests.conftest import ADMIN_ID, join_as_student
+from tests.world_helpers import add_teacher
 
 KST = ZoneInfo("Asia/Seoul")
 STALE = "이 버튼은 이제 쓸 수 없"
@@ -58,19 +59,6 @@ async def add_site_person(db, sandbox, user_id: int, site_name: str):
     person = sandbox.user(user_id, "담당자")
     await person.send("/help")
     return person
-
-
-async def add_teacher(db, sandbox, user_id: int, school="정발중학교"):
-    async with db.write() as conn:
-        school_id = await conn.scalar(select(School.id).where(School.name == school))
-        await conn.execute(
-            insert(User).values(
-                id=user_id, role="teacher", name="박선영", school_id=school_id, grades=""
-            )
-        )
-    teacher = sandbox.user(user_id, "선영")
-    await teacher.send("/help")
-    return teacher
 
 
 async def staff(sandbox):

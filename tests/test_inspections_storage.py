@@ -17,9 +17,10 @@ from bot.settings import SettingsError, load_settings
 from storage import bookings, inspections, monitors, pending
 from storage.catalogue import DISTRICTS
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import AuditEntry, Booking, Reminder, School, Site, User
+from storage.models import AuditEntry, Booking, Reminder, Site, User
 from storage.users import get as get_user
 from tests.test_bookings import NOW, apply, user, world
+from tests.world_helpers import add_school, teacher_row
 
 KST = ZoneInfo("Asia/Seoul")
 MONITOR, OTHER_MONITOR, FAR_MONITOR = 40_001, 40_002, 40_003
@@ -280,28 +281,12 @@ async def test_a_failed_site_is_closed_and_everyone_concerned_hears_at_once(db):
     async with db.write() as conn:
         # A teacher of another grade (not told), and a teacher of another school who booked
         # class seats there (told).
-        other_school = await conn.scalar(
-            insert(School).values(name="다른학교", district="덕양구").returning(School.id)
-        )
-        await conn.execute(
-            insert(User),
-            [
-                {
-                    "id": 20_001,
-                    "role": "teacher",
-                    "name": "삼학년",
-                    "school_id": w["schools"][0],
-                    "grades": "3",
-                },
-                {
-                    "id": 20_002,
-                    "role": "teacher",
-                    "name": "반담임",
-                    "school_id": other_school,
-                    "grades": "",
-                },
-            ],
-        )
+        other_school = await add_school(conn, "다른학교")
+        teachers = [
+            teacher_row(20_001, "삼학년", w["schools"][0], "3"),
+            teacher_row(20_002, "반담임", other_school),
+        ]
+        await conn.execute(insert(User), teachers)
     booked = await apply(db, w["students"][0], w["session"])
     async with db.write() as conn:
         await bookings.book_class(conn, await user(db, 20_002), w["session"], 2, now=NOW)

@@ -13,7 +13,16 @@ from sqlalchemy import func, select
 
 from storage.models import Mentor, MentorRequest, School
 from tests.conftest import join_as_student
-from tests.mentors_e2e_helpers import add_mentor, add_teacher, ask, count, requests, travel_tick
+from tests.mentors_e2e_helpers import (
+    a_request_for_two_mentors,
+    accept,
+    add_mentor,
+    ask,
+    count,
+    requests,
+    travel_tick,
+)
+from tests.world_helpers import add_teacher
 
 # ----- group sessions -------------------------------------------------------------------------
 
@@ -35,9 +44,7 @@ async def test_a_group_session_fills_up_with_five_schools(tuesday_morning, bot, 
     )
     await mentor.expect("새 멘토 요청")
     assert "박선영 선생님" in mentor.last_text
-    await mentor.press("수락")
-    await mentor.press("(화) 16:00")
-    await mentor.send("https://meet.example/city")
+    await accept(mentor, "https://meet.example/city")
     assert "다른 학교도 이 단체 멘토링에 참여할 수 있습니다" in mentor.last_text
 
     teachers = [
@@ -102,14 +109,8 @@ async def test_a_teacher_gets_a_school_visit(tuesday_morning, bot, sandbox, db):
 
 
 async def test_cancelling_a_meeting_either_side(tuesday_morning, bot, sandbox, db):
-    pd = await add_mentor(db, sandbox, 8016, "윤서진")
-    other = await add_mentor(db, sandbox, 8017, "임채원", districts="일산서구")
-    minji = await join_as_student(sandbox, 8110, "김민지")
-    await ask(minji)
-    await pd.expect("새 멘토 요청")
-    await pd.press("수락")
-    await pd.press("(화) 16:00")
-    await pd.send("https://meet.example/a")
+    pd, other, minji = await a_request_for_two_mentors(db, sandbox, 8016, 8017, 8110)
+    await accept(pd, "https://meet.example/a")
     await minji.expect("멘토링 만남이 정해졌어요")
     # The mentor's desk lists it; they cannot come after all.
     await pd.send("/mentor")
@@ -120,9 +121,7 @@ async def test_cancelling_a_meeting_either_side(tuesday_morning, bot, sandbox, d
     assert "만남을 취소하고" in pd.last_text
     await minji.expect("멘토가 만남을 취소해야 했어요")
     await other.expect("새 멘토 요청")  # the request went on to the next mentor
-    await other.press("수락")
-    await other.press("(화) 16:00")
-    await other.send("https://meet.example/b")
+    await accept(other, "https://meet.example/b")
     await minji.expect("https://meet.example/b")
     # Now the student cancels: the mentor hears, and their place frees.
     await minji.send("/mentor")

@@ -16,17 +16,21 @@ from sqlalchemy import select, update
 
 from storage.models import Mentor, MentorOffer, MentorRequest, User
 from tests.conftest import join_as_student
-from tests.mentors_e2e_helpers import KST, QUESTION, add_mentor, ask, count, requests, travel_tick
+from tests.mentors_e2e_helpers import (
+    KST,
+    QUESTION,
+    a_request_for_two_mentors,
+    add_mentor,
+    count,
+    requests,
+    travel_tick,
+)
 
 # ----- passing on -----------------------------------------------------------------------------
 
 
 async def test_a_declined_request_passes_to_a_second_mentor(tuesday_morning, bot, sandbox, db):
-    first = await add_mentor(db, sandbox, 8002, "윤서진")
-    second = await add_mentor(db, sandbox, 8003, "임채원", districts="일산서구")
-    minji = await join_as_student(sandbox, 8102, "김민지")
-    await ask(minji)
-    await first.expect("새 멘토 요청")
+    first, second, minji = await a_request_for_two_mentors(db, sandbox, 8002, 8003, 8102)
     assert count(second, "새 멘토 요청") == 0
     await first.press("거절")
     assert "사유를 짧게" in first.last_text
@@ -46,11 +50,7 @@ async def test_a_declined_request_passes_to_a_second_mentor(tuesday_morning, bot
 async def test_an_unanswered_offer_passes_on_and_two_mentors_accept_at_once(
     tuesday_morning, bot, sandbox, db
 ):
-    first = await add_mentor(db, sandbox, 8004, "윤서진")
-    second = await add_mentor(db, sandbox, 8005, "임채원", districts="일산서구")
-    minji = await join_as_student(sandbox, 8103, "김민지")
-    await ask(minji)
-    await first.expect("새 멘토 요청")
+    first, second, minji = await a_request_for_two_mentors(db, sandbox, 8004, 8005, 8103)
     # Four hours before it passes on, the first mentor is reminded.
     await travel_tick(bot, tuesday_morning + timedelta(hours=20, minutes=1))
     await first.expect("요청이 아직 답을 기다리고 있습니다")

@@ -25,11 +25,11 @@ from tests.mentors_e2e_helpers import (
     QUESTION,
     STALE,
     add_mentor,
-    add_teacher,
     ask,
     requests,
     travel_tick,
 )
+from tests.world_helpers import add_teacher
 
 # ----- priority: staff and the student's teacher, never the mentor ----------------------------
 

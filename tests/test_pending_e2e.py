@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bot.settings import SettingsError, load_settings
 from handlers.bookings.buttons import APPLY, TAKE_OFFER
 from handlers.pending.buttons import CONFIRM, CONFIRM_ALL, LIST, REJECT, REJECT_NOW
-from storage.models import Booking, Program, School, Session, Site, User, utcnow
+from storage.models import Booking, utcnow
 from tests.conftest import join_as_student
+from tests.world_helpers import add_program, add_session, add_site, add_teacher
 
 # Students hear news only 08:00-21:00: every test here runs on a Tuesday morning.
 pytestmark = pytest.mark.usefixtures("tuesday_morning")
@@ -25,51 +26,18 @@ MISSING_STUDENT = "이 버튼은 이제 쓸 수 없어요."
 async def world(db, *, capacity: int = 5, title: str = "라디오 PD 체험") -> int:
     """A site that passed its check, one programme, one session in five days; its id."""
     async with db.write() as conn:
-        site_id = await conn.scalar(
-            insert(Site)
-            .values(
-                name=f"{title} 방송국", kind="company", district="덕양구", safety_status="passed"
-            )
-            .returning(Site.id)
-        )
-        program_id = await conn.scalar(
-            insert(Program)
-            .values(
-                external_key=f"{title}|{site_id}",
-                site_id=site_id,
-                title=title,
-                type="job_practice",
-                field="방송·영상",
-                district="덕양구",
-                capacity=capacity,
-            )
-            .returning(Program.id)
+        site_id = await add_site(conn, f"{title} 방송국", kind="company")
+        program_id = await add_program(
+            conn,
+            site_id,
+            title,
+            external_key=f"{title}|{site_id}",
+            capacity=capacity,
+            type="job_practice",
+            field="방송·영상",
         )
         starts = utcnow().replace(microsecond=0) + timedelta(days=5)
-        return await conn.scalar(
-            insert(Session)
-            .values(
-                program_id=program_id,
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=2),
-                capacity=capacity,
-            )
-            .returning(Session.id)
-        )
-
-
-async def add_teacher(db, sandbox, user_id: int, name: str, *, school="정발중학교", grades=""):
-    """A teacher row as an invite would leave it, and their chat opened with /help."""
-    async with db.write() as conn:
-        school_id = await conn.scalar(select(School.id).where(School.name == school))
-        await conn.execute(
-            insert(User).values(
-                id=user_id, role="teacher", name=name, school_id=school_id, grades=grades, lang="ko"
-            )
-        )
-    teacher = sandbox.user(user_id, name[1:])
-    await teacher.send("/help")
-    return teacher
+        return await add_session(conn, program_id, starts, capacity=capacity)
 
 
 async def apply(student, session_id: int) -> None:

@@ -54,36 +54,30 @@ async def test_the_same_work_without_per_user_order_does_reorder():
     assert any(ids != sorted(ids) for ids in orders)
 
 
-async def test_different_users_run_in_parallel_up_to_the_limit():
-    processor = PerUserUpdateProcessor(max_parallel=4)
-    running = 0
-    peak = 0
+async def most_at_once(processor, updates, seconds: float) -> int:
+    """Runs `updates` through the processor, each working for `seconds`; how many were
+    running at the same moment, at the most."""
+    running = peak = 0
 
     async def work(update):
         nonlocal running, peak
         running += 1
         peak = max(peak, running)
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(seconds)
         running -= 1
 
-    await run_all(processor, [text_update(n, n) for n in range(20)], work)
-    assert peak == 4
+    await run_all(processor, updates, work)
+    return peak
+
+
+async def test_different_users_run_in_parallel_up_to_the_limit():
+    processor = PerUserUpdateProcessor(max_parallel=4)
+    assert await most_at_once(processor, [text_update(n, n) for n in range(20)], 0.01) == 4
 
 
 async def test_one_user_never_runs_two_updates_at_once():
     processor = PerUserUpdateProcessor(max_parallel=8)
-    running = 0
-    peak = 0
-
-    async def work(update):
-        nonlocal running, peak
-        running += 1
-        peak = max(peak, running)
-        await asyncio.sleep(0.002)
-        running -= 1
-
-    await run_all(processor, [text_update(n, 5) for n in range(20)], work)
-    assert peak == 1
+    assert await most_at_once(processor, [text_update(n, 5) for n in range(20)], 0.002) == 1
     assert processor._queues == {}  # no lock is kept for idle users
 
 

@@ -17,6 +17,7 @@ from tests import reminder_kinds_helpers
 from tests.conftest import ADMIN_ID, join_as_student
 from tests.reminder_kinds_helpers import KST, count, kst, outbox, tick_at
 from tests.test_bookings import HOLD, NOW, OFFER, user
+from tests.world_helpers import add_booking, add_session
 
 # These stories are told in December 2026: the bot's clock goes there too.
 in_december_2026 = reminder_kinds_helpers.in_december_2026
@@ -51,16 +52,7 @@ async def session_at(db, starts_at: datetime) -> tuple[int, int]:
             select(Session.program_id).where(Session.id == await any_session(db))
         )
         site_id = await conn.scalar(select(Program.site_id).where(Program.id == program_id))
-        session_id = await conn.scalar(
-            insert(Session)
-            .values(
-                program_id=program_id,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(hours=2),
-                capacity=10,
-            )
-            .returning(Session.id)
-        )
+        session_id = await add_session(conn, program_id, starts_at, capacity=10)
         # The demo site's safety check must still hold on the day the test travels to.
         await conn.execute(update(Site).where(Site.id == site_id).values(safety_valid_until=None))
     return session_id, site_id
@@ -72,16 +64,8 @@ async def test_the_teacher_digest_on_friday_then_on_monday(bot, sandbox, db):
     )
     await join_as_student(sandbox, 7001, "김민지")
     async with db.write() as conn:
-        await conn.execute(
-            insert(Booking).values(
-                session_id=await any_session(db),
-                student_id=7001,
-                school_id=await school_id(db),
-                booked_by=7001,
-                status="requested",
-                expires_at=kst(2026, 12, 10, 12),
-            )
-        )
+        expires_at = kst(2026, 12, 10, 12)
+        await add_booking(conn, await any_session(db), 7001, "requested", expires_at=expires_at)
     await tick_at(bot, kst(2026, 12, 3, 20), plan=True)  # Thursday evening
     await tick_at(bot, kst(2026, 12, 4, 8, 29))
     assert count(teacher, "좋은 아침입니다") == 0
@@ -224,18 +208,7 @@ async def test_staff_get_a_digest_of_undelivered_reminders(tuesday_morning, bot,
     session_id = await any_session(db)
     now = datetime.now(UTC)
     async with db.write() as conn:
-        school = await conn.scalar(select(User.school_id).where(User.id == 7007))
-        booking_id = await conn.scalar(
-            insert(Booking)
-            .values(
-                session_id=session_id,
-                student_id=7007,
-                school_id=school,
-                booked_by=7007,
-                status="confirmed",
-            )
-            .returning(Booking.id)
-        )
+        booking_id = await add_booking(conn, session_id, 7007)
         base = {
             "user_id": 7007,
             "session_id": session_id,
@@ -313,17 +286,7 @@ async def test_at_night_an_offer_comes_at_once_and_a_decision_waits_for_the_morn
     [decision] = await outbox(db, "student_decision")
     assert (decision.status, decision.due_at) == ("pending", kst(2026, 12, 2, 8))
 
-    await tick_at(
-        bot,
-        kst(
-            2026,
-            12,
-            2,
-            8,
-            0,
-        )
-        + timedelta(seconds=5),
-    )
+    await tick_at(bot, kst(2026, 12, 2, 8) + timedelta(seconds=5))
     told = await minji.expect("승인하지 않았어요")
     assert "사유: 정원" in told["text"]
 

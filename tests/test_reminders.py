@@ -17,6 +17,7 @@ from storage import bookings, reminders
 from storage.models import Booking, Program, Reminder, Session, User
 from tests.conftest import join_as_student
 from tests.test_bookings import NOW, OFFER, apply, user, world
+from tests.world_helpers import add_booking
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -120,24 +121,18 @@ async def test_a_moment_already_past_is_not_written(db):
 # ----- claiming -------------------------------------------------------------------------------
 
 
+def pending(kind: str, user_id: int, session_id: int, due_at: datetime, key: str, **values):
+    """An outbox row waiting to be sent, never tried yet."""
+    row = dict(kind=kind, user_id=user_id, session_id=session_id, due_at=due_at, key=key)
+    return {**row, "status": "pending", "attempts": 0, **values}
+
+
 async def due_rows(db, count: int, due: datetime) -> None:
     w = await world(db, capacity=5, students=1)
+    student, session = w["students"][0], w["session"]
+    rows = [pending("student_day_before", student, session, due, f"test:{n}") for n in range(count)]
     async with db.write() as conn:
-        await conn.execute(
-            insert(Reminder),
-            [
-                {
-                    "kind": "student_day_before",
-                    "user_id": w["students"][0],
-                    "session_id": w["session"],
-                    "due_at": due,
-                    "status": "pending",
-                    "attempts": 0,
-                    "key": f"test:{n}",
-                }
-                for n in range(count)
-            ],
-        )
+        await conn.execute(insert(Reminder), rows)
 
 
 async def test_two_claimers_never_take_the_same_row(db):
@@ -260,30 +255,12 @@ async def test_a_student_who_blocked_the_bot_is_marked_and_not_retried(
     await join_as_student(sandbox, 6002, "김민지")
     session_id = await _any_session(db)
     async with db.write() as conn:
-        school_id = await conn.scalar(select(User.school_id).where(User.id == 6002))
-        booking_id = await conn.scalar(
-            insert(Booking)
-            .values(
-                session_id=session_id,
-                student_id=6002,
-                school_id=school_id,
-                booked_by=6002,
-                status="confirmed",
-            )
-            .returning(Booking.id)
+        booking_id = await add_booking(conn, session_id, 6002)
+        due = datetime.now(UTC) - timedelta(seconds=1)
+        row = pending(
+            "student_day_before", 6002, session_id, due, "blocked:1", booking_id=booking_id
         )
-        await conn.execute(
-            insert(Reminder).values(
-                kind="student_day_before",
-                user_id=6002,
-                session_id=session_id,
-                booking_id=booking_id,
-                due_at=datetime.now(UTC) - timedelta(seconds=1),
-                status="pending",
-                attempts=0,
-                key="blocked:1",
-            )
-        )
+        await conn.execute(insert(Reminder).values(row))
     await sandbox.block(6002)
     await dispatch_tick(bot)
     await dispatch_tick(bot)
@@ -335,17 +312,9 @@ async def test_a_site_turns_a_roster_off_and_it_is_skipped(bot, sandbox, db):
     await site.press("전날 명단")
     assert "🔕 전날 명단" in site.buttons and "🔔 당일 아침 명단" in site.buttons
     async with db.write() as conn:
-        await conn.execute(
-            insert(Reminder).values(
-                kind="site_roster_day_before",
-                user_id=6300,
-                session_id=session_id,
-                due_at=datetime.now(UTC) - timedelta(seconds=1),
-                status="pending",
-                attempts=0,
-                key="optout:1",
-            )
-        )
+        due = datetime.now(UTC) - timedelta(seconds=1)
+        row = pending("site_roster_day_before", 6300, session_id, due, "optout:1")
+        await conn.execute(insert(Reminder).values(row))
     await dispatch_tick(bot)
     async with db.read() as conn:
         assert await conn.scalar(select(Reminder.status)) == "skipped"
@@ -372,31 +341,10 @@ async def test_a_student_reminder_sent_late_waits_for_the_morning(bot, sandbox, 
                 .limit(1)
             )
         ).one()
-        school_id = await conn.scalar(select(User.school_id).where(User.id == 6005))
-        booking_id = await conn.scalar(
-            insert(Booking)
-            .values(
-                session_id=session_id,
-                student_id=6005,
-                school_id=school_id,
-                booked_by=6005,
-                status="confirmed",
-            )
-            .returning(Booking.id)
-        )
+        booking_id = await add_booking(conn, session_id, 6005)
         due = reminders.at_clock("student_day_before", starts, KST)
-        await conn.execute(
-            insert(Reminder).values(
-                kind="student_day_before",
-                user_id=6005,
-                session_id=session_id,
-                booking_id=booking_id,
-                due_at=due,
-                status="pending",
-                attempts=0,
-                key="late:1",
-            )
-        )
+        row = pending("student_day_before", 6005, session_id, due, "late:1", booking_id=booking_id)
+        await conn.execute(insert(Reminder).values(row))
     # The bot was down from 18:00 to 22:00: at 22:00 the reminder is not sent but waits.
     with time_machine.travel(due + timedelta(hours=4), tick=True):
         await dispatch_tick(bot)

@@ -126,11 +126,7 @@ async def test_when_online_and_free_seats(tuesday_morning, bot, sandbox, db):
 async def test_no_results_suggest_a_filter_to_drop_and_nearby_programmes(bot, sandbox, db):
     field, district, neighbour = await _empty_pair(db)
     minji = await join_as_student(sandbox, 4008, "김민지")
-    await minji.send("/search")
-    await minji.press("분야: 전체")
-    await minji.press(field)
-    await minji.press("지역: 전체")
-    await minji.press(district)
+    await set_filters(minji, ("분야: 전체", field), ("지역: 전체", district))
     await minji.press("🔎")
     text = minji.last_text
     assert "이 조건에 맞는 프로그램이 없어요" in text
@@ -205,6 +201,14 @@ async def test_stale_and_forged_filter_buttons(bot, sandbox, db):
 # ----- helpers ----------------------------------------------------------------------------
 
 
+async def set_filters(student, *choices: tuple[str, str]) -> None:
+    """Opens /search and sets filters as in the chat: each filter's button, then its value."""
+    await student.send("/search")
+    for filter_button, value in choices:
+        await student.press(filter_button)
+        await student.press(value)
+
+
 async def _count(db, **filters) -> int:
     async with db.read() as conn:
         return (
@@ -233,11 +237,7 @@ def _button_data(user, fragment: str) -> str:
 
 async def test_new_words_under_old_filters_offer_to_drop_every_filter(bot, sandbox, db):
     minji = await join_as_student(sandbox, 4014, "김민지")
-    await minji.send("/search")
-    await minji.press("유형: 전체")
-    await minji.press("캠프")
-    await minji.press("지역: 전체")
-    await minji.press("일산서구")
+    await set_filters(minji, ("유형: 전체", "캠프"), ("지역: 전체", "일산서구"))
     await minji.send("robt")
     assert "“robt”에 맞는 프로그램이 없어요" in minji.last_text
     assert f"조건을 모두 빼면 {await _count_words(db, 'robt')}개" in minji.last_text

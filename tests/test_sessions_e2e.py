@@ -11,18 +11,23 @@ from sqlalchemy import func, insert, select, update
 
 from handlers.sessions import buttons
 from storage.models import (
-    SEAT_STATUSES,
     AuditEntry,
     Booking,
     Program,
-    School,
     Session,
-    Site,
     User,
     utcnow,
 )
 from storage.search import refresh_next
 from tests.conftest import join_as_student
+from tests.world_helpers import (
+    add_program,
+    add_session,
+    add_site,
+    add_teacher,
+    book_seat,
+    school_named,
+)
 
 KST = ZoneInfo("Asia/Seoul")
 SITE_USER = 7001
@@ -43,41 +48,15 @@ async def site_world(db) -> dict:
             ("ours", "바다 체험관", "해양 생물 관찰"),
             ("theirs", "숲 체험관", "숲 해설"),
         ):
-            site_id = (
-                await conn.execute(
-                    insert(Site)
-                    .values(
-                        name=name,
-                        kind="public",
-                        district="덕양구",
-                        address="고양시 덕양구 1",
-                        safety_status="passed",
-                    )
-                    .returning(Site.id)
-                )
-            ).scalar_one()
+            site_id = await add_site(conn, name, address="고양시 덕양구 1")
             ids[f"{key}_site"] = site_id
-            ids[f"{key}_program"] = (
-                await conn.execute(
-                    insert(Program)
-                    .values(
-                        external_key=f"{name}|{title}",
-                        site_id=site_id,
-                        title=title,
-                        type="field_trip",
-                        field="환경",
-                        district="덕양구",
-                        capacity=20,
-                        place="본관 2층",
-                    )
-                    .returning(Program.id)
-                )
-            ).scalar_one()
-        ids["later"] = await _session(conn, ids["ours_program"], now + timedelta(days=3), 2)
-        ids["running"] = await _session(conn, ids["ours_program"], now - timedelta(minutes=30), 10)
-        ids["their_session"] = await _session(
-            conn, ids["theirs_program"], now + timedelta(days=3), 5
-        )
+            ids[f"{key}_program"] = await add_program(
+                conn, site_id, title, external_key=f"{name}|{title}", place="본관 2층"
+            )
+        ours, theirs = ids["ours_program"], ids["theirs_program"]
+        ids["later"] = await add_session(conn, ours, now + timedelta(days=3), capacity=2)
+        ids["running"] = await add_session(conn, ours, now - timedelta(minutes=30), capacity=10)
+        ids["their_session"] = await add_session(conn, theirs, now + timedelta(days=3), capacity=5)
         await conn.execute(
             insert(User).values(
                 id=SITE_USER, role="site", name="바다 담당자", site_id=ids["ours_site"], lang="ko"
@@ -85,21 +64,6 @@ async def site_world(db) -> dict:
         )
         await refresh_next(conn, [ids["ours_program"], ids["theirs_program"]], now=now)
     return ids
-
-
-async def _session(conn, program_id: int, starts_at: datetime, capacity: int) -> int:
-    return (
-        await conn.execute(
-            insert(Session)
-            .values(
-                program_id=program_id,
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(hours=2),
-                capacity=capacity,
-            )
-            .returning(Session.id)
-        )
-    ).scalar_one()
 
 
 async def book(
@@ -111,45 +75,20 @@ async def book(
     name: str | None = None,
     by: int | None = None,
 ) -> int:
-    """A booking as the booking flows leave it (a class seat when `student_id` is None)."""
+    """A booking as the booking flows leave it (a class seat of 정발중학교 when `student_id`
+    is None)."""
     async with db.write() as conn:
-        if student_id is not None:
-            school_id = await conn.scalar(select(User.school_id).where(User.id == student_id))
-        else:
-            school_id = await conn.scalar(select(School.id).where(School.name == "정발중학교"))
-        booking_id = (
-            await conn.execute(
-                insert(Booking)
-                .values(
-                    session_id=session_id,
-                    student_id=student_id,
-                    student_name=name,
-                    school_id=school_id,
-                    booked_by=by or student_id,
-                    status=status,
-                    created_at=utcnow(),
-                )
-                .returning(Booking.id)
-            )
-        ).scalar_one()
-        if status in SEAT_STATUSES:
-            await conn.execute(
-                update(Session).where(Session.id == session_id).values(booked=Session.booked + 1)
-            )
-    return booking_id
-
-
-async def add_teacher(db, sandbox):
-    async with db.write() as conn:
-        school_id = await conn.scalar(select(School.id).where(School.name == "정발중학교"))
-        await conn.execute(
-            insert(User).values(
-                id=TEACHER, role="teacher", name="박선영", school_id=school_id, grades=""
-            )
+        school = {} if student_id is not None else {"school_id": await school_named(conn)}
+        return await book_seat(
+            conn,
+            session_id,
+            student_id,
+            status,
+            student_name=name,
+            booked_by=by or student_id,
+            created_at=utcnow(),
+            **school,
         )
-    teacher = sandbox.user(TEACHER, "선영")
-    await teacher.send("/help")
-    return teacher
 
 
 async def the_site(sandbox):
@@ -203,7 +142,7 @@ async def test_list_roster_and_paging(bot, sandbox, db):
 
     async with db.write() as conn:
         for days in range(4, 9):
-            await _session(conn, w["ours_program"], utcnow() + timedelta(days=days), 5)
+            await add_session(conn, w["ours_program"], utcnow() + timedelta(days=days), capacity=5)
     await site.press("목록으로")
     assert "우리 체험처 회차: 7개" in site.last_text and "2쪽 중 1쪽" in site.last_text
     await site.press("다음 ▶")
@@ -377,7 +316,7 @@ async def test_capacity_never_below_held_seats_and_new_seats_go_to_the_line(bot,
 
 async def test_cancelling_tells_the_booked_the_line_and_the_teachers(bot, sandbox, db):
     w = await site_world(db)
-    teacher = await add_teacher(db, sandbox)
+    teacher = await add_teacher(db, sandbox, TEACHER)
     minji = await join_as_student(sandbox, 7121, "김민지")
     alex = await join_as_student(sandbox, 7122, "Alex")
     async with db.write() as conn:
@@ -444,7 +383,7 @@ async def test_attendance_before_the_day_is_explained(bot, sandbox, db):
 
 async def test_attendance_by_tapping_names_tells_the_teacher(bot, sandbox, db):
     w = await site_world(db)
-    teacher = await add_teacher(db, sandbox)
+    teacher = await add_teacher(db, sandbox, TEACHER)
     await join_as_student(sandbox, 7131, "김민지")
     minji = await book(db, w["running"], 7131, "confirmed")
     named = await book(db, w["running"], None, "confirmed", name="박하늘", by=TEACHER)

@@ -5,18 +5,25 @@ reports, and which teachers are told."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, insert, select, update
 
 from storage import bookings, sessions
 from storage.errors import AlreadyHandled, NotFound
-from storage.models import Booking, Program, School, Session, Site, User
+from storage.models import Booking, Program, Session, User
+from tests.test_bookings import HOLD, NOW, OFFER  # the bookings tests' clock and durations
+from tests.world_helpers import (
+    add_program,
+    add_school,
+    add_session,
+    add_site,
+    session_bookings,
+    student_row,
+    teacher_row,
+)
 
-NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
-HOLD = timedelta(hours=48)
-OFFER = timedelta(hours=12)
 SITE_USER = 30_000
 
 
@@ -24,35 +31,13 @@ async def world(db, *, capacity: int = 4, students: int = 3) -> dict:
     """Two sites with a programme each; ours has a session in three days; students of grade 2
     at one school, a teacher of grade 1 and one of every grade."""
     async with db.write() as conn:
-        school_id = (
-            await conn.execute(
-                insert(School).values(name="학교", district="덕양구").returning(School.id)
-            )
-        ).scalar_one()
+        school_id = await add_school(conn, "학교")
         ids = {"school": school_id}
         for key in ("ours", "theirs"):
-            ids[f"{key}_site"] = (
-                await conn.execute(
-                    insert(Site)
-                    .values(name=key, kind="public", district="덕양구", safety_status="passed")
-                    .returning(Site.id)
-                )
-            ).scalar_one()
-            ids[f"{key}_program"] = (
-                await conn.execute(
-                    insert(Program)
-                    .values(
-                        external_key=f"{key}|체험",
-                        site_id=ids[f"{key}_site"],
-                        title="체험",
-                        type="field_trip",
-                        field="환경",
-                        district="덕양구",
-                        capacity=capacity,
-                    )
-                    .returning(Program.id)
-                )
-            ).scalar_one()
+            ids[f"{key}_site"] = await add_site(conn, key)
+            ids[f"{key}_program"] = await add_program(
+                conn, ids[f"{key}_site"], "체험", external_key=f"{key}|체험", capacity=capacity
+            )
         ids["session"] = await sessions.add_session(
             conn,
             ids["ours_site"],
@@ -64,39 +49,13 @@ async def world(db, *, capacity: int = 4, students: int = 3) -> dict:
             capacity=capacity,
         )
         ids["students"] = [40_000 + n for n in range(students)]
-        await conn.execute(
-            insert(User),
-            [
-                {
-                    "id": s,
-                    "role": "student",
-                    "name": f"학생{s}",
-                    "school_id": school_id,
-                    "grade": 2,
-                    "under14": False,
-                }
-                for s in ids["students"]
-            ],
-        )
-        await conn.execute(
-            insert(User),
-            [
-                {
-                    "id": 50_001,
-                    "role": "teacher",
-                    "name": "일학년",
-                    "school_id": school_id,
-                    "grades": "1",
-                },
-                {
-                    "id": 50_002,
-                    "role": "teacher",
-                    "name": "모두",
-                    "school_id": school_id,
-                    "grades": "",
-                },
-            ],
-        )
+        student_rows = [student_row(s, f"학생{s}", school_id) for s in ids["students"]]
+        await conn.execute(insert(User), student_rows)
+        teachers = [
+            teacher_row(50_001, "일학년", school_id, "1"),
+            teacher_row(50_002, "모두", school_id),
+        ]
+        await conn.execute(insert(User), teachers)
     return ids
 
 
@@ -112,16 +71,13 @@ async def session_row(db, session_id: int):
 
 
 async def statuses(db, session_id: int) -> list[str]:
-    async with db.read() as conn:
-        return list(
-            (
-                await conn.execute(
-                    select(Booking.status)
-                    .where(Booking.session_id == session_id)
-                    .order_by(Booking.id)
-                )
-            ).scalars()
-        )
+    return [booking.status for booking in await session_bookings(db, session_id)]
+
+
+async def on_our_session(conn, w, step, site: str = "ours_site"):
+    """A site's step on a session (reporting attendance, marking all attended) by our site's
+    person, as `site`."""
+    return await step(conn, w["session"], w[site], actor=SITE_USER, now=NOW)
 
 
 async def resize(db, w, capacity: int, site: str = "ours_site") -> sessions.Resized:
@@ -163,22 +119,8 @@ async def test_site_sessions_lists_today_and_to_come_of_the_site_only(db):
     w = await world(db)
     async with db.write() as conn:
         for starts in (NOW - timedelta(hours=3), NOW - timedelta(days=1), NOW + timedelta(days=9)):
-            await conn.execute(
-                insert(Session).values(
-                    program_id=w["ours_program"],
-                    starts_at=starts,
-                    ends_at=starts + timedelta(hours=2),
-                    capacity=3,
-                )
-            )
-        await conn.execute(
-            insert(Session).values(
-                program_id=w["theirs_program"],
-                starts_at=NOW + timedelta(days=2),
-                ends_at=NOW + timedelta(days=2, hours=2),
-                capacity=3,
-            )
-        )
+            await add_session(conn, w["ours_program"], starts, capacity=3)
+        await add_session(conn, w["theirs_program"], NOW + timedelta(days=2), capacity=3)
     today_from = NOW - timedelta(hours=5)
     async with db.read() as conn:
         rows, total = await sessions.site_sessions(
@@ -315,38 +257,12 @@ async def test_attendance_report_goes_once_per_set_of_marks(db):
             now=NOW,
         )
     async with db.write() as conn:
-        first = await sessions.report_attendance(
-            conn,
-            w["session"],
-            w["ours_site"],
-            actor=SITE_USER,
-            now=NOW,
-        )
-        again = await sessions.report_attendance(
-            conn,
-            w["session"],
-            w["ours_site"],
-            actor=SITE_USER,
-            now=NOW,
-        )
-        marked = await sessions.mark_all_attended(
-            conn,
-            w["session"],
-            w["ours_site"],
-            actor=SITE_USER,
-            now=NOW,
-        )
-        changed = await sessions.report_attendance(
-            conn,
-            w["session"],
-            w["ours_site"],
-            actor=SITE_USER,
-            now=NOW,
-        )
+        first = await on_our_session(conn, w, sessions.report_attendance)
+        again = await on_our_session(conn, w, sessions.report_attendance)
+        marked = await on_our_session(conn, w, sessions.mark_all_attended)
+        changed = await on_our_session(conn, w, sessions.report_attendance)
         with pytest.raises(NotFound):
-            await sessions.report_attendance(
-                conn, w["session"], w["theirs_site"], actor=SITE_USER, now=NOW
-            )
+            await on_our_session(conn, w, sessions.report_attendance, site="theirs_site")
     # The student's own booking goes to the all-grades teacher; the class seat to its teacher.
     assert sorted((t.id, [b.id for b in theirs]) for t, theirs in first) == [
         (50_001, class_ids),

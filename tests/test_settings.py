@@ -54,6 +54,11 @@ def test_values_are_read():
         ({"WEBHOOK_PORT": "99999"}, "WEBHOOK_PORT"),
         ({"CASE_MEDIATOR_HOURS": "0"}, "CASE_MEDIATOR_HOURS"),
         ({"CASE_ANSWER_HOURS": "two days"}, "CASE_ANSWER_HOURS"),
+        ({"SEND_RATE": "３０"}, "SEND_RATE"),  # full-width digits
+        ({"HOLD_HOURS": "²"}, "HOLD_HOURS"),  # a digit to Python, not a number
+        ({"ADMIN_IDS": "12,１２"}, "ADMIN_IDS"),
+        ({"FLOOD_BURST": "0"}, "FLOOD_BURST"),
+        ({"FLOOD_RATE": "1000"}, "FLOOD_RATE"),
     ],
 )
 def test_a_bad_value_names_its_variable(env, variable):

@@ -30,6 +30,8 @@ TEMPLATE_NAMES = {
 HELPERS = {
     "render": (0, set()),  # messages.render
     "reply": (2, {"formal"}),  # handlers.common.reply sets `formal`
+    # handlers.common.reply_page: reply, with the page's place in its list
+    "reply_page": (2, {"formal", "total", "page", "pages", "first"}),
     "notify": (3, set()),  # handlers.common.notify
     "ask_name": (2, {"formal"}),  # handlers.onboarding.ask_name: reply, with no values
 }
@@ -37,7 +39,7 @@ OWN_KEYWORDS = {"edit", "markup"}  # reply's and notify's own: not given to the 
 COMPOSED = {"tz", "kind"}  # what handlers/outbox/sender.py _compose adds to a composer's values
 # Helpers passing on a template they were given (their callers are checked), and those
 # passing **values this test cannot see into.
-FORWARDERS = {("handlers/common/__init__.py", f) for f in ("reply", "notify")} | {
+FORWARDERS = {("handlers/common/__init__.py", f) for f in ("reply", "reply_page", "notify")} | {
     ("handlers/onboarding/common.py", "ask_name"),
     ("handlers/outbox/sender.py", "_compose"),
 }

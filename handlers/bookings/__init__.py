@@ -29,14 +29,7 @@ from handlers.bookings.buttons import (
 from handlers.bookings.calendar import booking_calendar
 from handlers.bookings.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from handlers.cases import buttons as cases
-from handlers.common import (
-    answer_query,
-    keyboard,
-    reply,
-    requires,
-    stale_button,
-    text_step,
-)
+from handlers.common import answer_query, keyboard, reply, requires, stale_button, text_step
 from handlers.search import buttons as search
 from messages import label
 from messages.labels import N_
@@ -81,18 +74,8 @@ async def apply_pressed(update: Update, context: JinroContext, session_id: int) 
         place = await store.place_in_line(conn, applied.booking_id)
         clashes = await store.clashes(conn, context.user.id, session)
         teachers = await _teachers(conn, context.user)
-    await reply(
-        update,
-        context,
-        "bookings/applied",
-        _booking_keyboard(context, applied.booking_id, applied.status),
-        status=applied.status,
-        session=session,
-        place=place,
-        clashes=clashes,
-        teachers=len(teachers),
-        hold_hours=context.settings.hold_hours,
-        tz=context.tz,
+    await _show_applied(
+        update, context, applied.booking_id, applied.status, session, place, clashes, teachers
     )
     if applied.status == "requested":  # the teachers' requests are in the outbox
         outbox.kick(context)
@@ -110,6 +93,36 @@ async def _refuse(update: Update, context: JinroContext, refused: store.Refused)
 
 async def _teachers(conn, student) -> list:
     return list((await conn.execute(store.teachers_of(student.school_id, student.grade))).all())
+
+
+async def _show_applied(
+    update: Update,
+    context: JinroContext,
+    booking_id: int,
+    status: str,
+    session,
+    place,
+    clashes: list,
+    teachers: list,
+    *,
+    edit: bool = False,
+) -> None:
+    """Where a student stands after applying or taking an offered seat (held, in line, a
+    lottery entry, waiting for a teacher), with the booking's buttons."""
+    await reply(
+        update,
+        context,
+        "bookings/applied",
+        _booking_keyboard(context, booking_id, status),
+        edit=edit,
+        status=status,
+        session=session,
+        place=place,
+        clashes=clashes,
+        teachers=len(teachers),
+        hold_hours=context.settings.hold_hours,
+        tz=context.tz,
+    )
 
 
 # ----- /my and one booking --------------------------------------------------------------------
@@ -251,19 +264,8 @@ async def take_offer(update: Update, context: JinroContext, booking_id: int) -> 
         booking = await store.get(conn, booking_id)
         session = await store.session_view(conn, booking.session_id)
         teachers = await _teachers(conn, context.user)
-    await reply(
-        update,
-        context,
-        "bookings/applied",
-        _booking_keyboard(context, booking_id, "requested"),
-        edit=True,
-        status="requested",
-        session=session,
-        place=None,
-        clashes=[],
-        teachers=len(teachers),
-        hold_hours=context.settings.hold_hours,
-        tz=context.tz,
+    await _show_applied(
+        update, context, booking_id, "requested", session, None, [], teachers, edit=True
     )
     outbox.kick(context)  # the teachers' requests
 

@@ -11,7 +11,7 @@ from telegram.error import BadRequest
 from bot.context import JinroContext
 from handlers.broadcasts.buttons import CHANGE_TEXT, DISCARD, PREVIEW, may_broadcast
 from handlers.broadcasts.common import log
-from handlers.broadcasts.panel import _audience, _gone, show_panel
+from handlers.broadcasts.panel import _gone, _pressed_on_draft, show_panel
 from handlers.common import (
     answer_query,
     file_step,
@@ -135,20 +135,16 @@ async def send_copy(context: JinroContext, chat_id: int, broadcast, *, paced: bo
 
 @PREVIEW.handles
 async def preview_pressed(update, context, broadcast_id: int) -> None:
-    if await _audience(context, broadcast_id) is None:
-        await stale_button(update, context)
+    if not await _pressed_on_draft(update, context, broadcast_id):
         return
-    await answer_query(update)
     if await _preview(update, context, broadcast_id):
         await show_panel(update, context, broadcast_id, edit=False)
 
 
 @CHANGE_TEXT.handles
 async def change_text(update, context, broadcast_id: int) -> None:
-    if await _audience(context, broadcast_id) is None:
-        await stale_button(update, context)
+    if not await _pressed_on_draft(update, context, broadcast_id):
         return
-    await answer_query(update)
     await set_flow(context, "bc.text", {"b": broadcast_id})
     await reply(update, context, "broadcasts/ask_text", role=context.user.role, changing=True)
 

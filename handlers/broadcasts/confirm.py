@@ -10,17 +10,17 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.broadcasts.buttons import CONFIRM, PANEL, SCHEDULE, SEND_NOW
-from handlers.broadcasts.panel import _audience, _draft_view, _gone, show_panel
-from handlers.broadcasts.progress import refresh_progress
-from handlers.common import (
-    answer_query,
-    days,
-    keyboard,
-    reply,
-    set_flow,
-    stale_button,
-    text_step,
+from handlers.broadcasts.panel import (
+    _draft_in_flow,
+    _draft_view,
+    _gone,
+    _pressed_on_draft,
+    back_to_panel,
+    show_confirm,
+    show_panel,
 )
+from handlers.broadcasts.progress import refresh_progress
+from handlers.common import answer_query, days, keyboard, reply, set_flow, text_step
 from messages import label
 from messages.labels import N_
 from storage import broadcasts as store
@@ -32,9 +32,8 @@ FURTHEST = timedelta(days=90)  # a later moment is surely a typo
 
 @SEND_NOW.handles
 async def send_now(update, context, broadcast_id: int) -> None:
-    if await _audience(context, broadcast_id) is None:
-        await stale_button(update, context)
-        return
+    if not await _pressed_on_draft(update, context, broadcast_id, answer=False):
+        return  # (the confirm answers the press)
     async with context.db.write() as conn:
         await store.update_draft(conn, broadcast_id, context.user, scheduled_at=None)
     await _ask_confirm(update, context, broadcast_id, edit=True)
@@ -42,20 +41,17 @@ async def send_now(update, context, broadcast_id: int) -> None:
 
 @SCHEDULE.handles
 async def ask_when(update, context, broadcast_id: int) -> None:
-    if await _audience(context, broadcast_id) is None:
-        await stale_button(update, context)
+    if not await _pressed_on_draft(update, context, broadcast_id):
         return
-    await answer_query(update)
     await set_flow(context, "bc.when", {"b": broadcast_id})
-    back = [[PANEL(label(context.lang, "◀ Back to the audience"), broadcast_id)]]
+    back = [[back_to_panel(context.lang, broadcast_id)]]
     await reply(update, context, "broadcasts/ask_when", keyboard(back), edit=True, problem=None)
 
 
 @text_step("bc.when")
 async def when_typed(update: Update, context: JinroContext) -> None:
-    broadcast_id = context.user.flow_data.get("b")
-    if await _audience(context, broadcast_id) is None:
-        await _gone(update, context)
+    broadcast_id = await _draft_in_flow(update, context)
+    if broadcast_id is None:
         return
     now, tz = context.now, context.tz
     text = " ".join(update.message.text.split())
@@ -81,7 +77,7 @@ async def _ask_confirm(update, context, broadcast_id: int, *, edit: bool) -> Non
     if view is None:
         await _gone(update, context)
         return
-    found, audience, counted, names = view
+    found, _, counted, _ = view
     if not counted.total:
         text = label(context.lang, "Nobody is in this audience yet. Choose who gets it first.")
         if update.callback_query is not None:
@@ -95,23 +91,8 @@ async def _ask_confirm(update, context, broadcast_id: int, *, edit: bool) -> Non
     await set_flow(context, "bc.sure", {"b": broadcast_id})
     lang = context.lang
     go = N_("✅ Schedule it") if found.scheduled_at else N_("✅ Send it now")
-    rows = [
-        [CONFIRM(label(lang, go), broadcast_id)],
-        [PANEL(label(lang, "◀ Back to the audience"), broadcast_id)],
-    ]
-    await reply(
-        update,
-        context,
-        "broadcasts/confirm",
-        keyboard(rows),
-        edit=edit,
-        broadcast=found,
-        audience=audience,
-        names=names,
-        count=counted,
-        role=context.user.role,
-        tz=context.tz,
-    )
+    rows = [[CONFIRM(label(lang, go), broadcast_id)], [back_to_panel(lang, broadcast_id)]]
+    await show_confirm(update, context, view, rows, edit=edit)
 
 
 REFUSALS = {
@@ -145,10 +126,8 @@ async def confirm_pressed(update, context, broadcast_id: int) -> None:
 @PANEL.handles
 async def panel_pressed(update, context, broadcast_id: int) -> None:
     """Back to the panel (from a picker, the programme search, when or confirm)."""
-    if await _audience(context, broadcast_id) is None:
-        await stale_button(update, context)
+    if not await _pressed_on_draft(update, context, broadcast_id):
         return
-    await answer_query(update)
     if context.user.flow != "bc.panel":
         await set_flow(context, "bc.panel", {"b": broadcast_id})
     await show_panel(update, context, broadcast_id)

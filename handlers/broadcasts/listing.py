@@ -24,10 +24,10 @@ from handlers.broadcasts.buttons import (
 from handlers.broadcasts.progress import _minutes_left, _steer_rows, refresh_progress
 from handlers.common import (
     answer_query,
+    fetch_page,
     keyboard,
-    page_count,
-    pages_row,
     reply,
+    reply_page,
     requires,
     stale_button,
 )
@@ -52,26 +52,20 @@ async def list_command(update: Update, context: JinroContext) -> None:
 async def show_list(update: Update, context: JinroContext, page: int, *, edit: bool = True):
     now = context.now
     async with context.db.read() as conn:
-        found, total = await store.listing(
-            conn, context.user, offset=page * LIST_PAGE, limit=LIST_PAGE
-        )
-        figures = await store.figures(conn, [b.id for b in found], now=now)
-    pages = page_count(total, LIST_PAGE)
-    if total and page >= pages:
-        await show_list(update, context, pages - 1, edit=edit)
+        shown = await fetch_page(store.listing, conn, context.user, index=page, size=LIST_PAGE)
+        figures = await store.figures(conn, [b.id for b in shown.items], now=now)
+    if shown.beyond:
+        await show_list(update, context, shown.pages - 1, edit=edit)
         return
-    rows = [[OPEN(f"#{b.id} {snippet(b.text, 40)}"[:60], b.id, page)] for b in found]
-    rows.append(pages_row(context.lang, LIST, page, pages))
-    await reply(
+    rows = [[OPEN(f"#{b.id} {snippet(b.text, 40)}"[:60], b.id, page)] for b in shown.items]
+    await reply_page(
         update,
         context,
         "broadcasts/list",
-        keyboard(rows),
+        shown,
+        shown.markup(context.lang, rows, LIST),
         edit=edit,
-        broadcasts=[Listed(b, figures[b.id], snippet(b.text, 60)) for b in found],
-        total=total,
-        page=page + 1,
-        pages=pages,
+        broadcasts=[Listed(b, figures[b.id], snippet(b.text, 60)) for b in shown.items],
         tz=context.tz,
     )
 

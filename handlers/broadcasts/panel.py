@@ -13,6 +13,7 @@ from handlers.broadcasts.buttons import (
     EVERYONE,
     GRADES,
     KINDS,
+    PANEL,
     PREVIEW,
     PROGRAMME,
     ROLES,
@@ -21,12 +22,7 @@ from handlers.broadcasts.buttons import (
     SEND_NOW,
     URGENT,
 )
-from handlers.common import (
-    keyboard,
-    reply,
-    set_flow,
-    stale_button,
-)
+from handlers.common import answer_query, keyboard, reply, set_flow, stale_button
 from handlers.common.buttons import Button
 from messages import label
 from messages.labels import N_
@@ -56,20 +52,33 @@ async def show_panel(update: Update, context: JinroContext, broadcast_id: int, *
     if view is None:
         await _gone(update, context)
         return
+    markup = keyboard(_panel_rows(context, view[0], view[1]))
+    await reply(update, context, "broadcasts/panel", markup, edit=edit, **_summary(context, view))
+
+
+async def show_confirm(update: Update, context: JinroContext, view, rows: list, *, edit: bool):
+    """The last confirm: the draft summed up as on the panel, with `rows` (send it, back)."""
+    markup = keyboard(rows)
+    await reply(update, context, "broadcasts/confirm", markup, edit=edit, **_summary(context, view))
+
+
+def _summary(context: JinroContext, view) -> dict:
+    """What the panel and the last confirm show of a draft (a _draft_view): the draft, who
+    gets it and how many."""
     found, audience, counted, names = view
-    await reply(
-        update,
-        context,
-        "broadcasts/panel",
-        keyboard(_panel_rows(context, found, audience)),
-        edit=edit,
-        broadcast=found,
-        audience=audience,
-        names=names,
-        count=counted,
-        role=context.user.role,
-        tz=context.tz,
-    )
+    return {
+        "broadcast": found,
+        "audience": audience,
+        "names": names,
+        "count": counted,
+        "role": context.user.role,
+        "tz": context.tz,
+    }
+
+
+def back_to_panel(lang: str, broadcast_id: int):
+    """The button under a picker, a question or the confirm: back to the audience panel."""
+    return PANEL(label(lang, "◀ Back to the audience"), broadcast_id)
 
 
 def _panel_rows(context: JinroContext, found, audience: Audience) -> list:
@@ -149,12 +158,46 @@ async def _audience(context: JinroContext, broadcast_id: int) -> Audience | None
     return Audience.from_json(found.audience) if found else None
 
 
-async def _toggle(update, context, broadcast_id: int, key: str, value, then) -> None:
-    """Add or take out one choice (which turns "everyone" off), then show `then` again."""
+async def _pressed_on_draft(update, context, broadcast_id: int, *, answer: bool = True) -> bool:
+    """Whether a press on a draft's button goes on: the draft is still this user's (the
+    press answered, unless the next screen answers it); else the press is stale."""
+    if await _audience(context, broadcast_id) is None:
+        await stale_button(update, context)
+        return False
+    if answer:
+        await answer_query(update)
+    return True
+
+
+async def _draft_in_flow(update: Update, context: JinroContext) -> int | None:
+    """The draft the bc.* flow is on, for what was typed there; None once it went (said)."""
+    broadcast_id = context.user.flow_data.get("b")
+    if await _audience(context, broadcast_id) is None:
+        await _gone(update, context)
+        return None
+    return broadcast_id
+
+
+async def _reshape(update, context, broadcast_id: int, change, then=None) -> None:
+    """Make the draft's audience `change(audience)`, then show `then` again (a picker, which
+    answers the press), or else the panel."""
     audience = await _audience(context, broadcast_id)
     if audience is None:
         await stale_button(update, context)
         return
-    chosen = audience.toggled(key, value).but(everyone=False)
-    if await _change(update, context, broadcast_id, audience=chosen.to_json()):
-        await then()  # the picker shown again answers the press
+    if not await _change(update, context, broadcast_id, audience=change(audience).to_json()):
+        return
+    if then is not None:
+        await then()
+        return
+    await answer_query(update)
+    await show_panel(update, context, broadcast_id)
+
+
+async def _toggle(update, context, broadcast_id: int, key: str, value, then) -> None:
+    """Add or take out one choice (which turns "everyone" off), then show `then` again."""
+
+    def toggled(audience: Audience) -> Audience:
+        return audience.toggled(key, value).but(everyone=False)
+
+    await _reshape(update, context, broadcast_id, toggled, then)

@@ -20,7 +20,6 @@ from handlers.broadcasts.buttons import (
     KINDS,
     NO_PROGRAMME,
     ONE_SESSION,
-    PANEL,
     PROGRAMME,
     PROGRAMME_SESSIONS,
     ROLE,
@@ -34,9 +33,11 @@ from handlers.broadcasts.common import ROLE_NAMES
 from handlers.broadcasts.panel import (
     _audience,
     _change,
+    _draft_in_flow,
     _draft_view,
-    _gone,
+    _reshape,
     _toggle,
+    back_to_panel,
     show_panel,
 )
 from handlers.common import (
@@ -79,7 +80,7 @@ async def _picker(update, context, broadcast_id: int, what: str, options, extra=
     _, audience, counted, _ = view
     rows = [[(("☑ " if chosen else "⬜ ") + text, data)] for text, data, chosen in options]
     rows += [list(row) for row in extra]
-    rows.append([PANEL(label(context.lang, "◀ Back to the audience"), broadcast_id)])
+    rows.append([back_to_panel(context.lang, broadcast_id)])
     await reply(
         update, context, "broadcasts/pick", keyboard(rows), edit=True, what=what, count=counted
     )
@@ -204,14 +205,11 @@ async def toggle_school(update, context, broadcast_id: int, school_id: int, page
 @EVERYONE.handles
 async def toggle_everyone(update, context, broadcast_id: int) -> None:
     """Everyone on means nothing else is chosen: the panel never shows two meanings."""
-    audience = await _audience(context, broadcast_id)
-    if audience is None:
-        await stale_button(update, context)
-        return
-    chosen = Audience() if audience.everyone else Audience(everyone=True)
-    if await _change(update, context, broadcast_id, audience=chosen.to_json()):
-        await answer_query(update)
-        await show_panel(update, context, broadcast_id)
+
+    def switched(audience: Audience) -> Audience:
+        return Audience() if audience.everyone else Audience(everyone=True)
+
+    await _reshape(update, context, broadcast_id, switched)
 
 
 @URGENT.handles
@@ -231,7 +229,7 @@ async def toggle_urgent(update, context, broadcast_id: int) -> None:
 async def pick_program(update, context, broadcast_id: int) -> None:
     """Staff type part of a title (there are thousands); a site picks one of its own."""
     await answer_query(update)
-    back = [PANEL(label(context.lang, "◀ Back to the audience"), broadcast_id)]
+    back = [back_to_panel(context.lang, broadcast_id)]
     clear = [NO_PROGRAMME(label(context.lang, "✕ No programme filter"), broadcast_id)]
     if context.user.role == Role.STAFF:
         await set_flow(context, "bc.find", {"b": broadcast_id})
@@ -253,15 +251,14 @@ async def pick_program(update, context, broadcast_id: int) -> None:
 
 @text_step("bc.find")
 async def program_typed(update: Update, context: JinroContext) -> None:
-    broadcast_id = context.user.flow_data.get("b")
-    if await _audience(context, broadcast_id) is None:
-        await _gone(update, context)
+    broadcast_id = await _draft_in_flow(update, context)
+    if broadcast_id is None:
         return
     typed = " ".join(update.message.text.split())[:40]
     async with context.db.read() as conn:
         found = await store.find_programs(conn, context.user, typed)
     rows = [[PROGRAMME_SESSIONS(p.title[:60], broadcast_id, p.id)] for p in found]
-    rows.append([PANEL(label(context.lang, "◀ Back to the audience"), broadcast_id)])
+    rows.append([back_to_panel(context.lang, broadcast_id)])
     await reply(update, context, "broadcasts/programs", keyboard(rows), programs=found, typed=typed)
 
 
@@ -284,7 +281,7 @@ async def program_picked(update, context, broadcast_id: int, program_id: int) ->
         when = s.starts_at.astimezone(tz).strftime("%m/%d %H:%M")
         text = f"📅 {when} · " + label(lang, "%(count)s students", count=s.students)
         rows.append([ONE_SESSION(text, broadcast_id, s.id)])
-    rows.append([PANEL(label(lang, "◀ Back to the audience"), broadcast_id)])
+    rows.append([back_to_panel(lang, broadcast_id)])
     await reply(
         update,
         context,
@@ -319,11 +316,4 @@ async def programme_cleared(update, context, broadcast_id: int) -> None:
 
 
 async def _set_programme(update, context, broadcast_id: int, **values) -> None:
-    audience = await _audience(context, broadcast_id)
-    if audience is None:
-        await stale_button(update, context)
-        return
-    chosen = audience.but(everyone=False, **values)
-    if await _change(update, context, broadcast_id, audience=chosen.to_json()):
-        await answer_query(update)
-        await show_panel(update, context, broadcast_id)
+    await _reshape(update, context, broadcast_id, lambda a: a.but(everyone=False, **values))

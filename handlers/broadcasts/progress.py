@@ -13,9 +13,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.context import JinroContext
 from handlers.broadcasts.buttons import CANCEL, CSV, PAUSE, RESUME
 from handlers.broadcasts.common import log
-from handlers.common import (
-    keyboard,
-)
+from handlers.common import keyboard
 from messages import label, render
 from storage import broadcasts as store
 

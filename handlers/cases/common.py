@@ -11,13 +11,14 @@ from datetime import datetime
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.cases.buttons import OPEN, REPLY
+from handlers.cases.buttons import OPEN, REPLY, VIEW
 from handlers.cases.buttons import OPENERS as OPENERS  # the area's roles: on its buttons
 from handlers.cases.buttons import PEOPLE as PEOPLE
 from handlers.common import answer_query, keyboard, leave_flow, speaks_formally
 from messages import label
 from messages.labels import N_
 from storage import cases as store
+from storage import users as users_store
 
 log = logging.getLogger("handlers.cases")  # the area's logger, named as before the split
 
@@ -64,8 +65,21 @@ def _open_case_keyboard(lang: str, case_id: int):
     return keyboard([[OPEN(label(lang, "📂 Open case"), case_id)]])
 
 
+def _question_keyboard(lang: str, case_id: int, rows: list):
+    """The keyboard under a question about a case (escalate? which outcome? to whom?): its
+    answers, then the way back to the case, which asks nothing."""
+    return keyboard([*rows, [VIEW(label(lang, "◀ Back to the case"), case_id, 0)]])
+
+
 async def _leave_flow(context: JinroContext) -> None:
     await leave_flow(context, "case.")
+
+
+async def _end_flow_in(conn, context: JinroContext) -> None:
+    """Leave a case flow within the transaction of the step it led to, so the step and the
+    end of its flow are stored together (a post, a closing note)."""
+    if (context.user.flow or "").startswith("case."):
+        context.user = await users_store.set_flow(conn, context.user.id, None)
 
 
 def _short_when(context: JinroContext, moment) -> str:

@@ -22,8 +22,9 @@ from storage.models import Role
 # still see it: a monitor replaced meanwhile, or a proposal replaced, hears nothing.
 
 
-async def _about(conn, row, user):
-    """(case, how the user sees it, the line the notice is about), or None."""
+async def _about(conn, row, user, seen_as: tuple[str, ...] = ()):
+    """(case, how the user sees it, the line the notice is about), or None: also when the
+    user may not see the case, or sees it other than as one of `seen_as` when given."""
     found = await store.get(conn, row.case_id) if row.case_id else None
     if found is None:
         return None
@@ -31,7 +32,15 @@ async def _about(conn, row, user):
     if line is None or line.case_id != found.id:
         return None
     seen = await store.access(conn, found, user)
+    if seen is None or (seen_as and seen not in seen_as):
+        return None
     return found, seen, line
+
+
+def _values(context: JinroContext, about, **more) -> dict:
+    """What every notice about a case shows: its head, the line, how the reader sees it."""
+    found, seen, line = about
+    return {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz, **more}
 
 
 def _copy(row, user, values: dict, rows: list, *, photo: str | None = None, urgent=False):
@@ -61,7 +70,7 @@ async def _relay(conn, context, row, user):
     """A message written in the case (case_message, case_opened): to a party, the mediator
     or staff following the case, while they may still see it."""
     about = await _about(conn, row, user)
-    if about is None or about[1] is None:
+    if about is None:
         return None
     found, seen, line = about
     if line.kind == "private" and line.to_user_id != user.id and seen not in MEDIATORS:
@@ -69,52 +78,44 @@ async def _relay(conn, context, row, user):
     rows = [_case_buttons(user.lang, found.id)] if seen != "reader" else []
     if found.status == "closed" or seen == "reader":
         rows = [[OPEN(label(user.lang, "📂 Open case"), found.id)]]
-    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz}
+    values = _values(context, about)
     return _copy(row, user, values, rows, photo=line.photo, urgent=found.kind == "safety")
 
 
 async def _proposal(conn, context, row, user):
     """A proposal to a party, while it is still the case's current one."""
-    about = await _about(conn, row, user)
-    if about is None or about[1] != "party":
+    about = await _about(conn, row, user, ("party",))
+    if about is None:
         return None
-    found, seen, line = about
+    found, _, line = about
     if found.status == "closed" or found.proposal_id != line.id:
         return None
     rows = [_answer_buttons(user.lang, found.id, line.id), _case_buttons(user.lang, found.id)]
-    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz}
-    return _copy(row, user, values, rows, urgent=found.kind == "safety")
+    return _copy(row, user, _values(context, about), rows, urgent=found.kind == "safety")
 
 
 async def _answer(conn, context, row, user):
     """A party's answer to the proposer (and monitor), with the tally; everyone accepted:
     closing as resolved is one press away."""
-    about = await _about(conn, row, user)
-    if about is None or about[1] not in MEDIATORS:
+    about = await _about(conn, row, user, MEDIATORS)
+    if about is None:
         return None
-    found, seen, line = about
+    found = about[0]
     tally = await store.tally(conn, found.id)
     rows = [_case_buttons(user.lang, found.id)]
     if tally.everyone and found.status != "closed":
         resolved = store.OUTCOMES.index("resolved")
         close = label(user.lang, "✅ Close as resolved")
         rows.insert(0, [OUTCOME_CHOSEN(close, found.id, resolved)])
-    values = {
-        "case": found,
-        "line": line_view(line),
-        "seen": seen,
-        "tally": tally,
-        "tz": context.tz,
-    }
-    return _copy(row, user, values, rows)
+    return _copy(row, user, _values(context, about, tally=tally), rows)
 
 
 async def _for_mediator(conn, context, row, user):
     """News for the case's mediator or staff (assigned, escalated, no mediator yet)."""
-    about = await _about(conn, row, user)
-    if about is None or about[1] not in MEDIATORS:
+    about = await _about(conn, row, user, MEDIATORS)
+    if about is None:
         return None
-    found, seen, line = about
+    found, seen, _ = about
     if row.kind == "case_assigned" and found.monitor_id != user.id:
         return None  # assigned to someone else since
     if row.kind == "case_unassigned" and (found.monitor_id is not None or found.status == "closed"):
@@ -124,31 +125,28 @@ async def _for_mediator(conn, context, row, user):
     rows = [[OPEN(label(user.lang, "📂 Open case"), found.id)]]
     if row.kind == "case_unassigned" or (row.kind == "case_escalated" and seen == "staff"):
         rows.append([MONITORS(label(user.lang, "👤 Assign a mediator"), found.id, 0)])
-    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz}
-    return _copy(row, user, values, rows)
+    return _copy(row, user, _values(context, about), rows)
 
 
 async def _new_mediator(conn, context, row, user):
     """To the parties: who mediates the case from now (while they still do)."""
-    about = await _about(conn, row, user)
-    if about is None or about[1] != "party":
+    about = await _about(conn, row, user, ("party",))
+    if about is None:
         return None
-    found, seen, line = about
+    found, _, line = about
     if found.status == "closed" or found.monitor_id != line.sender_id:
         return None
     rows = [_case_buttons(user.lang, found.id)]
-    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz}
-    return _copy(row, user, values, rows, urgent=found.kind == "safety")
+    return _copy(row, user, _values(context, about), rows, urgent=found.kind == "safety")
 
 
 async def _closed(conn, context, row, user):
     about = await _about(conn, row, user)
-    if about is None or about[1] is None:
+    if about is None:
         return None
-    found, seen, line = about
+    found = about[0]
     rows = [[OPEN(label(user.lang, "📂 Open case"), found.id)]]
-    values = {"case": found, "line": line_view(line), "seen": seen, "tz": context.tz}
-    return _copy(row, user, values, rows, urgent=found.kind == "safety")
+    return _copy(row, user, _values(context, about), rows, urgent=found.kind == "safety")
 
 
 async def _sla_mediator(conn, context, row, user):
@@ -160,37 +158,30 @@ async def _sla_mediator(conn, context, row, user):
     line = await store.message(conn, int(row.detail)) if (row.detail or "").isdigit() else None
     if line is None:
         return None
-    values = {"case": found, "line": line_view(line), "tz": context.tz}
     hours = context.settings.case_mediator_hours
     if found.monitor_id == user.id:
         rows = [_case_buttons(user.lang, found.id)]
-        return _copy(row, user, {**values, "seen": "mediator", "hours": hours}, rows)
+        return _copy(row, user, _values(context, (found, "mediator", line), hours=hours), rows)
     if found.monitor_id is not None or user.role != Role.MONITOR:
         return None  # taken meanwhile
     profile = await monitors_store.get(conn, user.id)
     if profile is None or profile.district != found.district:
         return None
     rows = [[TAKE(label(user.lang, "🙋 Take this case"), found.id)]]
-    return _copy(row, user, {**values, "seen": None, "hours": hours}, rows)
+    return _copy(row, user, _values(context, (found, None, line), hours=hours), rows)
 
 
 async def _sla_answer(conn, context, row, user):
     """A mediator's message waits for an answer: to the parties it waits for, and the
     mediator."""
     about = await _about(conn, row, user)
-    if about is None or about[1] is None:
+    if about is None:
         return None
-    found, seen, line = about
+    found = about[0]
     if found.status != "open" or found.due_what != "answer":
         return None  # answered, escalated or closed meanwhile
     rows = [_case_buttons(user.lang, found.id)]
-    values = {
-        "case": found,
-        "line": line_view(line),
-        "seen": seen,
-        "hours": context.settings.case_answer_hours,
-        "tz": context.tz,
-    }
+    values = _values(context, about, hours=context.settings.case_answer_hours)
     return _copy(row, user, values, rows, urgent=found.kind == "safety")
 
 

@@ -17,23 +17,22 @@ from handlers.cases.buttons import (
     MONITORS,
     OUTCOME_CHOSEN,
     TAKE,
-    VIEW,
 )
 from handlers.cases.common import (
     MEDIATORS,
     OUTCOME_BUTTONS,
     REFUSALS,
     _alert,
-    _leave_flow,
+    _end_flow_in,
     _open_case_keyboard,
+    _question_keyboard,
 )
 from handlers.cases.viewing import show_case
-from handlers.cases.writing import _writable
-from handlers.common import answer_query, keyboard, reply, set_flow, stale_button
+from handlers.cases.writing import _asked, _step_failed, _writable
+from handlers.common import answer_query, reply, set_flow
 from messages import label
 from messages.labels import N_
 from storage import cases as store
-from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
 
 # ----- the mediator: escalating, closing; staff: assigning ------------------------------------
@@ -41,36 +40,38 @@ from storage.errors import AlreadyHandled, NotFound
 
 @ESCALATE.handles
 async def escalate_pressed(update: Update, context: JinroContext, case_id: int) -> None:
-    found = await _writable(update, context, case_id, ("mediator",))
+    found = await _asked(update, context, case_id, ("mediator",))
     if found is None:
         return
-    await answer_query(update)
-    lang = context.lang
-    rows = [
-        [ESCALATE_NOW(label(lang, "⬆️ Yes, hand it to staff"), case_id)],
-        [VIEW(label(lang, "◀ Back to the case"), case_id, 0)],
-    ]
+    yes = ESCALATE_NOW(label(context.lang, "⬆️ Yes, hand it to staff"), case_id)
+    markup = _question_keyboard(context.lang, case_id, [[yes]])
     await reply(
-        update,
-        context,
-        "cases/ask_escalate",
-        keyboard(rows),
-        edit=True,
-        case=found[0],
-        tz=context.tz,
+        update, context, "cases/ask_escalate", markup, edit=True, case=found[0], tz=context.tz
     )
+
+
+async def _staff_step(update: Update, context: JinroContext, step, already: str) -> bool:
+    """Run `step(conn)` (escalating, assigning, taking a case) in one transaction; False, the
+    press answered with an alert, when the case is closed or it was `already` done."""
+    try:
+        async with context.db.write() as conn:
+            await step(conn)
+    except store.Refused:
+        await _alert(update, context, REFUSALS["closed"])
+        return False
+    except AlreadyHandled:
+        await _alert(update, context, already)
+        return False
+    return True
 
 
 @ESCALATE_NOW.handles
 async def escalate_now(update: Update, context: JinroContext, case_id: int) -> None:
-    try:
-        async with context.db.write() as conn:
-            await store.escalate(conn, case_id, context.user, now=context.now)
-    except store.Refused:
-        await _alert(update, context, REFUSALS["closed"])
-        return
-    except AlreadyHandled:
-        await _alert(update, context, N_("This case is already with staff."))
+    async def escalate(conn):
+        await store.escalate(conn, case_id, context.user, now=context.now)
+
+    already = N_("This case is already with staff.")
+    if not await _staff_step(update, context, escalate, already):
         return
     await answer_query(update)
     outbox.kick(context)
@@ -86,45 +87,32 @@ async def escalate_now(update: Update, context: JinroContext, case_id: int) -> N
 
 @CLOSE.handles
 async def ask_outcome(update: Update, context: JinroContext, case_id: int) -> None:
-    found = await _writable(update, context, case_id, MEDIATORS)
+    found = await _asked(update, context, case_id, MEDIATORS)
     if found is None:
         return
-    await answer_query(update)
-    lang = context.lang
     rows = [
-        [OUTCOME_CHOSEN(label(lang, name), case_id, index)]
+        [OUTCOME_CHOSEN(label(context.lang, name), case_id, index)]
         for index, name in enumerate(OUTCOME_BUTTONS.values())
     ]
-    rows.append([VIEW(label(lang, "◀ Back to the case"), case_id, 0)])
+    markup = _question_keyboard(context.lang, case_id, rows)
     await reply(
-        update,
-        context,
-        "cases/ask_outcome",
-        keyboard(rows),
-        edit=True,
-        case=found[0],
-        tz=context.tz,
+        update, context, "cases/ask_outcome", markup, edit=True, case=found[0], tz=context.tz
     )
 
 
 @OUTCOME_CHOSEN.handles
 async def outcome_chosen(update: Update, context: JinroContext, case_id: int, index: int) -> None:
-    found = await _writable(update, context, case_id, MEDIATORS)
+    found = await _asked(update, context, case_id, MEDIATORS)
     if found is None:
         return
-    await answer_query(update)
     outcome = store.OUTCOMES[index]
     await set_flow(context, "case.note", {"c": case_id, "o": outcome})
-    lang = context.lang
-    rows = [
-        [CLOSE_NOW(label(lang, "✅ Close without a note"), case_id, index)],
-        [VIEW(label(lang, "◀ Back to the case"), case_id, 0)],
-    ]
+    without = CLOSE_NOW(label(context.lang, "✅ Close without a note"), case_id, index)
     await reply(
         update,
         context,
         "cases/ask_note",
-        keyboard(rows),
+        _question_keyboard(context.lang, case_id, [[without]]),
         edit=True,
         case=found[0],
         tz=context.tz,
@@ -159,21 +147,12 @@ async def _close(update: Update, context: JinroContext, case_id: int, outcome: s
     try:
         async with context.db.write() as conn:
             await store.close(conn, case_id, context.user, outcome, note, now=context.now)
-            if (context.user.flow or "").startswith("case."):
-                context.user = await users_store.set_flow(conn, context.user.id, None)
+            await _end_flow_in(conn, context)
     except NotFound:
-        await _leave_flow(context)
-        if update.callback_query is not None:
-            await stale_button(update, context)
-        else:
-            await reply(update, context, "cases/gone")
+        await _step_failed(update, context, None)
         return
     except store.Refused:
-        await _leave_flow(context)
-        if update.callback_query is not None:
-            await _alert(update, context, REFUSALS["closed"])
-        else:
-            await reply(update, context, "cases/refused", reason="closed")
+        await _step_failed(update, context, "closed")
         return
     await answer_query(update)
     outbox.kick(context)
@@ -217,12 +196,11 @@ async def pick_monitor(update: Update, context: JinroContext, case_id: int, ever
         rows.append([ASSIGN(text, case_id, every, n, tag)])
     if not every:
         rows.append([MONITORS(label(lang, "All parent monitors"), case_id, 1)])
-    rows.append([VIEW(label(lang, "◀ Back to the case"), case_id, 0)])
     await reply(
         update,
         context,
         "cases/pick_monitor",
-        keyboard(rows),
+        _question_keyboard(lang, case_id, rows),
         edit=True,
         case=case,
         tz=context.tz,
@@ -235,27 +213,20 @@ async def pick_monitor(update: Update, context: JinroContext, case_id: int, ever
 async def monitor_chosen(
     update: Update, context: JinroContext, case_id: int, every: int, n: int, tag: int
 ):
-    try:
-        async with context.db.write() as conn:
-            case = await store.get(conn, case_id)
-            if case is None:
-                raise NotFound
-            _, choices = await _monitor_choices(conn, case, every)
-            if n >= len(choices) or store.party_tag(case_id, choices[n].id) != tag:
-                raise NotFound  # the list changed since it was shown
-            await store.assign(
-                conn,
-                case_id,
-                context.user,
-                choices[n].id,
-                now=context.now,
-                mediator_wait=context.settings.case_mediator,
-            )
-    except store.Refused:
-        await _alert(update, context, REFUSALS["closed"])
-        return
-    except AlreadyHandled:
-        await _alert(update, context, N_("This monitor already mediates the case."))
+    async def assign(conn):
+        case = await store.get(conn, case_id)
+        if case is None:
+            raise NotFound
+        _, choices = await _monitor_choices(conn, case, every)
+        if n >= len(choices) or store.party_tag(case_id, choices[n].id) != tag:
+            raise NotFound  # the list changed since it was shown
+        wait = context.settings.case_mediator
+        await store.assign(
+            conn, case_id, context.user, choices[n].id, now=context.now, mediator_wait=wait
+        )
+
+    already = N_("This monitor already mediates the case.")
+    if not await _staff_step(update, context, assign, already):
         return
     await answer_query(update)
     async with context.db.read() as conn:
@@ -274,20 +245,12 @@ async def monitor_chosen(
 
 @TAKE.handles
 async def take_pressed(update: Update, context: JinroContext, case_id: int) -> None:
-    try:
-        async with context.db.write() as conn:
-            await store.take(
-                conn,
-                case_id,
-                context.user,
-                now=context.now,
-                mediator_wait=context.settings.case_mediator,
-            )
-    except store.Refused:
-        await _alert(update, context, REFUSALS["closed"])
-        return
-    except AlreadyHandled:
-        await _alert(update, context, N_("Another monitor has already taken this case."))
+    async def take(conn):
+        wait = context.settings.case_mediator
+        await store.take(conn, case_id, context.user, now=context.now, mediator_wait=wait)
+
+    already = N_("Another monitor has already taken this case.")
+    if not await _staff_step(update, context, take, already):
         return
     outbox.kick(context)
     await show_case(update, context, case_id, 0, edit=True)

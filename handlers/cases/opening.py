@@ -16,13 +16,7 @@ from handlers.cases.buttons import (
     SEND,
     SESSION_BOOKINGS,
 )
-from handlers.cases.common import (
-    KIND_BUTTONS,
-    PAGE,
-    _leave_flow,
-    _open_case_keyboard,
-    _short_when,
-)
+from handlers.cases.common import KIND_BUTTONS, PAGE, _leave_flow, _open_case_keyboard, _short_when
 from handlers.common import (
     answer_query,
     keyboard,

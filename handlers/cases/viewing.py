@@ -33,10 +33,10 @@ from handlers.cases.common import (
 )
 from handlers.common import (
     answer_query,
+    fetch_page,
     keyboard,
-    page_count,
-    pages_row,
     reply,
+    reply_page,
     requires,
     stale_button,
 )
@@ -60,36 +60,32 @@ async def cases_command(update: Update, context: JinroContext) -> None:
 async def show_list(update: Update, context: JinroContext, page: int, *, edit: bool = False):
     user, lang = context.user, context.lang
     async with context.db.read() as conn:
-        found, total = await store.list_for(conn, user, offset=page * PAGE, limit=PAGE)
+        shown = await fetch_page(store.list_for, conn, user, index=page, size=PAGE)
         profile = await monitors_store.get(conn, user.id) if user.role == Role.MONITOR else None
-    pages = page_count(total, PAGE)
-    if total and page >= pages:  # an old page button after cases closed
-        await show_list(update, context, pages - 1, edit=edit)
+    if shown.beyond:  # an old page button after cases closed
+        await show_list(update, context, shown.pages - 1, edit=edit)
         return
     rows = [
         [VIEW(f"#{c.id} · {_short_when(context, c.starts_at)} {c.title or ''}"[:60], c.id, 0)]
-        for c in found
+        for c in shown.items
     ]
-    rows.append(pages_row(lang, LIST, page, pages))
+    below = []
     if user.role in OPENERS:
-        rows.append([NEW(label(lang, "➕ New case / ask for help"))])
+        below.append([NEW(label(lang, "➕ New case / ask for help"))])
     if profile is not None:
-        rows.append(
+        below.append(
             [PAUSE(label(lang, "▶ Resume taking cases"), 0)]
             if profile.paused
             else [PAUSE(label(lang, "⏸ Pause taking cases"), 1)]
         )
-    await reply(
+    await reply_page(
         update,
         context,
         "cases/list",
-        keyboard(rows),
+        shown,
+        shown.markup(lang, rows, LIST, below=below),
         edit=edit,
-        cases=found,
-        total=total,
-        page=page + 1,
-        pages=pages,
-        first=page * PAGE + 1,
+        cases=shown.items,
         role=user.role,
         paused=profile.paused if profile is not None else None,
         tz=context.tz,

@@ -12,23 +12,16 @@ from telegram.ext import filters
 
 from bot.context import JinroContext
 from handlers import outbox
-from handlers.cases.buttons import (
-    ACCEPT,
-    DROP,
-    PARTY_CHOSEN,
-    PICK_PARTY,
-    PROPOSE,
-    REJECT,
-    REPLY,
-    VIEW,
-)
+from handlers.cases.buttons import ACCEPT, DROP, PARTY_CHOSEN, PICK_PARTY, PROPOSE, REJECT, REPLY
 from handlers.cases.common import (
     MEDIATORS,
     REFUSALS,
     _alert,
     _case_buttons,
+    _end_flow_in,
     _leave_flow,
     _open_case_keyboard,
+    _question_keyboard,
     log,
 )
 from handlers.cases.opening import _read_post, first_message, kind_typed
@@ -44,7 +37,6 @@ from handlers.common import (
 from messages import label
 from messages.labels import N_
 from storage import cases as store
-from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
 from storage.names import display_name
 
@@ -71,24 +63,41 @@ async def _writable(
     return found, seen
 
 
-@REPLY.handles
-async def reply_pressed(update: Update, context: JinroContext, case_id: int) -> None:
-    found = await _writable(update, context, case_id)
-    if found is None:
-        return
-    await answer_query(update)
-    await set_flow(context, "case.reply", {"c": case_id})
+async def _asked(update: Update, context: JinroContext, case_id: int, seen_as=()):
+    """_writable, with the press answered when the user may go on: how each step that asks
+    something about a case begins."""
+    found = await _writable(update, context, case_id, seen_as)
+    if found is not None:
+        await answer_query(update)
+    return found
+
+
+async def _ask_post(update: Update, context: JinroContext, case_id: int, found, what, party=None):
+    """Into the flow that takes the next message as a post (`what`: a reply to everyone, a
+    private one to `party`, a proposal; each has its flow, case.<what>), and ask for it."""
+    case, seen = found
+    to = {"u": party.user_id} if party is not None else {}
+    await set_flow(context, f"case.{what}", {"c": case_id, **to})
     await reply(
         update,
         context,
         "cases/ask_post",
         keyboard([[DROP(label(context.lang, "✕ Stop"))]]),
-        what="reply",
-        case=found[0],
+        what=what,
+        case=case,
         tz=context.tz,
-        seen=found[1],
+        seen=seen,
+        role=party.role if party is not None else None,
+        name=display_name(party.name) if party is not None else None,
         limit=store.TEXT_MAX,
     )
+
+
+@REPLY.handles
+async def reply_pressed(update: Update, context: JinroContext, case_id: int) -> None:
+    found = await _asked(update, context, case_id)
+    if found is not None:
+        await _ask_post(update, context, case_id, found, "reply")
 
 
 @PICK_PARTY.handles
@@ -111,15 +120,9 @@ async def pick_party(update: Update, context: JinroContext, case_id: int) -> Non
         ]
         for n, p in enumerate(people)
     ]
-    rows.append([VIEW(label(lang, "◀ Back to the case"), case_id, 0)])
+    markup = _question_keyboard(lang, case_id, rows)
     await reply(
-        update,
-        context,
-        "cases/pick_party",
-        keyboard(rows),
-        edit=True,
-        case=found[0],
-        tz=context.tz,
+        update, context, "cases/pick_party", markup, edit=True, case=found[0], tz=context.tz
     )
 
 
@@ -147,41 +150,14 @@ async def party_chosen(update: Update, context: JinroContext, case_id: int, n: i
         await stale_button(update, context)
         return
     await answer_query(update)
-    party = people[n]
-    await set_flow(context, "case.private", {"c": case_id, "u": party.user_id})
-    await reply(
-        update,
-        context,
-        "cases/ask_post",
-        keyboard([[DROP(label(context.lang, "✕ Stop"))]]),
-        what="private",
-        case=found[0],
-        tz=context.tz,
-        seen=found[1],
-        role=party.role,
-        name=display_name(party.name),
-        limit=store.TEXT_MAX,
-    )
+    await _ask_post(update, context, case_id, found, "private", people[n])
 
 
 @PROPOSE.handles
 async def propose_pressed(update: Update, context: JinroContext, case_id: int) -> None:
-    found = await _writable(update, context, case_id, MEDIATORS)
-    if found is None:
-        return
-    await answer_query(update)
-    await set_flow(context, "case.proposal", {"c": case_id})
-    await reply(
-        update,
-        context,
-        "cases/ask_post",
-        keyboard([[DROP(label(context.lang, "✕ Stop"))]]),
-        what="proposal",
-        case=found[0],
-        tz=context.tz,
-        seen=found[1],
-        limit=store.TEXT_MAX,
-    )
+    found = await _asked(update, context, case_id, MEDIATORS)
+    if found is not None:
+        await _ask_post(update, context, case_id, found, "proposal")
 
 
 async def post_typed(update: Update, context: JinroContext) -> None:
@@ -214,15 +190,12 @@ async def _post(update, context, case_id: int, got, *, kind="message", to_user_i
                 to_user_id=to_user_id,
                 answer_wait=context.settings.case_answer,
             )
-            if (context.user.flow or "").startswith("case."):
-                context.user = await users_store.set_flow(conn, context.user.id, None)
+            await _end_flow_in(conn, context)
     except NotFound:
-        await _leave_flow(context)
-        await reply(update, context, "cases/gone")
+        await _step_failed(update, context, None)
         return
     except store.Refused as refused:
-        await _leave_flow(context)
-        await reply(update, context, "cases/refused", reason=refused.reason)
+        await _step_failed(update, context, refused.reason)
         return
     # The copies go out while the sender is answered, not one round trip after.
     outbox.kick(context)
@@ -234,6 +207,20 @@ async def _post(update, context, case_id: int, got, *, kind="message", to_user_i
         what=kind,
         case_id=case_id,
     )
+
+
+async def _step_failed(update: Update, context: JinroContext, reason: str | None) -> None:
+    """A post or a closing the case no longer takes: the flow is left, and the user told that
+    the case is gone (`reason` None) or why it refused, on the pressed button if any."""
+    await _leave_flow(context)
+    if update.callback_query is not None and reason is None:
+        await stale_button(update, context)
+    elif update.callback_query is not None:
+        await _alert(update, context, REFUSALS.get(reason, REFUSALS["closed"]))
+    elif reason is None:
+        await reply(update, context, "cases/gone")
+    else:
+        await reply(update, context, "cases/refused", reason=reason)
 
 
 def _replied_case(message: Message | None) -> int | None:

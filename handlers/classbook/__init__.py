@@ -30,11 +30,12 @@ from handlers.classbook.buttons import (
 )
 from handlers.common import (
     answer_query,
+    fetch_page,
     keyboard,
     leave_flow,
-    page_count,
     pages_row,
     reply,
+    reply_page,
     requires,
     stale_button,
     text_step,
@@ -91,27 +92,22 @@ async def show_home(update: Update, context: JinroContext, *, edit: bool = False
 async def show_sessions(update: Update, context: JinroContext, page: int) -> None:
     await answer_query(update)
     async with context.db.read() as conn:
-        sessions, total = await pending_store.open_sessions(
-            conn, now=context.now, offset=page * PAGE, limit=PAGE
+        shown = await fetch_page(
+            pending_store.open_sessions, conn, now=context.now, index=page, size=PAGE
         )
     lang, tz = context.lang, context.tz
     rows = [
         [SESSION(f"{s.starts_at.astimezone(tz):%m/%d %H:%M} {s.title}"[:60], s.id)]
-        for s in sessions
+        for s in shown.items
     ]
-    pages = page_count(total, PAGE)
-    rows.append(pages_row(lang, SESSIONS, page, pages))
-    rows.append([HOME(label(lang, "◀ My class bookings"))])
-    await reply(
+    await reply_page(
         update,
         context,
         "classbook/sessions",
-        keyboard(rows),
+        shown,
+        shown.markup(lang, rows, SESSIONS, below=[[HOME(label(lang, "◀ My class bookings"))]]),
         edit=True,
-        sessions=sessions,
-        total=total,
-        page=page + 1,
-        pages=pages,
+        sessions=shown.items,
         tz=tz,
     )
 
@@ -256,14 +252,14 @@ async def show_seats(
     async with context.db.read() as conn:
         seats = await pending_store.class_seats(conn, teacher.id, session_id)
         session = await store.session_view(conn, session_id)
-        unnamed = sum(1 for s in seats if s.student_id is None and s.student_name is None)
-        students, total = await pending_store.students_to_name(
-            conn, teacher, session_id, offset=page * PAGE, limit=PAGE
+        unnamed = _unnamed(seats)
+        students = await fetch_page(
+            pending_store.students_to_name, conn, teacher, session_id, index=page, size=PAGE
         )
     if not seats or session is None:
         await _gone(update, context)
         return
-    if not students and page > 0:
+    if not students.items and page > 0:
         await show_seats(update, context, session_id, page - 1, edit=edit, note=note, name=name)
         return
     if teacher.flow != "cb.names" or teacher.flow_data != {"session": session_id, "page": page}:
@@ -273,9 +269,9 @@ async def show_seats(
             )
     rows = []
     if unnamed:
-        picks = [PICK(f"{s.name} ({s.grade})"[:32], session_id, s.id, page) for s in students]
+        picks = [PICK(f"{s.name} ({s.grade})"[:32], session_id, s.id, page) for s in students.items]
         rows = [picks[i : i + 2] for i in range(0, len(picks), 2)]
-        rows.append(pages_row(context.lang, NAMES, page, page_count(total, PAGE), session_id))
+        rows.append(pages_row(context.lang, NAMES, page, students.pages, session_id))
     rows.append([FINISH(label(context.lang, "✔️ Finish"), session_id)])
     await reply(
         update,
@@ -286,9 +282,9 @@ async def show_seats(
         session=session,
         seats=seats,
         unnamed=unnamed,
-        total=total if unnamed else 0,
-        page=page + 1,
-        pages=page_count(total, PAGE),
+        total=students.total if unnamed else 0,
+        page=students.number,
+        pages=students.pages,
         note=note,
         count=count,
         name=name,
@@ -306,6 +302,11 @@ async def open_seats(update: Update, context: JinroContext, session_id: int, pag
         return
     await answer_query(update)
     await show_seats(update, context, session_id, page, edit=True)
+
+
+def _unnamed(seats) -> int:
+    """Seats booked but not yet given to a student, by account or by a typed name."""
+    return sum(1 for s in seats if s.student_id is None and s.student_name is None)
 
 
 async def _gone(update: Update, context: JinroContext) -> None:
@@ -389,7 +390,7 @@ async def finish(update: Update, context: JinroContext, session_id: int) -> None
         return
     await answer_query(update)
     await _leave_flow(context)
-    unnamed = sum(1 for s in seats if s.student_id is None and s.student_name is None)
+    unnamed = _unnamed(seats)
     await reply(
         update,
         context,

@@ -6,6 +6,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from html import escape
 
 from sqlalchemy.engine import Row
@@ -136,6 +137,67 @@ def pages_row(lang: str, button: ButtonSpec, page: int, pages: int, *values) -> 
     return row
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page of a long list as a list screen shows it: the `items` on page `index`
+    (0-based) of a list `total` long, `size` to a page. Every list screen pages the same
+    way, so the arithmetic and the ◀ ▶ row live here once."""
+
+    items: Sequence
+    total: int
+    index: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return page_count(self.total, self.size)
+
+    @property
+    def number(self) -> int:
+        """The page as people count it (from 1): the templates' "page/pages"."""
+        return self.index + 1
+
+    @property
+    def first(self) -> int:
+        """The number of the page's first item in the whole list (from 1)."""
+        return self.index * self.size + 1
+
+    @property
+    def beyond(self) -> bool:
+        """Past the last page: an old page button pressed after the list got shorter."""
+        return self.total > 0 and self.index >= self.pages
+
+    def numbered(self) -> enumerate:
+        """(number in the whole list, item) for each item of the page."""
+        return enumerate(self.items, start=self.first)
+
+    def markup(
+        self,
+        lang: str,
+        rows: Sequence[Sequence[Button]],
+        button: ButtonSpec,
+        *values,
+        below: Sequence[Sequence[Button]] = (),
+    ) -> InlineKeyboardMarkup | None:
+        """The screen's keyboard: the items' `rows`, ◀ ▶ to the other pages (`button`
+        pressed with `values` and the page), then the screen's own rows `below`."""
+        paging = pages_row(lang, button, self.index, self.pages, *values)
+        return keyboard([*rows, paging, *below])
+
+
+async def fetch_page(fetch: Callable[..., Awaitable], *args, index: int, size: int, **kw) -> Page:
+    """Page `index` of a list read by `fetch(*args, offset=…, limit=…, **kw)`, a storage
+    call that gives (the page's items, the whole list's length)."""
+    items, total = await fetch(*args, offset=index * size, limit=size, **kw)
+    return Page(items, total, index, size)
+
+
+def page_of(items: Sequence, index: int, size: int) -> Page:
+    """Page `index` of a list read whole (its last page when `index` is past it)."""
+    index = min(index, page_count(len(items), size) - 1)
+    return Page(items[index * size : (index + 1) * size], len(items), index, size)
+
+
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
     """Split a long HTML text at paragraph (then line) breaks into parts under the limit.
 
@@ -237,6 +299,32 @@ async def reply(
                 return
             log.info("edit failed, sending instead: %s", error)
     await send(context, update.effective_chat.id, text, markup)
+
+
+async def reply_page(
+    update: Update,
+    context: JinroContext,
+    template: str,
+    shown: Page,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    edit: bool = False,
+    **values,
+) -> None:
+    """reply() for a list screen: its template also gets where the page stands in the list
+    (`total` items, `page` of `pages` counted from 1, the number of its `first` item)."""
+    await reply(
+        update,
+        context,
+        template,
+        markup,
+        edit=edit,
+        total=shown.total,
+        page=shown.number,
+        pages=shown.pages,
+        first=shown.first,
+        **values,
+    )
 
 
 async def notify(

@@ -5,14 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import (
-    answer_query,
-    keyboard,
-    reply,
-    requires,
-    set_flow,
-    text_step,
-)
+from handlers.common import answer_query, keyboard, reply, requires, set_flow, text_step
 from handlers.inspections.buttons import ADD_ITEM, CHECKLIST_HOME, HOME, TOGGLE
 from handlers.inspections.common import _leave_flow, _short, item_name
 from messages import label

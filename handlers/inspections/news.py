@@ -23,18 +23,31 @@ def _problems(lang: str, all_items) -> list[Line]:
     return [line for line in lines(lang, all_items) if line.result in ("fix", "fail")]
 
 
-async def _assigned(conn, context, row, user):
-    found = await _inspection(conn, row, "assigned")
-    if found is None or found.monitor_id != user.id:
-        return None  # started, or called off, meanwhile
-    return "inspections/news", {"news": "assigned", "inspection": found, "items": [], "who": ""}
+def _news(news: str, found, items=None, who: str = "", *, count=None, sessions=None):
+    """One inspection notice as the outbox sends it: which `news`, the inspection, the items
+    to look at, the monitor's given name (and a failure's bookings: `count` to staff,
+    `sessions` to a teacher)."""
+    return "inspections/news", {
+        "news": news,
+        "inspection": found,
+        "items": items or [],
+        "who": who,
+        "count": count,
+        "sessions": sessions or [],
+    }
 
 
-async def _cancelled(conn, context, row, user):
-    found = await _inspection(conn, row, "cancelled")
-    if found is None or found.monitor_id != user.id:
-        return None
-    return "inspections/news", {"news": "cancelled", "inspection": found, "items": [], "who": ""}
+def _to_its_monitor(status: str):
+    """To the inspection's monitor while it is still `status` (assigned, cancelled): the news
+    of that."""
+
+    async def compose(conn, context, row, user):
+        found = await _inspection(conn, row, status)
+        if found is None or found.monitor_id != user.id:
+            return None  # started, or called off, meanwhile
+        return _news(status, found)
+
+    return compose
 
 
 async def _result(conn, context, row, user):
@@ -43,12 +56,7 @@ async def _result(conn, context, row, user):
     if found is None or user.role != Role.SITE or user.site_id != found.site_id:
         return None
     problems = _problems(user.lang, await store.inspection_items(conn, found.id))
-    return "inspections/news", {
-        "news": "result",
-        "inspection": found,
-        "items": problems,
-        "who": _who(found),
-    }
+    return _news("result", found, problems, _who(found))
 
 
 async def _failed_staff(conn, context, row, user):
@@ -57,13 +65,7 @@ async def _failed_staff(conn, context, row, user):
         return None
     problems = _problems(user.lang, await store.inspection_items(conn, found.id))
     booked = await store.upcoming_bookings(conn, found.site_id, context.now)
-    return "inspections/news", {
-        "news": "failed_staff",
-        "inspection": found,
-        "items": problems,
-        "count": booked,
-        "who": _who(found),
-    }
+    return _news("failed_staff", found, problems, _who(found), count=booked)
 
 
 async def _failed_teacher(conn, context, row, user):
@@ -74,13 +76,8 @@ async def _failed_teacher(conn, context, row, user):
     booked = await store.teacher_sessions(conn, found.site_id, user.id, context.now)
     if not booked:
         return None  # their students' bookings there are over
-    return "inspections/news", {
-        "news": "failed_teacher",
-        "inspection": found,
-        "items": [],
-        "who": _who(found),
-        "sessions": [{"session": s, "count": n} for s, n in booked],
-    }
+    sessions = [{"session": s, "count": n} for s, n in booked]
+    return _news("failed_teacher", found, who=_who(found), sessions=sessions)
 
 
 def _follow_up(news: str, *roles: Role):
@@ -92,19 +89,14 @@ def _follow_up(news: str, *roles: Role):
             return None
         if user.role == Role.MONITOR and found.monitor_id != user.id:
             return None
-        return "inspections/news", {
-            "news": news,
-            "inspection": found,
-            "items": [],
-            "who": _who(found),
-        }
+        return _news(news, found, who=_who(found))
 
     return compose
 
 
 REMINDERS = {
-    "inspection_assigned": _assigned,
-    "inspection_cancelled": _cancelled,
+    "inspection_assigned": _to_its_monitor("assigned"),
+    "inspection_cancelled": _to_its_monitor("cancelled"),
     "inspection_result": _result,
     "inspection_failed_staff": _failed_staff,
     "inspection_failed_teacher": _failed_teacher,

@@ -10,51 +10,57 @@ from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
 from handlers.inspections.buttons import CONFIRM, DETAIL, HOME, NO_NOTE, RESULT_CHOSEN, SUMMARY
 from handlers.inspections.common import _flow_is, lines
-from handlers.inspections.walk import _go_on, _still_filling, show_item, show_summary
+from handlers.inspections.walk import (
+    _go_on,
+    _pressed_while_filling,
+    _still_filling,
+    show_item,
+    show_summary,
+)
 from messages import label
 from storage import inspections as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
 
 
-@SUMMARY.handles
-async def summary_pressed(update: Update, context: JinroContext, inspection_id: int) -> None:
-    if await _still_filling(context, inspection_id) is None:
-        await stale_button(update, context)
-        return
-    await answer_query(update)
+async def _all_answered(update: Update, context: JinroContext, inspection_id: int, *, edit=False):
+    """Whether a press on the summary (to see it, or choose the result) goes on: the
+    inspection still being filled with every item answered; an item left (an old summary)
+    is shown to answer first."""
+    if not await _pressed_while_filling(update, context, inspection_id):
+        return False
     async with context.db.read() as conn:
         position = await store.next_position(conn, inspection_id)
     if position is not None:
-        await show_item(update, context, inspection_id, position, edit=True)
-        return
-    await show_summary(update, context, inspection_id, edit=True)
+        await show_item(update, context, inspection_id, position, edit=edit)
+        return False
+    return True
+
+
+def _choose_again(lang: str, inspection_id: int, button):
+    """A step after choosing the result: its `button`, and back to the summary."""
+    return keyboard([[button], [SUMMARY(label(lang, "◀ Choose again"), inspection_id)]])
+
+
+@SUMMARY.handles
+async def summary_pressed(update: Update, context: JinroContext, inspection_id: int) -> None:
+    if await _all_answered(update, context, inspection_id, edit=True):
+        await show_summary(update, context, inspection_id, edit=True)
 
 
 @RESULT_CHOSEN.handles
 async def result_pressed(
     update: Update, context: JinroContext, inspection_id: int, result: str
 ) -> None:
-    if await _still_filling(context, inspection_id) is None:
-        await stale_button(update, context)
-        return
-    await answer_query(update)
-    async with context.db.read() as conn:
-        position = await store.next_position(conn, inspection_id)
-    if position is not None:  # an item was left (an old summary): answer it first
-        await show_item(update, context, inspection_id, position)
+    if not await _all_answered(update, context, inspection_id):
         return
     await set_flow(context, "is.note", {"i": inspection_id, "r": result})
-    lang = context.lang
-    rows = [
-        [NO_NOTE(label(lang, "Without a note"), inspection_id)],
-        [SUMMARY(label(lang, "◀ Choose again"), inspection_id)],
-    ]
+    without = NO_NOTE(label(context.lang, "Without a note"), inspection_id)
     await reply(
         update,
         context,
         "inspections/ask_note",
-        keyboard(rows),
+        _choose_again(context.lang, inspection_id, without),
         result=result,
         limit=store.NOTE_MAX,
         length=None,
@@ -99,15 +105,12 @@ async def show_confirm(
         all_items = await store.inspection_items(conn, inspection_id)
     await set_flow(context, "is.confirm", {"i": inspection_id, "r": result, "n": note})
     lang = context.lang
-    rows = [
-        [CONFIRM(label(lang, "✅ Confirm the result"), inspection_id)],
-        [SUMMARY(label(lang, "◀ Choose again"), inspection_id)],
-    ]
+    confirm = CONFIRM(label(lang, "✅ Confirm the result"), inspection_id)
     await reply(
         update,
         context,
         "inspections/confirm",
-        keyboard(rows),
+        _choose_again(lang, inspection_id, confirm),
         edit=update.callback_query is not None,
         site=found.site_name,
         result=result,

@@ -6,7 +6,15 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import answer_query, keyboard, page_count, pages_row, reply, stale_button
+from handlers.common import (
+    Page,
+    answer_query,
+    fetch_page,
+    keyboard,
+    reply,
+    reply_page,
+    stale_button,
+)
 from handlers.inspections.buttons import EXPIRING, HOME, NEVER, PICK, SITE, START, TO_PICK
 from handlers.inspections.common import PAGE, _leave_flow, _short, _today
 from messages import label
@@ -27,11 +35,9 @@ async def _site_list(
             profile = await monitors_store.get(conn, context.user.id)
             district = profile.district if profile is not None else None
         if which != "pick" or district is not None:
-            found, total = await _sites(conn, which, district, today, page)
-            pages = page_count(total, PAGE)
-            if page >= pages:  # the list got shorter: its last page
-                page = pages - 1
-                found, total = await _sites(conn, which, district, today, page)
+            shown = await _sites(conn, which, district, today, page)
+            if shown.index >= shown.pages:  # the list got shorter: its last page
+                shown = await _sites(conn, which, district, today, shown.pages - 1)
     if which == "pick" and district is None:
         await stale_button(update, context)
         return
@@ -40,36 +46,31 @@ async def _site_list(
     paging = {"pick": TO_PICK, "never": NEVER, "expiring": EXPIRING}[which]
     press = PICK if which == "pick" else SITE
     rows = []
-    for site in found:
+    for site in shown.items:
         text = f"{_short(site.name)} ({site.district})"
         if site.open_monitor is not None:
             text = f"📋 {text}"
         rows.append([press(text, site.id)])
-    rows.append(pages_row(lang, paging, page, pages))
-    rows.append([HOME(label(lang, "◀ Inspections"))])
-    await reply(
+    await reply_page(
         update,
         context,
         "inspections/sites",
-        keyboard(rows),
+        shown,
+        shown.markup(lang, rows, paging, below=[[HOME(label(lang, "◀ Inspections"))]]),
         edit=True,
         which=which,
-        sites=found,
-        total=total,
-        page=page + 1,
-        pages=pages,
+        sites=shown.items,
         district=district,
         today=today,
     )
 
 
-async def _sites(conn, which: str, district: str | None, today, page: int):
-    offset = page * PAGE
+async def _sites(conn, which: str, district: str | None, today, page: int) -> Page:
     if which == "pick":
-        return await store.to_pick(conn, district, today, offset=offset, limit=PAGE)
+        return await fetch_page(store.to_pick, conn, district, today, index=page, size=PAGE)
     if which == "never":
-        return await store.never_inspected(conn, offset=offset, limit=PAGE)
-    return await store.expiring(conn, today, offset=offset, limit=PAGE)
+        return await fetch_page(store.never_inspected, conn, index=page, size=PAGE)
+    return await fetch_page(store.expiring, conn, today, index=page, size=PAGE)
 
 
 @NEVER.handles

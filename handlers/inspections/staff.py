@@ -9,10 +9,10 @@ from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import (
     answer_query,
+    fetch_page,
     keyboard,
-    page_count,
-    pages_row,
     reply,
+    reply_page,
     set_flow,
     stale_button,
     text_step,
@@ -43,7 +43,7 @@ MARKS = {"passed": "✅", "needs_fix": "🔧", "failed": "❌"}
 @OPEN.handles
 async def open_page(update: Update, context: JinroContext, page: int) -> None:
     async with context.db.read() as conn:
-        found, total = await store.open_list(conn, offset=page * PAGE, limit=PAGE)
+        shown = await fetch_page(store.open_list, conn, index=page, size=PAGE)
     await answer_query(update)
     lang = context.lang
     rows = [
@@ -55,16 +55,14 @@ async def open_page(update: Update, context: JinroContext, page: int) -> None:
                 o.id,
             )
         ]
-        for o in found
+        for o in shown.items
     ]
-    pages = page_count(total, PAGE)
-    rows.append(pages_row(lang, OPEN, page, pages))
-    rows.append([HOME(label(lang, "◀ Inspections"))])
-    await reply(
+    await reply_page(
         update,
         context,
         "inspections/open",
-        keyboard(rows),
+        shown,
+        shown.markup(lang, rows, OPEN, below=[[HOME(label(lang, "◀ Inspections"))]]),
         edit=True,
         inspections=[
             {
@@ -74,11 +72,8 @@ async def open_page(update: Update, context: JinroContext, page: int) -> None:
                 "done": o.answered,
                 "total": o.total,
             }
-            for o in found
+            for o in shown.items
         ],
-        total=total,
-        page=page + 1,
-        pages=pages,
     )
 
 

@@ -145,14 +145,24 @@ async def _still_filling(context: JinroContext, inspection_id: int, position: in
     return found
 
 
+async def _pressed_while_filling(
+    update: Update, context: JinroContext, inspection_id: int, position: int | None = None
+) -> bool:
+    """Whether a press on an inspection's item or summary goes on (the press answered):
+    while this monitor fills it (and the item exists); else it is a stale press."""
+    if await _still_filling(context, inspection_id, position) is None:
+        await stale_button(update, context)
+        return False
+    await answer_query(update)
+    return True
+
+
 @ATTACH.handles
 async def attach_pressed(
     update: Update, context: JinroContext, inspection_id: int, position: int
 ) -> None:
-    if await _still_filling(context, inspection_id, position) is None:
-        await stale_button(update, context)
+    if not await _pressed_while_filling(update, context, inspection_id, position):
         return
-    await answer_query(update)
     await set_flow(context, "is.att", {"i": inspection_id, "p": position})
     rows = [[ITEM(label(context.lang, "◀ Back to the item"), inspection_id, position)]]
     await reply(
@@ -169,27 +179,31 @@ async def attach_pressed(
 async def back_pressed(
     update: Update, context: JinroContext, inspection_id: int, position: int
 ) -> None:
-    if await _still_filling(context, inspection_id, position) is None:
-        await stale_button(update, context)
-        return
-    await answer_query(update)
-    await show_item(update, context, inspection_id, position, edit=True)
+    if await _pressed_while_filling(update, context, inspection_id, position):
+        await show_item(update, context, inspection_id, position, edit=True)
 
 
 @text_step("is.att")
 async def note_typed(update: Update, context: JinroContext) -> None:
     note = " ".join(update.message.text.split())
-    if len(note) > store.NOTE_MAX:
-        await reply(
-            update,
-            context,
-            "inspections/ask_attachment",
-            limit=store.NOTE_MAX,
-            problem="too_long",
-            length=len(note),
-        )
-        return
-    await _attach(update, context, note=note)
+    if await _note_fits(update, context, note):
+        await _attach(update, context, note=note)
+
+
+async def _note_fits(update: Update, context: JinroContext, note: str) -> bool:
+    """Whether a typed note or a photo's caption fits; if not, the monitor is asked again,
+    told it is too long."""
+    if len(note) <= store.NOTE_MAX:
+        return True
+    await reply(
+        update,
+        context,
+        "inspections/ask_attachment",
+        limit=store.NOTE_MAX,
+        problem="too_long",
+        length=len(note),
+    )
+    return False
 
 
 @file_step("is.att", "is.fill")
@@ -211,15 +225,7 @@ async def photo_sent(update: Update, context: JinroContext) -> None:
         )
         return
     caption = " ".join((message.caption or "").split())
-    if len(caption) > store.NOTE_MAX:
-        await reply(
-            update,
-            context,
-            "inspections/ask_attachment",
-            limit=store.NOTE_MAX,
-            problem="too_long",
-            length=len(caption),
-        )
+    if not await _note_fits(update, context, caption):
         return
     await _attach(update, context, note=caption or None, photo=message.photo[-1].file_id)
 

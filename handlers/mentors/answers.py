@@ -23,7 +23,7 @@ from handlers.mentors.buttons import (
     TIME,
 )
 from handlers.mentors.common import REASON_MAX, _leave_flow, _mentor_id, _now_and_window, when_label
-from handlers.mentors.desk import _seen, _still_mine, show_request
+from handlers.mentors.desk import _mine_while, _seen, _still_mine, back_to_desk, show_request
 from messages import label
 from storage import mentors as store
 from storage import users as users_store
@@ -60,8 +60,8 @@ async def ask_time(
     answered=False,
 ) -> None:
     """The mentor's free times as buttons; `answered`: the press was answered already."""
-    seen = await _seen(context, request_id)
-    if seen is None or seen.status != "accepted" or not await _still_mine(context, seen):
+    seen = await _mine_while(context, request_id, "accepted")
+    if seen is None:
         if not answered:
             await stale_button(update, context)
         return
@@ -103,8 +103,8 @@ async def ask_time(
 
 @TIME.handles
 async def time_chosen(update: Update, context: JinroContext, request_id: int, minutes: int):
-    seen = await _seen(context, request_id)
-    if seen is None or seen.status != "accepted" or not await _still_mine(context, seen):
+    seen = await _mine_while(context, request_id, "accepted")
+    if seen is None:
         await stale_button(update, context)
         return
     starts_at = datetime.fromtimestamp(minutes * 60, UTC)
@@ -198,7 +198,7 @@ async def _schedule(update: Update, context: JinroContext, *, place=None, link=N
         update,
         context,
         "mentors/scheduled",
-        keyboard([[DESK(label(context.lang, "◀ My requests"))]]),
+        back_to_desk(context.lang),
         request=seen,
         tz=context.tz,
     )
@@ -257,7 +257,7 @@ async def _decline(update: Update, context: JinroContext, request_id, reason) ->
         update,
         context,
         "mentors/declined",
-        keyboard([[DESK(label(context.lang, "◀ My requests"))]]),
+        back_to_desk(context.lang),
         edit=update.callback_query is not None,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import answer_query, keyboard, reply, stale_button
+from handlers.common import Handler, answer_query, keyboard, reply, requires, stale_button
 from handlers.mentors.buttons import (
     ACCEPT,
     CANCEL_MEETING,
@@ -23,6 +23,7 @@ from handlers.mentors.common import _leave_flow, _mentor_id, when_label
 from messages import label
 from storage import mentors as store
 from storage.errors import NotFound
+from storage.models import Role
 
 
 async def show_board(update: Update, context: JinroContext, *, edit: bool = False) -> None:
@@ -55,6 +56,21 @@ async def show_board(update: Update, context: JinroContext, *, edit: bool = Fals
         free=len(free),
         tz=tz,
     )
+
+
+def mentor_command(show) -> Handler:
+    """The command opening a mentor's own screen `show` (/profile, /slots), out of any mn.*
+    step; someone with the mentor role but no mentor profile yet may not."""
+
+    @requires(Role.MENTOR)
+    async def command(update: Update, context: JinroContext) -> None:
+        if _mentor_id(context) is None:
+            await reply(update, context, "common/not_allowed")
+            return
+        await _leave_flow(context)
+        await show(update, context)
+
+    return command
 
 
 def _who(lang: str, seen) -> str:
@@ -129,6 +145,19 @@ async def _still_mine(context: JinroContext, seen) -> bool:
     async with context.db.read() as conn:
         request = await store.get(conn, seen.id)
     return request is not None and request.mentor_id == _mentor_id(context)
+
+
+async def _mine_while(context: JinroContext, request_id: int, status: str):
+    """The request as this mentor sees it while it is theirs and still `status`, else None."""
+    seen = await _seen(context, request_id)
+    if seen is None or seen.status != status or not await _still_mine(context, seen):
+        return None
+    return seen
+
+
+def back_to_desk(lang: str):
+    """The one button under what a finished step says: back to the mentor's requests."""
+    return keyboard([[DESK(label(lang, "◀ My requests"))]])
 
 
 def offer_buttons(lang: str, request_id: int) -> list:

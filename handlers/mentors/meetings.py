@@ -8,17 +8,9 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
-from handlers.mentors.buttons import (
-    CANCEL_MEETING,
-    DESK,
-    HELD,
-    HELD_OTHER,
-    KEEP,
-    NOT_HELD,
-    SKIP_NOTE,
-)
+from handlers.mentors.buttons import CANCEL_MEETING, HELD, HELD_OTHER, KEEP, NOT_HELD, SKIP_NOTE
 from handlers.mentors.common import NOTE_MAX, REASON_MAX, _now_and_window
-from handlers.mentors.desk import _seen, _still_mine, show_board
+from handlers.mentors.desk import _seen, _still_mine, back_to_desk, show_board
 from messages import label
 from storage import mentors as store
 from storage import users as users_store
@@ -48,27 +40,39 @@ async def cancel_reason_typed(update: Update, context: JinroContext) -> None:
     if not 2 <= len(reason) <= REASON_MAX:
         await reply(update, context, "mentors/too_long", length=len(reason), limit=REASON_MAX)
         return
+
+    async def cancel(conn, meeting_id: int) -> None:
+        window = _now_and_window(context)
+        await store.cancel_meeting(conn, meeting_id, context.user, reason, **window)
+
+    if not await _on_the_meeting(update, context, cancel, (NotFound, AlreadyHandled)):
+        return
+    outbox.kick(context)  # the requesters hear, and a one-to-one request goes on
+    await reply(update, context, "mentors/meeting_cancelled", back_to_desk(context.lang))
+
+
+async def _meeting_id(conn, request_id: int) -> int:
+    """The meeting of a request; NotFound when there is none (or no such request)."""
+    request = await store.get(conn, request_id)
+    if request is None or request.meeting_id is None:
+        raise NotFound
+    return request.meeting_id
+
+
+async def _on_the_meeting(update: Update, context: JinroContext, step, gone=(NotFound,)) -> bool:
+    """Do `step(conn, meeting_id)` to the meeting of the request the mn.* flow names (what
+    the mentor typed: a reason to cancel, a note), ending the flow in the same transaction;
+    False, the mentor told, when it is `gone` (no such meeting, or it changed)."""
     request_id = (context.user.flow_data or {}).get("r")
     try:
         async with context.db.write() as conn:
-            request = await store.get(conn, request_id or 0)
-            if request is None or request.meeting_id is None:
-                raise NotFound
-            await store.cancel_meeting(
-                conn, request.meeting_id, context.user, reason, **_now_and_window(context)
-            )
+            await step(conn, await _meeting_id(conn, request_id or 0))
             context.user = await users_store.set_flow(conn, context.user.id, None)
-    except (NotFound, AlreadyHandled):
+    except gone:
         await set_flow(context, None)
         await reply(update, context, "mentors/gone")
-        return
-    outbox.kick(context)  # the requesters hear, and a one-to-one request goes on
-    await reply(
-        update,
-        context,
-        "mentors/meeting_cancelled",
-        keyboard([[DESK(label(context.lang, "◀ My requests"))]]),
-    )
+        return False
+    return True
 
 
 @HELD.handles
@@ -106,11 +110,9 @@ async def _log(update: Update, context: JinroContext, request_id: int, *, held, 
     """Held (`minutes` long, within the button's bounds) or not; logged already, or a
     meeting not yet begun, is answered by the router (buttons.LOGGING)."""
     async with context.db.write() as conn:
-        request = await store.get(conn, request_id)
-        if request is None or request.meeting_id is None:
-            raise NotFound
+        meeting_id = await _meeting_id(conn, request_id)
         await store.log_meeting(
-            conn, request.meeting_id, context.user, held=held, minutes=minutes, now=context.now
+            conn, meeting_id, context.user, held=held, minutes=minutes, now=context.now
         )
     await answer_query(update)
     outbox.kick(context)  # the requesters' rating question
@@ -127,24 +129,12 @@ async def note_typed(update: Update, context: JinroContext) -> None:
     if len(note) > NOTE_MAX:
         await reply(update, context, "mentors/too_long", length=len(note), limit=NOTE_MAX)
         return
-    request_id = (context.user.flow_data or {}).get("r")
-    try:
-        async with context.db.write() as conn:
-            request = await store.get(conn, request_id or 0)
-            if request is None or request.meeting_id is None:
-                raise NotFound
-            await store.note_meeting(conn, request.meeting_id, context.user, note)
-            context.user = await users_store.set_flow(conn, context.user.id, None)
-    except NotFound:
-        await set_flow(context, None)
-        await reply(update, context, "mentors/gone")
-        return
-    await reply(
-        update,
-        context,
-        "mentors/noted",
-        keyboard([[DESK(label(context.lang, "◀ My requests"))]]),
-    )
+
+    async def keep_note(conn, meeting_id: int) -> None:
+        await store.note_meeting(conn, meeting_id, context.user, note)
+
+    if await _on_the_meeting(update, context, keep_note):
+        await reply(update, context, "mentors/noted", back_to_desk(context.lang))
 
 
 @SKIP_NOTE.handles

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from handlers.common import keyboard
-from handlers.mentors.buttons import DESK, HELD_OTHER, MY_REQUEST, NOT_HELD, PROFILE, RATE
-from handlers.mentors.desk import offer_buttons
+from handlers.mentors.buttons import HELD_OTHER, MY_REQUEST, NOT_HELD, PROFILE, RATE
+from handlers.mentors.desk import back_to_desk, offer_buttons
 from handlers.outbox import Kind
 from messages import label
 from storage import mentors as store
@@ -36,19 +36,28 @@ async def _requester_view(conn, row, user, *statuses):
     return found if found.status in statuses else None
 
 
-async def _accepted(conn, context, row, user):
-    found = await _requester_view(conn, row, user, "accepted")
-    return None if found is None else ("mentoring/news", {"request": found, "news": "accepted"})
+def _while(status: str):
+    """To the requester, while the request is still `status` (accepted, waiting, expired):
+    the news of that."""
+
+    async def compose(conn, context, row, user):
+        found = await _requester_view(conn, row, user, status)
+        return None if found is None else ("mentoring/news", {"request": found, "news": status})
+
+    return compose
 
 
-async def _waiting(conn, context, row, user):
-    found = await _requester_view(conn, row, user, "waiting")
-    return None if found is None else ("mentoring/news", {"request": found, "news": "waiting"})
+async def _mentors_view(conn, request):
+    """The request as its mentor sees it in a notice."""
+    return store.seen_by_mentor(await store.view(conn, request.id))
 
 
-async def _expired(conn, context, row, user):
-    found = await _requester_view(conn, row, user, "expired")
-    return None if found is None else ("mentoring/news", {"request": found, "news": "expired"})
+async def _meeting_of(conn, request, user):
+    """The request's meeting while it is still scheduled with this mentor, else None."""
+    meeting = await store.meeting(conn, request.meeting_id)
+    if meeting is None or meeting.status != "scheduled" or meeting.mentor_id != user.mentor_id:
+        return None
+    return meeting
 
 
 async def _scheduled(conn, context, row, user):
@@ -69,7 +78,7 @@ async def _meeting_soon(conn, context, row, user):
     if user.role == Role.MENTOR:
         if user.mentor_id != meeting.mentor_id:
             return None
-        seen = store.seen_by_mentor(await store.view(conn, request.id))
+        seen = await _mentors_view(conn, request)
         schools = await store.meeting_schools(conn, meeting.id) if meeting.mode == "group" else []
         return "mentors/soon", {"request": seen, "schools": schools}
     found = await _requester_view(conn, row, user, "scheduled")
@@ -82,11 +91,9 @@ async def _log_due(conn, context, row, user):
     request = await store.get(conn, row.mentor_request_id)
     if request is None or request.meeting_id is None or user.role != Role.MENTOR:
         return None
-    meeting = await store.meeting(conn, request.meeting_id)
-    if meeting is None or meeting.status != "scheduled" or meeting.mentor_id != user.mentor_id:
+    if await _meeting_of(conn, request, user) is None:
         return None  # logged already, or off
-    seen = store.seen_by_mentor(await store.view(conn, request.id))
-    return "mentors/log", {"request": seen}
+    return "mentors/log", {"request": await _mentors_view(conn, request)}
 
 
 async def _rate(conn, context, row, user):
@@ -111,19 +118,16 @@ async def _request_cancelled(conn, context, row, user):
     request = await store.get(conn, row.mentor_request_id)
     if request is None or request.status != "cancelled" or request.mentor_id != user.mentor_id:
         return None
-    seen = store.seen_by_mentor(await store.view(conn, request.id))
-    return "mentors/withdrawn", {"request": seen}
+    return "mentors/withdrawn", {"request": await _mentors_view(conn, request)}
 
 
 async def _group_joined(conn, context, row, user):
     request = await store.get(conn, row.mentor_request_id)
     if request is None or request.status != "scheduled" or user.role != Role.MENTOR:
         return None
-    meeting = await store.meeting(conn, request.meeting_id)
-    if meeting is None or meeting.status != "scheduled" or meeting.mentor_id != user.mentor_id:
+    if await _meeting_of(conn, request, user) is None:
         return None
-    seen = store.seen_by_mentor(await store.view(conn, request.id))
-    return "mentors/joined", {"request": seen}
+    return "mentors/joined", {"request": await _mentors_view(conn, request)}
 
 
 async def _auto_paused(conn, context, row, user):
@@ -138,9 +142,9 @@ async def _auto_paused(conn, context, row, user):
 REMINDERS = {
     "mentor_offer": _offer,
     "mentor_offer_nudge": _offer,
-    "mentor_accepted": _accepted,
-    "mentor_waiting": _waiting,
-    "mentor_expired": _expired,
+    "mentor_accepted": _while("accepted"),
+    "mentor_waiting": _while("waiting"),
+    "mentor_expired": _while("expired"),
     "mentor_scheduled": _scheduled,
     "mentor_meeting_day_before": _meeting_soon,
     "mentor_meeting_hour": _meeting_soon,
@@ -168,7 +172,7 @@ def _log_keyboard(row, lang: str):
 
 
 def _desk(row, lang: str):
-    return keyboard([[DESK(label(lang, "◀ My requests"))]])
+    return back_to_desk(lang)
 
 
 KEYBOARDS = {

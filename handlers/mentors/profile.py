@@ -12,7 +12,6 @@ from handlers.common import (
     keyboard,
     pages_row,
     reply,
-    requires,
     set_flow,
     stale_button,
     text_step,
@@ -38,12 +37,12 @@ from handlers.mentors.common import (
     _now_and_window,
     field_tag,
 )
+from handlers.mentors.desk import mentor_command
 from messages import label
 from messages.labels import N_
 from storage import mentors as store
 from storage import users as users_store
 from storage.catalogue import DISTRICTS
-from storage.models import Role
 
 FIELD_PAGE = 10
 MODE_NAMES = {
@@ -51,15 +50,6 @@ MODE_NAMES = {
     "group": N_("👥 Online group sessions"),
     "visit": N_("🏫 School visits"),
 }
-
-
-@requires(Role.MENTOR)
-async def profile_command(update: Update, context: JinroContext) -> None:
-    if _mentor_id(context) is None:
-        await reply(update, context, "common/not_allowed")
-        return
-    await _leave_flow(context)
-    await show_profile(update, context)
 
 
 async def show_profile(update: Update, context: JinroContext, *, edit: bool = False) -> None:
@@ -100,6 +90,9 @@ async def show_profile(update: Update, context: JinroContext, *, edit: bool = Fa
         districts=visits,
         slots=len(slots),
     )
+
+
+profile_command = mentor_command(show_profile)  # /profile
 
 
 @FIELDS.handles

@@ -69,26 +69,30 @@ async def show_request(
     return True
 
 
-@MY_REQUEST.handles
-async def view_pressed(update: Update, context: JinroContext, request_id: int) -> None:
+async def _pressed_on_mine(update: Update, context: JinroContext, request_id: int):
+    """The requester's own request, the press on it answered; None (a stale press) when it
+    is gone or someone else's."""
     async with context.db.read() as conn:
         found = await store.get(conn, request_id)
     if found is None or found.requester_id != context.user.id:
         await stale_button(update, context)
-        return
+        return None
     await answer_query(update)
-    await _leave_flow(context)
-    await show_request(update, context, request_id)
+    return found
+
+
+@MY_REQUEST.handles
+async def view_pressed(update: Update, context: JinroContext, request_id: int) -> None:
+    if await _pressed_on_mine(update, context, request_id) is not None:
+        await _leave_flow(context)
+        await show_request(update, context, request_id)
 
 
 @WITHDRAW.handles
 async def cancel_pressed(update: Update, context: JinroContext, request_id: int) -> None:
-    async with context.db.read() as conn:
-        found = await store.get(conn, request_id)
-    if found is None or found.requester_id != context.user.id:
-        await stale_button(update, context)
+    found = await _pressed_on_mine(update, context, request_id)
+    if found is None:
         return
-    await answer_query(update)
     if found.status not in store.ACTIVE:
         await show_request(update, context, request_id)
         return

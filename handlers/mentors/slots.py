@@ -8,30 +8,13 @@ from datetime import date, datetime, time
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import (
-    answer_query,
-    days,
-    keyboard,
-    reply,
-    requires,
-    set_flow,
-    text_step,
-)
+from handlers.common import answer_query, days, keyboard, reply, set_flow, text_step
 from handlers.mentors.buttons import ADD_SLOT, DELETE_SLOT, PROFILE, SLOTS
 from handlers.mentors.common import WEEKDAY_NAMES, _leave_flow, _mentor_id, when_label
+from handlers.mentors.desk import mentor_command
 from messages import label
 from storage import mentors as store
 from storage import users as users_store
-from storage.models import Role
-
-
-@requires(Role.MENTOR)
-async def slots_command(update: Update, context: JinroContext) -> None:
-    if _mentor_id(context) is None:
-        await reply(update, context, "common/not_allowed")
-        return
-    await _leave_flow(context)
-    await show_slots(update, context)
 
 
 async def show_slots(update: Update, context: JinroContext, *, edit: bool = False) -> None:
@@ -52,6 +35,9 @@ async def show_slots(update: Update, context: JinroContext, *, edit: bool = Fals
         free=[when_label(lang, o.starts_at, context.tz) for o in free[:6]],
         count=len(free),
     )
+
+
+slots_command = mentor_command(show_slots)  # /slots
 
 
 def slot_label(lang: str, slot) -> str:

@@ -7,10 +7,14 @@ Buttons: handlers/mentors/buttons.py (sm:…).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy.engine import Row
 from telegram import InputFile, Update
 
 from bot.context import JinroContext
-from handlers.common import answer_query, keyboard, page_count, pages_row, reply, requires
+from handlers.common import answer_query, fetch_page, keyboard, reply, reply_page, requires
+from handlers.common.buttons import Button
 from handlers.mentors.buttons import EXPORT, FIGURES, PRIORITY, WAITING
 from messages import label, render
 from storage import audit
@@ -48,36 +52,32 @@ async def figures_pressed(update: Update, context: JinroContext) -> None:
 @WAITING.handles
 async def waiting_page(update: Update, context: JinroContext, page: int) -> None:
     async with context.db.read() as conn:
-        found, total = await store.open_for_staff(conn, offset=page * PAGE, limit=PAGE)
-    pages = page_count(total, PAGE)
+        shown = await fetch_page(store.open_for_staff, conn, index=page, size=PAGE)
     await answer_query(update)
     lang = context.lang
-    rows = [
-        [
-            PRIORITY(
-                ("⭐ " if r.priority else "☆ ")
-                + f"{store.first_name(r.requester_name)} · {r.school} · {r.field}"[:55],
-                r.id,
-                page,
-            )
-        ]
-        for r in found
-    ]
-    rows.append(pages_row(lang, WAITING, page, pages))
-    rows.append([FIGURES(label(lang, "◀ Mentoring figures"))])
-    await reply(
+    rows = priority_rows(
+        shown.items,
+        PRIORITY,
+        page,
+        lambda r: f"{store.first_name(r.requester_name)} · {r.school} · {r.field}"[:55],
+    )
+    await reply_page(
         update,
         context,
         "mentors/waiting",
-        keyboard(rows),
+        shown,
+        shown.markup(lang, rows, WAITING, below=[[FIGURES(label(lang, "◀ Mentoring figures"))]]),
         edit=True,
-        requests=found,
-        total=total,
-        page=page + 1,
-        pages=pages,
+        requests=shown.items,
         first_name=store.first_name,
         tz=context.tz,
     )
+
+
+def priority_rows(requests, button: Button, page: int, line: Callable[[Row], str]) -> list:
+    """A row a request, ⭐ when it is marked priority (☆ when not) before `line(request)`:
+    pressing it toggles the mark and shows `page` again (staff's and teachers' lists)."""
+    return [[button(("⭐ " if r.priority else "☆ ") + line(r), r.id, page)] for r in requests]
 
 
 @PRIORITY.handles

@@ -7,11 +7,11 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers import outbox
-from handlers.common import answer_query, keyboard, page_count, pages_row, reply
+from handlers.common import answer_query, fetch_page, keyboard, reply, reply_page
 from handlers.mentors.buttons import GROUPS, JOIN, MY_REQUESTS, STUDENT_PRIORITY, STUDENTS
 from handlers.mentors.common import when_label
 from handlers.mentors.request import show_request
-from handlers.mentors.staff import toggle_priority
+from handlers.mentors.staff import priority_rows, toggle_priority
 from messages import label
 from storage import mentors as store
 
@@ -21,35 +21,21 @@ PAGE = 6
 @STUDENTS.handles
 async def students_page(update: Update, context: JinroContext, page: int, *, edit=True) -> None:
     async with context.db.read() as conn:
-        found, total = await store.students_requests(
-            conn, context.user, offset=page * PAGE, limit=PAGE
-        )
-    pages = page_count(total, PAGE)
+        shown = await fetch_page(store.students_requests, conn, context.user, index=page, size=PAGE)
     await answer_query(update)
     lang = context.lang
-    rows = [
-        [
-            STUDENT_PRIORITY(
-                ("⭐ " if r.priority else "☆ ") + f"{r.requester_name} · {r.field}"[:50],
-                r.id,
-                page,
-            )
-        ]
-        for r in found
-        if r.status in store.ACTIVE
-    ]
-    rows.append(pages_row(lang, STUDENTS, page, pages))
-    rows.append([MY_REQUESTS(label(lang, "◀ Mentoring"))])
-    await reply(
+    active = [r for r in shown.items if r.status in store.ACTIVE]
+    rows = priority_rows(
+        active, STUDENT_PRIORITY, page, lambda r: f"{r.requester_name} · {r.field}"[:50]
+    )
+    await reply_page(
         update,
         context,
         "mentoring/students",
-        keyboard(rows),
+        shown,
+        shown.markup(lang, rows, STUDENTS, below=[[MY_REQUESTS(label(lang, "◀ Mentoring"))]]),
         edit=edit,
-        requests=found,
-        total=total,
-        page=page + 1,
-        pages=pages,
+        requests=shown.items,
         tz=context.tz,
     )
 

@@ -1,14 +1,19 @@
-"""Asking a joining person's name, with their Telegram name offered as a button."""
+"""Asking a joining person's name, with their Telegram name offered as a button, and taking
+it, typed or pressed."""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import keyboard, reply
+from handlers.common import answer_query, keyboard, reply, stale_button, text_step
 from handlers.common.buttons import Button
 from messages import label
-from storage.names import person_name
+from storage.names import NAME_MAX, person_name, valid_name
+
+NameTaker = Callable[[Update, JinroContext, str], Awaitable[None]]
 
 
 async def ask_name(
@@ -24,3 +29,33 @@ async def ask_name(
 
 def telegram_name(update: Update) -> str | None:
     return person_name(update.effective_user.first_name, update.effective_user.last_name)
+
+
+def name_step(flow: str, button: Button) -> Callable[[NameTaker], NameTaker]:
+    """Decorate what a joining step does with a name: it is registered for the name typed in
+    `flow` and for `button` (the Telegram name ask_name offered), and called only with a
+    valid name; a bad one is answered, a Telegram name no longer usable (or forged) is a
+    stale button."""
+
+    def register(take: NameTaker) -> NameTaker:
+        async def checked(update: Update, context: JinroContext, name: str) -> None:
+            if not valid_name(name):
+                await reply(update, context, "onboarding/bad_name", limit=NAME_MAX)
+                return
+            await take(update, context, name)
+
+        @text_step(flow)
+        async def typed(update: Update, context: JinroContext) -> None:
+            await checked(update, context, " ".join(update.message.text.split()))
+
+        @button.handles
+        async def pressed(update: Update, context: JinroContext) -> None:
+            if telegram_name(update) is None:  # none usable now (changed since), or forged
+                await stale_button(update, context)
+                return
+            await answer_query(update)
+            await checked(update, context, telegram_name(update))
+
+        return take
+
+    return register

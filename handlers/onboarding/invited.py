@@ -10,23 +10,15 @@ from telegram import Update
 
 from bot import commands
 from bot.context import JinroContext
-from handlers.common import (
-    answer_query,
-    keyboard,
-    reply,
-    stale_button,
-    start_link,
-    text_step,
-)
+from handlers.common import answer_query, keyboard, reply, stale_button, start_link, text_step
 from handlers.onboarding.buttons import DISTRICT, GRADES, MENTOR_KIND, PROFILE_NAME
-from handlers.onboarding.common import ask_name, telegram_name
+from handlers.onboarding.common import ask_name, name_step
 from messages import label
 from storage import audit, invites, monitors
 from storage import users as users_store
 from storage.catalogue import DISTRICTS
 from storage.errors import AlreadyRegistered, InviteInvalid
 from storage.models import Role
-from storage.names import NAME_MAX, valid_name
 
 # ----- invited roles ----------------------------------------------------------------------------
 
@@ -76,24 +68,8 @@ async def accept_invite(update: Update, context: JinroContext, code: str) -> Non
     await ask_name(update, context, "onboarding/ask_profile_name", PROFILE_NAME)
 
 
-@text_step("pf.name")
-async def profile_name_text(update: Update, context: JinroContext) -> None:
-    await take_profile_name(update, context, " ".join(update.message.text.split()))
-
-
-@PROFILE_NAME.handles
-async def on_profile_telegram_name(update: Update, context: JinroContext) -> None:
-    if telegram_name(update) is None:  # none usable now (changed since), or forged
-        await stale_button(update, context)
-        return
-    await answer_query(update)
-    await take_profile_name(update, context, telegram_name(update))
-
-
+@name_step("pf.name", PROFILE_NAME)
 async def take_profile_name(update: Update, context: JinroContext, name: str) -> None:
-    if not valid_name(name):
-        await reply(update, context, "onboarding/bad_name", limit=NAME_MAX)
-        return
     user = context.user
     if user.role == Role.TEACHER:
         next_flow, data = "pf.grades", {"name": name, "grades": []}

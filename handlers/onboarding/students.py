@@ -9,22 +9,14 @@ from telegram import Update
 
 from bot import commands
 from bot.context import JinroContext
-from handlers.common import (
-    answer_query,
-    deep_link,
-    keyboard,
-    reply,
-    stale_button,
-    text_step,
-)
+from handlers.common import answer_query, deep_link, keyboard, reply, stale_button, text_step
 from handlers.onboarding.buttons import AGE, GRADE, NAME, SCHOOL
-from handlers.onboarding.common import ask_name, telegram_name
+from handlers.onboarding.common import ask_name, name_step
 from messages import label
 from storage import audit
 from storage import consent as consent_store
 from storage import users as users_store
 from storage.models import Role
-from storage.names import NAME_MAX, valid_name
 
 # ----- students ---------------------------------------------------------------------------------
 
@@ -88,24 +80,8 @@ async def expecting_button(update: Update, context: JinroContext) -> None:
         await ask_age(update, context)
 
 
-@text_step("ob.name")
-async def name_text(update: Update, context: JinroContext) -> None:
-    await take_student_name(update, context, " ".join(update.message.text.split()))
-
-
-@NAME.handles
-async def on_telegram_name(update: Update, context: JinroContext) -> None:
-    if telegram_name(update) is None:  # none usable now (changed since), or forged
-        await stale_button(update, context)
-        return
-    await answer_query(update)
-    await take_student_name(update, context, telegram_name(update))
-
-
+@name_step("ob.name", NAME)
 async def take_student_name(update: Update, context: JinroContext, name: str) -> None:
-    if not valid_name(name):
-        await reply(update, context, "onboarding/bad_name", limit=NAME_MAX)
-        return
     data = {**context.user.flow_data, "name": name}
     async with context.db.write() as conn:
         context.user = await users_store.set_flow(conn, context.user.id, "ob.age", data)

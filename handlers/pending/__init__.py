@@ -20,10 +20,11 @@ from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import (
     answer_query,
+    fetch_page,
     keyboard,
-    page_count,
-    pages_row,
+    leave_flow,
     reply,
+    reply_page,
     requires,
     stale_button,
     text_step,
@@ -48,9 +49,7 @@ REASON_LIMIT = 200
 async def pending_command(update: Update, context: JinroContext) -> None:
     # Text typed after /pending must not land in a step the teacher left behind (a reason
     # for an earlier ❌, or seat names).
-    if (context.user.flow or "").startswith(("tp.", "cb.")):
-        async with context.db.write() as conn:
-            context.user = await users_store.set_flow(conn, context.user.id, None)
+    await leave_flow(context, "tp.", "cb.")
     await show_page(update, context, 0)
 
 
@@ -71,44 +70,38 @@ async def show_page(
 ) -> None:
     """One page of requests; `note` says what just happened (a decision, a handled one)."""
     async with context.db.read() as conn:
-        requests, total = await pending_store.pending_for_teacher(
-            conn, context.user, offset=page * PAGE, limit=PAGE
+        shown = await fetch_page(
+            pending_store.pending_for_teacher, conn, context.user, index=page, size=PAGE
         )
-    if not requests and page > 0:  # the last request of a page was just decided
+    if not shown.items and page > 0:  # the last request of a page was just decided
         await show_page(update, context, page - 1, edit=edit, note=note, count=count)
         return
     lang = context.lang
-    first = page * PAGE + 1
     rows = [
         [
             CONFIRM(f"✅ {number}. {r.name}"[:40], r.id, page),
             REJECT(f"❌ {number}.", r.id, page),
         ]
-        for number, r in enumerate(requests, start=first)
+        for number, r in shown.numbered()
     ]
-    if len(requests) > 1:
+    if len(shown.items) > 1:
         rows.append(
             [
                 CONFIRM_ALL(
-                    label(lang, "✅ Confirm all %(count)s on this page", count=len(requests)),
+                    label(lang, "✅ Confirm all %(count)s on this page", count=len(shown.items)),
                     page,
-                    _digest(requests),
+                    _digest(shown.items),
                 )
             ]
         )
-    pages = page_count(total, PAGE)
-    rows.append(pages_row(lang, LIST, page, pages))
-    await reply(
+    await reply_page(
         update,
         context,
         "pending/list",
-        keyboard(rows),
+        shown,
+        shown.markup(lang, rows, LIST),
         edit=edit,
-        requests=requests,
-        first=first,
-        total=total,
-        page=page + 1,
-        pages=pages,
+        requests=shown.items,
         note=note,
         count=count,
         tz=context.tz,
@@ -133,16 +126,25 @@ async def _request(context: JinroContext, booking_id: int):
             return None
 
 
+async def _pressed(update: Update, context: JinroContext, booking_id: int):
+    """The request a ✅ or ❌ names, the press answered; None when this teacher may not
+    decide on it (answered like a missing one)."""
+    request = await _request(context, booking_id)
+    if request is None:
+        await stale_button(update, context)
+    else:
+        await answer_query(update)
+    return request
+
+
 @CONFIRM.handles
 async def confirm_pressed(
     update: Update, context: JinroContext, booking_id: int, page: int | None
 ) -> None:
     """✅ on a notice (`page` None: the notice says what was done) or on a /pending page."""
-    request = await _request(context, booking_id)
+    request = await _pressed(update, context, booking_id)
     if request is None:
-        await stale_button(update, context)
         return
-    await answer_query(update)
     try:
         async with context.db.write() as conn:
             await store.confirm(conn, booking_id, context.user, now=context.now)
@@ -189,9 +191,10 @@ async def _handled(update: Update, context: JinroContext, booking_id: int, page:
 @CONFIRM_ALL.handles
 async def confirm_all(update: Update, context: JinroContext, page: int, digest: str) -> None:
     async with context.db.read() as conn:
-        requests, _ = await pending_store.pending_for_teacher(
-            conn, context.user, offset=page * PAGE, limit=PAGE
+        shown = await fetch_page(
+            pending_store.pending_for_teacher, conn, context.user, index=page, size=PAGE
         )
+    requests = shown.items  # the page as the teacher saw it, if nothing changed since
     if not requests or _digest(requests) != digest:
         await answer_query(
             update, label(context.lang, "The list changed meanwhile; please check it again.")
@@ -219,11 +222,9 @@ async def reject_pressed(
     update: Update, context: JinroContext, booking_id: int, page: int | None
 ) -> None:
     """❌ on a notice or a /pending page (whose page is not needed: the reason comes next)."""
-    request = await _request(context, booking_id)
+    request = await _pressed(update, context, booking_id)
     if request is None:
-        await stale_button(update, context)
         return
-    await answer_query(update)
     if request.status != "requested":
         await _handled(update, context, booking_id, None)
         return
@@ -262,11 +263,8 @@ async def reason_typed(update: Update, context: JinroContext) -> None:
 
 @REJECT_NOW.handles
 async def reject_without_reason(update: Update, context: JinroContext, booking_id: int) -> None:
-    if await _request(context, booking_id) is None:
-        await stale_button(update, context)
-        return
-    await answer_query(update)
-    await _reject(update, context, booking_id, "")
+    if await _pressed(update, context, booking_id) is not None:
+        await _reject(update, context, booking_id, "")
 
 
 async def _reject(update: Update, context: JinroContext, booking_id: int, reason: str) -> None:

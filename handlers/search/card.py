@@ -31,6 +31,12 @@ async def show_card(update: Update, context: JinroContext, program_id: int, page
         await stale_button(update, context)
         return
     await answer_query(update)
+    await _show(update, context, found, _card_keyboard(context, found, page))
+
+
+async def _show(update: Update, context: JinroContext, found, markup) -> None:
+    """The card (in place of the pressed list, or anew from a shared link); a student looking
+    at it is noted as interested in its field, for /foryou."""
     if context.user.role == Role.STUDENT:
         async with context.db.write() as conn:
             await discover.note_interest(conn, context.user.id, found.program.field)
@@ -38,7 +44,7 @@ async def show_card(update: Update, context: JinroContext, program_id: int, page
         update,
         context,
         "search/card",
-        _card_keyboard(context, found, page),
+        markup,
         edit=update.callback_query is not None,
         card=found,
         now=context.now,
@@ -98,17 +104,6 @@ async def open_shared(update: Update, context: JinroContext, parameter: str) -> 
     registered = context.user.role is not None
     if registered and context.user.flow not in ("sr", "sr.day"):
         await _save(context, {"q": "", "f": {}, "fy": False})
-    if context.user.role == Role.STUDENT:
-        async with context.db.write() as conn:
-            await discover.note_interest(conn, context.user.id, found.program.field)
-    await reply(
-        update,
-        context,
-        "search/card",
-        _card_keyboard(context, found, None) if registered else None,
-        card=found,
-        now=context.now,
-        tz=context.tz,
-        guest=not registered,
-        recheck=inspections_store.RECHECK_AFTER,
+    await _show(
+        update, context, found, _card_keyboard(context, found, None) if registered else None
     )

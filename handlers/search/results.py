@@ -97,17 +97,11 @@ async def show_page(
         await show_page(update, context, pages - 1, edit=edit)
         return
     lang = context.lang
-    rows = [
-        *_hit_rows(found, page),
-        pages_row(lang, LIST, page, pages),
-        *_clear_rows(lang, state["f"]),
-        [PANEL(label(lang, "⚙️ Filters"))],
-    ]
     await reply(
         update,
         context,
         "search/results",
-        keyboard(rows),
+        _page_keyboard(lang, found, page, pages, _clear_rows(lang, state["f"])),
         edit=edit,
         query=state["q"],
         summary=_summary(lang, state["f"]),
@@ -115,11 +109,15 @@ async def show_page(
     )
 
 
-def _hit_rows(found: search_store.Page, page: int) -> list[list[tuple[str, str]]]:
-    return [
+def _page_keyboard(lang: str, found: search_store.Page, page: int, pages: int, clear=()):
+    """A page of programmes (search results or /foryou): one button each, the pages, the
+    filters to drop (`clear`), the filter panel."""
+    hits = [
         [CARD(f"{page * PAGE + n + 1}. {hit.title}"[:60], hit.program_id, page)]
         for n, hit in enumerate(found.hits)
     ]
+    panel = [PANEL(label(lang, "⚙️ Filters"))]
+    return keyboard([*hits, pages_row(lang, LIST, page, pages), *clear, panel])
 
 
 def _listing(found: search_store.Page, page: int, pages: int, context: JinroContext) -> dict:
@@ -225,17 +223,11 @@ async def _show_for_you(
     if found.total and page >= pages:
         await _show_for_you(update, context, pages - 1, edit=edit)
         return
-    lang = context.lang
-    rows = [
-        *_hit_rows(found, page),
-        pages_row(lang, LIST, page, pages),
-        [PANEL(label(lang, "⚙️ Filters"))],
-    ]
     await reply(
         update,
         context,
         "search/for_you",
-        keyboard(rows),
+        _page_keyboard(context.lang, found, page, pages),
         edit=edit,
         grade=student.grade,
         district=school.district if school else None,

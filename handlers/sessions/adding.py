@@ -85,15 +85,28 @@ async def _adding(context: JinroContext):
         return await store.site_program(conn, context.user.flow_data.get("p", 0), _site_id(context))
 
 
+async def _still_adding(update: Update, context: JinroContext):
+    """The programme a typed step of adding is for; None once it is gone (the site told)."""
+    program = await _adding(context)
+    if program is None:
+        await _gone(update, context)
+    return program
+
+
+async def _adding_at(context: JinroContext, flow: str):
+    """The programme being added, for a button of step `flow`: None when the site is no
+    longer at that step (an old button) or the programme went."""
+    return await _adding(context) if context.user.flow == flow else None
+
+
 def _moment(data: dict, key: str) -> datetime | None:
     return datetime.fromisoformat(data[key]) if data.get(key) else None
 
 
 @text_step("ss.start")
 async def start_typed(update: Update, context: JinroContext) -> None:
-    program = await _adding(context)
+    program = await _still_adding(update, context)
     if program is None:
-        await _gone(update, context)
         return
     now = context.now
     try:
@@ -165,9 +178,8 @@ def parse_end(text: str, start: datetime) -> datetime | None:
 
 @text_step("ss.end")
 async def end_typed(update: Update, context: JinroContext) -> None:
-    program = await _adding(context)
+    program = await _still_adding(update, context)
     if program is None:
-        await _gone(update, context)
         return
     start = _moment(context.user.flow_data, "s").astimezone(context.tz)
     end = parse_end(update.message.text, start)
@@ -186,7 +198,7 @@ async def end_typed(update: Update, context: JinroContext) -> None:
 
 @ADD_DURATION.handles
 async def duration_pressed(update: Update, context: JinroContext, minutes: int) -> None:
-    program = await _adding(context) if context.user.flow == "ss.end" else None
+    program = await _adding_at(context, "ss.end")
     if program is None or minutes not in DURATIONS:
         await stale_button(update, context)
         return
@@ -215,9 +227,8 @@ async def _ask_new_seats(update, context, program, problem, *, edit: bool = Fals
 
 @text_step("ss.cap")
 async def seats_typed(update: Update, context: JinroContext) -> None:
-    program = await _adding(context)
+    program = await _still_adding(update, context)
     if program is None:
-        await _gone(update, context)
         return
     capacity = _count(update.message.text)
     if capacity is None or not 1 <= capacity <= MAX_CAPACITY:
@@ -228,7 +239,7 @@ async def seats_typed(update: Update, context: JinroContext) -> None:
 
 @USUAL_SEATS.handles
 async def usual_seats(update: Update, context: JinroContext) -> None:
-    program = await _adding(context) if context.user.flow == "ss.cap" else None
+    program = await _adding_at(context, "ss.cap")
     if program is None:
         await stale_button(update, context)
         return
@@ -262,9 +273,8 @@ _LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
 @text_step("ss.place")
 async def place_typed(update: Update, context: JinroContext) -> None:
-    program = await _adding(context)
+    program = await _still_adding(update, context)
     if program is None:
-        await _gone(update, context)
         return
     text = " ".join(update.message.text.split())
     if _LINK.match(text):
@@ -285,7 +295,7 @@ async def place_typed(update: Update, context: JinroContext) -> None:
 
 @USUAL_PLACE.handles
 async def usual_place(update: Update, context: JinroContext) -> None:
-    if context.user.flow != "ss.place" or await _adding(context) is None:
+    if await _adding_at(context, "ss.place") is None:
         await stale_button(update, context)
         return
     await answer_query(update)
@@ -314,7 +324,7 @@ async def _to_deadline(update, context, values: dict, *, edit: bool = False) -> 
 
 @ADD_DEADLINE.handles
 async def deadline_pressed(update: Update, context: JinroContext, before: int) -> None:
-    program = await _adding(context) if context.user.flow == "ss.deadline" else None
+    program = await _adding_at(context, "ss.deadline")
     if program is None or before not in DEADLINES:
         await stale_button(update, context)
         return

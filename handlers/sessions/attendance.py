@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers import outbox
-from handlers.common import answer_query, keyboard, page_count, pages_row, reply, stale_button
+from handlers.common import answer_query, keyboard, page_of, reply, reply_page, stale_button
 from handlers.sessions.buttons import (
     ALL_ATTENDED,
     ATTENDANCE,
@@ -19,6 +19,7 @@ from handlers.sessions.buttons import (
     OPEN,
 )
 from handlers.sessions.helpers import _day_name, _local_today, _site_id
+from handlers.sessions.listing import pressed_session
 from messages import label
 from storage import audit
 from storage import bookings as bookings_store
@@ -49,10 +50,8 @@ def _attendance_closed(context: JinroContext, session, now: datetime) -> str | N
 
 @ATTENDANCE.handles
 async def attendance(update: Update, context: JinroContext, session_id: int, page: int):
-    async with context.db.read() as conn:
-        session = await store.site_session(conn, session_id, _site_id(context))
+    session = await pressed_session(update, context, session_id)
     if session is None:
-        await stale_button(update, context)
         return
     closed = _attendance_closed(context, session, context.now)
     if closed:
@@ -66,30 +65,27 @@ async def show_attendance(update: Update, context: JinroContext, session_id: int
     async with context.db.read() as conn:
         session = await store.site_session(conn, session_id, _site_id(context))
         people = await store.roster(conn, session_id, ("confirmed",))
-    pages = page_count(len(people), ATTENDANCE_PAGE)
-    page = min(page, pages - 1)
-    shown = people[page * ATTENDANCE_PAGE : (page + 1) * ATTENDANCE_PAGE]
-    lang = context.lang
-    rows = [[MARK(_attendance_label(lang, p), p.id, page)] for p in shown]
-    rows.append(pages_row(lang, ATTENDANCE, page, pages, session_id))
+    shown = page_of(people, page, ATTENDANCE_PAGE)
+    page, lang = shown.index, context.lang
+    rows = [[MARK(_attendance_label(lang, p), p.id, page)] for p in shown.items]
+    below = []
     if any(p.attendance is None for p in people):
-        rows.append([ALL_ATTENDED(label(lang, "✅ Everyone else attended"), session_id, page)])
+        below.append([ALL_ATTENDED(label(lang, "✅ Everyone else attended"), session_id, page)])
     if people:
-        rows.append([ATTENDANCE_DONE(label(lang, "📨 Done: tell the teachers"), session_id)])
-    rows.append([OPEN(label(lang, "◀ Back to the session"), session_id, 0)])
-    await reply(
+        below.append([ATTENDANCE_DONE(label(lang, "📨 Done: tell the teachers"), session_id)])
+    below.append([OPEN(label(lang, "◀ Back to the session"), session_id, 0)])
+    await reply_page(
         update,
         context,
         "sessions/attendance",
-        keyboard(rows),
+        shown,
+        shown.markup(lang, rows, ATTENDANCE, session_id, below=below),
         edit=True,
         session=session,
         people=people,
         attended=sum(p.attendance == "attended" for p in people),
         no_show=sum(p.attendance == "no_show" for p in people),
         unmarked=sum(p.attendance is None for p in people),
-        page=page + 1,
-        pages=pages,
         tz=context.tz,
     )
 
@@ -98,6 +94,15 @@ def _attendance_label(lang: str, person) -> str:
     name = person.name or label(lang, "(name to come)")
     grade = f" {label(lang, 'Grade %(grade)s', grade=person.grade)}" if person.grade else ""
     return f"{ATTENDANCE_MARKS.get(person.attendance, '⬜')} {name} · {person.school}{grade}"[:60]
+
+
+async def _attendance_session(conn, context: JinroContext, session_id: int):
+    """The site's session, read in the marking transaction, if attendance can be taken on it
+    now; NotFound (the press answered as stale) when it is another site's, gone or closed."""
+    session = await store.site_session(conn, session_id, _site_id(context))
+    if session is None or _attendance_closed(context, session, context.now):
+        raise NotFound
+    return session
 
 
 @MARK.handles
@@ -109,9 +114,7 @@ async def toggle_attendance(update: Update, context: JinroContext, booking_id: i
             booking = await bookings_store.get(conn, booking_id)
             if booking is None:
                 raise NotFound
-            session = await store.site_session(conn, booking.session_id, site_id)
-            if session is None or _attendance_closed(context, session, now):
-                raise NotFound
+            await _attendance_session(conn, context, booking.session_id)
             marked = await bookings_store.mark_attendance(
                 conn, booking_id, site_id, attended=booking.attendance != "attended", now=now
             )
@@ -135,9 +138,7 @@ async def toggle_attendance(update: Update, context: JinroContext, booking_id: i
 async def all_attended(update: Update, context: JinroContext, session_id: int, page: int):
     try:
         async with context.db.write() as conn:
-            session = await store.site_session(conn, session_id, _site_id(context))
-            if session is None or _attendance_closed(context, session, context.now):
-                raise NotFound
+            await _attendance_session(conn, context, session_id)
             await store.mark_all_attended(
                 conn, session_id, _site_id(context), actor=context.user.id, now=context.now
             )
@@ -153,9 +154,7 @@ async def report_attendance(update: Update, context: JinroContext, session_id: i
     """ "Done": each teacher gets one message listing their students' attendance."""
     try:
         async with context.db.write() as conn:
-            session = await store.site_session(conn, session_id, _site_id(context))
-            if session is None or _attendance_closed(context, session, context.now):
-                raise NotFound
+            session = await _attendance_session(conn, context, session_id)
             teachers = await store.report_attendance(
                 conn, session_id, _site_id(context), actor=context.user.id, now=context.now
             )

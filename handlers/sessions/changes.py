@@ -19,13 +19,31 @@ from storage.errors import AlreadyHandled, NotFound
 # ----- capacity -------------------------------------------------------------------------------
 
 
+async def _start_change(update: Update, context: JinroContext, session_id: int, flow: str):
+    """The site's own session that has not started, the press answered and the site put in
+    `flow` for what it types next (a capacity, a reason); None when it may not change it
+    (the press answered)."""
+    session = await _own_open_session(update, context, session_id)
+    if session is not None:
+        await answer_query(update)
+        await set_flow(context, flow, {"s": session_id})
+    return session
+
+
+async def _typed_about(update: Update, context: JinroContext, session_id):
+    """The site's session a typed step is about; None once it is gone (the site told)."""
+    async with context.db.read() as conn:
+        session = await store.site_session(conn, session_id, _site_id(context))
+    if session is None:
+        await _gone(update, context)
+    return session
+
+
 @CAPACITY.handles
 async def ask_capacity(update: Update, context: JinroContext, session_id: int) -> None:
-    session = await _own_open_session(update, context, session_id)
+    session = await _start_change(update, context, session_id, "ss.size")
     if session is None:
         return
-    await answer_query(update)
-    await set_flow(context, "ss.size", {"s": session_id})
     await reply(update, context, "sessions/ask_new_capacity", session=session, problem=None)
 
 
@@ -71,10 +89,8 @@ async def capacity_typed(update: Update, context: JinroContext) -> None:
 
 
 async def _ask_capacity_again(update, context, session_id, problem: str) -> None:
-    async with context.db.read() as conn:
-        session = await store.site_session(conn, session_id, _site_id(context))
+    session = await _typed_about(update, context, session_id)
     if session is None:
-        await _gone(update, context)
         return
     await reply(update, context, "sessions/ask_new_capacity", session=session, problem=problem)
 
@@ -84,11 +100,9 @@ async def _ask_capacity_again(update, context, session_id, problem: str) -> None
 
 @CANCEL.handles
 async def ask_reason(update: Update, context: JinroContext, session_id: int) -> None:
-    session = await _own_open_session(update, context, session_id)
+    session = await _start_change(update, context, session_id, "ss.why")
     if session is None:
         return
-    await answer_query(update)
-    await set_flow(context, "ss.why", {"s": session_id})
     await reply(
         update, context, "sessions/ask_reason", session=session, problem=None, tz=context.tz
     )
@@ -98,10 +112,8 @@ async def ask_reason(update: Update, context: JinroContext, session_id: int) -> 
 async def reason_typed(update: Update, context: JinroContext) -> None:
     session_id = context.user.flow_data.get("s")
     reason = " ".join(update.message.text.split())
-    async with context.db.read() as conn:
-        session = await store.site_session(conn, session_id, _site_id(context))
+    session = await _typed_about(update, context, session_id)
     if session is None:
-        await _gone(update, context)
         return
     if not 2 <= len(reason) <= 200:
         problem = "long" if len(reason) > 200 else "short"

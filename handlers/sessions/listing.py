@@ -8,10 +8,10 @@ from bot.context import JinroContext
 from handlers.cases import buttons as cases
 from handlers.common import (
     answer_query,
+    fetch_page,
     keyboard,
-    page_count,
-    pages_row,
     reply,
+    reply_page,
     requires,
     stale_button,
 )
@@ -40,36 +40,31 @@ async def show_list(update: Update, context: JinroContext, page: int, *, edit: b
     now = context.now
     today_from = _midnight(context, _local_today(context, now))
     async with context.db.read() as conn:
-        found, total = await store.site_sessions(
-            conn, _site_id(context), today_from=today_from, now=now, offset=page * PAGE, limit=PAGE
+        shown = await fetch_page(
+            store.site_sessions,
+            conn,
+            _site_id(context),
+            today_from=today_from,
+            now=now,
+            index=page,
+            size=PAGE,
         )
-    pages = page_count(total, PAGE)
-    if total and page >= pages:  # an old page button after sessions were cancelled
-        await show_list(update, context, pages - 1, edit=edit)
+    if shown.beyond:  # an old page button after sessions were cancelled
+        await show_list(update, context, shown.pages - 1, edit=edit)
         return
     lang = context.lang
     rows = [
-        [
-            (
-                f"{page * PAGE + n + 1}. {_short_when(context, s.starts_at)} {s.title}"[:60],
-                OPEN.pack(s.id, page),
-            )
-        ]
-        for n, s in enumerate(found)
+        [(f"{n}. {_short_when(context, s.starts_at)} {s.title}"[:60], OPEN.pack(s.id, page))]
+        for n, s in shown.numbered()
     ]
-    rows.append(pages_row(lang, LIST, page, pages))
-    rows.append([ADD(label(lang, "➕ Add a session"))])
-    await reply(
+    await reply_page(
         update,
         context,
         "sessions/list",
-        keyboard(rows),
+        shown,
+        shown.markup(lang, rows, LIST, below=[[ADD(label(lang, "➕ Add a session"))]]),
         edit=edit,
-        sessions=found,
-        total=total,
-        page=page + 1,
-        pages=pages,
-        first=page * PAGE + 1,
+        sessions=shown.items,
         today=_local_today(context, now),
         tz=context.tz,
     )
@@ -116,10 +111,7 @@ async def show_session(
 
 @OPEN.handles
 async def open_session(update: Update, context: JinroContext, session_id: int, back: int):
-    async with context.db.read() as conn:
-        found = await store.site_session(conn, session_id, _site_id(context))
-    if found is None:
-        await stale_button(update, context)
+    if await pressed_session(update, context, session_id) is None:
         return
     await answer_query(update)
     await _leave_flow(context)
@@ -134,13 +126,21 @@ async def list_page(update: Update, context: JinroContext, page: int) -> None:
     await show_list(update, context, page, edit=True)
 
 
-async def _own_open_session(update: Update, context: JinroContext, session_id: int):
-    """The site's session if it can still change (scheduled, not started); else the press is
-    answered (stale, or why not) and None returned."""
+async def pressed_session(update: Update, context: JinroContext, session_id: int):
+    """The site's session a pressed button names, as it is now; None when it is gone or
+    another site's (a forged press), the press then answered as stale."""
     async with context.db.read() as conn:
         session = await store.site_session(conn, session_id, _site_id(context))
     if session is None:
         await stale_button(update, context)
+    return session
+
+
+async def _own_open_session(update: Update, context: JinroContext, session_id: int):
+    """The site's session if it can still change (scheduled, not started); else the press is
+    answered (stale, or why not) and None returned."""
+    session = await pressed_session(update, context, session_id)
+    if session is None:
         return None
     if session.status != "scheduled" or session.starts_at <= context.now:
         text = label(context.lang, "This session has started or was cancelled; it cannot change.")
