@@ -10,6 +10,7 @@ for one of the global slots.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,32 +32,46 @@ def update_key(update: object) -> object:
     return ("other", id(update))
 
 
+class InTurn:
+    """One asyncio.Lock per key, kept only while someone holds or awaits it: what is done
+    `async with in_turn(key)` runs one at a time per key, in the order it asked (an asyncio
+    Lock is FIFO, and the queue place is taken before the first await)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[object, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, key: object):
+        lock, waiting = self._locks.get(key, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._locks[key] = (lock, waiting + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, waiting = self._locks[key]
+            if waiting == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, waiting - 1)
+
+
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_parallel: int = 64) -> None:
         super().__init__(_UNBOUNDED)
         self._slots = asyncio.Semaphore(max_parallel)
-        self._queues: dict[object, tuple[asyncio.Lock, int]] = {}
+        self._in_turn = InTurn()
         # Told the id of every update once its handling is over (whatever the outcome): the
         # end-to-end tests wait on it instead of guessing from how long the chat was quiet.
         self.on_handled: Callable[[int], None] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = update_key(update)
-        lock, waiting = self._queues.get(key, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
-        self._queues[key] = (lock, waiting + 1)
         try:
-            async with lock, self._slots:
+            async with self._in_turn(update_key(update)), self._slots:
                 await coroutine
         finally:
             if self.on_handled is not None and isinstance(update, Update):
                 self.on_handled(update.update_id)
-            lock, waiting = self._queues[key]
-            if waiting == 1:
-                del self._queues[key]
-            else:
-                self._queues[key] = (lock, waiting - 1)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -59,6 +59,9 @@ class Settings:
     # or presses, far below what a script sends.
     flood_rate: int = 10
     flood_burst: int = 60
+    # Webhook mode with several processes: how long a dead process's people wait before
+    # another process takes them over (storage/inbox.py); a living one renews every third.
+    inbox_lease_seconds: int = 15
 
     @property
     def hold(self) -> timedelta:
@@ -200,4 +203,7 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> 
         safety_valid_days=_valid_days(get("SAFETY_VALID_DAYS") or "365"),
         flood_rate=_number("FLOOD_RATE", get("FLOOD_RATE") or "10", 1, 100, "updates a second"),
         flood_burst=_number("FLOOD_BURST", get("FLOOD_BURST") or "60", 1, 1000, "updates"),
+        inbox_lease_seconds=_number(
+            "INBOX_LEASE_SECONDS", get("INBOX_LEASE_SECONDS") or "15", 3, 300, "seconds"
+        ),
     )

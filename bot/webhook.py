@@ -18,6 +18,7 @@ import os
 import secrets
 import socket
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from urllib.parse import urlparse
 
 from aiohttp import web
@@ -26,6 +27,7 @@ from telegram.ext import Application
 
 from bot import commands
 from bot.app import build_application
+from bot.processor import InTurn
 from bot.runner import start_clock, supervise, wait_for_signal
 from bot.settings import Settings
 from storage import inbox
@@ -46,7 +48,12 @@ def valid_update_id(value: object) -> bool:
 
 class WebhookServer:
     def __init__(
-        self, application: Application, db: Database, secret: str, owner: str | None = None
+        self,
+        application: Application,
+        db: Database,
+        secret: str,
+        owner: str | None = None,
+        lease: timedelta = inbox.LEASE,
     ) -> None:
         self.application = application
         self.db = db
@@ -57,6 +64,9 @@ class WebhookServer:
         self.wake = asyncio.Event()
         self.in_flight: set[asyncio.Task] = set()
         self.handed: set[int] = set()  # update ids in hand here, not yet done
+        # One person's updates handled and marked done one after another (handle).
+        self.in_turn = InTurn()
+        self.lease = lease
 
     async def receive(self, request: web.Request) -> web.Response:
         """Store a signed update, then 200. Anything else gets a 4xx, never a 500: the secret
@@ -93,7 +103,9 @@ class WebhookServer:
     async def dispatch_once(self) -> int:
         """Claim what this process may hand out now and start each; how many."""
         async with self.db.write() as conn:
-            batch = await inbox.claim(conn, self.owner, now=utcnow(), handed=self.handed)
+            batch = await inbox.claim(
+                conn, self.owner, now=utcnow(), handed=self.handed, lease=self.lease
+            )
         for update_id, payload in batch:
             try:
                 update = Update.de_json(payload, self.application.bot)
@@ -113,23 +125,27 @@ class WebhookServer:
         log.warning("update %d quarantined (%s)", update_id, problem)
 
     async def handle(self, update_id: int, update: Update, sender: int | None) -> None:
-        processor = self.application.update_processor
-        try:
-            await processor.process_update(update, self.application.process_update(update))
-        finally:
-            # Handled, or failed and already reported by the error handler: either way done.
-            async with self.db.write() as conn:
-                await inbox.done(conn, update_id)
-                if sender is not None:
-                    await inbox.release(conn, self.owner, sender=sender)
-            self.handed.discard(update_id)
+        """Handle one update, then mark it done, before the sender's next update starts: at
+        a crash, at most one update of each person is in hand, so at most one answer per
+        person is repeated when it is handed out again."""
+        async with self.in_turn(sender if sender is not None else ("alone", update_id)):
+            processor = self.application.update_processor
+            try:
+                await processor.process_update(update, self.application.process_update(update))
+            finally:
+                # Handled, or failed and already reported by the error handler: done.
+                async with self.db.write() as conn:
+                    await inbox.done(conn, update_id)
+                    if sender is not None:
+                        await inbox.release(conn, self.owner, sender=sender)
+                self.handed.discard(update_id)
 
     async def heartbeat_forever(self) -> None:
         """Keep this process's holds alive while it lives."""
         while True:
             async with self.db.write() as conn:
-                await inbox.renew(conn, self.owner, now=utcnow())
-            await asyncio.sleep(inbox.LEASE.total_seconds() / 3)
+                await inbox.renew(conn, self.owner, now=utcnow(), lease=self.lease)
+            await asyncio.sleep(self.lease.total_seconds() / 3)
 
     async def stop(self, wait: float = 10) -> None:
         """After the dispatcher stopped: finish what is in hand (for `wait` seconds at most),
@@ -148,7 +164,12 @@ async def running_webhook(settings: Settings) -> AsyncIterator[WebhookServer]:
     db = Database(settings.database_url)
     application = build_application(settings, db)
     path = urlparse(settings.webhook_url).path or "/"
-    server = WebhookServer(application, db, settings.webhook_secret)
+    server = WebhookServer(
+        application,
+        db,
+        settings.webhook_secret,
+        lease=timedelta(seconds=settings.inbox_lease_seconds),
+    )
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post(path, server.receive)
     runner = web.AppRunner(app, access_log=None)

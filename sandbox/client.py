@@ -163,6 +163,11 @@ class SandboxClient:
         await self.request("POST", "/sandbox/personas", personas)
 
 
+# Everything the simulated people said about themselves or wrote: their names and texts.
+# tests/conftest.py looks for each in the bot's logs, where none may ever appear.
+SAID: set[str] = set()
+
+
 class SandboxUser:
     """One user's private chat with the bot, seen the way a test wants to assert on it."""
 
@@ -178,6 +183,7 @@ class SandboxUser:
         self.client = client
         self.id = user_id
         self.first_name = first_name
+        SAID.update(name for name in (first_name, last_name, username) if name)
         self.profile: dict[str, Any] = {
             "id": user_id,
             "first_name": first_name,
@@ -246,6 +252,7 @@ class SandboxUser:
         """Write `text`, then wait for the bot's answer and for the chat to go quiet.
         `formatted`: the text is HTML, as if bold, italic or links were set in the app.
         `reply_to`: a message id of the chat this one answers (Telegram's reply)."""
+        SAID.add(text)
         body = {
             "text": text,
             "formatted": True if formatted else None,
@@ -267,6 +274,7 @@ class SandboxUser:
         """Send a photo (a 1x1 PNG unless `content` is given: PNG, GIF or JPEG bytes);
         `reply_to` as for send()."""
         photo: Any = {"base64": base64.b64encode(content).decode()} if content else True
+        SAID.update([caption] if caption else [])
         body = {"photo": photo, "caption": caption, "reply_to_message_id": reply_to}
         await self._act("/sandbox/message", body, timeout, "a photo")
 
@@ -281,6 +289,7 @@ class SandboxUser:
         document = {"file_name": file_name, "base64": base64.b64encode(content).decode()}
         if mime_type:
             document["mime_type"] = mime_type
+        SAID.update([caption] if caption else [])
         body = {"document": document, "caption": caption}
         await self._act("/sandbox/message", body, timeout, f"the file {file_name!r}")
 
@@ -288,9 +297,11 @@ class SandboxUser:
         body = {"message_id": message_id, "text": text}
         await self._act("/sandbox/edit", body, timeout, f"an edit to {text!r}")
 
-    async def inline(self, query: str, timeout: float = 10.0) -> list[dict]:
-        """Type `@bot query`; returns the results of the bot's answerInlineQuery."""
-        answer = await self._act("/sandbox/inline", {"query": query}, timeout, f"@bot {query}")
+    async def inline(self, query: str, timeout: float = 10.0, *, offset: str = "") -> list[dict]:
+        """Type `@bot query` (`offset`: what the client sends back to see more); returns the
+        results of the bot's answerInlineQuery."""
+        body = {"query": query, "offset": offset}
+        answer = await self._act("/sandbox/inline", body, timeout, f"@bot {query}")
         inline = await self.client.request("GET", f"/sandbox/inline/{answer['inline_query_id']}")
         return inline["answer"]["results"]
 

@@ -26,7 +26,8 @@ from storage.models import InboxHolder, InboxUpdate, ProcessedUpdate
 inbox = InboxUpdate.__table__
 holders = InboxHolder.__table__
 processed = ProcessedUpdate.__table__
-# A living process renews its leases every LEASE / 3; a dead one's senders wait this long.
+# A living process renews its leases every lease / 3; a dead one's senders wait this long
+# (INBOX_LEASE_SECONDS; the default is what the code assumes when none is given).
 LEASE = timedelta(seconds=15)
 MAX_ATTEMPTS = 3
 BIGINT = 2**63
@@ -55,13 +56,19 @@ async def store(conn: AsyncConnection, update_id: int, payload: dict, *, now: da
 
 
 async def claim(
-    conn: AsyncConnection, owner: str, *, now: datetime, handed: set[int], limit: int = 100
+    conn: AsyncConnection,
+    owner: str,
+    *,
+    now: datetime,
+    handed: set[int],
+    limit: int = 100,
+    lease: timedelta = LEASE,
 ) -> list[tuple[int, dict]]:
     """The updates `owner` should hand out now, in update_id order: those of the senders it
     holds (taking free senders first, up to `limit`) that are not already `handed` out,
     and updates without a sender, leased alone. Each comes with its payload."""
-    await renew(conn, owner, now=now)
-    await _take_senders(conn, owner, now=now, limit=limit)
+    await renew(conn, owner, now=now, lease=lease)
+    await _take_senders(conn, owner, now=now, limit=limit, lease=lease)
     mine = select(holders.c.sender).where(holders.c.owner == owner)
     rows = (
         await conn.execute(
@@ -71,11 +78,13 @@ async def claim(
         )
     ).all()
     fresh = [row for row in rows if row.update_id not in handed]
-    fresh += await _lease_alone(conn, now=now, limit=limit)
+    fresh += await _lease_alone(conn, now=now, limit=limit, lease=lease)
     return await _count_attempts(conn, sorted(fresh, key=lambda row: row.update_id), now=now)
 
 
-async def _take_senders(conn: AsyncConnection, owner: str, *, now: datetime, limit: int) -> None:
+async def _take_senders(
+    conn: AsyncConnection, owner: str, *, now: datetime, limit: int, lease: timedelta
+) -> None:
     held = select(holders.c.sender).where(holders.c.leased_until >= now)
     waiting = (
         select(inbox.c.sender)
@@ -90,18 +99,20 @@ async def _take_senders(conn: AsyncConnection, owner: str, *, now: datetime, lim
     )
     for sender in (await conn.execute(waiting)).scalars().all():
         insert = dialect_insert(conn)(holders).values(
-            sender=sender, owner=owner, leased_until=now + LEASE
+            sender=sender, owner=owner, leased_until=now + lease
         )
         await conn.execute(
             insert.on_conflict_do_update(
                 index_elements=["sender"],
-                set_={"owner": owner, "leased_until": now + LEASE},
+                set_={"owner": owner, "leased_until": now + lease},
                 where=holders.c.leased_until < now,
             )
         )
 
 
-async def _lease_alone(conn: AsyncConnection, *, now: datetime, limit: int) -> list:
+async def _lease_alone(
+    conn: AsyncConnection, *, now: datetime, limit: int, lease: timedelta
+) -> list:
     free = or_(inbox.c.leased_until.is_(None), inbox.c.leased_until < now)
     pick = (
         select(inbox.c.update_id)
@@ -117,7 +128,7 @@ async def _lease_alone(conn: AsyncConnection, *, now: datetime, limit: int) -> l
     leased = await conn.execute(
         update(inbox)
         .where(inbox.c.update_id.in_(ids))
-        .values(leased_until=now + LEASE)
+        .values(leased_until=now + lease)
         .returning(inbox.c.update_id, inbox.c.payload, inbox.c.attempts)
     )
     return leased.all()
@@ -142,10 +153,12 @@ async def _count_attempts(conn: AsyncConnection, rows: list, *, now: datetime) -
     return [(row.update_id, row.payload) for row in rows if row.update_id not in worn]
 
 
-async def renew(conn: AsyncConnection, owner: str, *, now: datetime) -> None:
+async def renew(
+    conn: AsyncConnection, owner: str, *, now: datetime, lease: timedelta = LEASE
+) -> None:
     """The heartbeat: `owner` is alive and keeps its senders a while longer."""
     await conn.execute(
-        update(holders).where(holders.c.owner == owner).values(leased_until=now + LEASE)
+        update(holders).where(holders.c.owner == owner).values(leased_until=now + lease)
     )
 
 

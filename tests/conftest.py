@@ -167,6 +167,45 @@ def no_handler_errors(request):
         pytest.fail(f"the bot failed {len(failures.records)} time(s) during the test: {detail}")
 
 
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.name.startswith(("sandbox", "tests")):  # the stand-ins, not the bot
+            self.records.append(record)
+
+
+def _personal(text: str) -> bool:
+    """Worth looking for in a log: a name or words a person wrote, not "/help" or "2"."""
+    return not text.startswith("/") and (not text.isascii() or len(text) >= 6)
+
+
+@pytest.fixture(autouse=True)
+def no_personal_data_in_logs():
+    """No log line written during a test (INFO and up, by the bot and its libraries) holds a
+    name or a text any simulated person typed: logs keep ids and types only."""
+    from sandbox.client import SAID
+
+    SAID.clear()
+    records = _Records()
+    root = logging.getLogger()
+    root.addHandler(records)
+    try:
+        yield
+    finally:
+        root.removeHandler(records)
+    formatter = logging.Formatter()
+    said = [text for text in SAID if _personal(text)]
+    for record in records.records:
+        line = record.getMessage()
+        if record.exc_info:
+            line += formatter.formatException(record.exc_info)
+        leaked = [text for text in said if text in line]
+        assert not leaked, f"{record.name} logged what a person wrote: {leaked}"
+
+
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 

@@ -22,7 +22,6 @@ from sqlalchemy import insert, select
 from handlers.bookings import buttons as bookings
 from handlers.inspections import buttons
 from handlers.outbox import dispatch_tick
-from storage import inspections as store
 from storage import invites
 from storage.models import Inspection, InspectionItem, Role, Site, User, utcnow
 from tests.conftest import ADMIN_ID, join_as_student
@@ -417,8 +416,3 @@ async def test_staff_find_a_site_by_part_of_its_name(tuesday_morning, bot, sandb
     await admin.press("멍냥 펫살롱")
     assert "누가 점검할까요" in admin.last_text and "은정 (일산서구)" in admin.buttons
     await nothing_failed(sandbox)
-
-
-def test_the_buttons_results_are_the_storage_s():
-    assert buttons.ANSWER.fields[-1].values == store.ITEM_RESULTS
-    assert buttons.RESULT_CHOSEN.fields[-1].values == store.RESULTS

@@ -15,8 +15,6 @@ from openpyxl import load_workbook
 from sqlalchemy import func, insert, select
 
 from handlers.mentors import buttons
-from storage import mentors as mentor_store
-from storage.catalogue import DISTRICTS
 from storage.mentors import reports as mentor_reports
 from storage.models import Mentor, MentorOffer, MentorRequest, Reminder, School, User
 from tests.conftest import ADMIN_ID, join_as_student
@@ -191,13 +189,3 @@ async def test_forged_buttons_get_the_same_answer_as_missing_ones(
     async with db.read() as conn:
         kinds = set((await conn.execute(select(Reminder.kind))).scalars())
     assert "mentor_offer" in kinds
-
-
-def test_the_buttons_words_and_bounds_are_storages():
-    """handlers/mentors/buttons.py may import no area's storage helpers, so it repeats a few
-    of their words and numbers: they must stay the same."""
-    assert buttons.MODES.values == mentor_store.MODES
-    assert buttons.TIMES.values == mentor_store.TIMES
-    assert buttons.DISTRICT.high == len(DISTRICTS) - 1
-    assert all(buttons.MAX_OPEN.match(str(n)) == n for n in mentor_store.MAX_OPEN_CHOICES)
-    assert buttons.MAX_OPEN.high == max(mentor_store.MAX_OPEN_CHOICES)

@@ -78,7 +78,7 @@ async def test_different_users_run_in_parallel_up_to_the_limit():
 async def test_one_user_never_runs_two_updates_at_once():
     processor = PerUserUpdateProcessor(max_parallel=8)
     assert await most_at_once(processor, [text_update(n, 5) for n in range(20)], 0.002) == 1
-    assert processor._queues == {}  # no lock is kept for idle users
+    assert processor._in_turn._locks == {}  # no lock is kept for idle users
 
 
 def test_updates_without_a_user_get_their_own_key():

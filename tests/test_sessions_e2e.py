@@ -188,6 +188,19 @@ async def test_another_sites_session_by_forged_buttons_is_like_a_missing_one(bot
     assert site.last_text == before
     assert (await booking_row(db, theirs)).attendance is None
     assert (await session_row(db, their)).status == "scheduled"
+    # Each refusal is in the audit log: which button and id, the answer; not the data sent.
+    async with db.read() as conn:
+        refused = (
+            await conn.execute(
+                select(AuditEntry.object_type, AuditEntry.object_id, AuditEntry.detail).where(
+                    AuditEntry.action == "button.refused"
+                )
+            )
+        ).all()
+    assert len(refused) == 12
+    assert ("ss:c", str(their), {"answer": "stale"}) in refused
+    assert ("ss:am", str(theirs), {"answer": "stale"}) in refused
+    assert refused.count(("unknown", None, {"answer": "stale"})) == 2  # "abc", "²": no button
     # A student pressing a site's button gets the same answer, in a student's words.
     await minji.press_data(minji.last_message["message_id"], buttons.OPEN.pack(w["later"], 0))
     assert minji.callback_answers[-1]["text"] == "이 버튼은 이제 쓸 수 없어요."

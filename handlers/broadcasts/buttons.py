@@ -1,24 +1,25 @@
 """The broadcasts' buttons: the draft's (bc:…) and those steering a confirmed broadcast
-(bl:…). Staff, teachers and sites write broadcasts (storage.broadcasts.AUTHORS); a draft's
+(bl:…). Staff, teachers and sites write broadcasts (AUTHORS); a draft's
 button answers only while it is the presser's current draft and they may still broadcast,
 and only with the choices their role has (the same limits are kept in storage/broadcasts/)."""
 
 from __future__ import annotations
 
 from handlers.common.buttons import ID, PAGE, Buttons, Number
+from storage.broadcasts import AUTHORS, GRADES, ROLES, SITE_KINDS
+from storage.catalogue import DISTRICTS
 from storage.models import Role
 
-AUTHORS = (Role.STAFF, Role.TEACHER, Role.SITE)  # storage.broadcasts.AUTHORS
 STAFF = (Role.STAFF,)
 NOT_TEACHER = (Role.STAFF, Role.SITE)  # programme choices: a teacher's is their school
 NOT_SITE = (Role.STAFF, Role.TEACHER)  # grades: a site's are the students booked with it
 
 # The fixed lists an audience is narrowed by (handlers/broadcasts/pickers.py CHOICES): a
 # button carries a value's place in its list, a grade itself.
-ROLE_PLACE = Number(0, len(Role) - 1)  # storage.broadcasts.ROLES: every role
-DISTRICT_PLACE = Number(0, 2)  # storage.catalogue.DISTRICTS: Goyang's three
-GRADE_VALUE = Number(1, 3)  # storage.broadcasts.GRADES
-KIND_PLACE = Number(0, 5)  # storage.broadcasts.SITE_KINDS
+ROLE_PLACE = Number(0, len(ROLES) - 1)
+DISTRICT_PLACE = Number(0, len(DISTRICTS) - 1)
+GRADE_VALUE = Number(min(GRADES), max(GRADES))
+KIND_PLACE = Number(0, len(SITE_KINDS) - 1)
 
 
 def may_broadcast(user) -> bool:

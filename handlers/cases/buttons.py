@@ -7,6 +7,7 @@ and a check number (storage.cases.party_tag)."""
 from __future__ import annotations
 
 from handlers.common.buttons import ID, PAGE, Buttons, Number
+from storage.cases import KINDS, OUTCOMES
 from storage.models import Role
 
 # Everyone who may be in a case: its student, teacher and site, the mediating monitor, staff.
@@ -14,8 +15,8 @@ PEOPLE = (Role.STUDENT, Role.TEACHER, Role.SITE, Role.MONITOR, Role.STAFF)
 OPENERS = (Role.STUDENT, Role.TEACHER, Role.SITE)  # who opens a case
 MONITOR_CHOICES = 30  # monitors listed for staff to assign
 
-KIND = Number(0, 4)  # storage.cases.KINDS, by index
-OUTCOME = Number(0, 2)  # storage.cases.OUTCOMES, by index
+KIND = Number(0, len(KINDS) - 1)  # by index
+OUTCOME = Number(0, len(OUTCOMES) - 1)  # by index
 EVERY = Number(0, 1)  # the monitors to choose from: 0 the district's free ones, 1 all
 PARTY = Number(0, 99)  # a place in the case's list of parties (a keyboard holds 100 buttons)
 MONITOR = Number(0, MONITOR_CHOICES - 1)  # a place in the list of monitors

@@ -183,7 +183,8 @@ async def _refused(update: Update, context: JinroContext, refusal, *, edit: bool
 async def count_typed(update: Update, context: JinroContext) -> None:
     session_id = context.user.flow_data.get("session")
     typed = update.message.text.strip().removesuffix("명").removesuffix("석").strip()
-    if not typed.isdigit() or len(typed) > 4 or not isinstance(session_id, int):
+    # isdecimal, not isdigit: "²" is a digit to Python but not a number int() reads.
+    if not typed.isdecimal() or len(typed) > 4 or not isinstance(session_id, int):
         await reply(update, context, "classbook/bad_count")
         return
     await count_chosen(update, context, session_id, int(typed), edit=False)

@@ -16,6 +16,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.context import JinroContext
 from handlers.common.buttons import Button as ButtonSpec
+from handlers.common.buttons import audit_refusal
 from messages import label, render
 from storage import users as users_store
 from storage.models import Role
@@ -382,6 +383,7 @@ async def stale_button(update: Update, context: JinroContext) -> None:
     else:
         text = label(context.lang, "This button is no longer active.")
     await answer_query(update, text, alert=True)
+    await audit_refusal(context, "stale")
 
 
 def requires(*roles: Role) -> Callable[[Handler], Handler]:

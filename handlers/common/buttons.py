@@ -14,8 +14,9 @@ a view packs one with `OPEN("🗓 label", session.id, page)` (a (label, data) pa
 One CallbackQueryHandler (`router()`) takes every press: it matches the data against the
 declarations (unknown prefix or action, a wrong count of fields, a field that is not one of
 its values: the stale-button answer), checks the button's roles and guard, runs the handler
-and turns the domain errors it raises into the user's answer (`Answers`). `check()` runs at
-start-up: every declared button has exactly one handler and fits Telegram's 64 bytes.
+and turns the domain errors it raises into the user's answer (`Answers`); every refused press
+is audited (`audit_refusal`). `check()` runs at start-up: every declared button has exactly
+one handler and fits Telegram's 64 bytes.
 
 Why typed fields: callback data comes from the user's client and may be forged. Numbers are
 canonical ASCII digits within their bounds (`"²".isdigit()` is true in Python, and an id
@@ -28,6 +29,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from telegram import Update
@@ -36,6 +38,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.context import JinroContext
 from messages import label
 from messages.labels import N_
+from storage import audit
 from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.models import Role
 
@@ -309,12 +312,14 @@ def check() -> None:
 
 
 async def pressed(update: Update, context: JinroContext) -> None:
-    """Every button press: match, guard, run, and answer a domain error."""
+    """Every button press: match, guard, run, and answer a domain error. Each refusal is
+    audited: who, which button, its first id, and the answer (never the data as sent)."""
     # Imported here: handlers.common imports this module for its names.
     from handlers.common import answer_query, count_answers, stale_button
 
     count_answers()
     found = find(update.callback_query.data or "")
+    _PRESS.set(found)
     if found is None:
         await stale_button(update, context)
         return
@@ -336,11 +341,36 @@ async def pressed(update: Update, context: JinroContext) -> None:
     except AlreadyHandled:
         text = answers.taken or already_handled(context)
         await answer_query(update, label(context.lang, text), alert=True)
+        await audit_refusal(context, "already_handled")
     except Refused as refused:
         text = answers.refused.get(refused.reason)
         if text is None:
             raise  # a reason the area never names is a bug, not a user's mistake
         await answer_query(update, label(context.lang, text), alert=True)
+        await audit_refusal(context, refused.reason)
+
+
+# The press being handled (its button and values; None when the data matched no button),
+# so that whoever refuses it, the router or a handler's stale answer, can audit it.
+_PRESS: ContextVar[tuple[Button, tuple] | None] = ContextVar("press", default=None)
+
+
+async def audit_refusal(context: JinroContext, answer: str) -> None:
+    """One audit entry for a refused press: who, which button, its first id, the answer;
+    never the data as sent. A forged id and an old button look alike to the presser, not to
+    whoever reads the log."""
+    button, values = _PRESS.get() or (None, ())
+    first_id = next((v for v in values if isinstance(v, int)), None)
+    async with context.db.write() as conn:
+        await audit.record(
+            conn,
+            context.user.id if context.user is not None else None,
+            "button.refused",
+            (button.name if button is not None else "unknown")[:20],  # object_type is 20 wide
+            first_id,
+            now=context.now,
+            answer=answer[:40],
+        )
 
 
 def already_handled(context: JinroContext) -> str:

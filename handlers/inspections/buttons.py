@@ -5,6 +5,7 @@ it; another monitor's inspection gets the same answer as a missing one."""
 from __future__ import annotations
 
 from handlers.common.buttons import ID, PAGE, Buttons, Number, choice
+from storage.inspections import ITEM_RESULTS, RESULTS
 from storage.models import Role
 
 STAFF, MONITOR = (Role.STAFF,), (Role.MONITOR,)
@@ -12,8 +13,8 @@ VIEWERS = (Role.STAFF, Role.MONITOR, Role.SITE)  # an inspection's details: the 
 
 USER = Number(1, 2**63 - 1)  # a Telegram user id (users.id, a bigint)
 POSITION = Number(1, 9999)  # an item's place in the inspection's checklist, from 1
-ITEM_RESULT = choice("pass", "fix", "fail")  # storage.inspections.ITEM_RESULTS
-RESULT = choice("passed", "needs_fix", "failed")  # storage.inspections.RESULTS
+ITEM_RESULT = choice(*ITEM_RESULTS)
+RESULT = choice(*RESULTS)
 
 INSPECTIONS = Buttons("is", roles=STAFF)  # staff's unless a button names its own roles
 HOME = INSPECTIONS.action("h", roles=(Role.STAFF, Role.MONITOR))  # staff's or a monitor's home

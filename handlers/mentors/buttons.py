@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from handlers.common.buttons import ID, PAGE, Answers, Buttons, Number, choice
 from messages.labels import N_
+from storage.catalogue import DISTRICTS
+from storage.mentors import MAX_OPEN_CHOICES, MODES, TIMES
 from storage.models import Role
 
 # Mirrors of storage's words and numbers (tests/test_mentors_priority_e2e.py checks them).
-MODES = choice("online", "group", "visit")  # storage.mentors.MODES
-TIMES = choice("day", "after", "evening", "weekend")  # storage.mentors.TIMES
-DISTRICT = Number(0, 2)  # storage.catalogue.DISTRICTS, by index (Goyang's three)
-MAX_OPEN = Number(1, 10)  # up to the largest of storage.mentors.MAX_OPEN_CHOICES
+MODE_CHOICE = choice(*MODES)
+TIME_CHOICE = choice(*TIMES)
+DISTRICT = Number(0, len(DISTRICTS) - 1)  # by index
+MAX_OPEN = Number(1, max(MAX_OPEN_CHOICES))
 FIELD_INDEX = Number(0, 9999)  # a place in storage.mentors.vocabulary()
 FIELD_TAG = Number(0, 0xFFFFFF)  # handlers.mentors.field_tag: six hex digits
 ON = Number(0, 1)  # 1 pause, 0 resume
@@ -42,7 +44,7 @@ FIELDS = PROFILE_BUTTONS.action("f", PAGE)  # the fields to choose from, at a pa
 FIELD = PROFILE_BUTTONS.action("ft", FIELD_INDEX, PAGE, FIELD_TAG)  # a field on/off; its page
 TITLE = PROFILE_BUTTONS.action("t")  # type the job title (or major)
 BIO = PROFILE_BUTTONS.action("b")  # type the introduction
-MODE = PROFILE_BUTTONS.action("m", MODES)  # a way of meeting on/off
+MODE = PROFILE_BUTTONS.action("m", MODE_CHOICE)  # a way of meeting on/off
 VISITS = PROFILE_BUTTONS.action("d", DISTRICT)  # school visits in a district on/off
 LIMIT = PROFILE_BUTTONS.action("x")  # how many requests at a time?
 LIMIT_SET = PROFILE_BUTTONS.action("xo", MAX_OPEN)  # … that many
@@ -84,8 +86,8 @@ MY_REQUESTS = ASKING.action("l")  # /mentor: my requests (leaves a typing step)
 ASK = ASKING.action("n")  # ask a mentor: the field
 ASK_FIELD = ASKING.action("f", FIELD_INDEX, FIELD_TAG)  # this field
 ASK_ALL_FIELDS = ASKING.action("fa", PAGE)  # every field, at a page
-ASK_MODE = ASKING.action("m", MODES)  # online, at school, a group session
-ASK_TIME = ASKING.action("tt", TIMES)  # a preferred time on/off
+ASK_MODE = ASKING.action("m", MODE_CHOICE)  # online, at school, a group session
+ASK_TIME = ASKING.action("tt", TIME_CHOICE)  # a preferred time on/off
 ASK_ANY_TIME = ASKING.action("ta")  # any time: the question
 ASK_NEXT = ASKING.action("tn")  # these times: the question
 ASK_SEND = ASKING.action("ok")  # send the request

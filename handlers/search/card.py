@@ -9,6 +9,7 @@ from bot.context import JinroContext
 from handlers.bookings import buttons as bookings
 from handlers.classbook import buttons as classbook
 from handlers.common import answer_query, keyboard, reply, stale_button, start_link
+from handlers.common.buttons import ID
 from handlers.fair import buttons as fair
 from handlers.search.buttons import CARD, LIST, PANEL
 from handlers.search.common import _save
@@ -95,9 +96,9 @@ def _session_buttons(context: JinroContext, found) -> list[list[tuple[str, str]]
 @start_link("p_")
 async def open_shared(update: Update, context: JinroContext, parameter: str) -> None:
     """/start p_<id>: a programme card someone shared (inline mode) opened in the bot."""
-    program_id = int(parameter[2:]) if parameter[2:].isdigit() and len(parameter) < 20 else 0
+    program_id = ID.match(parameter[2:])  # typed or forged links: ASCII digits in range only
     async with context.db.read() as conn:
-        found = await search_store.card(conn, program_id, now=context.now)
+        found = await search_store.card(conn, program_id, now=context.now) if program_id else None
     if found is None:
         await reply(update, context, "search/gone")
         return

@@ -12,11 +12,16 @@ from telegram import (
 
 from bot.context import JinroContext
 from handlers.common import deep_link
+from handlers.common.buttons import Number
 from handlers.search.common import QUERY_MAX
 from messages import label, normalize_lang, render
 from storage import search as search_store
 
 INLINE_PAGE = 10
+
+
+# Telegram shows at most a few hundred inline results anyway; an offset past this is forged.
+INLINE_OFFSET = Number(0, 10_000)
 
 
 # ----- inline mode ----------------------------------------------------------------------------
@@ -26,7 +31,8 @@ async def inline_search(update: Update, context: JinroContext) -> None:
     """@bot words in any chat: matching programmes as cards to share, each with a deep link."""
     query = update.inline_query
     lang = context.user.lang if context.user else normalize_lang(query.from_user.language_code)
-    offset = int(query.offset) if query.offset.isdigit() else 0
+    # The offset is ours (next_offset below), but the client sends it back: any string.
+    offset = INLINE_OFFSET.match(query.offset) or 0
     async with context.db.read() as conn:
         found = await search_store.search(
             conn,

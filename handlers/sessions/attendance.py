@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers import outbox
-from handlers.common import answer_query, keyboard, page_of, reply, reply_page, stale_button
+from handlers.common import answer_query, keyboard, page_of, reply, reply_page
 from handlers.sessions.buttons import (
     ALL_ATTENDED,
     ATTENDANCE,
@@ -109,42 +109,34 @@ async def _attendance_session(conn, context: JinroContext, session_id: int):
 async def toggle_attendance(update: Update, context: JinroContext, booking_id: int, page: int):
     """attended ⇄ no-show (a first tap: attended)."""
     site_id, now = _site_id(context), context.now
-    try:
-        async with context.db.write() as conn:
-            booking = await bookings_store.get(conn, booking_id)
-            if booking is None:
-                raise NotFound
-            await _attendance_session(conn, context, booking.session_id)
-            marked = await bookings_store.mark_attendance(
-                conn, booking_id, site_id, attended=booking.attendance != "attended", now=now
-            )
-            await audit.record(
-                conn,
-                context.user.id,
-                "booking.attendance",
-                "booking",
-                booking_id,
-                attendance=marked.attendance,
-                now=now,
-            )
-    except NotFound:
-        await stale_button(update, context)
-        return
+    async with context.db.write() as conn:
+        booking = await bookings_store.get(conn, booking_id)
+        if booking is None:
+            raise NotFound
+        await _attendance_session(conn, context, booking.session_id)
+        marked = await bookings_store.mark_attendance(
+            conn, booking_id, site_id, attended=booking.attendance != "attended", now=now
+        )
+        await audit.record(
+            conn,
+            context.user.id,
+            "booking.attendance",
+            "booking",
+            booking_id,
+            attendance=marked.attendance,
+            now=now,
+        )
     await answer_query(update)
     await show_attendance(update, context, booking.session_id, page)
 
 
 @ALL_ATTENDED.handles
 async def all_attended(update: Update, context: JinroContext, session_id: int, page: int):
-    try:
-        async with context.db.write() as conn:
-            await _attendance_session(conn, context, session_id)
-            await store.mark_all_attended(
-                conn, session_id, _site_id(context), actor=context.user.id, now=context.now
-            )
-    except NotFound:
-        await stale_button(update, context)
-        return
+    async with context.db.write() as conn:
+        await _attendance_session(conn, context, session_id)
+        await store.mark_all_attended(
+            conn, session_id, _site_id(context), actor=context.user.id, now=context.now
+        )
     await answer_query(update)
     await show_attendance(update, context, session_id, page)
 
@@ -152,15 +144,11 @@ async def all_attended(update: Update, context: JinroContext, session_id: int, p
 @ATTENDANCE_DONE.handles
 async def report_attendance(update: Update, context: JinroContext, session_id: int) -> None:
     """ "Done": each teacher gets one message listing their students' attendance."""
-    try:
-        async with context.db.write() as conn:
-            session = await _attendance_session(conn, context, session_id)
-            teachers = await store.report_attendance(
-                conn, session_id, _site_id(context), actor=context.user.id, now=context.now
-            )
-    except NotFound:
-        await stale_button(update, context)
-        return
+    async with context.db.write() as conn:
+        session = await _attendance_session(conn, context, session_id)
+        teachers = await store.report_attendance(
+            conn, session_id, _site_id(context), actor=context.user.id, now=context.now
+        )
     if teachers is None:
         text = label(context.lang, "Already sent; nothing changed since.")
         await answer_query(update, text)

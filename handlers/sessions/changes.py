@@ -162,9 +162,6 @@ async def cancel_now(update: Update, context: JinroContext, session_id: int) -> 
             teachers = await store.teachers_to_tell(conn, affected)
             session = await store.site_session(conn, session_id, _site_id(context))
             context.user = await users_store.set_flow(conn, context.user.id, None)
-    except NotFound:
-        await stale_button(update, context)
-        return
     except (AlreadyHandled, store.Refused):
         await set_flow(context, None)
         text = label(context.lang, "This session has started or was cancelled; it cannot change.")
