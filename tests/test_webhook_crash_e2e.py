@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bench.updates import stop_process
 from storage.migrate import migrate
 from tests.conftest import DEMO_TOKEN, wait_until
 
@@ -45,15 +46,6 @@ def start_bot(db_url: str, api_base: str, port: int, hook_url: str, log: Path):
         return subprocess.Popen(
             [sys.executable, "-m", "bot", "run"], env=env, stdout=output, stderr=subprocess.STDOUT
         )
-
-
-async def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            await asyncio.wait_for(asyncio.to_thread(process.wait), timeout=20)
-        except TimeoutError:
-            process.kill()
 
 
 async def answers(sandbox, person: int) -> list[str]:
@@ -116,7 +108,7 @@ async def test_a_killed_process_loses_nothing_and_keeps_each_persons_order(
         process = start_bot(migrated, sandbox.api_base, unused_tcp_port, hook, log)
         seen = await everyone_answered(sandbox, len(COMMANDS), timeout=60)
     finally:
-        await stop(process)
+        await stop_process(process)
     repeats = 0
     for person, texts in seen.items():
         kept, repeated = in_order_without_repeats(texts)
@@ -168,7 +160,7 @@ async def test_two_processes_behind_a_round_robin_keep_each_persons_order(
         seen = await everyone_answered(sandbox, len(COMMANDS), timeout=60)
     finally:
         for process in processes:
-            await stop(process)
+            await stop_process(process)
         await front.http.close()
         await runner.cleanup()
     for person, texts in seen.items():
