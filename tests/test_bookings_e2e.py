@@ -106,6 +106,26 @@ async def test_apply_the_line_cancel_and_the_offer(bot, sandbox, db):
     assert booked == 1
 
 
+async def test_past_the_cancellation_deadline_no_cancel_is_offered(bot, sandbox, db):
+    minji = await join_as_student(sandbox, 5006, "김민지")
+    await open_card(minji)
+    passed = utcnow() - timedelta(hours=1)  # the deadline went by an hour ago
+    session_id = await first_session(minji, db, cancel_deadline=passed)
+    await minji.press("신청하기")
+    await minji.send("/my")
+    await press_first(minji)
+    assert "취소 기한이 지났어요" in minji.last_text
+    labels = [
+        b["text"] for row in minji.last_message["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert "취소" not in labels
+    # An old "Cancel" pressed anyway is refused by storage, with the same words.
+    [booking] = await session_bookings(db, session_id)
+    await minji.press_data(minji.last_message["message_id"], CANCEL_NOW.pack(booking.id))
+    assert "취소 기한이 지났어요" in minji.callback_answers[-1]["text"]
+    assert [b.status for b in await session_bookings(db, session_id)] == ["requested"]
+
+
 async def test_an_apply_button_of_an_old_card_still_applies(bot, sandbox, db):
     minji = await join_as_student(sandbox, 5005, "김민지")
     await open_card(minji)

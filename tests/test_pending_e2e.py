@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.settings import SettingsError, load_settings
 from handlers.bookings.buttons import APPLY, TAKE_OFFER
-from handlers.pending.buttons import CONFIRM, CONFIRM_ALL, LIST, REJECT, REJECT_NOW
+from handlers.pending.buttons import CONFIRM, CONFIRM_ALL, KEEP, LIST, REJECT, REJECT_NOW
 from storage.models import Booking, utcnow
 from tests.conftest import join_as_student
 from tests.world_helpers import add_program, add_session, add_site, add_teacher
@@ -155,6 +155,11 @@ async def test_reject_without_a_reason_and_changing_ones_mind(bot, sandbox, db):
     told = await minji.expect("승인하지 않았어요")
     assert "사유" not in told["text"]
     assert (await booking_of(db, 6021, session_id)).status == "rejected"
+    # An old "do not reject" pressed after the rejection says nothing untrue: it is stale.
+    asked = next(m for m in reversed(teacher.bot_messages) if "거절하지 않기" in str(m))
+    await teacher.press_data(asked["message_id"], KEEP.pack())
+    assert teacher.callback_answers[-1]["text"] == "이 버튼은 이제 쓸 수 없습니다."
+    assert "거절하지 않았습니다" not in teacher.last_text
 
 
 async def test_confirm_all_acts_on_the_page_as_shown(bot, sandbox, db):

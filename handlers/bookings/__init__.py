@@ -176,9 +176,15 @@ async def show_booking(update: Update, context: JinroContext, booking_id: int) -
         edit=True,
         booking=booking,
         place=place,
-        deadline=booking.cancel_deadline or booking.starts_at,
+        deadline=_cancel_deadline(booking),
+        closed=context.now >= _cancel_deadline(booking),
         tz=context.tz,
     )
+
+
+def _cancel_deadline(booking):
+    """Until when a held seat may be cancelled (storage.bookings.cancel_deadline's rule)."""
+    return booking.cancel_deadline or booking.starts_at
 
 
 def _booking_keyboard(context: JinroContext, booking_id: int, status: str, *, booking=None):
@@ -193,7 +199,13 @@ def _booking_keyboard(context: JinroContext, booking_id: int, status: str, *, bo
         )
     if status == "confirmed":
         rows.append([CALENDAR(label(lang, "📅 Add to my calendar"), booking_id)])
-    if status in ("requested", "confirmed", "waitlisted", "entered"):
+    # A held seat past its cancellation deadline offers no "Cancel" the student could not use.
+    too_late = (
+        booking is not None
+        and status in ("requested", "confirmed")
+        and context.now >= _cancel_deadline(booking)
+    )
+    if status in ("requested", "confirmed", "waitlisted", "entered") and not too_late:
         text = "Leave the waiting list" if status in ("waitlisted", "entered") else "Cancel"
         rows.append([CANCEL(label(lang, text), booking_id)])
     if booking is not None and status in ("requested", "confirmed", "offered"):

@@ -18,4 +18,6 @@ REJECT = PENDING.action("no", ID, Maybe(PAGE))  # ❌ a request: asks for a reas
 # ✅ every request of the page, as shown (a digest of what it showed)
 CONFIRM_ALL = PENDING.action("all", PAGE, Token("[0-9a-f]{10}", 10))
 REJECT_NOW = PENDING.action("nr", ID)  # reject without a reason
-KEEP = PENDING.action("keep")  # do not reject after all
+# Do not reject after all: only while the reason is still asked (after the rejection, or
+# once another request's reason is asked, an old "keep" would say something untrue).
+KEEP = PENDING.action("keep", guard=lambda context, values: context.user.flow == "tp.reason")
