@@ -129,6 +129,9 @@ class WebhookServer:
         a crash, at most one update of each person is in hand, so at most one answer per
         person is repeated when it is handed out again."""
         async with self.in_turn(sender if sender is not None else ("alone", update_id)):
+            if sender is not None and not await self.still_holds(sender):
+                self.handed.discard(update_id)  # another process took this person over
+                return
             processor = self.application.update_processor
             try:
                 await processor.process_update(update, self.application.process_update(update))
@@ -139,6 +142,10 @@ class WebhookServer:
                     if sender is not None:
                         await inbox.release(conn, self.owner, sender=sender)
                 self.handed.discard(update_id)
+
+    async def still_holds(self, sender: int) -> bool:
+        async with self.db.read() as conn:
+            return await inbox.holds(conn, self.owner, sender)
 
     async def heartbeat_forever(self) -> None:
         """Keep this process's holds alive while it lives."""

@@ -162,6 +162,13 @@ async def renew(
     )
 
 
+async def holds(conn: AsyncConnection, owner: str, sender: int) -> bool:
+    """Whether `owner` still holds `sender`: a process stalled past its lease may have lost
+    the sender to another, and must not hand out more of that sender's updates."""
+    held = select(holders.c.owner).where(holders.c.sender == sender)
+    return (await conn.execute(held)).scalar_one_or_none() == owner
+
+
 async def done(conn: AsyncConnection, update_id: int) -> None:
     await conn.execute(delete(inbox).where(inbox.c.update_id == update_id))
 

@@ -90,6 +90,19 @@ async def test_a_dead_processs_senders_come_free_after_the_lease_and_go_on_in_or
         assert await users_store.claim_update(conn, 1, now=later)
 
 
+async def test_a_process_that_lost_a_sender_knows_it(db):
+    now = utcnow()
+    await store(db, (1, 100), now=now)
+    assert await claim(db, "slow", now) == [1]
+    async with db.read() as conn:
+        assert await inbox.holds(conn, "slow", 100)
+    later = now + inbox.LEASE + timedelta(seconds=1)  # "slow" stalled past its lease
+    assert await claim(db, "b", later) == [1]
+    async with db.read() as conn:
+        assert not await inbox.holds(conn, "slow", 100)
+        assert await inbox.holds(conn, "b", 100)
+
+
 async def test_the_heartbeat_keeps_a_living_processs_senders(db):
     now = utcnow()
     await store(db, (1, 100), now=now)

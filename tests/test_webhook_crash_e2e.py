@@ -30,7 +30,9 @@ COMMANDS = ("/help", "/settings", "/cancel")  # three answers a guest tells apar
 PEOPLE = range(8101, 8141)
 
 
-def start_bot(db_url: str, api_base: str, port: int, hook_url: str, log: Path):
+def start_bot(
+    db_url: str, api_base: str, port: int, hook_url: str, log: Path, lease: int = LEASE_SECONDS
+):
     env = {
         **os.environ,
         "BOT_TOKEN": DEMO_TOKEN,
@@ -39,7 +41,7 @@ def start_bot(db_url: str, api_base: str, port: int, hook_url: str, log: Path):
         "WEBHOOK_URL": hook_url,
         "WEBHOOK_SECRET": SECRET,
         "WEBHOOK_PORT": str(port),
-        "INBOX_LEASE_SECONDS": str(LEASE_SECONDS),
+        "INBOX_LEASE_SECONDS": str(lease),
         "ADMIN_IDS": "",
     }
     with log.open("ab") as output:
@@ -123,6 +125,17 @@ async def some_answered(sandbox, people: int) -> bool:
     return sum(chats) >= people  # about a third of all the answers
 
 
+async def listening(ports: list[int]) -> bool:
+    """Every bot process accepts connections (a load balancer's health check)."""
+    for port in ports:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            return False
+        writer.close()
+    return True
+
+
 class RoundRobin:
     """A load balancer: each request goes to the next bot process, in turn."""
 
@@ -149,11 +162,14 @@ async def test_two_processes_behind_a_round_robin_keep_each_persons_order(
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", front_port).start()
     hook = f"http://127.0.0.1:{front_port}/hook"
+    # Both alive all along: the usual lease, so a process slowed down by a busy machine
+    # keeps its people (a lease shorter than a stall would hand them to the other process).
     processes = [
-        start_bot(migrated, sandbox.api_base, port, hook, tmp_path / f"bot{port}.log")
+        start_bot(migrated, sandbox.api_base, port, hook, tmp_path / f"bot{port}.log", lease=15)
         for port in ports
     ]
     try:
+        await wait_until(lambda: listening(ports), timeout=60, interval=0.2)
         expected = await expected_answers(sandbox)
         for command in COMMANDS:
             await asyncio.gather(*(post(sandbox, p, command) for p in PEOPLE))
