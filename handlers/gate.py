@@ -35,13 +35,14 @@ class FloodGuard:
         self.rate = rate
         self.burst = burst
         self.buckets: dict[int, tuple[float, float, bool]] = {}  # tokens, when, told
+        self.forgot_at = float("-inf")
 
     def check(self, person: int, at: float) -> str:
         """ "ok" to handle the update; "tell" (the first one dropped), or "drop"."""
         tokens, when, told = self.buckets.get(person, (self.burst, at, False))
         tokens = min(self.burst, tokens + (at - when) * self.rate)
-        if len(self.buckets) > self.FORGET_AFTER:
-            self._forget_full(at)
+        if len(self.buckets) > self.FORGET_AFTER and at - self.forgot_at >= 1:
+            self._forget_full(at)  # at most once a second: a scan of every bucket
         if tokens >= 1:
             self.buckets[person] = (tokens - 1, at, False)
             return "ok"
@@ -49,6 +50,7 @@ class FloodGuard:
         return "drop" if told else "tell"
 
     def _forget_full(self, at: float) -> None:
+        self.forgot_at = at
         full = [
             p for p, (t, w, _) in self.buckets.items() if t + (at - w) * self.rate >= self.burst
         ]

@@ -67,7 +67,7 @@ async def claim(
     """The updates `owner` should hand out now, in update_id order: those of the senders it
     holds (taking free senders first, up to `limit`) that are not already `handed` out,
     and updates without a sender, leased alone. Each comes with its payload."""
-    await renew(conn, owner, now=now, lease=lease)
+    # Holds already taken are kept alive by the caller's heartbeat (`renew`), not here.
     await _take_senders(conn, owner, now=now, limit=limit, lease=lease)
     mine = select(holders.c.sender).where(holders.c.owner == owner)
     rows = (

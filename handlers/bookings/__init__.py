@@ -176,15 +176,10 @@ async def show_booking(update: Update, context: JinroContext, booking_id: int) -
         edit=True,
         booking=booking,
         place=place,
-        deadline=_cancel_deadline(booking),
-        closed=context.now >= _cancel_deadline(booking),
+        deadline=store.cancel_deadline(booking),
+        closed=context.now >= store.cancel_deadline(booking),
         tz=context.tz,
     )
-
-
-def _cancel_deadline(booking):
-    """Until when a held seat may be cancelled (storage.bookings.cancel_deadline's rule)."""
-    return booking.cancel_deadline or booking.starts_at
 
 
 def _booking_keyboard(context: JinroContext, booking_id: int, status: str, *, booking=None):
@@ -203,7 +198,7 @@ def _booking_keyboard(context: JinroContext, booking_id: int, status: str, *, bo
     too_late = (
         booking is not None
         and status in ("requested", "confirmed")
-        and context.now >= _cancel_deadline(booking)
+        and context.now >= store.cancel_deadline(booking)
     )
     if status in ("requested", "confirmed", "waitlisted", "entered") and not too_late:
         text = "Leave the waiting list" if status in ("waitlisted", "entered") else "Cancel"

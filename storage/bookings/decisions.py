@@ -72,6 +72,8 @@ async def cancel(
 
 
 def cancel_deadline(session: Row) -> datetime:
+    """Until when a held seat may be cancelled: a session's row, or a booking view that
+    carries its session's `cancel_deadline` and `starts_at` (the student's /my)."""
     return session.cancel_deadline or session.starts_at
 
 
