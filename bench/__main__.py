@@ -12,7 +12,7 @@ import sys
 
 from bench.clock import city_clock
 
-BENCHMARKS = ("updates", "search", "booking", "reminders", "broadcast", "cases")
+BENCHMARKS = ("updates", "search", "booking", "reminders", "broadcast", "cases", "webhook")
 
 
 def main() -> int:

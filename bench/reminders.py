@@ -146,17 +146,21 @@ def interleave(many: list, few: list) -> list:
     return result
 
 
-async def add_reminders(db: Database, targets: list[dict], due: list[datetime], phase: str):
+async def add_reminders(
+    db: Database, targets: list[dict], due: list[datetime], phase: str, *, keys: bool = False
+):
+    """One outbox row per target; `keys`: numbered keys, so a person may have several."""
     rows = [
         {
             **target,
             "due_at": at,
             "status": "pending",
             "attempts": 0,
-            "key": f"bench:{phase}:{target['kind']}:{target['user_id']}",
+            "key": f"bench:{phase}:{target['kind']}:{target['user_id']}"
+            + (f":{n}" if keys else ""),
             "created_at": utcnow(),
         }
-        for target, at in zip(targets, due, strict=True)
+        for n, (target, at) in enumerate(zip(targets, due, strict=True))
     ]
     await insert_rows(db, {Reminder: rows}, chunk=2000)
 

@@ -8,7 +8,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot.context import JinroContext
 from bot.errors import on_error
 from bot.http import AiohttpRequest
-from bot.pacing import Pacer, SharedLimiter
+from bot.pacing import Pacer, SharedLimiter, SharedPacer
 from bot.processor import PerUserUpdateProcessor
 from bot.settings import Settings
 from handlers import (
@@ -91,7 +91,8 @@ AREAS = [
 
 
 def build_application(settings: Settings, db: Database, *, token: str | None = None) -> Application:
-    pacer = Pacer(settings.send_rate)
+    # One process on SQLite paces in memory; processes sharing PostgreSQL share the pace.
+    pacer = Pacer(settings.send_rate) if db.is_sqlite else SharedPacer(db, settings.send_rate)
     application = (
         ApplicationBuilder()
         .token(token or settings.require_token())

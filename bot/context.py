@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, tzinfo
 from sqlalchemy.engine import Row
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.effects import CURRENT, Hold, UpdateDatabase
 from bot.settings import Settings
 from messages import DEFAULT_LANGUAGE
 from storage.db import Database
@@ -22,10 +23,26 @@ class JinroContext(CallbackContext[ExtBot, dict, dict, dict]):
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self.user: Row | None = None
         self._now: datetime | None = None
+        self._update_db: UpdateDatabase | None = None
 
     @property
     def db(self) -> Database:
-        return self.application.bot_data["db"]
+        """The database; once the gate has run, seen from this update (bot/effects.py)."""
+        return self._update_db or self.application.bot_data["db"]
+
+    def record_effects(
+        self, update_id: int, *, applied: list[str] | None, hold: Hold | None
+    ) -> None:
+        """From now on every write of this update is recorded with its id; those `applied`
+        were committed before a crash and are not applied again."""
+        self._update_db = UpdateDatabase(
+            self.application.bot_data["db"],
+            update_id,
+            applied=applied,
+            hold=hold,
+            now=self.now,
+        )
+        CURRENT.set(self._update_db)
 
     @property
     def settings(self) -> Settings:

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden
 
 from bot.context import JinroContext
+from bot.effects import Fenced
 from bot.logs import failure
 from handlers.common import speaks_formally
 from messages import render
@@ -21,6 +22,10 @@ async def on_error(update: object, context: JinroContext) -> None:
     user_id = (
         update.effective_user.id if isinstance(update, Update) and update.effective_user else None
     )
+    if isinstance(error, Fenced):
+        # Another process holds this person now and handles the update itself.
+        log.info("update %s left to the process that took its sender over", update.update_id)
+        return
     if isinstance(error, Forbidden) and user_id is not None:
         # The user blocked the bot: never retry, stop sending until they come back.
         async with context.db.write() as conn:

@@ -17,6 +17,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.effects import CURRENT
+
 # PTB's own semaphore guards process_update before our code runs; it must never
 # be the one that makes updates wait, or it could reorder a user's updates.
 _UNBOUNDED = 1_000_000
@@ -59,6 +61,9 @@ class InTurn:
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_parallel: int = 64) -> None:
         super().__init__(_UNBOUNDED)
+        # Mark each update the gate let through finished once handled, before the same
+        # person's next one (bot/effects.py); the webhook does it with its inbox instead.
+        self.finishes = True
         self._slots = asyncio.Semaphore(max_parallel)
         self._in_turn = InTurn()
         # Told the id of every update once its handling is over (whatever the outcome): the
@@ -68,7 +73,11 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         try:
             async with self._in_turn(update_key(update)), self._slots:
+                CURRENT.set(None)
                 await coroutine
+                handled = CURRENT.get()
+                if self.finishes and handled is not None:
+                    await handled.finish()
         finally:
             if self.on_handled is not None and isinstance(update, Update):
                 self.on_handled(update.update_id)

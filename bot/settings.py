@@ -55,10 +55,10 @@ class Settings:
     # How long a site's safety check (storage/inspections/) holds before it expires.
     safety_valid_days: int = 365
     # One person's updates handled a second (sustained) and at once (a burst) before the
-    # rest are dropped with one kind word (handlers/gate.py): far above what a person types
-    # or presses, far below what a script sends.
-    flood_rate: int = 10
-    flood_burst: int = 60
+    # rest are dropped with one kind word (handlers/gate.py): above what a person types or
+    # presses (a burst of taps, then a few a second), far below what a script sends.
+    flood_rate: int = 3
+    flood_burst: int = 20
     # Webhook mode with several processes: how long a dead process's people wait before
     # another process takes them over (storage/inbox.py); a living one renews every third.
     inbox_lease_seconds: int = 15
@@ -201,8 +201,8 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> 
         case_mediator_hours=_hours("CASE_MEDIATOR_HOURS", get("CASE_MEDIATOR_HOURS") or "4"),
         case_answer_hours=_hours("CASE_ANSWER_HOURS", get("CASE_ANSWER_HOURS") or "48"),
         safety_valid_days=_valid_days(get("SAFETY_VALID_DAYS") or "365"),
-        flood_rate=_number("FLOOD_RATE", get("FLOOD_RATE") or "10", 1, 100, "updates a second"),
-        flood_burst=_number("FLOOD_BURST", get("FLOOD_BURST") or "60", 1, 1000, "updates"),
+        flood_rate=_number("FLOOD_RATE", get("FLOOD_RATE") or "3", 1, 100, "updates a second"),
+        flood_burst=_number("FLOOD_BURST", get("FLOOD_BURST") or "20", 1, 1000, "updates"),
         inbox_lease_seconds=_number(
             "INBOX_LEASE_SECONDS", get("INBOX_LEASE_SECONDS") or "15", 3, 300, "seconds"
         ),

@@ -19,6 +19,7 @@ import secrets
 import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from time import monotonic
 from urllib.parse import urlparse
 
 from aiohttp import web
@@ -27,6 +28,7 @@ from telegram.ext import Application
 
 from bot import commands
 from bot.app import build_application
+from bot.effects import HOLD, Hold
 from bot.processor import InTurn
 from bot.runner import start_clock, supervise, wait_for_signal
 from bot.settings import Settings
@@ -67,6 +69,8 @@ class WebhookServer:
         # One person's updates handled and marked done one after another (handle).
         self.in_turn = InTurn()
         self.lease = lease
+        if application is not None:  # (the input tests need no bot)
+            application.update_processor.finishes = False  # inbox.done finishes each update
 
     async def receive(self, request: web.Request) -> web.Response:
         """Store a signed update, then 200. Anything else gets a 4xx, never a 500: the secret
@@ -86,10 +90,19 @@ class WebhookServer:
         update_id = payload.get("update_id") if isinstance(payload, dict) else None
         if not valid_update_id(update_id):
             return web.Response(status=400)
+        if self.flooding(payload):
+            return web.Response(status=200)  # acknowledged and dropped: a flood's excess
         async with self.db.write() as conn:
             await inbox.store(conn, update_id, payload, now=utcnow())
         self.wake.set()
         return web.Response(status=200)
+
+    def flooding(self, payload: dict) -> bool:
+        """The sender floods and was told so: their update is dropped before it costs three
+        writes (stored, claimed, done). Each process counts what reaches it."""
+        sender = inbox.sender_of(payload)
+        flood = self.application.bot_data["flood"] if self.application is not None else None
+        return sender is not None and flood is not None and flood.silenced(sender, monotonic())
 
     async def dispatch_forever(self) -> None:
         """Hand stored updates to the bot as they come; look again at least every second
@@ -133,12 +146,16 @@ class WebhookServer:
                 self.handed.discard(update_id)  # another process took this person over
                 return
             processor = self.application.update_processor
+            hold = HOLD.set(Hold(self.owner, sender) if sender is not None else None)
             try:
                 await processor.process_update(update, self.application.process_update(update))
             finally:
+                HOLD.reset(hold)
                 # Handled, or failed and already reported by the error handler: done.
+                # Unless another process took the person over: then it is theirs to finish.
                 async with self.db.write() as conn:
-                    await inbox.done(conn, update_id)
+                    if sender is None or await inbox.fences(conn, self.owner, sender):
+                        await inbox.done(conn, update_id, now=utcnow())
                     if sender is not None:
                         await inbox.release(conn, self.owner, sender=sender)
                 self.handed.discard(update_id)

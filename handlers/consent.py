@@ -10,6 +10,7 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot.context import JinroContext
 from handlers.common import (
     answer_query,
+    audit_read,
     deep_link,
     keyboard,
     notify,
@@ -148,6 +149,8 @@ async def show_page(
     if not students and page > 0:  # the last student of a page was just recorded
         await show_page(update, context, page - 1, edit=edit)
         return
+    # What is read: the names of the school's students under 14.
+    await audit_read(context, "consents", context.user.school_id, page=page, rows=len(students))
     lang = context.lang
     rows = [
         [

@@ -1,4 +1,5 @@
-"""Runs first for every update (group -1): drops duplicates and loads the user and role."""
+"""Runs first for every update (group -1): drops floods and duplicates, loads the user and
+role, and makes the update's writes record its id (bot/effects.py)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,15 @@ import logging
 import time
 from datetime import timedelta
 
+from sqlalchemy.engine import Row
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import JinroContext
+from bot.effects import HOLD
 from handlers.common import reply, speaks_formally
 from messages import normalize_lang, render
-from storage import audit
+from storage import audit, effects
 from storage import users as users_store
 from storage.models import Role
 from storage.names import person_name
@@ -44,10 +47,18 @@ class FloodGuard:
         if len(self.buckets) > self.FORGET_AFTER and at - self.forgot_at >= 1:
             self._forget_full(at)  # at most once a second: a scan of every bucket
         if tokens >= 1:
-            self.buckets[person] = (tokens - 1, at, False)
+            # Told once per flood: the word is said again only after a full bucket (a pause
+            # long enough to count as a new start), not whenever a token comes back.
+            self.buckets[person] = (tokens - 1, at, told and tokens < self.burst)
             return "ok"
         self.buckets[person] = (tokens, at, True)
         return "drop" if told else "tell"
+
+    def silenced(self, person: int, at: float) -> bool:
+        """Told already and still over the limit: the webhook drops such an update at the
+        door, before it is stored (the gate would drop it anyway). Takes no token."""
+        tokens, when, told = self.buckets.get(person, (self.burst, at, False))
+        return told and tokens + (at - when) * self.rate < 1
 
     def _forget_full(self, at: float) -> None:
         self.forgot_at = at
@@ -81,13 +92,42 @@ async def load_user(update: Update, context: JinroContext) -> None:
         if verdict == "tell":
             await slow_down(update, context, tg_user.id)
         raise ApplicationHandlerStop
+    async with context.db.read() as conn:
+        seen = await effects.seen(conn, update.update_id)
+        user = await users_store.get(conn, tg_user.id)
+    if seen is not None and seen.finished:
+        raise ApplicationHandlerStop  # delivered twice: handled the first time
+    context.record_effects(
+        update.update_id, applied=seen.applied if seen is not None else None, hold=HOLD.get()
+    )
+    if update.inline_query is not None:
+        # Anyone may type @bot in any chat; that alone creates no account.
+        context.user = user
+        return
+    if needs_writing(user, tg_user.id in context.settings.admin_ids):
+        user = await settle_user(context, tg_user)
+    context.user = user
+    if update.edited_message is not None:
+        # An edit of an earlier message is never acted on again; say so once.
+        await reply(update, context, "common/edited")
+        raise ApplicationHandlerStop
+
+
+async def forget_tick(application) -> None:
+    """Hourly: update ids older than Telegram redelivers are forgotten."""
+    context = JinroContext(application)
     async with context.db.write() as conn:
-        if not await users_store.claim_update(conn, update.update_id, now=context.now):
-            raise ApplicationHandlerStop  # delivered twice: handled the first time
-        if update.inline_query is not None:
-            # Anyone may type @bot in any chat; that alone creates no account.
-            context.user = await users_store.get(conn, tg_user.id)
-            return
+        await effects.forget_before(conn, context.now - KEEP_UPDATE_IDS)
+
+
+def needs_writing(user, admin: bool) -> bool:
+    """Most updates only read here: a write is for a newcomer, an ADMIN_IDS bootstrap and
+    someone back after blocking the bot."""
+    return user is None or (admin and user.role != Role.STAFF) or not user.active
+
+
+async def settle_user(context: JinroContext, tg_user) -> Row:
+    async with context.db.write() as conn:
         user = await users_store.load_or_create(
             conn, tg_user.id, normalize_lang(tg_user.language_code), now=context.now
         )
@@ -107,18 +147,7 @@ async def load_user(update: Update, context: JinroContext) -> None:
             await audit.record(conn, user.id, "staff.bootstrap", "user", user.id, now=context.now)
         if not user.active:  # they blocked the bot once and are back
             user = await users_store.change(conn, user.id, active=True)
-    context.user = user
-    if update.edited_message is not None:
-        # An edit of an earlier message is never acted on again; say so once.
-        await reply(update, context, "common/edited")
-        raise ApplicationHandlerStop
-
-
-async def forget_tick(application) -> None:
-    """Hourly: update ids older than Telegram redelivers are forgotten."""
-    context = JinroContext(application)
-    async with context.db.write() as conn:
-        await users_store.forget_updates_before(conn, context.now - KEEP_UPDATE_IDS)
+    return user
 
 
 def handlers() -> list[BaseHandler]:

@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage import effects
 from storage.db import dialect_insert
-from storage.models import InboxHolder, InboxUpdate, ProcessedUpdate
+from storage.models import InboxHolder, InboxUpdate
 
 inbox = InboxUpdate.__table__
 holders = InboxHolder.__table__
-processed = ProcessedUpdate.__table__
 # A living process renews its leases every lease / 3; a dead one's senders wait this long
 # (INBOX_LEASE_SECONDS; the default is what the code assumes when none is given).
 LEASE = timedelta(seconds=15)
@@ -97,7 +97,9 @@ async def _take_senders(
         .order_by(func.min(inbox.c.update_id))
         .limit(limit)
     )
-    for sender in (await conn.execute(waiting)).scalars().all():
+    # In sender order, as the heartbeat renews: two processes lock holder rows in one order,
+    # so a claim and another's heartbeat never deadlock.
+    for sender in sorted((await conn.execute(waiting)).scalars().all()):
         insert = dialect_insert(conn)(holders).values(
             sender=sender, owner=owner, leased_until=now + lease
         )
@@ -136,14 +138,11 @@ async def _lease_alone(
 
 async def _count_attempts(conn: AsyncConnection, rows: list, *, now: datetime) -> list:
     """Count this hand-out; quarantine what has been handed out too often. An update handed
-    out before was in hand when its process died: its "already handled" mark goes, so the
-    gate lets it through again (a crash may repeat what was in hand, never lose it)."""
+    out before was in hand when its process died: it is handled again, without re-applying
+    what it committed before (storage/effects.py)."""
     if not rows:
         return []
     ids = [row.update_id for row in rows]
-    again = [row.update_id for row in rows if row.attempts > 0]
-    if again:
-        await conn.execute(delete(processed).where(processed.c.update_id.in_(again)))
     await conn.execute(
         update(inbox).where(inbox.c.update_id.in_(ids)).values(attempts=inbox.c.attempts + 1)
     )
@@ -156,10 +155,18 @@ async def _count_attempts(conn: AsyncConnection, rows: list, *, now: datetime) -
 async def renew(
     conn: AsyncConnection, owner: str, *, now: datetime, lease: timedelta = LEASE
 ) -> None:
-    """The heartbeat: `owner` is alive and keeps its senders a while longer."""
-    await conn.execute(
-        update(holders).where(holders.c.owner == owner).values(leased_until=now + lease)
-    )
+    """The heartbeat: `owner` is alive and keeps its senders a while longer. The rows are
+    locked in sender order first (PostgreSQL), the order claims take them in."""
+    mine = select(holders.c.sender).where(holders.c.owner == owner).order_by(holders.c.sender)
+    if conn.dialect.name == "postgresql":
+        mine = mine.with_for_update()
+    senders = (await conn.execute(mine)).scalars().all()
+    if senders:
+        await conn.execute(
+            update(holders)
+            .where(holders.c.sender.in_(senders), holders.c.owner == owner)
+            .values(leased_until=now + lease)
+        )
 
 
 async def holds(conn: AsyncConnection, owner: str, sender: int) -> bool:
@@ -169,8 +176,21 @@ async def holds(conn: AsyncConnection, owner: str, sender: int) -> bool:
     return (await conn.execute(held)).scalar_one_or_none() == owner
 
 
-async def done(conn: AsyncConnection, update_id: int) -> None:
+async def fences(conn: AsyncConnection, owner: str, sender: int) -> bool:
+    """In a write transaction of one of `sender`'s updates: whether `owner` still holds the
+    sender, and keeps holding it until this transaction ends (on PostgreSQL the holder row
+    is locked FOR SHARE: a takeover waits for the commit; SQLite has one writer anyway)."""
+    held = select(holders.c.owner).where(holders.c.sender == sender)
+    if conn.dialect.name == "postgresql":
+        held = held.with_for_update(read=True)
+    return (await conn.execute(held)).scalar_one_or_none() == owner
+
+
+async def done(conn: AsyncConnection, update_id: int, *, now: datetime) -> None:
+    """The update's handling ended: out of the inbox, and marked so a second delivery of it
+    by Telegram is dropped (storage/effects.py)."""
     await conn.execute(delete(inbox).where(inbox.c.update_id == update_id))
+    await effects.finish(conn, update_id, now=now)
 
 
 async def release(conn: AsyncConnection, owner: str, *, sender: int | None = None) -> None:

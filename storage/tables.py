@@ -32,6 +32,7 @@ reminder_optouts = models.ReminderOptOut.__table__
 reminders = models.Reminder.__table__
 schools = models.School.__table__
 search_words = models.SearchWord.__table__
+send_pace = models.SendPace.__table__
 sessions = models.Session.__table__
 sites = models.Site.__table__
 survey_answers = models.SurveyAnswer.__table__

@@ -1,44 +1,19 @@
-"""Users, their roles and their conversation state (the flow), plus update de-duplication."""
+"""Users, their roles and their conversation state (the flow)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import contains_pattern, dialect_insert, dialect_insert_for
+from storage.db import contains_pattern, dialect_insert
 from storage.tables import mentors, schools, sites, users
-from storage.tables import processed_updates as processed
 from storage.tables import reminder_optouts as optouts
 
-# Every update runs these two: built once, they skip SQLAlchemy's per-call construction.
+# Every update runs this: built once, it skips SQLAlchemy's per-call construction.
 USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
-
-
-@cache
-def _claim_statement(dialect: str):
-    insert_ = dialect_insert_for(dialect)
-    return (
-        insert_(processed)
-        .values(update_id=bindparam("update_id"), at=bindparam("at"))
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(processed.c.update_id)
-    )
-
-
-async def claim_update(conn: AsyncConnection, update_id: int, *, now: datetime) -> bool:
-    """Record an update id; False if it was handled before (Telegram may deliver twice)."""
-    stmt = _claim_statement(conn.dialect.name)
-    result = await conn.execute(stmt, {"update_id": update_id, "at": now})
-    return result.first() is not None
-
-
-async def forget_updates_before(conn: AsyncConnection, moment: datetime) -> int:
-    result = await conn.execute(delete(processed).where(processed.c.at < moment))
-    return result.rowcount
 
 
 async def load_or_create(conn: AsyncConnection, user_id: int, lang: str, *, now: datetime) -> Row:

@@ -250,6 +250,10 @@ def make_settings(db_url: str, api_url: str, **overrides) -> Settings:
         bot_api_url=api_url,
         database_url=db_url,
         admin_ids=frozenset({ADMIN_ID}),
+        # A test's person presses far faster than a real one; tests/test_flood_e2e.py sets
+        # its own limit to see the flood guard at work.
+        flood_rate=100,
+        flood_burst=1000,
     )
     values.update(overrides)
     return Settings(**values)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.runner import running_bot
+from handlers.gate import FloodGuard
 from sandbox.client import HandledUpdates
 from tests.conftest import make_settings, wait_until
 
@@ -44,3 +45,15 @@ async def test_a_flooder_is_told_once_and_others_are_answered(sandbox, db_url, d
         await wait_until(lambda: len(seen) >= 22)
         assert len(await bot_texts(sandbox, 9101)) == len(texts) + 1
         sandbox.handled = None
+
+
+def test_a_long_flood_is_told_once_and_a_pause_starts_afresh():
+    """Twice the rate for a minute: told once, not each time a token comes back; after a
+    pause that fills the bucket, a new flood is told again."""
+    guard = FloodGuard(rate=3, burst=20)
+    verdicts = [guard.check(7, n / 6) for n in range(360)]  # 6 a second for 60 s
+    assert verdicts.count("tell") == 1
+    assert 20 + 3 * 60 - 2 <= verdicts.count("ok") <= 20 + 3 * 60 + 1
+    later = 60 + 20 / 3 + 1  # quiet long enough to fill the bucket
+    again = [guard.check(7, later + n / 100) for n in range(30)]
+    assert again.count("tell") == 1

@@ -25,13 +25,14 @@ from tests.conftest import ADMIN_ID, join_as_student, make_settings
 # What a press or a link may rightly change without being a change of the programme: the
 # presser's own row (language, step), reminder choices, the fields a student looked at (a
 # shared link may name a real programme: opening its card notes the interest, for /foryou),
-# and the logs of what happened.
+# the logs of what happened, and the count of replies sent (the shared pace).
 UNCHANGED_EXCEPT = {
     "users",
     "reminder_opt_outs",
     "field_interests",
     "processed_updates",
     "audit_log",
+    "send_pace",
 }
 EXAMPLES = settings(
     max_examples=200,
@@ -77,7 +78,7 @@ def forged_data(draw) -> str:
 async def bot(sandbox, db_url, demo):
     """The bot, with the flood guard opened wide: Hypothesis presses far faster than a
     person, and a dropped update would only say that the guard works (tests/test_flood_e2e)."""
-    settings = make_settings(db_url, sandbox.api_base, flood_rate=100, flood_burst=1000)
+    settings = make_settings(db_url, sandbox.api_base)
     async with running_bot(settings) as application:
         sandbox.handled = HandledUpdates()
         application.update_processor.on_handled = sandbox.handled.mark

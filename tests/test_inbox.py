@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from storage import inbox
-from storage import users as users_store
+from storage import effects, inbox
 from storage.models import utcnow
 
 
@@ -41,7 +40,7 @@ async def claim(db, owner: str, now, handed=frozenset(), limit: int = 100) -> li
 async def done(db, owner: str, *update_ids: int) -> None:
     async with db.write() as conn:
         for update_id in update_ids:
-            await inbox.done(conn, update_id)
+            await inbox.done(conn, update_id, now=utcnow())
         await inbox.release(conn, owner)
 
 
@@ -80,14 +79,14 @@ async def test_a_dead_processs_senders_come_free_after_the_lease_and_go_on_in_or
     now = utcnow()
     await store(db, (1, 100), (2, 100), now=now)
     assert await claim(db, "dead", now) == [1, 2]
-    async with db.write() as conn:
-        assert await users_store.claim_update(conn, 1, now=now)  # its gate ran for 1
+    async with db.write() as conn:  # it committed one change for 1, then died
+        await effects.note_write(conn, 1, 1, now=now)
     soon = now + inbox.LEASE - timedelta(seconds=1)
     assert await claim(db, "b", soon) == []
     later = now + inbox.LEASE + timedelta(seconds=1)
     assert await claim(db, "b", later) == [1, 2]
-    async with db.write() as conn:  # handed out again: the gate lets it through again
-        assert await users_store.claim_update(conn, 1, now=later)
+    async with db.read() as conn:  # handed out again, with what it had changed remembered
+        assert tuple(await effects.seen(conn, 1)) == (1, False)
 
 
 async def test_a_process_that_lost_a_sender_knows_it(db):

@@ -144,6 +144,27 @@ async def test_a_crash_before_marking_repeats_only_what_was_in_flight(
     assert await statuses(db) == {"sent": len(targets)}
 
 
+async def test_a_person_with_two_messages_due_is_repeated_at_most_once_per_crash(
+    db, db_url, sandbox, monkeypatch
+):
+    """Each person has two reminders due, written one after the other; eight messages are in
+    flight at the crash. A person has one in flight at a time (storage/reminders/), so each
+    crash repeats at most one message per person, whatever SEND_IN_FLIGHT is."""
+    with time_machine.travel(T0, tick=False):
+        targets = await build_world(db, 30)
+    both = [target for target in targets for _ in (1, 2)]
+    await add_reminders(db, both, [T0] * len(both), "fault", keys=True)
+    await sandbox.set_personas([{"id": t["user_id"], "first_name": "학생"} for t in targets])
+    [(args, _)] = await crash_once(db_url, sandbox, monkeypatch, store, "mark_many", 8)
+    assert 1 <= len(args[1]) <= 8
+    after = T0 + store.LEASE + timedelta(seconds=5)
+    await run_app(db_url, sandbox, after, after + timedelta(seconds=2))
+    got = await received(sandbox)
+    assert set(got) == {t["user_id"] for t in targets}
+    assert min(got.values()) == 2 and max(got.values()) == 3  # both; one repeat at most
+    assert await statuses(db) == {"sent": len(both)}
+
+
 # ----- a 30-minute outage ---------------------------------------------------------------------
 
 

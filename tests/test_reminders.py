@@ -14,6 +14,7 @@ from sqlalchemy import insert, select, update
 from handlers.bookings.buttons import APPLY
 from handlers.outbox import dispatch_tick
 from storage import bookings, reminders
+from storage import users as users_store
 from storage.models import Booking, Program, Reminder, Session, User
 from tests.conftest import join_as_student
 from tests.test_bookings import NOW, OFFER, apply, user, world
@@ -127,16 +128,23 @@ def pending(kind: str, user_id: int, session_id: int, due_at: datetime, key: str
     return {**row, "status": "pending", "attempts": 0, **values}
 
 
-async def due_rows(db, count: int, due: datetime) -> None:
+async def due_rows(db, count: int, due: datetime, people: int = 1) -> None:
+    """`count` rows due at `due`, for `people` people in turn."""
     w = await world(db, capacity=5, students=1)
-    student, session = w["students"][0], w["session"]
-    rows = [pending("student_day_before", student, session, due, f"test:{n}") for n in range(count)]
+    session = w["session"]
+    ids = [w["students"][0], *range(70_001, 70_000 + people)]
     async with db.write() as conn:
+        for person in ids[1:]:
+            await users_store.load_or_create(conn, person, "ko", now=NOW)
+        rows = [
+            pending("student_day_before", ids[n % people], session, due, f"test:{n}")
+            for n in range(count)
+        ]
         await conn.execute(insert(Reminder), rows)
 
 
 async def test_two_claimers_never_take_the_same_row(db):
-    await due_rows(db, 300, NOW)
+    await due_rows(db, 300, NOW, people=300)
 
     async def claimer() -> list[int]:
         taken = []
@@ -171,8 +179,23 @@ async def test_a_lease_that_runs_out_is_claimed_again_and_retries_back_off(db):
         assert len(await reminders.dead_since(conn, NOW - timedelta(days=1))) == 1
 
 
+async def test_a_person_has_one_message_in_flight_and_one_a_second(db):
+    """Whatever SEND_IN_FLIGHT and however many processes: a crash repeats at most one
+    message per person, and one chat gets at most a message a second from the outbox."""
+    await due_rows(db, 6, NOW, people=2)  # three rows each
+    async with db.write() as conn:
+        first = await reminders.claim_due(conn, now=NOW, limit=10)
+        assert len({row.user_id for row in first}) == len(first) == 2
+        assert await reminders.claim_due(conn, now=NOW, limit=10) == []  # both in flight
+        await reminders.mark(conn, first[0].id, "sent", now=NOW)
+        half = NOW + timedelta(milliseconds=500)
+        assert await reminders.claim_due(conn, now=half, limit=10) == []  # written to just now
+        [after] = await reminders.claim_due(conn, now=NOW + timedelta(seconds=1.1), limit=10)
+    assert after.user_id == first[0].user_id
+
+
 async def test_settled_rows_are_forgotten_after_their_keeping_time(db):
-    await due_rows(db, 4, NOW)
+    await due_rows(db, 4, NOW, people=4)
     async with db.write() as conn:
         rows = await reminders.claim_due(conn, now=NOW)
         await reminders.mark_many(conn, [rows[0].id], "sent", now=NOW)
@@ -355,11 +378,11 @@ async def test_a_student_reminder_sent_late_waits_for_the_morning(bot, sandbox, 
     assert not any("진로체험 날" in m.get("text", "") for m in minji.bot_messages)
 
 
-def test_a_429_pauses_every_slot():
+async def test_a_429_pauses_every_slot():
     from bot.pacing import Pacer
 
     pacer = Pacer(30)
-    pacer.pause(2.0)
+    await pacer.pause(2.0)
     import time as clock
 
     assert pacer.next_free >= clock.monotonic() + 1.9

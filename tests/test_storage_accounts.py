@@ -30,14 +30,6 @@ async def add_user(db, user_id: int, **values):
         return await users_store.get(conn, user_id)
 
 
-async def test_an_update_is_claimed_once(db):
-    async with db.write() as conn:
-        assert await users_store.claim_update(conn, 42, now=utcnow())
-    async with db.write() as conn:
-        assert not await users_store.claim_update(conn, 42, now=utcnow())
-        assert await users_store.claim_update(conn, 43, now=utcnow())
-
-
 async def test_school_search_matches_part_of_the_name_without_spaces(db):
     await add_school(db, "정발중학교")
     await add_school(db, "백석중학교")

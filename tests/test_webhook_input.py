@@ -4,6 +4,7 @@ but a signed update with a sound update_id is stored, and nothing gets a 500."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 import pytest
@@ -15,18 +16,25 @@ from storage.models import InboxUpdate
 SECRET = "s3cret"
 
 
-@pytest.fixture
-async def hook(db):
+@contextlib.asynccontextmanager
+async def receiving(server: WebhookServer):
     """The webhook's receiving end alone (no dispatcher): (host, port)."""
-    server = WebhookServer(None, db, SECRET)
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post("/hook", server.receive)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    yield runner.addresses[0][:2]
-    await runner.cleanup()
+    try:
+        yield runner.addresses[0][:2]
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def hook(db):
+    async with receiving(WebhookServer(None, db, SECRET)) as address:
+        yield address
 
 
 async def post(address, body: bytes, secret: bytes = SECRET.encode(), extra: bytes = b"") -> int:
@@ -109,3 +117,25 @@ async def test_a_body_over_the_limit_is_refused_unread(hook, db):
     big = json.dumps({"update_id": 9, "message": {"text": "x" * MAX_BODY}}).encode()
     assert await post(hook, big) == 413
     assert await stored(db) == []
+
+
+async def test_a_flooder_already_told_is_dropped_at_the_door(db):
+    """Past the limit and told once, a flooder's updates are acknowledged and dropped before
+    they are stored (three writes each saved); a person within the limit is stored."""
+    from time import monotonic
+    from types import SimpleNamespace
+
+    from handlers.gate import FloodGuard
+
+    guard = FloodGuard(rate=1, burst=1)
+    server = WebhookServer(None, db, SECRET)
+    server.application = SimpleNamespace(bot_data={"flood": guard})
+    assert guard.check(7, monotonic()) == "ok"
+    assert guard.check(7, monotonic()) == "tell"  # the gate told them once
+    async with receiving(server) as address:
+        for update_id, person in ((1, 7), (2, 8)):
+            message = {"message_id": 1, "date": 0, "chat": {"id": person, "type": "private"}}
+            message["from"] = {"id": person, "is_bot": False, "first_name": "x"}
+            body = json.dumps({"update_id": update_id, "message": message}).encode()
+            assert await post(address, body) == 200
+    assert await stored(db) == [2]

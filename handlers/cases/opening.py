@@ -19,6 +19,7 @@ from handlers.cases.buttons import (
 from handlers.cases.common import KIND_BUTTONS, PAGE, _leave_flow, _open_case_keyboard, _short_when
 from handlers.common import (
     answer_query,
+    audit_read,
     keyboard,
     page_count,
     pages_row,
@@ -30,6 +31,7 @@ from messages import label
 from storage import cases as store
 from storage import users as users_store
 from storage.errors import NotFound
+from storage.models import Role
 from storage.names import display_name
 
 # ----- opening a case -------------------------------------------------------------------------
@@ -48,6 +50,8 @@ async def pick_booking(update: Update, context: JinroContext, page: int, session
     async with context.db.read() as conn:
         picks = await store.pickable(conn, user, now=context.now, session_id=session_id)
     await answer_query(update)
+    if user.role != Role.STUDENT:  # a teacher's or site's list names the students
+        await audit_read(context, "case_bookings", session_id, rows=len(picks))
     pages = page_count(len(picks), PAGE)
     page = min(page, pages - 1)
     shown = picks[page * PAGE : (page + 1) * PAGE]

@@ -33,6 +33,7 @@ from handlers.cases.common import (
 )
 from handlers.common import (
     answer_query,
+    audit_read,
     fetch_page,
     keyboard,
     reply,
@@ -145,6 +146,8 @@ async def show_case(
         people = await store.party_list(conn, case_id)
         tally = await store.tally(conn, case_id)
     await answer_query(update)
+    if user.role != Role.STUDENT:  # an adult reads the others' messages and names
+        await audit_read(context, "case", case_id, seen=seen, page=page, lines=len(lines))
     if context.user.flow in ("case.pick",):
         await _leave_flow(context)
     names = {p.user_id: (p.role, display_name(p.name)) for p in people}

@@ -41,6 +41,7 @@ from handlers.common import (
     text_step,
 )
 from messages import label
+from storage import audit
 from storage import bookings as store
 from storage import pending as pending_store
 from storage import users as users_store
@@ -263,8 +264,18 @@ async def show_seats(
     if not students.items and page > 0:
         await show_seats(update, context, session_id, page - 1, edit=edit, note=note, name=name)
         return
-    if teacher.flow != "cb.names" or teacher.flow_data != {"session": session_id, "page": page}:
-        async with context.db.write() as conn:
+    async with context.db.write() as conn:
+        await audit.read(  # the seats' names, and the school's students to pick
+            conn,
+            teacher.id,
+            "class_seats",
+            session_id,
+            now=context.now,
+            page=page,
+            seats=len(seats),
+            students=len(students.items) if unnamed else 0,
+        )
+        if teacher.flow != "cb.names" or teacher.flow_data != {"session": session_id, "page": page}:
             context.user = await users_store.set_flow(
                 conn, teacher.id, "cb.names", {"session": session_id, "page": page}
             )

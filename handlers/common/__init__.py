@@ -18,6 +18,7 @@ from bot.context import JinroContext
 from handlers.common.buttons import Button as ButtonSpec
 from handlers.common.buttons import audit_refusal
 from messages import label, render
+from storage import audit
 from storage import users as users_store
 from storage.models import Role
 
@@ -367,7 +368,12 @@ async def answer_query(update: Update, text: str | None = None, alert: bool = Fa
         return
     if answered is not None:
         answered[0] = True
-    await query.answer(text, show_alert=alert)
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest:
+        # Telegram takes one answer per press, within minutes: a press handled again after
+        # a crash, or handled late, cannot be answered; whatever else it does still stands.
+        log.info("a button press could no longer be answered")
 
 
 def count_answers() -> None:
@@ -403,3 +409,10 @@ def requires(*roles: Role) -> Callable[[Handler], Handler]:
         return guarded
 
     return decorate
+
+
+async def audit_read(context: JinroContext, kind: str, object_id: object = None, **detail) -> None:
+    """The user (an adult) was shown other people's personal data: one audit entry, with
+    counts, ids and codes only (storage/audit.py read), in a transaction of its own."""
+    async with context.db.write() as conn:
+        await audit.read(conn, context.user.id, kind, object_id, now=context.now, **detail)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import Handler, answer_query, keyboard, reply, requires, stale_button
+from handlers.common import (
+    Handler,
+    answer_query,
+    audit_read,
+    keyboard,
+    reply,
+    requires,
+    stale_button,
+)
 from handlers.mentors.buttons import (
     ACCEPT,
     CANCEL_MEETING,
@@ -31,6 +39,9 @@ async def show_board(update: Update, context: JinroContext, *, edit: bool = Fals
         desk = await store.board(conn, _mentor_id(context), now=context.now)
         mentor = await store.profile(conn, _mentor_id(context))
         free = await store.free_openings(conn, mentor.id, now=context.now, tz=context.tz)
+    listed = (desk.offered, desk.to_schedule, desk.to_log, desk.upcoming)
+    # What is read: the requesters' first names.
+    await audit_read(context, "mentor_desk", mentor.id, rows=sum(len(group) for group in listed))
     lang, tz = context.lang, context.tz
     rows = []
     for seen in desk.offered:
@@ -116,6 +127,8 @@ async def show_request(update: Update, context: JinroContext, seen, *, edit: boo
     if seen.meeting_id is not None and seen.mode == "group":
         async with context.db.read() as conn:
             schools = await store.meeting_schools(conn, seen.meeting_id)
+    # What is read: the requester's name, school and question.
+    await audit_read(context, "mentor_request", seen.id, status=seen.status)
     rows = []
     if mine and seen.status == "offered":
         rows.append(offer_buttons(lang, seen.id))

@@ -13,7 +13,15 @@ from sqlalchemy.engine import Row
 from telegram import InputFile, Update
 
 from bot.context import JinroContext
-from handlers.common import answer_query, fetch_page, keyboard, reply, reply_page, requires
+from handlers.common import (
+    answer_query,
+    audit_read,
+    fetch_page,
+    keyboard,
+    reply,
+    reply_page,
+    requires,
+)
 from handlers.common.buttons import Button
 from handlers.mentors.buttons import EXPORT, FIGURES, PRIORITY, WAITING
 from messages import label, render
@@ -54,6 +62,8 @@ async def waiting_page(update: Update, context: JinroContext, page: int) -> None
     async with context.db.read() as conn:
         shown = await fetch_page(store.open_for_staff, conn, index=page, size=PAGE)
     await answer_query(update)
+    # What is read: the students' first names and schools.
+    await audit_read(context, "mentor_requests", None, page=page, rows=len(shown.items))
     lang = context.lang
     rows = priority_rows(
         shown.items,

@@ -7,7 +7,7 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers import outbox
-from handlers.common import answer_query, fetch_page, keyboard, reply, reply_page
+from handlers.common import answer_query, audit_read, fetch_page, keyboard, reply, reply_page
 from handlers.mentors.buttons import GROUPS, JOIN, MY_REQUESTS, STUDENT_PRIORITY, STUDENTS
 from handlers.mentors.common import when_label
 from handlers.mentors.request import show_request
@@ -23,6 +23,10 @@ async def students_page(update: Update, context: JinroContext, page: int, *, edi
     async with context.db.read() as conn:
         shown = await fetch_page(store.students_requests, conn, context.user, index=page, size=PAGE)
     await answer_query(update)
+    # What is read: the students' names and grades.
+    await audit_read(
+        context, "mentor_requests", context.user.school_id, page=page, rows=len(shown.items)
+    )
     lang = context.lang
     active = [r for r in shown.items if r.status in store.ACTIVE]
     rows = priority_rows(

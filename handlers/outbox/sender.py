@@ -15,6 +15,7 @@ import logging
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.context import JinroContext
+from bot.pacing import retry_seconds
 from handlers.common import send
 from handlers.outbox.kinds import HOLD, KINDS, Copy
 from handlers.outbox.reading import COMPOSING, Batch
@@ -66,15 +67,30 @@ class Rounds:
 async def dispatch_round(application) -> int:
     """Claim what is due and send it; returns how many were claimed.
 
-    Up to SEND_IN_FLIGHT (a setting, 8 by default) messages are in flight at once: one at
-    a time, each Bot API round trip (about 0.1 s to Telegram) would hold sending far below
-    30/s. The pacer hands out slots in order, so the overall rate and the per-chat spacing
-    hold. A sender that finds nothing left claims the next batch while the others' messages
-    are still on their way, so there is no pause between batches. Each row is marked as soon
-    as it is sent, so a crash repeats at most the messages in flight (with SEND_IN_FLIGHT=1,
-    at most one). On an error the other senders finish the message in hand and take no
-    more; rows left unsent keep their lease and are claimed again when it ends."""
+    Up to SEND_IN_FLIGHT (a setting, 8 by default) messages are in flight at once, to
+    different people: one at a time, each Bot API round trip (about 0.1 s to Telegram) would
+    hold sending far below 30/s. The pacer hands out slots in order, so the overall rate and
+    the per-chat spacing hold. A sender that finds nothing left claims the next batch while
+    the others' messages are still on their way, so there is no pause between batches. Each
+    row is marked as soon as it is sent, and a person has one row in flight at a time
+    (storage/reminders/), so a crash repeats at most one message per person. A person's next
+    message waits a second after their last one: the round looks again a second later. On
+    an error the other senders finish the message in hand and take no more; rows left
+    unsent keep their lease and are claimed again when it ends."""
     context = JinroContext(application)
+    claimed = empty = 0
+    while True:
+        feed = await _send_claimed(context)
+        claimed += feed.claimed
+        empty = 0 if feed.claimed else empty + 1
+        # Held back a second after a pass that sent nothing: the rows wait for messages in
+        # flight in another process (or a crashed one's lease); the next tick looks again.
+        if not feed.held_back or empty > 1:
+            return claimed
+        await asyncio.sleep(store.PER_CHAT.total_seconds())
+
+
+async def _send_claimed(context: JinroContext) -> Feed:
     feed = Feed(context)
     failed: list[Exception] = []
 
@@ -86,11 +102,10 @@ async def dispatch_round(application) -> int:
             except Exception as error:  # re-raised below, once the others have stopped
                 failed.append(error)
 
-    in_flight = context.settings.send_in_flight
-    await asyncio.gather(*(sender() for _ in range(in_flight)))
+    await asyncio.gather(*(sender() for _ in range(context.settings.send_in_flight)))
     if failed:
         raise failed[0]
-    return feed.claimed
+    return feed
 
 
 class Feed:
@@ -103,6 +118,7 @@ class Feed:
         self.batch: Batch | None = None
         self.claimed = 0
         self.exhausted = False
+        self.held_back = False
         self.lock = asyncio.Lock()
 
     async def next(self):
@@ -118,6 +134,7 @@ class Feed:
             batch = await store.claim_due(conn, now=utcnow(), limit=BATCH)
         self.claimed += len(batch)
         self.exhausted = len(batch) < BATCH
+        self.held_back = self.held_back or batch.held_back
         if batch:
             async with db.read() as conn:
                 self.batch = await Batch.read(conn, batch)
@@ -151,8 +168,8 @@ async def deliver(context: JinroContext, row, batch: Batch | None = None) -> Non
     try:
         await copy.send(context, user.id)
     except RetryAfter as error:
-        wait = _seconds(error.retry_after)
-        pacer.pause(wait)  # Telegram asked the whole bot to slow down, not just this row
+        wait = retry_seconds(error)
+        await pacer.pause(wait)  # Telegram asked the whole bot to slow down, not just this row
         await _retry(context, row, "429", wait=wait)
     except Forbidden:
         async with context.db.write() as conn:
@@ -262,7 +279,3 @@ async def _retry(context: JinroContext, row, error: str, wait: float | None = No
         status = await store.retry_later(conn, row, error, now=utcnow(), wait=wait)
     if status == "dead":
         log.warning("reminder %s gave up after %s attempts", row.id, row.attempts)
-
-
-def _seconds(value) -> float:
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

@@ -20,6 +20,7 @@ from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import (
     answer_query,
+    audit_read,
     fetch_page,
     keyboard,
     leave_flow,
@@ -76,6 +77,10 @@ async def show_page(
     if not shown.items and page > 0:  # the last request of a page was just decided
         await show_page(update, context, page - 1, edit=edit, note=note, count=count)
         return
+    # What is read: the students' names and grades.
+    await audit_read(
+        context, "pending", context.user.school_id, page=shown.index, rows=len(shown.items)
+    )
     lang = context.lang
     rows = [
         [

@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers import outbox
-from handlers.common import answer_query, keyboard, page_of, reply, reply_page
+from handlers.common import answer_query, audit_read, keyboard, page_of, reply, reply_page
 from handlers.sessions.buttons import (
     ALL_ATTENDED,
     ATTENDANCE,
@@ -67,6 +67,7 @@ async def show_attendance(update: Update, context: JinroContext, session_id: int
         people = await store.roster(conn, session_id, ("confirmed",))
     shown = page_of(people, page, ATTENDANCE_PAGE)
     page, lang = shown.index, context.lang
+    await audit_read(context, "attendance", session_id, page=page, rows=len(shown.items))
     rows = [[MARK(_attendance_label(lang, p), p.id, page)] for p in shown.items]
     below = []
     if any(p.attendance is None for p in people):

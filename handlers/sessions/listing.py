@@ -8,6 +8,7 @@ from bot.context import JinroContext
 from handlers.cases import buttons as cases
 from handlers.common import (
     answer_query,
+    audit_read,
     fetch_page,
     keyboard,
     reply,
@@ -82,6 +83,7 @@ async def show_session(
         people = await store.roster(conn, session_id) if session else []
     if session is None:
         return False
+    await audit_read(context, "roster", session_id, rows=len(people))
     lang, now = context.lang, context.now
     rows = []
     if session.status == "scheduled":

@@ -25,7 +25,7 @@ from storage.models.mentors import (
     MentorRequest,
     MentorSlot,
 )
-from storage.models.outbox import Broadcast, Reminder, ReminderOptOut
+from storage.models.outbox import Broadcast, Reminder, ReminderOptOut, SendPace
 from storage.models.people import (
     AuditEntry,
     ConsentRequest,
@@ -76,6 +76,7 @@ __all__ = [
     "ProgramSearch",
     "Reminder",
     "ReminderOptOut",
+    "SendPace",
     "Role",
     "School",
     "SearchWord",

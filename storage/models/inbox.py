@@ -5,19 +5,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime, utcnow
 
 
 class ProcessedUpdate(Base):
-    """Update ids already handled: the same update delivered twice is handled once."""
+    """What an update has changed so far (storage/effects.py): each write transaction of an
+    update records here, in that same transaction, which write it was (`applied`). Handled
+    again after a crash, the update runs without re-applying those; once `finished`, a
+    second delivery is dropped."""
 
     __tablename__ = "processed_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The writes committed, each named by where in the code it was made (bot/effects.py).
+    applied: Mapped[list | None] = mapped_column(JSON)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False, server_default=true())
 
 
 class InboxUpdate(Base):

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime, utcnow
@@ -83,7 +93,8 @@ class Reminder(Base):
     # One row per occasion, e.g. "student_day_before:<booking id>".
     key: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Indexed: a claim skips people written to in the last second (storage/reminders/).
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # What a notice needs that its objects no longer say, e.g. a booking's status before
     # its session was cancelled, or a rejection's reason.
     detail: Mapped[str | None] = mapped_column(String(200))
@@ -114,3 +125,18 @@ class ReminderOptOut(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+
+
+class SendPace(Base):
+    """Telegram's pace for the whole bot, shared by every process (storage/pace.py): one row.
+
+    Times are seconds since the epoch (a float), so that both databases do the arithmetic
+    of taking a slot in the one statement that takes it."""
+
+    __tablename__ = "send_pace"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # The moment the next message the bot sends on its own may go.
+    next_free: Mapped[float] = mapped_column(Double)
+    # Telegram said "retry after": nothing is sent before this, by any process.
+    paused_until: Mapped[float] = mapped_column(Double)

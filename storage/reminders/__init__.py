@@ -71,6 +71,8 @@ from storage.reminders.planning import (
     write,
 )
 from storage.reminders.sending import (
+    PER_CHAT,
+    Claimed,
     DeadLetters,
     claim_due,
     dead_letters,
@@ -119,6 +121,8 @@ __all__ = [
     "after_quiet_hours",
     "at_clock",
     "city_day",
+    "PER_CHAT",
+    "Claimed",
     "claim_due",
     "dead_letters",
     "dead_since",

@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, union, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,26 +18,59 @@ from storage.tables import reminders, users
 
 # ----- sending --------------------------------------------------------------------------------
 
+CLAIM_LOCK = 0x6A696E726F  # "jinro": the advisory lock claims take on PostgreSQL
+PER_CHAT = timedelta(seconds=1)  # Telegram's pace in one chat
 
-async def claim_due(conn: AsyncConnection, *, now: datetime, limit: int = 50) -> list[Row]:
-    """Take up to `limit` due rows (and rows whose lease ran out) for this process."""
+
+class Claimed(list):
+    """The rows claimed; `held_back`: rows were due but waited for their person (one in
+    flight, or one sent less than a second ago), so the caller should look again soon."""
+
+    held_back = False
+
+
+async def claim_due(conn: AsyncConnection, *, now: datetime, limit: int = 50) -> Claimed:
+    """Take up to `limit` due rows (and rows whose lease ran out) for this process: at most
+    one per recipient, and none for a recipient with a row in flight (in any process) or one
+    settled less than a second ago. So a person has at most one message in flight, and a
+    crash repeats at most one message per person, whatever SEND_IN_FLIGHT is; and one chat
+    gets at most a message a second from the outbox, whatever the number of processes."""
+    if conn.dialect.name == "postgresql":
+        # Claims queue one behind another (briefly: one statement or two each), so two
+        # processes never both take a row of the same person.
+        await conn.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
     due = or_(
         and_(reminders.c.status == "pending", reminders.c.due_at <= now),
         and_(reminders.c.status == "sending", reminders.c.lease_until <= now),
     )
-    pick = select(reminders.c.id).where(due).order_by(reminders.c.due_at).limit(limit)
-    if conn.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    ids = list((await conn.execute(pick)).scalars())
-    if not ids:
-        return []
-    claimed = await conn.execute(
-        update(reminders)
-        .where(reminders.c.id.in_(ids), due)
-        .values(status="sending", lease_until=now + LEASE, attempts=reminders.c.attempts + 1)
-        .returning(*reminders.c)
+    other = reminders.alias("other")
+    busy = union(
+        select(other.c.user_id).where(other.c.status == "sending", other.c.lease_until > now),
+        select(other.c.user_id).where(other.c.sent_at > now - PER_CHAT),
+    ).subquery()
+    waiting = reminders.c.user_id.in_(select(busy.c.user_id)).label("waiting")
+    pick = (
+        select(reminders.c.id, reminders.c.user_id, waiting)
+        .where(due)
+        .order_by(reminders.c.due_at, reminders.c.id)
+        .limit(limit * 4)
     )
-    return sorted(claimed.all(), key=lambda r: r.due_at)
+    claimed, ids, people = Claimed(), [], set()
+    for row in (await conn.execute(pick)).all():
+        if row.waiting or row.user_id in people:
+            claimed.held_back = True
+        elif len(ids) < limit:
+            ids.append(row.id)
+            people.add(row.user_id)
+    if ids:
+        taken = await conn.execute(
+            update(reminders)
+            .where(reminders.c.id.in_(ids), due)
+            .values(status="sending", lease_until=now + LEASE, attempts=reminders.c.attempts + 1)
+            .returning(*reminders.c)
+        )
+        claimed.extend(sorted(taken.all(), key=lambda r: r.due_at))
+    return claimed
 
 
 async def mark(

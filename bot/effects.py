@@ -1,0 +1,114 @@
+"""`context.db` while one update is handled: every write transaction of the update records
+its count with the update's id (storage/effects.py), so an update handled again after a
+crash applies nothing twice.
+
+In webhook mode the update is also fenced: each write transaction first checks, in that
+transaction, that this process still holds the sender (storage/inbox.py). A process that
+stalled past its lease and lost the person to another process therefore changes nothing
+more for them; its handler stops with `Fenced`, which the error handler passes over quietly.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage import effects, inbox
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class Hold:
+    """The webhook process handling this update and the sender it holds for it."""
+
+    owner: str
+    sender: int
+
+
+# Set by the webhook server around the handling of one update (None in polling mode).
+HOLD: ContextVar[Hold | None] = ContextVar("hold", default=None)
+# The update being handled, once the gate let it through (the processor finishes it).
+CURRENT: ContextVar[UpdateDatabase | None] = ContextVar("current_update", default=None)
+
+
+class Fenced(Exception):
+    """This process no longer holds the person whose update it was handling."""
+
+
+class UpdateDatabase:
+    """The application's Database, seen from one update (see the module's docstring)."""
+
+    def __init__(
+        self,
+        db: Database,
+        update_id: int,
+        *,
+        applied: list[str] | None,
+        hold: Hold | None,
+        now: datetime,
+    ) -> None:
+        self.db = db
+        self.update_id = update_id
+        self.before_crash = frozenset(applied or ())  # writes committed by an earlier handling
+        self.committed = list(applied or ())
+        self.hold = hold
+        self.now = now
+        self.made: list[str] = []  # the writes of this handling, by name
+
+    def __getattr__(self, name: str):
+        return getattr(self.db, name)
+
+    async def finish(self) -> None:
+        """Its handling ended: a second delivery of the update is dropped (polling mode; the
+        webhook finishes it together with taking it out of the inbox)."""
+        async with self.db.write() as conn:
+            await effects.finish(conn, self.update_id, now=self.now)
+
+    def read(self):
+        return self.db.read()
+
+    def write(self):
+        """One write transaction, committed together with its name in the update's record;
+        rolled back on any error, and also when an earlier handling of this update committed
+        it before a crash (the handler still runs, to answer, but changes nothing)."""
+        return self._write(self._name(sys._getframe(1)))
+
+    def _name(self, frame) -> str:
+        """A write is named by where it is made: its function and line, and its caller's
+        (a shared helper such as set_flow serves many steps), numbered when one handling
+        makes it again. The name is the same when the same code handles the update again,
+        whatever an earlier write changed, so a write skipped the second time (a newcomer's
+        row already made) shifts nothing."""
+        sites = [f"{frame.f_code.co_qualname}:{frame.f_lineno}"]
+        if frame.f_back is not None:
+            sites.append(f"{frame.f_back.f_code.co_qualname}:{frame.f_back.f_lineno}")
+        name = "<".join(sites)
+        self.made.append(name)
+        return f"{name}#{self.made.count(name)}"
+
+    @asynccontextmanager
+    async def _write(self, name: str) -> AsyncIterator[AsyncConnection]:
+        async with self.db.writer.connect() as conn:
+            transaction = await conn.begin()
+            try:
+                if self.hold is not None and not await inbox.fences(conn, **vars(self.hold)):
+                    raise Fenced
+                yield conn
+                if name in self.before_crash:
+                    await transaction.rollback()
+                else:
+                    self.committed.append(name)
+                    await effects.note_write(conn, self.update_id, self.committed, now=self.now)
+                    await transaction.commit()
+            except BaseException:
+                if transaction.is_active:
+                    await transaction.rollback()
+                if self.committed and self.committed[-1] == name:
+                    self.committed.pop()  # the commit itself failed
+                raise
