@@ -97,7 +97,7 @@ class UpdateDatabase:
         async with self.db.writer.connect() as conn:
             transaction = await conn.begin()
             try:
-                if self.hold is not None and not await inbox.fences(conn, **vars(self.hold)):
+                if self.hold is not None and not await inbox.holds(conn, **vars(self.hold)):
                     raise Fenced
                 yield conn
                 if name in self.before_crash:

@@ -115,8 +115,8 @@ class SharedPacer(Pacer):
         if chat_wait > 0:
             await asyncio.sleep(chat_wait)
         async with self.db.write() as conn:
-            wait = await pace.take_slot(conn, interval=self.interval)
-            self._pause_locally(await pace.pause_left(conn))
+            wait, left = await pace.take_slot(conn, interval=self.interval)
+        self._pause_locally(left)
         self.last_in_chat[chat_id] = time.monotonic() + wait
         if wait > 0:
             await asyncio.sleep(wait)

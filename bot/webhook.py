@@ -154,7 +154,7 @@ class WebhookServer:
                 # Handled, or failed and already reported by the error handler: done.
                 # Unless another process took the person over: then it is theirs to finish.
                 async with self.db.write() as conn:
-                    if sender is None or await inbox.fences(conn, self.owner, sender):
+                    if sender is None or await inbox.holds(conn, self.owner, sender):
                         await inbox.done(conn, update_id, now=utcnow())
                     if sender is not None:
                         await inbox.release(conn, self.owner, sender=sender)

@@ -170,16 +170,10 @@ async def renew(
 
 
 async def holds(conn: AsyncConnection, owner: str, sender: int) -> bool:
-    """Whether `owner` still holds `sender`: a process stalled past its lease may have lost
-    the sender to another, and must not hand out more of that sender's updates."""
-    held = select(holders.c.owner).where(holders.c.sender == sender)
-    return (await conn.execute(held)).scalar_one_or_none() == owner
-
-
-async def fences(conn: AsyncConnection, owner: str, sender: int) -> bool:
-    """In a write transaction of one of `sender`'s updates: whether `owner` still holds the
-    sender, and keeps holding it until this transaction ends (on PostgreSQL the holder row
-    is locked FOR SHARE: a takeover waits for the commit; SQLite has one writer anyway)."""
+    """Whether `owner` still holds `sender` (a process stalled past its lease may have lost
+    the sender to another, and must change and hand out nothing more of theirs), and keeps
+    holding it until this transaction ends: on PostgreSQL the holder row is locked FOR
+    SHARE, so a takeover waits for the commit; SQLite has one writer anyway."""
     held = select(holders.c.owner).where(holders.c.sender == sender)
     if conn.dialect.name == "postgresql":
         held = held.with_for_update(read=True)

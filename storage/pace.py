@@ -33,15 +33,16 @@ def _latest(conn: AsyncConnection, *moments):
     return greatest(*moments)
 
 
-async def take_slot(conn: AsyncConnection, *, interval: float) -> float:
-    """Seconds to wait before this message goes: `interval` after the slot taken before it
-    by anyone, and not inside a pause."""
+async def take_slot(conn: AsyncConnection, *, interval: float) -> tuple[float, float]:
+    """(seconds to wait before this message goes, seconds of pause left): the message goes
+    `interval` after the slot taken before it by anyone, and not inside a pause."""
     now = CLOCK[conn.dialect.name]
     start = _latest(conn, pace.c.next_free, pace.c.paused_until, now)
     stmt = dialect_insert(conn)(pace).values(id=ROW, next_free=now + interval, paused_until=0.0)
     stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={"next_free": start + interval})
-    wait = (await conn.execute(stmt.returning(pace.c.next_free - interval - now))).scalar_one()
-    return max(0.0, wait)
+    taken = stmt.returning(pace.c.next_free - interval - now, pace.c.paused_until - now)
+    wait, left = (await conn.execute(taken)).one()
+    return max(0.0, wait), max(0.0, left)
 
 
 async def count(conn: AsyncConnection, sent: int, *, interval: float) -> float:
