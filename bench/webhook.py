@@ -105,6 +105,25 @@ class Front:
         await self.runner.cleanup()
 
 
+def process_cpu(pid: int) -> float:
+    """A process's user + system CPU seconds, from /proc (0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[float, float]:
+    """The machine's (busy, all) CPU time so far, from /proc/stat (zeros where there is none)."""
+    try:
+        ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return float(sum(ticks) - idle), float(sum(ticks))
+
+
 class Bots:
     """A phase's bot processes, each serving the webhook on a port of its own; each start
     writes its own log in `folder`."""
@@ -150,6 +169,10 @@ class Bots:
         for process in self.processes:
             if process is not None:
                 await stop_process(process)
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the running bot processes have used so far (Linux)."""
+        return sum(process_cpu(p.pid) for p in self.processes if p is not None)
 
     def errors(self) -> int:
         """ERROR lines and tracebacks in the bot's logs."""
@@ -464,11 +487,21 @@ async def plain(chats: Chats, bots: Bots, expected: dict, url: str, options) -> 
     result = judge(chats, wave, expected)[0]
     if options.saturation_users:
         flat_out = make_wave(2, options, users=options.saturation_users)
+        cpu, (busy, total) = bots.cpu_seconds(), machine_busy()
         await offer(chats, flat_out, math.inf)
         await settle(chats, flat_out, options.wait, bots)
+        cpu, (busy_after, total_after) = bots.cpu_seconds() - cpu, machine_busy()
         saturated = judge(chats, flat_out, expected)[0]
         result["saturated_per_s"] = saturated["handled_per_s"]
         result["saturated_lost"] = saturated["lost"]
+        # What a handled update cost the bots, and how busy the whole machine was (the
+        # settling second at the end included): is the second process short of work or of CPU?
+        handled = saturated["handled"]
+        result["saturated_bot_cpu_ms"] = round(cpu * 1000 / handled, 2) if handled else None
+        spent = total_after - total
+        result["saturated_machine_busy_pct"] = (
+            round(100 * (busy_after - busy) / spent, 1) if spent else None
+        )
     return result
 
 
@@ -506,6 +539,11 @@ async def run(options: argparse.Namespace) -> dict:
         # Saturation on one 2-core machine: the load generator, the sandbox and the front
         # (this process), PostgreSQL and the bot processes share the two cores.
         result["two_vs_one"] = round(two["saturated_per_s"] / one["saturated_per_s"], 2)
+    if one.get("saturated_bot_cpu_ms") and two.get("saturated_bot_cpu_ms"):
+        # Above 1: two processes spend more CPU on an update than one (the cost of sharing).
+        result["two_vs_one_cpu_per_update"] = round(
+            two["saturated_bot_cpu_ms"] / one["saturated_bot_cpu_ms"], 2
+        )
     return result
 
 

@@ -22,6 +22,7 @@ DESCRIPTIONS = {
     "cancel": N_("Stop what you are doing"),
     "consent": N_("Guardian consent status"),
     "consents": N_("Record paper consent forms"),
+    "mydata": N_("See the data kept about you"),
     "invite": N_("Create an invite link"),
     "import": N_("Import programmes from a spreadsheet"),
     "export": N_("Export programmes as a spreadsheet"),
@@ -43,7 +44,7 @@ DESCRIPTIONS = {
     "checklist": N_("The safety checklist"),
 }
 MENUS = {
-    None: ["start", "help", "settings"],
+    None: ["start", "help", "consent", "mydata", "settings"],  # a guardian is a guest: /consent
     "student": [
         "search",
         "foryou",
@@ -52,6 +53,7 @@ MENUS = {
         "mentor",
         "cases",
         "consent",
+        "mydata",
         "settings",
         "cancel",
     ],
@@ -64,12 +66,13 @@ MENUS = {
         "broadcast",
         "help",
         "consents",
+        "mydata",
         "settings",
         "cancel",
     ],
-    "site": ["sessions", "cases", "search", "broadcast", "help", "settings", "cancel"],
-    "mentor": ["mentor", "profile", "slots", "search", "help", "settings", "cancel"],
-    "monitor": ["inspections", "cases", "search", "help", "settings", "cancel"],
+    "site": ["sessions", "cases", "search", "broadcast", "help", "mydata", "settings", "cancel"],
+    "mentor": ["mentor", "profile", "slots", "search", "help", "mydata", "settings", "cancel"],
+    "monitor": ["inspections", "cases", "search", "help", "mydata", "settings", "cancel"],
     "staff": [
         "search",
         "help",
@@ -83,6 +86,7 @@ MENUS = {
         "cases",
         "inspections",
         "checklist",
+        "mydata",
         "settings",
         "cancel",
     ],

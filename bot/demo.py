@@ -35,6 +35,7 @@ class Persona:
     description: str
     invite_role: Role | None = None
     last_name: str | None = None
+    phone_number: str | None = None  # what the sandbox shares as this person's own contact
 
 
 PERSONAS = [
@@ -49,10 +50,16 @@ PERSONAS = [
         1002,
         "서준",
         "학생 (만 14세 미만)",
-        "1학년으로 가입하면 보호자 동의 링크를 받아요.",
+        "1학년으로 가입하고 보호자 번호 010-2345-6789를 알려 주면 동의 링크를 받아요.",
         last_name="이",
     ),
-    Persona(1003, "서준 보호자", "보호자", "서준 학생이 받은 동의 링크를 열어 동의해요."),
+    Persona(
+        1003,
+        "서준 보호자",
+        "보호자",
+        "서준 학생이 받은 동의 링크를 열고, 관계를 고른 뒤 내 번호를 보내 동의해요.",
+        phone_number="+821023456789",
+    ),
     Persona(
         1101,
         "선영",
@@ -147,6 +154,7 @@ async def run_demo(settings: Settings, *, host: str, port: int) -> None:
             "description": p.description,
             "start": starts.get(p.id, ""),
         }
+        | ({"phone_number": p.phone_number} if p.phone_number else {})
         for p in PERSONAS
     ]
     sandbox = await start_sandbox(host, port, personas=personas)

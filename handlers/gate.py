@@ -28,9 +28,11 @@ KEEP_UPDATE_IDS = timedelta(days=3)
 
 class FloodGuard:
     """A token bucket per person: `burst` updates at once, then `rate` a second. Past it the
-    updates are dropped before they cost a database write, and the person is told once per
-    flood. In memory: one person's updates are handled by one process at a time (the
-    per-user processor; in webhook mode the inbox's holds)."""
+    person is told once and everything they send is dropped, before it costs a database
+    write, until they pause long enough for the bucket to fill again (burst / rate seconds):
+    a dropped update costs a token too, so a flood that goes on stays dropped instead of
+    being let through at `rate` a second. In memory: one person's updates are handled by one
+    process at a time (the per-user processor; in webhook mode the inbox's holds)."""
 
     FORGET_AFTER = 10_000  # people remembered before the full buckets are dropped
 
@@ -42,23 +44,29 @@ class FloodGuard:
 
     def check(self, person: int, at: float) -> str:
         """ "ok" to handle the update; "tell" (the first one dropped), or "drop"."""
-        tokens, when, told = self.buckets.get(person, (self.burst, at, False))
-        tokens = min(self.burst, tokens + (at - when) * self.rate)
         if len(self.buckets) > self.FORGET_AFTER and at - self.forgot_at >= 1:
             self._forget_full(at)  # at most once a second: a scan of every bucket
-        if tokens >= 1:
-            # Told once per flood: the word is said again only after a full bucket (a pause
-            # long enough to count as a new start), not whenever a token comes back.
-            self.buckets[person] = (tokens - 1, at, told and tokens < self.burst)
+        tokens, told = self._now(person, at)
+        if not told and tokens >= 1:
+            self.buckets[person] = (tokens - 1, at, False)
             return "ok"
-        self.buckets[person] = (tokens, at, True)
+        self.buckets[person] = (max(tokens - 1, 0.0), at, True)
         return "drop" if told else "tell"
 
     def silenced(self, person: int, at: float) -> bool:
-        """Told already and still over the limit: the webhook drops such an update at the
-        door, before it is stored (the gate would drop it anyway). Takes no token."""
+        """Told already and not yet rested: the webhook drops such an update at the door,
+        before it is stored (the gate would drop it anyway); it costs a token all the same."""
+        tokens, told = self._now(person, at)
+        if told:
+            self.buckets[person] = (max(tokens - 1, 0.0), at, True)
+        return told
+
+    def _now(self, person: int, at: float) -> tuple[float, bool]:
+        """The person's tokens at `at`, and whether they are still told: the word is said
+        again only after a full bucket (a pause long enough to count as a new start)."""
         tokens, when, told = self.buckets.get(person, (self.burst, at, False))
-        return told and tokens + (at - when) * self.rate < 1
+        tokens = min(self.burst, tokens + (at - when) * self.rate)
+        return tokens, told and tokens < self.burst
 
     def _forget_full(self, at: float) -> None:
         self.forgot_at = at

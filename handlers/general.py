@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot import commands
@@ -38,7 +38,8 @@ async def cancel(update: Update, context: JinroContext) -> None:
         return
     async with context.db.write() as conn:
         context.user = await users_store.set_flow(conn, context.user.id, None)
-    await reply(update, context, "common/cancelled")
+    # A step may have shown a reply keyboard (a guardian's share-contact button): gone too.
+    await reply(update, context, "common/cancelled", ReplyKeyboardRemove())
 
 
 # What each optional reminder is called on its /settings button.

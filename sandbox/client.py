@@ -101,8 +101,14 @@ class SandboxClient:
         last_name: str | None = None,
         language_code: str = "ko",
         username: str | None = None,
+        phone_number: str | None = None,
     ) -> SandboxUser:
-        return SandboxUser(self, user_id, first_name, last_name, language_code, username)
+        """`phone_number`: the account's own, which share_contact() sends unless given one."""
+        user = SandboxUser(self, user_id, first_name, last_name, language_code, username)
+        if phone_number:
+            user.profile["phone_number"] = phone_number
+            SAID.add(phone_number)
+        return user
 
     async def reset(self) -> None:
         await self.request("POST", "/sandbox/reset")
@@ -292,6 +298,16 @@ class SandboxUser:
         SAID.update([caption] if caption else [])
         body = {"document": document, "caption": caption}
         await self._act("/sandbox/message", body, timeout, f"the file {file_name!r}")
+
+    async def share_contact(self, phone_number: str | None = None, timeout: float = 10.0) -> None:
+        """Press the reply keyboard's request_contact button: share one's own phone number
+        (`phone_number`, else the one given to SandboxClient.user), then wait like send().
+        The sandbox refuses it unless the bot's reply keyboard on screen has such a button."""
+        contact: dict[str, Any] = {"own": True}
+        if phone_number is not None:
+            SAID.add(phone_number)
+            contact["phone_number"] = phone_number
+        await self._act("/sandbox/message", {"contact": contact}, timeout, "a shared contact")
 
     async def edit(self, message_id: int, text: str, timeout: float = 10.0) -> None:
         body = {"message_id": message_id, "text": text}

@@ -43,6 +43,7 @@ class UserInfo:
     last_name: str | None = None
     username: str | None = None
     language_code: str | None = None
+    phone_number: str | None = None  # what sharing one's own contact sends; never in to_api
 
     def to_api(self) -> dict:
         user = {"id": self.id, "is_bot": False, "first_name": self.first_name}
@@ -73,6 +74,7 @@ class StoredMessage:
     document: dict | None = None
     photo: list[dict] | None = None
     sticker: dict | None = None
+    contact: dict | None = None
     reply_to: StoredMessage | None = None
     link_preview_options: dict | None = None
     silent: bool = False
@@ -117,7 +119,7 @@ class StoredMessage:
             message["caption"] = self.caption
             if self.caption_entities:
                 message["caption_entities"] = self.caption_entities
-        for key in ("document", "photo", "sticker", "link_preview_options"):
+        for key in ("document", "photo", "sticker", "contact", "link_preview_options"):
             if getattr(self, key) is not None:
                 message[key] = getattr(self, key)
         # Telegram echoes only inline keyboards; reply keyboards live on the client.
@@ -162,6 +164,7 @@ class StoredMessage:
             "document": document,
             "photo": photo,
             "sticker": self.sticker is not None,
+            "contact": self.contact,
             "reply_to_message_id": self.reply_to.message_id if self.reply_to else None,
             "silent": self.silent,
             "update_id": self.update_id,

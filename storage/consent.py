@@ -1,48 +1,102 @@
-"""Guardian consent for students under 14: a guardian's link, or a paper form a teacher records."""
+"""A legal representative's consent for students under 14 (PIPA Art. 22-2), confirmed as the
+Enforcement Decree's Art. 17-2 allows:
+
+- the student gives their guardian's mobile number (`ask`); the guardian opens the link in
+  their own Telegram, confirms the relationship and shares their own contact with Telegram's
+  request-contact button: Telegram vouches the number is that account's, and it must be the
+  number the student gave (`give`, method "contact": consent plus a check of the guardian's
+  phone, Art. 17-2 (1) 1 and 2);
+- or a teacher records the signed paper form (`record_paper`, method "paper", (1) 4);
+- a phone identity check (본인확인) can take the contact's place: bot/identity.py.
+
+An account that has a role here (a student, teacher, site, mentor, monitor or staff) never
+consents; one guardian account consents for at most MAX_CHILDREN students (siblings). A link
+is answered once and expires. The guardian may withdraw later (`withdraw`): the student's
+pending requests are withdrawn. Every step is in the audit log, without the number.
+"""
 
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+import phonenumbers
+from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
 from storage import users as users_store
+from storage.bookings.decisions import withdraw_pending
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Role
 from storage.tables import consent_requests as requests
-from storage.tables import users
+from storage.tables import programs, users
 
-LINK_DAYS = 14
+LINK_DAYS = 7
+# The student's flow step that waits for the guardian's number (handlers/consent/student.py);
+# onboarding starts there for a student under 14.
+NUMBER_FLOW = "cn.phone"
+MAX_CHILDREN = 4  # students one guardian account may consent for: siblings, not a class
+RELATIONSHIPS = ("parent", "guardian")  # 부모, 그 밖의 법정대리인 (후견인)
+MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
 class SelfConsent(NotFound):
     """A student opened their own consent link; it must be opened by the guardian."""
 
 
+class NotAGuardian(NotFound):
+    """An account with a role here (a classmate, a teacher, a site…) opened a consent link."""
+
+
+class TooManyChildren(NotFound):
+    """The guardian account already consented for MAX_CHILDREN students."""
+
+
+class WrongPhone(NotFound):
+    """The shared contact is not the guardian's own, or not the number the student gave."""
+
+
+def mobile_number(text: str, *, shared: bool = False) -> str | None:
+    """A mobile number in E.164 (+821012345678), as a student types it (010-1234-5678,
+    full-width digits, +82 …) or as Telegram shares one (`shared`: international digits,
+    often without the +); None if it is not a valid mobile number."""
+    typed = unicodedata.normalize("NFKC", text).strip()[:32]
+    if shared and typed[:1].isdigit():
+        typed = "+" + typed
+    try:
+        number = phonenumbers.parse(typed, "KR")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in MOBILE:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def shown_number(e164: str | None) -> str:
+    """The number as a Korean reads it (010-1234-5678), for the person who gave it."""
+    if not e164:
+        return ""
+    number = phonenumbers.parse(e164)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def needs_consent(student: Row) -> bool:
     return student.role == Role.STUDENT and bool(student.under14) and student.consent_at is None
 
 
-async def link_for(conn: AsyncConnection, student: Row, *, now: datetime) -> str:
-    """The pending consent token of a student, made anew when missing or expired."""
-    existing = (
-        await conn.execute(
-            select(requests.c.token)
-            .where(
-                requests.c.student_id == student.id,
-                requests.c.status == "pending",
-                requests.c.expires_at > now,
-            )
-            .order_by(requests.c.created_at.desc())
-            .limit(1)
-        )
-    ).scalar()
-    if existing:
-        return existing
+# ----- the student asks -------------------------------------------------------------------
+
+
+async def ask(conn: AsyncConnection, student: Row, phone: str, *, now: datetime) -> str:
+    """A new request to the guardian at `phone` (E.164), replacing a pending one; its token."""
+    await conn.execute(
+        update(requests)
+        .where(requests.c.student_id == student.id, requests.c.status == "pending")
+        .values(status="replaced")
+    )
     token = "c" + secrets.token_urlsafe(16)
     await conn.execute(
         insert(requests).values(
@@ -51,15 +105,37 @@ async def link_for(conn: AsyncConnection, student: Row, *, now: datetime) -> str
             created_at=now,
             expires_at=now + timedelta(days=LINK_DAYS),
             status="pending",
+            guardian_phone=phone,
         )
     )
+    await audit.record(conn, student.id, "consent.asked", "user", student.id, now=now)
     return token
 
 
-async def request_for_guardian(
-    conn: AsyncConnection, token: str, guardian_id: int, *, now: datetime
+async def pending(conn: AsyncConnection, student_id: int, *, now: datetime) -> Row | None:
+    """The student's open request (token, guardian_phone, expires_at), if any."""
+    return (
+        await conn.execute(
+            select(requests)
+            .where(
+                requests.c.student_id == student_id,
+                requests.c.status == "pending",
+                requests.c.expires_at > now,
+            )
+            .order_by(requests.c.created_at.desc())
+            .limit(1)
+        )
+    ).first()
+
+
+# ----- the guardian answers -----------------------------------------------------------------
+
+
+async def for_guardian(
+    conn: AsyncConnection, token: str, guardian: Row | None, guardian_id: int, *, now: datetime
 ) -> Row:
-    """The student a guardian is asked about; NotFound for a wrong, used or expired link."""
+    """The open request and its student (name, grade, school_id) that `guardian_id` may answer;
+    NotFound (or one of its kinds above) otherwise."""
     row = (
         await conn.execute(
             select(requests, users.c.name, users.c.grade, users.c.school_id)
@@ -71,41 +147,140 @@ async def request_for_guardian(
         raise NotFound(token)
     if row.student_id == guardian_id:
         raise SelfConsent(token)
+    # The refusals carry the student's id: it goes in the audit entry, never to the person.
+    if guardian is not None and guardian.role is not None:
+        raise NotAGuardian(row.student_id)
+    if len(await children_of(conn, guardian_id)) >= MAX_CHILDREN:
+        raise TooManyChildren(row.student_id)
     return row
 
 
-async def answer(
-    conn: AsyncConnection, token: str, guardian_id: int, agree: bool, *, now: datetime
+async def give(
+    conn: AsyncConnection,
+    token: str,
+    guardian: Row | None,
+    guardian_id: int,
+    *,
+    relationship: str,
+    shared_phone: str | None,
+    now: datetime,
 ) -> Row:
-    """Record the guardian's answer once; returns the student row."""
-    await request_for_guardian(conn, token, guardian_id, now=now)
-    done = (
-        await conn.execute(
-            update(requests)
-            .where(requests.c.token == token, requests.c.status == "pending")
-            .values(
-                status="given" if agree else "declined", answered_by=guardian_id, answered_at=now
-            )
-            .returning(requests.c.student_id)
-        )
-    ).first()
-    if done is None:
-        raise AlreadyHandled(token)
-    student = await users_store.get(conn, done.student_id)
-    if agree and student.consent_at is None:
-        student = await users_store.change(
-            conn, student.id, consent_at=now, consent_method="guardian"
-        )
-    await audit.record(
-        conn, guardian_id, "consent.guardian", "user", student.id, agree=agree, now=now
+    """The guardian consents, identified by their own contact (`shared_phone`, E.164, None
+    if the contact was not their own): it must be the number the student gave. Returns the
+    student's row."""
+    request = await for_guardian(conn, token, guardian, guardian_id, now=now)
+    if relationship not in RELATIONSHIPS or shared_phone != request.guardian_phone:
+        raise WrongPhone(request.student_id)
+    student = await _answer(
+        conn, request, guardian_id, "given", now=now, relationship=relationship, method="contact"
     )
-    return student
+    return await users_store.change(conn, student.id, consent_at=now, consent_method="guardian")
+
+
+async def decline(
+    conn: AsyncConnection, token: str, guardian: Row | None, guardian_id: int, *, now: datetime
+) -> Row:
+    """The guardian says no; nothing of theirs is kept but the answer. The student's row."""
+    request = await for_guardian(conn, token, guardian, guardian_id, now=now)
+    return await _answer(conn, request, guardian_id, "declined", now=now)
+
+
+async def _answer(
+    conn: AsyncConnection, request: Row, guardian_id: int, status: str, *, now: datetime, **values
+) -> Row:
+    done = await conn.execute(
+        update(requests)
+        .where(requests.c.token == request.token, requests.c.status == "pending")
+        .values(status=status, answered_by=guardian_id, answered_at=now, **values)
+    )
+    if done.rowcount != 1:
+        raise AlreadyHandled(request.token)
+    await audit.record(
+        conn, guardian_id, f"consent.{status}", "user", request.student_id, now=now, **values
+    )
+    return await users_store.get(conn, request.student_id)
+
+
+async def children_of(conn: AsyncConnection, guardian_id: int) -> list[Row]:
+    """The students this guardian account's consent stands for now (name, grade, school_id)."""
+    rows = await conn.execute(
+        select(users.c.id, users.c.name, users.c.grade, users.c.school_id, users.c.lang)
+        .join(requests, requests.c.student_id == users.c.id)
+        .where(requests.c.answered_by == guardian_id, requests.c.status == "given")
+        .order_by(users.c.name, users.c.id)
+    )
+    return list(rows.all())
+
+
+async def withdraw(
+    conn: AsyncConnection, guardian_id: int, student_id: int, *, now: datetime, offer: timedelta
+) -> tuple[Row, list]:
+    """The guardian takes their consent back: the student can no longer apply, and their
+    requests and waiting places are withdrawn (seats offered on). The student's row and
+    what was withdrawn (storage.bookings.decisions.withdraw_pending)."""
+    taken = await conn.execute(
+        update(requests)
+        .where(
+            requests.c.answered_by == guardian_id,
+            requests.c.student_id == student_id,
+            requests.c.status == "given",
+        )
+        .values(status="withdrawn", withdrawn_at=now)
+    )
+    if taken.rowcount == 0:
+        raise NotFound(student_id)
+    student = await users_store.change(conn, student_id, consent_at=None, consent_method=None)
+    withdrawn = await withdraw_pending(conn, student_id, guardian_id, now=now, offer=offer)
+    await audit.record(
+        conn, guardian_id, "consent.withdrawn", "user", student_id, bookings=len(withdrawn), now=now
+    )
+    return student, withdrawn
+
+
+# ----- the teacher ------------------------------------------------------------------------
 
 
 async def record_paper(
     conn: AsyncConnection, teacher: Row, student_id: int, *, now: datetime
 ) -> Row:
     """A teacher records that the signed paper form came back; only for their own school."""
+    student = await _teachers_student(conn, teacher, student_id)
+    if student.consent_at is not None:
+        raise AlreadyHandled(student_id)
+    student = await users_store.change(conn, student_id, consent_at=now, consent_method="paper")
+    await conn.execute(
+        update(requests)
+        .where(requests.c.student_id == student_id, requests.c.status == "pending")
+        .values(status="replaced")
+    )
+    await conn.execute(
+        insert(requests).values(
+            token="p" + secrets.token_urlsafe(16),
+            student_id=student_id,
+            created_at=now,
+            expires_at=now,
+            status="given",
+            method="paper",
+            answered_by=teacher.id,
+            answered_at=now,
+        )
+    )
+    await audit.record(conn, teacher.id, "consent.paper", "user", student_id, now=now)
+    return student
+
+
+async def asked_again(
+    conn: AsyncConnection, teacher: Row, student_id: int, *, now: datetime
+) -> Row:
+    """The teacher reminds a student without consent to ask again; the student's row."""
+    student = await _teachers_student(conn, teacher, student_id)
+    if not needs_consent(student):
+        raise AlreadyHandled(student_id)
+    await audit.record(conn, teacher.id, "consent.reminded", "user", student_id, now=now)
+    return student
+
+
+async def _teachers_student(conn: AsyncConnection, teacher: Row, student_id: int) -> Row:
     student = await users_store.get(conn, student_id)
     grades = users_store.covered_grades(teacher)
     if (
@@ -115,13 +290,64 @@ async def record_paper(
         or (grades and student.grade not in grades)
     ):
         raise NotFound(student_id)
-    if student.consent_at is not None:
-        raise AlreadyHandled(student_id)
-    student = await users_store.change(conn, student_id, consent_at=now, consent_method="paper")
-    await conn.execute(
-        update(requests)
-        .where(requests.c.student_id == student_id, requests.c.status == "pending")
-        .values(status="given", answered_by=teacher.id, answered_at=now)
-    )
-    await audit.record(conn, teacher.id, "consent.paper", "user", student_id, now=now)
     return student
+
+
+async def states(
+    conn: AsyncConnection, teacher: Row, *, now: datetime, offset: int = 0, limit: int = 8
+) -> tuple[list[Row], int]:
+    """The teacher's students under 14, those without consent first: each with `state`
+    (given, asked, declined, withdrawn, expired or none) and `method` of the latest request."""
+    latest = (
+        select(
+            requests.c.student_id,
+            requests.c.status,
+            requests.c.method,
+            requests.c.expires_at,
+            func.row_number()
+            .over(partition_by=requests.c.student_id, order_by=requests.c.created_at.desc())
+            .label("n"),
+        )
+        .where(requests.c.status != "replaced")
+        .subquery()
+    )
+    where = [
+        users.c.role == Role.STUDENT,
+        users.c.school_id == teacher.school_id,
+        users.c.under14.is_(True),
+    ]
+    grades = users_store.covered_grades(teacher)
+    if grades:
+        where.append(users.c.grade.in_(grades))
+    state = case(
+        (users.c.consent_at.is_not(None), "given"),
+        (latest.c.status.is_(None), "none"),
+        (and_(latest.c.status == "pending", latest.c.expires_at <= now), "expired"),
+        (latest.c.status == "pending", "asked"),
+        else_=latest.c.status,
+    )
+    joined = users.outerjoin(latest, and_(latest.c.student_id == users.c.id, latest.c.n == 1))
+    total = await conn.scalar(select(func.count()).select_from(users).where(*where))
+    rows = await conn.execute(
+        select(users.c.id, users.c.name, users.c.grade, users.c.consent_method, latest.c.method)
+        .add_columns(state.label("state"))
+        .select_from(joined)
+        .where(*where)
+        .order_by(users.c.consent_at.is_not(None), users.c.grade, users.c.name, users.c.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows.all()), total or 0
+
+
+# ----- what the guardian is told --------------------------------------------------------------
+
+
+async def fees(conn: AsyncConnection) -> str:
+    """What the consent text says of fees, counted from the programmes (never written once
+    and forgotten): "free" (none has a fee), "mostly_free" (fewer than half) or "mixed"."""
+    row = (await conn.execute(select(func.count(), func.count().filter(programs.c.fee > 0)))).one()
+    programmes, with_fee = row
+    if not with_fee:
+        return "free"
+    return "mostly_free" if with_fee * 2 < programmes else "mixed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -90,30 +90,6 @@ async def mentor(conn: AsyncConnection, mentor_id: int | None) -> Row | None:
 async def create_mentor(conn: AsyncConnection, *, kind: str, name: str, field: str) -> int:
     stmt = insert(mentors).values(kind=kind, name=name, field=field, online=True)
     return (await conn.execute(stmt.returning(mentors.c.id))).scalar_one()
-
-
-async def students_awaiting_consent(
-    conn: AsyncConnection, teacher: Row, offset: int = 0, limit: int = 8
-) -> tuple[list[Row], int]:
-    """Students of the teacher's school (and grades) under 14 whose consent is missing."""
-    where = [
-        users.c.role == "student",
-        users.c.school_id == teacher.school_id,
-        users.c.under14.is_(True),
-        users.c.consent_at.is_(None),
-    ]
-    grades = covered_grades(teacher)
-    if grades:
-        where.append(or_(*(users.c.grade == g for g in grades)))
-    total = (await conn.execute(select(func.count()).select_from(users).where(*where))).scalar_one()
-    rows = await conn.execute(
-        select(users)
-        .where(*where)
-        .order_by(users.c.grade, users.c.name, users.c.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(rows.all()), total
 
 
 def covered_grades(teacher: Row) -> list[int]:

@@ -212,7 +212,7 @@ async def test_a_teacher_reading_requests_consents_and_seats(bot, sandbox, db):
     await teacher.send("/pending")
     assert "1. 김민지 (2학년)" in teacher.last_text
     await teacher.send("/consents")
-    assert "이서준 (1학년) 동의서 받음" in teacher.buttons
+    assert "이서준: 동의서 받음" in teacher.buttons
     await teacher.press_data(teacher.last_message["message_id"], CLASS_BOOKING.pack(session_id))
     await teacher.press("5")
     await teacher.press("✅ 5석 예약")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from handlers.classbook.buttons import BOOK, FINISH, NAMES, NEW, PICK, SESSION
 from handlers.pending.buttons import CONFIRM
+from storage.cases import party_tag
 from storage.models import Booking, Session, utcnow
 from tests.conftest import join_as_student
 from tests.test_pending_e2e import world
@@ -160,7 +161,7 @@ async def test_forged_class_booking_buttons(bot, sandbox, db):
     message = colleague.last_message["message_id"]
     for data in (
         NAMES.pack(session_id, 0),  # someone else's class booking
-        PICK.pack(session_id, 7032, 0),
+        PICK.pack(session_id, 0, 0, party_tag(7131, 7032)),  # the owner's button, forged
         FINISH.pack(session_id),
         BOOK.pack(session_id, 3),  # a confirmation never shown to them
         "cb:v:x:0",  # forged: not a number
@@ -168,8 +169,13 @@ async def test_forged_class_booking_buttons(bot, sandbox, db):
     ):
         await colleague.press_data(message, data)
         assert colleague.callback_answers[-1]["text"] == MISSING, data
-    # The owner cannot put a student of another school on a seat.
-    await owner.press_data(owner.last_message["message_id"], PICK.pack(session_id, 7031, 0))
+    # The owner cannot put a student of another school on a seat (not in their list), nor
+    # press a place whose check number is not the student's shown there.
+    await owner.press_data(
+        owner.last_message["message_id"], PICK.pack(session_id, 0, 0, party_tag(7131, 7031))
+    )
+    assert owner.callback_answers[-1]["text"] == MISSING
+    await owner.press_data(owner.last_message["message_id"], PICK.pack(session_id, 0, 99, 0))
     assert owner.callback_answers[-1]["text"] == MISSING
     # A student pressing a teacher's button.
     await minji.press_data(minji.last_message["message_id"], NEW.pack(session_id))

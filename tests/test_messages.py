@@ -114,7 +114,12 @@ def test_every_template_renders_in_both_languages():
         "reason",
         "expires_at",
         "cutoff",
-        "consent_link",
+        "needs_consent",
+        "fees",
+        "children",
+        "number",
+        "expires",
+        "withdrawn",
         "limit",
         "unknown_link",
         "name",
@@ -263,6 +268,9 @@ def test_every_template_renders_in_both_languages():
         "told",
         "recheck",
         "sites",
+        # privacy
+        "profile",
+        "counts",
     }
     for lang in LANGUAGES:
         for name in names:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from handlers import consent
+from handlers.consent import buttons as consent
 from handlers.onboarding import buttons
 from storage import invites, monitors
 from storage import users as users_store
@@ -78,30 +78,14 @@ async def test_english_speaker_gets_english(bot, sandbox):
     assert "어떤 분이신가요?" in alex.last_text
 
 
-async def test_under_14_needs_consent_from_the_guardians_own_telegram(bot, sandbox, db):
+async def test_under_14_is_asked_for_the_guardians_number_on_joining(bot, sandbox, db):
+    """The rest of consent: tests/test_consent_e2e.py."""
     seojun = await join_as_student(sandbox, 1002, "이서준", under14=True, grade=1)
     assert "보호자 동의가 필요해요" in seojun.last_text
-    link = next(w for w in seojun.last_text.split() if "start=c" in w)
-    token = link.split("start=", 1)[1]
-    await seojun.send(f"/start {token}")  # a student cannot consent for themself
-    assert "보호자용" in seojun.last_text
-    await seojun.send("/consent")
-    assert token in seojun.last_text
-
-    guardian = sandbox.user(1003, "서준 보호자")
-    await guardian.send(f"/start {token}")
-    assert "이서준" in guardian.last_text and "보호자이신가요" in guardian.last_text
-    await guardian.send("네 동의해요")  # typed instead of pressed: the question comes again
-    assert guardian.messages[-2]["text"].startswith("아래 버튼 중에서 골라 주세요")
-    assert "보호자이신가요" in guardian.last_text and "동의합니다" in guardian.buttons
-    await guardian.press("동의합니다")
-    assert "동의가 기록되었고" in guardian.last_text
-    await seojun.expect("보호자가 동의해 주셨어요")
-    row = await user_row(db, 1002)
-    assert row.consent_method == "guardian" and row.consent_at is not None
-
-    await guardian.send(f"/start {token}")  # the link works once
-    assert "더 이상 쓸 수 없습니다" in guardian.last_text
+    assert "보호자의 휴대전화 번호를 입력해 주세요" in seojun.last_text
+    assert (await user_row(db, 1002)).flow == "cn.phone"
+    await seojun.send("010-2345-6789")
+    assert "start=c" in seojun.last_text
 
 
 async def test_teacher_joins_by_invite_and_records_a_paper_form(bot, sandbox, db):
@@ -122,8 +106,8 @@ async def test_teacher_joins_by_invite_and_records_a_paper_form(bot, sandbox, db
 
     await teacher.send("/consents")
     assert "1명" in teacher.last_text
-    await teacher.press("이서준 (1학년) 동의서 받음")
-    assert "모두 동의가 기록되어 있습니다" in teacher.last_text
+    await teacher.press("이서준: 동의서 받음")
+    assert "동의: 종이 동의서" in teacher.last_text
     seojun = sandbox.user(1002, "이서준")
     await seojun.expect("선생님이 보호자 동의서를 기록해 주셨어요")
     assert (await user_row(db, 1002)).consent_method == "paper"
@@ -264,9 +248,10 @@ async def test_bad_input_in_any_state_gets_a_short_answer(bot, sandbox, db):
         buttons.SCHOOL.pack(999999),
         "zz:1",
         "ob:gr:7",
-        consent.PAPER_FORM.pack(1, 0),
+        consent.PAPER_FORM.pack(0, 0, 1),
         "gc:y:cNOPE",
-        consent.AGREE.pack("c" + "N" * 22),  # well-formed, but no such link
+        consent.RELATIONSHIP.pack("parent", "c" + "N" * 22),  # well-formed, but no such link
+        consent.WITHDRAW.pack(0, 1),  # no child of theirs
         "inv:uses:5",
         buttons.AGE.pack("y"),
         "ob:sc:" + "9" * 30,

@@ -88,12 +88,14 @@ async def test_the_bot_serves_when_the_command_menu_cannot_be_set(sandbox, db_ur
 
 
 async def test_a_user_who_blocked_the_bot_is_marked_inactive(bot, sandbox, db):
-    guardian = sandbox.user(3201, "보호자")
+    guardian = sandbox.user(3201, "보호자", phone_number="+821023456789")
     seojun = await join_as_student(sandbox, 3202, "이서준", under14=True, grade=1)
+    await seojun.send("010-2345-6789")  # the guardian's number
     token = seojun.last_text.split("start=", 1)[1].split()[0]
     await sandbox.block(3202)
     await guardian.send(f"/start {token}")
-    await guardian.press("동의합니다")
+    await guardian.press("부모이며")
+    await guardian.share_contact()
     assert "동의가 기록되었고" in guardian.last_text
 
     async def inactive():

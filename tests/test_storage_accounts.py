@@ -126,34 +126,115 @@ async def student(db, user_id, school_id, *, grade=1, under14=True):
     )
 
 
-async def test_guardian_consent_by_link(db):
+PHONE = "+821023456789"
+
+
+@pytest.mark.parametrize(
+    ("typed", "number"),
+    [
+        ("010-2345-6789", PHONE),
+        ("01023456789", PHONE),
+        ("０１０ ２３４５ ６７８９", PHONE),  # full-width digits, as some keyboards type them
+        ("+82 10 2345 6789", PHONE),
+        ("02-123-4567", None),  # a landline: no Telegram account answers for it
+        ("010-234-567", None),
+        ("공일공", None),
+        ("", None),
+        ("1" * 500, None),
+    ],
+)
+def test_a_typed_mobile_number(typed, number):
+    assert consent.mobile_number(typed) == number
+
+
+def test_a_shared_number_comes_without_its_plus():
+    assert consent.mobile_number("821023456789", shared=True) == PHONE
+    assert consent.shown_number(PHONE) == "010-2345-6789"
+
+
+async def test_guardian_consent_with_the_number_the_student_gave(db):
     school_id = await add_school(db)
     minji = await student(db, 30, school_id)
     assert consent.needs_consent(minji)
     async with db.write() as conn:
-        token = await consent.link_for(conn, minji, now=utcnow())
-        assert (
-            await consent.link_for(conn, minji, now=utcnow()) == token
-        )  # the same link until answered
-    with pytest.raises(consent.SelfConsent):
+        old = await consent.ask(conn, minji, "+821011112222", now=utcnow())
+        token = await consent.ask(conn, minji, PHONE, now=utcnow())  # the first is replaced
+        assert (await consent.pending(conn, minji.id, now=utcnow())).token == token
+    for guardian_id, phone, refused in (
+        (minji.id, PHONE, consent.SelfConsent),
+        (31, "+821099998888", consent.WrongPhone),
+        (31, None, consent.WrongPhone),  # a contact card, not their own
+    ):
+        with pytest.raises(refused):
+            async with db.write() as conn:
+                await consent.give(
+                    conn,
+                    token,
+                    None,
+                    guardian_id,
+                    relationship="parent",
+                    shared_phone=phone,
+                    now=utcnow(),
+                )
+    with pytest.raises(NotFound):  # replaced
         async with db.write() as conn:
-            await consent.answer(conn, token, minji.id, True, now=utcnow())
+            await consent.give(
+                conn, old, None, 31, relationship="parent", shared_phone=PHONE, now=utcnow()
+            )
     async with db.write() as conn:
-        after = await consent.answer(conn, token, 31, True, now=utcnow())
+        after = await consent.give(
+            conn, token, None, 31, relationship="guardian", shared_phone=PHONE, now=utcnow()
+        )
+        assert [c.id for c in await consent.children_of(conn, 31)] == [minji.id]
     assert after.consent_method == "guardian" and not consent.needs_consent(after)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound):  # once
         async with db.write() as conn:
-            await consent.answer(conn, token, 31, True, now=utcnow())
+            await consent.give(
+                conn, token, None, 31, relationship="parent", shared_phone=PHONE, now=utcnow()
+            )
 
 
-async def test_declined_consent_leaves_the_student_waiting(db):
+async def test_an_account_with_a_role_never_consents(db):
+    school_id = await add_school(db)
+    minji = await student(db, 32, school_id)
+    classmate = await student(db, 33, school_id, under14=False)
+    async with db.write() as conn:
+        token = await consent.ask(conn, minji, PHONE, now=utcnow())
+    with pytest.raises(consent.NotAGuardian):
+        async with db.write() as conn:
+            await consent.give(
+                conn,
+                token,
+                classmate,
+                classmate.id,
+                relationship="parent",
+                shared_phone=PHONE,
+                now=utcnow(),
+            )
+
+
+async def test_declined_and_withdrawn_consent_leave_the_student_waiting(db):
     school_id = await add_school(db)
     minji = await student(db, 40, school_id)
     async with db.write() as conn:
-        token = await consent.link_for(conn, minji, now=utcnow())
-        after = await consent.answer(conn, token, 41, False, now=utcnow())
-        fresh = await consent.link_for(conn, after, now=utcnow())
-    assert consent.needs_consent(after) and fresh != token
+        token = await consent.ask(conn, minji, PHONE, now=utcnow())
+        after = await consent.decline(conn, token, None, 41, now=utcnow())
+        assert consent.needs_consent(after)
+        token = await consent.ask(conn, after, PHONE, now=utcnow())
+        await consent.give(
+            conn, token, None, 41, relationship="parent", shared_phone=PHONE, now=utcnow()
+        )
+        with pytest.raises(NotFound):  # only the guardian who consented withdraws
+            await consent.withdraw(conn, 42, minji.id, now=utcnow(), offer=timedelta(hours=1))
+        student_row, withdrawn = await consent.withdraw(
+            conn, 41, minji.id, now=utcnow(), offer=timedelta(hours=1)
+        )
+        assert consent.needs_consent(student_row) and withdrawn == []
+        assert await consent.children_of(conn, 41) == []
+        actions = (await conn.execute(select(AuditEntry.action))).scalars().all()
+    assert {"consent.asked", "consent.declined", "consent.given", "consent.withdrawn"} <= set(
+        actions
+    )
 
 
 async def test_paper_consent_only_for_the_teachers_own_school_and_grades(db):
@@ -163,15 +244,17 @@ async def test_paper_consent_only_for_the_teachers_own_school_and_grades(db):
     third_grader = await student(db, 52, mine, grade=3)
     elsewhere = await student(db, 53, other, grade=1)
     async with db.read() as conn:
-        waiting, total = await users_store.students_awaiting_consent(conn, teacher)
-    assert [s.id for s in waiting] == [first_grader.id] and total == 1
+        shown, total = await consent.states(conn, teacher, now=utcnow())
+    assert [(s.id, s.state) for s in shown] == [(first_grader.id, "none")] and total == 1
     for outsider in (third_grader, elsewhere):
         with pytest.raises(NotFound):
             async with db.write() as conn:
                 await consent.record_paper(conn, teacher, outsider.id, now=utcnow())
     async with db.write() as conn:
         recorded = await consent.record_paper(conn, teacher, first_grader.id, now=utcnow())
+        shown, _ = await consent.states(conn, teacher, now=utcnow())
     assert recorded.consent_method == "paper"
+    assert [(s.state, s.method) for s in shown] == [("given", "paper")]
     with pytest.raises(AlreadyHandled):
         async with db.write() as conn:
             await consent.record_paper(conn, teacher, first_grader.id, now=utcnow())

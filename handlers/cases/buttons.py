@@ -6,7 +6,7 @@ and a check number (storage.cases.party_tag)."""
 
 from __future__ import annotations
 
-from handlers.common.buttons import ID, PAGE, Buttons, Number
+from handlers.common.buttons import ID, PAGE, TAG, Buttons, Number
 from storage.cases import KINDS, OUTCOMES
 from storage.models import Role
 
@@ -20,7 +20,6 @@ OUTCOME = Number(0, len(OUTCOMES) - 1)  # by index
 EVERY = Number(0, 1)  # the monitors to choose from: 0 the district's free ones, 1 all
 PARTY = Number(0, 99)  # a place in the case's list of parties (a keyboard holds 100 buttons)
 MONITOR = Number(0, MONITOR_CHOICES - 1)  # a place in the list of monitors
-TAG = Number(0, 0xFFFFF)  # storage.cases.party_tag: five hex digits
 ON = Number(0, 1)  # 1 pause, 0 resume
 
 CASES = Buttons("cs", roles=PEOPLE)

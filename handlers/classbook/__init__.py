@@ -45,6 +45,7 @@ from storage import audit
 from storage import bookings as store
 from storage import pending as pending_store
 from storage import users as users_store
+from storage.cases import party_tag
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Role
 
@@ -281,7 +282,10 @@ async def show_seats(
             )
     rows = []
     if unnamed:
-        picks = [PICK(f"{s.name} ({s.grade})"[:32], session_id, s.id, page) for s in students.items]
+        picks = [
+            PICK(f"{s.name} ({s.grade})"[:32], session_id, page, place, party_tag(teacher.id, s.id))
+            for place, s in enumerate(students.items)
+        ]
         rows = [picks[i : i + 2] for i in range(0, len(picks), 2)]
         rows.append(pages_row(context.lang, NAMES, page, students.pages, session_id))
     rows.append([FINISH(label(context.lang, "✔️ Finish"), session_id)])
@@ -329,9 +333,11 @@ async def _gone(update: Update, context: JinroContext) -> None:
 
 @PICK.handles
 async def pick_student(
-    update: Update, context: JinroContext, session_id: int, student_id: int, page: int
+    update: Update, context: JinroContext, session_id: int, page: int, place: int, tag: int
 ) -> None:
-    # Not this teacher's seats, or not their student: NotFound, the router's stale answer.
+    # Not this teacher's seats, not their student, or a list that changed since it was
+    # shown: NotFound, the router's stale answer.
+    student_id = await _student_at(context, session_id, page, place, tag)
     note = "named"
     try:
         async with context.db.write() as conn:
@@ -358,6 +364,20 @@ async def pick_student(
     )
     if student is not None:
         outbox.kick(context)  # the student's notice
+
+
+async def _student_at(
+    context: JinroContext, session_id: int, page: int, place: int, tag: int
+) -> int:
+    """The id of the student shown at `place` of the page, if the check number matches."""
+    async with context.db.read() as conn:
+        students = await fetch_page(
+            pending_store.students_to_name, conn, context.user, session_id, index=page, size=PAGE
+        )
+    items = students.items
+    if place >= len(items) or party_tag(context.user.id, items[place].id) != tag:
+        raise NotFound(place)
+    return items[place].id
 
 
 @text_step("cb.names")

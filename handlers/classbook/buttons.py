@@ -3,7 +3,7 @@ teacher presses them; a session with no seats of this teacher answers like a mis
 
 from __future__ import annotations
 
-from handlers.common.buttons import ID, PAGE, Buttons, Number
+from handlers.common.buttons import ID, PAGE, PLACE, TAG, Buttons, Number
 from storage.models import Role
 
 SEATS = Number(1, 9999)  # seats to book: a preset, or typed (four digits at most)
@@ -25,6 +25,8 @@ SESSION = CLASSBOOK.action("s", ID)  # … this one: how many seats? (in place o
 COUNT = CLASSBOOK.action("n", ID, SEATS)  # that many seats: sure?
 BOOK = CLASSBOOK.action("ok", ID, SEATS, guard=_confirmation_open)  # book them
 NAMES = CLASSBOOK.action("v", ID, PAGE)  # the seats, and a page of students to name
-PICK = CLASSBOOK.action("p", ID, ID, PAGE)  # session, student: on the next unnamed seat
+# session, page, a student's place on that page and check number: on the next unnamed seat
+# (no button carries a student's id: storage.cases.party_tag)
+PICK = CLASSBOOK.action("p", ID, PAGE, PLACE, TAG)
 FINISH = CLASSBOOK.action("d", ID)  # done naming
 STOP = CLASSBOOK.action("x")  # stop (any step)

@@ -148,6 +148,10 @@ JOINED = tuple(Role)  # roles: anyone who has finished joining
 
 ID = Number(1)  # a row of the database
 PAGE = Number(0, 9999)  # a page of a list, from 0
+# A person picked from a list shown: their place in it and a check number, never their id
+# (storage.cases.party_tag); a list that changed since gives the stale answer.
+PLACE = Number(0, 99)  # a keyboard holds 100 buttons
+TAG = Number(0, 0xFFFFF)  # five hex digits
 Field = Number | Choice | Token | Maybe
 
 

@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot import commands
 from bot.context import JinroContext
-from handlers.common import answer_query, deep_link, keyboard, reply, stale_button, text_step
+from handlers.common import answer_query, keyboard, reply, stale_button, text_step
 from handlers.onboarding.buttons import AGE, GRADE, NAME, SCHOOL
 from handlers.onboarding.common import ask_name, name_step
 from messages import label
@@ -130,11 +130,9 @@ async def on_age(update: Update, context: JinroContext, answer: str) -> None:
                 grade=data["grade"],
                 name=data["name"],
                 under14=under14,
-                flow=None,
+                # Under 14: the guardian's number next (their consent comes first).
+                flow=consent_store.NUMBER_FLOW if under14 else None,
                 flow_data={},
-            )
-            token = (
-                await consent_store.link_for(conn, student, now=context.now) if under14 else None
             )
             await audit.record(
                 conn,
@@ -157,6 +155,6 @@ async def on_age(update: Update, context: JinroContext, answer: str) -> None:
         edit=True,
         user=student,
         school=school.name,
-        consent_link=deep_link(context, token) if token else None,
+        needs_consent=consent_store.needs_consent(student),
     )
     await commands.set_for_user(context, student)

@@ -14,6 +14,7 @@ from aiohttp import web
 from sandbox.botapi import METHODS, ApiError, loggable, menu_for, normalize
 from sandbox.files import TINY_PNG, FileStore, image_size
 from sandbox.htmltext import parse_html, utf16_len
+from sandbox.server.contacts import TestApiError, contact_of, phone_number
 from sandbox.state import (
     BotState,
     CallbackRecord,
@@ -36,16 +37,6 @@ _FAULT_DESCRIPTIONS = {
     500: "Internal Server Error",
     502: "Bad Gateway",
 }
-
-
-class TestApiError(Exception):
-    """A test API request that cannot be served; answered as {"error": message}."""
-
-    __test__ = False  # not a pytest test class, despite the name
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class Sandbox:
@@ -173,6 +164,8 @@ class Sandbox:
         for key in ("first_name", "last_name", "username", "language_code"):
             if key in data:
                 setattr(user, key, data[key])
+        if data.get("phone_number") is not None:  # kept: what sharing one's own contact sends
+            user.phone_number = phone_number(data["phone_number"])
         if not user.first_name:
             user.first_name = f"User {user.id}"
         return user
@@ -241,23 +234,26 @@ class Sandbox:
                 "mime_type": stored.mime_type,
                 "file_size": len(data),
             }
+        elif body.get("contact") is not None:
+            kind = "contact"
+            fields["contact"] = contact_of(body["contact"], user, chat)
         if kind == "text":
             text = body.get("text")
             if not isinstance(text, str) or not text:
-                raise TestApiError(400, 'give "text", "sticker", "photo" or "document"')
+                raise TestApiError(400, 'give "text", "sticker", "photo", "document" or "contact"')
             fields.update(text=text, entities=_command_entities(text))
             if body.get("formatted"):  # formatted in the app (bold, links): given as HTML
                 try:
                     fields["text"], fields["entities"] = parse_html(text)
                 except ValueError as error:
                     raise TestApiError(400, f"formatted text: {error}") from None
-        elif body.get("caption"):
+        elif kind != "contact" and body.get("caption"):  # Telegram's contacts have no caption
             fields["caption"] = str(body["caption"])
         message = bot.add_message(chat, from_bot=False, **fields)
         if chat.reply_keyboard and chat.reply_keyboard.get("one_time_keyboard"):
             chat.reply_keyboard = None
         ids = {"message_id": message.message_id}
-        shown = ids | {"text": message.text if message.text is not None else message.caption}
+        shown = ids | {"text": _shown_text(message)}
         record, answer = _queue(bot, user, "message", bot.message_api(chat, message), shown, **ids)
         message.update_id = record.update_id if record else None
         return answer
@@ -402,6 +398,13 @@ def _command_entities(text: str) -> list[dict]:
     if match is None:
         return []
     return [{"type": "bot_command", "offset": 0, "length": utf16_len(match.group())}]
+
+
+def _shown_text(message: StoredMessage) -> str | None:
+    """What a user message's event shows on the chat page: its text, caption or contact."""
+    if message.contact is not None:
+        return "📱 " + message.contact["phone_number"]
+    return message.text if message.text is not None else message.caption
 
 
 def _decode_content(spec: dict) -> bytes:

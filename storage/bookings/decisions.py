@@ -15,7 +15,7 @@ from storage.bookings.seats import _locked_session
 from storage.bookings.waitlist import _seat_freed
 from storage.errors import NotFound, Refused
 from storage.models import ACTIVE_STATUSES, SEAT_STATUSES
-from storage.tables import users
+from storage.tables import bookings, users
 from storage.users import covered_grades
 
 # ----- decisions ------------------------------------------------------------------------------
@@ -69,6 +69,36 @@ async def cancel(
     if booking.status not in SEAT_STATUSES:
         return Freed(booking_id, booking.session_id, was=booking.status)
     return await _seat_freed(conn, booking, now, offer)
+
+
+# What a student has asked for but not been given: withdrawn when the guardian withdraws
+# consent (or the student leaves). A confirmed seat stays: the teacher decides about it.
+PENDING_STATUSES = ("requested", "offered", "waitlisted", "entered")
+
+
+async def withdraw_pending(
+    conn: AsyncConnection, student_id: int, actor_id: int, *, now: datetime, offer: timedelta
+) -> list[Freed]:
+    """Withdraw every pending request and waiting place of the student (cancelled by
+    `actor_id`); a seat a request held goes to the waiting list."""
+    # In session order: two such withdrawals lock the sessions they share in one order.
+    ids = await conn.scalars(
+        select(bookings.c.id)
+        .where(bookings.c.student_id == student_id, bookings.c.status.in_(PENDING_STATUSES))
+        .order_by(bookings.c.session_id, bookings.c.id)
+    )
+    withdrawn = []
+    for booking_id in ids.all():
+        booking = await get(conn, booking_id)
+        await _locked_session(conn, booking.session_id)  # session first, then booking
+        await _swap(conn, booking, PENDING_STATUSES, "cancelled", actor_id, now)
+        await reminders.drop_booking(conn, booking_id)
+        await audit.record(conn, actor_id, "booking.withdrawn", "booking", booking_id, now=now)
+        if booking.status in SEAT_STATUSES:
+            withdrawn.append(await _seat_freed(conn, booking, now, offer))
+        else:
+            withdrawn.append(Freed(booking_id, booking.session_id, was=booking.status))
+    return withdrawn
 
 
 def cancel_deadline(session: Row) -> datetime:

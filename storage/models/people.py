@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -82,19 +83,33 @@ class User(Base):
 
 
 class ConsentRequest(Base):
-    """A guardian-consent link for one student; the guardian opens it in their own Telegram."""
+    """A student's request for a guardian's consent: the guardian's mobile number as the
+    student gave it, and the link the guardian opens in their own Telegram. Answered once;
+    a new request of the student replaces a pending one."""
 
     __tablename__ = "consent_requests"
+    __table_args__ = (Index("ix_consent_requests_answered_by", "answered_by", "status"),)
 
     token: Mapped[str] = mapped_column(String(40), primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # pending | given | declined
+    # pending | given | declined | withdrawn (by the guardian, later) | replaced (by a newer)
     status: Mapped[str] = mapped_column(String(10), default="pending")
-    # Telegram id of whoever answered, kept as proof of who consented.
+    # E.164 (+821012345678): the number the student gave; the guardian's shared contact must
+    # be this number. Kept with the answer as the record of who consented (PIPA decree 17-2).
+    guardian_phone: Mapped[str | None] = mapped_column(String(16))
+    # parent | guardian (another legal representative), as the guardian confirmed it
+    relationship: Mapped[str | None] = mapped_column(String(10))
+    # How the guardian was identified: contact (Telegram's own-contact share) | identity (a
+    # phone identity check) | paper (a signed form, recorded by the teacher) | link (answered
+    # through the link alone, before guardians were identified: teachers see it and may ask
+    # again)
+    method: Mapped[str | None] = mapped_column(String(10))
+    # Telegram id of whoever answered (the guardian; the teacher for a paper form).
     answered_by: Mapped[int | None] = mapped_column(BigInteger)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Invite(Base):

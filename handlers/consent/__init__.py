@@ -1,0 +1,39 @@
+"""Guardian consent for students under 14 (storage/consent.py says what the law asks and
+which way of confirming a guardian each path is).
+
+/consent: a student sees where theirs stands and asks their guardian (student); a guardian,
+who has no role here, sees the children they consented for and may withdraw (guardian); a
+teacher's /consents lists their students under 14 and records paper forms (teacher).
+Buttons: handlers/consent/buttons.py; importing the modules here binds their handlers.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.context import JinroContext
+from handlers.common import file_step, reply, requires, text_step
+from handlers.consent import guardian, student, teacher
+from storage.models import Role
+
+text_step("gc")(guardian.guardian_typed)
+text_step("gc.contact")(guardian.contact_typed)
+file_step("gc.contact")(guardian.contact_sent)
+text_step(student.PHONE_FLOW)(student.number_typed)
+
+
+async def consent_command(update: Update, context: JinroContext) -> None:
+    if context.user.role == Role.STUDENT:
+        await student.student_status(update, context)
+    elif context.user.role is None:
+        await guardian.guardian_status(update, context)
+    else:
+        await reply(update, context, "common/not_allowed")
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("consent", consent_command),
+        CommandHandler("consents", requires(Role.TEACHER)(teacher.teacher_list)),
+    ]

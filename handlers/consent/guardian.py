@@ -1,0 +1,287 @@
+"""The guardian's side: the link opened in their own Telegram, the relationship, their own
+contact shared with Telegram's button, the answer; later /consent to see and withdraw.
+
+Flows (users.flow; data in users.flow_data):
+    gc {"token"}                     the question (buttons); typed text shows it again
+    gc.contact {"token", "rel"}      waiting for the guardian's own contact (reply keyboard)
+"""
+
+from __future__ import annotations
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+
+from bot.context import JinroContext
+from handlers.common import (
+    answer_query,
+    keyboard,
+    notify,
+    reply,
+    set_flow,
+    stale_button,
+    start_link,
+)
+from handlers.consent.buttons import DISAGREE, KEEP, RELATIONSHIP, WITHDRAW, WITHDRAW_SURE
+from messages import label
+from storage import audit
+from storage import consent as consent_store
+from storage import users as users_store
+from storage.bookings.views import teachers_of
+from storage.cases import party_tag
+from storage.errors import AlreadyHandled, NotFound
+
+# Refusals a guardian is told about, by the reason's code (consent/refused); those about a
+# real student are audited with the student's id.
+REFUSALS = {
+    consent_store.SelfConsent: "self",
+    consent_store.NotAGuardian: "role",
+    consent_store.TooManyChildren: "children",
+    consent_store.WrongPhone: "phone",
+}
+AUDITED = ("role", "children", "phone")
+
+
+@start_link("c")
+async def guardian_opened(update: Update, context: JinroContext, token: str) -> None:
+    """A guardian opened a student's consent link."""
+    await ask_guardian(update, context, token)
+
+
+async def ask_guardian(
+    update: Update, context: JinroContext, token: str, *, edit: bool = False
+) -> None:
+    try:
+        async with context.db.read() as conn:
+            request = await consent_store.for_guardian(
+                conn, token, context.user, context.user.id, now=context.now
+            )
+            school = await users_store.school(conn, request.school_id)
+            fees = await consent_store.fees(conn)
+    except NotFound as refusal:
+        await refuse(update, context, refusal, edit=edit)
+        return
+    if context.user.flow != "gc" or context.user.flow_data.get("token") != token:
+        # Remembered, so a guardian who types instead of pressing is asked again.
+        await set_flow(context, "gc", {"token": token})
+    lang = context.lang
+    markup = keyboard(
+        [
+            [RELATIONSHIP(label(lang, "I am the parent, and I agree"), "parent", token)],
+            [RELATIONSHIP(label(lang, "I am the legal guardian, and I agree"), "guardian", token)],
+            [DISAGREE(label(lang, "I do not agree"), token)],
+        ]
+    )
+    await reply(
+        update,
+        context,
+        "consent/guardian_ask",
+        markup,
+        edit=edit,
+        name=request.name,
+        school=school.name if school else "",
+        grade=request.grade,
+        fees=fees,
+    )
+
+
+async def refuse(
+    update: Update, context: JinroContext, refusal: NotFound, *, edit: bool = False
+) -> None:
+    """Tell the guardian why not (an unknown, used or expired link: "invalid")."""
+    if context.user.flow in ("gc", "gc.contact"):
+        await set_flow(context, None)
+    kinds = [kind for kind in REFUSALS if isinstance(refusal, kind)]
+    reason = REFUSALS[kinds[0]] if kinds else "invalid"
+    if reason in AUDITED:
+        async with context.db.write() as conn:
+            await audit.record(
+                conn,
+                context.user.id,
+                "consent.refused",
+                "user",
+                refusal.args[0] if refusal.args else None,
+                reason=reason,
+                now=context.now,
+            )
+    markup = ReplyKeyboardRemove() if update.callback_query is None else None
+    await reply(update, context, "consent/refused", markup, edit=edit, reason=reason)
+
+
+async def guardian_typed(update: Update, context: JinroContext) -> None:
+    await reply(update, context, "common/press_button")
+    await ask_guardian(update, context, context.user.flow_data.get("token", ""))
+
+
+@RELATIONSHIP.handles
+async def relationship_chosen(
+    update: Update, context: JinroContext, relationship: str, token: str
+) -> None:
+    """They agree as parent or guardian: now their own contact, with Telegram's button. (An
+    old or forged press, or one they may not make, gets the stale answer.)"""
+    async with context.db.read() as conn:
+        await consent_store.for_guardian(
+            conn, token, context.user, context.user.id, now=context.now
+        )
+    await answer_query(update)
+    await set_flow(context, "gc.contact", {"token": token, "rel": relationship})
+    await ask_contact(update, context)
+
+
+async def ask_contact(update: Update, context: JinroContext) -> None:
+    share = KeyboardButton(label(context.lang, "📱 Share my phone number"), request_contact=True)
+    markup = ReplyKeyboardMarkup([[share]], resize_keyboard=True, one_time_keyboard=True)
+    await reply(update, context, "consent/guardian_contact", markup)
+
+
+async def contact_typed(update: Update, context: JinroContext) -> None:
+    """Text instead of the contact: the button again (a typed number proves nothing)."""
+    await ask_contact(update, context)
+
+
+async def contact_sent(update: Update, context: JinroContext) -> None:
+    """The guardian's contact (or a photo, a file…) while waiting for it."""
+    contact = update.message.contact if update.message is not None else None
+    if contact is None:
+        await ask_contact(update, context)
+        return
+    # Telegram sets user_id to the sender's own id only when they share their own number
+    # with the button; a card from the address book proves nothing about who they are.
+    if contact.user_id != update.effective_user.id:
+        await reply(update, context, "consent/guardian_not_own")
+        await ask_contact(update, context)
+        return
+    data = context.user.flow_data
+    try:
+        async with context.db.write() as conn:
+            student = await consent_store.give(
+                conn,
+                data.get("token", ""),
+                context.user,
+                context.user.id,
+                relationship=data.get("rel", ""),
+                shared_phone=consent_store.mobile_number(contact.phone_number, shared=True),
+                now=context.now,
+            )
+            context.user = await users_store.set_flow(conn, context.user.id, None)
+    except (NotFound, AlreadyHandled) as refusal:
+        await refuse(update, context, refusal if isinstance(refusal, NotFound) else NotFound())
+        return
+    await reply(update, context, "consent/guardian_done", ReplyKeyboardRemove(), agree=True)
+    await notify(
+        context, student.id, student.lang, "consent/student_told", agree=True, method="guardian"
+    )
+
+
+@DISAGREE.handles
+async def disagreed(update: Update, context: JinroContext, token: str) -> None:
+    try:
+        async with context.db.write() as conn:
+            student = await consent_store.decline(
+                conn, token, context.user, context.user.id, now=context.now
+            )
+            if context.user.flow in ("gc", "gc.contact"):
+                context.user = await users_store.set_flow(conn, context.user.id, None)
+    except AlreadyHandled:
+        await stale_button(update, context)
+        return
+    except NotFound as refusal:
+        await answer_query(update)
+        await refuse(update, context, refusal, edit=True)
+        return
+    await answer_query(update)
+    await reply(update, context, "consent/guardian_done", edit=True, agree=False)
+    await notify(
+        context, student.id, student.lang, "consent/student_told", agree=False, method="guardian"
+    )
+
+
+# ----- later: /consent in the guardian's chat -------------------------------------------------
+
+
+async def guardian_status(update: Update, context: JinroContext, *, edit: bool = False) -> None:
+    """The children this account consented for, each with a button to withdraw."""
+    async with context.db.read() as conn:
+        children = await consent_store.children_of(conn, context.user.id)
+        schools = {c.school_id: await users_store.school(conn, c.school_id) for c in children}
+    rows = [
+        [
+            WITHDRAW(
+                label(context.lang, "Withdraw for %(name)s", name=c.name), place, _tag(context, c)
+            )
+        ]
+        for place, c in enumerate(children)
+    ]
+    await reply(
+        update,
+        context,
+        "consent/guardian_status",
+        keyboard(rows),
+        edit=edit,
+        children=[
+            {"name": c.name, "grade": c.grade, "school": _name(schools[c.school_id])}
+            for c in children
+        ],
+    )
+
+
+def _name(school) -> str:
+    return school.name if school is not None else ""
+
+
+def _tag(context: JinroContext, child) -> int:
+    return party_tag(context.user.id, child.id)
+
+
+async def _child_at(context: JinroContext, place: int, tag: int):
+    """The child at `place` of the guardian's list if the check number still matches."""
+    async with context.db.read() as conn:
+        children = await consent_store.children_of(conn, context.user.id)
+    if place >= len(children) or _tag(context, children[place]) != tag:
+        raise NotFound(place)
+    return children[place]
+
+
+@WITHDRAW.handles
+async def withdraw_asked(update: Update, context: JinroContext, place: int, tag: int) -> None:
+    child = await _child_at(context, place, tag)
+    await answer_query(update)
+    lang = context.lang
+    markup = keyboard(
+        [
+            [WITHDRAW_SURE(label(lang, "Yes, withdraw my consent"), place, tag)],
+            [KEEP(label(lang, "No, keep my consent"))],
+        ]
+    )
+    await reply(
+        update, context, "consent/guardian_withdraw_ask", markup, edit=True, name=child.name
+    )
+
+
+@WITHDRAW_SURE.handles
+async def withdraw_confirmed(update: Update, context: JinroContext, place: int, tag: int) -> None:
+    child = await _child_at(context, place, tag)
+    async with context.db.write() as conn:
+        student, withdrawn = await consent_store.withdraw(
+            conn, context.user.id, child.id, now=context.now, offer=context.settings.offer
+        )
+        teachers = (await conn.execute(teachers_of(student.school_id, student.grade))).all()
+    await answer_query(update)
+    await reply(update, context, "consent/guardian_withdrawn", edit=True, name=student.name)
+    await notify(
+        context, student.id, student.lang, "consent/student_told", agree=False, method="withdrawn"
+    )
+    for teacher in teachers:
+        await notify(
+            context,
+            teacher.id,
+            teacher.lang,
+            "consent/teacher_told_withdrawn",
+            name=student.name,
+            grade=student.grade,
+            withdrawn=len(withdrawn),
+        )
+
+
+@KEEP.handles
+async def withdraw_kept(update: Update, context: JinroContext) -> None:
+    await answer_query(update)
+    await guardian_status(update, context, edit=True)
