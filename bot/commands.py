@@ -23,6 +23,7 @@ DESCRIPTIONS = {
     "consent": N_("Guardian consent status"),
     "consents": N_("Record paper consent forms"),
     "mydata": N_("See the data kept about you"),
+    "deleteme": N_("Delete your data"),
     "invite": N_("Create an invite link"),
     "import": N_("Import programmes from a spreadsheet"),
     "export": N_("Export programmes as a spreadsheet"),

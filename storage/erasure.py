@@ -1,0 +1,169 @@
+"""Erasing a person on their request (PIPA Art. 36), in one transaction.
+
+What they asked for and were not given is withdrawn as if they had cancelled it: requests,
+offered seats, waiting places and lottery entries (the seats go on down the waiting list),
+confirmed seats in sessions still to come (the site is told by the caller), open mentor
+requests (the mentor hears). What is over stays only as anonymous figures: their bookings
+keep session, school, status and attendance but no student (a programme's statistics still
+add up), survey scores stay without their comments. Their lines in cases lose words, photo
+and name ("삭제된 메시지"). Other tables that name them by Telegram id forget it. Then their
+user row goes, and with it (foreign keys) consent requests, reminders and opt-outs, field
+interests, mentor requests, a monitor's row and case parties. A guardian's consents are
+withdrawn first: the record of who consented goes with them.
+
+Kept on purpose: audit entries naming them as the actor (the audit log has its own
+retention), and the erasure's own entry (ids and counts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage import audit, cases, consent, reminders
+from storage.bookings.common import Freed, _swap
+from storage.bookings.decisions import withdraw_pending
+from storage.bookings.seats import _locked_session
+from storage.bookings.waitlist import _seat_freed
+from storage.mentors.common import ACTIVE as MENTOR_ACTIVE
+from storage.mentors.requester import cancel_request
+from storage.tables import (
+    bookings,
+    broadcasts,
+    consent_requests,
+    inspections,
+    invites,
+    mentor_requests,
+    sessions,
+    survey_answers,
+    users,
+)
+from storage.tables import (
+    cases as case_rows,
+)
+
+# Columns that name a person by Telegram id without a foreign key: forgotten (NULL). A
+# booking's booked_by is NOT NULL: 0 there, "someone no longer here".
+LOOSE_IDS = (
+    (bookings.c.decided_by, None),
+    (bookings.c.booked_by, 0),
+    (case_rows.c.closed_by, None),
+    (inspections.c.assigned_by, None),
+    (consent_requests.c.answered_by, None),
+    (invites.c.created_by, None),
+    (broadcasts.c.progress_chat_id, None),
+)
+
+
+@dataclass
+class Erased:
+    withdrawn: list[Freed] = field(default_factory=list)  # requests and places withdrawn
+    cancelled: list[Freed] = field(default_factory=list)  # confirmed seats still to come
+    mentor_requests: int = 0  # open mentor requests cancelled
+    lines: int = 0  # case lines emptied
+    kept: int = 0  # bookings kept as anonymous figures
+
+
+async def erase(
+    conn: AsyncConnection,
+    person: Row,
+    *,
+    actor_id: int,
+    reason: str,
+    now: datetime,
+    offer: timedelta,
+) -> Erased:
+    """Erase `person` (a users row) for `actor_id` (themselves, or staff with a written
+    request: `reason` is a code, never a text)."""
+    done = Erased()
+    for child in await consent.children_of(conn, person.id):
+        withdrawn = (await consent.withdraw(conn, person.id, child.id, now=now, offer=offer))[1]
+        done.withdrawn += withdrawn
+    done.withdrawn += await withdraw_pending(conn, person.id, actor_id, now=now, offer=offer)
+    done.cancelled = await _give_back_upcoming(conn, person.id, actor_id, now=now, offer=offer)
+    done.mentor_requests = await _cancel_mentor_requests(conn, person, now=now)
+    done.kept = await _keep_bookings_as_figures(conn, person.id)
+    done.lines = await cases.erase_person(conn, person.id, now=now)
+    await conn.execute(
+        update(consent_requests)
+        .where(consent_requests.c.answered_by == person.id)
+        .values(guardian_phone=None, relationship=None)
+    )
+    for column, blank in LOOSE_IDS:
+        await conn.execute(
+            update(column.table).where(column == person.id).values({column.name: blank})
+        )
+    await conn.execute(delete(users).where(users.c.id == person.id))
+    await audit.record(
+        conn,
+        actor_id,
+        "person.erased",
+        "user",
+        person.id,
+        now=now,
+        reason=reason,
+        withdrawn=len(done.withdrawn),
+        cancelled=len(done.cancelled),
+        kept=done.kept,
+        lines=done.lines,
+    )
+    return done
+
+
+async def _give_back_upcoming(
+    conn: AsyncConnection, student_id: int, actor_id: int, *, now: datetime, offer: timedelta
+) -> list[Freed]:
+    """Confirmed seats in sessions not yet begun: cancelled, the seat offered on."""
+    upcoming = await conn.scalars(
+        select(bookings.c.id)
+        .join(sessions, sessions.c.id == bookings.c.session_id)
+        .where(
+            bookings.c.student_id == student_id,
+            bookings.c.status == "confirmed",
+            sessions.c.starts_at > now,
+        )
+        .order_by(bookings.c.session_id, bookings.c.id)  # one lock order (withdraw_pending)
+    )
+    freed = []
+    for booking_id in upcoming.all():
+        booking = (await conn.execute(select(bookings).where(bookings.c.id == booking_id))).one()
+        await _locked_session(conn, booking.session_id)
+        await _swap(conn, booking, ("confirmed",), "cancelled", actor_id, now)
+        await reminders.drop_booking(conn, booking_id)
+        await audit.record(conn, actor_id, "booking.withdrawn", "booking", booking_id, now=now)
+        freed.append(await _seat_freed(conn, booking, now, offer))
+    return freed
+
+
+async def _cancel_mentor_requests(conn: AsyncConnection, person: Row, *, now: datetime) -> int:
+    """Open mentor requests withdrawn the way the requester would (the mentor's place freed,
+    the mentor told); the rows themselves go with the user row."""
+    open_ids = await conn.scalars(
+        select(mentor_requests.c.id).where(
+            mentor_requests.c.requester_id == person.id,
+            mentor_requests.c.status.in_(MENTOR_ACTIVE),
+        )
+    )
+    found = open_ids.all()
+    for request_id in found:
+        await cancel_request(conn, request_id, person, now=now)
+    return len(found)
+
+
+async def _keep_bookings_as_figures(conn: AsyncConnection, student_id: int) -> int:
+    """Their bookings stay for the figures (status, attendance, school) with nobody named;
+    their survey comments go, the scores stay."""
+    theirs = select(bookings.c.id).where(bookings.c.student_id == student_id)
+    await conn.execute(
+        update(survey_answers).where(survey_answers.c.booking_id.in_(theirs)).values(comment=None)
+    )
+    kept = await conn.execute(
+        update(bookings)
+        .where(bookings.c.student_id == student_id)
+        .values(student_id=None, student_name=None)
+    )
+    return kept.rowcount
