@@ -24,11 +24,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage import audit, cases, consent, reminders
-from storage.bookings.common import Freed, _swap
-from storage.bookings.decisions import withdraw_pending
-from storage.bookings.seats import _locked_session
-from storage.bookings.waitlist import _seat_freed
+from storage import audit, cases, consent
+from storage.bookings.common import Freed
+from storage.bookings.decisions import give_back, withdraw_pending
 from storage.mentors.common import ACTIVE as MENTOR_ACTIVE
 from storage.mentors.requester import cancel_request
 from storage.tables import (
@@ -128,15 +126,7 @@ async def _give_back_upcoming(
         )
         .order_by(bookings.c.session_id, bookings.c.id)  # one lock order (withdraw_pending)
     )
-    freed = []
-    for booking_id in upcoming.all():
-        booking = (await conn.execute(select(bookings).where(bookings.c.id == booking_id))).one()
-        await _locked_session(conn, booking.session_id)
-        await _swap(conn, booking, ("confirmed",), "cancelled", actor_id, now)
-        await reminders.drop_booking(conn, booking_id)
-        await audit.record(conn, actor_id, "booking.withdrawn", "booking", booking_id, now=now)
-        freed.append(await _seat_freed(conn, booking, now, offer))
-    return freed
+    return await give_back(conn, upcoming.all(), ("confirmed",), actor_id, now=now, offer=offer)
 
 
 async def _cancel_mentor_requests(conn: AsyncConnection, person: Row, *, now: datetime) -> int:

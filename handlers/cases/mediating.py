@@ -218,7 +218,7 @@ async def monitor_chosen(
         if case is None:
             raise NotFound
         _, choices = await _monitor_choices(conn, case, every)
-        if n >= len(choices) or store.party_tag(case_id, choices[n].id) != tag:
+        if store.at_place(choices, n, tag, case_id) is None:
             raise NotFound  # the list changed since it was shown
         wait = context.settings.case_mediator
         await store.assign(

@@ -142,15 +142,15 @@ async def party_chosen(update: Update, context: JinroContext, case_id: int, n: i
         return
     async with context.db.read() as conn:
         people = await store.party_list(conn, case_id)
-    if (
-        found[1] not in MEDIATORS
-        or n >= len(people)
-        or store.party_tag(case_id, people[n].user_id) != tag
-    ):
+    if found[1] not in MEDIATORS or not store.at_place(people, n, tag, case_id, _user_id):
         await stale_button(update, context)
         return
     await answer_query(update)
     await _ask_post(update, context, case_id, found, "private", people[n])
+
+
+def _user_id(party) -> int:
+    return party.user_id
 
 
 @PROPOSE.handles

@@ -45,7 +45,7 @@ from storage import audit
 from storage import bookings as store
 from storage import pending as pending_store
 from storage import users as users_store
-from storage.cases import party_tag
+from storage.cases import at_place, party_tag
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Role
 
@@ -374,10 +374,10 @@ async def _student_at(
         students = await fetch_page(
             pending_store.students_to_name, conn, context.user, session_id, index=page, size=PAGE
         )
-    items = students.items
-    if place >= len(items) or party_tag(context.user.id, items[place].id) != tag:
+    student = at_place(students.items, place, tag, context.user.id)
+    if student is None:
         raise NotFound(place)
-    return items[place].id
+    return student.id
 
 
 @text_step("cb.names")

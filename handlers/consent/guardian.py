@@ -26,7 +26,7 @@ from storage import audit
 from storage import consent as consent_store
 from storage import users as users_store
 from storage.bookings.views import teachers_of
-from storage.cases import party_tag
+from storage.cases import at_place, party_tag
 from storage.errors import AlreadyHandled, NotFound
 
 # Refusals a guardian is told about, by the reason's code (consent/refused); those about a
@@ -235,9 +235,10 @@ async def _child_at(context: JinroContext, place: int, tag: int):
     """The child at `place` of the guardian's list if the check number still matches."""
     async with context.db.read() as conn:
         children = await consent_store.children_of(conn, context.user.id)
-    if place >= len(children) or _tag(context, children[place]) != tag:
+    child = at_place(children, place, tag, context.user.id)
+    if child is None:
         raise NotFound(place)
-    return children[place]
+    return child
 
 
 @WITHDRAW.handles

@@ -20,7 +20,7 @@ from handlers.consent.buttons import ASK_AGAIN, LIST, PAPER_FORM
 from messages import label
 from messages.labels import N_
 from storage import consent as consent_store
-from storage.cases import party_tag
+from storage.cases import at_place, party_tag
 from storage.errors import AlreadyHandled, NotFound
 
 SHOWN = 8  # students a page
@@ -82,9 +82,10 @@ async def _student_at(context: JinroContext, page: int, place: int, tag: int):
     """The student at that place of that page, if the check number still matches: a list
     that changed since it was shown gives the stale answer, never another student."""
     students, _ = await _page(context, page)
-    if place >= len(students) or party_tag(context.user.id, students[place].id) != tag:
+    student = at_place(students, place, tag, context.user.id)
+    if student is None:
         raise NotFound(place)
-    return students[place]
+    return student
 
 
 @LIST.handles

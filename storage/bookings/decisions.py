@@ -87,11 +87,26 @@ async def withdraw_pending(
         .where(bookings.c.student_id == student_id, bookings.c.status.in_(PENDING_STATUSES))
         .order_by(bookings.c.session_id, bookings.c.id)
     )
+    return await give_back(conn, ids.all(), PENDING_STATUSES, actor_id, now=now, offer=offer)
+
+
+async def give_back(
+    conn: AsyncConnection,
+    booking_ids: list[int],
+    statuses: tuple[str, ...],
+    actor_id: int,
+    *,
+    now: datetime,
+    offer: timedelta,
+) -> list[Freed]:
+    """Cancel these bookings (each still in one of `statuses`) for `actor_id`, withdrawn on
+    someone's behalf rather than by the student's own hand: a seat goes to the waiting list.
+    Give them in session order: two such calls lock the sessions they share in one order."""
     withdrawn = []
-    for booking_id in ids.all():
+    for booking_id in booking_ids:
         booking = await get(conn, booking_id)
         await _locked_session(conn, booking.session_id)  # session first, then booking
-        await _swap(conn, booking, PENDING_STATUSES, "cancelled", actor_id, now)
+        await _swap(conn, booking, statuses, "cancelled", actor_id, now)
         await reminders.drop_booking(conn, booking_id)
         await audit.record(conn, actor_id, "booking.withdrawn", "booking", booking_id, now=now)
         if booking.status in SEAT_STATUSES:

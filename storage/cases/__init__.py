@@ -49,6 +49,7 @@ from storage.cases.common import (
     PARTY_ROLES,
     POSTS,
     TEXT_MAX,
+    at_place,
     party_tag,
 )
 from storage.cases.erasing import erase_person
@@ -115,6 +116,7 @@ __all__ = [
     "opener_role",
     "party_list",
     "party_role",
+    "at_place",
     "party_tag",
     "pickable",
     "post",

@@ -4,6 +4,7 @@ line of a case's record with the notices about it."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
@@ -33,6 +34,14 @@ def party_tag(case_id: int, user_id: int) -> int:
     """A short check number for a party's place in a case's list, carried in the mediator's
     button instead of their user id (a Telegram id never goes to another person)."""
     return int(hashlib.sha1(f"{case_id}:{user_id}".encode()).hexdigest()[:5], 16)
+
+
+def at_place(shown: Sequence, place: int, tag: int, scope: int, person=lambda row: row.id):
+    """The row at `place` of a list shown under `scope` (a case, a teacher, a guardian) if
+    its check number is still `tag`; None when the list changed since it was shown."""
+    if place >= len(shown) or party_tag(scope, person(shown[place])) != tag:
+        return None
+    return shown[place]
 
 
 def _clean(text: str | None) -> str | None:
