@@ -72,7 +72,8 @@ async def test_only_the_named_guardian_consents_with_their_own_number(bot, sandb
     mother = sandbox.user(1004, "서준 엄마", phone_number=E164)
     await mother.send(f"/start {token}")
     await mother.send("네 동의해요")  # typed instead of pressed: the question comes again
-    assert mother.messages[-2]["text"].startswith("아래 버튼 중에서 골라 주세요")
+    # An adult, though a guest: 합니다체
+    assert mother.messages[-2]["text"].startswith("아래 버튼 중에서 골라 주십시오")
     await mother.press("부모이며, 동의합니다")
     assert "휴대전화 번호를 보내 주십시오" in mother.last_text
     await mother.send(NUMBER)  # a typed number proves nothing: the button again

@@ -107,7 +107,8 @@ async def refuse(
 
 
 async def guardian_typed(update: Update, context: JinroContext) -> None:
-    await reply(update, context, "common/press_button")
+    # A guardian is an adult though a guest: 합니다체, as in the rest of the consent flow.
+    await reply(update, context, "common/press_button", formal=True)
     await ask_guardian(update, context, context.user.flow_data.get("token", ""))
 
 
