@@ -35,7 +35,8 @@ class Clock:
     """APScheduler is only a clock; what is due is always read from the database.
 
     Each step runs one at a time (a missed one is not repeated). Stopping waits for the
-    steps in hand to finish, so a stop never cuts a tick off halfway."""
+    steps in hand to finish, so a stop never cuts a tick off halfway; a step the scheduler
+    handed out just before the stop but that had not begun is not begun."""
 
     STOP_WAIT_SECONDS = 10
 
@@ -43,12 +44,15 @@ class Clock:
         self.application = application
         self.scheduler = AsyncIOScheduler()
         self.running: set[asyncio.Task] = set()
+        self.stopping = False
 
     def every(self, job, first_in: float | None = None, **interval) -> None:
         """Run `job(application)` at every `interval` (APScheduler's interval trigger), the
         first time after `first_in` seconds if given."""
 
         async def step() -> None:
+            if self.stopping:
+                return
             task = asyncio.current_task()
             self.running.add(task)
             try:
@@ -68,7 +72,12 @@ class Clock:
         )
 
     async def stop(self) -> None:
+        self.stopping = True
         self.scheduler.pause()
+        # APScheduler starts a due step as a task that first runs on the loop's next turn;
+        # one turn lets such a step see `stopping` and return, instead of being cancelled
+        # unbegun by the shutdown below (which APScheduler logs as the job's failure).
+        await asyncio.sleep(0)
         if self.running:
             await asyncio.wait(set(self.running), timeout=self.STOP_WAIT_SECONDS)
         self.scheduler.shutdown(wait=False)
