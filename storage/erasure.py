@@ -84,18 +84,7 @@ async def erase(
     done.withdrawn += await withdraw_pending(conn, person.id, actor_id, now=now, offer=offer)
     done.cancelled = await _give_back_upcoming(conn, person.id, actor_id, now=now, offer=offer)
     done.mentor_requests = await _cancel_mentor_requests(conn, person, now=now)
-    done.kept = await _keep_bookings_as_figures(conn, person.id)
-    done.lines = await cases.erase_person(conn, person.id, now=now)
-    await conn.execute(
-        update(consent_requests)
-        .where(consent_requests.c.answered_by == person.id)
-        .values(guardian_phone=None, relationship=None)
-    )
-    for column, blank in LOOSE_IDS:
-        await conn.execute(
-            update(column.table).where(column == person.id).values({column.name: blank})
-        )
-    await conn.execute(delete(users).where(users.c.id == person.id))
+    done.kept, done.lines = await forget(conn, [person.id])
     await audit.record(
         conn,
         actor_id,
@@ -110,6 +99,25 @@ async def erase(
         lines=done.lines,
     )
     return done
+
+
+async def forget(conn: AsyncConnection, ids: list[int]) -> tuple[int, int]:
+    """The people `ids` forgotten once nothing of theirs is still under way (erase() has
+    withdrawn it; the retention sweep forgets only people with nothing under way): their
+    bookings kept as figures, their words in cases emptied, every loose mention of their id
+    blanked, their user rows deleted. Set-based, so a sweep forgets many in one statement
+    each. Returns the bookings kept and the case lines changed."""
+    kept = await _keep_bookings_as_figures(conn, ids)
+    lines = await cases.erase_people(conn, ids)
+    await conn.execute(
+        update(consent_requests)
+        .where(consent_requests.c.answered_by.in_(ids))
+        .values(guardian_phone=None, relationship=None)
+    )
+    for column, blank in LOOSE_IDS:
+        await conn.execute(update(column.table).where(column.in_(ids)).values({column.name: blank}))
+    await conn.execute(delete(users).where(users.c.id.in_(ids)))
+    return kept, lines
 
 
 async def _give_back_upcoming(
@@ -144,16 +152,16 @@ async def _cancel_mentor_requests(conn: AsyncConnection, person: Row, *, now: da
     return len(found)
 
 
-async def _keep_bookings_as_figures(conn: AsyncConnection, student_id: int) -> int:
+async def _keep_bookings_as_figures(conn: AsyncConnection, ids: list[int]) -> int:
     """Their bookings stay for the figures (status, attendance, school) with nobody named;
     their survey comments go, the scores stay."""
-    theirs = select(bookings.c.id).where(bookings.c.student_id == student_id)
+    theirs = select(bookings.c.id).where(bookings.c.student_id.in_(ids))
     await conn.execute(
         update(survey_answers).where(survey_answers.c.booking_id.in_(theirs)).values(comment=None)
     )
     kept = await conn.execute(
         update(bookings)
-        .where(bookings.c.student_id == student_id)
+        .where(bookings.c.student_id.in_(ids))
         .values(student_id=None, student_name=None)
     )
     return kept.rowcount

@@ -36,7 +36,7 @@ async def test_erasing_a_person_keeps_the_thread_readable(db):
     case_id = (await open_case(db, ids["own"], STUDENT, text="저는 민지예요")).case_id
     await post(db, case_id, M1, "네, 민지 학생")
     async with db.write() as conn:
-        changed = await cases.erase_person(conn, STUDENT, now=NOW)
+        changed = await cases.erase_people(conn, [STUDENT])
     assert changed == 2  # the first message and the "opened" event's name
     async with db.read() as conn:
         lines = (

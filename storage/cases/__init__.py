@@ -52,7 +52,7 @@ from storage.cases.common import (
     at_place,
     party_tag,
 )
-from storage.cases.erasing import erase_person
+from storage.cases.erasing import erase_people
 from storage.cases.mediating import assign, close, escalate, monitor_choices, take
 from storage.cases.opening import (
     BOOKING_CONTEXT,
@@ -106,7 +106,7 @@ __all__ = [
     "case_for",
     "check_service_levels",
     "close",
-    "erase_person",
+    "erase_people",
     "escalate",
     "get",
     "list_for",
