@@ -12,7 +12,16 @@ import sys
 
 from bench.clock import city_clock
 
-BENCHMARKS = ("updates", "search", "booking", "reminders", "broadcast", "cases", "webhook")
+BENCHMARKS = (
+    "updates",
+    "search",
+    "booking",
+    "reminders",
+    "broadcast",
+    "cases",
+    "webhook",
+    "privacy",
+)
 
 
 def main() -> int:

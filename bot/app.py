@@ -8,10 +8,12 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot.context import JinroContext
 from bot.errors import on_error
 from bot.http import AiohttpRequest
+from bot.identity_web import identity_check
 from bot.pacing import Pacer, SharedLimiter, SharedPacer
 from bot.processor import PerUserUpdateProcessor
 from bot.settings import Settings
 from handlers import (
+    audit,
     bookings,
     broadcasts,
     cases,
@@ -29,6 +31,7 @@ from handlers import (
     outbox,
     pending,
     privacy,
+    retention,
     search,
     sessions,
     stats,
@@ -66,7 +69,13 @@ CLOCK_STEPS = [
     (mentors.clock_tick, {"seconds": 30}),
     # Cases whose service level fell due: a reminder, then staff (handlers/cases/).
     (cases.clock_tick, {"minutes": 1}),
+    # What is no longer needed is destroyed (storage/retention.py): daily, and soon after start.
+    (retention.sweep_tick, {"hours": 24, "first_in": 60}),
 ]
+
+# The bot's web pages, each (method, path, handler(application, request)): served only with
+# the phone identity check on (bot/identity_web.py).
+WEB_PAGES = [*consent.WEB_PAGES]
 
 # Feature areas in order; the first handler that matches an update wins.
 # fallback must stay last: it catches what no area took.
@@ -83,6 +92,7 @@ AREAS = [
     fair,
     sessions,
     stats,
+    audit,
     broadcasts,
     mentors,  # the mentor's side, then the student's and teacher's, then staff's
     cases,  # before search: a Telegram reply to a relayed case message is not a search
@@ -113,6 +123,8 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
     application.bot_data["settings"] = settings
     application.bot_data["pacer"] = pacer
     application.bot_data["flood"] = gate.FloodGuard(settings.flood_rate, settings.flood_burst)
+    application.bot_data["identity"] = identity_check(settings)  # None: the contact is asked
+    application.bot_data["web_pages"] = WEB_PAGES
     application.add_handlers(gate.handlers(), group=gate.GROUP)
     buttons.check()  # every declared button has its handler and fits Telegram's 64 bytes
     application.add_handler(buttons.router())  # every press, whatever its area

@@ -24,6 +24,7 @@ DESCRIPTIONS = {
     "consents": N_("Record paper consent forms"),
     "mydata": N_("See the data kept about you"),
     "deleteme": N_("Delete your data"),
+    "erase": N_("Delete someone's data on a written request"),
     "invite": N_("Create an invite link"),
     "import": N_("Import programmes from a spreadsheet"),
     "export": N_("Export programmes as a spreadsheet"),
@@ -43,6 +44,7 @@ DESCRIPTIONS = {
     "cases": N_("Cases: ask for help with a booking, and mediation"),
     "inspections": N_("Site safety inspections"),
     "checklist": N_("The safety checklist"),
+    "audit": N_("Who read or changed what about a person"),
 }
 MENUS = {
     None: ["start", "help", "consent", "mydata", "settings"],  # a guardian is a guest: /consent
@@ -87,6 +89,8 @@ MENUS = {
         "cases",
         "inspections",
         "checklist",
+        "audit",
+        "erase",
         "mydata",
         "settings",
         "cancel",

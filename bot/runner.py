@@ -15,6 +15,7 @@ from telegram.ext import Application
 
 from bot import commands
 from bot.app import CLOCK_STEPS, build_application
+from bot.identity_web import serving_pages
 from bot.settings import Settings
 from storage.db import Database
 from storage.migrate import migrate
@@ -129,7 +130,8 @@ async def running_bot(
         )
         clock = start_clock(application)
         log.info("bot @%s is polling %s", application.bot.username, settings.bot_api_url)
-        yield application
+        async with serving_pages(settings, application):  # the identity check's, if on
+            yield application
     finally:
         if clock is not None:
             await clock.stop()

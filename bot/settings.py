@@ -62,6 +62,28 @@ class Settings:
     # Webhook mode with several processes: how long a dead process's people wait before
     # another process takes them over (storage/inbox.py); a living one renews every third.
     inbox_lease_seconds: int = 15
+    # Retention (storage/retention.py, README "Personal data"): a student's data is forgotten
+    # this many days after they leave (1 March after third grade, or a year without a word);
+    # case and mentor-request texts this many months after closing; audit entries after this
+    # many months (the safety-measures standard asks for at least a year of access records).
+    retention_left_days: int = 30
+    retention_case_months: int = 12
+    retention_audit_months: int = 24
+
+    # ----- Guardian consent: the phone identity check (본인확인), storage/identity.py -----
+    # How a guardian shows they are the one the student named: "contact" (their own number,
+    # shared in Telegram) or "identity" (a phone identity check through IDENTITY_PROVIDER:
+    # "fake" for tests and the sandbox, or a city's own PASS/NICE adapter). IDENTITY_SECRET
+    # signs and checks the provider's results; IDENTITY_URL is the public address of the
+    # bot's web pages (the provider sends the guardian back to IDENTITY_URL/identity/return);
+    # in polling mode they are served on IDENTITY_LISTEN:IDENTITY_PORT, in webhook mode by
+    # the webhook's server (bot/identity_web.py).
+    consent_check: str = "contact"
+    identity_provider: str | None = None
+    identity_secret: str | None = None
+    identity_url: str | None = None
+    identity_listen: str = "127.0.0.1"
+    identity_port: int = 8444
 
     @property
     def hold(self) -> timedelta:
@@ -124,6 +146,49 @@ def _hours(name: str, value: str) -> int:
 
 def _valid_days(value: str) -> int:
     return _number("SAFETY_VALID_DAYS", value, 30, 1095, "a number of days")
+
+
+# ----- Guardian consent: the phone identity check (본인확인), storage/identity.py ---------------
+CONSENT_CHECKS = ("contact", "identity")
+IDENTITY_PROVIDERS = ("fake",)  # a city's real PASS/NICE adapter adds its name here
+_IDENTITY_SECRET = re.compile(r"^[A-Za-z0-9_-]{32,256}$")
+
+
+def _identity(get, api_url: str) -> dict:
+    """CONSENT_CHECK, and what the identity check needs (each required when it is on);
+    `get` reads one variable as load_settings does."""
+    check = get("CONSENT_CHECK") or "contact"
+    if check not in CONSENT_CHECKS:
+        raise SettingsError(f"CONSENT_CHECK must be contact or identity, got {check!r}")
+    provider = get("IDENTITY_PROVIDER")
+    if check == "identity":
+        for name in ("IDENTITY_PROVIDER", "IDENTITY_SECRET", "IDENTITY_URL"):
+            if get(name) is None:
+                raise SettingsError(f"{name} must be set when CONSENT_CHECK is identity")
+    if provider is not None and provider not in IDENTITY_PROVIDERS:
+        known = ", ".join(IDENTITY_PROVIDERS)
+        raise SettingsError(f"IDENTITY_PROVIDER must be one of: {known}; got {provider!r}")
+    secret = get("IDENTITY_SECRET")
+    if secret is not None and not _IDENTITY_SECRET.match(secret):
+        raise SettingsError("IDENTITY_SECRET must be 32-256 characters of A-Z, a-z, 0-9, _ and -")
+    url = get("IDENTITY_URL")
+    if url is not None:
+        # The guardian's verified result comes back there: https, but for the sandbox's fake.
+        schemes = ("https", "http") if provider == "fake" else ("https",)
+        url = _url("IDENTITY_URL", url, schemes).rstrip("/")
+    if check == "identity" and provider == "fake" and api_url == TELEGRAM_API_URL:
+        raise SettingsError(
+            "IDENTITY_PROVIDER=fake vouches for whatever is typed: it runs against the "
+            "sandbox (BOT_API_URL), never Telegram"
+        )
+    return dict(
+        consent_check=check,
+        identity_provider=provider,
+        identity_secret=secret,
+        identity_url=url,
+        identity_listen=get("IDENTITY_LISTEN") or "127.0.0.1",
+        identity_port=_port("IDENTITY_PORT", get("IDENTITY_PORT") or "8444"),
+    )
 
 
 def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -206,4 +271,15 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> 
         inbox_lease_seconds=_number(
             "INBOX_LEASE_SECONDS", get("INBOX_LEASE_SECONDS") or "15", 3, 300, "seconds"
         ),
+        retention_left_days=_number(
+            "RETENTION_LEFT_DAYS", get("RETENTION_LEFT_DAYS") or "30", 0, 365, "days"
+        ),
+        retention_case_months=_number(
+            "RETENTION_CASE_MONTHS", get("RETENTION_CASE_MONTHS") or "12", 1, 60, "months"
+        ),
+        retention_audit_months=_number(
+            "RETENTION_AUDIT_MONTHS", get("RETENTION_AUDIT_MONTHS") or "24", 12, 120, "months"
+        ),
+        # Guardian consent: the phone identity check (본인확인).
+        **_identity(get, api_url),
     )

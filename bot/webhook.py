@@ -29,6 +29,7 @@ from telegram.ext import Application
 from bot import commands
 from bot.app import build_application
 from bot.effects import HOLD, Hold
+from bot.identity_web import add_pages
 from bot.processor import InTurn
 from bot.runner import start_clock, supervise, wait_for_signal
 from bot.settings import Settings
@@ -202,6 +203,7 @@ async def running_webhook(settings: Settings) -> AsyncIterator[WebhookServer]:
     )
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post(path, server.receive)
+    add_pages(app, application)  # the identity check's, if on
     runner = web.AppRunner(app, access_log=None)
     async with application:
         await commands.set_defaults(application)

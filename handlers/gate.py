@@ -112,7 +112,7 @@ async def load_user(update: Update, context: JinroContext) -> None:
         # Anyone may type @bot in any chat; that alone creates no account.
         context.user = user
         return
-    if needs_writing(user, tg_user.id in context.settings.admin_ids):
+    if needs_writing(user, tg_user.id in context.settings.admin_ids, context.today):
         user = await settle_user(context, tg_user)
     context.user = user
     if update.edited_message is not None:
@@ -128,10 +128,16 @@ async def forget_tick(application) -> None:
         await effects.forget_before(conn, context.now - KEEP_UPDATE_IDS)
 
 
-def needs_writing(user, admin: bool) -> bool:
-    """Most updates only read here: a write is for a newcomer, an ADMIN_IDS bootstrap and
-    someone back after blocking the bot."""
-    return user is None or (admin and user.role != Role.STAFF) or not user.active
+def needs_writing(user, admin: bool, today) -> bool:
+    """Most updates only read here: a write is for a newcomer, an ADMIN_IDS bootstrap,
+    someone back after blocking the bot, and a person's first update of the city's day (the
+    day they were last seen, which the retention sweep counts from)."""
+    return (
+        user is None
+        or (admin and user.role != Role.STAFF)
+        or not user.active
+        or user.seen_on != today
+    )
 
 
 async def settle_user(context: JinroContext, tg_user) -> Row:
@@ -153,8 +159,9 @@ async def settle_user(context: JinroContext, tg_user) -> Row:
                 grade=None,
             )
             await audit.record(conn, user.id, "staff.bootstrap", "user", user.id, now=context.now)
-        if not user.active:  # they blocked the bot once and are back
-            user = await users_store.change(conn, user.id, active=True)
+        if not user.active or user.seen_on != context.today:
+            # Back after blocking the bot, or here for the first time today.
+            user = await users_store.change(conn, user.id, active=True, seen_on=context.today)
     return user
 
 

@@ -4,10 +4,12 @@ Enforcement Decree's Art. 17-2 allows:
 - the student gives their guardian's mobile number (`ask`); the guardian opens the link in
   their own Telegram, confirms the relationship and shares their own contact with Telegram's
   request-contact button: Telegram vouches the number is that account's, and it must be the
-  number the student gave (`give`, method "contact": consent plus a check of the guardian's
-  phone, Art. 17-2 (1) 1 and 2);
+  number the student gave (`give`, method "contact": consent in the service confirmed through
+  the guardian's own mobile phone, Art. 17-2 (1) 1, the own-number share in place of its text
+  message, so a like way under (1) 7);
 - or a teacher records the signed paper form (`record_paper`, method "paper", (1) 4);
-- a phone identity check (본인확인) can take the contact's place: bot/identity.py.
+- a phone identity check (본인확인) can take the contact's place (CONSENT_CHECK=identity,
+  method "identity", (1) 3): storage/identity.py.
 
 An account that has a role here (a student, teacher, site, mentor, monitor or staff) never
 consents; one guardian account consents for at most MAX_CHILDREN students (siblings). A link
@@ -164,15 +166,17 @@ async def give(
     relationship: str,
     shared_phone: str | None,
     now: datetime,
+    method: str = "contact",
 ) -> Row:
     """The guardian consents, identified by their own contact (`shared_phone`, E.164, None
-    if the contact was not their own): it must be the number the student gave. Returns the
-    student's row."""
+    if the contact was not their own), or by the number a phone identity check verified
+    (`method` "identity", storage/identity.py): it must be the number the student gave.
+    Returns the student's row."""
     request = await for_guardian(conn, token, guardian, guardian_id, now=now)
     if relationship not in RELATIONSHIPS or shared_phone != request.guardian_phone:
         raise WrongPhone(request.student_id)
     student = await _answer(
-        conn, request, guardian_id, "given", now=now, relationship=relationship, method="contact"
+        conn, request, guardian_id, "given", now=now, relationship=relationship, method=method
     )
     return await users_store.change(conn, student.id, consent_at=now, consent_method="guardian")
 

@@ -36,6 +36,7 @@ from storage.tables import (
     inspections,
     invites,
     mentor_requests,
+    mentors,
     sessions,
     survey_answers,
     users,
@@ -75,8 +76,9 @@ async def erase(
     now: datetime,
     offer: timedelta,
 ) -> Erased:
-    """Erase `person` (a users row) for `actor_id` (themselves, or staff with a written
-    request: `reason` is a code, never a text)."""
+    """Erase `person` (a users row) for `actor_id`: themselves, their guardian, or staff on
+    a written request (storage/erasable.py says who may erase whom). `reason` is a code,
+    never a text: "self", "guardian", or one of storage.erasable.REASONS."""
     done = Erased()
     for child in await consent.children_of(conn, person.id):
         withdrawn = (await consent.withdraw(conn, person.id, child.id, now=now, offer=offer))[1]
@@ -113,6 +115,13 @@ async def forget(conn: AsyncConnection, ids: list[int]) -> tuple[int, int]:
         update(consent_requests)
         .where(consent_requests.c.answered_by.in_(ids))
         .values(guardian_phone=None, relationship=None)
+    )
+    # A mentor's profile is theirs too: it loses what names them and is offered nothing more
+    # (a request offered to it passes on when its answer time runs out).
+    await conn.execute(
+        update(mentors)
+        .where(mentors.c.id.in_(select(users.c.mentor_id).where(users.c.id.in_(ids))))
+        .values(name="", organization=None, bio=None, title=None, paused=True)
     )
     for column, blank in LOOSE_IDS:
         await conn.execute(update(column.table).where(column.in_(ids)).values({column.name: blank}))

@@ -132,6 +132,8 @@ async def test_a_guardian_who_deletes_their_data_withdraws_their_consent(bot, sa
         )
     mother = sandbox.user(7501, "엄마")
     await mother.send("/deleteme")
+    assert "누구의 정보를 삭제하시겠습니까?" in mother.last_text  # her own, or the child's
+    await mother.press("본인 정보")
     await mother.press("네, 모두 삭제합니다")
     assert "정보를 삭제했습니다" in mother.last_text
     async with db.read() as conn:

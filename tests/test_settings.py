@@ -92,3 +92,70 @@ def test_a_bad_setting_stops_start_up_with_one_line():
     result = run_bot("run", BOT_TOKEN=TOKEN, ADMIN_IDS="x")
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error: ADMIN_IDS")
+
+
+def test_retention_settings_have_defaults_and_limits():
+    settings = load_settings({})
+    assert (
+        settings.retention_left_days,
+        settings.retention_case_months,
+        settings.retention_audit_months,
+    ) == (30, 12, 24)
+    assert load_settings({"RETENTION_LEFT_DAYS": "0"}).retention_left_days == 0
+    # Access records are kept a year at least (the safety-measures standard).
+    for env in ({"RETENTION_AUDIT_MONTHS": "6"}, {"RETENTION_CASE_MONTHS": "0"}):
+        with pytest.raises(SettingsError) as error:
+            load_settings(env)
+        assert str(error.value).startswith(next(iter(env)))
+
+
+# ----- Guardian consent: the phone identity check (본인확인) -----------------------------------
+
+IDENTITY = {
+    "CONSENT_CHECK": "identity",
+    "IDENTITY_PROVIDER": "fake",
+    "IDENTITY_SECRET": "s" * 40,
+    "IDENTITY_URL": "http://127.0.0.1:8444/",
+    "BOT_API_URL": "http://127.0.0.1:8080/bot",  # the fake runs only against the sandbox
+}
+
+
+def without(env: dict, name: str) -> dict:
+    return {key: value for key, value in env.items() if key != name}
+
+
+def test_the_guardians_contact_is_the_default_check():
+    settings = load_settings({})
+    assert settings.consent_check == "contact"
+    assert (settings.identity_provider, settings.identity_secret) == (None, None)
+
+
+def test_a_city_switches_the_identity_check_on():
+    settings = load_settings(IDENTITY | {"IDENTITY_PORT": "9000"})
+    assert (settings.consent_check, settings.identity_provider) == ("identity", "fake")
+    assert settings.identity_url == "http://127.0.0.1:8444"
+    assert (settings.identity_listen, settings.identity_port) == ("127.0.0.1", 9000)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"CONSENT_CHECK": "sms"}, "CONSENT_CHECK"),
+        (IDENTITY | {"IDENTITY_PROVIDER": "pass"}, "IDENTITY_PROVIDER"),  # no such adapter
+        (without(IDENTITY, "IDENTITY_PROVIDER"), "IDENTITY_PROVIDER"),
+        (without(IDENTITY, "BOT_API_URL"), "IDENTITY_PROVIDER"),  # the fake with Telegram
+        (IDENTITY | {"IDENTITY_SECRET": "short"}, "IDENTITY_SECRET"),
+        (IDENTITY | {"IDENTITY_SECRET": "s" * 39 + "!"}, "IDENTITY_SECRET"),
+        (without(IDENTITY, "IDENTITY_SECRET"), "IDENTITY_SECRET"),
+        (without(IDENTITY, "IDENTITY_URL"), "IDENTITY_URL"),
+        (IDENTITY | {"IDENTITY_URL": "ftp://bot.example.org"}, "IDENTITY_URL"),
+        # A real provider sends the result back over https only.
+        ({"IDENTITY_URL": "http://bot.example.org"}, "IDENTITY_URL"),
+        (IDENTITY | {"IDENTITY_PORT": "0"}, "IDENTITY_PORT"),
+    ],
+)
+def test_a_bad_identity_setting_names_its_variable(env, variable):
+    with pytest.raises(SettingsError) as error:
+        load_settings(env)
+    assert str(error.value).startswith(variable)
+    assert "\n" not in str(error.value)

@@ -3,7 +3,8 @@ which way of confirming a guardian each path is).
 
 /consent: a student sees where theirs stands and asks their guardian (student); a guardian,
 who has no role here, sees the children they consented for and may withdraw (guardian); a
-teacher's /consents lists their students under 14 and records paper forms (teacher).
+teacher's /consents lists their students under 14 and records paper forms (teacher). What
+follows the guardian's phone check, contact or identity check (identity), is one (given).
 Buttons: handlers/consent/buttons.py; importing the modules here binds their handlers.
 """
 
@@ -14,12 +15,17 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import JinroContext
 from handlers.common import file_step, reply, requires, text_step
-from handlers.consent import guardian, student, teacher
+from handlers.consent import guardian, identity, student, teacher
 from storage.models import Role
+
+# The phone identity check's return page (bot/app.py lists the web pages).
+WEB_PAGES = identity.WEB_PAGES
 
 text_step("gc")(guardian.guardian_typed)
 text_step("gc.contact")(guardian.contact_typed)
 file_step("gc.contact")(guardian.contact_sent)
+text_step("gc.identity")(guardian.check_typed)
+file_step("gc.identity")(guardian.check_typed)
 text_step(student.PHONE_FLOW)(student.number_typed)
 
 

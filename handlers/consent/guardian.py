@@ -1,9 +1,11 @@
 """The guardian's side: the link opened in their own Telegram, the relationship, their own
-contact shared with Telegram's button, the answer; later /consent to see and withdraw.
+contact shared with Telegram's button (or, where the city switched it on, a phone identity
+check: identity.py), the answer; later /consent to see and withdraw.
 
 Flows (users.flow; data in users.flow_data):
     gc {"token"}                     the question (buttons); typed text shows it again
     gc.contact {"token", "rel"}      waiting for the guardian's own contact (reply keyboard)
+    gc.identity {"token", "rel", "check"}  waiting for their identity check (identity.py)
 """
 
 from __future__ import annotations
@@ -20,24 +22,14 @@ from handlers.common import (
     stale_button,
     start_link,
 )
+from handlers.consent import given, identity
 from handlers.consent.buttons import DISAGREE, KEEP, RELATIONSHIP, WITHDRAW, WITHDRAW_SURE
 from messages import label
-from storage import audit
 from storage import consent as consent_store
 from storage import users as users_store
 from storage.bookings.views import teachers_of
 from storage.cases import at_place, party_tag
 from storage.errors import AlreadyHandled, NotFound
-
-# Refusals a guardian is told about, by the reason's code (consent/refused); those about a
-# real student are audited with the student's id.
-REFUSALS = {
-    consent_store.SelfConsent: "self",
-    consent_store.NotAGuardian: "role",
-    consent_store.TooManyChildren: "children",
-    consent_store.WrongPhone: "phone",
-}
-AUDITED = ("role", "children", "phone")
 
 
 @start_link("c")
@@ -80,6 +72,7 @@ async def ask_guardian(
         school=school.name if school else "",
         grade=request.grade,
         fees=fees,
+        method="identity" if identity.check_of(context) is not None else "contact",
     )
 
 
@@ -87,21 +80,7 @@ async def refuse(
     update: Update, context: JinroContext, refusal: NotFound, *, edit: bool = False
 ) -> None:
     """Tell the guardian why not (an unknown, used or expired link: "invalid")."""
-    if context.user.flow in ("gc", "gc.contact"):
-        await set_flow(context, None)
-    kinds = [kind for kind in REFUSALS if isinstance(refusal, kind)]
-    reason = REFUSALS[kinds[0]] if kinds else "invalid"
-    if reason in AUDITED:
-        async with context.db.write() as conn:
-            await audit.record(
-                conn,
-                context.user.id,
-                "consent.refused",
-                "user",
-                refusal.args[0] if refusal.args else None,
-                reason=reason,
-                now=context.now,
-            )
+    reason = await given.refusal_reason(context, refusal)
     markup = ReplyKeyboardRemove() if update.callback_query is None else None
     await reply(update, context, "consent/refused", markup, edit=edit, reason=reason)
 
@@ -116,13 +95,17 @@ async def guardian_typed(update: Update, context: JinroContext) -> None:
 async def relationship_chosen(
     update: Update, context: JinroContext, relationship: str, token: str
 ) -> None:
-    """They agree as parent or guardian: now their own contact, with Telegram's button. (An
-    old or forged press, or one they may not make, gets the stale answer.)"""
+    """They agree as parent or guardian: now their own contact, with Telegram's button, or
+    the city's identity check. (An old or forged press, or one they may not make, gets the
+    stale answer.)"""
     async with context.db.read() as conn:
         await consent_store.for_guardian(
             conn, token, context.user, context.user.id, now=context.now
         )
     await answer_query(update)
+    if identity.check_of(context) is not None:
+        await identity.start_check(update, context, token, relationship)
+        return
     await set_flow(context, "gc.contact", {"token": token, "rel": relationship})
     await ask_contact(update, context)
 
@@ -150,26 +133,29 @@ async def contact_sent(update: Update, context: JinroContext) -> None:
         await reply(update, context, "consent/guardian_not_own")
         await ask_contact(update, context)
         return
-    data = context.user.flow_data
-    try:
-        async with context.db.write() as conn:
-            student = await consent_store.give(
-                conn,
-                data.get("token", ""),
-                context.user,
-                context.user.id,
-                relationship=data.get("rel", ""),
-                shared_phone=consent_store.mobile_number(contact.phone_number, shared=True),
-                now=context.now,
-            )
-            context.user = await users_store.set_flow(conn, context.user.id, None)
-    except (NotFound, AlreadyHandled) as refusal:
-        await refuse(update, context, refusal if isinstance(refusal, NotFound) else NotFound())
-        return
-    await reply(update, context, "consent/guardian_done", ReplyKeyboardRemove(), agree=True)
-    await notify(
-        context, student.id, student.lang, "consent/student_told", agree=True, method="guardian"
+    guardian, data = context.user, context.user.flow_data
+    phone = consent_store.mobile_number(contact.phone_number, shared=True)
+    await given.record(
+        context,
+        lambda conn: consent_store.give(
+            conn,
+            data.get("token", ""),
+            guardian,
+            guardian.id,
+            relationship=data.get("rel", ""),
+            shared_phone=phone,
+            now=context.now,
+        ),
     )
+
+
+async def check_typed(update: Update, context: JinroContext) -> None:
+    """Text or a file while their identity check is open: its button again (the question
+    again if the city has switched the check off meanwhile)."""
+    if identity.check_of(context) is None:
+        await ask_guardian(update, context, context.user.flow_data.get("token", ""))
+        return
+    await identity.ask_check(update, context)
 
 
 @DISAGREE.handles
@@ -179,7 +165,7 @@ async def disagreed(update: Update, context: JinroContext, token: str) -> None:
             student = await consent_store.decline(
                 conn, token, context.user, context.user.id, now=context.now
             )
-            if context.user.flow in ("gc", "gc.contact"):
+            if context.user.flow in given.FLOWS:
                 context.user = await users_store.set_flow(conn, context.user.id, None)
     except AlreadyHandled:
         await stale_button(update, context)

@@ -13,7 +13,7 @@ from handlers.common import answer_query, keyboard, reply, stale_button, text_st
 from handlers.onboarding.buttons import AGE, GRADE, NAME, SCHOOL
 from handlers.onboarding.common import ask_name, name_step
 from messages import label
-from storage import audit
+from storage import audit, school_year
 from storage import consent as consent_store
 from storage import users as users_store
 from storage.models import Role
@@ -128,6 +128,7 @@ async def on_age(update: Update, context: JinroContext, answer: str) -> None:
                 role=Role.STUDENT,
                 school_id=school.id,
                 grade=data["grade"],
+                leaves_on=school_year.leaves_on(context.today, data["grade"]),
                 name=data["name"],
                 under14=under14,
                 # Under 14: the guardian's number next (their consent comes first).

@@ -13,6 +13,8 @@ from storage.models.base import Base, UTCDateTime, utcnow
 SEAT_STATUSES = ("requested", "confirmed", "offered")
 ACTIVE_STATUSES = (*SEAT_STATUSES, "waitlisted", "entered")
 _ACTIVE_SQL = "status IN ('requested', 'confirmed', 'offered', 'waitlisted', 'entered')"
+# A decision's reason, or the name of a class seat's student who is not on Telegram.
+WORDS_SQL = "reason IS NOT NULL OR (student_id IS NULL AND student_name IS NOT NULL)"
 
 
 class Booking(Base):
@@ -37,6 +39,17 @@ class Booking(Base):
         ),
         Index("ix_bookings_session_status", "session_id", "status"),
         Index("ix_bookings_status_expires", "status", "expires_at"),
+        # An erasure blanks these when they name the person (storage/erasure.py).
+        Index("ix_bookings_booked_by", "booked_by"),
+        Index("ix_bookings_decided_by", "decided_by"),
+        # The few bookings with words beyond their figures, which go when their school year
+        # is over (storage/retention.py booking_words); a partial index finds them at once.
+        Index(
+            "ix_bookings_words",
+            "id",
+            sqlite_where=text(WORDS_SQL),
+            postgresql_where=text(WORDS_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -73,4 +86,5 @@ class SurveyAnswer(Base):
     )
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(String(500))
-    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Comments go after the school year (storage/retention.py), scores stay.
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

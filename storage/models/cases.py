@@ -83,7 +83,8 @@ class Case(Base):
     due_step: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # The resolution the mediator proposed last, waiting for the parties' answers.
     proposal_id: Mapped[int | None] = mapped_column(Integer)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its texts and photos go some months after (storage/retention.py).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     closed_by: Mapped[int | None] = mapped_column(BigInteger)
     # resolved | unresolved | withdrawn
     outcome: Mapped[str | None] = mapped_column(String(12))
@@ -117,7 +118,9 @@ class CaseMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sender_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     # student | teacher | site | monitor | staff; None for the bot's own events
     sender_role: Mapped[str | None] = mapped_column(String(10))
     # The first name shown with the message, never a Telegram account or phone.
@@ -125,7 +128,9 @@ class CaseMessage(Base):
     # message | private | proposal | event
     kind: Mapped[str] = mapped_column(String(10))
     # A private message's one recipient.
-    to_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    to_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     # An event's code (opened, assigned, escalated, accepted, rejected, closed) or the text.
     text: Mapped[str | None] = mapped_column(Text)
     # A photo's Telegram file_id: sent on by id, never downloaded.

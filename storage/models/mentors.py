@@ -149,7 +149,8 @@ class MentorRequest(Base):
         ForeignKey("mentor_meetings.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The question and comment go some months after (storage/retention.py).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # The requester's rating after a meeting held.
     rating: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(String(500))

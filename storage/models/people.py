@@ -80,6 +80,11 @@ class User(Base):
     flow: Mapped[str | None] = mapped_column(String(40))
     flow_data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The city's day of their last update (written once a day, handlers/gate.py), and a
+    # student's last day at middle school (storage/school_year.py): the retention sweep
+    # forgets a student some days after the one or a year after the other.
+    seen_on: Mapped[date | None] = mapped_column(Date)
+    leaves_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ConsentRequest(Base):

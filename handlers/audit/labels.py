@@ -1,0 +1,290 @@
+"""What the codes of the audit log are called on /audit's pages and in its file: one mapping
+for every action (and, for a read, what was read), one for what an object id names; a code
+the mappings do not know yet is shown as it is written, so a new action is never hidden.
+
+The action codes are those of every audit.record and audit.read call in storage/ and
+handlers/ (grep them there when adding one)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from sqlalchemy.engine import Row
+
+from messages import label
+from messages.labels import N_
+from storage.audit_trail import SESSION_OBJECTS, Line
+from storage.models import Role
+
+ACTIONS = {
+    # bookings and sessions
+    "booking.requested": N_("Booking requested"),
+    "booking.waitlisted": N_("Joined a waiting list"),
+    "booking.entered": N_("Entered a lottery"),
+    "booking.confirmed": N_("Booking confirmed"),
+    "booking.rejected": N_("Booking rejected"),
+    "booking.cancelled": N_("Booking cancelled"),
+    "booking.withdrawn": N_("Booking withdrawn"),
+    "booking.expired": N_("Booking request expired"),
+    "booking.offer_accepted": N_("Offered seat accepted"),
+    "booking.offer_declined": N_("Offered seat declined"),
+    "booking.session_cancelled": N_("Booking ended: session cancelled"),
+    "booking.named": N_("Student named on a class seat"),
+    "booking.class": N_("Class seats booked"),
+    "booking.attendance": N_("Attendance marked"),
+    "session.added": N_("Session added"),
+    "session.capacity": N_("Session capacity changed"),
+    "session.cancelled": N_("Session cancelled"),
+    "session.all_attended": N_("Everyone marked present"),
+    "session.attendance_reported": N_("Attendance reported"),
+    "session.fair_opening": N_("Fair opening set"),
+    "lottery.drawn": N_("Lottery drawn"),
+    # cases
+    "case.open": N_("Case opened"),
+    "case.message": N_("Case message"),
+    "case.private": N_("Private case message"),
+    "case.proposal": N_("Resolution proposed"),
+    "case.accepted": N_("Proposal accepted"),
+    "case.rejected": N_("Proposal rejected"),
+    "case.remind": N_("Case reminder"),
+    "case.escalate": N_("Case escalated"),
+    "case.close": N_("Case closed"),
+    "case.assign": N_("Case mediator assigned"),
+    "case.take": N_("Case taken by a monitor"),
+    "case.erase": N_("Case lines erased"),
+    # guardian consent
+    "consent.asked": N_("Guardian consent asked"),
+    "consent.given": N_("Guardian consent given"),
+    "consent.declined": N_("Guardian consent declined"),
+    "consent.withdrawn": N_("Guardian consent withdrawn"),
+    "consent.paper": N_("Paper consent form recorded"),
+    "consent.reminded": N_("Student reminded about consent"),
+    "consent.refused": N_("Consent attempt refused"),
+    # mentoring
+    "mentor_request.created": N_("Mentor request made"),
+    "mentor_request.offered": N_("Mentor request offered to a mentor"),
+    "mentor_request.accepted": N_("Mentor request accepted"),
+    "mentor_request.declined": N_("Mentor request declined"),
+    "mentor_request.timeout": N_("Mentor request left unanswered"),
+    "mentor_request.paused": N_("Mentor request passed on (mentor paused)"),
+    "mentor_request.expired": N_("Mentor request expired"),
+    "mentor_request.cancelled": N_("Mentor request cancelled"),
+    "mentor_request.priority": N_("Mentor request priority changed"),
+    "mentor_meeting.scheduled": N_("Mentor meeting scheduled"),
+    "mentor_meeting.joined": N_("School joined a group meeting"),
+    "mentor_meeting.held": N_("Mentor meeting held"),
+    "mentor_meeting.not_held": N_("Mentor meeting not held"),
+    "mentor_meeting.cancelled": N_("Mentor meeting cancelled"),
+    "mentor.profile": N_("Mentor profile changed"),
+    "mentor.paused": N_("Mentor paused"),
+    "mentor.resumed": N_("Mentor resumed"),
+    "mentor.auto_paused": N_("Mentor paused automatically"),
+    # parent monitors and inspections
+    "monitor.district": N_("Monitor's district set"),
+    "monitor.pause": N_("Monitor paused or resumed"),
+    "inspection.assign": N_("Inspection assigned"),
+    "inspection.pick": N_("Inspection picked"),
+    "inspection.start": N_("Inspection started"),
+    "inspection.finish": N_("Inspection finished"),
+    "inspection.cancel": N_("Inspection cancelled"),
+    "checklist.toggle": N_("Checklist item turned on or off"),
+    "checklist.add": N_("Checklist item added"),
+    # staff work
+    "invite.create": N_("Invite link created"),
+    "invite.accept": N_("Invite link used"),
+    "programs.import": N_("Programmes imported"),
+    "programs.export": N_("Programmes exported"),
+    "mentors.export": N_("Mentor evaluation exported"),
+    "broadcast.confirmed": N_("Announcement confirmed"),
+    "broadcast.paused": N_("Announcement paused"),
+    "broadcast.resumed": N_("Announcement resumed"),
+    "broadcast.cancelled": N_("Announcement cancelled"),
+    "broadcast.csv": N_("Announcement recipients exported"),
+    # people and accounts
+    "student.join": N_("Student joined"),
+    "profile.complete": N_("Joined by invite"),
+    "staff.bootstrap": N_("Made staff (ADMIN_IDS)"),
+    "mydata.sent": N_("Own data sent (/mydata)"),
+    "person.erased": N_("Personal data erased"),
+    "button.refused": N_("Button press refused"),
+    "command.refused": N_("Command refused"),
+}
+
+# action "read": what was read (its object_type)
+READS = {
+    "case": N_("Read a case"),
+    "case_bookings": N_("Read bookings to open a case about"),
+    "roster": N_("Read a session roster"),
+    "attendance": N_("Read an attendance list"),
+    "pending": N_("Read pending booking requests"),
+    "consents": N_("Read the consent list"),
+    "class_seats": N_("Read class seats"),
+    "mentor_desk": N_("Read a mentor's requests"),
+    "mentor_request": N_("Read a mentor request"),
+    "mentor_requests": N_("Read students' mentor requests"),
+    "mydata_child": N_("Read a child's data (guardian)"),
+    "audit_trail": N_("Read an audit trail"),
+    "audit_file": N_("Exported an audit trail"),
+    "audit_people": N_("Searched people for an audit trail"),
+}
+
+# What an entry's object id names, by its object_type.
+OBJECTS = {
+    "user": N_("person"),
+    "mydata_child": N_("person"),
+    "audit_trail": N_("person"),
+    "audit_file": N_("person"),
+    "booking": N_("booking"),
+    "case": N_("case"),
+    "session": N_("session"),
+    "roster": N_("session"),
+    "attendance": N_("session"),
+    "class_seats": N_("session"),
+    "case_bookings": N_("session"),
+    "pending": N_("school"),
+    "consents": N_("school"),
+    "mentor_requests": N_("school"),
+    "mentor_request": N_("mentor request"),
+    "mentor_meeting": N_("mentor meeting"),
+    "mentor": N_("mentor profile"),
+    "mentor_desk": N_("mentor profile"),
+    "inspection": N_("inspection"),
+    "checklist_item": N_("checklist item"),
+    "invite": N_("invite link"),
+    "consent_request": N_("consent request"),
+    "broadcast": N_("announcement"),
+    "file": N_("file"),
+    "command": N_("command"),
+}
+PEOPLE = ("user", "mydata_child", "audit_trail", "audit_file")
+# Object ids that are secrets of a link (an invite's code, a consent token): shown cut.
+TOKENS = ("invite", "consent_request")
+
+ROLES = {
+    "student": N_("student"),
+    "teacher": N_("teacher"),
+    "site": N_("experience site"),
+    "mentor": N_("mentor"),
+    "monitor": N_("parent monitor"),
+    "staff": N_("staff"),
+}
+BOT = N_("the bot (automatic)")
+GONE = N_("someone no longer registered")
+NO_NAME = N_("(no name)")
+GUEST = N_("someone not joined (e.g. a guardian)")  # no role, and no name to show
+NOT_JOINED = N_("not joined")  # a role's place, for someone with no role
+NAME_MAX = 30  # of a person's name on a line
+OBJECT_MAX = 40  # of an object's text on a line
+
+
+@dataclass(frozen=True)
+class Described:
+    """One entry in words, the same for a page and for the file."""
+
+    at: datetime  # in the city's time
+    who: str
+    role: str
+    what: str
+    kind: str
+    object: str
+    detail: str
+
+
+def describe(line: Line, lang: str, tz: tzinfo) -> Described:
+    return Described(
+        at=line.at.astimezone(tz),
+        who=_who(line, lang),
+        role=_role(line, lang),
+        what=what(line.action, line.object_type, lang),
+        kind=label(lang, OBJECTS[line.object_type])
+        if line.object_type in OBJECTS
+        else line.object_type or "",
+        object=_object(line, lang),
+        detail=compact(line.detail),
+    )
+
+
+def what(action: str, object_type: str | None, lang: str) -> str:
+    """The action's name; a code not in the mappings as it is written."""
+    if action == "read":
+        known = READS.get(object_type or "")
+        return label(lang, known) if known else f"read: {object_type}"
+    known = ACTIONS.get(action)
+    return label(lang, known) if known else action
+
+
+def role_name(role: str | None, lang: str) -> str:
+    known = ROLES.get(role or "")
+    if known:
+        return label(lang, known)
+    return label(lang, NOT_JOINED) if role is None else role
+
+
+def _who(line: Line, lang: str) -> str:
+    if line.actor_id is None:
+        return label(lang, BOT)
+    if not line.actor_known:
+        return label(lang, GONE)
+    if line.actor_name is None:  # a guardian has neither a name nor a role here
+        return label(lang, GUEST if line.actor_role is None else NO_NAME)
+    return line.actor_name[:NAME_MAX]
+
+
+def _role(line: Line, lang: str) -> str:
+    if line.actor_id is None or not line.actor_known:
+        return ""
+    if line.actor_role is None and line.actor_name is None:
+        return ""  # said by _who
+    return role_name(line.actor_role, lang)
+
+
+def _object(line: Line, lang: str) -> str:
+    """The object: a person's name (never their Telegram id), a school's name, a session's
+    programme with the session's number, a link's code cut short, else its number."""
+    object_id = line.object_id
+    if object_id is None:
+        return ""
+    if line.object_type in PEOPLE:
+        return (line.object_name or label(lang, GONE))[:NAME_MAX]
+    if line.object_type in TOKENS:
+        return object_id[:4] + "…"
+    if line.object_name and line.object_type in SESSION_OBJECTS:
+        return f"{line.object_name[: OBJECT_MAX - 10]} #{object_id}"
+    if line.object_name:
+        return line.object_name[:OBJECT_MAX]
+    return f"#{object_id}"[:OBJECT_MAX]
+
+
+def compact(detail: dict) -> str:
+    """An entry's detail as one short text: key=value, by key (ids, counts and codes)."""
+    return ", ".join(
+        f"{key}={json.dumps(value, ensure_ascii=False, separators=(',', ':'))}"
+        if not isinstance(value, str)
+        else f"{key}={value}"
+        for key, value in sorted(detail.items())
+    )
+
+
+@dataclass(frozen=True)
+class Found:
+    """A person as the lists and a trail's heading show them: their name, and what tells
+    them apart from others of that name (role, school and grade, or site)."""
+
+    name: str
+    where: str
+
+
+def found(row: Row, lang: str) -> Found:
+    role = role_name(row.role, lang)
+    if row.role == Role.STUDENT and row.school:
+        grade = label(lang, "Grade %(grade)s", grade=row.grade) if row.grade else ""
+        where = f"{role} · {row.school} {grade}".strip()
+    elif row.school:
+        where = f"{role} · {row.school}"
+    elif row.site:
+        where = f"{role} · {row.site}"
+    else:
+        where = role
+    return Found(row.name or "?", where)
