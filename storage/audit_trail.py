@@ -28,15 +28,15 @@ no button holds a person's Telegram id, and paging stays put while new entries c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 
 from sqlalchemy import String, and_, cast, exists, func, or_, select, union
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
-from storage import audit
-from storage.db import contains_pattern
+from storage import audit, school_year
+from storage import users as users_store
 from storage.models import AuditEntry
 from storage.tables import (
     bookings,
@@ -47,7 +47,6 @@ from storage.tables import (
     programs,
     schools,
     sessions,
-    sites,
     users,
 )
 
@@ -65,7 +64,6 @@ FILE = "audit_file"
 PEOPLE = "audit_people"
 
 EXPORT_MAX = 20_000  # rows of one file; the newest first, the caption says when cut
-TYPED_MAX = 20  # a name is at most 20 characters (storage/names.py)
 NAMES_AT_ONCE = 1000  # ids in one look-up of names (SQLite's limit of bound values is far)
 
 # Object types whose object_id is a person (a users id), a school, a session.
@@ -111,15 +109,10 @@ def period_start(period: str, end: datetime, tz: tzinfo) -> datetime:
     """The first moment of `period` as seen at `end`: a city midnight."""
     today = end.astimezone(tz).date()
     if period == "year":
-        first = school_year_start(today)
+        first = school_year.year_start(today)
     else:
         first = today - timedelta(days=PERIOD_DAYS[period] - 1)
     return datetime.combine(first, time(0), tzinfo=tz)
-
-
-def school_year_start(today: date) -> date:
-    """1 March of the school year `today` is in (January and February end the last one)."""
-    return date(today.year if today.month >= 3 else today.year - 1, 3, 1)
 
 
 def trail(person_id: int | None, period: str, *, end: datetime, tz: tzinfo) -> Trail:
@@ -283,42 +276,9 @@ async def every_line(conn: AsyncConnection, trail: Trail) -> tuple[list[Line], i
 
 # ----- people to pick -------------------------------------------------------------------------
 
-# A person with what tells them apart from others of their name: role, school and grade, site.
-PEOPLE_VIEW = select(
-    users.c.id,
-    users.c.name,
-    users.c.role,
-    users.c.grade,
-    schools.c.name.label("school"),
-    sites.c.name.label("site"),
-).select_from(
-    users.outerjoin(schools, schools.c.id == users.c.school_id).outerjoin(
-        sites, sites.c.id == users.c.site_id
-    )
-)
-
-
-async def find_people(
-    conn: AsyncConnection, typed: str, *, offset: int, limit: int
-) -> tuple[list[Row], int]:
-    """People whose name holds the typed text (spaces ignored on both sides), by name, then
-    school and grade (students share names: these tell them apart), then site; and how
-    many there are in all."""
-    needle = "".join(typed.split())
-    match = func.replace(users.c.name, " ", "").like(contains_pattern(needle), escape="\\")
-    total = await conn.scalar(select(func.count()).select_from(users).where(match))
-    found = await conn.execute(
-        PEOPLE_VIEW.where(match)
-        .order_by(users.c.name, schools.c.name, users.c.grade, sites.c.name, users.c.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(found.all()), total
-
-
 async def person(conn: AsyncConnection, person_id: int) -> Row | None:
     """A person as a trail's heading names them, or None when they are no longer registered."""
-    return (await conn.execute(PEOPLE_VIEW.where(users.c.id == person_id))).first()
+    return await users_store.person_view(conn, person_id)
 
 
 # ----- the audited looks at the log -----------------------------------------------------------

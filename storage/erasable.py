@@ -5,7 +5,7 @@ in the erasing transaction itself (storage/erasure.py does the erasing):
   place and check number in that list: consent withdrawn since the list was shown, or a list
   that changed, is Refused("not_guardian"), never another child;
 - staff, on a request made to them in writing (`REASONS`), anyone with a role found by name
-  (`find_people`), but never a staff member (Refused("staff")) nor themselves
+  (storage.users.find_people), but never a staff member (Refused("staff")) nor themselves
   (Refused("self"): their own data goes through /deleteme like anyone's).
 
 The person's users row is locked first (on PostgreSQL): two erasures of one person meet
@@ -14,21 +14,20 @@ there, and the second finds nobody.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import consent
+from storage import users as users_store
 from storage.cases import at_place
-from storage.db import contains_pattern
 from storage.errors import NotFound, Refused
 from storage.models import Role
-from storage.tables import schools, sites, users
+from storage.tables import users
 
 GUARDIAN = "guardian"  # the reason code of a guardian's erasure of their child
 # Staff erase only on a request in writing, from: the person, their guardian, their school.
 REASONS = ("written_self", "written_guardian", "school")
-TYPED_MAX = 20  # characters of a typed name searched (storage.names.NAME_MAX)
 
 
 async def _locked(conn: AsyncConnection, user_id: int) -> Row | None:
@@ -60,46 +59,12 @@ def check_staff_may_erase(staff_id: int, person: Row) -> None:
         raise Refused("staff")
 
 
-def _matching(text: str):
-    # Spaces ignored on both sides ("김 하늘" finds 김하늘), letters in any case.
-    needle = "".join(text.split())[:TYPED_MAX].lower()
-    name = func.lower(func.replace(users.c.name, " ", ""))
-    return name.like(contains_pattern(needle), escape="\\")
-
-
-async def find_people(
-    conn: AsyncConnection, text: str, *, offset: int, limit: int
-) -> tuple[list[Row], int]:
-    """People with a role whose name contains `text`, by name: one page (id, name, role,
-    grade, school, site: what tells two 김민지 apart) and how many there are in all. Staff
-    are listed too (marked by their role), so that the one looked for is not missing."""
-    found = (users.c.role.is_not(None), users.c.name.is_not(None), _matching(text))
-    total = await conn.scalar(select(func.count()).select_from(users).where(*found))
-    rows = await conn.execute(
-        select(
-            users.c.id,
-            users.c.name,
-            users.c.role,
-            users.c.grade,
-            schools.c.name.label("school"),
-            sites.c.name.label("site"),
-        )
-        .outerjoin(schools, schools.c.id == users.c.school_id)
-        .outerjoin(sites, sites.c.id == users.c.site_id)
-        .where(*found)
-        .order_by(users.c.name, users.c.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(rows.all()), total or 0
-
-
 async def staff_pick(
     conn: AsyncConnection, staff_id: int, text: str, *, page: int, size: int, place: int, tag: int
 ) -> Row:
     """The users row of the person at `place` of page `page` of the search for `text` (check
     number `tag`), whom `staff_id` may erase; NotFound when the list changed since."""
-    shown, _ = await find_people(conn, text, offset=page * size, limit=size)
+    shown, _ = await users_store.find_people(conn, text, offset=page * size, limit=size)
     picked = at_place(shown, place, tag, staff_id)
     person = await _locked(conn, picked.id) if picked is not None else None
     if person is None:

@@ -69,6 +69,47 @@ async def _find_by_name(conn: AsyncConnection, table, text: str, limit: int) -> 
     return list((await conn.execute(stmt)).all())
 
 
+# A person with what tells them apart from others of their name: role, school and grade, site.
+PEOPLE_VIEW = select(
+    users.c.id,
+    users.c.name,
+    users.c.role,
+    users.c.grade,
+    schools.c.name.label("school"),
+    sites.c.name.label("site"),
+).select_from(
+    users.outerjoin(schools, schools.c.id == users.c.school_id).outerjoin(
+        sites, sites.c.id == users.c.site_id
+    )
+)
+TYPED_MAX = 20  # characters of a typed name searched (storage.names.NAME_MAX)
+
+
+async def find_people(
+    conn: AsyncConnection, typed: str, *, offset: int, limit: int
+) -> tuple[list[Row], int]:
+    """People whose name holds the typed text (spaces ignored on both sides, "김 하늘" finds
+    김하늘; letters in any case), for staff to pick (/audit, /erase): one page by name, then
+    school and grade (students share names: these tell them apart), then site; and how many
+    there are in all."""
+    needle = "".join(typed.split())[:TYPED_MAX].lower()
+    name = func.lower(func.replace(users.c.name, " ", ""))
+    match = name.like(contains_pattern(needle), escape="\\")
+    total = await conn.scalar(select(func.count()).select_from(users).where(match))
+    found = await conn.execute(
+        PEOPLE_VIEW.where(match)
+        .order_by(users.c.name, schools.c.name, users.c.grade, sites.c.name, users.c.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(found.all()), total or 0
+
+
+async def person_view(conn: AsyncConnection, person_id: int) -> Row | None:
+    """A person as PEOPLE_VIEW shows them; None when they are no longer registered."""
+    return (await conn.execute(PEOPLE_VIEW.where(users.c.id == person_id))).first()
+
+
 async def school(conn: AsyncConnection, school_id: int | None) -> Row | None:
     if school_id is None:
         return None

@@ -25,8 +25,8 @@ from handlers.audit.buttons import EXPORT, PERSON, TRAIL
 from handlers.audit.trail import HEADERS
 from handlers.bookings.buttons import APPLY
 from storage import audit
-from storage.audit_trail import school_year_start
 from storage.models import AuditEntry, Booking, User, utcnow
+from storage.school_year import year_start as school_year_start
 from tests.conftest import ADMIN_ID, KST, join_as_student
 from tests.test_consent_e2e import E164, consent_link
 from tests.world_helpers import (

@@ -160,9 +160,10 @@ async def test_staff_delete_a_student_on_a_written_request(bot, sandbox, db):
     await staff.send("하늘")
     found = staff.last_text
     assert "이름에 “하늘” 글자가 들어간 사람: 2명" in found
-    assert "1. 김하늘 · 학생 · 정발중학교 · 2학년" in found
-    assert "2. 김하늘 · 학생 · 백석중학교 · 3학년" in found
-    await staff.press("1. 김하늘")
+    # One name: by school (백석 before 정발), then grade.
+    assert "1. 김하늘 · 학생 · 백석중학교 · 3학년" in found
+    assert "2. 김하늘 · 학생 · 정발중학교 · 2학년" in found
+    await staff.press("2. 김하늘")
     assert "누구의 요청입니까?" in staff.last_text
     await staff.press("본인 서면 요청")
     assert "이 사람의 정보를 삭제하시겠습니까?" in staff.last_text

@@ -108,6 +108,7 @@ ACTIONS = {
     "staff.bootstrap": N_("Made staff (ADMIN_IDS)"),
     "mydata.sent": N_("Own data sent (/mydata)"),
     "person.erased": N_("Personal data erased"),
+    "retention.swept": N_("Old data destroyed (retention)"),
     "button.refused": N_("Button press refused"),
     "command.refused": N_("Command refused"),
 }
@@ -128,6 +129,8 @@ READS = {
     "audit_trail": N_("Read an audit trail"),
     "audit_file": N_("Exported an audit trail"),
     "audit_people": N_("Searched people for an audit trail"),
+    "erase_search": N_("Searched people to erase"),
+    "erase_person": N_("Read a person to erase"),
 }
 
 # What an entry's object id names, by its object_type.
@@ -136,6 +139,7 @@ OBJECTS = {
     "mydata_child": N_("person"),
     "audit_trail": N_("person"),
     "audit_file": N_("person"),
+    "erase_person": N_("person"),
     "booking": N_("booking"),
     "case": N_("case"),
     "session": N_("session"),
@@ -158,7 +162,7 @@ OBJECTS = {
     "file": N_("file"),
     "command": N_("command"),
 }
-PEOPLE = ("user", "mydata_child", "audit_trail", "audit_file")
+PEOPLE = ("user", "mydata_child", "audit_trail", "audit_file", "erase_person")
 # Object ids that are secrets of a link (an invite's code, a consent token): shown cut.
 TOKENS = ("invite", "consent_request")
 

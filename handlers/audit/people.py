@@ -22,6 +22,7 @@ from handlers.common import (
 from messages import label
 from messages.labels import N_
 from storage import audit_trail as store
+from storage import users as users_store
 from storage.cases import at_place, party_tag
 from storage.errors import NotFound
 from storage.models import Role
@@ -80,7 +81,7 @@ async def name_typed(update: Update, context: JinroContext) -> None:
 
 async def _search(update: Update, context: JinroContext, typed: str) -> None:
     # A name is at most 20 characters: anything longer finds nobody, and is kept short.
-    typed = " ".join(typed.split())[: store.TYPED_MAX + 1]
+    typed = " ".join(typed.split())[: users_store.TYPED_MAX + 1]
     if not typed:
         await ask(update, context)
         return
@@ -101,7 +102,7 @@ async def show_people(
     update: Update, context: JinroContext, typed: str, page: int, *, edit: bool = False
 ) -> None:
     async with context.db.read() as conn:
-        shown = await fetch_page(store.find_people, conn, typed, index=page, size=SHOWN)
+        shown = await fetch_page(users_store.find_people, conn, typed, index=page, size=SHOWN)
     if not shown.items and page > 0:  # past the end: someone left since
         await show_people(update, context, typed, page - 1, edit=edit)
         return
@@ -151,7 +152,7 @@ async def person_picked(
     last 30 days, in a new message (the list stays, to pick another)."""
     typed = _typed(context)
     async with context.db.read() as conn:
-        people, _ = await store.find_people(conn, typed, offset=page * SHOWN, limit=SHOWN)
+        people, _ = await users_store.find_people(conn, typed, offset=page * SHOWN, limit=SHOWN)
     person = at_place(people, place, tag, context.user.id)
     if person is None:
         raise NotFound(place)

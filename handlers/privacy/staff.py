@@ -84,7 +84,7 @@ async def name_typed(update: Update, context: JinroContext) -> None:
     if context.user.role != Role.STAFF:  # no longer staff since the flow began
         await refuse(update, context)
         return
-    typed = " ".join((update.message.text or "").split())[: erasable.TYPED_MAX]
+    typed = " ".join((update.message.text or "").split())[: users_store.TYPED_MAX]
     if not typed:
         await reply(update, context, "privacy/staff_ask")
         return
@@ -99,7 +99,7 @@ async def show_found(
     if context.user.flow != SEARCH_FLOW:  # back from a question: its button closes
         await set_flow(context, SEARCH_FLOW, {"q": typed})
     async with context.db.read() as conn:
-        shown = await fetch_page(erasable.find_people, conn, typed, index=page, size=SHOWN)
+        shown = await fetch_page(users_store.find_people, conn, typed, index=page, size=SHOWN)
     if shown.beyond:  # an old page button, the list shorter since
         await show_found(update, context, shown.pages - 1, edit=edit)
         return
@@ -130,7 +130,7 @@ async def _shown(context: JinroContext, page: int, place: int, tag: int) -> Row:
     is read again from the text typed), and one staff may erase: else the stale answer, or
     the refusal's (Refused "self" or "staff": handlers/privacy/buttons.py)."""
     async with context.db.read() as conn:
-        people, _ = await erasable.find_people(
+        people, _ = await users_store.find_people(
             conn, context.user.flow_data["q"], offset=page * SHOWN, limit=SHOWN
         )
     person = at_place(people, place, tag, context.user.id)

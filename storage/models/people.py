@@ -139,6 +139,12 @@ class AuditEntry(Base):
     """Who did what; details hold ids and codes, never personal data."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (
+        # A person's trail (/audit, storage/audit_trail.py): what they did, what was done to
+        # them or theirs, in a period.
+        Index("ix_audit_log_actor_at", "actor_id", "at"),
+        Index("ix_audit_log_object_at", "object_type", "object_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,5 +1,5 @@
 """retention: a user's last day seen and a student's last day at school, and the indexes the
-erasure and the retention sweep look people and old rows up by
+erasure, the retention sweep and a person's audit trail look people and old rows up by
 
 Revision ID: 0017
 Revises: 0016
@@ -33,6 +33,8 @@ INDEXES = (
     ("case_messages", "ix_case_messages_sender_id", ["sender_id"]),
     ("case_messages", "ix_case_messages_to_user_id", ["to_user_id"]),
     ("mentor_requests", "ix_mentor_requests_closed_at", ["closed_at"]),
+    ("audit_log", "ix_audit_log_actor_at", ["actor_id", "at"]),
+    ("audit_log", "ix_audit_log_object_at", ["object_type", "object_id", "at"]),
 )
 
 
