@@ -377,8 +377,3 @@ async def people_shown(
     await audit.read(conn, staff_id, PEOPLE, None, now=now, page=page, rows=rows)
 
 
-async def refused(conn: AsyncConnection, user_id: int | None, *, now: datetime) -> None:
-    """Someone who is not staff sent /audit: refused, and recorded like a refused press."""
-    await audit.record(
-        conn, user_id, "command.refused", "command", "audit", now=now, answer="not_allowed"
-    )

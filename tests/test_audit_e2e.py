@@ -253,6 +253,14 @@ async def test_only_staff_use_audit_and_old_or_forged_buttons_are_refused(bot, s
         if e.action == "command.refused" and e.object_id == "audit"
     ]
     assert refusals == [SEOJUN, TEACHER]
+    await seojun.send("/stats")  # any command a role lacks is refused the same way
+    assert "이 기능은 쓸 수 없어요" in seojun.last_text
+    (stats,) = [e for e in await entries(db) if e.object_id == "stats"]
+    assert (stats.action, stats.actor_id, stats.detail) == (
+        "command.refused",
+        SEOJUN,
+        {"answer": "not_allowed"},
+    )
 
     staff = sandbox.user(ADMIN_ID, "시청 담당자")
     await staff.send("/audit 이서준")  # the name with the command

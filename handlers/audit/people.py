@@ -15,6 +15,7 @@ from handlers.common import (
     answer_query,
     fetch_page,
     keyboard,
+    refuse_command,
     reply,
     reply_page,
     set_flow,
@@ -39,7 +40,7 @@ EVERYTHING_LABELS = {
 
 async def audit_command(update: Update, context: JinroContext) -> None:
     if context.user is None or context.user.role != Role.STAFF:
-        await _refuse(update, context)
+        await refuse_command(update, context, "audit")
         return
     typed = " ".join(context.args or []).strip()
     if typed:  # "/audit 김민지": the name came with the command
@@ -47,14 +48,6 @@ async def audit_command(update: Update, context: JinroContext) -> None:
         return
     await set_flow(context, FLOW)
     await ask(update, context)
-
-
-async def _refuse(update: Update, context: JinroContext) -> None:
-    """The usual answer to a command someone's role does not have, and its audit entry."""
-    await reply(update, context, "common/not_allowed")
-    async with context.db.write() as conn:
-        user_id = context.user.id if context.user is not None else None
-        await store.refused(conn, user_id, now=context.now)
 
 
 async def ask(update: Update, context: JinroContext) -> None:
@@ -74,7 +67,7 @@ async def again(update: Update, context: JinroContext) -> None:
 async def name_typed(update: Update, context: JinroContext) -> None:
     if context.user.role != Role.STAFF:  # no longer staff since the question was asked
         await set_flow(context, None)
-        await _refuse(update, context)
+        await refuse_command(update, context, "audit")
         return
     await _search(update, context, update.message.text or "")
 

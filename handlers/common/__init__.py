@@ -402,13 +402,29 @@ def requires(*roles: Role) -> Callable[[Handler], Handler]:
                 if update.callback_query is not None:
                     await stale_button(update, context)
                 else:
-                    await reply(update, context, "common/not_allowed")
+                    await refuse_command(update, context, handler.__name__.removesuffix("_command"))
                 return
             await handler(update, context)
 
         return guarded
 
     return decorate
+
+
+async def refuse_command(update: Update, context: JinroContext, command: str) -> None:
+    """Someone's role does not have `command` (a code, never what they typed): told so, and
+    audited like a refused press (who, what, the answer)."""
+    async with context.db.write() as conn:
+        await audit.record(
+            conn,
+            context.user.id if context.user is not None else None,
+            "command.refused",
+            "command",
+            command,
+            now=context.now,
+            answer="not_allowed",
+        )
+    await reply(update, context, "common/not_allowed")
 
 
 async def audit_read(context: JinroContext, kind: str, object_id: object = None, **detail) -> None:

@@ -22,6 +22,7 @@ from handlers.common import (
     fetch_page,
     keyboard,
     leave_flow,
+    refuse_command,
     reply,
     reply_page,
     set_flow,
@@ -30,7 +31,7 @@ from handlers.privacy.buttons import LIST, PICK, REASON, SEARCH_FLOW, STOP, SURE
 from handlers.privacy.common import erase, tell_erased, tell_others
 from messages import label
 from messages.labels import N_
-from storage import audit, erasable
+from storage import erasable
 from storage import users as users_store
 from storage.cases import at_place, party_tag
 from storage.errors import NotFound
@@ -66,17 +67,7 @@ async def erase_command(update: Update, context: JinroContext) -> None:
 async def refuse(update: Update, context: JinroContext) -> None:
     """Not staff: told so, and audited like a refused press (who, what, the answer)."""
     await leave_flow(context, "er.")
-    async with context.db.write() as conn:
-        await audit.record(
-            conn,
-            context.user.id,
-            "command.refused",
-            "command",
-            "erase",
-            now=context.now,
-            answer="not_allowed",
-        )
-    await reply(update, context, "common/not_allowed")
+    await refuse_command(update, context, "erase")
 
 
 async def name_typed(update: Update, context: JinroContext) -> None:
