@@ -106,6 +106,11 @@ class Moment:
         return self.midnight(school_year.year_start(self.today))
 
 
+# What a rule's batch did: the keys it went over, in order (the next batch goes on past the
+# last), and the rows it changed or deleted. A rule goes over a batch from past `after`.
+Batch = tuple[list, int]
+
+
 @dataclass
 class Swept:
     """What one sweep did: rows per rule, and the longest any of its transactions held."""
@@ -134,15 +139,15 @@ async def sweep(db: Database, *, now: datetime, tz: tzinfo, limits: Limits) -> S
         while True:
             async with db.write() as conn:
                 started = time.perf_counter()
-                done = await rule(conn, moment, after)
-                if done:
+                keys, changed = await rule(conn, moment, after)
+                if changed:
                     await audit.record(
-                        conn, None, "retention.swept", rule.__name__, None, now=now, rows=len(done)
+                        conn, None, "retention.swept", rule.__name__, None, now=now, rows=changed
                     )
-            swept.note(rule.__name__, len(done), time.perf_counter() - started)
-            if len(done) < batch:
+            swept.note(rule.__name__, changed, time.perf_counter() - started)
+            if len(keys) < batch:
                 break
-            after = done[-1]
+            after = keys[-1]
             await asyncio.sleep(0)  # the writer is free between batches: let others in
     return swept
 
@@ -174,7 +179,7 @@ def _under_way(now: datetime):
     return or_(seat, mentoring, case, consenting)
 
 
-async def people(conn: AsyncConnection, moment: Moment, after) -> list:
+async def people(conn: AsyncConnection, moment: Moment, after) -> Batch:
     """Students who left and guests who went quiet, `left_days` on: forgotten together."""
     grace = timedelta(days=moment.limits.left_days)
     student = users.c.role == "student"
@@ -197,7 +202,7 @@ async def people(conn: AsyncConnection, moment: Moment, after) -> list:
     ids = found.all()
     if ids:
         await forget(conn, ids)
-    return ids
+    return ids, len(ids)
 
 
 # ----- words and files ----------------------------------------------------------------------
@@ -212,7 +217,7 @@ async def _batch(conn: AsyncConnection, after, key, *where) -> list:
     return found.all()
 
 
-async def case_texts(conn: AsyncConnection, moment: Moment, after) -> list:
+async def case_texts(conn: AsyncConnection, moment: Moment, after) -> Batch:
     """Cases closed `case_months` ago lose their words, photos and names; events keep
     their codes (opened, closed, ...) without the name."""
     old = select(case_rows.c.id).where(
@@ -234,10 +239,10 @@ async def case_texts(conn: AsyncConnection, moment: Moment, after) -> list:
         update(case_messages).where(chosen, posts).values(text=None, photo=None, sender_name=None)
     )
     await conn.execute(update(case_messages).where(chosen, ~posts).values(sender_name=None))
-    return ids
+    return ids, len(ids)
 
 
-async def mentor_texts(conn: AsyncConnection, moment: Moment, after) -> list:
+async def mentor_texts(conn: AsyncConnection, moment: Moment, after) -> Batch:
     """Mentor requests closed `case_months` ago lose the question and the comment."""
     ids = await _batch(
         conn,
@@ -251,10 +256,10 @@ async def mentor_texts(conn: AsyncConnection, moment: Moment, after) -> list:
         .where(mentor_requests.c.id.in_(ids))
         .values(question="", comment=None)
     )
-    return ids
+    return ids, len(ids)
 
 
-async def meeting_texts(conn: AsyncConnection, moment: Moment, after) -> list:
+async def meeting_texts(conn: AsyncConnection, moment: Moment, after) -> Batch:
     """Meetings over `case_months` ago lose the topic (a school's question) and the note."""
     ids = await _batch(
         conn,
@@ -266,10 +271,10 @@ async def meeting_texts(conn: AsyncConnection, moment: Moment, after) -> list:
     await conn.execute(
         update(mentor_meetings).where(mentor_meetings.c.id.in_(ids)).values(topic=None, note=None)
     )
-    return ids
+    return ids, len(ids)
 
 
-async def survey_comments(conn: AsyncConnection, moment: Moment, after) -> list:
+async def survey_comments(conn: AsyncConnection, moment: Moment, after) -> Batch:
     """Comments of a school year that is over; the scores stay."""
     ids = await _batch(
         conn,
@@ -281,32 +286,35 @@ async def survey_comments(conn: AsyncConnection, moment: Moment, after) -> list:
     await conn.execute(
         update(survey_answers).where(survey_answers.c.booking_id.in_(ids)).values(comment=None)
     )
-    return ids
+    return ids, len(ids)
 
 
-async def booking_words(conn: AsyncConnection, moment: Moment, after) -> list:
+async def booking_words(conn: AsyncConnection, moment: Moment, after) -> Batch:
     """Bookings of a school year that is over: the name of a student not on Telegram and a
     decision's reason go; status, school and attendance stay for the figures."""
-    # The few bookings with words (the partial index, its condition written as it is there)
-    # are read in order and their sessions looked up, rather than every past session's
-    # bookings read and then sorted.
-    past = exists().where(
-        sessions.c.id == bookings.c.session_id, sessions.c.starts_at < moment.year_began
+    # The few bookings with words, in key order from the partial index alone (its condition
+    # written as it is there); then those of a past school year among them. One query of
+    # both lets a planner with stale figures read every past session's bookings instead.
+    seen = await _batch(conn, after, bookings.c.id, text(f"({WORDS_SQL})"))
+    found = await conn.scalars(
+        select(bookings.c.id)
+        .join(sessions, sessions.c.id == bookings.c.session_id)
+        .where(bookings.c.id.in_(seen), sessions.c.starts_at < moment.year_began)
     )
-    ids = await _batch(conn, after, bookings.c.id, text(f"({WORDS_SQL})"), past)
+    ids = found.all()
     await conn.execute(
         update(bookings)
         .where(bookings.c.id.in_(ids), bookings.c.student_id.is_(None))
         .values(student_name=None)
     )
     await conn.execute(update(bookings).where(bookings.c.id.in_(ids)).values(reason=None))
-    return ids
+    return seen, len(ids)
 
 
 # ----- records ------------------------------------------------------------------------------
 
 
-async def unanswered_consents(conn: AsyncConnection, moment: Moment, after) -> list:
+async def unanswered_consents(conn: AsyncConnection, moment: Moment, after) -> Batch:
     """Consent requests that came to nothing, `left_days` after their link ran out."""
     ids = await _batch(
         conn,
@@ -316,18 +324,18 @@ async def unanswered_consents(conn: AsyncConnection, moment: Moment, after) -> l
         consent_requests.c.expires_at < moment.now - timedelta(days=moment.limits.left_days),
     )
     await conn.execute(delete(consent_requests).where(consent_requests.c.token.in_(ids)))
-    return ids
+    return ids, len(ids)
 
 
-async def audit_entries(conn: AsyncConnection, moment: Moment, after) -> list:
+async def audit_entries(conn: AsyncConnection, moment: Moment, after) -> Batch:
     ids = await _batch(
         conn, after, audit_log.c.id, audit_log.c.at < moment.months_ago(moment.limits.audit_months)
     )
     await conn.execute(delete(audit_log).where(audit_log.c.id.in_(ids)))
-    return ids
+    return ids, len(ids)
 
 
-async def quarantined_updates(conn: AsyncConnection, moment: Moment, after) -> list:
+async def quarantined_updates(conn: AsyncConnection, moment: Moment, after) -> Batch:
     ids = await _batch(
         conn,
         after,
@@ -335,11 +343,10 @@ async def quarantined_updates(conn: AsyncConnection, moment: Moment, after) -> l
         inbox.c.quarantined_at < moment.now - timedelta(days=QUARANTINE_DAYS),
     )
     await conn.execute(delete(inbox).where(inbox.c.update_id.in_(ids)))
-    return ids
+    return ids, len(ids)
 
 
-# A rule does one batch from past the key `after` and returns the keys it did, in order.
-Rule = Callable[[AsyncConnection, Moment, object], Awaitable[list]]
+Rule = Callable[[AsyncConnection, Moment, object], Awaitable[Batch]]
 # Audit entries last: a sweep's own entries are the newest there are.
 RULES: list[tuple[Rule, int]] = [
     (people, PEOPLE_BATCH),
