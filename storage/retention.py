@@ -217,6 +217,20 @@ async def _batch(conn: AsyncConnection, after, key, *where) -> list:
     return found.all()
 
 
+async def _blank(conn: AsyncConnection, after, key, values: dict, *where) -> Batch:
+    """A batch of rows still to do (`_batch`) set to `values`."""
+    ids = await _batch(conn, after, key, *where)
+    await conn.execute(update(key.table).where(key.in_(ids)).values(values))
+    return ids, len(ids)
+
+
+async def _delete(conn: AsyncConnection, after, key, *where) -> Batch:
+    """A batch of rows still to do (`_batch`) deleted."""
+    ids = await _batch(conn, after, key, *where)
+    await conn.execute(delete(key.table).where(key.in_(ids)))
+    return ids, len(ids)
+
+
 async def case_texts(conn: AsyncConnection, moment: Moment, after) -> Batch:
     """Cases closed `case_months` ago lose their words, photos and names; events keep
     their codes (opened, closed, ...) without the name."""
@@ -244,49 +258,41 @@ async def case_texts(conn: AsyncConnection, moment: Moment, after) -> Batch:
 
 async def mentor_texts(conn: AsyncConnection, moment: Moment, after) -> Batch:
     """Mentor requests closed `case_months` ago lose the question and the comment."""
-    ids = await _batch(
+    requests = mentor_requests.c
+    return await _blank(
         conn,
         after,
-        mentor_requests.c.id,
-        mentor_requests.c.closed_at < moment.months_ago(moment.limits.case_months),
-        or_(mentor_requests.c.question != "", mentor_requests.c.comment.is_not(None)),
+        requests.id,
+        {"question": "", "comment": None},
+        requests.closed_at < moment.months_ago(moment.limits.case_months),
+        or_(requests.question != "", requests.comment.is_not(None)),
     )
-    await conn.execute(
-        update(mentor_requests)
-        .where(mentor_requests.c.id.in_(ids))
-        .values(question="", comment=None)
-    )
-    return ids, len(ids)
 
 
 async def meeting_texts(conn: AsyncConnection, moment: Moment, after) -> Batch:
     """Meetings over `case_months` ago lose the topic (a school's question) and the note."""
-    ids = await _batch(
+    meetings = mentor_meetings.c
+    return await _blank(
         conn,
         after,
-        mentor_meetings.c.id,
-        mentor_meetings.c.ends_at < moment.months_ago(moment.limits.case_months),
-        or_(mentor_meetings.c.topic.is_not(None), mentor_meetings.c.note.is_not(None)),
+        meetings.id,
+        {"topic": None, "note": None},
+        meetings.ends_at < moment.months_ago(moment.limits.case_months),
+        or_(meetings.topic.is_not(None), meetings.note.is_not(None)),
     )
-    await conn.execute(
-        update(mentor_meetings).where(mentor_meetings.c.id.in_(ids)).values(topic=None, note=None)
-    )
-    return ids, len(ids)
 
 
 async def survey_comments(conn: AsyncConnection, moment: Moment, after) -> Batch:
     """Comments of a school year that is over; the scores stay."""
-    ids = await _batch(
+    answers = survey_answers.c
+    return await _blank(
         conn,
         after,
-        survey_answers.c.booking_id,
-        survey_answers.c.answered_at < moment.year_began,
-        survey_answers.c.comment.is_not(None),
+        answers.booking_id,
+        {"comment": None},
+        answers.answered_at < moment.year_began,
+        answers.comment.is_not(None),
     )
-    await conn.execute(
-        update(survey_answers).where(survey_answers.c.booking_id.in_(ids)).values(comment=None)
-    )
-    return ids, len(ids)
 
 
 async def booking_words(conn: AsyncConnection, moment: Moment, after) -> Batch:
@@ -316,34 +322,24 @@ async def booking_words(conn: AsyncConnection, moment: Moment, after) -> Batch:
 
 async def unanswered_consents(conn: AsyncConnection, moment: Moment, after) -> Batch:
     """Consent requests that came to nothing, `left_days` after their link ran out."""
-    ids = await _batch(
+    requests = consent_requests.c
+    return await _delete(
         conn,
         after,
-        consent_requests.c.token,
-        consent_requests.c.status.in_(UNANSWERED),
-        consent_requests.c.expires_at < moment.now - timedelta(days=moment.limits.left_days),
+        requests.token,
+        requests.status.in_(UNANSWERED),
+        requests.expires_at < moment.now - timedelta(days=moment.limits.left_days),
     )
-    await conn.execute(delete(consent_requests).where(consent_requests.c.token.in_(ids)))
-    return ids, len(ids)
 
 
 async def audit_entries(conn: AsyncConnection, moment: Moment, after) -> Batch:
-    ids = await _batch(
-        conn, after, audit_log.c.id, audit_log.c.at < moment.months_ago(moment.limits.audit_months)
-    )
-    await conn.execute(delete(audit_log).where(audit_log.c.id.in_(ids)))
-    return ids, len(ids)
+    old = audit_log.c.at < moment.months_ago(moment.limits.audit_months)
+    return await _delete(conn, after, audit_log.c.id, old)
 
 
 async def quarantined_updates(conn: AsyncConnection, moment: Moment, after) -> Batch:
-    ids = await _batch(
-        conn,
-        after,
-        inbox.c.update_id,
-        inbox.c.quarantined_at < moment.now - timedelta(days=QUARANTINE_DAYS),
-    )
-    await conn.execute(delete(inbox).where(inbox.c.update_id.in_(ids)))
-    return ids, len(ids)
+    old = inbox.c.quarantined_at < moment.now - timedelta(days=QUARANTINE_DAYS)
+    return await _delete(conn, after, inbox.c.update_id, old)
 
 
 Rule = Callable[[AsyncConnection, Moment, object], Awaitable[Batch]]
