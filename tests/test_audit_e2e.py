@@ -77,6 +77,9 @@ async def seojun_books_and_is_confirmed(db, sandbox):
         booking_id = await conn.scalar(select(Booking.id).where(Booking.student_id == SEOJUN))
         status = await conn.scalar(select(Booking.status).where(Booking.id == booking_id))
     assert status == "confirmed"
+    # The news comes through the outbox, in its own time: waited for here, so that it does
+    # not arrive between a later message of Seojun's and the answer the test reads.
+    await seojun.expect("선생님이 체험 신청을 승인했어요", timeout=10)
     return seojun, teacher, booking_id
 
 
