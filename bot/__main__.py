@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     command = args.command or "run"
     try:
-        settings = load_settings()
+        # The demo runs on its own sandbox, whatever BOT_API_URL says (bot/demo.py).
+        settings = load_settings(sandbox=command == "demo")
         if command == "run":
             settings.require_token()
     except SettingsError as error:

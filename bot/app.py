@@ -6,6 +6,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.context import JinroContext
+from bot.effects import Finishing
 from bot.errors import on_error
 from bot.http import AiohttpRequest
 from bot.identity_web import identity_check
@@ -120,6 +121,8 @@ def build_application(settings: Settings, db: Database, *, token: str | None = N
         .build()
     )
     application.bot_data["db"] = db
+    # Polling marks handled updates finished in batches (a webhook sets its own way).
+    application.update_processor.finishing = Finishing(db)
     application.bot_data["settings"] = settings
     application.bot_data["pacer"] = pacer
     application.bot_data["flood"] = gate.FloodGuard(settings.flood_rate, settings.flood_burst)

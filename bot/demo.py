@@ -141,6 +141,20 @@ def remove_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def demo_settings(settings: Settings, api_base: str, database_url: str) -> Settings:
+    """The settings the demo's bot runs with: always the sandbox's Bot API at `api_base`,
+    whatever BOT_API_URL says (so `python -m bot demo` reads the settings with
+    load_settings(sandbox=True): the fake identity check needs no BOT_API_URL here)."""
+    return dataclasses.replace(
+        settings,
+        bot_token=DEMO_TOKEN,
+        bot_api_url=api_base,
+        database_url=database_url,
+        webhook_url=None,
+        admin_ids=settings.admin_ids | {STAFF_ID},
+    )
+
+
 async def run_demo(settings: Settings, *, host: str, port: int) -> None:
     remove_database(DEMO_DB)
     url = f"sqlite+aiosqlite:///{DEMO_DB}"
@@ -158,16 +172,8 @@ async def run_demo(settings: Settings, *, host: str, port: int) -> None:
         for p in PERSONAS
     ]
     sandbox = await start_sandbox(host, port, personas=personas)
-    demo_settings = dataclasses.replace(
-        settings,
-        bot_token=DEMO_TOKEN,
-        bot_api_url=sandbox.api_base,
-        database_url=url,
-        webhook_url=None,
-        admin_ids=settings.admin_ids | {STAFF_ID},
-    )
     try:
-        async with running_bot(demo_settings):
+        async with running_bot(demo_settings(settings, sandbox.api_base, url)):
             print(
                 f"\n  Jinro demo is running: open {sandbox.url} in your browser  (Ctrl+C stops)\n",
                 flush=True,

@@ -10,6 +10,8 @@ more for them; its handler stops with `Fenced`, which the error handler passes o
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,6 +33,8 @@ class Hold:
     sender: int
 
 
+log = logging.getLogger(__name__)
+
 # Set by the webhook server around the handling of one update (None in polling mode).
 HOLD: ContextVar[Hold | None] = ContextVar("hold", default=None)
 # The update being handled, once the gate let it through (the processor finishes it).
@@ -39,6 +43,57 @@ CURRENT: ContextVar[UpdateDatabase | None] = ContextVar("current_update", defaul
 
 class Fenced(Exception):
     """This process no longer holds the person whose update it was handling."""
+
+
+class Finishing:
+    """Handled updates marked finished (a second delivery is dropped), a batch at a time, in
+    polling mode (the webhook finishes each with taking it out of the inbox).
+
+    Marking each update on its own cost a write transaction per update, the only one for an
+    update that changes nothing (a search, /help). Here the first handled update starts a
+    short wait (WAIT) and everything handled meanwhile is marked in one transaction. Until
+    then the ids are kept here, and the gate drops a second delivery of one of them just as
+    it drops one marked in the database. A crash loses the marks of the last WAIT at most:
+    such an update, delivered again, is handled again, applying none of its writes (each
+    write transaction records itself, `UpdateDatabase`), so its person gets one answer twice,
+    as a crash in the middle of a handling already gives."""
+
+    WAIT = 0.05  # seconds
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.waiting: dict[int, datetime] = {}  # update id: when it was handled
+        self.flushing: asyncio.Task | None = None
+
+    def __contains__(self, update_id: int) -> bool:
+        return update_id in self.waiting
+
+    def add(self, update_id: int, now: datetime) -> None:
+        self.waiting[update_id] = now
+        if self.flushing is None or self.flushing.done():
+            self.flushing = asyncio.create_task(self._after_a_wait())
+
+    async def _after_a_wait(self) -> None:
+        await asyncio.sleep(self.WAIT)
+        try:
+            await self.flush()
+        except Exception as error:  # noqa: BLE001 (the next batch tries again; logged by type)
+            log.error("marking handled updates finished failed (%s)", type(error).__name__)
+
+    async def flush(self) -> None:
+        """Mark what is waiting; the ids stay here until their marks are committed."""
+        while self.waiting:
+            batch = dict(self.waiting)
+            async with self.db.write() as conn:
+                await effects.finish_many(conn, batch)
+            for update_id in batch:
+                self.waiting.pop(update_id, None)
+
+    async def close(self) -> None:
+        """At shutdown: what is waiting is marked now."""
+        if self.flushing is not None:
+            await asyncio.gather(self.flushing, return_exceptions=True)
+        await self.flush()
 
 
 class UpdateDatabase:
@@ -63,12 +118,6 @@ class UpdateDatabase:
 
     def __getattr__(self, name: str):
         return getattr(self.db, name)
-
-    async def finish(self) -> None:
-        """Its handling ended: a second delivery of the update is dropped (polling mode; the
-        webhook finishes it together with taking it out of the inbox)."""
-        async with self.db.write() as conn:
-            await effects.finish(conn, self.update_id, now=self.now)
 
     def read(self):
         return self.db.read()

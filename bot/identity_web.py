@@ -17,7 +17,7 @@ from aiohttp import web
 from telegram.ext import Application
 
 from bot.logs import failure
-from bot.settings import TELEGRAM_API_URL, Settings, SettingsError
+from bot.settings import FAKE_WITH_TELEGRAM, TELEGRAM_API_URL, Settings, SettingsError
 from storage.identity import FakeIdentityCheck, IdentityCheck, check_for
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def identity_check(settings: Settings) -> IdentityCheck | None:
         return None
     # Settings read from the environment were checked; these may have been built in code.
     if settings.identity_provider == "fake" and settings.bot_api_url == TELEGRAM_API_URL:
-        raise SettingsError("IDENTITY_PROVIDER=fake runs against the sandbox, never Telegram")
+        raise SettingsError(FAKE_WITH_TELEGRAM)
     return check_for(
         settings.identity_provider, secret=settings.identity_secret, base_url=settings.identity_url
     )

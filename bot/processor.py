@@ -17,7 +17,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.effects import CURRENT
+from bot.effects import CURRENT, Finishing
 
 # PTB's own semaphore guards process_update before our code runs; it must never
 # be the one that makes updates wait, or it could reorder a user's updates.
@@ -61,9 +61,10 @@ class InTurn:
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_parallel: int = 64) -> None:
         super().__init__(_UNBOUNDED)
-        # Mark each update the gate let through finished once handled, before the same
-        # person's next one (bot/effects.py); the webhook does it with its inbox instead.
-        self.finishes = True
+        # Mark each update the gate let through finished once handled, a batch at a time
+        # (bot/effects.py Finishing, set by build_application); the webhook does it with its
+        # inbox instead (None).
+        self.finishing: Finishing | None = None
         self._slots = asyncio.Semaphore(max_parallel)
         self._in_turn = InTurn()
         # Told the id of every update once its handling is over (whatever the outcome): the
@@ -76,8 +77,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 CURRENT.set(None)
                 await coroutine
                 handled = CURRENT.get()
-                if self.finishes and handled is not None:
-                    await handled.finish()
+                if self.finishing is not None and handled is not None:
+                    self.finishing.add(handled.update_id, handled.now)
         finally:
             if self.on_handled is not None and isinstance(update, Update):
                 self.on_handled(update.update_id)
@@ -86,4 +87,6 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
-        """Nothing to free: PTB waits for running updates itself."""
+        """PTB waits for running updates itself; their finished marks are written now."""
+        if self.finishing is not None:
+            await self.finishing.close()

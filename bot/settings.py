@@ -154,9 +154,18 @@ IDENTITY_PROVIDERS = ("fake",)  # a city's real PASS/NICE adapter adds its name 
 _IDENTITY_SECRET = re.compile(r"^[A-Za-z0-9_-]{32,256}$")
 
 
-def _identity(get, api_url: str) -> dict:
+# The fake identity check signs whatever is typed: never with Telegram, where real guardians are.
+FAKE_WITH_TELEGRAM = (
+    "IDENTITY_PROVIDER=fake believes whatever is typed, so it runs only against the sandbox: "
+    "`make demo` starts one; to run the bot yourself set BOT_API_URL to a sandbox's Bot API "
+    "(http://127.0.0.1:8080/bot); with Telegram set CONSENT_CHECK=contact or a real "
+    "IDENTITY_PROVIDER"
+)
+
+
+def _identity(get, api_url: str, *, sandbox: bool = False) -> dict:
     """CONSENT_CHECK, and what the identity check needs (each required when it is on);
-    `get` reads one variable as load_settings does."""
+    `get` reads one variable as load_settings does; `sandbox`: as load_settings'."""
     check = get("CONSENT_CHECK") or "contact"
     if check not in CONSENT_CHECKS:
         raise SettingsError(f"CONSENT_CHECK must be contact or identity, got {check!r}")
@@ -176,11 +185,8 @@ def _identity(get, api_url: str) -> dict:
         # The guardian's verified result comes back there: https, but for the sandbox's fake.
         schemes = ("https", "http") if provider == "fake" else ("https",)
         url = _url("IDENTITY_URL", url, schemes).rstrip("/")
-    if check == "identity" and provider == "fake" and api_url == TELEGRAM_API_URL:
-        raise SettingsError(
-            "IDENTITY_PROVIDER=fake vouches for whatever is typed: it runs against the "
-            "sandbox (BOT_API_URL), never Telegram"
-        )
+    if check == "identity" and provider == "fake" and api_url == TELEGRAM_API_URL and not sandbox:
+        raise SettingsError(FAKE_WITH_TELEGRAM)
     return dict(
         consent_check=check,
         identity_provider=provider,
@@ -191,8 +197,12 @@ def _identity(get, api_url: str) -> dict:
     )
 
 
-def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
-    """Read settings; `env` defaults to os.environ after loading .env (real variables win)."""
+def load_settings(
+    env: dict[str, str] | None = None, *, dotenv: bool = True, sandbox: bool = False
+) -> Settings:
+    """Read settings; `env` defaults to os.environ after loading .env (real variables win).
+    `sandbox`: the caller runs the bot against a sandbox of its own (`make demo` sets the
+    Bot API's address itself), so BOT_API_URL does not say where the bot runs."""
     if env is None:
         if dotenv:
             load_dotenv(PROJECT_ROOT / ".env", override=False)
@@ -281,5 +291,5 @@ def load_settings(env: dict[str, str] | None = None, *, dotenv: bool = True) -> 
             "RETENTION_AUDIT_MONTHS", get("RETENTION_AUDIT_MONTHS") or "24", 12, 120, "months"
         ),
         # Guardian consent: the phone identity check (본인확인).
-        **_identity(get, api_url),
+        **_identity(get, api_url, sandbox=sandbox),
     )

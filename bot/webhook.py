@@ -76,7 +76,7 @@ class WebhookServer:
         self.in_turn = InTurn()
         self.lease = lease
         if application is not None:  # (the input tests need no bot)
-            application.update_processor.finishes = False  # inbox.done finishes each update
+            application.update_processor.finishing = None  # inbox.done finishes each update
 
     async def receive(self, request: web.Request) -> web.Response:
         """Store a signed update, then 200. Anything else gets a 4xx, never a 500: the secret

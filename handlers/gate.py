@@ -13,9 +13,9 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import JinroContext
 from bot.effects import HOLD
-from handlers.common import reply, speaks_formally
+from handlers.common import mark_guardian, reply, speaks_formally
 from messages import normalize_lang, render
-from storage import audit, effects
+from storage import audit, effects, guardians
 from storage import users as users_store
 from storage.models import Role
 from storage.names import person_name
@@ -81,6 +81,7 @@ async def slow_down(update: Update, context: JinroContext, person: int) -> None:
     """Tell a flooding person once, in their language and register; drop the update."""
     async with context.db.read() as conn:
         user = await users_store.get(conn, person)
+        await note_guardian(conn, user)
     lang = user.lang if user is not None else normalize_lang(update.effective_user.language_code)
     text = render("common/slow_down", lang, formal=speaks_formally(user))
     if update.callback_query is not None:
@@ -92,6 +93,7 @@ async def slow_down(update: Update, context: JinroContext, person: int) -> None:
 
 async def load_user(update: Update, context: JinroContext) -> None:
     tg_user = update.effective_user
+    mark_guardian(None)  # nobody is a guardian until this update's person is found one
     if tg_user is None or tg_user.is_bot:
         # Channel posts and the like: nobody to answer.
         raise ApplicationHandlerStop
@@ -103,7 +105,11 @@ async def load_user(update: Update, context: JinroContext) -> None:
     async with context.db.read() as conn:
         seen = await effects.seen(conn, update.update_id)
         user = await users_store.get(conn, tg_user.id)
-    if seen is not None and seen.finished:
+        await note_guardian(conn, user)
+    finishing = context.application.update_processor.finishing  # polling: marks on their way
+    if (seen is not None and seen.finished) or (
+        finishing is not None and update.update_id in finishing
+    ):
         raise ApplicationHandlerStop  # delivered twice: handled the first time
     context.record_effects(
         update.update_id, applied=seen.applied if seen is not None else None, hold=HOLD.get()
@@ -119,6 +125,14 @@ async def load_user(update: Update, context: JinroContext) -> None:
         # An edit of an earlier message is never acted on again; say so once.
         await reply(update, context, "common/edited")
         raise ApplicationHandlerStop
+
+
+async def note_guardian(conn, user: Row | None) -> None:
+    """A guest who answered a student's consent request is a guardian, an adult spoken to in
+    합니다체 (handlers.common speaks_formally reads the note). One look-up, for guests only:
+    an account with a role costs this update nothing more."""
+    guardian = user is not None and user.role is None and await guardians.is_guardian(conn, user.id)
+    mark_guardian(user.id if guardian else None)
 
 
 async def forget_tick(application) -> None:
@@ -162,6 +176,8 @@ async def settle_user(context: JinroContext, tg_user) -> Row:
         if not user.active or user.seen_on != context.today:
             # Back after blocking the bot, or here for the first time today.
             user = await users_store.change(conn, user.id, active=True, seen_on=context.today)
+        # A newcomer may have answered a consent request before: noted again on this row.
+        await note_guardian(conn, user)
     return user
 
 

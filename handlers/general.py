@@ -7,7 +7,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot import commands
 from bot.context import JinroContext
-from handlers.common import answer_query, keyboard, reply
+from handlers.common import answer_query, is_guardian, keyboard, reply
 from handlers.common.buttons import Buttons, choice
 from messages import LANGUAGES, label
 from messages.labels import LANGUAGE_NAMES, N_
@@ -29,6 +29,9 @@ REMINDER = Buttons("rm", guard=_own_reminder).action(
 
 async def show_help(update: Update, context: JinroContext) -> None:
     user = context.user
+    if is_guardian(user):  # a guest who answered a consent request: what a guardian can do
+        await reply(update, context, "help/guardian", user=user)
+        return
     await reply(update, context, f"help/{user.role or 'guest'}", user=user)
 
 

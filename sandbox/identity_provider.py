@@ -18,30 +18,64 @@ from aiohttp import web
 
 CARRIERS = ("SKT", "KT", "LG U+", "SKT 알뜰폰", "KT 알뜰폰", "LG U+ 알뜰폰")
 
-_FORM = """<!doctype html><html lang="ko"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>가짜 본인확인 (샌드박스)</title>
-<style>body{{font-family:sans-serif;max-width:26rem;margin:2rem auto;padding:0 1rem}}
-label{{display:block;margin:.8rem 0 .2rem}}input,select,button{{font-size:1rem;width:100%}}
-button{{margin-top:1.2rem;padding:.6rem}}p.note{{color:#a33}}</style></head><body>
+# Made for a phone (the guardian opens it from Telegram): one column, 17px text, every field
+# and the button 48px high and the column's full width (border-box, so none sticks out).
+_STYLE = """<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+*{{box-sizing:border-box}}
+body{{margin:0;background:#eef2f6;color:#1c2733;font:17px/1.5 system-ui,-apple-system,
+"Noto Sans KR","Apple SD Gothic Neo","Malgun Gothic",sans-serif;word-break:keep-all}}
+main{{max-width:28rem;margin:0 auto;padding:1.5rem 1.25rem 2rem}}
+h1{{font-size:1.4rem;margin:0 0 .75rem}}
+p.note{{margin:0 0 1.25rem;padding:.75rem 1rem;border-radius:10px;background:#fff4e5;
+color:#7a4100;font-size:.95rem}}
+form{{background:#fff;border-radius:14px;padding:1.25rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}}
+label{{display:block;margin:1rem 0 .35rem;font-weight:600}}label:first-of-type{{margin-top:0}}
+input,select,button{{display:block;width:100%;min-height:48px;margin:0;font:inherit;
+border-radius:10px}}
+input,select{{padding:.6rem .8rem;border:1px solid #9aa8b6;background:#fff;color:inherit}}
+input:focus,select:focus,button:focus-visible{{outline:3px solid #2481cc;outline-offset:1px}}
+button{{margin-top:1.5rem;padding:.75rem 1rem;border:0;background:#2481cc;color:#fff;
+font-weight:600;cursor:pointer}}
+</style>"""
+
+_FORM = (
+    """<!doctype html><html lang="ko"><head><meta charset="utf-8">
+<title>휴대폰 본인확인 (샌드박스의 가짜)</title>"""
+    + _STYLE
+    + """</head><body><main>
 <h1>휴대폰 본인확인</h1>
 <p class="note">샌드박스의 가짜 본인확인입니다. 입력한 내용을 그대로 믿고 서명해서 돌려보냅니다.
 실제 서비스에서는 PASS·NICE 같은 본인확인기관의 화면이 이 자리에 옵니다.</p>
 <form method="post">
 <input type="hidden" name="request" value="{request}">
 <input type="hidden" name="return" value="{back}">
-<label for="name">이름</label><input id="name" name="name" required>
+<label for="name">이름</label><input id="name" name="name" autocomplete="name" required>
 <label for="birth">생년월일</label><input id="birth" name="birth" type="date" required>
 <label for="phone">휴대폰 번호</label>
-<input id="phone" name="phone" inputmode="tel" placeholder="010-1234-5678" required>
+<input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel"
+placeholder="010-1234-5678" required>
 <label for="carrier">통신사</label><select id="carrier" name="carrier">{carriers}</select>
 <button type="submit">인증하기</button>
-</form></body></html>"""
+</form></main></body></html>"""
+)
 
-_BACK = """<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>본인확인</title>
-</head><body onload="document.forms[0].submit()">
+_BACK = (
+    """<!doctype html><html lang="ko"><head><meta charset="utf-8">
+<title>본인확인 결과 보내는 중</title>"""
+    + _STYLE
+    + """</head><body onload="document.forms[0].submit()"><main>
+<h1>본인확인 결과를 보내고 있습니다</h1>
 <form method="post" action="{back}">{fields}
-<noscript><button type="submit">계속</button></noscript></form></body></html>"""
+<noscript><button type="submit">계속</button></noscript></form></main></body></html>"""
+)
+
+_PROBLEM = (
+    """<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>본인확인</title>"""
+    + _STYLE
+    + """</head><body><main><h1>휴대폰 본인확인</h1><p class="note">{text}</p>
+</main></body></html>"""
+)
 
 
 class Signer(Protocol):
@@ -64,7 +98,7 @@ def fake_provider_routes(check: Signer) -> list[web.RouteDef]:
         try:
             birth = date.fromisoformat(str(typed.get("birth", "")).strip())
         except ValueError:
-            raise web.HTTPBadRequest(text="생년월일을 YYYY-MM-DD로 입력해 주세요.") from None
+            raise _problem("생년월일을 YYYY-MM-DD 형식으로 입력해 주세요.") from None
         result = check.sign(
             request_id,
             name=str(typed.get("name", "")).strip(),
@@ -87,8 +121,17 @@ def _asked(values) -> tuple[str, str]:
     request_id, back = str(values.get("request", "")), str(values.get("return", ""))
     parsed = urlparse(back)
     if not request_id or len(request_id) > 200 or parsed.scheme not in ("http", "https"):
-        raise web.HTTPBadRequest(text="잘못된 본인확인 요청입니다.")
+        raise _problem("잘못된 본인확인 요청입니다.")
     return request_id, back
+
+
+def _problem(text: str) -> web.HTTPBadRequest:
+    """A 400 with a short page saying what was wrong (the same look as the form)."""
+    return web.HTTPBadRequest(
+        text=_PROBLEM.format(text=escape(text)),
+        content_type="text/html",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def _html(body: str) -> web.Response:

@@ -4,25 +4,34 @@ everything, in a period; the people staff can pick by name; and the audited read
 storage/audit.py stays the only writer of the log; this module reads it, and records each
 look at it (a staff read of personal data) through audit.read.
 
-"About a person" (`_about`): an entry they made (the actor), one whose object is them (a
-"user", or a guardian's read of them as a child), one whose object is one of their
-bookings, cases (as a party or its student), consent requests or mentor requests, or their
-mentor profile; and the reads of lists they were on: a session's roster, attendance, class
-seats or bookings to open a case about, where they had a booking on that session; and a
-school's pending requests, read while a request of theirs was in it (made, not yet decided).
-A list names a session or a school, not who was on it, so those lists are tied to the person
-through their bookings. A school's /consents page (paged, eight a page) is not: which page
-showed whom is not kept.
+The log keeps a person's Telegram id, and an erased person's id comes back when the same
+account joins again (a new users row, a new created_at). So an entry is tied to a person's
+current row only from that row's created_at on: a person's trail holds nothing older, and
+an actor or object person named on an older entry is "someone no longer registered" (`Line`
+`actor_known`, `object_known`), never the account that has that id now.
 
-One query a page (the selection by moment and the OR above; audit_log has an index on `at`
-only: an index on (actor_id, at) and one on (object_type, object_id, at) would serve a
-person's trail over a long period; no migration here, the lead decides), one count, and one
-or two small look-ups of names for the page's objects.
+"About a person" (`_about`), from their row's created_at: an entry they made (the actor),
+one whose object is them (a "user", a guardian's read of them as a child, staff's read of
+them to erase), one whose object is one of their bookings, cases (as a party or its
+student), consent requests or mentor requests, or their mentor profile; and the reads of
+lists they were on: a session's roster, attendance, class seats or bookings to open a case
+about, where they had a booking on that session; a school's pending requests, read while a
+request of theirs was in it (made, not yet decided); and a school's /consents page that
+showed them (the read keeps the ids of the students on the page, `student_ids`: which page
+showed whom cannot be worked out afterwards, as consents, grades and names change). A
+roster or a pending list names a session or a school, not who was on it, so those are tied
+to the person through their bookings.
+
+One query a page (the selection by moment and the OR above; audit_log has indexes on `at`,
+(actor_id, at) and (object_type, object_id, at)), one count, and one or two small look-ups
+of names for the page's objects.
 
 A trail once opened keeps its window: it ends at the moment it was opened, which is the
 moment of the audit entry of that opening (`opened`). That entry is also what the trail's
 buttons carry (its id, checked against the staff member who opened it on every press), so
-no button holds a person's Telegram id, and paging stays put while new entries come in.
+no button holds a person's Telegram id, and paging stays put while new entries come in. A
+trail whose person was erased since shows nothing more: without their row nothing is tied
+to them.
 """
 
 from __future__ import annotations
@@ -30,7 +39,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
-from sqlalchemy import String, and_, cast, exists, func, or_, select, union
+from sqlalchemy import String, and_, cast, exists, func, literal, or_, select, union
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
@@ -66,8 +76,12 @@ PEOPLE = "audit_people"
 EXPORT_MAX = 20_000  # rows of one file; the newest first, the caption says when cut
 NAMES_AT_ONCE = 1000  # ids in one look-up of names (SQLite's limit of bound values is far)
 
-# Object types whose object_id is a person (a users id), a school, a session.
-PERSON_OBJECTS = ("user", "mydata_child")
+# Object types whose object_id is a person (a users id), a school, a session. A person
+# object is on that person's trail; so is the consent list's read of a page showing them.
+PERSON_OBJECTS = ("user", "mydata_child", "erase_person")
+NAMED_PEOPLE = (*PERSON_OBJECTS, TRAIL, FILE)  # a person's name is shown for these
+CONSENT_LIST = "consents"
+SHOWN_IDS = "student_ids"  # the consent list's read: the students on the page shown
 SCHOOL_LISTS = ("pending", "consents", "mentor_requests")
 SESSION_LISTS = ("roster", "attendance", "class_seats", "case_bookings")
 SESSION_OBJECTS = ("session", *SESSION_LISTS)
@@ -89,8 +103,9 @@ class Trail:
 @dataclass(frozen=True)
 class Line:
     """One audit entry as the trail shows it: the actor's name and role as they are now (the
-    log keeps only the id; `actor_known` is False for someone erased since), and the name of
-    its object where it is a person, a school or a session's programme."""
+    log keeps only the id; `actor_known` is False for someone erased since, or whose current
+    row was made after the entry), and the name of its object where it is a person (known
+    the same way: `object_known`), a school or a session's programme."""
 
     id: int
     at: datetime
@@ -103,6 +118,7 @@ class Line:
     object_id: str | None
     object_name: str | None
     detail: dict
+    object_known: bool = True
 
 
 def period_start(period: str, end: datetime, tz: tzinfo) -> datetime:
@@ -128,10 +144,12 @@ def _ids(column) -> ColumnElement:
     return cast(column, String)
 
 
-def _about(person_id: int) -> ColumnElement:
-    """The entries about one person (the module's docstring says which)."""
+def _about(person_id: int, dialect: str) -> ColumnElement:
+    """The entries about one person (the module's docstring says which): none older than
+    their users row, and none at all once the row is gone."""
     kind, object_id = log.c.object_type, log.c.object_id
     read = log.c.action == audit.READ
+    joined = select(users.c.created_at).where(users.c.id == person_id).scalar_subquery()
     their_cases = union(
         select(_ids(case_parties.c.case_id)).where(case_parties.c.user_id == person_id),
         select(_ids(cases.c.id)).where(cases.c.student_id == person_id),
@@ -142,47 +160,68 @@ def _about(person_id: int) -> ColumnElement:
         bookings.c.created_at <= log.c.at,
         or_(bookings.c.decided_at.is_(None), bookings.c.decided_at > log.c.at),
     )
-    return or_(
-        log.c.actor_id == person_id,
-        and_(kind.in_(PERSON_OBJECTS), object_id == str(person_id)),
-        and_(
-            kind == "booking",
-            object_id.in_(select(_ids(bookings.c.id)).where(bookings.c.student_id == person_id)),
-        ),
-        and_(kind == "case", object_id.in_(their_cases)),
-        and_(
-            kind == "mentor_request",
-            object_id.in_(
-                select(_ids(mentor_requests.c.id)).where(
-                    mentor_requests.c.requester_id == person_id
-                )
+    return and_(
+        log.c.at >= joined,
+        or_(
+            log.c.actor_id == person_id,
+            and_(kind.in_(PERSON_OBJECTS), object_id == str(person_id)),
+            and_(
+                kind == "booking",
+                object_id.in_(
+                    select(_ids(bookings.c.id)).where(bookings.c.student_id == person_id)
+                ),
             ),
-        ),
-        and_(
-            kind == "consent_request",
-            object_id.in_(
-                select(consent_requests.c.token).where(consent_requests.c.student_id == person_id)
+            and_(kind == "case", object_id.in_(their_cases)),
+            and_(
+                kind == "mentor_request",
+                object_id.in_(
+                    select(_ids(mentor_requests.c.id)).where(
+                        mentor_requests.c.requester_id == person_id
+                    )
+                ),
             ),
-        ),
-        and_(
-            kind.in_(MENTOR_OBJECTS),
-            object_id.in_(select(_ids(users.c.mentor_id)).where(users.c.id == person_id)),
-        ),
-        and_(
-            read,
-            kind.in_(SESSION_LISTS),
-            object_id.in_(
-                select(_ids(bookings.c.session_id)).where(bookings.c.student_id == person_id)
+            and_(
+                kind == "consent_request",
+                object_id.in_(
+                    select(consent_requests.c.token).where(
+                        consent_requests.c.student_id == person_id
+                    )
+                ),
             ),
+            and_(
+                kind.in_(MENTOR_OBJECTS),
+                object_id.in_(select(_ids(users.c.mentor_id)).where(users.c.id == person_id)),
+            ),
+            and_(
+                read,
+                kind.in_(SESSION_LISTS),
+                object_id.in_(
+                    select(_ids(bookings.c.session_id)).where(bookings.c.student_id == person_id)
+                ),
+            ),
+            and_(read, kind == "pending", waiting_then),
+            and_(read, kind == CONSENT_LIST, _shown(person_id, dialect)),
         ),
-        and_(read, kind == "pending", waiting_then),
     )
 
 
-def _where(trail: Trail) -> list[ColumnElement]:
+def _shown(person_id: int, dialect: str) -> ColumnElement:
+    """The entry's detail lists `person_id` among the ids shown (SHOWN_IDS)."""
+    if dialect == "postgresql":
+        # jsonb containment: false, never an error, for a detail without the list.
+        return cast(log.c.detail, JSONB)[SHOWN_IDS].contains([person_id])
+    path = f"$.{SHOWN_IDS}"
+    shown = func.json_each(log.c.detail, path).table_valued("value")
+    return and_(  # json_each would take a lone number for a list of it
+        func.json_type(log.c.detail, path) == "array",
+        exists(select(literal(1)).select_from(shown).where(shown.c.value == person_id)),
+    )
+
+
+def _where(trail: Trail, dialect: str) -> list[ColumnElement]:
     where = [log.c.at >= trail.start, log.c.at < trail.end]
     if trail.person_id is not None:
-        where.append(_about(trail.person_id))
+        where.append(_about(trail.person_id, dialect))
     return where
 
 
@@ -190,8 +229,10 @@ async def lines(
     conn: AsyncConnection, trail: Trail, *, offset: int, limit: int
 ) -> tuple[list[Line], int]:
     """A page of the trail, newest first, and how many entries it has in all."""
-    where = _where(trail)
+    where = _where(trail, conn.dialect.name)
     total = await conn.scalar(select(func.count()).select_from(log).where(*where))
+    # The actor as they are now, if their current row was there when they acted.
+    actor = and_(users.c.id == log.c.actor_id, users.c.created_at <= log.c.at)
     found = await conn.execute(
         select(
             log,
@@ -199,7 +240,7 @@ async def lines(
             users.c.name.label("actor_name"),
             users.c.role.label("actor_role"),
         )
-        .select_from(log.outerjoin(users, users.c.id == log.c.actor_id))
+        .select_from(log.outerjoin(users, actor))
         .where(*where)
         .order_by(log.c.at.desc(), log.c.id.desc())
         .offset(offset)
@@ -210,7 +251,10 @@ async def lines(
     return [_line(row, names) for row in rows], total
 
 
-def _line(row: Row, names: dict[tuple[str, int], str]) -> Line:
+def _line(row: Row, names: dict[tuple[str, int], tuple[str | None, datetime | None]]) -> Line:
+    name, since = names.get((_object_kind(row.object_type), _number(row.object_id)), (None, None))
+    # A person object's name only if their current row was there at the entry.
+    known = _object_kind(row.object_type) != "person" or (since is not None and since <= row.at)
     return Line(
         id=row.id,
         at=row.at,
@@ -221,14 +265,15 @@ def _line(row: Row, names: dict[tuple[str, int], str]) -> Line:
         action=row.action,
         object_type=row.object_type,
         object_id=row.object_id,
-        object_name=names.get((_object_kind(row.object_type), _number(row.object_id))),
+        object_name=name if known else None,
         detail=row.detail or {},
+        object_known=known,
     )
 
 
 def _object_kind(object_type: str | None) -> str | None:
     """What an object id names, where a name can be shown for it."""
-    if object_type in PERSON_OBJECTS or object_type in (TRAIL, FILE):
+    if object_type in NAMED_PEOPLE:
         return "person"
     if object_type in SCHOOL_LISTS:
         return "school"
@@ -243,29 +288,32 @@ def _number(object_id: str | None) -> int | None:
     return int(object_id)
 
 
-async def _object_names(conn: AsyncConnection, rows: list[Row]) -> dict[tuple[str, int], str]:
-    """(kind, id) -> the name of each person, school and session's programme the rows name."""
+async def _object_names(
+    conn: AsyncConnection, rows: list[Row]
+) -> dict[tuple[str, int], tuple[str | None, datetime | None]]:
+    """(kind, id) -> (name, since) of each person, school and session's programme the rows
+    name; `since` is a person's current row's created_at (None for the others)."""
     wanted: dict[str, set[int]] = {"person": set(), "school": set(), "session": set()}
     for row in rows:
         kind, number = _object_kind(row.object_type), _number(row.object_id)
         if kind is not None and number is not None:
             wanted[kind].add(number)
     queries = {
-        "person": (select(users.c.id, users.c.name), users.c.id),
-        "school": (select(schools.c.id, schools.c.name), schools.c.id),
+        "person": (select(users.c.id, users.c.name, users.c.created_at), users.c.id),
+        "school": (select(schools.c.id, schools.c.name, literal(None)), schools.c.id),
         "session": (
-            select(sessions.c.id, programs.c.title).join(
+            select(sessions.c.id, programs.c.title, literal(None)).join(
                 programs, programs.c.id == sessions.c.program_id
             ),
             sessions.c.id,
         ),
     }
-    names: dict[tuple[str, int], str] = {}
+    names: dict[tuple[str, int], tuple[str | None, datetime | None]] = {}
     for kind, (query, key) in queries.items():
         ids = sorted(wanted[kind])
         for at in range(0, len(ids), NAMES_AT_ONCE):  # a file's rows may name thousands
             found = await conn.execute(query.where(key.in_(ids[at : at + NAMES_AT_ONCE])))
-            names.update(((kind, number), name) for number, name in found.all() if name)
+            names.update(((kind, number), (name, since)) for number, name, since in found.all())
     return names
 
 
@@ -276,8 +324,14 @@ async def every_line(conn: AsyncConnection, trail: Trail) -> tuple[list[Line], i
 
 # ----- people to pick -------------------------------------------------------------------------
 
-async def person(conn: AsyncConnection, person_id: int) -> Row | None:
-    """A person as a trail's heading names them, or None when they are no longer registered."""
+
+async def person(conn: AsyncConnection, person_id: int, *, until: datetime) -> Row | None:
+    """A person as the heading of a trail ending at `until` names them; None when they are
+    no longer registered, or when their account was made after it (their Telegram id came
+    back after an erasure: the trail was someone else's)."""
+    since = await conn.scalar(select(users.c.created_at).where(users.c.id == person_id))
+    if since is None or since > until:
+        return None
     return await users_store.person_view(conn, person_id)
 
 
@@ -375,5 +429,3 @@ async def people_shown(
     """Record that `staff_id` was shown a page of people found by a name (names, roles,
     schools and grades; the typed name itself is not kept)."""
     await audit.read(conn, staff_id, PEOPLE, None, now=now, page=page, rows=rows)
-
-

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import phonenumbers
@@ -31,10 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage import audit
 from storage import users as users_store
 from storage.bookings.decisions import withdraw_pending
+from storage.bookings.views import teachers_of
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Role
+from storage.tables import bookings, programs, sessions, users
 from storage.tables import consent_requests as requests
-from storage.tables import programs, users
 
 LINK_DAYS = 7
 # The student's flow step that waits for the guardian's number (handlers/consent/student.py);
@@ -61,6 +63,16 @@ class WrongPhone(NotFound):
     """The shared contact is not the guardian's own, or not the number the student gave."""
 
 
+class LinkClosed(NotFound):
+    """A link that is no longer open, opened or pressed by a guest: `state` says why, so the
+    answer fits what happened (`closed_state`). args[0] is the token."""
+
+    def __init__(self, token: str, state: str) -> None:
+        super().__init__(token)
+        self.token = token
+        self.state = state
+
+
 def mobile_number(text: str, *, shared: bool = False) -> str | None:
     """A mobile number in E.164 (+821012345678), as a student types it (010-1234-5678,
     full-width digits, +82 …) or as Telegram shares one (`shared`: international digits,
@@ -75,6 +87,25 @@ def mobile_number(text: str, *, shared: bool = False) -> str | None:
     if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in MOBILE:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# What a phone number typed in a chat looks like: a Korean one (0…, or +…) with the usual
+# separators, 7 to 15 digits. Not necessarily a valid mobile number (mobile_number says that):
+# "02-123-4567" is one too; a day such as "2026-12-03" is not.
+_PHONE_CHARACTERS = set("0123456789+-(). ")
+
+
+def phone_like(text: str) -> bool:
+    """Whether typed text is a phone number rather than words or a day: a student's search
+    is words; a number is for their guardian."""
+    typed = unicodedata.normalize("NFKC", text).strip()
+    digits = "".join(ch for ch in typed if ch.isdigit())
+    return (
+        7 <= len(digits) <= 15
+        and len(typed) <= 32
+        and set(typed) <= _PHONE_CHARACTERS
+        and (typed.startswith("+") or digits.startswith("0"))
+    )
 
 
 def shown_number(e164: str | None) -> str:
@@ -140,13 +171,17 @@ async def for_guardian(
     NotFound (or one of its kinds above) otherwise."""
     row = (
         await conn.execute(
-            select(requests, users.c.name, users.c.grade, users.c.school_id)
+            select(requests, users.c.name, users.c.grade, users.c.school_id, users.c.consent_at)
             .join(users, users.c.id == requests.c.student_id)
             .where(requests.c.token == token)
         )
     ).first()
-    if row is None or row.status != "pending" or row.expires_at <= now:
+    if row is None:
         raise NotFound(token)
+    if row.status != "pending" or row.expires_at <= now:
+        if row.student_id == guardian_id or (guardian is not None and guardian.role is not None):
+            raise NotFound(token)  # the link's story is the guardian's, not a classmate's
+        raise LinkClosed(token, closed_state(row, guardian_id, now=now))
     if row.student_id == guardian_id:
         raise SelfConsent(token)
     # The refusals carry the student's id: it goes in the audit entry, never to the person.
@@ -155,6 +190,23 @@ async def for_guardian(
     if len(await children_of(conn, guardian_id)) >= MAX_CHILDREN:
         raise TooManyChildren(row.student_id)
     return row
+
+
+def closed_state(request: Row, guardian_id: int, *, now: datetime) -> str:
+    """Why a link (with its student's consent_at) is no longer open, as a guest who opens or
+    presses it is told: "given", "declined" or "withdrawn" (this guardian answered it so),
+    "consented" (the student's consent came another way: another guardian, a paper form),
+    "replaced" (the student asked again, on a newer link), "expired", or "answered" (another
+    account answered it)."""
+    if request.answered_by == guardian_id and request.status in ("given", "declined", "withdrawn"):
+        return request.status
+    if request.consent_at is not None:
+        return "consented"
+    if request.status == "replaced":
+        return "replaced"
+    if request.status == "pending" and request.expires_at <= now:
+        return "expired"
+    return "answered"
 
 
 async def give(
@@ -205,6 +257,20 @@ async def _answer(
     return await users_store.get(conn, request.student_id)
 
 
+async def confirmed_seats(conn: AsyncConnection, student_id: int, *, now: datetime) -> int:
+    """Seats a teacher confirmed for the student in sessions still to come: what a withdrawal
+    leaves for the teacher to decide (none: nothing to say about them)."""
+    return await conn.scalar(
+        select(func.count())
+        .select_from(bookings.join(sessions, sessions.c.id == bookings.c.session_id))
+        .where(
+            bookings.c.student_id == student_id,
+            bookings.c.status == "confirmed",
+            sessions.c.starts_at > now,
+        )
+    )
+
+
 async def children_of(conn: AsyncConnection, guardian_id: int) -> list[Row]:
     """The students this guardian account's consent stands for now (name, grade, school_id)."""
     rows = await conn.execute(
@@ -216,12 +282,24 @@ async def children_of(conn: AsyncConnection, guardian_id: int) -> list[Row]:
     return list(rows.all())
 
 
+@dataclass
+class Withdrawal:
+    """A consent taken back, with whom to tell: the student's row, the requests and waiting
+    places withdrawn with it, the student's teachers, and the seats the teacher confirmed
+    that stay for the teacher to decide (confirmed_seats)."""
+
+    student: Row
+    withdrawn: list
+    teachers: list[Row]
+    kept: int
+
+
 async def withdraw(
     conn: AsyncConnection, guardian_id: int, student_id: int, *, now: datetime, offer: timedelta
-) -> tuple[Row, list]:
+) -> Withdrawal:
     """The guardian takes their consent back: the student can no longer apply, and their
-    requests and waiting places are withdrawn (seats offered on). The student's row and
-    what was withdrawn (storage.bookings.decisions.withdraw_pending)."""
+    requests and waiting places are withdrawn (seats offered on, as
+    storage.bookings.decisions.withdraw_pending does)."""
     taken = await conn.execute(
         update(requests)
         .where(
@@ -238,7 +316,9 @@ async def withdraw(
     await audit.record(
         conn, guardian_id, "consent.withdrawn", "user", student_id, bookings=len(withdrawn), now=now
     )
-    return student, withdrawn
+    teachers = (await conn.execute(teachers_of(student.school_id, student.grade))).all()
+    kept = await confirmed_seats(conn, student_id, now=now)
+    return Withdrawal(student, withdrawn, list(teachers), kept)
 
 
 # ----- the teacher ------------------------------------------------------------------------

@@ -59,6 +59,15 @@ async def finish(conn: AsyncConnection, update_id: int, *, now: datetime) -> Non
     await conn.execute(_upsert(conn.dialect.name, "finished"), params)
 
 
+async def finish_many(conn: AsyncConnection, finished: dict[int, datetime]) -> None:
+    """`finish` for many updates (update id: when) in one statement of many rows."""
+    rows = [
+        {"update_id": update_id, "at": at, "applied": None, "finished": True}
+        for update_id, at in finished.items()
+    ]
+    await conn.execute(_upsert(conn.dialect.name, "finished"), rows)
+
+
 async def forget_before(conn: AsyncConnection, moment: datetime) -> int:
     result = await conn.execute(delete(processed).where(processed.c.at < moment))
     return result.rowcount

@@ -81,8 +81,9 @@ async def erase(
     never a text: "self", "guardian", or one of storage.erasable.REASONS."""
     done = Erased()
     for child in await consent.children_of(conn, person.id):
-        withdrawn = (await consent.withdraw(conn, person.id, child.id, now=now, offer=offer))[1]
-        done.withdrawn += withdrawn
+        done.withdrawn += (
+            await consent.withdraw(conn, person.id, child.id, now=now, offer=offer)
+        ).withdrawn
     done.withdrawn += await withdraw_pending(conn, person.id, actor_id, now=now, offer=offer)
     done.cancelled = await _give_back_upcoming(conn, person.id, actor_id, now=now, offer=offer)
     done.mentor_requests = await _cancel_mentor_requests(conn, person, now=now)

@@ -68,6 +68,12 @@ async def person(conn: AsyncConnection, user: Row, *, tz: tzinfo) -> dict:
     }
 
 
+async def answered_consents(conn: AsyncConnection, guardian: Row, *, tz: tzinfo) -> list[dict]:
+    """A guardian's answers to consent requests as their copy shows them (the child's name
+    while the consent stands, the number masked): what /deleteme says is kept of them."""
+    return await _consents(conn, guardian, tz)
+
+
 def counts(data: dict) -> dict:
     """The summary's figures: bookings by status, and how many of each other list."""
     statuses = Counter(b["status"] for b in data["bookings"])

@@ -12,6 +12,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import zip_longest
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -217,7 +218,8 @@ def write_xlsx(rows: list[list[object]]) -> bytes:
 
 
 def xlsx_file(title: str, headers, rows) -> bytes:
-    """One sheet: bold headers kept in view, then the rows, as text that cannot run."""
+    """One sheet: bold headers kept in view, then the rows, as text that cannot run; each
+    column as wide as its content (`column_width`)."""
     book = Workbook()
     sheet = book.active
     sheet.title = title
@@ -225,17 +227,52 @@ def xlsx_file(title: str, headers, rows) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
-    for row in rows:
-        sheet.append([_safe(value) for value in row])
-        for cell in sheet[sheet.max_row]:
-            # A text like "=1+1" is someone's words, not a formula to run in Excel.
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
-    for cell in sheet[1]:
-        sheet.column_dimensions[cell.column_letter].width = max(10, len(cell.value) * 2 + 4)
+    widths = [cell_width(header) for header in headers]
+    for number, row in enumerate(rows, start=2):
+        values = [_safe(value) for value in row]
+        sheet.append(values)
+        for column, value in enumerate(values, start=1):
+            # A text like "=1+1" is someone's words, not a formula to run in Excel. (The
+            # cell by its place: sheet.max_row would go over every cell, for every row.)
+            if isinstance(value, str) and value.startswith("="):
+                sheet.cell(row=number, column=column).data_type = "s"
+        widths = [max(pair) for pair in zip_longest(widths, map(cell_width, values), fillvalue=0)]
+    for cell, width in zip(sheet[1], widths, strict=False):
+        sheet.column_dimensions[cell.column_letter].width = column_width(width)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+# A column's width in Excel's unit (about one digit of the default font): room for its
+# widest cell, but a long text is cut off at the edge rather than stretching the sheet.
+WIDTH_MIN, WIDTH_MAX, WIDTH_PAD = 8, 80, 2
+# How Excel shows what openpyxl writes: a date-time as "2025-03-04 10:00:00", a date, a time.
+SHOWN_WIDTH = {datetime: 19, date: 10, time: 8}
+
+
+def cell_width(value: object) -> int:
+    """How wide a cell's value shows: its longest line, a wide character (Hangul, Hanja,
+    full-width signs) counted as two digits."""
+    for kind, width in SHOWN_WIDTH.items():
+        if isinstance(value, kind):
+            return width
+    if value is None:
+        return 0
+    # Past WIDTH_MAX a column is as wide as it gets: longer texts are not read to the end.
+    lines = str(value)[: WIDTH_MAX * 4].splitlines() or [""]
+    return max(_shown(line[:WIDTH_MAX]) for line in lines)
+
+
+def _shown(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def column_width(widest: int) -> float:
+    """The width to give a column whose widest cell shows `widest` digits wide."""
+    return min(WIDTH_MAX, max(WIDTH_MIN, widest + WIDTH_PAD))
 
 
 def _safe(value: object) -> object:

@@ -81,7 +81,7 @@ def assert_read(found: list, actor: int, kind: str, object_id, **detail) -> dict
 
 def assert_nothing_personal(found: list, words: list[str]) -> None:
     """No entry's id or detail holds a name or a text of the world; every detail value is a
-    count, a flag or a short code."""
+    count, a flag, a short code or a list of ids (the students a /consents page showed)."""
     assert found
     for _, _, object_id, detail in found:
         shown = json.dumps(detail, ensure_ascii=False) + (object_id or "")
@@ -92,6 +92,7 @@ def assert_nothing_personal(found: list, words: list[str]) -> None:
                 value is None
                 or isinstance(value, int)
                 or (isinstance(value, str) and value.isascii() and len(value) <= 20)
+                or (isinstance(value, list) and all(isinstance(v, int) for v in value))
             ), detail
 
 
@@ -220,7 +221,7 @@ async def test_a_teacher_reading_requests_consents_and_seats(bot, sandbox, db):
 
     found = await reads(db)
     assert_read(found, TEACHER2, "pending", school_id, page=0, rows=1)
-    assert_read(found, TEACHER2, "consents", school_id, page=0, rows=1)
+    assert_read(found, TEACHER2, "consents", school_id, page=0, rows=1, student_ids=[736002])
     assert_read(found, TEACHER2, "class_seats", session_id, page=0, seats=5)
     assert entries(found, TEACHER2, "class_seats", session_id)[-1]["students"] >= 1
     assert not [row for row in found if row[0] in (736001, 736002, 736003)]

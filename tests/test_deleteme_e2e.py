@@ -1,7 +1,9 @@
 """/deleteme, end to end through the sandbox on both databases: after one confirmation a
 student is gone from every table (no row carries their name or Telegram id but the audit
 log's actor), their requests and upcoming seats are given back and those who counted on them
-told, and what is over stays only as anonymous figures."""
+told, and what is over stays only as anonymous figures. Text typed while its question is open
+is answered in the person's register and the question stays open. A guardian's own erasure
+is asked in 합니다체 and lists what is kept of a guardian, not a student's name and school."""
 
 from __future__ import annotations
 
@@ -114,6 +116,22 @@ async def test_an_old_delete_button_deletes_nothing(bot, sandbox, db):
         assert await conn.scalar(select(func.count()).where(User.id == ID)) == 1
 
 
+async def test_text_typed_while_the_question_is_open_keeps_it_open(bot, sandbox, db):
+    haneul = await join_as_student(sandbox, ID, NAME)
+    await haneul.send("/deleteme")
+    question = haneul.last_message["message_id"]
+    await haneul.send("왜요?")  # not a search, and the question stays
+    assert "삭제 질문에 아직 답하지 않았어요" in haneul.last_text  # 해요체, to a student
+    assert "버튼 중 하나를 눌러 주세요" in haneul.last_text and "/cancel" in haneul.last_text
+    async with db.read() as conn:
+        assert await conn.scalar(select(User.flow).where(User.id == ID)) == "dm.confirm"
+    await haneul.press("네, 내 정보를 삭제해요")  # the question's button still answers
+    (answer,) = [m["text"] for m in haneul.bot_messages if m["message_id"] == question]
+    assert "정보를 삭제했어요" in answer
+    async with db.read() as conn:
+        assert await conn.scalar(select(func.count()).where(User.id == ID)) == 0
+
+
 async def test_a_guardian_who_deletes_their_data_withdraws_their_consent(bot, sandbox, db):
     async with db.write() as conn:
         school_id = await school_named(conn)
@@ -133,9 +151,22 @@ async def test_a_guardian_who_deletes_their_data_withdraws_their_consent(bot, sa
     mother = sandbox.user(7501, "엄마")
     await mother.send("/deleteme")
     assert "누구의 정보를 삭제하시겠습니까?" in mother.last_text  # her own, or the child's
-    await mother.press("본인 정보")
+    question = mother.last_message["message_id"]
+    await mother.send("아니 잠깐")  # typed at the question: answered, in 합니다체
+    assert "아직 답하지 않으셨습니다" in mother.last_text and "보내 주십시오" in mother.last_text
+    await mother.press("본인 정보")  # the question's buttons still answer
+    (asked,) = [m["text"] for m in mother.bot_messages if m["message_id"] == question]
+    assert "정보를 삭제하시겠습니까?" in asked and "보호자님에 대해 보관 중인 정보" in asked
+    assert "이서준 학생에 대한 동의와 학생과의 관계, 보호자님 휴대전화 번호 010-****-6789" in asked
+    assert "언어 설정(한국어)" in asked and "동의가 모두 철회됩니다" in asked
+    assert "선생님 승인 대기 신청" in asked and "되돌릴 수 없습니다" in asked
+    assert "이름, 학교, 학년" not in asked  # not what is kept of a student
+    assert "요." not in asked and "요?" not in asked  # nor in 해요체
+    await mother.send("음")
+    assert "아직 답하지 않으셨습니다" in mother.last_text
     await mother.press("네, 모두 삭제합니다")
-    assert "정보를 삭제했습니다" in mother.last_text
+    (answer,) = [m["text"] for m in mother.bot_messages if m["message_id"] == question]
+    assert "정보를 삭제했습니다" in answer
     async with db.read() as conn:
         child = (await conn.execute(select(User.__table__).where(User.id == 7202))).one()
         phones = await conn.scalar(

@@ -14,12 +14,12 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.app import build_application
-from bot.effects import HOLD, Fenced, Hold, UpdateDatabase
+from bot.effects import HOLD, Fenced, Finishing, Hold, UpdateDatabase
 from handlers import gate
 from storage import audit, effects, inbox
 from storage.models import AuditEntry, utcnow
 from storage.tables import processed_updates
-from tests.conftest import make_settings
+from tests.conftest import make_settings, wait_until
 from tests.test_inbox import message, store
 
 log_table = AuditEntry.__table__
@@ -186,3 +186,28 @@ async def test_a_second_delivery_of_a_finished_update_is_dropped(sandbox, db_url
 
 def test_the_hold_is_unset_outside_the_webhook():
     assert HOLD.get() is None
+
+
+async def test_handled_updates_are_marked_finished_a_batch_at_a_time(db):
+    """Polling marks handled updates in one write after a short wait; until it is written the
+    ids are kept in memory, where the gate drops a second delivery as well."""
+    finishing = Finishing(db)
+    now = utcnow()
+    writes = []
+    original = db.write
+
+    def counted_write():
+        writes.append(1)
+        return original()
+
+    db.write = counted_write
+    for update_id in (31, 32, 33):
+        finishing.add(update_id, now)
+    assert 32 in finishing
+    await wait_until(lambda: not finishing.waiting)
+    assert len(writes) == 1  # the three in one transaction
+    finishing.add(34, now)
+    await finishing.close()  # at shutdown: written at once
+    async with db.read() as conn:
+        marks = [await effects.seen(conn, update_id) for update_id in (31, 32, 33, 34)]
+    assert [mark.finished for mark in marks] == [True] * 4

@@ -1,8 +1,10 @@
 """Erasure on another's behalf (PIPA Art. 36), end to end through the sandbox on both
 databases: a guardian erases a child their consent stands for (not after withdrawing it,
-whatever button they still have); staff erase someone on a written request, picked from
-the people found by name, with the request's code in the audit log; nobody else may use
-staff's /erase, and staff never erase a staff member or themselves there."""
+whatever button they still have); a guardian who erases themselves withdraws their consents,
+and the child and the child's teachers are told as a withdrawal tells them; staff erase
+someone on a written request, picked from the people found by name, with the request's code
+in the audit log; nobody else may use staff's /erase, and staff never erase a staff member or
+themselves there (listed all the same, marked so the refusal is no surprise)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from handlers.privacy.buttons import PICK, REASON
 from storage import cases
 from storage import consent as consent_store
 from storage.cases import party_tag
-from storage.models import AuditEntry, User, utcnow
+from storage.models import AuditEntry, Booking, User, utcnow
 from storage.tables import sessions
 from tests.conftest import ADMIN_ID, join_as_student
 from tests.test_consent_e2e import E164, consent_link
@@ -144,6 +146,33 @@ async def test_a_guardian_cannot_delete_a_child_after_withdrawing_consent(bot, s
     assert await user_ids(db, CHILD_NAME) == [CHILD]
 
 
+async def test_a_guardian_who_erases_themselves_tells_the_child_and_teachers(bot, sandbox, db):
+    teacher = await add_teacher(db, sandbox, 7605, grades="1")
+    child, mother = await a_consenting_guardian(sandbox, db)
+    later, confirmed, requested = await seats_and_a_request(db, CHILD, site_person=7705)
+
+    await mother.send("/deleteme")
+    await mother.press("본인 정보")
+    assert "동의가 모두 철회됩니다" in mother.last_text
+    await mother.press("네, 모두 삭제합니다")
+    assert "정보를 삭제했습니다" in mother.last_text
+
+    await child.expect("보호자가 동의를 철회했어요")
+    told = await teacher.expect("보호자가 동의를 철회했습니다")
+    assert "이서준 학생(1학년)" in told["text"] and "1" in told["text"]
+    statuses = {b.id: b.status for b in await session_bookings(db, later)}
+    assert statuses[confirmed] == "confirmed"  # a confirmed seat stays, as the text said
+    async with db.read() as conn:
+        assert await conn.scalar(select(Booking.status).where(Booking.id == requested)) == (
+            "cancelled"
+        )
+        assert await conn.scalar(select(User.id).where(User.id == MOTHER)) is None
+        child_row = (await conn.execute(select(User.__table__).where(User.id == CHILD))).one()
+    assert child_row.consent_at is None
+    (erased,) = await audit_entries(db, "person.erased", MOTHER)
+    assert erased.detail["reason"] == "self"
+
+
 async def test_staff_delete_a_student_on_a_written_request(bot, sandbox, db):
     staff = sandbox.user(ADMIN_ID, "시청")
     await staff.send("/help")  # ADMIN_IDS: staff
@@ -217,7 +246,7 @@ async def test_staff_cannot_delete_staff_or_themselves(bot, sandbox, db):
 
     await staff.send("/erase")
     await staff.send("정우진")
-    assert "1. 정우진 · 담당자" in staff.last_text  # listed, to be told why not
+    assert "1. 정우진 · 담당자 (삭제 불가: 담당자)" in staff.last_text  # listed, marked
     await staff.press("1. 정우진")
     assert "담당자 계정은 여기에서 삭제할 수 없습니다" in staff.callback_answers[-1]["text"]
     # A forged request for them fares no better.
@@ -226,6 +255,7 @@ async def test_staff_cannot_delete_staff_or_themselves(bot, sandbox, db):
     assert "담당자 계정은 여기에서 삭제할 수 없습니다" in staff.callback_answers[-1]["text"]
 
     await staff.send("시청")  # themselves
+    assert "1. 시청 · 담당자 (삭제 불가: 본인, /deleteme 사용)" in staff.last_text
     await staff.press("1. 시청")
     assert "/deleteme" in staff.callback_answers[-1]["text"]
     assert await user_ids(db, "정우진") == [7631] and await user_ids(db, "시청") == [ADMIN_ID]

@@ -7,6 +7,7 @@ written; the guardian's contact stays the default."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 from datetime import date, timedelta
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 
 from storage.identity import FakeIdentityCheck
 from storage.models import AuditEntry, Base, ConsentRequest, utcnow
+from tests.conftest import DEMO_TOKEN as TEST_TOKEN
 from tests.conftest import join_as_student, make_settings
 from tests.test_consent_e2e import E164, consent_link, refusals
 from tests.test_onboarding_e2e import user_row
@@ -110,6 +112,16 @@ async def post_result(action: str, result: dict[str, str]) -> tuple[int, str]:
             return page.status, await page.text()
 
 
+def back_to_the_chat(page: str, application) -> None:
+    """The return page: Korean, made for a phone, with a way back to the bot's chat."""
+    assert '<html lang="ko">' in page and 'name="viewport"' in page
+    assert "<title>보호자 동의 휴대전화 본인확인</title>" in page
+    assert "Jinro" not in page
+    link = f'href="https://t.me/{application.bot.username}"'
+    assert link in page and ">텔레그램으로 돌아가기</a>" in page
+    assert "min-height:48px" in page and "font:17px" in page
+
+
 def request_of(person) -> str:
     return parse_qs(urlparse(check_button(person)).query)["request"][0]
 
@@ -167,12 +179,19 @@ async def test_a_guardian_consents_through_the_identity_check(identity_bot, sand
     assert "이름, 생년월일 등" in mother.last_text
     assert not mother.reply_keyboard  # no contact to share: the check instead
     await mother.send("했어요")  # typed instead of checking: the button again
-    assert "휴대전화 본인확인을 해 주십시오" in mother.last_text
+    assert "열리는 화면에서 본인확인을 해 주십시오" in mother.last_text
+    assert "입력하신 번호" not in mother.last_text and check_button(mother)
+
+    await mother.send("010-2345-6789")  # a typed number proves nothing: told so
+    assert "입력하신 번호로는 보호자님 본인인지 확인할 수 없습니다" in mother.last_text
+    assert "통신사를 거치는 휴대전화 본인확인" in mother.last_text
+    assert "“📱 휴대전화 본인확인" in mother.last_text and check_button(mother)
 
     action, result = await verify_at_provider(mother, phone="010-2345-6789")
     assert action == identity_bot.identity_url + "/identity/return"
     status, page = await post_result(action, result)
     assert status == 200 and "동의가 기록되었습니다" in page
+    back_to_the_chat(page, identity_bot)
     await mother.expect("동의가 기록되었고")
     await seojun.expect("보호자가 동의해 주셨어요")
     request = await consent_request(db, token)
@@ -186,9 +205,10 @@ async def test_a_guardian_consents_through_the_identity_check(identity_bot, sand
 
     status, page = await post_result(action, result)  # the same result again
     assert status == 410 and "이미 처리되었거나" in page
+    back_to_the_chat(page, identity_bot)
     assert await count(db, "consent.given") == 1
-    await mother.send(f"/start {token}")  # the link works once
-    assert "더 이상 쓸 수 없습니다" in mother.last_text
+    await mother.send(f"/start {token}")  # the link works once: she has answered it
+    assert "이미 동의하셨습니다" in mother.last_text
     await teacher.send("/consents")
     assert "동의: 보호자 휴대전화 본인확인" in teacher.last_text
 
@@ -206,6 +226,7 @@ async def test_refused_results_write_nothing_and_the_link_still_works(identity_b
     forged = base64.urlsafe_b64encode(json.dumps(data | {"phone": "01023456789"}).encode())
     status, page = await post_result(action, result | {"result": forged.decode()})
     assert status == 400 and "검증할 수 없어서" in page
+    back_to_the_chat(page, identity_bot)
     status, _ = await post_result(action, result | {"mac": "0" * 64})
     assert status == 400
     status, _ = await post_result(action, {})  # nothing at all
@@ -325,3 +346,90 @@ async def test_in_webhook_mode_the_webhooks_server_serves_the_check(
         assert status == 200 and "동의가 기록되었습니다" in page
         await seojun.expect("보호자가 동의해 주셨어요")
     assert (await consent_request(db, token)).method == "identity"
+
+
+async def test_the_providers_page_is_made_for_a_phone(identity_bot, sandbox, db):
+    seojun = await join_as_student(sandbox, 1002, "이서준", under14=True, grade=1)
+    token = await consent_link(seojun)
+    mother = sandbox.user(1004, "서준 엄마")
+    await mother.send(f"/start {token}")
+    await mother.press("부모이며, 동의합니다")
+    async with aiohttp.ClientSession() as browser, browser.get(check_button(mother)) as page:
+        html = await page.text()
+    assert '<html lang="ko">' in html
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    # Every field and the button as wide as the column (border-box: none sticks out), 48px
+    # high; text at 17px (a phone zooms into anything under 16px).
+    assert "*{box-sizing:border-box}" in html and "font:17px" in html
+    assert "input,select,button{display:block;width:100%;min-height:48px" in html
+    assert 'type="tel"' in html and re.search(r"<title>[^<]*본인확인[^<]*</title>", html)
+
+
+# ----- `make demo` runs the identity check without BOT_API_URL ---------------------------------
+
+DEMO_IDENTITY = {
+    "CONSENT_CHECK": "identity",
+    "IDENTITY_PROVIDER": "fake",
+    "IDENTITY_SECRET": SECRET,
+}
+
+
+async def test_the_demo_runs_the_identity_check_without_bot_api_url(
+    sandbox, db_url, db, demo, unused_tcp_port
+):
+    from bot.demo import demo_settings
+    from bot.identity_web import identity_check
+    from bot.runner import running_bot
+    from bot.settings import SettingsError, load_settings
+    from sandbox.client import HandledUpdates
+
+    env = DEMO_IDENTITY | {
+        "IDENTITY_URL": f"http://127.0.0.1:{unused_tcp_port}",
+        "IDENTITY_PORT": str(unused_tcp_port),
+    }
+    # A bot of one's own with the fake and no BOT_API_URL would run against Telegram: refused,
+    # saying what to set.
+    with pytest.raises(SettingsError) as refused:
+        load_settings(env, dotenv=False)
+    assert "BOT_API_URL" in str(refused.value) and "make demo" in str(refused.value)
+    assert "CONSENT_CHECK=contact" in str(refused.value)
+    # The demo knows it runs on its sandbox; were its settings used against Telegram all the
+    # same, building the bot refuses too.
+    settings = load_settings(env, dotenv=False, sandbox=True)
+    with pytest.raises(SettingsError, match="BOT_API_URL"):
+        identity_check(settings)
+
+    # The demo's settings as `make demo` makes them, but for the token of the tests' sandbox.
+    ran = dataclasses.replace(
+        demo_settings(settings, sandbox.api_base, db_url), bot_token=TEST_TOKEN
+    )
+    async with running_bot(ran) as application:
+        sandbox.handled = HandledUpdates()
+        application.update_processor.on_handled = sandbox.handled.mark
+        try:
+            seojun = await join_as_student(sandbox, 1002, "이서준", under14=True, grade=1)
+            token = await consent_link(seojun)
+            mother = sandbox.user(1004, "서준 엄마")
+            await mother.send(f"/start {token}")
+            await mother.press("부모이며, 동의합니다")
+            status, page = await post_result(
+                *await verify_at_provider(mother, phone="010-2345-6789")
+            )
+            assert status == 200 and "동의가 기록되었습니다" in page
+            await seojun.expect("보호자가 동의해 주셨어요")
+        finally:
+            sandbox.handled = None
+    assert (await consent_request(db, token)).method == "identity"
+
+
+def test_a_real_run_with_the_fake_and_telegram_stops_with_what_to_set(monkeypatch, capsys):
+    from bot.__main__ import main
+
+    for name, value in (DEMO_IDENTITY | {"IDENTITY_URL": "http://127.0.0.1:8444"}).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("BOT_TOKEN", "123456:" + "A" * 30)
+    monkeypatch.setenv("BOT_API_URL", "")  # unset: Telegram's
+    assert main(["run"]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("error: IDENTITY_PROVIDER=fake") and said.count("\n") == 1
+    assert "BOT_API_URL" in said and "make demo" in said

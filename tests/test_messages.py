@@ -170,6 +170,7 @@ def test_every_template_renders_in_both_languages():
         "figures",
         "kind",
         "kept",
+        "button",
         "optional",
         "people",
         "problem",
@@ -271,6 +272,9 @@ def test_every_template_renders_in_both_languages():
         # privacy
         "profile",
         "counts",
+        "consents",
+        "guardian",
+        "data",
     }
     for lang in LANGUAGES:
         for name in names:

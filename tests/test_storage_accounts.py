@@ -226,10 +226,9 @@ async def test_declined_and_withdrawn_consent_leave_the_student_waiting(db):
         )
         with pytest.raises(NotFound):  # only the guardian who consented withdraws
             await consent.withdraw(conn, 42, minji.id, now=utcnow(), offer=timedelta(hours=1))
-        student_row, withdrawn = await consent.withdraw(
-            conn, 41, minji.id, now=utcnow(), offer=timedelta(hours=1)
-        )
-        assert consent.needs_consent(student_row) and withdrawn == []
+        taken = await consent.withdraw(conn, 41, minji.id, now=utcnow(), offer=timedelta(hours=1))
+        assert consent.needs_consent(taken.student) and taken.withdrawn == []
+        assert taken.kept == 0
         assert await consent.children_of(conn, 41) == []
         actions = (await conn.execute(select(AuditEntry.action))).scalars().all()
     assert {"consent.asked", "consent.declined", "consent.given", "consent.withdrawn"} <= set(

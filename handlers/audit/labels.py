@@ -1,21 +1,29 @@
 """What the codes of the audit log are called on /audit's pages and in its file: one mapping
-for every action (and, for a read, what was read), one for what an object id names; a code
-the mappings do not know yet is shown as it is written, so a new action is never hidden.
+for every action (and, for a read, what was read), one for what an object id names, one for
+the areas whose buttons a refused press names (by their prefix) and one for the retention
+sweep's rules; a code the mappings do not know yet is shown as it is written, so a new
+action is never hidden. The details' keys and codes are in handlers/audit/details.py.
+
+Every action is a noun phrase in one style ("신청 승인", "보호자 동의 요청"); a line says
+each noun once: the object's kind is left out of the chat's line where the action already
+names it ("신청 승인 · #12", not "신청 승인 · 신청 #12"), and a person is named by their
+name alone, or as "someone no longer registered".
 
 The action codes are those of every audit.record and audit.read call in storage/ and
-handlers/ (grep them there when adding one)."""
+handlers/ (grep them there when adding one); the prefixes those of every Buttons("xx", …)
+declaration (tests/test_audit_trail.py checks that each has its area here)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from sqlalchemy.engine import Row
 
+from handlers.audit.details import detail_text, role_name
 from messages import label
 from messages.labels import N_
-from storage.audit_trail import SESSION_OBJECTS, Line
+from storage.audit_trail import NAMED_PEOPLE, SESSION_OBJECTS, Line
 from storage.models import Role
 
 ACTIONS = {
@@ -92,7 +100,7 @@ ACTIONS = {
     "checklist.toggle": N_("Checklist item turned on or off"),
     "checklist.add": N_("Checklist item added"),
     # staff work
-    "invite.create": N_("Invite link created"),
+    "invite.create": N_("Invite link issued"),
     "invite.accept": N_("Invite link used"),
     "programs.import": N_("Programmes imported"),
     "programs.export": N_("Programmes exported"),
@@ -105,8 +113,8 @@ ACTIONS = {
     # people and accounts
     "student.join": N_("Student joined"),
     "profile.complete": N_("Joined by invite"),
-    "staff.bootstrap": N_("Made staff (ADMIN_IDS)"),
-    "mydata.sent": N_("Own data sent (/mydata)"),
+    "staff.bootstrap": N_("Made staff by the server's settings"),
+    "mydata.sent": N_("Own data sent"),
     "person.erased": N_("Personal data erased"),
     "retention.swept": N_("Old data destroyed (retention)"),
     "button.refused": N_("Button press refused"),
@@ -132,6 +140,7 @@ READS = {
     "erase_search": N_("Searched people to erase"),
     "erase_person": N_("Read a person to erase"),
 }
+UNKNOWN_READ = N_("Read: %(what)s")  # a read of a kind not in READS
 
 # What an entry's object id names, by its object_type.
 OBJECTS = {
@@ -162,30 +171,68 @@ OBJECTS = {
     "file": N_("file"),
     "command": N_("command"),
 }
-PEOPLE = ("user", "mydata_child", "audit_trail", "audit_file", "erase_person")
 # Object ids that are secrets of a link (an invite's code, a consent token): shown cut.
 TOKENS = ("invite", "consent_request")
 
-ROLES = {
-    "student": N_("student"),
-    "teacher": N_("teacher"),
-    "site": N_("experience site"),
-    "mentor": N_("mentor"),
-    "monitor": N_("parent monitor"),
-    "staff": N_("staff"),
+# A refused press's object_type is the button's name ("bk:ap"): the area its prefix is
+# declared by (Buttons("bk", …) in handlers/bookings/buttons.py). An unknown one ("unknown",
+# data that matched no button) is named only as a button.
+BUTTON = N_("button")
+AREAS = {
+    "au": N_("Audit trail (staff)"),
+    "bc": N_("Writing an announcement"),
+    "bk": N_("Booking a programme"),
+    "bl": N_("Sending an announcement"),
+    "cb": N_("Class booking (teacher)"),
+    "ck": N_("Safety checklist (staff)"),
+    "cn": N_("Asking a guardian's consent (student)"),
+    "cs": N_("Cases and mediation"),
+    "dm": N_("Deleting one's own or a child's data"),
+    "er": N_("Deleting data on a written request (staff)"),
+    "fo": N_("Fair opening (staff)"),
+    "gc": N_("Guardian consent (guardian)"),
+    "imp": N_("Importing programmes (staff)"),
+    "inv": N_("Invite links (staff)"),
+    "is": N_("Safety inspections"),
+    "lang": N_("Language setting"),
+    "mn": N_("Mentor profile (mentor)"),
+    "mr": N_("Mentor's requests (mentor)"),
+    "ob": N_("Joining"),
+    "pf": N_("Profile after an invite"),
+    "rm": N_("Reminder settings"),
+    "rq": N_("Asking a mentor"),
+    "sm": N_("Mentoring figures (staff)"),
+    "sr": N_("Programme search"),
+    "ss": N_("Sessions (experience site)"),
+    "tc": N_("Consent list (teacher)"),
+    "tp": N_("Pending booking requests (teacher)"),
 }
+
+# retention.swept: its object_type is the rule (storage/retention.py RULES), what it destroys.
+RULES = {
+    "people": N_("people who left or went quiet"),
+    "case_texts": N_("words of closed cases"),
+    "mentor_texts": N_("words of closed mentor requests"),
+    "meeting_texts": N_("words of past mentor meetings"),
+    "survey_comments": N_("survey comments of past school years"),
+    "booking_words": N_("words of past school years' bookings"),
+    "unanswered_consents": N_("consent requests that came to nothing"),
+    "quarantined_updates": N_("messages the bot could not read"),
+    "audit_entries": N_("old audit entries"),
+}
+
 BOT = N_("the bot (automatic)")
 GONE = N_("someone no longer registered")
 NO_NAME = N_("(no name)")
 GUEST = N_("someone not joined (e.g. a guardian)")  # no role, and no name to show
-NOT_JOINED = N_("not joined")  # a role's place, for someone with no role
 NAME_MAX = 30  # of a person's name on a line
 OBJECT_MAX = 40  # of an object's text on a line
 
 
 @dataclass(frozen=True)
 class Described:
-    """One entry in words, the same for a page and for the file."""
+    """One entry in words, the same for a page and for the file: `kind` and `object` are
+    the file's columns, `about` the two as the chat's line says them (each noun once)."""
 
     at: datetime  # in the city's time
     who: str
@@ -193,20 +240,26 @@ class Described:
     what: str
     kind: str
     object: str
+    about: str
     detail: str
 
 
 def describe(line: Line, lang: str, tz: tzinfo) -> Described:
+    doing = what(line.action, line.object_type, lang)
+    kind, named = _kind(line, lang), _object(line, lang)
+    if line.object_type in NAMED_PEOPLE or not kind or kind.lower() in doing.lower():
+        about = named  # a person's name says what they are; a kind said once
+    else:
+        about = f"{kind} {named}".strip()
     return Described(
         at=line.at.astimezone(tz),
         who=_who(line, lang),
         role=_role(line, lang),
-        what=what(line.action, line.object_type, lang),
-        kind=label(lang, OBJECTS[line.object_type])
-        if line.object_type in OBJECTS
-        else line.object_type or "",
-        object=_object(line, lang),
-        detail=compact(line.detail),
+        what=doing,
+        kind=kind,
+        object=named,
+        about=about,
+        detail=detail_text(_detail(line), lang),
     )
 
 
@@ -214,16 +267,14 @@ def what(action: str, object_type: str | None, lang: str) -> str:
     """The action's name; a code not in the mappings as it is written."""
     if action == "read":
         known = READS.get(object_type or "")
-        return label(lang, known) if known else f"read: {object_type}"
+        return label(lang, known) if known else label(lang, UNKNOWN_READ, what=object_type)
     known = ACTIONS.get(action)
     return label(lang, known) if known else action
 
 
-def role_name(role: str | None, lang: str) -> str:
-    known = ROLES.get(role or "")
-    if known:
-        return label(lang, known)
-    return label(lang, NOT_JOINED) if role is None else role
+def area(button_name: str | None) -> str | None:
+    """The area whose button a refused press was (by its prefix), or None."""
+    return AREAS.get((button_name or "").split(":", 1)[0])
 
 
 def _who(line: Line, lang: str) -> str:
@@ -244,16 +295,37 @@ def _role(line: Line, lang: str) -> str:
     return role_name(line.actor_role, lang)
 
 
+def _kind(line: Line, lang: str) -> str:
+    """What the object is, in words: nothing where the entry has no object (a read of a
+    search, a file): the action says it all."""
+    kind = line.object_type
+    if line.action == "button.refused":
+        return label(lang, BUTTON)
+    if line.action == "retention.swept":
+        return label(lang, RULES[kind]) if kind in RULES else kind or ""
+    if line.object_id is None:
+        return ""
+    return label(lang, OBJECTS[kind]) if kind in OBJECTS else kind or ""
+
+
 def _object(line: Line, lang: str) -> str:
     """The object: a person's name (never their Telegram id), a school's name, a session's
-    programme with the session's number, a link's code cut short, else its number."""
+    programme with the session's number, a link's code cut short, a refused press's area, a
+    refused command as typed, else its number."""
     object_id = line.object_id
+    if line.action == "button.refused":
+        known = area(line.object_type)
+        return label(lang, known) if known else ""
     if object_id is None:
         return ""
-    if line.object_type in PEOPLE:
-        return (line.object_name or label(lang, GONE))[:NAME_MAX]
+    if line.object_type in NAMED_PEOPLE:
+        if not line.object_known:
+            return label(lang, GONE)
+        return (line.object_name or label(lang, NO_NAME))[:NAME_MAX]
     if line.object_type in TOKENS:
         return object_id[:4] + "…"
+    if line.object_type == "command":
+        return f"/{object_id}"[:OBJECT_MAX]
     if line.object_name and line.object_type in SESSION_OBJECTS:
         return f"{line.object_name[: OBJECT_MAX - 10]} #{object_id}"
     if line.object_name:
@@ -261,14 +333,12 @@ def _object(line: Line, lang: str) -> str:
     return f"#{object_id}"[:OBJECT_MAX]
 
 
-def compact(detail: dict) -> str:
-    """An entry's detail as one short text: key=value, by key (ids, counts and codes)."""
-    return ", ".join(
-        f"{key}={json.dumps(value, ensure_ascii=False, separators=(',', ':'))}"
-        if not isinstance(value, str)
-        else f"{key}={value}"
-        for key, value in sorted(detail.items())
-    )
+def _detail(line: Line) -> dict:
+    """The entry's detail, with a refused press's first number (the object id: which one it
+    is depends on the button, so it is shown as the button's, not as an id of anything)."""
+    if line.action == "button.refused" and line.object_id is not None:
+        return {**line.detail, "button_number": line.object_id}
+    return line.detail
 
 
 @dataclass(frozen=True)

@@ -10,21 +10,16 @@ from telegram import InputFile, Update
 
 from bot.context import JinroContext
 from handlers.audit.buttons import AGAIN, EXPORT, SWITCH, TRAIL
+from handlers.audit.details import PERIOD_NAMES
 from handlers.audit.labels import Described, Found, describe, found
 from handlers.common import Page, answer_query, fetch_page, reply_page
 from messages import label, render
-from messages.labels import N_
 from storage import audit_trail as store
 from storage.errors import NotFound
 from storage.spreadsheet import xlsx_file
 
 # Ten entries of at most about 200 characters each: a page stays far below Telegram's 4096.
 PAGE_SIZE = 10
-PERIOD_NAMES = {
-    "week": N_("Last 7 days"),
-    "month": N_("Last 30 days"),
-    "year": N_("This school year"),
-}
 # The file's columns. Like the city's other files it is in Korean, whatever the language of
 # the staff member who asks for it.
 HEADERS = ("일시", "행위자", "역할", "행위", "대상 종류", "대상", "내용")
@@ -38,7 +33,7 @@ async def open_trail(
     wanted = store.trail(person_id, period, end=context.now, tz=context.tz)
     async with context.db.read() as conn:
         shown = await fetch_page(store.lines, conn, wanted, index=0, size=PAGE_SIZE)
-        person = await _person(conn, person_id, context.lang)
+        person = await _person(conn, wanted, context.lang)
     async with context.db.write() as conn:
         opened = await store.opened(
             conn, context.user.id, wanted, rows=len(shown.items), total=shown.total
@@ -46,10 +41,10 @@ async def open_trail(
     await _show(update, context, opened, shown, person, edit=edit)
 
 
-async def _person(conn, person_id: int | None, lang: str) -> Found | None:
-    if person_id is None:
+async def _person(conn, trail: store.Trail, lang: str) -> Found | None:
+    if trail.person_id is None:
         return None
-    row = await store.person(conn, person_id)
+    row = await store.person(conn, trail.person_id, until=trail.end)
     return None if row is None else found(row, lang)
 
 
@@ -71,7 +66,7 @@ async def trail_page(update: Update, context: JinroContext, handle: int, page: i
         if shown.beyond:  # entries removed since (the log's retention): the last page
             last = shown.pages - 1
             shown = await fetch_page(store.lines, conn, opened, index=last, size=PAGE_SIZE)
-        person = await _person(conn, opened.person_id, context.lang)
+        person = await _person(conn, opened, context.lang)
     async with context.db.write() as conn:
         await store.paged(
             conn,

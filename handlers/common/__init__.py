@@ -269,10 +269,33 @@ async def leave_flow(context: JinroContext, *prefixes: str) -> None:
         await set_flow(context, None)
 
 
+# The update's own person when the gate found them a guardian (a guest who answered a
+# student's consent request, storage/guardians.py): their id, else None. The gate sets it for
+# every update (a look-up for guests only, never for an account with a role), so every reply
+# and the shared helpers speak to a guardian in 합니다체 without each handler asking.
+_GUARDIAN: ContextVar[int | None] = ContextVar("guardian", default=None)
+
+
+def mark_guardian(user_id: int | None) -> None:
+    """The gate's note for this update: `user_id` is a guardian (None: nobody is)."""
+    _GUARDIAN.set(user_id)
+
+
+def is_guardian(user: Row | None) -> bool:
+    """This update's person is a guardian, as the gate found (a guest; never a role)."""
+    guardian = _GUARDIAN.get()
+    return guardian is not None and user is not None and user.role is None and user.id == guardian
+
+
 def speaks_formally(user: Row | None) -> bool:
-    """Adults (teachers, sites, mentors, monitors, staff) are addressed in 합니다체; students
-    and people who have not joined yet keep the polite 해요체."""
-    return user is not None and user.role not in (None, Role.STUDENT)
+    """Adults (teachers, sites, mentors, monitors, staff, and guardians) are addressed in
+    합니다체; students and people who have not joined yet keep the polite 해요체. A guest is
+    known as a guardian only when they are this update's person (the gate's note)."""
+    if user is None:
+        return False
+    if user.role is None:
+        return is_guardian(user)
+    return user.role != Role.STUDENT
 
 
 async def reply(
@@ -337,7 +360,10 @@ async def notify(
     markup: InlineKeyboardMarkup | None = None,
     **values,
 ) -> bool:
-    """Tell another user something, in their own language; False if they blocked the bot."""
+    """Tell another user something, in their own language; False if they blocked the bot.
+    Told in their own chat, the update's person gets their register as in reply()."""
+    if context.user is not None and user_id == context.user.id:
+        values.setdefault("formal", speaks_formally(context.user))
     try:
         await send(context, user_id, render(template, lang, **values), markup)
     except Forbidden:

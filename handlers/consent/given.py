@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import ReplyKeyboardRemove
 
 from bot.context import JinroContext
-from handlers.common import notify, set_flow
+from handlers.common import notify, set_flow, speaks_formally
 from storage import audit
 from storage import consent as consent_store
 from storage import identity as identity_store
@@ -35,10 +35,14 @@ AUDITED = ("role", "children", "phone", "minor")
 
 
 async def refusal_reason(context: JinroContext, refusal: NotFound) -> str:
-    """Why not, as consent/refused says it (an unknown, used or expired link: "invalid").
-    The guardian leaves their step, so a check or a contact is used once."""
-    if context.user.flow in FLOWS:
+    """Why not, as consent/refused says it: a link no longer open by what became of it
+    (storage.consent.closed_state), an unknown one "invalid". The guardian leaves their step,
+    so a check or a contact is used once (not for an old link's press: a step they have on
+    another link stays)."""
+    if context.user.flow in FLOWS and _about_their_step(context, refusal):
         await set_flow(context, None)
+    if isinstance(refusal, consent_store.LinkClosed):
+        return refusal.state
     kinds = [kind for kind in REFUSALS if isinstance(refusal, kind)]
     reason = REFUSALS[kinds[0]] if kinds else "invalid"
     if reason in AUDITED:
@@ -53,6 +57,11 @@ async def refusal_reason(context: JinroContext, refusal: NotFound) -> str:
                 now=context.now,
             )
     return reason
+
+
+def _about_their_step(context: JinroContext, refusal: NotFound) -> bool:
+    closed = isinstance(refusal, consent_store.LinkClosed)
+    return not closed or context.user.flow_data.get("token") == refusal.token
 
 
 async def record(context: JinroContext, give: Callable[[AsyncConnection], Awaitable[Row]]) -> bool:
@@ -76,6 +85,7 @@ async def record(context: JinroContext, give: Callable[[AsyncConnection], Awaita
             "consent/refused",
             ReplyKeyboardRemove(),
             reason=reason,
+            formal=speaks_formally(context.user),
         )
         return False
     await notify(

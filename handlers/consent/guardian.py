@@ -11,6 +11,7 @@ Flows (users.flow; data in users.flow_data):
 from __future__ import annotations
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
 
 from bot.context import JinroContext
 from handlers.common import (
@@ -22,12 +23,12 @@ from handlers.common import (
     stale_button,
     start_link,
 )
+from handlers.common.withdrawals import tell_withdrawal
 from handlers.consent import given, identity
 from handlers.consent.buttons import DISAGREE, KEEP, RELATIONSHIP, WITHDRAW, WITHDRAW_SURE
 from messages import label
 from storage import consent as consent_store
 from storage import users as users_store
-from storage.bookings.views import teachers_of
 from storage.cases import at_place, party_tag
 from storage.errors import AlreadyHandled, NotFound
 
@@ -79,10 +80,29 @@ async def ask_guardian(
 async def refuse(
     update: Update, context: JinroContext, refusal: NotFound, *, edit: bool = False
 ) -> None:
-    """Tell the guardian why not (an unknown, used or expired link: "invalid")."""
+    """Tell the guardian why not (a link no longer open: what became of it; an unknown one:
+    "invalid")."""
     reason = await given.refusal_reason(context, refusal)
     markup = ReplyKeyboardRemove() if update.callback_query is None else None
     await reply(update, context, "consent/refused", markup, edit=edit, reason=reason)
+
+
+async def refuse_press(update: Update, context: JinroContext, refusal: NotFound) -> None:
+    """A press on the consent question refused (most often an old one: the link was answered
+    meanwhile, by this guardian too). The question they answered stays as it was, the record
+    of what they agreed to; the answer comes as a new message. A link that is closed for good
+    loses its buttons, so they are not pressed again. No such link at all: a forged press,
+    given the stale answer."""
+    if type(refusal) is NotFound:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    if isinstance(refusal, consent_store.LinkClosed):
+        try:
+            await update.callback_query.edit_message_reply_markup(None)
+        except BadRequest:
+            pass  # gone, or already without buttons: the answer below says it all
+    await refuse(update, context, refusal)
 
 
 async def guardian_typed(update: Update, context: JinroContext) -> None:
@@ -96,12 +116,16 @@ async def relationship_chosen(
     update: Update, context: JinroContext, relationship: str, token: str
 ) -> None:
     """They agree as parent or guardian: now their own contact, with Telegram's button, or
-    the city's identity check. (An old or forged press, or one they may not make, gets the
-    stale answer.)"""
-    async with context.db.read() as conn:
-        await consent_store.for_guardian(
-            conn, token, context.user, context.user.id, now=context.now
-        )
+    the city's identity check. (A press they may not make, or on a link no longer open, is
+    told why: refuse_press.)"""
+    try:
+        async with context.db.read() as conn:
+            await consent_store.for_guardian(
+                conn, token, context.user, context.user.id, now=context.now
+            )
+    except NotFound as refusal:
+        await refuse_press(update, context, refusal)
+        return
     await answer_query(update)
     if identity.check_of(context) is not None:
         await identity.start_check(update, context, token, relationship)
@@ -110,21 +134,43 @@ async def relationship_chosen(
     await ask_contact(update, context)
 
 
+def share_button(context: JinroContext) -> str:
+    return label(context.lang, "📱 Share my phone number")
+
+
+def share_keyboard(context: JinroContext) -> ReplyKeyboardMarkup:
+    share = KeyboardButton(share_button(context), request_contact=True)
+    return ReplyKeyboardMarkup([[share]], resize_keyboard=True, one_time_keyboard=True)
+
+
 async def ask_contact(update: Update, context: JinroContext) -> None:
-    share = KeyboardButton(label(context.lang, "📱 Share my phone number"), request_contact=True)
-    markup = ReplyKeyboardMarkup([[share]], resize_keyboard=True, one_time_keyboard=True)
-    await reply(update, context, "consent/guardian_contact", markup)
+    await reply(update, context, "consent/guardian_contact", share_keyboard(context))
 
 
 async def contact_typed(update: Update, context: JinroContext) -> None:
-    """Text instead of the contact: the button again (a typed number proves nothing)."""
-    await ask_contact(update, context)
+    """Text instead of the contact. A typed number proves nothing (anyone can type the
+    number the student gave): they are told so; other text gets the button again."""
+    await reply(
+        update,
+        context,
+        "consent/guardian_typed",
+        share_keyboard(context),
+        kind=typed_kind(update.message.text),
+        method="contact",
+        button=share_button(context),
+    )
+
+
+def typed_kind(text: str) -> str:
+    """What a guardian typed in place of their phone check: "number" or "words"."""
+    number = consent_store.phone_like(text) or consent_store.mobile_number(text) is not None
+    return "number" if number else "words"
 
 
 async def contact_sent(update: Update, context: JinroContext) -> None:
     """The guardian's contact (or a photo, a file…) while waiting for it."""
     contact = update.message.contact if update.message is not None else None
-    if contact is None:
+    if contact is None:  # a photo, a file: the button again
         await ask_contact(update, context)
         return
     # Telegram sets user_id to the sender's own id only when they share their own number
@@ -150,12 +196,17 @@ async def contact_sent(update: Update, context: JinroContext) -> None:
 
 
 async def check_typed(update: Update, context: JinroContext) -> None:
-    """Text or a file while their identity check is open: its button again (the question
-    again if the city has switched the check off meanwhile)."""
+    """Text or a file while their identity check is open: a typed number is told it proves
+    nothing; then its button again (the question again if the city has switched the check
+    off meanwhile)."""
     if identity.check_of(context) is None:
         await ask_guardian(update, context, context.user.flow_data.get("token", ""))
         return
-    await identity.ask_check(update, context)
+    text = update.message.text if update.message is not None else None
+    if text is None:
+        await identity.ask_check(update, context)
+        return
+    await identity.ask_check(update, context, typed=typed_kind(text))
 
 
 @DISAGREE.handles
@@ -171,8 +222,7 @@ async def disagreed(update: Update, context: JinroContext, token: str) -> None:
         await stale_button(update, context)
         return
     except NotFound as refusal:
-        await answer_query(update)
-        await refuse(update, context, refusal, edit=True)
+        await refuse_press(update, context, refusal)
         return
     await answer_query(update)
     await reply(update, context, "consent/guardian_done", edit=True, agree=False)
@@ -231,6 +281,8 @@ async def _child_at(context: JinroContext, place: int, tag: int):
 @WITHDRAW.handles
 async def withdraw_asked(update: Update, context: JinroContext, place: int, tag: int) -> None:
     child = await _child_at(context, place, tag)
+    async with context.db.read() as conn:
+        kept = await consent_store.confirmed_seats(conn, child.id, now=context.now)
     await answer_query(update)
     lang = context.lang
     markup = keyboard(
@@ -240,7 +292,13 @@ async def withdraw_asked(update: Update, context: JinroContext, place: int, tag:
         ]
     )
     await reply(
-        update, context, "consent/guardian_withdraw_ask", markup, edit=True, name=child.name
+        update,
+        context,
+        "consent/guardian_withdraw_ask",
+        markup,
+        edit=True,
+        name=child.name,
+        kept=kept,
     )
 
 
@@ -248,25 +306,12 @@ async def withdraw_asked(update: Update, context: JinroContext, place: int, tag:
 async def withdraw_confirmed(update: Update, context: JinroContext, place: int, tag: int) -> None:
     child = await _child_at(context, place, tag)
     async with context.db.write() as conn:
-        student, withdrawn = await consent_store.withdraw(
+        taken = await consent_store.withdraw(
             conn, context.user.id, child.id, now=context.now, offer=context.settings.offer
         )
-        teachers = (await conn.execute(teachers_of(student.school_id, student.grade))).all()
     await answer_query(update)
-    await reply(update, context, "consent/guardian_withdrawn", edit=True, name=student.name)
-    await notify(
-        context, student.id, student.lang, "consent/student_told", agree=False, method="withdrawn"
-    )
-    for teacher in teachers:
-        await notify(
-            context,
-            teacher.id,
-            teacher.lang,
-            "consent/teacher_told_withdrawn",
-            name=student.name,
-            grade=student.grade,
-            withdrawn=len(withdrawn),
-        )
+    await reply(update, context, "consent/guardian_withdrawn", edit=True, name=taken.student.name)
+    await tell_withdrawal(context, taken)
 
 
 @KEEP.handles

@@ -47,11 +47,24 @@ async def start_check(update: Update, context: JinroContext, token: str, relatio
     await ask_check(update, context)
 
 
-async def ask_check(update: Update, context: JinroContext) -> None:
-    """The button to the provider's page for the check in the guardian's step."""
+async def ask_check(update: Update, context: JinroContext, *, typed: str | None = None) -> None:
+    """The button to the provider's page for the check in the guardian's step; `typed`: they
+    typed instead ("number" or "words", as consent/guardian_typed answers it)."""
     url = await check_of(context).start(context.user.flow_data["check"], return_url(context))
-    button = InlineKeyboardButton(label(context.lang, "📱 Verify my phone (본인확인)"), url=url)
-    await reply(update, context, "consent/guardian_identity", InlineKeyboardMarkup([[button]]))
+    text = label(context.lang, "📱 Verify my phone (본인확인)")
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton(text, url=url)]])
+    if typed is None:
+        await reply(update, context, "consent/guardian_identity", markup)
+        return
+    await reply(
+        update,
+        context,
+        "consent/guardian_typed",
+        markup,
+        kind=typed,
+        method="identity",
+        button=text,
+    )
 
 
 # ----- the provider sends the guardian back -------------------------------------------------
@@ -72,11 +85,11 @@ async def returned(application: Application, request: web.Request) -> web.Respon
         reason = error.args[0]
         async with context.db.write() as conn:
             await audit.record(conn, None, "consent.refused", reason=reason, now=context.now)
-        return page(DEFAULT_LANGUAGE, reason, status=400)
+        return page(application, DEFAULT_LANGUAGE, reason, status=400)
     async with context.db.read() as conn:
         guardian = await identity_store.waiting(conn, verified.request)
     if guardian is None:  # used or refused already, replaced by a newer check, or not ours
-        return page(DEFAULT_LANGUAGE, "used", status=410)
+        return page(application, DEFAULT_LANGUAGE, "used", status=410)
     context.user = guardian
     data = guardian.flow_data
     recorded = await given.record(
@@ -90,19 +103,49 @@ async def returned(application: Application, request: web.Request) -> web.Respon
             now=context.now,
         ),
     )
-    return page(context.lang, "done" if recorded else "refused")
+    return page(application, context.lang, "done" if recorded else "refused")
 
 
-def page(lang: str, reason: str, *, status: int = 200) -> web.Response:
-    """The browser's answer: a short text in a bare page, kept by nobody (no-store)."""
+def page(application: Application, lang: str, reason: str, *, status: int = 200) -> web.Response:
+    """The browser's answer: a short text, and a button back to the bot's chat in Telegram
+    (the guardian's phone opens it in the app), kept by nobody (no-store). Made for a
+    phone's screen: the provider's page sent them here in the phone's browser."""
     text = render("consent/identity_page", lang, reason=reason).strip().replace("\n", "<br>\n")
-    body = (
-        f'<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Jinro</title></head><body><p>{text}</p></body></html>"
+    chat = f"https://t.me/{application.bot.username}"
+    body = _PAGE.format(
+        lang=escape(lang),
+        title=escape(label(lang, "Guardian consent: phone identity check")),
+        text=text,
+        chat=escape(chat),
+        back=escape(label(lang, "Back to Telegram")),
     )
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     return web.Response(status=status, text=body, content_type="text/html", headers=headers)
+
+
+# One column a phone's width, text at 17px, a button 48px high the whole column wide.
+_PAGE = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+*{{box-sizing:border-box}}
+body{{margin:0;background:#eef2f6;color:#1c2733;font:17px/1.6 system-ui,-apple-system,
+"Noto Sans KR","Apple SD Gothic Neo","Malgun Gothic",sans-serif;word-break:keep-all}}
+main{{max-width:28rem;margin:0 auto;padding:2rem 1.25rem}}
+.card{{background:#fff;border-radius:14px;padding:1.5rem 1.25rem;
+box-shadow:0 1px 3px rgba(0,0,0,.08)}}
+h1{{font-size:1.25rem;margin:0 0 1rem}}p{{margin:0 0 1.5rem}}
+a.button{{display:flex;align-items:center;justify-content:center;min-height:48px;
+padding:.75rem 1rem;border-radius:10px;background:#2481cc;color:#fff;font-weight:600;
+text-decoration:none;text-align:center}}
+a.button:focus-visible{{outline:3px solid #1c2733;outline-offset:2px}}
+</style></head>
+<body><main><div class="card">
+<h1>{title}</h1>
+<p>{text}</p>
+<a class="button" href="{chat}">{back}</a>
+</div></main></body></html>"""
 
 
 # The bot's web pages of this area: (method, path, handler(application, request)).

@@ -46,8 +46,16 @@ async def show_page(
     if not students and page > 0:  # past the end (the list got shorter)
         await show_page(update, context, page - 1, edit=edit)
         return
-    # What is read: the names of the school's students under 14 and their consent's state.
-    await audit_read(context, "consents", context.user.school_id, page=page, rows=len(students))
+    # What is read: the names of the school's students under 14 and their consent's state;
+    # who was on the page (their ids), for each one's audit trail (storage/audit_trail.py).
+    await audit_read(
+        context,
+        "consents",
+        context.user.school_id,
+        page=page,
+        rows=len(students),
+        student_ids=[student.id for student in students],
+    )
     lang = context.lang
     rows = []
     for place, student in enumerate(students):

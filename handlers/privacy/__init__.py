@@ -13,9 +13,10 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from handlers.common import text_step
 from handlers.privacy import deleteme, mydata, staff
-from handlers.privacy.buttons import SEARCH_FLOW, SURE_FLOW
+from handlers.privacy.buttons import CHILD_FLOW, CONFIRM_FLOW, SEARCH_FLOW, SURE_FLOW, WHOSE_FLOW
 
 text_step(SEARCH_FLOW, SURE_FLOW)(staff.name_typed)
+text_step(WHOSE_FLOW, CONFIRM_FLOW, CHILD_FLOW)(deleteme.still_open)
 
 
 def handlers() -> list[BaseHandler]:

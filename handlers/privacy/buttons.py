@@ -13,6 +13,7 @@ from messages.labels import N_
 from storage.erasable import REASONS
 from storage.models import Role
 
+WHOSE_FLOW = "dm.whose"  # a guardian asked whose data: their own, or one child's
 CONFIRM_FLOW = "dm.confirm"  # the person's own erasure asked
 CHILD_FLOW = "dm.child"  # a guardian's erasure of one child asked
 SEARCH_FLOW = "er.name"  # staff: typed text searches names; flow_data {"q": the last typed}

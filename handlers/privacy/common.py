@@ -1,7 +1,9 @@
 """What the three ways of erasing share (the person themselves, a guardian for a child, staff
 on a written request): the erasure in the caller's write transaction with what is needed to
 tell others, then telling them: the teachers of withdrawn requests and the sites of seats
-given back, and the person erased when someone else asked for it."""
+given back, the person erased when someone else asked for it, and when a guardian erases
+themselves, the children whose consent that withdraws and those children's teachers (as a
+withdrawal in /consent tells them)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import notify, speaks_formally
+from handlers.common.withdrawals import tell_withdrawal
 from storage import bookings as bookings_store
 from storage import consent, erasure
 from storage import users as users_store
 from storage.bookings.views import teachers_of
+from storage.consent import Withdrawal
 from storage.models import Role
 
 
@@ -31,6 +35,8 @@ class Aftermath:
     teachers: list[Row] = field(default_factory=list)
     sessions: dict[int, Row] = field(default_factory=dict)  # of the seats given back
     sites: dict[int, list[Row]] = field(default_factory=dict)  # site id -> its people
+    # A guardian's own erasure: each consent it withdrew, with whom to tell.
+    children: list[Withdrawal] = field(default_factory=list)
 
 
 async def erase(
@@ -41,6 +47,7 @@ async def erase(
     teachers = []
     if person.role == Role.STUDENT and person.school_id is not None:
         teachers = list((await conn.execute(teachers_of(person.school_id, person.grade))).all())
+    children = await _withdraw_consents(conn, context, person) if person.role is None else []
     erased = await erasure.erase(
         conn,
         person,
@@ -51,13 +58,29 @@ async def erase(
     )
     sessions = await bookings_store.session_views(conn, {f.session_id for f in erased.cancelled})
     sites = {s.site_id: await users_store.site_people(conn, s.site_id) for s in sessions.values()}
-    return Aftermath(person, reason, erased, teachers, sessions, sites)
+    return Aftermath(person, reason, erased, teachers, sessions, sites, children)
+
+
+async def _withdraw_consents(
+    conn: AsyncConnection, context: JinroContext, guardian: Row
+) -> list[Withdrawal]:
+    """A guardian's consents withdrawn before the erasure (which would withdraw them too, but
+    all at once): one child at a time, so that each child and their teachers can be told
+    what went."""
+    return [
+        await consent.withdraw(
+            conn, guardian.id, child.id, now=context.now, offer=context.settings.offer
+        )
+        for child in await consent.children_of(conn, guardian.id)
+    ]
 
 
 async def tell_others(context: JinroContext, done: Aftermath) -> None:
     """The seats go on down the waiting lists; the student's teachers hear of the requests
     withdrawn (and at whose request), the sites of the seats given back."""
     outbox.kick(context)
+    for taken in done.children:  # a guardian's own erasure: as /consent tells a withdrawal
+        await tell_withdrawal(context, taken)
     person = done.person
     requests = sum(freed.was == "requested" for freed in done.erased.withdrawn)
     for teacher in done.teachers if requests else []:
@@ -99,11 +122,3 @@ async def tell_erased(context: JinroContext, done: Aftermath) -> None:
         reason=done.reason,
         formal=speaks_formally(person),
     )
-
-
-async def adult(context: JinroContext) -> bool:
-    """Spoken to in 합니다체: an adult with a role, or a guardian (a guest who consented)."""
-    if speaks_formally(context.user):
-        return True
-    async with context.db.read() as conn:
-        return bool(await consent.children_of(conn, context.user.id))

@@ -6,15 +6,27 @@ stands for at the moment of erasing). The teachers of a request that disappears 
 sites of a seat given back are told (handlers/privacy/common.py); a child erased by their
 guardian is told too.
 
-Flows: dm.confirm while the person's own erasure is asked, dm.child while a child's is (the
-child in the buttons by place and check number)."""
+A guardian is told what is kept about a guardian (the consents they answered, with the number
+and relationship; their language), not a student's name, school and grade.
+
+Flows: dm.whose while a guardian is asked whose data, dm.confirm while the person's own
+erasure is asked, dm.child while a child's is (the child in the buttons by place and check
+number). Text typed meanwhile is answered, and the question stays open (still_open)."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import answer_query, keyboard, leave_flow, reply, set_flow
+from handlers.common import (
+    answer_query,
+    is_guardian,
+    keyboard,
+    leave_flow,
+    reply,
+    set_flow,
+    speaks_formally,
+)
 from handlers.common.buttons import audit_refusal
 from handlers.privacy.buttons import (
     CHILD,
@@ -24,11 +36,12 @@ from handlers.privacy.buttons import (
     ERASE,
     KEEP,
     OWN,
+    WHOSE_FLOW,
 )
-from handlers.privacy.common import adult, erase, tell_erased, tell_others
+from handlers.privacy.common import erase, tell_erased, tell_others
 from messages import label
 from messages.labels import N_
-from storage import consent, erasable
+from storage import consent, erasable, privacy
 from storage import users as users_store
 from storage.cases import at_place, party_tag
 from storage.errors import Refused
@@ -37,28 +50,32 @@ ERASE_LABELS = (N_("Yes, delete my data"), N_("Yes, delete everything"))  # stud
 
 
 async def deleteme(update: Update, context: JinroContext) -> None:
-    if context.user.role is None:  # a guest may be a guardian: whose data?
+    if is_guardian(context.user):  # whose data: their own, or a child's they consent for?
         async with context.db.read() as conn:
             children = await consent.children_of(conn, context.user.id)
             schools = {c.school_id: await users_store.school(conn, c.school_id) for c in children}
         if children:
-            await leave_flow(context, "dm.")  # an earlier question's buttons no longer erase
             await ask_whose(update, context, children, schools)
             return
     await ask_own(update, context)
 
 
 async def ask_own(update: Update, context: JinroContext, *, edit: bool = False) -> None:
+    """What erasing takes away: for a guardian, the consents they answered (what is kept of
+    a guardian); for anyone else, their account and what they did."""
+    consents = []
+    if is_guardian(context.user):
+        async with context.db.read() as conn:
+            consents = await privacy.answered_consents(conn, context.user, tz=context.tz)
     await set_flow(context, CONFIRM_FLOW)
     lang = context.lang
-    formal = await adult(context)
     markup = keyboard(
         [
-            [ERASE(label(lang, ERASE_LABELS[formal]))],
+            [ERASE(label(lang, ERASE_LABELS[speaks_formally(context.user)]))],
             [KEEP(label(lang, "No, keep my data"))],
         ]
     )
-    await reply(update, context, "privacy/erase_ask", markup, edit=edit, formal=formal)
+    await reply(update, context, "privacy/erase_ask", markup, edit=edit, consents=consents)
 
 
 async def ask_whose(update: Update, context: JinroContext, children, schools) -> None:
@@ -69,6 +86,8 @@ async def ask_whose(update: Update, context: JinroContext, children, schools) ->
         tag = party_tag(context.user.id, child.id)
         rows.append([CHILD(label(lang, "%(name)s's data", name=child.name), place, tag)])
     rows.append([KEEP(label(lang, "Delete nothing"))])
+    # An earlier question's buttons no longer erase; text typed now is answered, not lost.
+    await set_flow(context, WHOSE_FLOW)
     listed = [
         {"name": c.name, "grade": c.grade, "school": getattr(schools[c.school_id], "name", "")}
         for c in children
@@ -86,17 +105,23 @@ async def own_chosen(update: Update, context: JinroContext) -> None:
 async def kept(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await leave_flow(context, "dm.")
-    await reply(update, context, "privacy/erase_kept", edit=True, formal=await adult(context))
+    await reply(update, context, "privacy/erase_kept", edit=True)
 
 
 @ERASE.handles
 async def erase_pressed(update: Update, context: JinroContext) -> None:
-    formal = await adult(context)
     async with context.db.write() as conn:
         done = await erase(conn, context, context.user, reason="self")
     await answer_query(update)
-    await reply(update, context, "privacy/erased", edit=True, formal=formal)
+    # Told in the register of the person as they were (context.user and the gate's note).
+    await reply(update, context, "privacy/erased", edit=True)
     await tell_others(context, done)
+
+
+async def still_open(update: Update, context: JinroContext) -> None:
+    """Text typed while a /deleteme question is open (whose data, or sure?): not a search,
+    nor a new start; the question stays open and its buttons still answer."""
+    await reply(update, context, "privacy/still_open")
 
 
 # ----- a guardian for a child ------------------------------------------------------------

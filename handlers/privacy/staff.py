@@ -34,7 +34,7 @@ from messages.labels import N_
 from storage import erasable
 from storage import users as users_store
 from storage.cases import at_place, party_tag
-from storage.errors import NotFound
+from storage.errors import NotFound, Refused
 from storage.models import Role
 
 SHOWN = 8  # people a page
@@ -54,6 +54,18 @@ def _card(person: Row) -> dict:
         "grade": person.grade,
         "site": person.site or "",
     }
+
+
+def _found(staff_id: int, person: Row) -> dict:
+    """A person in the list found, with why they cannot be erased here if so ("self",
+    "staff": the same check that refuses the press), so the refusal is no surprise; they
+    stay listed, so that nobody looked for seems missing."""
+    try:
+        erasable.check_staff_may_erase(staff_id, person)
+        refused = None
+    except Refused as refusal:
+        refused = refusal.reason
+    return {**_card(person), "refused": refused}
 
 
 async def erase_command(update: Update, context: JinroContext) -> None:
@@ -111,7 +123,7 @@ async def show_found(
         shown,
         markup,
         edit=edit,
-        people=[_card(person) for person in shown.items],
+        people=[_found(context.user.id, person) for person in shown.items],
         typed=typed,
     )
 
