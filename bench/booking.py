@@ -10,6 +10,11 @@ on a fresh SQLite file and, when TEST_POSTGRES_URL is set, on that PostgreSQL da
 
 oversold counts, over all rounds, seats held beyond capacity plus any session whose
 `booked` counter differs from the bookings actually holding a seat.
+
+The yardstick, measured in the same run on the same database: the same attempts, each only
+the conditional UPDATE that takes a seat in its own write transaction (no booking row, no
+checks, no audit): sqlite_bare_per_s, and sqlite_ratio = bookings_per_s / bare_per_s (the
+share of the database's bare pace the whole booking keeps); the same with pg_.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bench.common import (
     insert_rows,
@@ -73,16 +78,36 @@ async def one_round(db: Database, students: list, session_id: int) -> float:
     return elapsed
 
 
+async def bare_round(db: Database, students: list, session_id: int) -> float:
+    """The yardstick: as many attempts at once, each only taking a seat if one is left."""
+    take = (
+        update(Session)
+        .where(Session.id == session_id, Session.booked < Session.capacity)
+        .values(booked=Session.booked + 1)
+    )
+
+    async def attempt() -> None:
+        async with db.write() as conn:
+            await conn.execute(take)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(attempt() for _ in students))
+    return time.perf_counter() - started
+
+
 async def measure(url: str, folder: Path, options) -> dict:
     await migrate(url)
     db = Database(url)
     try:
-        session_ids = await prepare(db, options.students, options.rounds, options.seats)
+        all_ids = await prepare(db, options.students, options.rounds * 2, options.seats)
+        session_ids, bare_ids = all_ids[: options.rounds], all_ids[options.rounds :]
         async with db.read() as conn:
             students = list((await conn.execute(select(User.__table__))).all())
-        elapsed = 0.0
-        for session_id in session_ids:
+        elapsed = bare = 0.0
+        for session_id, bare_id in zip(session_ids, bare_ids, strict=True):
+            # Alternating rounds: the machine's noise falls on both alike.
             elapsed += await one_round(db, students, session_id)
+            bare += await bare_round(db, students, bare_id)
         held = waitlisted = oversold = 0
         async with db.read() as conn:
             for session_id in session_ids:
@@ -110,6 +135,8 @@ async def measure(url: str, folder: Path, options) -> dict:
         "waitlisted": waitlisted,
         "oversold": oversold,
         "bookings_per_s": round(attempts / elapsed, 1),
+        "bare_per_s": round(attempts / bare, 1),
+        "ratio": round(bare / elapsed, 3),
     }
 
 
