@@ -13,12 +13,14 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from bench.common import tally
 from bench.updates import start_process, stop_process
 from sandbox.server import RunningSandbox, start_sandbox
 from storage.db import Database
 from storage.migrate import migrate
 
 WAIT_SECONDS = 180  # a phase that has not finished by then has lost something
+SEND_IN_FLIGHT = 8  # the bot's default (bot/settings.py): the yardstick sends as many at once
 
 
 def bot_env(url: str, api_base: str, send_rate: int | None, token: str) -> dict:
@@ -111,6 +113,19 @@ class BotRun:
         self.process = start_process(["-m", "bot", "run"], env, self.folder / log)
         await wait_for_polling(self.watch, self.process)
         return self.process
+
+    async def sink(self, chats: list[int], in_flight: int = SEND_IN_FLIGHT) -> float:
+        """The yardstick (bench/sink.py): messages a second the sandbox receives from a
+        process that only sends, one to each of `chats` (consecutive ids no one else uses),
+        `in_flight` at a time, as the bot's outbox does."""
+        self.add_users(chats)
+        args = [self.token, self.server.api_base, str(chats[0]), str(len(chats)), str(in_flight)]
+        process = start_process(["-m", "bench.sink", *args], {}, self.folder / "sink.log")
+        try:
+            found = await self.watch.until_all(set(chats), process, "the yardstick")
+        finally:
+            await stop_process(process)
+        return tally(set(chats), found)["per_s"]
 
     async def stop_bot(self) -> None:
         if self.process is not None:

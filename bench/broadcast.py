@@ -17,6 +17,10 @@ are due at once: the broadcasts are ordinary ones, not urgent.
   message the bot sent a second while the broadcast went out, and paced_copies_per_s the
   broadcast's share of it.
 
+The yardstick: as many messages sent by bench/sink.py, a process that only sends (8 at a
+time, as the bot's outbox): sink_per_s, and unlimited_ratio = unlimited_per_s / sink_per_s
+(target 0.5).
+
 `delivered` counts deliveries marked sent; `lost` recipients whose chat got no copy;
 `duplicates` copies beyond the one each should get. Runs on a fresh SQLite file and, when
 TEST_POSTGRES_URL is set, also on that database (its public schema is dropped and rebuilt),
@@ -43,6 +47,7 @@ TOKEN = "700000004:BENCH-broadcast-token-for-the-sandbox"
 STAFF_ID = 4_000_000
 WRITER_ID = 4_000_001  # the student who keeps writing during the paced broadcast
 FIRST_STUDENT = 4_100_000
+SINK_CHATS = 9_000_000  # the yardstick's chats, apart from every recipient
 WRITE_EVERY = 0.5
 
 
@@ -166,6 +171,9 @@ async def measure(url: str, folder: Path, options) -> dict:
         first, second, _ = people["schools"]
         unlimited = await run_phase(db, watch, process, first, people["unlimited"], "unlimited")
         await run.stop_bot()
+        # The yardstick: as many messages from a process that only sends.
+        count = len(people["unlimited"])
+        sink_per_s = await run.sink(list(range(SINK_CHATS, SINK_CHATS + count)))
 
         process = await run.start_bot(None, "paced.log")
         run.sandbox.delay_ms = options.paced_delay_ms
@@ -186,6 +194,8 @@ async def measure(url: str, folder: Path, options) -> dict:
         "duplicates": unlimited["duplicates"] + paced["duplicates"],
         "lost": unlimited["lost"] + paced["lost"],
         "unlimited_per_s": unlimited["per_s"],
+        "sink_per_s": sink_per_s,
+        "unlimited_ratio": round(unlimited["per_s"] / sink_per_s, 3) if sink_per_s else None,
         "paced_per_s": paced["all_per_s"],
         "paced_copies_per_s": paced["per_s"],
         "paced_api_delay_ms": options.paced_delay_ms,

@@ -17,6 +17,10 @@ student's day-before and online reminders, a site's evening and morning rosters.
   sandbox answering every call after 100 ms as Telegram does from afar: paced_per_s. (One
   message at a time, that round trip alone would hold sending to under 10 a second.)
 
+- yardstick: the same number of messages sent by bench/sink.py, a process that only sends
+  (8 at a time, as the bot's outbox): sink_per_s, and unlimited_ratio = unlimited_per_s /
+  sink_per_s (target 0.5).
+
 `sent` counts rows marked sent; `lost` reminders whose chat got no message; `duplicates`
 messages beyond the one each chat should get — over all phases. Runs on a fresh SQLite file
 and, when TEST_POSTGRES_URL is set, also on that database (its public schema is dropped and
@@ -56,6 +60,7 @@ SEATS = 40  # confirmed students per session: a roster of 40 lines fits one mess
 SESSIONS_PER_SITE = 3
 SITE_SHARE = 0.15  # the share of reminders that are a site's roster
 FIRST_USER = 5_000_000
+SINK_CHATS = 9_000_000  # the yardstick's chats, apart from every recipient
 
 
 # ----- the world the reminders talk about -----------------------------------------------------
@@ -208,6 +213,8 @@ async def measure(url: str, folder: Path, options) -> dict:
         ]
         steady_result = await run_phase(db, watch, process, steady, steady_due, "steady")
         await run.stop_bot()
+        # The yardstick: as many messages from a process that only sends.
+        sink_per_s = await run.sink(list(range(SINK_CHATS, SINK_CHATS + options.reminders)))
 
         process = await run.start_bot(None, "paced.log")
         run.sandbox.delay_ms = options.paced_delay_ms
@@ -223,6 +230,8 @@ async def measure(url: str, folder: Path, options) -> dict:
         "duplicates": sum(p["duplicates"] for p in phases),
         "lost": sum(p["lost"] for p in phases),
         "unlimited_per_s": burst_result["per_s"],
+        "sink_per_s": sink_per_s,
+        "unlimited_ratio": round(burst_result["per_s"] / sink_per_s, 3) if sink_per_s else None,
         "paced_per_s": paced_result["per_s"],
         "paced_api_delay_ms": options.paced_delay_ms,
         "p95_lateness_s": steady_result["p95_lateness_s"],
