@@ -20,6 +20,8 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.ext import Extension
 
+from messages.particles import settle
+
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 LOCALES = HERE / "locales"
@@ -74,12 +76,17 @@ def environment(lang: str) -> Environment:
 
 
 def render(template: str, lang: str, /, **values) -> str:
-    """Render a message template; surrounding blank space is removed."""
-    loaded = environment(normalize_lang(lang)).get_template(f"{template}.html.j2")
-    return loaded.render(**values).strip()
+    """Render a message template; surrounding blank space is removed, and a Korean particle
+    written both ways takes the form of the word before it (messages/particles.py)."""
+    lang = normalize_lang(lang)
+    loaded = environment(lang).get_template(f"{template}.html.j2")
+    text = loaded.render(**values).strip()
+    return settle(text) if lang == "ko" else text
 
 
 def label(lang: str, msgid: str, **values) -> str:
     """A translated keyboard label or short plain text (not HTML: never parsed)."""
-    text = translations(normalize_lang(lang)).gettext(msgid)
-    return text % values if values else text
+    lang = normalize_lang(lang)
+    text = translations(lang).gettext(msgid)
+    text = text % values if values else text
+    return settle(text) if lang == "ko" else text

@@ -19,9 +19,9 @@ async def test_every_persona_completes_joining(sandbox, tmp_path):
             code = starts.get(persona.id)
             await user.send(f"/start {code}" if code else "/start")
             if persona.id == STAFF_ID:
-                assert "담당자(으)로 가입되어 있습니다" in user.last_text
+                assert "담당자로 가입되어 있습니다" in user.last_text
             elif code:
-                await user.press("(으)로 하기")
+                await user.press("로 하기")  # “김민지”로, “박선영”으로
                 if "선생님" in persona.role_label:
                     await user.press("완료")
                 if "학부모 지원단" in persona.role_label:
@@ -34,7 +34,7 @@ async def test_every_persona_completes_joining(sandbox, tmp_path):
                 await user.send("정발")
                 await user.press("정발중학교")
                 await user.press("1학년")
-                await user.press("(으)로 하기")
+                await user.press("로 하기")  # “김민지”로, “박선영”으로
                 await user.press("아니요")
                 assert "가입 완료" in user.last_text, persona
 

@@ -60,7 +60,7 @@ async def test_a_bad_file_is_explained_and_nothing_is_written(bot, sandbox, db):
     text = staff.last_text
     assert "아무것도 가져오지 않았습니다" in text
     assert "6행, 체험유형: 알 수 없는 체험유형 “체험”입니다" in text
-    assert "7행, 지역: “서울”은(는) 고양시의 구가 아닙니다" in text
+    assert "7행, 지역: “서울”은 고양시의 구가 아닙니다" in text
     assert "모두 29건" in text and "외 9건이 더 있습니다" in text
     assert len(text) < 4096
     assert await programme_count(db) == before

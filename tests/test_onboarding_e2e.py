@@ -93,7 +93,7 @@ async def test_teacher_joins_by_invite_and_records_a_paper_form(bot, sandbox, db
     code = await make_invite(db, Role.TEACHER)
     teacher = sandbox.user(1101, "선영", "박")
     await teacher.send(f"/start {code}")
-    assert "선생님(으)로 가입합니다" in teacher.messages[-2]["text"]
+    assert "선생님으로 가입합니다" in teacher.messages[-2]["text"]
     assert "정발중학교" in teacher.messages[-2]["text"]
     await teacher.press("“박선영”")
     await teacher.press("1학년")
@@ -189,7 +189,7 @@ async def test_invalid_used_and_expired_invites_are_explained(bot, sandbox, db):
 
     minji = await join_as_student(sandbox, 1602, "김민지")
     await minji.send(f"/start {await make_invite(db, Role.TEACHER)}")
-    assert "이미 학생(으)로 가입되어 있어" in minji.last_text
+    assert "이미 학생으로 가입되어 있어" in minji.last_text
     assert (await user_row(db, 1602)).role == "student"
 
     await visitor.send("/start xyz")  # a link of no known kind
@@ -199,7 +199,7 @@ async def test_invalid_used_and_expired_invites_are_explained(bot, sandbox, db):
     await typed.send("/start")
     await typed.press("초대받았어요")
     await typed.send(f"https://t.me/jinro_demo_bot?start={await make_invite(db, Role.MONITOR)}")
-    assert "학부모 지원단(으)로 가입합니다" in typed.messages[-2]["text"]
+    assert "학부모 지원단으로 가입합니다" in typed.messages[-2]["text"]
 
 
 async def test_free_text_where_a_button_was_expected(bot, sandbox, db):
