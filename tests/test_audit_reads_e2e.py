@@ -119,6 +119,7 @@ async def test_reading_a_case_and_the_bookings_to_open_one_about(bot, sandbox, d
     await staff.send("/cases")
     await staff.press(f"#{case.id}")
     assert CASE_TEXT in staff.last_text
+    await teacher.expect(f"사례 #{case.id}", timeout=10)  # the news first, as the site's below
     await teacher.send("/cases")
     await teacher.press(f"#{case.id}")
     assert CASE_TEXT in teacher.last_text
@@ -127,6 +128,9 @@ async def test_reading_a_case_and_the_bookings_to_open_one_about(bot, sandbox, d
     await teacher.send("/cases")
     await teacher.press("새 사례")
     assert any("민지" in label for label in teacher.buttons)
+    # The site's news of the case comes through the outbox in its own time: waited for, so
+    # that it does not land between the site's press and the roster the test reads.
+    await site.expect(f"사례 #{case.id}", timeout=10)
     await site.send("/sessions")
     await site.press("해양 생물")
     assert "김민지" in site.last_text  # the roster
