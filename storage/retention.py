@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, school_year
 from storage.cases.common import POSTS
+from storage.cases.erasing import empty_lines
 from storage.db import Database
 from storage.erasure import forget
 from storage.mentors.common import ACTIVE as MENTOR_ACTIVE
@@ -248,11 +249,7 @@ async def case_texts(conn: AsyncConnection, moment: Moment, after) -> Batch:
             and_(posts, or_(case_messages.c.text.is_not(None), case_messages.c.photo.is_not(None))),
         ),
     )
-    chosen = case_messages.c.id.in_(ids)
-    await conn.execute(
-        update(case_messages).where(chosen, posts).values(text=None, photo=None, sender_name=None)
-    )
-    await conn.execute(update(case_messages).where(chosen, ~posts).values(sender_name=None))
+    await empty_lines(conn, case_messages.c.id.in_(ids))
     return ids, len(ids)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import contains_pattern, dialect_insert
+from storage.names import NAME_MAX
 from storage.tables import mentors, schools, sites, users
 from storage.tables import reminder_optouts as optouts
 
@@ -82,7 +83,7 @@ PEOPLE_VIEW = select(
         sites, sites.c.id == users.c.site_id
     )
 )
-TYPED_MAX = 20  # characters of a typed name searched (storage.names.NAME_MAX)
+TYPED_MAX = NAME_MAX  # characters of a typed name searched: no name is longer
 
 
 async def find_people(

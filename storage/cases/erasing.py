@@ -1,5 +1,5 @@
-"""Erasing people (/deleteme, the retention sweep) from the cases: their words go, the threads
-stay readable."""
+"""Erasing people (/deleteme, the retention sweep) from the cases, and old cases' words (the
+retention sweep): the words go, the threads stay readable."""
 
 from __future__ import annotations
 
@@ -17,15 +17,18 @@ async def erase_people(conn: AsyncConnection, user_ids: list[int]) -> int:
     only), so the threads stay readable for the others; their answers' and events' names go
     too. Returns the lines changed. Call before the user rows are deleted (the foreign keys
     then clear the rest); the caller writes the audit entry."""
-    wrote = await conn.execute(
-        update(messages)
-        .where(messages.c.sender_id.in_(user_ids), messages.c.kind.in_(POSTS))
-        .values(text=None, photo=None, sender_name=None)
-    )
-    named = await conn.execute(
-        update(messages)
-        .where(messages.c.sender_id.in_(user_ids), messages.c.kind == "event")
-        .values(sender_name=None)
-    )
+    lines = await empty_lines(conn, messages.c.sender_id.in_(user_ids))
     await conn.execute(delete(parties).where(parties.c.user_id.in_(user_ids)))
+    return lines
+
+
+async def empty_lines(conn: AsyncConnection, which) -> int:
+    """The case lines `which` (a condition on case_messages) lose what names or quotes
+    anyone: what was written loses its words, photo and name, an event (opened, closed, …)
+    keeps its code without the name. Returns the lines changed."""
+    posts = messages.c.kind.in_(POSTS)
+    wrote = await conn.execute(
+        update(messages).where(which, posts).values(text=None, photo=None, sender_name=None)
+    )
+    named = await conn.execute(update(messages).where(which, ~posts).values(sender_name=None))
     return wrote.rowcount + named.rowcount
