@@ -4,6 +4,7 @@ that never hand the same row out twice, retries, and sending through the sandbox
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -39,9 +40,22 @@ def test_a_session_at_half_past_midnight():
     online = SimpleNamespace(starts_at=starts, online=True)
     plans = {p.kind: p.due_at for p in reminders.student_plan(1, 2, online, KST)}
     assert plans == {
-        "student_day_before": kst(2026, 12, 2, 18),
+        "student_day_before": kst(2026, 12, 2, 18) + reminders.spread(1),
         "student_online": kst(2026, 12, 2, 20, 30),
     }
+
+
+def test_a_busy_evening_of_day_before_reminders_is_spread_over_its_hour():
+    """40,000 bookings of one day (a province's busiest): each reminder keeps its own second
+    between 18:00 and 19:00 on every replan, and no minute gets more than its share."""
+    offsets = [reminders.spread(n) for n in range(1_000, 41_000)]
+    assert all(timedelta(0) <= o < reminders.DAY_BEFORE_SPREAD for o in offsets)
+    assert offsets[:5] == [reminders.spread(n) for n in range(1_000, 1_005)]
+    per_minute = Counter(int(o.total_seconds()) // 60 for o in offsets)
+    assert len(per_minute) == 60
+    assert max(per_minute.values()) <= 40_000 / 60 * 1.05
+    per_second = Counter(int(o.total_seconds()) for o in offsets)
+    assert max(per_second.values()) < 30  # Telegram's overall cap: none wait for another
 
 
 def test_the_first_school_day_after_a_weekend():
@@ -254,7 +268,9 @@ async def test_the_student_and_the_site_hear_at_their_moment(tuesday_morning, bo
     await site.expect("내일 올 학생")
     assert "김민지" in site.last_text
     assert not any("내일은 진로체험" in m.get("text", "") for m in minji.bot_messages)
-    with time_machine.travel(day_before_17 + timedelta(hours=1, minutes=1), tick=True):
+    # The student's comes at their own second of the hour after 18:00 (reminders.spread).
+    students_moment = day_before_17 + timedelta(hours=1) + reminders.spread(booking_id)
+    with time_machine.travel(students_moment + timedelta(minutes=1), tick=True):
         await dispatch_tick(bot)
         await dispatch_tick(bot)  # a second tick sends nothing twice
     await minji.expect("내일은 진로체험 날이에요")

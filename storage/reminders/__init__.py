@@ -10,8 +10,8 @@ writer). A row whose lease ran out (the process died) is claimed again: at most 
 duplicate per crash, for the rows in flight. A failure is retried later with exponential
 backoff and jitter; after MAX_ATTEMPTS the row is dead and staff are told in a digest.
 
-Times follow the city's clock (Asia/Seoul): the day before at 18:00, quiet hours for
-students between 21:00 and 08:00.
+Times follow the city's clock (Asia/Seoul): the day before at 18:00 (students' spread over
+the hour that follows), quiet hours for students between 21:00 and 08:00.
 
 Kinds, who gets them, and what writes them:
 - student_day_before, student_online; site_roster_day_before, site_roster_morning: a booking
@@ -39,6 +39,7 @@ the outbox stays small, and staff have weeks to look into what failed.
 from storage.reminders.common import (
     AT_CLOCK,
     CITY_TZ,
+    DAY_BEFORE_SPREAD,
     DEAD_WINDOW,
     EXPIRY_WARNING,
     HOLIDAYS,
@@ -96,11 +97,13 @@ from storage.reminders.when import (
     out_of_quiet_hours,
     school_day,
     site_plan,
+    spread,
     student_plan,
 )
 
 __all__ = [
     "AT_CLOCK",
+    "DAY_BEFORE_SPREAD",
     "CITY_TZ",
     "DEAD_WINDOW",
     "DeadLetters",
@@ -150,6 +153,7 @@ __all__ = [
     "retry_later",
     "school_day",
     "site_plan",
+    "spread",
     "student_plan",
     "write",
 ]

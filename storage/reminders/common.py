@@ -22,6 +22,11 @@ AT_CLOCK = {
     "site_roster_day_before": (time(17, 0), 1),
     "site_roster_morning": (time(8, 0), 0),
 }
+# Students' day-before reminders start at 18:00 and are spread over this hour by booking
+# (when.spread): a busy day's reminders (a province: 40,000) then fall due a few a second,
+# well under Telegram's 30, instead of all at 18:00 queued behind each other for 20 minutes
+# while replies wait for their turn. Ends before quiet hours (21:00) with room to spare.
+DAY_BEFORE_SPREAD = timedelta(hours=1)
 ONLINE_BEFORE = timedelta(hours=2)
 EXPIRY_WARNING = timedelta(hours=12)  # teachers hear this long before a request expires
 SITE_CHANGE_WITHIN = timedelta(hours=24)  # changes closer to the session go to the site at once

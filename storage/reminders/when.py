@@ -10,6 +10,7 @@ from sqlalchemy.engine import Row
 from storage.reminders.common import (
     AT_CLOCK,
     CITY_TZ,
+    DAY_BEFORE_SPREAD,
     HOLIDAYS,
     ONLINE_BEFORE,
     QUIET_END,
@@ -61,13 +62,23 @@ def next_at(at: time, now: datetime, tz: tzinfo, *, school_days: bool = False) -
         day += timedelta(days=1)
 
 
+# The golden ratio's fraction: consecutive booking ids land far apart in the spread and
+# fill it evenly (a low-discrepancy sequence), with no clump a random spread would make.
+_GOLDEN = 0.6180339887498949
+
+
+def spread(booking_id: int, over: timedelta = DAY_BEFORE_SPREAD) -> timedelta:
+    """A booking's own place, to the second, within `over`: the same on every replan."""
+    return timedelta(seconds=int((booking_id * _GOLDEN) % 1 * over.total_seconds()))
+
+
 def student_plan(booking_id: int, student_id: int, session: Row, tz: tzinfo) -> list[Planned]:
     """The reminders a student gets for a confirmed booking."""
     plans = [
         Planned(
             "student_day_before",
             student_id,
-            at_clock("student_day_before", session.starts_at, tz),
+            at_clock("student_day_before", session.starts_at, tz) + spread(booking_id),
             f"student_day_before:{booking_id}",
         )
     ]
