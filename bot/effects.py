@@ -64,6 +64,23 @@ class Finishing:
         self.db = db
         self.waiting: dict[int, datetime] = {}  # update id: when it was handled
         self.flushing: asyncio.Task | None = None
+        # The highest update id seen: recorded in the database when polling started, or
+        # come to the gate since (None until `learn`).
+        self.newest: int | None = None
+
+    async def learn(self) -> None:
+        """Before polling starts: the highest update id the database has recorded."""
+        async with self.db.read() as conn:
+            self.newest = await effects.newest(conn)
+
+    def fresh(self, update_id: int) -> bool:
+        """Newer than every update seen, so never handled before: Telegram numbers updates
+        in the order they come and one process polls, so only an update id that is not new
+        can be a second delivery. The gate then needs no database read to know it."""
+        if self.newest is None or update_id <= self.newest:
+            return False
+        self.newest = update_id
+        return True
 
     def __contains__(self, update_id: int) -> bool:
         return update_id in self.waiting

@@ -84,7 +84,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 self.on_handled(update.update_id)
 
     async def initialize(self) -> None:
-        """Nothing to set up."""
+        """Polling: the newest update id the database knows, before the first update."""
+        if self.finishing is not None:
+            await self.finishing.learn()
 
     async def shutdown(self) -> None:
         """PTB waits for running updates itself; their finished marks are written now."""

@@ -102,11 +102,13 @@ async def load_user(update: Update, context: JinroContext) -> None:
         if verdict == "tell":
             await slow_down(update, context, tg_user.id)
         raise ApplicationHandlerStop
+    # Polling: marks on their way, and whether the update is newer than any seen before.
+    finishing = context.application.update_processor.finishing
+    fresh = finishing is not None and finishing.fresh(update.update_id)
     async with context.db.read() as conn:
-        seen = await effects.seen(conn, update.update_id)
+        seen = None if fresh else await effects.seen(conn, update.update_id)
         user = await users_store.get(conn, tg_user.id)
         await note_guardian(conn, user)
-    finishing = context.application.update_processor.finishing  # polling: marks on their way
     if (seen is not None and seen.finished) or (
         finishing is not None and update.update_id in finishing
     ):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,6 +30,11 @@ SEEN = select(processed.c.applied, processed.c.finished).where(
 async def seen(conn: AsyncConnection, update_id: int) -> Row | None:
     """(applied, finished) of an update handled before, or None for a new one."""
     return (await conn.execute(SEEN, {"update_id": update_id})).first()
+
+
+async def newest(conn: AsyncConnection) -> int:
+    """The highest update id recorded (0 for none): every later one is new to the database."""
+    return await conn.scalar(select(func.coalesce(func.max(processed.c.update_id), 0)))
 
 
 @cache

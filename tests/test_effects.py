@@ -211,3 +211,17 @@ async def test_handled_updates_are_marked_finished_a_batch_at_a_time(db):
     async with db.read() as conn:
         marks = [await effects.seen(conn, update_id) for update_id in (31, 32, 33, 34)]
     assert [mark.finished for mark in marks] == [True] * 4
+
+
+async def test_only_an_update_newer_than_any_seen_skips_the_gates_read(db):
+    """Polling: Telegram numbers updates as they come, so an id above every one the database
+    recorded before the start, and every one come since, cannot be a second delivery; any
+    other id is looked up (a redelivery after a crash, or of one already marked)."""
+    async with db.write() as conn:
+        await effects.finish(conn, 500, now=utcnow())
+    finishing = Finishing(db)
+    assert not finishing.fresh(501)  # not learnt yet: looked up
+    await finishing.learn()
+    assert [finishing.fresh(i) for i in (500, 499, 501, 501, 503, 502, 504)] == [
+        False, False, True, False, True, False, True,
+    ]  # fmt: skip
