@@ -134,7 +134,7 @@ async def test_sqlite_and_postgresql_give_the_same_answers(tmp_path):
 async def test_the_stored_next_session_follows_cancellations_and_time(demo):
     from sqlalchemy import select, update
 
-    from storage.models import Program, Session
+    from storage.models import Program, ProgramGram, ProgramSearch, Session
 
     programs, sessions = Program.__table__, Session.__table__
     async with demo.write() as conn:
@@ -161,6 +161,15 @@ async def test_the_stored_next_session_follows_cancellations_and_time(demo):
             await conn.execute(select(programs.c.next_start).where(programs.c.id == program.id))
         ).scalar_one()
         assert later == dates[2].starts_at
+        # The search rows keep the same date, which a longer word's matches are ranked by.
+        copies = await conn.execute(
+            select(ProgramSearch.sort_start).where(ProgramSearch.program_id == program.id)
+        )
+        assert copies.scalar_one() == dates[2].starts_at
+        grams = await conn.execute(
+            select(ProgramGram.sort_start).where(ProgramGram.program_id == program.id)
+        )
+        assert set(grams.scalars()) == {dates[2].starts_at}
 
 
 # ----- every query shape against a plain reading of the rules ---------------------------------

@@ -15,6 +15,7 @@ ACTIVE_STATUSES = (*SEAT_STATUSES, "waitlisted", "entered")
 _ACTIVE_SQL = "status IN ('requested', 'confirmed', 'offered', 'waitlisted', 'entered')"
 # A decision's reason, or the name of a class seat's student who is not on Telegram.
 WORDS_SQL = "reason IS NOT NULL OR (student_id IS NULL AND student_name IS NOT NULL)"
+REQUESTED_SQL = "status = 'requested'"
 
 
 class Booking(Base):
@@ -38,6 +39,14 @@ class Booking(Base):
             postgresql_where=text(_ACTIVE_SQL),
         ),
         Index("ix_bookings_session_status", "session_id", "status"),
+        # A school's requests waiting for its teachers (/pending, the morning digest).
+        Index(
+            "ix_bookings_requested_school",
+            "school_id",
+            "session_id",
+            sqlite_where=text(REQUESTED_SQL),
+            postgresql_where=text(REQUESTED_SQL),
+        ),
         Index("ix_bookings_status_expires", "status", "expires_at"),
         # An erasure blanks these when they name the person (storage/erasure.py).
         Index("ix_bookings_booked_by", "booked_by"),

@@ -20,11 +20,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime, utcnow
 
+# The programme columns the /search filters compare (storage/search/query.py Filters).
+SEARCH_FILTERS = ("field", "type", "district", "online")
+
 
 class Program(Base):
     """A programme a site offers; dated occurrences are sessions."""
 
     __tablename__ = "programs"
+    # A search by a filter alone counts and orders a province's thousands of matches from
+    # these (filter, next session) entries without reading the programmes' wide rows.
+    __table_args__ = tuple(
+        Index(f"ix_programs_{column}_next", column, "next_start", "next_free_start", "id")
+        for column in SEARCH_FILTERS
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Stable key for re-importing staff spreadsheets (upsert), e.g. "site name|title".
@@ -34,10 +43,10 @@ class Program(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     # 직업실무체험 | 현장직업체험 | 학과체험 | 강연·대화 | 현장견학 | 캠프 | 온라인, stored as codes
     type: Mapped[str] = mapped_column(String(20))
-    field: Mapped[str] = mapped_column(String(40), index=True)
+    field: Mapped[str] = mapped_column(String(40))
     target_grades: Mapped[str] = mapped_column(String(10), default="1,2,3")
     school_level: Mapped[str] = mapped_column(String(20), default="middle")
-    district: Mapped[str] = mapped_column(String(20), index=True)
+    district: Mapped[str] = mapped_column(String(20))
     place: Mapped[str | None] = mapped_column(String(200))
     directions: Mapped[str | None] = mapped_column(Text)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -121,6 +130,9 @@ class ProgramSearch(Base):
     )
     title: Mapped[str] = mapped_column(Text)
     doc: Mapped[str] = mapped_column(Text)
+    # What a search by a longer word orders by, as program_grams.sort_start: its thousands of
+    # matches at a province's scale are then ranked from these rows alone.
+    sort_start: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ProgramGram(Base):

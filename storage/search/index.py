@@ -60,6 +60,7 @@ async def index_programs(conn: AsyncConnection, program_ids: list[int]) -> None:
                 "program_id": row.id,
                 "title": title,
                 "doc": normalize(f"{named} {row.description or ''}"),
+                "sort_start": row.next_start or NEVER,
             }
         )
         gram_rows.extend(
@@ -80,8 +81,9 @@ async def index_programs(conn: AsyncConnection, program_ids: list[int]) -> None:
         )
         await conn.execute(new_words, [{"word": w} for w in sorted(latin)])
     if conn.dialect.name == "sqlite":
+        fts_rows = [{"program_id": d["program_id"], "doc": d["doc"]} for d in doc_rows]
         await conn.execute(
-            text("INSERT INTO program_fts(rowid, doc) VALUES (:program_id, :doc)"), doc_rows
+            text("INSERT INTO program_fts(rowid, doc) VALUES (:program_id, :doc)"), fts_rows
         )
 
 
@@ -89,7 +91,8 @@ async def refresh_next(
     conn: AsyncConnection, program_ids: list[int] | None = None, *, now: datetime
 ) -> None:
     """Store each programme's next scheduled session (start and seats left) and the next one
-    with a free seat, and copy the start into its search pieces (`program_grams.sort_start`).
+    with a free seat, and copy the start into its search rows (`sort_start` of
+    `program_grams` and `program_search`).
 
     Called in the transaction that changes sessions (a booking that takes or frees a seat
     too), and by the clock for programmes whose stored next session has begun, so search can
@@ -115,15 +118,21 @@ async def refresh_next(
     if program_ids is not None:
         stmt = stmt.where(programs.c.id.in_(program_ids))
     await conn.execute(stmt)
+    for table in (grams, docs):
+        await conn.execute(_copy_next_start(table, program_ids))
+
+
+def _copy_next_start(table, program_ids: list[int] | None):
+    """programs.next_start into a search table's sort_start (storage.search.NEVER for none);
+    only rows whose date moved are written: a booking usually changes none."""
     stored = func.coalesce(
-        select(programs.c.next_start).where(programs.c.id == grams.c.program_id).scalar_subquery(),
+        select(programs.c.next_start).where(programs.c.id == table.c.program_id).scalar_subquery(),
         literal(NEVER, UTCDateTime()),
     )
-    # Only rows whose date moved are written: a booking usually changes none.
-    copy = update(grams).values(sort_start=stored).where(grams.c.sort_start != stored)
+    copy = update(table).values(sort_start=stored).where(table.c.sort_start != stored)
     if program_ids is not None:
-        copy = copy.where(grams.c.program_id.in_(program_ids))
-    await conn.execute(copy)
+        copy = copy.where(table.c.program_id.in_(program_ids))
+    return copy
 
 
 async def refresh_started(conn: AsyncConnection, *, now: datetime) -> None:

@@ -133,7 +133,8 @@ class _Matches:
       the other filters on each), and the count is an index-only range.
     - Other terms are checked per candidate (a second piece by its primary key, a longer
       term by the trigram index), and their title matches add to the rank, so the page then
-      sorts the candidates.
+      sorts the candidates. Longer terms alone, with no filter, read only `program_search`,
+      which keeps each programme's next session date for this (`sort_start`).
     - Date and free-seat filters use the next session (with a free seat) stored on
       `programs`. A window that starts later than now must look at sessions: with terms,
       each candidate's sessions in the window (`ix_sessions_program_window`), grouped, and
@@ -164,6 +165,10 @@ class _Matches:
         rest = [t for n, t in enumerate(terms) if n != first]
         self.where = list(values)
         ranks, gram = [], None
+        self.docs = _DOCS if any(len(t) > 1 or len(t[0]) > 2 for t in rest) else None
+        # Longer words alone: their matches (thousands for a common word in a province) are
+        # ranked from their search rows, which keep the date too, without reading programmes.
+        by_docs = first is None and self.docs is not None and not values and not self.by_session
         if self.walk:
             self.id = sessions.c.program_id
             self.source = sessions
@@ -174,6 +179,8 @@ class _Matches:
             self.source = gram
             self.where.append(gram.c.gram == terms[first][0])
             ranks.append(gram.c.in_title)
+        elif by_docs:
+            self.id, self.source = self.docs.c.program_id, self.docs
         else:
             self.id, self.source = programs.c.id, programs
         if filters.free_seats:
@@ -185,8 +192,7 @@ class _Matches:
         reads_programs = self.by_session and not later and stored.table is programs
         if self.id is not programs.c.id and (values or reads_programs):
             self.source = self.source.join(programs, programs.c.id == self.id)
-        self.docs = _DOCS if any(len(t) > 1 or len(t[0]) > 2 for t in rest) else None
-        if self.docs is not None:
+        if self.docs is not None and not by_docs:
             self.source = self.source.join(self.docs, self.docs.c.program_id == self.id)
         for n, words in enumerate(rest, start=1):
             if len(words) == 1 and len(words[0]) <= 2:
@@ -221,6 +227,8 @@ class _Matches:
             self.soon = stored
         elif gram is not None:
             self.soon = gram.c.sort_start
+        elif by_docs:
+            self.soon = self.docs.c.sort_start
         else:
             self.soon = func.coalesce(programs.c.next_start, literal(NEVER, UTCDateTime()))
 
