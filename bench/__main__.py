@@ -21,6 +21,7 @@ BENCHMARKS = (
     "cases",
     "webhook",
     "privacy",
+    "scale",
 )
 
 

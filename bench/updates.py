@@ -30,6 +30,7 @@ from pathlib import Path
 import aiohttp
 
 from bench import clock
+from bench.common import fresh_postgres
 from handlers.general import LANGUAGE
 from handlers.onboarding.buttons import AGE, GRADE, ROLE, SCHOOL
 from sandbox.server import start_sandbox
@@ -314,8 +315,11 @@ async def measure(
     return result
 
 
-async def prepare_database(folder: Path) -> tuple[str, int]:
-    url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
+async def prepare_database(folder: Path, database: str | None) -> tuple[str, int]:
+    """The demo data on a fresh SQLite file, or on `database` (a PostgreSQL URL) made empty."""
+    url = database or f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
+    if database:
+        await fresh_postgres(database)
     await migrate(url)
     db = Database(url)
     await load_demo_data(db, now=utcnow())
@@ -328,7 +332,7 @@ async def prepare_database(folder: Path) -> tuple[str, int]:
 async def run(options: argparse.Namespace) -> dict:
     random.seed(1)
     with tempfile.TemporaryDirectory() as folder:
-        db_url, school_id = await prepare_database(Path(folder))
+        db_url, school_id = await prepare_database(Path(folder), options.database)
         sandbox = await start_sandbox(port=0)
         processes = []
         try:
@@ -379,7 +383,7 @@ async def run(options: argparse.Namespace) -> dict:
         "echo_p99_ms": theirs["p99_ms"],
         "echo_handled_per_s": theirs["handled_per_s"],
         "ratio": round(mine["handled_per_s"] / theirs["handled_per_s"], 3),
-        "database": "sqlite",
+        "database": "postgresql" if options.database else "sqlite",
     }
 
 
@@ -391,8 +395,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--saturation-users", type=int, default=800)
     parser.add_argument("--echo-latency-users", type=int, default=50)
     parser.add_argument("--echo-saturation-users", type=int, default=400)
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        nargs="?",
+        const=os.environ.get("TEST_POSTGRES_URL"),
+        help="a PostgreSQL URL (alone: TEST_POSTGRES_URL), its schema dropped and rebuilt",
+    )
     parser.add_argument("--profile", metavar="FILE", help="run the bot under cProfile into FILE")
     options = parser.parse_args(argv)
+    if "--database" in argv and not options.database:
+        parser.error("--database needs a URL or TEST_POSTGRES_URL")
     result = asyncio.run(run(options))
     print(json.dumps(result))
     return 0
