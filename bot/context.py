@@ -22,6 +22,9 @@ class JinroContext(CallbackContext[ExtBot, dict, dict, dict]):
     ) -> None:
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self.user: Row | None = None
+        # The person had no account before this update (the gate made it): a greeting
+        # says welcome, not welcome back, even to staff whose role ADMIN_IDS gave at once.
+        self.first_visit = False
         self._now: datetime | None = None
         self._update_db: UpdateDatabase | None = None
 

@@ -120,6 +120,7 @@ async def load_user(update: Update, context: JinroContext) -> None:
         # Anyone may type @bot in any chat; that alone creates no account.
         context.user = user
         return
+    context.first_visit = user is None
     if needs_writing(user, tg_user.id in context.settings.admin_ids, context.today):
         user = await settle_user(context, tg_user)
     context.user = user

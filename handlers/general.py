@@ -35,8 +35,17 @@ async def show_help(update: Update, context: JinroContext) -> None:
     await reply(update, context, f"help/{user.role or 'guest'}", user=user)
 
 
+# Flows that only remember what the user is looking at (search results, a card, the filter
+# panel): nothing is in progress there, so /cancel has nothing to stop and must not say it
+# threw something away (a child reads "취소했어요" as a cancelled booking).
+VIEWING = ("sr", "sr.day")
+
+
 async def cancel(update: Update, context: JinroContext) -> None:
-    if context.user.flow is None:
+    if context.user.flow is None or context.user.flow in VIEWING:
+        if context.user.flow is not None:  # typed words later start a search afresh
+            async with context.db.write() as conn:
+                context.user = await users_store.set_flow(conn, context.user.id, None)
         await reply(update, context, "common/nothing_to_cancel")
         return
     async with context.db.write() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -13,9 +13,14 @@ from storage import audit
 from storage import users as users_store
 from storage.errors import AlreadyRegistered, InviteInvalid
 from storage.models import INVITED_ROLES, Role
-from storage.tables import invites
+from storage.tables import invites, schools, sites
 
 DEFAULT_DAYS = 7
+# What staff choose from in the chat: people a link may sign up, and days it works (a letter
+# to schools needs longer than a message to one teacher).
+USES_OFFERED = (1, 5, 30)
+DAYS_OFFERED = (7, 30, 90)
+CODE_PATTERN = r"i[A-Za-z0-9_-]{16}"  # new_code's form
 GRANTS = ("role", "school_id", "site_id", "mentor_id")  # what the one who opens it becomes
 MAX_USES = 500
 
@@ -103,3 +108,37 @@ async def accept(conn: AsyncConnection, code: str, user: Row, *, now: datetime) 
     await users_store.change(conn, user.id, **grants, grade=None, under14=None)
     await audit.record(conn, user.id, "invite.accept", "invite", code, role=invite.role, now=now)
     return invite
+
+
+def _working(now: datetime):
+    return (invites.c.expires_at > now, invites.c.uses < invites.c.max_uses)
+
+
+async def working(
+    conn: AsyncConnection, *, now: datetime, offset: int = 0, limit: int = 8
+) -> tuple[list[Row], int]:
+    """Invites that still sign people up, newest first, with the name of their school or
+    site (`place`); and how many there are."""
+    total = await conn.scalar(select(func.count()).select_from(invites).where(*_working(now)))
+    place = func.coalesce(schools.c.name, sites.c.name).label("place")
+    rows = await conn.execute(
+        select(*invites.c, place)
+        .outerjoin(schools, schools.c.id == invites.c.school_id)
+        .outerjoin(sites, sites.c.id == invites.c.site_id)
+        .where(*_working(now))
+        .order_by(invites.c.created_at.desc(), invites.c.code)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows.all()), total
+
+
+async def revoke(conn: AsyncConnection, code: str, *, by: int, now: datetime) -> bool:
+    """Make an invite stop working now (False: it had already stopped); audited."""
+    stopped = await conn.execute(
+        update(invites).where(invites.c.code == code, *_working(now)).values(expires_at=now)
+    )
+    if not stopped.rowcount:
+        return False
+    await audit.record(conn, by, "invite.revoke", "invite", code, now=now)
+    return True

@@ -220,9 +220,21 @@ def write_xlsx(rows: list[list[object]]) -> bytes:
 def xlsx_file(title: str, headers, rows) -> bytes:
     """One sheet: bold headers kept in view, then the rows, as text that cannot run; each
     column as wide as its content (`column_width`)."""
+    return xlsx_book([(title, headers, rows)])
+
+
+def xlsx_book(sheets) -> bytes:
+    """A sheet for each (title, headers, rows), written as xlsx_file writes its one."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = title
+    book.remove(book.active)
+    for title, headers, rows in sheets:
+        _fill(book.create_sheet(title), headers, rows)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill(sheet, headers, rows) -> None:
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -239,9 +251,6 @@ def xlsx_file(title: str, headers, rows) -> bytes:
         widths = [max(pair) for pair in zip_longest(widths, map(cell_width, values), fillvalue=0)]
     for cell, width in zip(sheet[1], widths, strict=False):
         sheet.column_dimensions[cell.column_letter].width = column_width(width)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 # A column's width in Excel's unit (about one digit of the default font): room for its

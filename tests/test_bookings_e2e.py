@@ -46,11 +46,12 @@ def apply_buttons(student) -> list[tuple[str, str]]:
 async def first_session(student, db, **values) -> int:
     """The first session on the open card; optionally with columns changed (capacity=1).
     The demo's sessions start from tomorrow: a test must not depend on whether the first
-    one's cancellation deadline has passed at the hour it runs, so it sets what it needs."""
+    one's cancellation deadline has passed at the hour it runs (then "apply" asks first), so
+    it has none unless the test sets one."""
     [session_id] = APPLY.match(apply_buttons(student)[0][1])
-    if values:
-        async with db.write() as conn:
-            await conn.execute(update(Session).where(Session.id == session_id).values(**values))
+    values = {"cancel_deadline": None, **values}
+    async with db.write() as conn:
+        await conn.execute(update(Session).where(Session.id == session_id).values(**values))
     return session_id
 
 
@@ -112,6 +113,8 @@ async def test_past_the_cancellation_deadline_no_cancel_is_offered(bot, sandbox,
     passed = utcnow() - timedelta(hours=1)  # the deadline went by an hour ago
     session_id = await first_session(minji, db, cancel_deadline=passed)
     await minji.press("신청하기")
+    assert "그래도 신청할까요?" in minji.last_text  # asked first: it could not be cancelled
+    await minji.press("그래도 신청하기")
     await minji.send("/my")
     await press_first(minji)
     assert "취소 기한이 지났어요" in minji.last_text
@@ -188,6 +191,7 @@ async def test_under_14_without_consent_is_told_how(bot, sandbox, db):
 async def test_a_confirmed_booking_comes_as_a_calendar_file(bot, sandbox, db):
     minji = await join_as_student(sandbox, 5007, "김민지")
     await open_card(minji)
+    await first_session(minji, db)
     await minji.press("신청하기")
     async with db.write() as conn:
         await conn.execute(
@@ -204,6 +208,7 @@ async def test_a_confirmed_booking_comes_as_a_calendar_file(bot, sandbox, db):
 async def test_the_clock_expires_holds_and_asks_for_a_survey(tuesday_morning, bot, sandbox, db):
     minji = await join_as_student(sandbox, 5008, "김민지")
     await open_card(minji)
+    await first_session(minji, db)
     await minji.press("신청하기")
     async with db.write() as conn:
         await conn.execute(
@@ -300,6 +305,7 @@ async def _bookings_of_student(db, student_id: int):
 async def test_staff_see_the_figures_and_others_do_not(bot, sandbox, db):
     minji = await join_as_student(sandbox, 5030, "김민지")
     await open_card(minji)
+    await first_session(minji, db)
     await minji.press("신청하기")
     await minji.send("/stats")
     assert "쓸 수 없어요" in minji.last_text

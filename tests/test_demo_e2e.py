@@ -19,14 +19,16 @@ async def test_every_persona_completes_joining(sandbox, tmp_path):
             code = starts.get(persona.id)
             await user.send(f"/start {code}" if code else "/start")
             if persona.id == STAFF_ID:
-                assert "담당자로 가입되어 있습니다" in user.last_text
+                # ADMIN_IDS made them staff on this very first visit: welcome, not back.
+                assert "오신 것을 환영합니다. 담당자로 등록되어 있습니다" in user.last_text
+                assert "다시" not in user.last_text
             elif code:
                 await user.press("로 하기")  # “김민지”로, “박선영”으로
                 if "선생님" in persona.role_label:
                     await user.press("완료")
                 if "학부모 지원단" in persona.role_label:
                     await user.press("일산동구")  # the district they cover
-                assert "가입이 끝났습니다" in user.last_text, persona
+                assert "가입을 마쳤습니다" in user.last_text, persona
             elif persona.id == 1003:
                 continue  # the guardian opens a student's link; covered by the consent tests
             else:

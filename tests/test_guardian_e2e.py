@@ -65,3 +65,12 @@ async def test_a_guardian_who_withdrew_is_still_spoken_to_as_an_adult(bot, sandb
     await mother.send("뭐죠")
     assert "아직 답하지 않으셨습니다" in mother.last_text
     await join_as_student(sandbox, 7691, "박지우")  # a student's register is untouched
+
+
+async def test_a_guardians_start_says_what_a_guardian_can_do(bot, sandbox, db):
+    """/start again after consenting is not a newcomer's "are you a student?"."""
+    _, mother = await a_consenting_guardian(sandbox, db)
+    await mother.send("/start")
+    assert "보호자님이 하실 수 있는 일" in mother.last_text
+    assert "/consent" in mother.last_text
+    assert "학생이에요" not in mother.last_text and not mother.last_message.get("reply_markup")

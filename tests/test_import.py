@@ -86,7 +86,7 @@ async def test_a_good_file_writes_sites_programmes_and_sessions(db):
     summary = await run_import(db, csv_bytes(GOOD))
     assert summary.line() == (
         "2 sites (2 new, 0 changed, 0 unchanged), 2 programmes (2 new, 0 changed, 0 unchanged), "
-        "3 sessions (3 new, 0 changed, 0 unchanged)"
+        "3 sessions (3 new, 0 changed, 0 unchanged), new fields: 식품·요리, 안전·소방"
     )
     async with db.read() as conn:
         fire = (

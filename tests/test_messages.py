@@ -275,6 +275,10 @@ def test_every_template_renders_in_both_languages():
         "consents",
         "guardian",
         "data",
+        # invites
+        "revoked",
+        # stats
+        "title",
     }
     for lang in LANGUAGES:
         for name in names:

@@ -100,7 +100,7 @@ async def test_teacher_joins_by_invite_and_records_a_paper_form(bot, sandbox, db
     assert "✓ 1학년" in teacher.buttons
     await teacher.press("3학년")
     await teacher.press("완료")
-    assert "가입이 끝났습니다" in teacher.last_text
+    assert "선생님으로 가입을 마쳤습니다" in teacher.last_text
     row = await user_row(db, 1101)
     assert (row.role, row.grades, row.name) == ("teacher", "1,3", "박선영")
 
@@ -118,14 +118,14 @@ async def test_site_mentor_monitor_and_staff_join_by_invite(bot, sandbox, db):
     await site.send(f"/start {await make_invite(db, Role.SITE)}")
     assert "MBC ART" in site.messages[-2]["text"]
     await site.send("김담당")
-    assert "가입이 끝났습니다: 김담당, 체험처" in site.last_text
+    assert "김담당 님, 체험처로 가입을 마쳤습니다" in site.last_text
 
     mentor = sandbox.user(1301, "Mentor")
     await mentor.send(f"/start {await make_invite(db, Role.MENTOR)}")
     await mentor.send("정하늘")
     await mentor.press("대학생 멘토")
     await mentor.send("간호")
-    assert "가입이 끝났습니다: 정하늘, 멘토" in mentor.last_text
+    assert "정하늘 님, 멘토로 가입을 마쳤습니다" in mentor.last_text
     assert (await user_row(db, 1301)).mentor_id is not None
 
     monitor = sandbox.user(1401, "은정")
@@ -146,6 +146,18 @@ async def test_site_mentor_monitor_and_staff_join_by_invite(bot, sandbox, db):
     assert "/invite" in staff.last_text
 
 
+async def test_staff_from_admin_ids_are_welcomed_then_welcomed_back(bot, sandbox, db):
+    """ADMIN_IDS makes staff on their very first update: that /start is a welcome, not
+    "welcome back"; the next /start is."""
+    admin = sandbox.user(ADMIN_ID, "관리자")
+    await admin.send("/start")
+    assert "진로 봇에 오신 것을 환영합니다" in admin.last_text
+    assert "담당자로 등록되어 있습니다" in admin.last_text
+    assert "다시" not in admin.last_text
+    await admin.send("/start")
+    assert "다시 오신 것을 환영합니다" in admin.last_text
+
+
 async def test_staff_from_admin_ids_invites_a_teacher_in_the_chat(bot, sandbox, db):
     admin = sandbox.user(ADMIN_ID, "관리자")
     await admin.send("/invite")
@@ -153,8 +165,10 @@ async def test_staff_from_admin_ids_invites_a_teacher_in_the_chat(bot, sandbox, 
     await admin.send("백석")
     await admin.press("백석중학교")
     await admin.press("5명")
-    assert "초대 링크를 만들었습니다" in admin.last_text
-    link = next(w for w in admin.last_text.split() if "start=" in w)
+    await admin.press("7일")
+    created = admin.messages[-2]["text"]  # then its QR code
+    assert "초대 링크를 만들었습니다" in created
+    link = next(w for w in created.split() if "start=" in w)
     teacher = sandbox.user(1102, "Teacher")
     await teacher.send(f"/start {link.split('start=', 1)[1]}")
     assert "백석중학교" in teacher.messages[-2]["text"]
@@ -205,17 +219,17 @@ async def test_invalid_used_and_expired_invites_are_explained(bot, sandbox, db):
 async def test_free_text_where_a_button_was_expected(bot, sandbox, db):
     minji = sandbox.user(1700, "민지")
     await minji.send("/start")
-    await minji.send("학생")
+    await minji.send("잘 모르겠어요")
     assert "어떤 분이신가요?" in minji.last_text and "학생이에요" in minji.buttons[0]
     await minji.press("학생이에요")
     await minji.send("없는학교이름")
     assert "찾은 학교가 없어요" in minji.last_text
     await minji.send("정발")
     await minji.press("정발중학교")
-    await minji.send("2학년이요")
+    await minji.send("4학년이요")
     assert minji.messages[-2]["text"].startswith("아래 버튼 중에서 골라 주세요")
     assert minji.buttons == ["1학년", "2학년", "3학년"]
-    await minji.press("2학년")
+    await minji.send("2학년이요")  # a button's answer in her own words counts as pressed
     await minji.send("<b>1234</b>")
     assert "이름만 글자로" in minji.last_text
     # walking away halfway leaves nothing half-written
@@ -330,3 +344,36 @@ async def test_help_cancel_and_settings_for_every_role(bot, sandbox, db):
     async with db.read() as conn:
         count = (await conn.execute(select(func.count()).select_from(User.__table__))).scalar()
     assert count == 1
+
+
+async def test_a_buttons_answer_typed_instead_of_pressed_counts(bot, sandbox, db):
+    """At a button step a student types the answer ("학생", "2학년", "아니요", a label in
+    English): it counts as the press; anything else shows the buttons again."""
+    minji = sandbox.user(1701, "민지")
+    await minji.send("/start")
+    await minji.send("학생")
+    assert "학교" in minji.last_text  # asked for the school, not "press a button"
+    await minji.send("정발")
+    await minji.press("정발")
+    await minji.send("몰라요")
+    assert "버튼" in minji.messages[-2]["text"]  # pressed nothing: the buttons again
+    await minji.send("2 학년")
+    await minji.send("김민지")
+    await minji.send("Grade 3")  # at the age step, a grade is no answer
+    assert "버튼" in minji.messages[-2]["text"]
+    await minji.send("아니요")
+    async with db.read() as conn:
+        joined = await users_store.get(conn, 1701)
+    assert (joined.role, joined.grade, joined.under14) == (Role.STUDENT, 2, False)
+
+    seojun = sandbox.user(1702, "서준")
+    await seojun.send("/start")
+    await seojun.send("🎒 학생이에요")
+    await seojun.send("정발")
+    await seojun.press("정발")
+    await seojun.send("중1")
+    await seojun.send("이서준")
+    await seojun.send("Yes (under 14)")
+    async with db.read() as conn:
+        joined = await users_store.get(conn, 1702)
+    assert (joined.role, joined.grade, joined.under14) == (Role.STUDENT, 1, True)

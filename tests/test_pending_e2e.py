@@ -129,8 +129,9 @@ async def test_reject_with_a_reason_tells_the_student_and_offers_the_seat(bot, s
     assert (await booking_of(db, 6011, session_id)).reason == "이번 학기 일정과 겹칩니다"
     assert (await booking_of(db, 6012, session_id)).status == "offered"
 
-    await teacher.send("검색어")  # the flow is over: words search again
-    assert "거절" not in teacher.last_text
+    await teacher.send("검색어")  # the flow is over: words search again, not a reason
+    assert "맞는 프로그램이 없습니다" in teacher.last_text
+    assert (await booking_of(db, 6011, session_id)).reason == "이번 학기 일정과 겹칩니다"
 
 
 async def test_reject_without_a_reason_and_changing_ones_mind(bot, sandbox, db):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from sqlalchemy import insert, select, update
 
-from handlers.bookings.buttons import TAKE_OFFER
+from handlers.bookings.buttons import APPLY, TAKE_OFFER
 from handlers.outbox import dispatch_tick
 from storage import bookings, reminders
 from storage.models import Booking, Program, Reminder, School, Session, Site, User
@@ -17,6 +17,7 @@ from tests import reminder_kinds_helpers
 from tests.conftest import ADMIN_ID, join_as_student
 from tests.reminder_kinds_helpers import KST, count, kst, outbox, tick_at
 from tests.test_bookings import HOLD, NOW, OFFER, user
+from tests.test_bookings_e2e import first_session
 from tests.world_helpers import add_booking, add_session
 
 # These stories are told in December 2026: the bot's clock goes there too.
@@ -152,7 +153,12 @@ async def test_the_expiring_request_reminds_and_a_decision_drops_it(bot, sandbox
     for student in (minji, seojun):
         await student.send("꽃")
         await student.press("1. ")
-        await student.press("신청하기")
+        if student is minji:  # far enough ahead for a whole hold and its warning
+            starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
+            session_id = await first_session(
+                student, db, starts_at=starts, ends_at=starts + timedelta(hours=2)
+            )
+        await student.press_data(student.last_message["message_id"], APPLY.pack(session_id))
     await teacher.expect("이서준")
     rows = await outbox(db, "teacher_expiring")
     assert len(rows) == 2 and {r.user_id for r in rows} == {7102}

@@ -243,6 +243,10 @@ async def test_the_student_and_the_site_hear_at_their_moment(tuesday_morning, bo
         if APPLY.match(b.get("callback_data", ""))
     ][0]
     [session_id] = APPLY.match(data)
+    async with db.write() as conn:  # no cancellation deadline to ask about first
+        await conn.execute(
+            update(Session).where(Session.id == session_id).values(cancel_deadline=None)
+        )
     await minji.press("신청하기")
     async with db.write() as conn:
         session = (

@@ -128,7 +128,7 @@ async def test_list_roster_and_paging(bot, sandbox, db):
     site = await the_site(sandbox)
     text = site.last_text
     assert "우리 체험처 회차: 2개" in text and "해양 생물 관찰" in text
-    assert "정원 2명 중 2석 예약 · 대기 1명" in text
+    assert "정원 2명 중 2명 예약 · 대기 1명" in text
     assert "숲 해설" not in text  # another site's session
     assert site.buttons[0].startswith("1. ") and site.buttons[1].startswith("2. ")
 
@@ -241,7 +241,7 @@ async def test_site_adds_a_session(bot, sandbox, db):
     await site.press("✅ 회차 추가")
     assert site.callback_answers[-1]["text"] == "회차를 추가했습니다."
     assert (
-        "정원 25명 중 0석 예약" in site.last_text
+        "정원 25명 중 0명 예약" in site.last_text
         and "아직 예약한 학생이 없습니다" in site.last_text
     )
 
@@ -305,16 +305,18 @@ async def test_capacity_never_below_held_seats_and_new_seats_go_to_the_line(bot,
     site = await the_site(sandbox)
     await site.press("2. ")
     await site.press("👥 정원 변경")
-    assert "지금 정원은 2명이고 그중 2석이 찼습니다" in site.last_text
+    assert "지금 정원은 2명이고 그중 2명이 자리를 잡았습니다" in site.last_text
     await site.send("1")
-    assert "2석(신청·확정·제안 중)보다 적게 정원을 줄일 수 없습니다" in site.last_text
+    refused = "이미 자리를 잡은 2명(신청·확정·제안 중)보다 정원을 적게 줄일 수 없습니다"
+    assert refused in site.last_text
     assert (await session_row(db, w["later"])).capacity == 2
     await site.send("0")
     assert "1에서 1000 사이" in site.last_text
     await site.send("3")
     texts = [m["text"] for m in site.bot_messages[-2:]]
     assert "정원을 바꿨습니다: 2 → 3명" in texts[0] and "대기자에게 제안한 자리: 1석" in texts[0]
-    assert "정원 3명 중 3석 예약" in texts[1] and "그중 1석은 대기자에게 제안해" in texts[1]
+    assert "정원 3명 중 3명 예약" in texts[1]
+    assert "그중 1명의 자리는 대기 학생에게 제안해" in texts[1]
     offer = await hana.expect("자리가 났어요")
     assert f"bk:ofa:{waiting}" in str(offer["reply_markup"])
     assert f"bk:ofd:{waiting}" in str(offer["reply_markup"])

@@ -204,6 +204,7 @@ AREAS = {
     "sm": N_("Mentoring figures (staff)"),
     "sr": N_("Programme search"),
     "ss": N_("Sessions (experience site)"),
+    "stat": N_("Programme figures (staff)"),
     "tc": N_("Consent list (teacher)"),
     "tp": N_("Pending booking requests (teacher)"),
 }

@@ -16,11 +16,13 @@ from bot.context import JinroContext
 from handlers import outbox
 from handlers.bookings.buttons import (
     APPLY,
+    APPLY_LATE,
     CALENDAR,
     CANCEL,
     CANCEL_NOW,
     MY,
     NO_COMMENT,
+    NOT_APPLIED,
     OPEN,
     PASS_OFFER,
     SURVEY,
@@ -56,10 +58,52 @@ REFUSALS = {
 @APPLY.handles
 @search.OLD_APPLY.handles  # on a card sent before bookings had buttons of their own
 async def apply_pressed(update: Update, context: JinroContext, session_id: int) -> None:
-    """ "Apply" on a programme card: a held seat, a place in line or a lottery entry."""
+    """ "Apply" on a programme card: a held seat, a place in line or a lottery entry; first
+    a question when a seat on it could no longer be cancelled."""
     if context.user.role != Role.STUDENT:
         await answer_query(update, label(context.lang, "Only students apply here."), alert=True)
         return
+    async with context.db.read() as conn:
+        late = await store.too_late_to_cancel(conn, context.user, session_id, now=context.now)
+    if late is not None:
+        await answer_query(update)
+        await _ask_apply_late(update, context, late)
+        return
+    await _apply(update, context, session_id)
+
+
+async def _ask_apply_late(update: Update, context: JinroContext, session) -> None:
+    """Before the seat is taken: its cancellation deadline has passed, so say so, and let
+    the student choose (the card stays above, its buttons as they were)."""
+    lang = context.lang
+    await reply(
+        update,
+        context,
+        "bookings/ask_late",
+        keyboard(
+            [
+                [APPLY_LATE(label(lang, "Apply anyway"), session.id)],
+                [NOT_APPLIED(label(lang, "Do not apply"))],
+            ]
+        ),
+        session=session,
+        deadline=store.cancel_deadline(session),
+        tz=context.tz,
+    )
+
+
+@APPLY_LATE.handles
+async def apply_late_pressed(update: Update, context: JinroContext, session_id: int) -> None:
+    await _apply(update, context, session_id, edit=True)
+
+
+@NOT_APPLIED.handles
+async def not_applied(update: Update, context: JinroContext) -> None:
+    await answer_query(update)
+    await reply(update, context, "bookings/not_applied", edit=True)
+
+
+async def _apply(update: Update, context: JinroContext, session_id: int, *, edit=False) -> None:
     try:
         async with context.db.write() as conn:
             applied = await store.apply(
@@ -74,9 +118,8 @@ async def apply_pressed(update: Update, context: JinroContext, session_id: int) 
         place = await store.place_in_line(conn, applied.booking_id)
         clashes = await store.clashes(conn, context.user.id, session)
         teachers = await _teachers(conn, context.user)
-    await _show_applied(
-        update, context, applied.booking_id, applied.status, session, place, clashes, teachers
-    )
+        booking = await store.get(conn, applied.booking_id)
+    await _show_applied(update, context, booking, session, place, clashes, teachers, edit=edit)
     if applied.status == "requested":  # the teachers' requests are in the outbox
         outbox.kick(context)
 
@@ -98,8 +141,7 @@ async def _teachers(conn, student) -> list:
 async def _show_applied(
     update: Update,
     context: JinroContext,
-    booking_id: int,
-    status: str,
+    booking,
     session,
     place,
     clashes: list,
@@ -108,19 +150,22 @@ async def _show_applied(
     edit: bool = False,
 ) -> None:
     """Where a student stands after applying or taking an offered seat (held, in line, a
-    lottery entry, waiting for a teacher), with the booking's buttons."""
+    lottery entry, waiting for a teacher): the teacher's deadline as a moment, whether the
+    seat can still be cancelled, and the booking's buttons."""
+    closed = store.cancel_closed(session, context.now)
     await reply(
         update,
         context,
         "bookings/applied",
-        _booking_keyboard(context, booking_id, status),
+        _booking_keyboard(context, booking.id, booking.status, closed=closed),
         edit=edit,
-        status=status,
+        status=booking.status,
         session=session,
         place=place,
         clashes=clashes,
         teachers=len(teachers),
-        hold_hours=context.settings.hold_hours,
+        deadline=booking.expires_at,
+        cutoff=store.cancel_deadline(session) if closed else None,
         tz=context.tz,
     )
 
@@ -168,21 +213,26 @@ async def show_booking(update: Update, context: JinroContext, booking_id: int) -
         await stale_button(update, context)
         return
     await answer_query(update)
+    closed = store.cancel_closed(booking, context.now)
     await reply(
         update,
         context,
         "bookings/detail",
-        _booking_keyboard(context, booking.id, booking.status, booking=booking),
+        _booking_keyboard(context, booking.id, booking.status, closed=closed, report=True),
         edit=True,
         booking=booking,
         place=place,
         deadline=store.cancel_deadline(booking),
-        closed=context.now >= store.cancel_deadline(booking),
+        closed=closed,
         tz=context.tz,
     )
 
 
-def _booking_keyboard(context: JinroContext, booking_id: int, status: str, *, booking=None):
+def _booking_keyboard(
+    context: JinroContext, booking_id: int, status: str, *, closed: bool, report: bool = False
+):
+    """The buttons a booking in `status` offers; `closed`: its cancellation deadline has
+    passed (a held seat then offers no "Cancel" it could not use); `report`: with 🆘."""
     lang = context.lang
     rows = []
     if status == "offered":
@@ -194,16 +244,11 @@ def _booking_keyboard(context: JinroContext, booking_id: int, status: str, *, bo
         )
     if status == "confirmed":
         rows.append([CALENDAR(label(lang, "📅 Add to my calendar"), booking_id)])
-    # A held seat past its cancellation deadline offers no "Cancel" the student could not use.
-    too_late = (
-        booking is not None
-        and status in ("requested", "confirmed")
-        and context.now >= store.cancel_deadline(booking)
-    )
-    if status in ("requested", "confirmed", "waitlisted", "entered") and not too_late:
-        text = "Leave the waiting list" if status in ("waitlisted", "entered") else "Cancel"
-        rows.append([CANCEL(label(lang, text), booking_id)])
-    if booking is not None and status in ("requested", "confirmed", "offered"):
+    if status in ("waitlisted", "entered"):  # a place in line can always be given up
+        rows.append([CANCEL(label(lang, "Leave the waiting list"), booking_id)])
+    elif status in ("requested", "confirmed") and not closed:
+        rows.append([CANCEL(label(lang, "Cancel"), booking_id)])
+    if report and status in ("requested", "confirmed", "offered"):
         # A problem with it goes to a parent monitor as a case (handlers/cases/).
         rows.append([cases.ABOUT_BOOKING(label(lang, "🆘 Report a problem"), booking_id)])
     rows.append([MY(label(lang, "My bookings"))])
@@ -219,6 +264,11 @@ async def ask_cancel(update: Update, context: JinroContext, booking_id: int) -> 
         booking = await store.my_booking(conn, booking_id, context.user.id)
     if booking is None:
         await stale_button(update, context)
+        return
+    if booking.status in ("requested", "confirmed") and store.cancel_closed(booking, context.now):
+        # An older message's "Cancel", pressed after the deadline: the booking as it is now,
+        # with what the student can do instead.
+        await show_booking(update, context, booking_id)
         return
     await answer_query(update)
     lang = context.lang
@@ -271,9 +321,7 @@ async def take_offer(update: Update, context: JinroContext, booking_id: int) -> 
         booking = await store.get(conn, booking_id)
         session = await store.session_view(conn, booking.session_id)
         teachers = await _teachers(conn, context.user)
-    await _show_applied(
-        update, context, booking_id, "requested", session, None, [], teachers, edit=True
-    )
+    await _show_applied(update, context, booking, session, None, [], teachers, edit=True)
     outbox.kick(context)  # the teachers' requests
 
 

@@ -14,6 +14,10 @@ OFFER_ENDED = Answers(taken=N_("This offer has ended."))
 
 BOOKINGS = Buttons("bk", roles=(Role.STUDENT,))
 APPLY = BOOKINGS.action("ap", ID, roles=JOINED)  # apply for a session (students; others told why)
+# A session whose cancellation deadline has passed: the student is asked first (APPLY_LATE
+# applies all the same, NOT_APPLIED leaves it).
+APPLY_LATE = BOOKINGS.action("al", ID)
+NOT_APPLIED = BOOKINGS.action("an")
 MY = BOOKINGS.action("my")  # the student's bookings (/my)
 OPEN = BOOKINGS.action("b", ID)  # one booking
 CANCEL = BOOKINGS.action("cx", ID)  # cancel? (or leave the waiting list)

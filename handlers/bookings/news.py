@@ -45,7 +45,10 @@ async def _offer(conn, context, row, user):
     if booking is None or booking.expires_at <= utcnow():
         return None  # taken, passed or run out meanwhile
     session = await bookings_store.session_view(conn, booking.session_id)
-    return "bookings/offer", {"booking": booking, "session": session}
+    # Taken after its session's cancellation deadline, the seat could not be given back.
+    closed = bookings_store.cancel_closed(session, context.now)
+    cutoff = bookings_store.cancel_deadline(session) if closed else None
+    return "bookings/offer", {"booking": booking, "session": session, "cutoff": cutoff}
 
 
 async def _decision(conn, context, row, user):

@@ -45,6 +45,7 @@ async def detail(update: Update, context: JinroContext, inspection_id: int) -> N
         inspection=found,
         who=_who(found),
         items=lines(lang, all_items),
+        recheck=store.RECHECK_AFTER,
     )
 
 

@@ -34,6 +34,7 @@ def _news(news: str, found, items=None, who: str = "", *, count=None, sessions=N
         "who": who,
         "count": count,
         "sessions": sessions or [],
+        "recheck": store.RECHECK_AFTER,  # a re-inspection's day, as every screen counts it
     }
 
 

@@ -117,7 +117,10 @@ async def show_confirm(
         note=note,
         suggestion=store.suggested([i.result for i in all_items]),
         items=lines(lang, all_items),
-        days=context.settings.safety_valid_days,
+        # The very days `finish` will record: the monitor confirms dates, not a number of days.
+        inspection=store.result_dates(
+            result, context.now, context.settings.safety_valid_days, context.tz
+        ),
     )
 
 
@@ -174,4 +177,5 @@ async def confirm_pressed(update: Update, context: JinroContext, inspection_id: 
         edit=True,
         inspection=finished.inspection,
         told=finished.told,
+        recheck=store.RECHECK_AFTER,
     )

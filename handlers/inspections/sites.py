@@ -62,6 +62,7 @@ async def _site_list(
         sites=shown.items,
         district=district,
         today=today,
+        recheck=store.RECHECK_AFTER,
     )
 
 

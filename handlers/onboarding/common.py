@@ -1,5 +1,5 @@
 """Asking a joining person's name, with their Telegram name offered as a button, and taking
-it, typed or pressed."""
+it, typed or pressed; a button's answer typed instead of pressed (typed_choice)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, stale_button, text_step
 from handlers.common.buttons import Button
-from messages import label
+from messages import LANGUAGES, label
 from storage.names import NAME_MAX, person_name, valid_name
 
 NameTaker = Callable[[Update, JinroContext, str], Awaitable[None]]
@@ -59,3 +59,25 @@ def name_step(flow: str, button: Button) -> Callable[[NameTaker], NameTaker]:
         return take
 
     return register
+
+
+def plain(text: str) -> str:
+    """Letters and digits only, folded: "2 학년!", "2학년" and "🎒 학생이에요" read alike."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def typed_choice(text: str, choices: dict) -> object | None:
+    """The choice whose button someone typed instead of pressing: `choices` maps each value
+    to the words that mean it; a button's label in either language always does."""
+    typed = plain(text)
+    if not typed:
+        return None
+    for value, words in choices.items():
+        if typed in {plain(word) for word in words}:
+            return value
+    return None
+
+
+def in_both_languages(msgid: str, **values) -> tuple[str, ...]:
+    """A button's label as each language shows it: what a person may type for it."""
+    return tuple(label(lang, msgid, **values) for lang in LANGUAGES)

@@ -3,7 +3,9 @@ data and written to their row in one step at the end."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from functools import cache
 
 from telegram import Update
 
@@ -11,7 +13,7 @@ from bot import commands
 from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, stale_button, text_step
 from handlers.onboarding.buttons import AGE, GRADE, NAME, SCHOOL
-from handlers.onboarding.common import ask_name, name_step
+from handlers.onboarding.common import ask_name, in_both_languages, name_step, plain, typed_choice
 from messages import label
 from storage import audit, school_year
 from storage import consent as consent_store
@@ -68,9 +70,38 @@ async def on_grade(update: Update, context: JinroContext, grade: int) -> None:
     await ask_name(update, context, "onboarding/ask_name", NAME, edit=True)
 
 
+# "2", "2학년", "2학년이요", "중2", "중학교 2학년입니다", "grade 2", "2nd grade", the button's
+# label: a grade as a student types it, spaces and punctuation left out (_plain).
+TYPED_GRADE = re.compile(
+    r"(?:중(?:학교)?)?([123])(?:학년)?(?:이요|이에요|입니다|요)?"
+    r"|(?:grade)?([123])(?:st|nd|rd)?(?:grade)?"
+)
+
+
+def typed_grade(text: str) -> int | None:
+    found = TYPED_GRADE.fullmatch(plain(text))
+    return int(found.group(1) or found.group(2)) if found else None
+
+
+@cache
+def ages() -> dict:
+    return {
+        "y": ("네", "예", "응", "yes", "y", *in_both_languages("Yes (under 14)")),
+        "n": ("아니요", "아니오", "아니", "no", "n", *in_both_languages("No (14 or older)")),
+    }
+
+
 @text_step("ob.grade", "ob.age")
 async def expecting_button(update: Update, context: JinroContext) -> None:
-    """Free text where a button was expected: say so and show the buttons again."""
+    """A button's answer typed ("2학년", "네") counts as pressed; other text where a button
+    was expected: say so and show the buttons again."""
+    typed = update.message.text
+    if context.user.flow == "ob.grade" and (grade := typed_grade(typed)):
+        await on_grade(update, context, grade)
+        return
+    if context.user.flow == "ob.age" and (answer := typed_choice(typed, ages())):
+        await on_age(update, context, answer)
+        return
     await reply(update, context, "common/press_button")
     if context.user.flow == "ob.grade":
         async with context.db.read() as conn:

@@ -3,11 +3,21 @@ someone new."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import answer_query, keyboard, reply, start_link_for, text_step
+from handlers.common import (
+    answer_query,
+    is_guardian,
+    keyboard,
+    reply,
+    start_link_for,
+    text_step,
+)
 from handlers.onboarding.buttons import ROLE, SWITCH_LANGUAGE
+from handlers.onboarding.common import in_both_languages, typed_choice
 from messages import label
 from storage import users as users_store
 
@@ -20,7 +30,14 @@ async def start(update: Update, context: JinroContext) -> None:
     if opens is not None:
         await opens(update, context, parameter)
     elif context.user.role is not None:
-        await reply(update, context, "onboarding/welcome_back", user=context.user)
+        if context.first_visit:  # a role given before they came (ADMIN_IDS)
+            await reply(update, context, "onboarding/welcome_first", user=context.user)
+        else:
+            await reply(update, context, "onboarding/welcome_back", user=context.user)
+    elif is_guardian(context.user):
+        # Someone who answered a student's consent request: a guardian, not a newcomer to
+        # be asked whether they are a student (an invite still comes as its own link).
+        await reply(update, context, "help/guardian", user=context.user)
     else:
         await ask_role(update, context, unknown_link=bool(parameter))
 
@@ -69,7 +86,22 @@ async def toggle_language(update: Update, context: JinroContext) -> None:
     await ask_role(update, context, edit=True)
 
 
+@cache
+def roles() -> dict:
+    """What a newcomer may type for the two buttons (their labels, the plain words)."""
+    invite = "I have an invite (teacher, site, mentor, parent team, staff)"
+    return {
+        "student": ("학생", "student", *in_both_languages("I'm a student")),
+        "invite": ("초대", "invite", *in_both_languages(invite)),
+    }
+
+
 @text_step("ob.role")
 async def role_text(update: Update, context: JinroContext) -> None:
+    """ "학생" or a button's label typed counts as pressed; other text: the buttons again."""
+    role = typed_choice(update.message.text, roles())
+    if role is not None:
+        await on_role(update, context, role)
+        return
     await reply(update, context, "common/press_button")
     await ask_role(update, context)

@@ -12,6 +12,7 @@ booking the teacher may not decide on gets the same answer as a missing one.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
@@ -35,6 +36,7 @@ from handlers.pending.news import OUTGOING as OUTGOING  # the outbox kinds this 
 from messages import label
 from storage import bookings as store
 from storage import pending as pending_store
+from storage import reminders
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Role
@@ -69,7 +71,8 @@ async def show_page(
     note: str | None = None,
     count: int = 0,
 ) -> None:
-    """One page of requests; `note` says what just happened (a decision, a handled one)."""
+    """One page of requests; `note` says what just happened (a decision, a handled one, and
+    for a decision when the students hear of it)."""
     async with context.db.read() as conn:
         shown = await fetch_page(
             pending_store.pending_for_teacher, conn, context.user, index=page, size=PAGE
@@ -109,6 +112,7 @@ async def show_page(
         requests=shown.items,
         note=note,
         count=count,
+        when=_student_hears_at(context) if note == "confirmed" else None,
         tz=context.tz,
     )
 
@@ -165,11 +169,21 @@ async def confirm_pressed(
             request=request,
             decision="confirmed",
             reason="",
+            when=_student_hears_at(context),
             tz=context.tz,
         )
     else:
         await show_page(update, context, page, edit=True, note="confirmed", count=1)
     outbox.kick(context)  # the student's notice
+
+
+def _student_hears_at(context: JinroContext) -> datetime | None:
+    """When a student hears of a decision made now, if not at once: a student's news waits
+    through quiet hours (21:00-08:00) for the morning (handlers/outbox/sender.py), and the
+    teacher is told so rather than "the student was told"."""
+    if reminders.in_quiet_hours(context.now, context.tz):
+        return reminders.next_morning(context.now, context.tz)
+    return None
 
 
 async def _handled(update: Update, context: JinroContext, booking_id: int, page: int | None):
@@ -300,6 +314,7 @@ async def _reject(update: Update, context: JinroContext, booking_id: int, reason
         request=request,
         decision="rejected",
         reason=reason,
+        when=_student_hears_at(context),
         tz=context.tz,
     )
     outbox.kick(context)  # the student's notice, and the freed seat's offer

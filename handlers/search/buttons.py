@@ -30,5 +30,7 @@ SET = SEARCH.action("s", choice(*FILTER_KEYS), VALUE, guard=_searching)  # a fil
 # Clear one filter, "f" every filter (keeping the typed words) or "all" (the words too).
 CLEAR = SEARCH.action("c", choice("all", "f", *FILTER_KEYS), guard=_searching)
 RESULTS = SEARCH.action("r", guard=_searching)  # the results of the panel's filters
+# The menu's buttons (a greeting or "help" typed): the /search panel, or /foryou.
+GO = SEARCH.action("go", choice("panel", "fy"))
 # "Apply" on a card sent before bookings had buttons of their own; bookings still answers it.
 OLD_APPLY = SEARCH.action("ap", ID, roles=JOINED)

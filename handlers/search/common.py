@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from bot.context import JinroContext
 from handlers.common import days
@@ -14,6 +14,9 @@ from storage import users as users_store
 from storage.catalogue import PROGRAM_TYPES
 
 QUERY_MAX = 40
+# Typed words narrow the /search panel's filters only this soon after the panel was last
+# used; later (or without the panel) they start a new search, so no filter sticks unasked.
+PANEL_MINUTES = 30
 
 TYPE_NAMES = {
     "job_practice": N_("job practice"),
@@ -43,7 +46,28 @@ def _state(context: JinroContext) -> dict:
     """The user's search state (empty when they are not searching)."""
     user = context.user
     data = user.flow_data if user.flow in ("sr", "sr.day") else {}
-    return {"q": data.get("q", ""), "f": dict(data.get("f", {})), "fy": bool(data.get("fy"))}
+    state = {"q": data.get("q", ""), "f": dict(data.get("f", {})), "fy": bool(data.get("fy"))}
+    if data.get("pn"):
+        state["pn"] = data["pn"]
+    return state
+
+
+def fresh_state() -> dict:
+    """A new search: no words, no filters, not in the panel."""
+    return {"q": "", "f": {}, "fy": False}
+
+
+def in_panel(context: JinroContext, state: dict) -> bool:
+    """The user is using the /search panel now: it was opened or used within PANEL_MINUTES."""
+    if not state.get("pn"):
+        return False
+    used = datetime.fromisoformat(state["pn"])
+    return timedelta(0) <= context.now - used < timedelta(minutes=PANEL_MINUTES)
+
+
+def panel_used(context: JinroContext, state: dict) -> dict:
+    """`state` marked as in the panel from now on."""
+    return {**state, "pn": context.now.isoformat()}
 
 
 async def _save(context: JinroContext, state: dict, flow: str = "sr") -> None:

@@ -18,6 +18,8 @@ from handlers.search.common import (
     _state,
     _summary,
     _value_name,
+    fresh_state,
+    panel_used,
 )
 from handlers.search.results import show_page
 from messages import label
@@ -42,7 +44,7 @@ async def day_text(update: Update, context: JinroContext) -> None:
         return
     state = _state(context)
     state["f"]["wh"] = f"d:{day.isoformat()}"
-    await _save(context, state)
+    await _save(context, panel_used(context, state))
     await show_panel(update, context)
 
 
@@ -50,8 +52,9 @@ async def day_text(update: Update, context: JinroContext) -> None:
 
 
 async def search_command(update: Update, context: JinroContext) -> None:
-    state = _state(context)
-    await _save(context, {**state, "fy": False})
+    """/search: the panel of a new search (words and filters of an earlier one would narrow
+    it without being seen asked for)."""
+    await _save(context, panel_used(context, fresh_state()))
     await show_panel(update, context)
 
 
@@ -109,7 +112,8 @@ async def panel_pressed(update: Update, context: JinroContext, key: str | None) 
     if key is not None:
         await show_choices(update, context, key)
         return
-    await _save(context, _state(context))  # leaves the "which day?" step, if in it
+    # Leaves the "which day?" step, if in it; typed words now narrow these filters.
+    await _save(context, panel_used(context, _state(context)))
     await show_panel(update, context, edit=True)
 
 
@@ -137,7 +141,7 @@ async def set_filter(update: Update, context: JinroContext, key: str, value: str
     state = _state(context)
     if value == "day" and key == "wh":
         await answer_query(update)
-        await _save(context, state, "sr.day")
+        await _save(context, panel_used(context, state), "sr.day")
         await reply(update, context, "search/ask_day", edit=True)
         return
     chosen = await _chosen_value(context, key, value)
@@ -149,7 +153,7 @@ async def set_filter(update: Update, context: JinroContext, key: str, value: str
         state["f"].pop(key, None)
     else:
         state["f"][key] = chosen
-    await _save(context, state)
+    await _save(context, panel_used(context, state))
     await show_panel(update, context, edit=True)
 
 

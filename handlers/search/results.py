@@ -7,6 +7,7 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers.common import (
+    Handler,
     answer_query,
     days,
     keyboard,
@@ -14,7 +15,6 @@ from handlers.common import (
     pages_row,
     reply,
     requires,
-    text_step,
 )
 from handlers.search.buttons import CARD, CLEAR, LIST, PANEL, RESULTS
 from handlers.search.common import (
@@ -26,6 +26,9 @@ from handlers.search.common import (
     _state,
     _summary,
     _value_name,
+    fresh_state,
+    in_panel,
+    panel_used,
 )
 from messages import label
 from storage import discover
@@ -40,12 +43,17 @@ PAGE = 5
 # ----- typed words and days -------------------------------------------------------------------
 
 
-@text_step("sr")
-async def search_text(update: Update, context: JinroContext) -> None:
-    """Typed words: a new search from the first page; a typed day sets the "when" filter."""
-    text = " ".join(update.message.text.split())
+async def search_words(
+    update: Update, context: JinroContext, text: str, *, if_none: Handler | None = None
+) -> None:
+    """Typed words: a new search from the first page; a typed day sets the "when" filter.
+    Only while the /search panel is in use do they narrow its filters (shown above the
+    results, each with its ✕); otherwise the search starts afresh, with no filter.
+    `if_none`: what answers a fresh search that finds nothing, instead of what to drop."""
     state = _state(context)
-    state["fy"] = False
+    state = (
+        {**panel_used(context, state), "fy": False} if in_panel(context, state) else fresh_state()
+    )
     today = context.now.astimezone(context.tz).date()
     try:
         day = days.parse_day(text, today)
@@ -57,7 +65,18 @@ async def search_text(update: Update, context: JinroContext) -> None:
     else:
         state["q"] = text[:QUERY_MAX]
     await _save(context, state)
+    if if_none is not None and not state.get("pn") and await _total(context, state) == 0:
+        await if_none(update, context)
+        return
     await show_page(update, context, 0)
+
+
+async def _total(context: JinroContext, state: dict) -> int:
+    async with context.db.read() as conn:
+        found = await search_store.search(
+            conn, state["q"], _filters(state["f"], context), limit=0, now=context.now
+        )
+    return found.total
 
 
 # ----- results --------------------------------------------------------------------------------
@@ -73,7 +92,7 @@ async def page_pressed(update: Update, context: JinroContext, page: int) -> None
 async def results_pressed(update: Update, context: JinroContext) -> None:
     """🔎 on the filter panel: the results of its filters, from the first page."""
     await answer_query(update)
-    await _save(context, {**_state(context), "fy": False})
+    await _save(context, {**panel_used(context, _state(context)), "fy": False})
     await show_page(update, context, 0, edit=True)
 
 
@@ -199,7 +218,7 @@ async def _alternatives(conn, context, query: str, chosen: dict, key: str, value
 
 @requires(Role.STUDENT)
 async def for_you_command(update: Update, context: JinroContext) -> None:
-    await _save(context, {**_state(context), "fy": True})
+    await _save(context, {**fresh_state(), "fy": True})
     await _show_for_you(update, context, 0)
 
 

@@ -4,7 +4,8 @@ Every function runs in the caller's write transaction and returns what happened,
 handler can tell the people concerned after the commit.
 
 The parts: common (the tables, the refusal, reading, the status compare-and-swap), seats
-(taking and giving back seats, the lock order), apply, decisions (confirm, reject, cancel),
+(taking and giving back seats, the lock order), deadlines (until when a seat may be cancelled
+and a request or an offer waits), apply, decisions (confirm, reject, cancel),
 waitlist (offers and expiry), lottery (and the fair opening), classes (class bookings),
 attendance (and the survey) and views (lists). A site's sessions are in storage/sessions.py
 and the teacher's lists in storage/pending.py.
@@ -12,7 +13,7 @@ and the teacher's lists in storage/pending.py.
 
 from __future__ import annotations
 
-from storage.bookings.apply import Applied, apply, clashes, place_in_line
+from storage.bookings.apply import Applied, apply, clashes, place_in_line, too_late_to_cancel
 from storage.bookings.attendance import (
     answer_survey,
     comment_survey,
@@ -29,7 +30,8 @@ from storage.bookings.common import (
     session_view,
     session_views,
 )
-from storage.bookings.decisions import cancel, cancel_deadline, confirm, reject
+from storage.bookings.deadlines import answer_by, cancel_closed, cancel_deadline
+from storage.bookings.decisions import cancel, confirm, reject
 from storage.bookings.lottery import FAIR_FIELDS, draw, draw_due, set_fair_opening
 from storage.bookings.views import (
     MY_VIEW,
@@ -53,11 +55,13 @@ __all__ = [
     "Refused",
     "accept_offer",
     "answer_survey",
+    "answer_by",
     "apply",
     "book_class",
     "bookable_site",
     "bookings",
     "cancel",
+    "cancel_closed",
     "cancel_deadline",
     "clashes",
     "comment_survey",
@@ -86,5 +90,6 @@ __all__ = [
     "survey_answered",
     "surveys",
     "teachers_of",
+    "too_late_to_cancel",
     "users",
 ]

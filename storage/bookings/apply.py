@@ -6,18 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
 from storage.bookings.common import SESSION_VIEW, get
+from storage.bookings.deadlines import answer_by, cancel_closed
 from storage.bookings.seats import _check_open, _insert, _take_seats
 from storage.errors import Refused
 from storage.models import ACTIVE_STATUSES, SEAT_STATUSES
 from storage.search import refresh_next
 from storage.tables import bookings, programs, sessions
+from storage.tables import reminders as reminder_rows
 
 
 @dataclass
@@ -61,7 +63,7 @@ async def apply(
         status = "entered"
     elif await _take_seats(conn, session, student.school_id, 1, now=now):
         status = "requested"
-        values["expires_at"] = now + hold
+        values["expires_at"] = answer_by(session.starts_at, now, hold)
     else:
         status = "waitlisted"
     try:
@@ -70,7 +72,7 @@ async def apply(
         raise Refused("already") from None
     await audit.record(conn, student.id, f"booking.{status}", "booking", booking_id, now=now)
     if status == "requested":
-        await reminders.plan_request(conn, booking_id, expires_at=now + hold, now=now)
+        await reminders.plan_request(conn, booking_id, expires_at=values["expires_at"], now=now)
     return Applied(booking_id, status)
 
 
@@ -133,7 +135,8 @@ WITH target AS (
     WHERE made.status = 'requested' AND k.wanted
     ON CONFLICT (key) DO NOTHING
 )
-SELECT made.id, made.status, target.program_id, (SELECT now_full FROM seat) AS now_full
+SELECT made.id, made.status, target.program_id, target.starts_at,
+       (SELECT now_full FROM seat) AS now_full
 FROM made, target
 """)
 
@@ -163,7 +166,49 @@ async def _apply_at_once(
         return None
     if row.now_full:  # the last seat: the programme's next free session moves on
         await refresh_next(conn, [row.program_id], now=now)
+    expires = answer_by(row.starts_at, now, hold)
+    if row.status == "requested" and expires < now + hold:
+        await _shorten_hold(conn, row.id, expires, now)
     return Applied(row.id, row.status)
+
+
+async def _shorten_hold(conn: AsyncConnection, booking_id: int, expires: datetime, now) -> None:
+    """The one statement held the seat HOLD_HOURS; a session close ahead needs the answer
+    sooner (deadlines.answer_by): the request and its teachers' warning move up. Only for
+    sessions within a hold's reach, so the usual early application stays one statement."""
+    await conn.execute(
+        update(bookings).where(bookings.c.id == booking_id).values(expires_at=expires)
+    )
+    await conn.execute(
+        delete(reminder_rows).where(
+            reminder_rows.c.booking_id == booking_id,
+            reminder_rows.c.kind == "teacher_expiring",
+            reminder_rows.c.status == "pending",
+        )
+    )
+    await reminders.plan_request(conn, booking_id, expires_at=expires, now=now)
+
+
+async def too_late_to_cancel(
+    conn: AsyncConnection, student: Row, session_id: int, *, now: datetime
+) -> Row | None:
+    """The session, if this student's application would take a seat (or a lottery entry)
+    now that could not be cancelled any more (its cancellation deadline has passed): the
+    student is asked first. None when it can be, when it only joins the line, or when
+    applying is refused anyway (the refusal then comes from `apply`)."""
+    if student.under14 and student.consent_at is None:
+        return None
+    session = await _session_for(conn, session_id, student.id)
+    try:
+        _check_open(session, now)
+    except Refused:
+        return None
+    if session.existing is not None or not cancel_closed(session, now):
+        return None
+    lottery = session.lottery_until is not None and now < session.lottery_until
+    if session.booked >= session.capacity and not lottery:
+        return None  # a place in line, left at will; an offered seat says so before it is taken
+    return session
 
 
 async def clashes(conn: AsyncConnection, student_id: int, session: Row) -> list[str]:

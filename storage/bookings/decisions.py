@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
 from storage.bookings.common import Freed, _swap, get, own_booking
+from storage.bookings.deadlines import cancel_deadline
 from storage.bookings.seats import _locked_session
 from storage.bookings.waitlist import _seat_freed
 from storage.errors import NotFound, Refused
@@ -114,12 +115,6 @@ async def give_back(
         else:
             withdrawn.append(Freed(booking_id, booking.session_id, was=booking.status))
     return withdrawn
-
-
-def cancel_deadline(session: Row) -> datetime:
-    """Until when a held seat may be cancelled: a session's row, or a booking view that
-    carries its session's `cancel_deadline` and `starts_at` (the student's /my)."""
-    return session.cancel_deadline or session.starts_at
 
 
 async def _mine_as_teacher(conn: AsyncConnection, booking_id: int, teacher: Row) -> Row:

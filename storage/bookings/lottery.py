@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
 from storage.bookings.common import session_view
+from storage.bookings.deadlines import answer_by
 from storage.bookings.seats import _locked_session, _take_seats
 from storage.errors import AlreadyHandled, NotFound
 from storage.tables import bookings, sessions
@@ -63,16 +64,17 @@ async def draw(
     )
     random.Random(seed).shuffle(entries)
     winners, waiting = [], []
+    expires = answer_by(session.starts_at, now, hold)
     for entry in entries:
         if await _take_seats(conn, session, entry.school_id, 1, now=now):
-            values = {"status": "requested", "expires_at": now + hold}
+            values = {"status": "requested", "expires_at": expires}
             winners.append(entry.id)
         else:
             waiting.append(entry.id)
             values = {"status": "waitlisted", "line": len(waiting)}
         await conn.execute(update(bookings).where(bookings.c.id == entry.id).values(**values))
     for booking_id in winners:
-        await reminders.plan_request(conn, booking_id, expires_at=now + hold, now=now)
+        await reminders.plan_request(conn, booking_id, expires_at=expires, now=now)
     for booking_id in winners + waiting:  # each hears whether they were drawn
         await reminders.notice_student(conn, "student_drawn", booking_id, now=now)
     await audit.record(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
 from storage.bookings.common import Freed, _swap, get, own_booking
+from storage.bookings.deadlines import answer_by
 from storage.bookings.seats import _give_back, _locked_session, _take_seats
 from storage.errors import AlreadyHandled
 from storage.tables import bookings, sessions
@@ -51,7 +52,7 @@ async def offer_free_seats(
         await conn.execute(
             update(bookings)
             .where(bookings.c.id == first.id)
-            .values(status="offered", expires_at=now + offer)
+            .values(status="offered", expires_at=answer_by(session.starts_at, now, offer))
         )
         await reminders.notice_student(conn, "student_offer", first.id, now=now)
         offered.append(first.id)
@@ -64,9 +65,13 @@ async def accept_offer(
     booking = await own_booking(conn, booking_id, student.id)
     if booking.status == "offered" and booking.expires_at <= now:
         raise AlreadyHandled  # the clock will pass it on; too late either way
-    await _swap(conn, booking, ("offered",), "requested", student.id, now, expires_at=now + hold)
+    starts_at = await conn.scalar(
+        select(sessions.c.starts_at).where(sessions.c.id == booking.session_id)
+    )
+    expires = answer_by(starts_at, now, hold)
+    await _swap(conn, booking, ("offered",), "requested", student.id, now, expires_at=expires)
     await audit.record(conn, student.id, "booking.offer_accepted", "booking", booking_id, now=now)
-    await reminders.plan_request(conn, booking_id, expires_at=now + hold, now=now)
+    await reminders.plan_request(conn, booking_id, expires_at=expires, now=now)
     return await get(conn, booking_id)
 
 

@@ -79,6 +79,15 @@ class Summary:
     sites: Counts = field(default_factory=Counts)
     programs: Counts = field(default_factory=Counts)
     sessions: Counts = field(default_factory=Counts)
+    # The file's spellings of fields in use, as read ({spelling: field}), and the fields it
+    # brings that nobody has yet (storage/importer/fields.py).
+    fields_as_known: dict[str, str] = field(default_factory=dict)
+    fields_new: list[str] = field(default_factory=list)
+
+    @property
+    def fields_read_as(self) -> list[str]:
+        """ "문화·예술 → 문화예술": each spelling of the file read as a field in use."""
+        return [f"{spelling} → {known}" for spelling, known in self.fields_as_known.items()]
 
     @property
     def changes(self) -> bool:
@@ -93,13 +102,16 @@ class Summary:
                 f"{counts.unchanged} unchanged)"
             )
 
-        return ", ".join(
-            (
-                part(self.sites, "sites"),
-                part(self.programs, "programmes"),
-                part(self.sessions, "sessions"),
-            )
-        )
+        parts = [
+            part(self.sites, "sites"),
+            part(self.programs, "programmes"),
+            part(self.sessions, "sessions"),
+        ]
+        if self.fields_new:
+            parts.append("new fields: " + ", ".join(self.fields_new))
+        if self.fields_as_known:
+            parts.append("fields read as in use: " + ", ".join(self.fields_read_as))
+        return ", ".join(parts)
 
 
 def _same(a: object, b: object) -> bool:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.importer.common import HEADER, Counts, ImportRejected, Problem, Sheet, Summary, _same
+from storage.importer.fields import settle as settle_fields
 from storage.tables import programs, sessions, sites
 
 
@@ -60,8 +61,13 @@ async def _plan_programs(conn: AsyncConnection, sheet: Sheet, plan: Plan) -> dic
     """Returns the ids of the file's programmes that exist already, by key."""
     rows = await _rows_where(conn, programs, programs.c.external_key, list(sheet.programs))
     existing = {row.external_key: row for row in rows}
+    spellings = {r.fields["field"] for r in sheet.programs.values() if r.fields.get("field")}
+    as_known, plan.summary.fields_new = settle_fields(spellings, await _fields_in_use(conn))
+    plan.summary.fields_as_known = as_known
     for key, record in sheet.programs.items():
         fields = {name: value for name, value in record.fields.items() if name != "site"}
+        if fields.get("field") in as_known:
+            fields["field"] = as_known[fields["field"]]
         row = existing.get(key)
         if row is None:
             plan.new_programs.append({**_program_defaults(fields), **fields, "external_key": key})
@@ -70,6 +76,15 @@ async def _plan_programs(conn: AsyncConnection, sheet: Sheet, plan: Plan) -> dic
         else:
             _plan_update(row, fields, plan.program_updates, plan.summary.programs)
     return {key: row.id for key, row in existing.items()}
+
+
+async def _fields_in_use(conn: AsyncConnection) -> list[str]:
+    """The programmes' fields, the most used first (a new spelling reads as the commoner)."""
+    count = func.count()
+    found = await conn.execute(
+        select(programs.c.field).group_by(programs.c.field).order_by(count.desc(), programs.c.field)
+    )
+    return list(found.scalars())
 
 
 def _program_defaults(fields: dict) -> dict:

@@ -5,7 +5,7 @@ whether a follow-up still has something to say."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Row
@@ -34,6 +34,29 @@ FOLLOW_UPS = (
     "inspection_expiry",
     "inspection_expiry_staff",
 )
+
+
+@dataclass(frozen=True)
+class ResultDates:
+    """The days a result sets, by the one rule every screen shows: checked today (the
+    city's day), valid until SAFETY_VALID_DAYS later, and for a result that needs fixing a
+    re-inspection by RECHECK_AFTER later (the monitor and staff are reminded that day)."""
+
+    checked_on: date
+    valid_until: date
+    recheck_by: date | None
+
+
+def result_dates(result: str, now: datetime, valid_days: int, tz: tzinfo = CITY_TZ) -> ResultDates:
+    """What `finish` records for `result` given `now`, and the monitor sees before confirming."""
+    checked_on = city_day(now, tz)
+    recheck = recheck_by(checked_on) if result == "needs_fix" else None
+    return ResultDates(checked_on, checked_on + timedelta(days=valid_days), recheck)
+
+
+def recheck_by(checked_on: date) -> date:
+    """The day a site that needed fixing is due to be inspected again."""
+    return checked_on + RECHECK_AFTER
 
 
 def suggested(results: list[str | None]) -> str:
@@ -75,8 +98,8 @@ async def finish(
     )
     if left:
         raise Refused("unanswered")
-    checked_on = city_day(now, tz)
-    valid_until = checked_on + timedelta(days=valid_days)
+    dates = result_dates(result, now, valid_days, tz)
+    checked_on, valid_until = dates.checked_on, dates.valid_until
     note = " ".join((note or "").split())[:NOTE_MAX] or None
     done = await conn.execute(
         update(inspections)
@@ -145,8 +168,8 @@ async def finish(
             at_once.append(Planned(kind, teacher.id, now, key(kind, teacher.id)))
     await reminders.write(conn, at_once, now, inspection_id=inspection_id)
     later = []
-    if result == "needs_fix":
-        due = datetime.combine(checked_on + RECHECK_AFTER, FOLLOW_UP_AT, tzinfo=tz)
+    if dates.recheck_by is not None:
+        due = datetime.combine(dates.recheck_by, FOLLOW_UP_AT, tzinfo=tz)
         later.append(
             Planned("inspection_recheck", monitor_id, due, key("inspection_recheck", monitor_id))
         )

@@ -1,15 +1,15 @@
-"""Staff create invite links in the chat: /invite -> role -> school or site -> how many people.
+"""Staff create invite links in the chat: /invite -> role -> school or site -> how many people
+-> how many days; the link comes with its QR code, for printed letters.
 
-Flows (users.flow; data {"role", "school_id" or "site_id", "place": its name}): inv.role →
-inv.school or inv.site (a name is typed) → inv.uses. Buttons (inv:…, declared below): staff
-only, each answering only in its own step of the flow."""
+Flows (users.flow; data {"role", "school_id" or "site_id", "place": its name, "uses"}):
+inv.role → inv.school or inv.site (a name is typed) → inv.uses → inv.days. Buttons:
+handlers/invites/buttons.py."""
 
 from __future__ import annotations
 
 from functools import partial
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import JinroContext
 from handlers.common import (
@@ -21,14 +21,16 @@ from handlers.common import (
     stale_button,
     text_step,
 )
-from handlers.common.buttons import ID, Buttons, Number, choice
+from handlers.invites.buttons import DAYS_CHOSEN, ROLE, SCHOOL, SITE, USES_CHOSEN
+from handlers.invites.qr import send_qr
 from messages import label
 from messages.labels import N_
 from storage import invites
 from storage import users as users_store
 from storage.models import INVITED_ROLES, Role
 
-USES = (1, 5, 30)
+# One list more than shown tells whether there were more names than fit.
+PLACES_SHOWN = 8
 ROLE_LABELS = {
     Role.TEACHER: N_("Teacher"),
     Role.SITE: N_("Experience site"),
@@ -36,24 +38,6 @@ ROLE_LABELS = {
     Role.MONITOR: N_("Parent monitor"),
     Role.STAFF: N_("Staff"),
 }
-
-
-def _in(flow: str):
-    """A guard: the button answers only in that step of the flow."""
-    return lambda context, values: context.user.flow == flow
-
-
-def _uses_offered(context, values: tuple) -> bool:
-    return (
-        context.user.flow == "inv.uses" and values[0] in USES and "role" in context.user.flow_data
-    )
-
-
-INVITES = Buttons("inv", roles=(Role.STAFF,))
-ROLE = INVITES.action("role", choice(*INVITED_ROLES), guard=_in("inv.role"))  # whom to invite
-SCHOOL = INVITES.action("sc", ID, guard=_in("inv.school"))  # a teacher's school
-SITE = INVITES.action("st", ID, guard=_in("inv.site"))  # a site user's site
-USES_CHOSEN = INVITES.action("uses", Number(1, max(USES)), guard=_uses_offered)  # how many
 
 
 @requires(Role.STAFF)
@@ -87,9 +71,9 @@ async def place_text(update: Update, context: JinroContext) -> None:
     is_school = context.user.flow == "inv.school"
     async with context.db.read() as conn:
         if is_school:
-            found = await users_store.find_schools(conn, typed)
+            found = await users_store.find_schools(conn, typed, limit=PLACES_SHOWN + 1)
         else:
-            found = await users_store.find_sites(conn, typed)
+            found = await users_store.find_sites(conn, typed, limit=PLACES_SHOWN + 1)
     if not found:
         await reply(
             update,
@@ -100,8 +84,10 @@ async def place_text(update: Update, context: JinroContext) -> None:
         )
         return
     place = SCHOOL if is_school else SITE
-    markup = keyboard([[place(row.name, row.id)] for row in found])
-    await reply(update, context, "invites/place_choices", markup, typed=typed)
+    shown = found[:PLACES_SHOWN]
+    markup = keyboard([[place(row.name, row.id)] for row in shown])
+    more = len(found) > PLACES_SHOWN
+    await reply(update, context, "invites/place_choices", markup, typed=typed, more=more)
 
 
 async def on_place(update: Update, context: JinroContext, place_id: int, *, school: bool) -> None:
@@ -128,7 +114,7 @@ SITE.handles(partial(on_place, school=False))
 
 async def ask_uses(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     lang = context.lang
-    row = [USES_CHOSEN(label(lang, "%(count)s people", count=n), n) for n in USES]
+    row = [USES_CHOSEN(label(lang, "%(count)s people", count=n), n) for n in invites.USES_OFFERED]
     await reply(
         update,
         context,
@@ -142,6 +128,21 @@ async def ask_uses(update: Update, context: JinroContext, *, edit: bool = False)
 
 @USES_CHOSEN.handles
 async def on_uses(update: Update, context: JinroContext, uses: int) -> None:
+    await answer_query(update)
+    data = {**context.user.flow_data, "uses": uses}
+    async with context.db.write() as conn:
+        context.user = await users_store.set_flow(conn, context.user.id, "inv.days", data)
+    await ask_days(update, context, edit=True)
+
+
+async def ask_days(update: Update, context: JinroContext, *, edit: bool = False) -> None:
+    lang = context.lang
+    row = [DAYS_CHOSEN(label(lang, "%(days)s days", days=n), n) for n in invites.DAYS_OFFERED]
+    await reply(update, context, "invites/ask_days", keyboard([row]), edit=edit)
+
+
+@DAYS_CHOSEN.handles
+async def on_days(update: Update, context: JinroContext, days: int) -> None:
     data = context.user.flow_data
     async with context.db.write() as conn:
         invite = await invites.create(
@@ -150,11 +151,13 @@ async def on_uses(update: Update, context: JinroContext, uses: int) -> None:
             created_by=context.user.id,
             school_id=data.get("school_id"),
             site_id=data.get("site_id"),
-            max_uses=uses,
+            max_uses=data.get("uses", 1),
+            days=days,
             now=context.now,
         )
         context.user = await users_store.set_flow(conn, context.user.id, None)
     await answer_query(update)
+    link = deep_link(context, invite.code)
     await reply(
         update,
         context,
@@ -162,21 +165,14 @@ async def on_uses(update: Update, context: JinroContext, uses: int) -> None:
         edit=True,
         invite=invite,
         place=data.get("place"),
-        link=deep_link(context, invite.code),
+        link=link,
         expires_at=invite.expires_at.astimezone(context.tz),
     )
+    await send_qr(update, context, link)
 
 
-@text_step("inv.role", "inv.uses")
+@text_step("inv.role", "inv.uses", "inv.days")
 async def expecting_button(update: Update, context: JinroContext) -> None:
     await reply(update, context, "common/press_button")
-    if context.user.flow == "inv.role":
-        await ask_role(update, context)
-    else:
-        await ask_uses(update, context)
-
-
-def handlers() -> list[BaseHandler]:
-    return [
-        CommandHandler("invite", start_invite),
-    ]
+    ask = {"inv.role": ask_role, "inv.uses": ask_uses}.get(context.user.flow, ask_days)
+    await ask(update, context)
