@@ -40,6 +40,27 @@ PREFIXES = ("", "", "", "", "[주말] ", "[방학특강] ", "찾아가는 ", "�
 SUFFIXES = ("", "", "", " (기초)", " (심화)", " 1기", " 2기", " 3기", " - 오전반", " - 오후반")
 
 
+def program_row(n: int, base, site_id: int, district: str, rng, now, *, key="bench") -> dict:
+    """Programme n + 1, made from a demo programme `base` with the marks staff add to titles."""
+    return {
+        "id": n + 1,
+        "external_key": f"{key}|{n}",
+        "site_id": site_id,
+        "title": rng.choice(PREFIXES) + base.title + rng.choice(SUFFIXES),
+        "description": base.description,
+        "type": base.type,
+        "field": base.field,
+        "target_grades": "1,2,3",
+        "school_level": "middle",
+        "district": district,
+        "online": base.online,
+        "capacity": 30,
+        "hours": 3,
+        "fee": 0,
+        "created_at": now,
+    }
+
+
 def build_rows(programs: int, sessions_each: int, seed: int = 7):
     """Programmes made from the demo data's own titles, fields and sites, shuffled."""
     rng = random.Random(seed)
@@ -59,25 +80,7 @@ def build_rows(programs: int, sessions_each: int, seed: int = 7):
     for n in range(programs):
         base = rng.choice(demo.programs)
         site = rng.choice(site_rows)
-        program_rows.append(
-            {
-                "id": n + 1,
-                "external_key": f"bench|{n}",
-                "site_id": site["id"],
-                "title": rng.choice(PREFIXES) + base.title + rng.choice(SUFFIXES),
-                "description": base.description,
-                "type": base.type,
-                "field": base.field,
-                "target_grades": "1,2,3",
-                "school_level": "middle",
-                "district": site["district"],
-                "online": base.online,
-                "capacity": 30,
-                "hours": 3,
-                "fee": 0,
-                "created_at": now,
-            }
-        )
+        program_rows.append(program_row(n, base, site["id"], site["district"], rng, now))
         for _ in range(sessions_each):
             start = now + timedelta(days=rng.randrange(1, 56), hours=rng.choice((1, 3, 5)))
             capacity = rng.randrange(10, 40)

@@ -27,7 +27,7 @@ from itertools import accumulate, islice
 
 from sqlalchemy import insert, text
 
-from bench.search import PREFIXES, SUFFIXES
+from bench.search import program_row
 from storage.db import Database
 from storage.demo_data import KST, generate
 from storage.models import Booking, Program, School, Session, Site, User
@@ -131,26 +131,8 @@ def _places(size: Size, demo, rng: random.Random, now: datetime) -> Iterator[tup
     for n in range(size.programs):
         base = rng.choice(demo.programs)
         site = n % size.sites + 1
-        yield (
-            Program,
-            {
-                "id": n + 1,
-                "external_key": f"scale|{n}",
-                "site_id": site,
-                "title": rng.choice(PREFIXES) + base.title + rng.choice(SUFFIXES),
-                "description": base.description,
-                "type": base.type,
-                "field": base.field,
-                "target_grades": "1,2,3",
-                "school_level": "middle",
-                "district": places[(site - 1) % 30],
-                "online": base.online,
-                "capacity": 30,
-                "hours": 2,
-                "fee": 0,
-                "created_at": now,
-            },
-        )
+        district = places[(site - 1) % 30]
+        yield Program, program_row(n, base, site, district, rng, now, key="scale")
 
 
 def _days(rng: random.Random, now: datetime) -> tuple[list[int], list[float]]:
