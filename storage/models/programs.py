@@ -20,8 +20,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UTCDateTime, utcnow
 
-# The programme columns the /search filters compare (storage/search/query.py Filters).
-SEARCH_FILTERS = ("field", "type", "district", "online")
+# The /search filters that narrow a province's programmes a lot (storage/search/query.py
+# Filters), each indexed with the next session: the type (7 values) and online (2) narrow
+# too little, and SQLite, which keeps no statistics, chose their index over a better one.
+SEARCH_FILTERS = ("field", "district")
 
 
 class Program(Base):
