@@ -36,9 +36,10 @@ async def show_help(update: Update, context: JinroContext) -> None:
 
 
 # Flows that only remember what the user is looking at (search results, a card, the filter
-# panel): nothing is in progress there, so /cancel has nothing to stop and must not say it
-# threw something away (a child reads "취소했어요" as a cancelled booking).
-VIEWING = ("sr", "sr.day")
+# panel), or a first question not yet answered (a newcomer's "who are you?"): nothing is in
+# progress there, so /cancel has nothing to stop and must not say it threw something away
+# (a child reads "취소했어요" as a cancelled booking).
+VIEWING = ("sr", "sr.day", "ob.role")
 
 
 async def cancel(update: Update, context: JinroContext) -> None:

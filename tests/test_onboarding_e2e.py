@@ -377,3 +377,15 @@ async def test_a_buttons_answer_typed_instead_of_pressed_counts(bot, sandbox, db
     async with db.read() as conn:
         joined = await users_store.get(conn, 1702)
     assert (joined.role, joined.grade, joined.under14) == (Role.STUDENT, 1, True)
+
+
+async def test_a_newcomers_cancel_at_the_first_question_stops_nothing(bot, sandbox, db):
+    """Nothing is typed or saved yet: /cancel says there was nothing to stop, not that what
+    was under way is thrown away; /start asks again."""
+    newcomer = sandbox.user(1710, "하늘")
+    await newcomer.send("/start")
+    await newcomer.send("/cancel")
+    assert newcomer.last_text.startswith("지금 취소할 일은 없어요")
+    assert "저장하지 않았" not in newcomer.last_text
+    await newcomer.send("/start")
+    assert "어떤 분이신가요?" in newcomer.last_text
