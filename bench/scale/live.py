@@ -24,6 +24,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -78,7 +79,7 @@ async def planned(db, built: Built) -> list[tuple[datetime, int, int, int]]:
         found = rows.all()
     plan = []
     for row in found:
-        session = type("S", (), {"starts_at": row.starts_at, "online": False})
+        session = SimpleNamespace(starts_at=row.starts_at, online=False)
         (day_before,) = [
             p
             for p in reminders.student_plan(row.id, row.student_id, session, TZ)
