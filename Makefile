@@ -61,7 +61,7 @@ format: $(STAMP)
 
 ## messages: re-extract texts and update both catalogs (then translate what is new)
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k label:2 -k N_ --no-location --omit-header \
+	$(BIN)/pybabel extract -F babel.cfg -k label:2 -k nlabel:2,3 -k N_ --no-location --omit-header \
 		-o messages/locales/messages.pot .
 	$(BIN)/pybabel update -i messages/locales/messages.pot -d messages/locales \
 		--no-fuzzy-matching --ignore-obsolete

@@ -70,7 +70,13 @@ def environment(lang: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(translations(lang), newstyle=True)
+    catalog = translations(lang)
+    # A count may come as any number (a length, a Decimal sum): plural rules want an int.
+    env.install_gettext_callables(
+        catalog.gettext,
+        lambda singular, plural, n: catalog.ngettext(singular, plural, int(n)),
+        newstyle=True,
+    )
     env.globals["lang"] = lang
     return env
 
@@ -89,4 +95,13 @@ def label(lang: str, msgid: str, **values) -> str:
     lang = normalize_lang(lang)
     text = translations(lang).gettext(msgid)
     text = text % values if values else text
+    return settle(text) if lang == "ko" else text
+
+
+def nlabel(lang: str, singular: str, plural: str, n: int, **values) -> str:
+    """label() for a text with a count: the form that fits `n` ("1 seat", "2 seats"; Korean
+    has one form). `n` is given to the text as `count` unless `values` name it otherwise."""
+    lang = normalize_lang(lang)
+    text = translations(lang).ngettext(singular, plural, n)
+    text = text % ({"count": n} | values)
     return settle(text) if lang == "ko" else text

@@ -44,7 +44,7 @@ PROBLEMS = {
     "differs": N_("differs from row %(row)s of the same site or programme"),
     "duplicate_session": N_("the same session as row %(row)s"),
     "in_past": N_("this new session starts in the past"),
-    "below_booked": N_("%(capacity)s is fewer than the %(booked)s seats already booked"),
+    "below_booked": N_("%(capacity)s is fewer than the seats already booked (%(booked)s)"),
     "booked_meanwhile": N_(
         "seats were booked while importing, so a capacity is now too small; please try again"
     ),

@@ -14,7 +14,7 @@ from handlers.common import split_text
 from messages import LANGUAGES, LOCALES, TEMPLATES, label, normalize_lang, render
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"label": (2,), "N_": None, "_": None, "gettext": None}
+KEYWORDS = {"label": (2,), "nlabel": (2, 3), "N_": None, "_": None, "gettext": None}
 METHODS = [("**.py", "python"), ("**.j2", "jinja2")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
@@ -43,7 +43,10 @@ def test_every_message_is_translated(lang):
     assert not fuzzy, f"{lang}: fuzzy translations {fuzzy}"
     for message in catalog:
         if message.id:
-            assert set(PLACEHOLDER.findall(message.id)) == set(PLACEHOLDER.findall(message.string))
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            for string in strings:  # every plural form has the placeholders
+                assert set(PLACEHOLDER.findall(ids[-1])) == set(PLACEHOLDER.findall(string))
 
 
 def test_the_extraction_finds_the_messages():
@@ -88,6 +91,9 @@ class Anything:
 
     def __format__(self, spec):
         return "1"
+
+    def __int__(self):  # a count that chooses a plural form
+        return 1
 
     def __gt__(self, other):
         return True

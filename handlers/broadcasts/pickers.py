@@ -51,7 +51,7 @@ from handlers.common import (
     text_step,
 )
 from handlers.common.buttons import Button
-from messages import label
+from messages import label, nlabel
 from messages.labels import N_
 from storage import broadcasts as store
 from storage import catalogue
@@ -279,7 +279,7 @@ async def program_picked(update, context, broadcast_id: int, program_id: int) ->
     rows = [[WHOLE_PROGRAMME(everyone, broadcast_id, program_id)]]
     for s in found:
         when = s.starts_at.astimezone(tz).strftime("%m/%d %H:%M")
-        text = f"📅 {when} · " + label(lang, "%(count)s students", count=s.students)
+        text = f"📅 {when} · " + nlabel(lang, "%(count)s student", "%(count)s students", s.students)
         rows.append([ONE_SESSION(text, broadcast_id, s.id)])
     rows.append([back_to_panel(lang, broadcast_id)])
     await reply(

@@ -40,7 +40,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
-from messages import label
+from messages import label, nlabel
 from storage import audit
 from storage import bookings as store
 from storage import pending as pending_store
@@ -206,7 +206,13 @@ async def count_chosen(
         "classbook/ask_confirm",
         keyboard(
             [
-                [BOOK(label(lang, "✅ Book %(count)s seats", count=count), session_id, count)],
+                [
+                    BOOK(
+                        nlabel(lang, "✅ Book %(count)s seat", "✅ Book %(count)s seats", count),
+                        session_id,
+                        count,
+                    )
+                ],
                 [STOP(label(lang, "Cancel"))],
             ]
         ),

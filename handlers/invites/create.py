@@ -23,7 +23,7 @@ from handlers.common import (
 )
 from handlers.invites.buttons import DAYS_CHOSEN, ROLE, SCHOOL, SITE, USES_CHOSEN
 from handlers.invites.qr import send_qr
-from messages import label
+from messages import label, nlabel
 from messages.labels import N_
 from storage import invites
 from storage import users as users_store
@@ -114,7 +114,10 @@ SITE.handles(partial(on_place, school=False))
 
 async def ask_uses(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     lang = context.lang
-    row = [USES_CHOSEN(label(lang, "%(count)s people", count=n), n) for n in invites.USES_OFFERED]
+    row = [
+        USES_CHOSEN(nlabel(lang, "%(count)s person", "%(count)s people", n), n)
+        for n in invites.USES_OFFERED
+    ]
     await reply(
         update,
         context,
@@ -137,7 +140,10 @@ async def on_uses(update: Update, context: JinroContext, uses: int) -> None:
 
 async def ask_days(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     lang = context.lang
-    row = [DAYS_CHOSEN(label(lang, "%(days)s days", days=n), n) for n in invites.DAYS_OFFERED]
+    row = [
+        DAYS_CHOSEN(nlabel(lang, "%(days)s day", "%(days)s days", n, days=n), n)
+        for n in invites.DAYS_OFFERED
+    ]
     await reply(update, context, "invites/ask_days", keyboard([row]), edit=edit)
 
 

@@ -30,7 +30,7 @@ from handlers.sessions.helpers import (
     _site_id,
 )
 from handlers.sessions.listing import show_session
-from messages import label
+from messages import label, nlabel
 from messages.labels import N_
 from storage import sessions as store
 from storage import users as users_store
@@ -213,7 +213,9 @@ async def _to_capacity(update, context, program, end: datetime, *, edit: bool = 
 
 
 async def _ask_new_seats(update, context, program, problem, *, edit: bool = False) -> None:
-    rows = [[USUAL_SEATS(label(context.lang, "%(count)s seats (usual)", count=program.capacity))]]
+    seats = program.capacity
+    usual = nlabel(context.lang, "%(count)s seat (usual)", "%(count)s seats (usual)", seats)
+    rows = [[USUAL_SEATS(usual)]]
     await reply(
         update,
         context,
