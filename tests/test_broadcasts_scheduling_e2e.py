@@ -25,6 +25,8 @@ async def test_schedule_then_pause_resume_and_cancel(bot, sandbox, db):
     await choose(staff, "👥 역할", "학생")
     await staff.press("🕘 예약")
     await staff.send("내일 오후")
+    assert "시각도 적어 주십시오" in staff.last_text
+    await staff.send("아무 때나")
     assert "날짜와 시각으로 읽을 수 없습니다" in staff.last_text
     await staff.send("13/45 10:00")
     assert "없는 날짜나 시각" in staff.last_text

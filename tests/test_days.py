@@ -83,22 +83,4 @@ def test_typed_month_and_day_is_never_in_the_past(today):
     assert days.parse_day(f"{day.month}/{day.day}", today) >= today
 
 
-@pytest.mark.parametrize(
-    ("typed", "expected"),
-    [
-        ("12/3 14:00", datetime(2026, 12, 3, 14, 0, tzinfo=KST)),
-        ("12월 3일 9:30", datetime(2026, 12, 3, 9, 30, tzinfo=KST)),
-        ("12월 3일 14시", datetime(2026, 12, 3, 14, 0, tzinfo=KST)),
-        ("2027-01-05 08:05", datetime(2027, 1, 5, 8, 5, tzinfo=KST)),
-        ("12/3", None),
-        ("방송 14:00", None),
-    ],
-)
-def test_moments_students_and_staff_type(typed, expected):
-    assert days.parse_moment(typed, TODAY, KST) == expected
-
-
-@pytest.mark.parametrize("typed", ["12/3 25:00", "12/3 10:75", "2/30 10:00"])
-def test_impossible_moments(typed):
-    with pytest.raises(days.NotADay):
-        days.parse_moment(typed, TODAY, KST)
+# Typed moments (a day and a time) are read by handlers.common.moments: tests/test_moments.py.

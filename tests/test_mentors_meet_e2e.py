@@ -56,9 +56,12 @@ async def test_a_mentor_keeps_a_profile_free_times_and_can_pause(tuesday_morning
     await mentor.send("아무 때나요")
     assert "가능한 시간으로 읽을 수 없습니다" in mentor.last_text
     await mentor.send("목요일 19시-20시 30분")
+    assert "매주 목요일 19:00–20:30 (90분)" in mentor.last_text  # read back first
+    await mentor.press("✅ 이대로 추가")
     assert "매주 목 19:00 (90분)" in mentor.last_text
     await mentor.press("가능한 시간 추가")
     await mentor.send("화 16:00")
+    await mentor.press("✅ 이대로 추가")
     assert "매주 화 16:00 (60분)" in mentor.last_text
     assert "앞으로 3주 안의 가능한 시간: 6개" in mentor.last_text
     await mentor.press("✕ 매주 화")

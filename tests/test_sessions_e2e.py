@@ -217,6 +217,8 @@ async def test_site_adds_a_session(bot, sandbox, db):
     await site.press("해양 생물 관찰")
     assert "언제 시작합니까" in site.last_text
     await site.send("내일 오후")
+    assert "시각도 적어 주십시오" in site.last_text
+    await site.send("아무 때나")
     assert "날짜와 시각으로 읽을 수 없습니다" in site.last_text
     await site.send("13/45 14:00")
     assert "없는 날짜나 시각입니다" in site.last_text

@@ -20,7 +20,7 @@ from handlers.broadcasts.panel import (
     show_panel,
 )
 from handlers.broadcasts.progress import refresh_progress
-from handlers.common import answer_query, days, keyboard, reply, set_flow, text_step
+from handlers.common import answer_query, days, keyboard, moments, reply, set_flow, text_step
 from messages import label
 from messages.labels import N_
 from storage import broadcasts as store
@@ -55,11 +55,12 @@ async def when_typed(update: Update, context: JinroContext) -> None:
         return
     now, tz = context.now, context.tz
     text = " ".join(update.message.text.split())
+    today = now.astimezone(tz).date()
     try:
-        moment = days.parse_moment(text, now.astimezone(tz).date(), tz)
-        problem = "format" if moment is None else None
+        moment = moments.moment(text, today, tz)
     except days.NotADay:
-        moment, problem = None, "no_such_day"
+        moment = None
+    problem = moments.missing(text, today) if moment is None else None
     if moment is not None and moment <= now:
         problem = "past"
     elif moment is not None and moment > now + FURTHEST:

@@ -70,22 +70,3 @@ def window(key: str, now: datetime, tz: tzinfo) -> tuple[datetime, datetime] | N
 def _midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz)
 
-
-_MOMENT = re.compile(r"^\s*(?P<day>.+?)\s+(?P<hour>\d{1,2})\s*[:시]\s*(?P<minute>\d{2})?\s*분?\s*$")
-
-
-def parse_moment(text: str, today: date, tz: tzinfo) -> datetime | None:
-    """A day and a time, "12/3 14:00" or "12월 3일 14시", in the city's zone; None if not one.
-
-    Raises NotADay for an impossible day or time ("12/3 25:00").
-    """
-    found = _MOMENT.match(text)
-    if found is None:
-        return None
-    day = parse_day(found["day"], today)
-    if day is None:
-        return None
-    hour, minute = int(found["hour"]), int(found["minute"] or 0)
-    if hour > 23 or minute > 59:
-        raise NotADay(text)
-    return datetime.combine(day, time(hour, minute), tzinfo=tz)

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.context import JinroContext
-from handlers.common import answer_query, days, keyboard, reply, stale_button, text_step
+from handlers.common import answer_query, days, keyboard, moments, reply, stale_button, text_step
 from handlers.fair.buttons import ASK_LOTTERY, ASK_OPENING, CLEAR, SET_CAP, SETTINGS
 from messages import label
 from storage import bookings as store
@@ -98,7 +98,7 @@ async def moment_typed(update: Update, context: JinroContext) -> None:
     text = " ".join(update.message.text.split())
     tz = context.tz
     try:
-        moment = days.parse_moment(text, context.now.astimezone(tz).date(), tz)
+        moment = moments.moment(text, context.now.astimezone(tz).date(), tz)
     except days.NotADay:
         moment = None
     if moment is None:

@@ -20,6 +20,7 @@ and clock.
 Flows (users.flow; data in users.flow_data):
     mn.title, mn.bio        typing the job title (or major), the introduction
     mn.slot                 typing a free time
+    mn.slot_ok              the free time read back: keep it or retype it
     mn.decline {"r"}        an optional reason for declining
     mn.link {"r", "t"}      the online link of the meeting at time t (ISO)
     mn.place {"r", "t"}     the place of a school visit

@@ -51,6 +51,7 @@ LIMIT_SET = PROFILE_BUTTONS.action("xo", MAX_OPEN)  # … that many
 PAUSE = PROFILE_BUTTONS.action("p", ON)  # pause or resume requests
 SLOTS = PROFILE_BUTTONS.action("s")  # the free times (/slots)
 ADD_SLOT = PROFILE_BUTTONS.action("sa")  # type a free time
+SAVE_SLOT = PROFILE_BUTTONS.action("sk")  # keep the free time as it was read back
 DELETE_SLOT = PROFILE_BUTTONS.action("sd", ID)  # remove a free time
 
 # ----- mr: a request, for the mentor it was offered to ------------------------------------------

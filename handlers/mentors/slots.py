@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import answer_query, days, keyboard, reply, set_flow, text_step
-from handlers.mentors.buttons import ADD_SLOT, DELETE_SLOT, PROFILE, SLOTS
+from handlers.common import (
+    answer_query,
+    days,
+    keyboard,
+    moments,
+    reply,
+    set_flow,
+    stale_button,
+    text_step,
+)
+from handlers.mentors.buttons import ADD_SLOT, DELETE_SLOT, PROFILE, SAVE_SLOT, SLOTS
 from handlers.mentors.common import WEEKDAY_NAMES, _leave_flow, _mentor_id, when_label
 from handlers.mentors.desk import mentor_command
 from messages import label
@@ -71,24 +80,10 @@ async def delete_slot(update: Update, context: JinroContext, slot_id: int) -> No
     await show_slots(update, context, edit=True)
 
 
-_WEEKDAYS = {
-    **{name: n for n, name in enumerate("월화수목금토일")},
-    **{name: n for n, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
-}
-# "16:00", "16시", "16시 30분", "오후 4시"; {p} tells the start's parts from the end's.
-_CLOCK = (
-    r"(?:(?P<{p}half>오전|오후)\s*)?(?P<{p}hour>\d{{1,2}})\s*"
-    r"(?::\s*(?P<{p}minute>\d{{2}})|시(?:\s*(?P<{p}minutes>\d{{1,2}})\s*분)?)"
-)
-_SLOT = re.compile(
-    r"^\s*(?:매주\s*)?(?P<day>.+?)\s+"
-    + _CLOCK.format(p="s")
-    + r"\s*(?:[-~]\s*"
-    + _CLOCK.format(p="e")
-    + r"|\(?\s*(?P<length>\d{1,3})\s*(?:분|min|minutes?)\s*\)?"
-    + r"|\(?\s*(?P<hours>\d)\s*(?:시간|h|hours?)\s*\)?)?\s*\.?\s*$",
-    re.IGNORECASE,
-)
+# Between a start and an end: "19시-20시 30분", "19:00~20:00", "7시부터 8시까지".
+_RANGE = re.compile(r"\s*(?:-|~|–|부터)\s*")
+# Where a length may begin: "(90분)", "1시간", "2h".
+_LENGTH_AT = re.compile(r"\s*\(|\s+(?=\d)")
 
 
 class SlotText:
@@ -98,43 +93,42 @@ class SlotText:
         self.weekday, self.day, self.starts, self.minutes = weekday, day, starts, minutes
 
 
-def _clock(found, prefix: str) -> time | None:
-    hour = int(found[f"{prefix}hour"])
-    if found[f"{prefix}half"] == "오후" and hour < 12:
-        hour += 12
-    minute = int(found[f"{prefix}minute"] or found[f"{prefix}minutes"] or 0)
-    if hour > 23 or minute > 59:
-        raise days.NotADay(found.string)
-    return time(hour, minute)
-
-
 def parse_slot(text: str, today: date) -> SlotText | None:
-    """ "화 16:00", "화요일 16시-17시 30분", "매주 목 19:00 (90분)", "tue 4pm" is not one;
-    "12/3 14:00", "12월 3일 오후 2시 1시간". None when it is not a free time; NotADay for
-    an impossible day or hour."""
-    found = _SLOT.match(text)
+    """ "화 16:00", "매주 수요일 저녁 7시", "목요일 19시-20시 30분", "매주 목 19:00 (90분)": every
+    week; "12/3 14:00", "다음 주 화요일 오후 2시 1시간", "내일 4시": once. A weekday without a
+    week is weekly. None when it is not a free time; NotADay for an impossible day or hour.
+    Read by the one reader of typed times (handlers.common.moments)."""
+    text = " ".join(text.split()).rstrip(".")
+    found, minutes = _start(text, today), 60
     if found is None:
+        for split in reversed(list(_RANGE.finditer(text))):
+            ends = moments.clock(text[split.end() :])
+            found = _start(text[: split.start()], today) if ends else None
+            if found:
+                minutes = (ends.hour * 60 + ends.minute) - (found.at.hour * 60 + found.at.minute)
+                break
+    for split in [] if found else reversed(list(_LENGTH_AT.finditer(text))):
+        length = moments.length(text[split.start() :])
+        found = _start(text[: split.start()], today) if length else None
+        if found:
+            minutes = length // timedelta(minutes=1)
+            break
+    if found is None:
+        if moments.missing(text, today) == "no_such_day":
+            raise days.NotADay(text)
         return None
-    day_text = found["day"].strip().lower().removesuffix("요일").removesuffix("day")
-    weekday = _WEEKDAYS.get(day_text) if len(day_text) <= 3 else None
-    if weekday is None and day_text in ("tues", "wednes", "thurs", "satur"):
-        weekday = _WEEKDAYS.get(day_text[:3])
-    day = None
-    if weekday is None:
-        day = days.parse_day(found["day"], today)
-        if day is None:
-            return None
-    starts = _clock(found, "s")
-    if found["ehour"]:
-        ends = _clock(found, "e")
-        minutes = (ends.hour * 60 + ends.minute) - (starts.hour * 60 + starts.minute)
-    elif found["length"]:
-        minutes = int(found["length"])
-    elif found["hours"]:
-        minutes = int(found["hours"]) * 60
-    else:
-        minutes = 60
-    return SlotText(weekday, day, starts, minutes)
+    if found.weekday is not None:
+        return SlotText(found.weekday, None, found.at, minutes)
+    return SlotText(None, found.day, found.at, minutes)
+
+
+def _start(text: str, today: date) -> moments.Reading | None:
+    """A day (or weekday) and a time, or None; a weekly text with a fixed day is none."""
+    try:
+        found = moments.read(text, today)
+    except days.NotADay:
+        return None
+    return found if found is not None and found.day is not None and found.at else None
 
 
 @text_step("mn.slot")
@@ -146,15 +140,73 @@ async def slot_typed(update: Update, context: JinroContext) -> None:
         problem = None if slot is not None else "format"
     except days.NotADay:
         slot, problem = None, "no_such_day"
-    if slot is not None and not 15 <= slot.minutes <= 240:
-        problem = "length"
-    if slot is not None and slot.day is not None:
-        starts = datetime.combine(slot.day, slot.starts, tzinfo=context.tz)
-        if starts <= now:
-            problem = "past"
-        elif starts > now + store.HORIZON:
-            problem = "far"
+    if slot is not None:
+        problem = _slot_problem(slot, now, context.tz)
     if problem:
+        await reply(update, context, "mentors/ask_slot", problem=problem)
+        return
+    # Read back before it is kept: a free time read wrongly would be offered to students.
+    data = {
+        "w": slot.weekday,
+        "d": slot.day.isoformat() if slot.day else None,
+        "s": slot.starts.strftime("%H:%M"),
+        "m": slot.minutes,
+    }
+    await set_flow(context, "mn.slot_ok", data)
+    await _confirm(update, context, slot)
+
+
+def _slot_problem(slot: SlotText, now: datetime, tz) -> str | None:
+    if not 15 <= slot.minutes <= 240:
+        return "length"
+    if slot.day is not None:
+        starts = datetime.combine(slot.day, slot.starts, tzinfo=tz)
+        if starts <= now:
+            return "past"
+        if starts > now + store.HORIZON:
+            return "far"
+    return None
+
+
+async def _confirm(update: Update, context: JinroContext, slot: SlotText) -> None:
+    lang = context.lang
+    rows = [[SAVE_SLOT(label(lang, "✅ Add it")), ADD_SLOT(label(lang, "✏️ Retype"))]]
+    starts = datetime.combine(slot.day or date(2001, 1, 1), slot.starts)
+    weekday = slot.weekday if slot.weekday is not None else slot.day.weekday()
+    await reply(
+        update,
+        context,
+        "mentors/confirm_slot",
+        keyboard(rows),
+        weekly=slot.weekday is not None,
+        weekday=WEEKDAY_NAMES["ko" if lang == "ko" else "en"][weekday],
+        starts=starts,
+        ends=starts + timedelta(minutes=slot.minutes),
+        minutes=slot.minutes,
+    )
+
+
+def _slot_in_flow(context: JinroContext) -> SlotText | None:
+    data = context.user.flow_data or {}
+    if context.user.flow != "mn.slot_ok":
+        return None
+    try:
+        day = date.fromisoformat(data["d"]) if data.get("d") else None
+        return SlotText(data.get("w"), day, time.fromisoformat(data["s"]), int(data["m"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+@SAVE_SLOT.handles
+async def save_slot(update: Update, context: JinroContext) -> None:
+    slot = _slot_in_flow(context)
+    if slot is None:
+        await stale_button(update, context)
+        return
+    problem = _slot_problem(slot, context.now, context.tz)  # time went by since it was read
+    if problem:
+        await answer_query(update)
+        await set_flow(context, "mn.slot")
         await reply(update, context, "mentors/ask_slot", problem=problem)
         return
     try:
@@ -169,6 +221,14 @@ async def slot_typed(update: Update, context: JinroContext) -> None:
             )
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except store.Refused as refused:
+        await answer_query(update)
+        await set_flow(context, "mn.slot")
         await reply(update, context, "mentors/ask_slot", problem=refused.reason)
         return
-    await show_slots(update, context)
+    await answer_query(update, label(context.lang, "Free time added."))
+    await show_slots(update, context, edit=True)
+
+
+@text_step("mn.slot_ok")
+async def button_expected(update: Update, context: JinroContext) -> None:
+    await reply(update, context, "common/press_button")

@@ -4,12 +4,21 @@ link, the cancelling deadline, then a last look before it is added."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import answer_query, days, keyboard, reply, set_flow, stale_button, text_step
+from handlers.common import (
+    answer_query,
+    days,
+    keyboard,
+    moments,
+    reply,
+    set_flow,
+    stale_button,
+    text_step,
+)
 from handlers.sessions.buttons import (
     ADD,
     ADD_DEADLINE,
@@ -18,6 +27,7 @@ from handlers.sessions.buttons import (
     ADD_NOW,
     ADD_PROGRAMME,
     LIST,
+    RETYPE_START,
     USUAL_PLACE,
     USUAL_SEATS,
 )
@@ -108,12 +118,13 @@ async def start_typed(update: Update, context: JinroContext) -> None:
     program = await _still_adding(update, context)
     if program is None:
         return
-    now = context.now
+    now, text = context.now, update.message.text
+    today = _local_today(context, now)
     try:
-        start = days.parse_moment(update.message.text, _local_today(context, now), context.tz)
-        problem = "format" if start is None else None
+        start = moments.moment(text, today, context.tz)
     except days.NotADay:
-        start, problem = None, "no_such_day"
+        start = None
+    problem = moments.missing(text, today) if start is None else None
     if start is not None and start <= now:
         problem = "past"
     elif start is not None and start > now + timedelta(days=400):
@@ -121,14 +132,29 @@ async def start_typed(update: Update, context: JinroContext) -> None:
     if problem:
         await reply(update, context, "sessions/ask_start", program=program, problem=problem)
         return
-    data = {**context.user.flow_data, "s": start.isoformat()}
+    # "매주 수요일 3시": one session is added, on the first of those days (the echo says so)
+    weekly = moments.read(text, today).every
+    data = {**context.user.flow_data, "s": start.isoformat(), "wk": weekly}
     await set_flow(context, "ss.end", data)
     await _ask_end(update, context, program, None)
+
+
+@RETYPE_START.handles
+async def retype_start(update: Update, context: JinroContext) -> None:
+    """The start was read wrongly: type it again (the end step's button)."""
+    program = await _adding_at(context, "ss.end")
+    if program is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await set_flow(context, "ss.start", {"p": program.id})
+    await reply(update, context, "sessions/ask_start", edit=True, program=program, problem=None)
 
 
 async def _ask_end(update, context, program, problem, *, edit: bool = False) -> None:
     lang = context.lang
     rows = [[ADD_DURATION(label(lang, "%(count)s h", count=m // 60), m) for m in DURATIONS]]
+    rows.append([RETYPE_START(label(lang, "✏️ Retype the start"))])
     start = _moment(context.user.flow_data, "s")
     await reply(
         update,
@@ -138,42 +164,32 @@ async def _ask_end(update, context, program, problem, *, edit: bool = False) -> 
         edit=edit,
         program=program,
         start=start,
+        weekly=context.user.flow_data.get("wk", False),
         problem=problem,
         tz=context.tz,
     )
 
 
-# "16:00", "16시", "16시 30분", "오후 4시": the end on the start's day.
-_END_TIME = re.compile(
-    r"^\s*(?P<half>오전|오후)?\s*(?P<hour>\d{1,2})\s*"
-    r"(?::\s*(?P<minute>\d{2})|시\s*(?:(?P<minutes>\d{1,2})\s*분)?)\s*$"
-)
-
-
-# "2시간", "90분", "1시간 30분", "2h", "1h 30m", "90 min": a length.
-_LENGTH = re.compile(
-    r"^\s*(?:(?P<hours>\d{1,2})\s*(?:시간|h|hours?|hrs?))?\s*"
-    r"(?:(?P<minutes>\d{1,4})\s*(?:분|m|min|minutes?))?\s*$",
-    re.IGNORECASE,
-)
+_PART_SAID = re.compile("|".join(moments.PARTS) + "|정오|자정|noon|midnight", re.IGNORECASE)
 
 
 def parse_end(text: str, start: datetime) -> datetime | None:
-    """When a session that begins at `start` (local, aware) ends, from an end time or a
-    length; None when the text is neither."""
-    found = _END_TIME.match(text)
-    if found:
-        hour = int(found["hour"]) + (
-            12 if found["half"] == "오후" and int(found["hour"]) < 12 else 0
-        )
-        minute = int(found["minute"] or found["minutes"] or 0)
-        if hour > 23 or minute > 59:
-            return None
-        return datetime.combine(start.date(), time(hour, minute), tzinfo=start.tzinfo)
-    found = _LENGTH.match(text)
-    if found and (found["hours"] or found["minutes"]):
-        return start + timedelta(hours=int(found["hours"] or 0), minutes=int(found["minutes"] or 0))
-    return None
+    """When a session that begins at `start` (local, aware) ends: a time on the start's day
+    ("16:00", "오후 4시", "5시 반"), a day and time for a camp ("12/4 10시"), or a length
+    ("2시간", "90분"); None when the text is none of them."""
+    try:
+        at = moments.clock(text)
+        later = moments.moment(text, start.date(), start.tzinfo) if at is None else None
+    except days.NotADay:
+        return None
+    if later is not None:
+        return later
+    if at is not None:
+        end = datetime.combine(start.date(), at, tzinfo=start.tzinfo)
+        if end <= start and at.hour < 12 and not _PART_SAID.search(text):
+            end += timedelta(hours=12)  # "9시" after a 20:00 start: 21:00
+        return end
+    return start + length if (length := moments.length(text)) else None
 
 
 @text_step("ss.end")

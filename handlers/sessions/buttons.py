@@ -24,6 +24,7 @@ ATTENDANCE_DONE = SESSIONS.action("ad", ID)  # done: tell the teachers
 ADD = SESSIONS.action("n")  # add a session: pick the programme
 ADD_PROGRAMME = SESSIONS.action("np", ID)
 ADD_DURATION = SESSIONS.action("du", MINUTES)
+RETYPE_START = SESSIONS.action("rs")  # the start was read wrongly: type it again
 USUAL_SEATS = SESSIONS.action("dc")
 USUAL_PLACE = SESSIONS.action("pl")
 ADD_DEADLINE = SESSIONS.action("dl", DAYS)  # applications close that many days before
