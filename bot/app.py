@@ -45,6 +45,7 @@ OUTGOING = [
     *bookings.OUTGOING,
     *sessions.OUTGOING,
     *pending.OUTGOING,
+    *classbook.OUTGOING,
     *mentors.OUTGOING,
     *cases.OUTGOING,
     *inspections.OUTGOING,

@@ -48,3 +48,25 @@ def display_name(name: str | None) -> str:
     """What others see of a person in a shared thread: the first name only, never an
     account, and never empty."""
     return first_name(name)[:30] or "?"
+
+
+# A name a teacher types for a class seat (a student not on Telegram): it is shown to the
+# site on its roster, so only what a name is made of: Hangul or Latin letters, spaces and a
+# middle dot (남궁·민, Anne Marie). Nothing else reaches a roster.
+SEAT_NAME_MIN, SEAT_NAME_MAX = 2, 20
+_SEAT_NAME_CHAR = re.compile(r"[가-힣A-Za-z ·ㆍ]")
+
+
+def seat_name_problem(name: str) -> tuple[str, str] | None:
+    """Why `name` (spaces already collapsed) is no seat name: ("length", "") or
+    ("characters", the characters refused, at most five); None when it is one."""
+    refused = []
+    for char in name:
+        if not _SEAT_NAME_CHAR.fullmatch(char) and char not in refused:
+            refused.append(char)
+    if refused:
+        return "characters", " ".join(refused[:5])
+    letters = sum(1 for char in name if char not in " ·ㆍ")
+    if not SEAT_NAME_MIN <= len(name) <= SEAT_NAME_MAX or letters < SEAT_NAME_MIN:
+        return "length", ""
+    return None

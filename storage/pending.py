@@ -161,15 +161,30 @@ def _open_for_class(now: datetime):
 
 
 async def open_sessions(
-    conn: AsyncConnection, *, now: datetime, offset: int = 0, limit: int = 8
+    conn: AsyncConnection,
+    *,
+    now: datetime,
+    offset: int = 0,
+    limit: int = 8,
+    program_ids: list[int] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> tuple[list[Row], int]:
-    """Upcoming sessions a teacher can book a class on, soonest first."""
+    """Upcoming sessions a teacher can book a class on, soonest first: of `program_ids`
+    only (what a search found) when given, starting in [start, end) when given."""
+    where = [_open_for_class(now)]
+    if program_ids is not None:
+        where.append(sessions.c.program_id.in_(program_ids))
+    if start is not None:
+        where.append(sessions.c.starts_at >= start)
+    if end is not None:
+        where.append(sessions.c.starts_at < end)
     joined = sessions.join(programs, programs.c.id == sessions.c.program_id).join(
         sites, sites.c.id == programs.c.site_id
     )
-    total = await conn.scalar(select(func.count()).select_from(joined).where(_open_for_class(now)))
+    total = await conn.scalar(select(func.count()).select_from(joined).where(*where))
     rows = await conn.execute(
-        SESSION_VIEW.where(_open_for_class(now))
+        SESSION_VIEW.where(*where)
         .order_by(sessions.c.starts_at, sessions.c.id)
         .offset(offset)
         .limit(limit)

@@ -67,9 +67,9 @@ async def test_book_seats_then_name_registered_and_typed_students(bot, sandbox, 
     assert "이름을 3개 넣었습니다" in teacher.last_text
     assert "2. 홍길동" in teacher.last_text and "4. 이영희" in teacher.last_text
     assert "5. — 이름 없음" in teacher.last_text
-    await teacher.send("가" * 31)
-    assert "30자까지" in teacher.last_text
-    await teacher.send("하나, 둘")
+    await teacher.send("가" * 21)
+    assert "이름은 2자에서 20자까지입니다" in teacher.last_text
+    await teacher.send("하나, 두리")
     assert "이름이 없는 자리는 1석뿐" in teacher.last_text
     await teacher.press("마치기")
     assert "학급 단체 예약 5석이 확정되었습니다" in teacher.last_text

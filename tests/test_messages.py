@@ -287,6 +287,12 @@ def test_every_template_renders_in_both_languages():
         "data",
         # invites
         "revoked",
+        # class bookings changed
+        "seat",
+        "refusal",
+        "given_back",
+        "chars",
+        "old",
         # stats
         "title",
     }

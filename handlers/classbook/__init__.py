@@ -16,11 +16,13 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.context import JinroContext
 from handlers import outbox
+from handlers.classbook import changes, picker  # noqa: F401 - their buttons' handlers
 from handlers.classbook.buttons import (
     BOOK,
     COUNT,
     FINISH,
     HOME,
+    MANAGE,
     NAMES,
     NEW,
     PICK,
@@ -28,6 +30,7 @@ from handlers.classbook.buttons import (
     SESSIONS,
     STOP,
 )
+from handlers.classbook.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from handlers.common import (
     answer_query,
     fetch_page,
@@ -35,7 +38,6 @@ from handlers.common import (
     leave_flow,
     pages_row,
     reply,
-    reply_page,
     requires,
     stale_button,
     text_step,
@@ -48,10 +50,10 @@ from storage import users as users_store
 from storage.cases import at_place, party_tag
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Role
+from storage.names import seat_name_problem
 
 PRESETS = (5, 10, 20, 30)
 PAGE = 8
-NAME_LIMIT = 30
 NAMES_SPLIT = re.compile(r"[,\n]")
 
 
@@ -87,30 +89,6 @@ async def show_home(update: Update, context: JinroContext, *, edit: bool = False
     rows.append([SESSIONS(label(lang, "➕ Book seats for a class"), 0)])
     await reply(
         update, context, "classbook/home", keyboard(rows), edit=edit, bookings=booked, tz=tz
-    )
-
-
-@SESSIONS.handles
-async def show_sessions(update: Update, context: JinroContext, page: int) -> None:
-    await answer_query(update)
-    async with context.db.read() as conn:
-        shown = await fetch_page(
-            pending_store.open_sessions, conn, now=context.now, index=page, size=PAGE
-        )
-    lang, tz = context.lang, context.tz
-    rows = [
-        [SESSION(f"{s.starts_at.astimezone(tz):%m/%d %H:%M} {s.title}"[:60], s.id)]
-        for s in shown.items
-    ]
-    await reply_page(
-        update,
-        context,
-        "classbook/sessions",
-        shown,
-        shown.markup(lang, rows, SESSIONS, below=[[HOME(label(lang, "◀ My class bookings"))]]),
-        edit=True,
-        sessions=shown.items,
-        tz=tz,
     )
 
 
@@ -256,6 +234,7 @@ async def show_seats(
     note: str | None = None,
     count: int = 0,
     name: str = "",
+    problem: tuple[str, str] | None = None,
 ) -> None:
     teacher = context.user
     async with context.db.read() as conn:
@@ -294,6 +273,7 @@ async def show_seats(
         ]
         rows = [picks[i : i + 2] for i in range(0, len(picks), 2)]
         rows.append(pages_row(context.lang, NAMES, page, students.pages, session_id))
+    rows.append([MANAGE(label(context.lang, "⚙️ Change or cancel"), session_id)])
     rows.append([FINISH(label(context.lang, "✔️ Finish"), session_id)])
     await reply(
         update,
@@ -310,7 +290,8 @@ async def show_seats(
         note=note,
         count=count,
         name=name,
-        limit=NAME_LIMIT,
+        reason=problem[0] if problem else None,
+        chars=problem[1] if problem else None,
         tz=context.tz,
     )
 
@@ -398,8 +379,21 @@ async def names_typed(update: Update, context: JinroContext) -> None:
     if not names:  # only commas: show the seats and how to type names again
         await show_seats(update, context, session_id, page, edit=False)
         return
-    if any(len(n) > NAME_LIMIT for n in names):
-        await show_seats(update, context, session_id, page, edit=False, note="too_long")
+    # The first name that is no name (an emoji, markup, one letter): all are refused, the
+    # step stays open, and the teacher is told why.
+    bad = next(((n, p) for n in names if (p := seat_name_problem(n)) is not None), None)
+    if bad is not None:
+        name, problem = bad
+        await show_seats(
+            update,
+            context,
+            session_id,
+            page,
+            edit=False,
+            note="bad_name",
+            name=name,
+            problem=problem,
+        )
         return
     try:
         async with context.db.write() as conn:

@@ -3,7 +3,7 @@ teacher presses them; a session with no seats of this teacher answers like a mis
 
 from __future__ import annotations
 
-from handlers.common.buttons import ID, PAGE, PLACE, TAG, Buttons, Number
+from handlers.common.buttons import ID, PAGE, PLACE, TAG, Buttons, Number, choice
 from storage.models import Role
 
 SEATS = Number(1, 9999)  # seats to book: a preset, or typed (four digits at most)
@@ -16,6 +16,24 @@ def _confirmation_open(context, values) -> bool:
     user = context.user
     return user.flow == "cb.count" and (user.flow_data or {}).get("session") == values[0]
 
+
+def _change_open(context, values) -> bool:
+    """DO only while its confirmation is the teacher's open step (as BOOK): a second press
+    finds it closed instead of giving seats back twice."""
+    user = context.user
+    data = user.flow_data or {}
+    what, target, count = values
+    return user.flow == "cb.change" and (data.get("what"), data.get("id"), data.get("count")) == (
+        what,
+        target,
+        count,
+    )
+
+
+# A change to a class booking: take the student off a seat (the seat stays), give one seat
+# back, give back some unnamed seats, cancel the whole booking, or rename a typed name.
+WHAT = choice("un", "drop", "fewer", "all", "name")
+COUNT_BACK = Number(0, 9999)  # seats to give back ("fewer"); 0 where it means nothing
 
 CLASSBOOK = Buttons("cb", roles=(Role.TEACHER,))
 NEW = CLASSBOOK.action("new", ID)  # book seats of this session for a class (below the card)
@@ -30,3 +48,18 @@ NAMES = CLASSBOOK.action("v", ID, PAGE)  # the seats, and a page of students to 
 PICK = CLASSBOOK.action("p", ID, PAGE, PLACE, TAG)
 FINISH = CLASSBOOK.action("d", ID)  # done naming
 STOP = CLASSBOOK.action("x")  # stop (any step)
+MANAGE = CLASSBOOK.action("m", ID)  # the class booking on a session: change or cancel
+SEAT = CLASSBOOK.action("st", ID)  # one seat of it (a booking): rename, take off, give back
+FEWER = CLASSBOOK.action("f", ID)  # how many unnamed seats to give back (session)
+RENAME = CLASSBOOK.action("rn", ID)  # type the seat's new name (booking)
+ASK = CLASSBOOK.action("a", WHAT, ID, COUNT_BACK)  # sure? (a seat's id, or the session's)
+DO = CLASSBOOK.action("y", WHAT, ID, COUNT_BACK, guard=_change_open)  # do it
+# The session picker's choices (handlers/classbook/picker.py): one choice's buttons, and a
+# value: "-" any, this week / next week / this month, or a district's or a field's place in
+# the list shown; "x" with "-" clears them all.
+FILTER = CLASSBOOK.action("fc", choice("wh", "di", "fd"))
+SET = CLASSBOOK.action(
+    "fs",
+    choice("wh", "di", "fd", "x"),
+    choice("-", "tw", "nw", "tm", *(str(n) for n in range(100))),
+)

@@ -20,6 +20,16 @@ from storage.bookings.attendance import (
     mark_attendance,
     survey_answered,
 )
+from storage.bookings.class_changes import (
+    Changed,
+    cancel_class,
+    change_refusal,
+    class_seat,
+    fewer_seats,
+    give_back_seat,
+    rename_seat,
+    unname_seat,
+)
 from storage.bookings.classes import book_class, name_seat
 from storage.bookings.common import (
     SESSION_VIEW,
@@ -51,6 +61,7 @@ __all__ = [
     "MY_VIEW",
     "SESSION_VIEW",
     "Applied",
+    "Changed",
     "Freed",
     "Refused",
     "accept_offer",
@@ -58,6 +69,13 @@ __all__ = [
     "answer_by",
     "apply",
     "book_class",
+    "cancel_class",
+    "change_refusal",
+    "class_seat",
+    "fewer_seats",
+    "give_back_seat",
+    "rename_seat",
+    "unname_seat",
     "bookable_site",
     "bookings",
     "cancel",

@@ -77,6 +77,8 @@ async def name_seat(
         update(bookings)
         .where(
             bookings.c.id == booking_id,
+            # Still held: a seat given back in the same instant is not named after all.
+            bookings.c.status == "confirmed",
             bookings.c.student_id.is_(None),
             bookings.c.student_name.is_(None),
         )
