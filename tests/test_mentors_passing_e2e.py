@@ -32,12 +32,18 @@ from tests.mentors_e2e_helpers import (
 async def test_a_declined_request_passes_to_a_second_mentor(tuesday_morning, bot, sandbox, db):
     first, second, minji = await a_request_for_two_mentors(db, sandbox, 8002, 8003, 8102)
     assert count(second, "새 멘토 요청") == 0
+    offer = first.last_message
+    accept = offer["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     await first.press("거절")
     assert "사유를 짧게" in first.last_text
     await first.send("이번 주는 촬영이 있어요")
     assert "다른 멘토에게 갑니다" in first.last_text
     await second.expect("새 멘토 요청")
-    await first.press("수락")  # the old offer's button: too late now
+    # The offer says it was declined, without buttons; its accept sent again is too late.
+    await first.refresh()
+    settled = next(m for m in first.bot_messages if m["message_id"] == offer["message_id"])
+    assert settled["text"] == "❌ 거절했습니다" and not settled.get("reply_markup")
+    await first.press_data(offer["message_id"], accept)
     assert "이미 다른 멘토에게 갔거나" in first.last_text
     async with db.read() as conn:
         offers = dict((await conn.execute(select(MentorOffer.mentor_id, MentorOffer.reason))).all())

@@ -167,6 +167,7 @@ def test_every_template_renders_in_both_languages():
         "hold_hours",
         "upcoming",
         "past",
+        "ended",
         "booking",
         "deadline",
         "was",

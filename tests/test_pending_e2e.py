@@ -117,6 +117,11 @@ async def test_reject_with_a_reason_tells_the_student_and_offers_the_seat(bot, s
     await teacher.send("이번 학기 일정과   겹칩니다")
     assert "거절함: 김민지" in teacher.last_text
     assert "사유: 이번 학기 일정과 겹칩니다" in teacher.last_text
+    # The page the reason was asked on says what happened; its buttons are gone.
+    assert any(
+        m.get("text") == "❌ 거절했습니다" and not m.get("reply_markup")
+        for m in teacher.bot_messages
+    )
 
     told = await minji.expect("선생님이 이 신청을 승인하지 않았어요")
     assert "사유: 이번 학기 일정과 겹칩니다" in told["text"]
@@ -152,13 +157,16 @@ async def test_reject_without_a_reason_and_changing_ones_mind(bot, sandbox, db):
 
     await teacher.press_data(notice["message_id"], REJECT.pack(notice_id(notice)))
     await teacher.press("사유 없이 거절")
-    assert "거절함: 김민지" in teacher.last_text and "사유" not in teacher.last_text
+    # The question was asked on the notice, up the chat: the notice says what was decided.
+    decided = next(m for m in teacher.bot_messages if m["message_id"] == notice["message_id"])
+    assert "거절함: 김민지" in decided["text"] and "사유" not in decided["text"]
     told = await minji.expect("승인하지 않았어요")
     assert "사유" not in told["text"]
     assert (await booking_of(db, 6021, session_id)).status == "rejected"
-    # An old "do not reject" pressed after the rejection says nothing untrue: it is stale.
-    asked = next(m for m in reversed(teacher.bot_messages) if "거절하지 않기" in str(m))
-    await teacher.press_data(asked["message_id"], KEEP.pack())
+    # The question was asked on the notice itself, which now says what was decided; an old
+    # "do not reject" pressed after the rejection (a double tap) says nothing untrue: stale.
+    assert "거절하지 않기" not in str(teacher.bot_messages)
+    await teacher.press_data(notice["message_id"], KEEP.pack())
     assert teacher.callback_answers[-1]["text"] == "이 버튼은 이제 쓸 수 없습니다."
     assert "거절하지 않았습니다" not in teacher.last_text
 

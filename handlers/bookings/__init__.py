@@ -29,9 +29,18 @@ from handlers.bookings.buttons import (
     TAKE_OFFER,
 )
 from handlers.bookings.calendar import booking_calendar
+from handlers.bookings.mine import CardRef, booking_keyboard, show_booking, show_my
 from handlers.bookings.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
-from handlers.cases import buttons as cases
-from handlers.common import answer_query, keyboard, reply, requires, stale_button, text_step
+from handlers.common import (
+    answer_query,
+    keyboard,
+    reply,
+    requires,
+    set_flow,
+    stale_button,
+    text_step,
+)
+from handlers.common.cards import repaint_card
 from handlers.search import buttons as search
 from messages import label
 from messages.labels import N_
@@ -67,12 +76,37 @@ async def apply_pressed(update: Update, context: JinroContext, session_id: int) 
         late = await store.too_late_to_cancel(conn, context.user, session_id, now=context.now)
     if late is not None:
         await answer_query(update)
-        await _ask_apply_late(update, context, late)
+        await _ask_apply_late(update, context, late, _pressed_card(update))
         return
-    await _apply(update, context, session_id)
+    await _apply(update, context, session_id, card=_pressed_card(update))
 
 
-async def _ask_apply_late(update: Update, context: JinroContext, session) -> None:
+def _pressed_card(update: Update) -> CardRef | None:
+    """The programme card whose "Apply" was pressed: its message, and the results page its
+    "◀ Back to the list" button returns to (None: a shared card, with no list behind it)."""
+    message = update.callback_query.message if update.callback_query else None
+    if message is None:
+        return None
+    pages = [
+        found[0]
+        for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
+        for button in row
+        if (found := search.LIST.match(button.callback_data or ""))
+    ]
+    return message.message_id, pages[0] if pages else None
+
+
+async def _repaint(update: Update, context: JinroContext, card: CardRef | None, session) -> None:
+    """The card a seat was taken or given back from, drawn again with the seats as they are
+    now (and "Apply" or "Join the waiting list" as fits them)."""
+    if card is not None and session is not None:
+        chat_id = update.effective_chat.id
+        await repaint_card(context, chat_id, card[0], session.program_id, card[1])
+
+
+async def _ask_apply_late(
+    update: Update, context: JinroContext, session, card: CardRef | None
+) -> None:
     """Before the seat is taken: its cancellation deadline has passed, so say so, and let
     the student choose (the card stays above, its buttons as they were)."""
     lang = context.lang
@@ -82,7 +116,7 @@ async def _ask_apply_late(update: Update, context: JinroContext, session) -> Non
         "bookings/ask_late",
         keyboard(
             [
-                [APPLY_LATE(label(lang, "Apply anyway"), session.id)],
+                [APPLY_LATE(label(lang, "Apply anyway"), session.id, *(card or ()))],
                 [NOT_APPLIED(label(lang, "Do not apply"))],
             ]
         ),
@@ -93,8 +127,12 @@ async def _ask_apply_late(update: Update, context: JinroContext, session) -> Non
 
 
 @APPLY_LATE.handles
-async def apply_late_pressed(update: Update, context: JinroContext, session_id: int) -> None:
-    await _apply(update, context, session_id, edit=True)
+async def apply_late_pressed(
+    update: Update, context: JinroContext, session_id: int, card_id, page
+) -> None:
+    # A question asked before it named its card (card_id None) repaints none.
+    card = (card_id, page) if card_id is not None else None
+    await _apply(update, context, session_id, edit=True, card=card)
 
 
 @NOT_APPLIED.handles
@@ -103,7 +141,9 @@ async def not_applied(update: Update, context: JinroContext) -> None:
     await reply(update, context, "bookings/not_applied", edit=True)
 
 
-async def _apply(update: Update, context: JinroContext, session_id: int, *, edit=False) -> None:
+async def _apply(
+    update: Update, context: JinroContext, session_id: int, *, edit=False, card=None
+) -> None:
     try:
         async with context.db.write() as conn:
             applied = await store.apply(
@@ -119,7 +159,10 @@ async def _apply(update: Update, context: JinroContext, session_id: int, *, edit
         clashes = await store.clashes(conn, context.user.id, session)
         teachers = await _teachers(conn, context.user)
         booking = await store.get(conn, applied.booking_id)
-    await _show_applied(update, context, booking, session, place, clashes, teachers, edit=edit)
+    await _repaint(update, context, card, session)
+    await _show_applied(
+        update, context, booking, session, place, clashes, teachers, edit=edit, card=card
+    )
     if applied.status == "requested":  # the teachers' requests are in the outbox
         outbox.kick(context)
 
@@ -148,16 +191,18 @@ async def _show_applied(
     teachers: list,
     *,
     edit: bool = False,
+    card: CardRef | None = None,
 ) -> None:
     """Where a student stands after applying or taking an offered seat (held, in line, a
     lottery entry, waiting for a teacher): the teacher's deadline as a moment, whether the
-    seat can still be cancelled, and the booking's buttons."""
+    seat can still be cancelled, and the booking's buttons (`card`: the programme card it
+    was made from, repainted if it is cancelled from here)."""
     closed = store.cancel_closed(session, context.now)
     await reply(
         update,
         context,
         "bookings/applied",
-        _booking_keyboard(context, booking.id, booking.status, closed=closed),
+        booking_keyboard(context, booking.id, booking.status, closed=closed, card=card),
         edit=edit,
         status=booking.status,
         session=session,
@@ -184,82 +229,18 @@ async def my_pressed(update: Update, context: JinroContext) -> None:
     await show_my(update, context, edit=True)
 
 
-async def show_my(update: Update, context: JinroContext, *, edit: bool = False) -> None:
-    async with context.db.read() as conn:
-        upcoming, past = await store.student_bookings(conn, context.user.id, now=context.now)
-    rows = [
-        [OPEN(f"{b.starts_at.astimezone(context.tz):%m/%d} {b.title}"[:60], b.id)]
-        for b in upcoming
-        if b.status in ("requested", "confirmed", "offered", "waitlisted", "entered")
-    ]
-    await reply(
-        update,
-        context,
-        "bookings/my",
-        keyboard(rows[:20]),
-        edit=edit,
-        upcoming=upcoming,
-        past=past,
-        tz=context.tz,
-    )
-
-
 @OPEN.handles
-async def show_booking(update: Update, context: JinroContext, booking_id: int) -> None:
-    async with context.db.read() as conn:
-        booking = await store.my_booking(conn, booking_id, context.user.id)
-        place = await store.place_in_line(conn, booking_id) if booking else None
-    if booking is None:
-        await stale_button(update, context)
-        return
-    await answer_query(update)
-    closed = store.cancel_closed(booking, context.now)
-    await reply(
-        update,
-        context,
-        "bookings/detail",
-        _booking_keyboard(context, booking.id, booking.status, closed=closed, report=True),
-        edit=True,
-        booking=booking,
-        place=place,
-        deadline=store.cancel_deadline(booking),
-        closed=closed,
-        tz=context.tz,
-    )
-
-
-def _booking_keyboard(
-    context: JinroContext, booking_id: int, status: str, *, closed: bool, report: bool = False
-):
-    """The buttons a booking in `status` offers; `closed`: its cancellation deadline has
-    passed (a held seat then offers no "Cancel" it could not use); `report`: with 🆘."""
-    lang = context.lang
-    rows = []
-    if status == "offered":
-        rows.append(
-            [
-                TAKE_OFFER(label(lang, "✅ Take the seat"), booking_id),
-                PASS_OFFER(label(lang, "Pass"), booking_id),
-            ]
-        )
-    if status == "confirmed":
-        rows.append([CALENDAR(label(lang, "📅 Add to my calendar"), booking_id)])
-    if status in ("waitlisted", "entered"):  # a place in line can always be given up
-        rows.append([CANCEL(label(lang, "Leave the waiting list"), booking_id)])
-    elif status in ("requested", "confirmed") and not closed:
-        rows.append([CANCEL(label(lang, "Cancel"), booking_id)])
-    if report and status in ("requested", "confirmed", "offered"):
-        # A problem with it goes to a parent monitor as a case (handlers/cases/).
-        rows.append([cases.ABOUT_BOOKING(label(lang, "🆘 Report a problem"), booking_id)])
-    rows.append([MY(label(lang, "My bookings"))])
-    return keyboard(rows)
+async def open_pressed(update: Update, context: JinroContext, booking_id: int) -> None:
+    await show_booking(update, context, booking_id)
 
 
 # ----- cancelling -----------------------------------------------------------------------------
 
 
 @CANCEL.handles
-async def ask_cancel(update: Update, context: JinroContext, booking_id: int) -> None:
+async def ask_cancel(
+    update: Update, context: JinroContext, booking_id: int, card_id=None, page=None
+) -> None:
     async with context.db.read() as conn:
         booking = await store.my_booking(conn, booking_id, context.user.id)
     if booking is None:
@@ -279,7 +260,7 @@ async def ask_cancel(update: Update, context: JinroContext, booking_id: int) -> 
         keyboard(
             [
                 [
-                    CANCEL_NOW(label(lang, "Yes, cancel"), booking_id),
+                    CANCEL_NOW(label(lang, "Yes, cancel"), booking_id, card_id, page),
                     OPEN(label(lang, "No, keep it"), booking_id),
                 ]
             ]
@@ -291,19 +272,31 @@ async def ask_cancel(update: Update, context: JinroContext, booking_id: int) -> 
 
 
 @CANCEL_NOW.handles
-async def cancel(update: Update, context: JinroContext, booking_id: int) -> None:
+async def cancel(
+    update: Update, context: JinroContext, booking_id: int, card_id=None, page=None
+) -> None:
     # Someone else's or a gone booking, one changed meanwhile, a deadline passed: the
     # button's answers (handlers/bookings/buttons.py).
     async with context.db.write() as conn:
-        await store.cancel(
+        freed = await store.cancel(
             conn, booking_id, context.user, now=context.now, offer=context.settings.offer
         )
     await answer_query(update)
+    async with context.db.read() as conn:
+        session = await store.session_view(conn, freed.session_id)
+    await _repaint(update, context, (card_id, page) if card_id else None, session)
+    lang = context.lang
     await reply(
         update,
         context,
         "bookings/cancelled",
-        keyboard([[MY(label(context.lang, "My bookings"))]]),
+        # The programme as it is now: the seat just given back, its other dates.
+        keyboard(
+            [
+                [search.SHOW(label(lang, "📋 See the programme"), session.program_id)],
+                [MY(label(lang, "My bookings"))],
+            ]
+        ),
         edit=True,
     )
     outbox.kick(context)  # the site's notice, and the freed seat's offer
@@ -395,8 +388,7 @@ async def survey_comment(update: Update, context: JinroContext) -> None:
 async def skip_comment(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     if context.user.flow == "bk.comment":
-        async with context.db.write() as conn:
-            context.user = await users_store.set_flow(conn, context.user.id, None)
+        await set_flow(context, None)
     await reply(update, context, "bookings/survey_done", edit=True)
 
 

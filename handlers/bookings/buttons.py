@@ -5,25 +5,31 @@ checked against the student, and someone else's booking answers like a missing o
 
 from __future__ import annotations
 
-from handlers.common.buttons import ID, JOINED, Answers, Buttons, Number
+from handlers.common.buttons import ID, JOINED, PAGE, Answers, Buttons, Maybe, Number
 from messages.labels import N_
 from storage.models import Role
 
 SCORE = Number(1, 5)  # a survey's answer
 OFFER_ENDED = Answers(taken=N_("This offer has ended."))
+# The programme card a booking was made from: its message and the results page its "back"
+# button returns to, carried so that cancelling repaints its seats (left off: no card, as on
+# buttons sent before they carried one).
+CARD_MESSAGE, CARD_PAGE = Maybe(ID), Maybe(PAGE)
 
 BOOKINGS = Buttons("bk", roles=(Role.STUDENT,))
 APPLY = BOOKINGS.action("ap", ID, roles=JOINED)  # apply for a session (students; others told why)
 # A session whose cancellation deadline has passed: the student is asked first (APPLY_LATE
 # applies all the same, NOT_APPLIED leaves it).
-APPLY_LATE = BOOKINGS.action("al", ID)
+APPLY_LATE = BOOKINGS.action("al", ID, CARD_MESSAGE, CARD_PAGE)
 NOT_APPLIED = BOOKINGS.action("an")
 MY = BOOKINGS.action("my")  # the student's bookings (/my)
 OPEN = BOOKINGS.action("b", ID)  # one booking
-CANCEL = BOOKINGS.action("cx", ID)  # cancel? (or leave the waiting list)
+CANCEL = BOOKINGS.action("cx", ID, CARD_MESSAGE, CARD_PAGE)  # cancel? (or leave the line)
 CANCEL_NOW = BOOKINGS.action(  # cancel!
     "cy",
     ID,
+    CARD_MESSAGE,
+    CARD_PAGE,
     answers=Answers(
         taken=N_("Already changed meanwhile."),
         refused={

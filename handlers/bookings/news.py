@@ -4,7 +4,7 @@ request, the lottery, a seat a teacher booked for them, a cancelled session."""
 
 from __future__ import annotations
 
-from handlers.bookings.buttons import CALENDAR, MY, PASS_OFFER, SURVEY, TAKE_OFFER
+from handlers.bookings.buttons import CALENDAR, MY, OPEN, PASS_OFFER, SURVEY, TAKE_OFFER
 from handlers.common import keyboard
 from handlers.outbox import Kind, booking_of, session_ahead
 from messages import label
@@ -122,7 +122,20 @@ def _take_or_pass(row, lang: str):
     )
 
 
+def _next_steps(row, lang: str):
+    """A booking that gave no seat: the booking, with what to do next (handlers/bookings/
+    mine.py: its programme's other dates, similar programmes)."""
+    return keyboard(
+        [
+            [OPEN(label(lang, "🔎 Other dates and similar programmes"), row.booking_id)],
+            [MY(label(lang, "My bookings"))],
+        ]
+    )
+
+
 def _decision_buttons(row, lang: str):
+    if row.detail == "rejected":
+        return _next_steps(row, lang)
     return _my_bookings(row, lang, calendar=row.detail == "confirmed")
 
 
@@ -138,8 +151,8 @@ OUTGOING = [
     Kind("student_survey", _survey, _survey_scores),
     Kind("student_offer", _offer, _take_or_pass, urgent=True),
     Kind("student_decision", _decision, _decision_buttons),
-    Kind("student_expired", _expired),
+    Kind("student_expired", _expired, _next_steps),
     Kind("student_drawn", _drawn, _drawn_buttons),
     Kind("student_booked", _booked_by_teacher, _my_bookings),
-    Kind("student_session_cancelled", _session_cancelled, urgent=True),
+    Kind("student_session_cancelled", _session_cancelled, _next_steps, urgent=True),
 ]

@@ -31,6 +31,7 @@ from handlers.common import (
     requires,
     stale_button,
 )
+from handlers.common.handled import settle_pressed
 from messages import label
 from messages.labels import N_
 from storage import broadcasts as store
@@ -197,7 +198,9 @@ async def cancel_pressed(update, context, broadcast_id: int) -> None:
         async with context.db.write() as conn:
             dropped = await store.cancel(conn, broadcast_id, context.user, now=context.now)
     except AlreadyHandled:
-        await answer_query(update, label(context.lang, "It has changed meanwhile."), alert=True)
+        changed = label(context.lang, "It has changed meanwhile.")
+        await answer_query(update, changed, alert=True)
+        await settle_pressed(update, context, changed)
         return
     await answer_query(update)
     await reply(update, context, "broadcasts/cancelled", edit=True, dropped=dropped)

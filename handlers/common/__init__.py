@@ -110,17 +110,23 @@ def deep_link(context: JinroContext, parameter: str) -> str:
     return f"https://t.me/{context.bot.username}?start={parameter}"
 
 
-def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+def keyboard(
+    rows: Sequence[Sequence[Button | InlineKeyboardButton]],
+) -> InlineKeyboardMarkup | None:
+    """Rows of (label, callback data) pairs, and ready URL buttons (handlers/common/maps.py)."""
     rows = [row for row in rows if row]
     if not rows:
         return None
-    for row in rows:
-        for _, data in row:
-            # Telegram refuses callback data over 64 bytes; fail here, loudly, in tests.
-            assert 0 < len(data.encode()) <= 64, data
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
+    return InlineKeyboardMarkup([[_inline_button(b) for b in row] for row in rows])
+
+
+def _inline_button(button: Button | InlineKeyboardButton) -> InlineKeyboardButton:
+    if isinstance(button, InlineKeyboardButton):
+        return button
+    text, data = button
+    # Telegram refuses callback data over 64 bytes; fail here, loudly, in tests.
+    assert 0 < len(data.encode()) <= 64, data
+    return InlineKeyboardButton(text, callback_data=data)
 
 
 def page_count(total: int, size: int) -> int:

@@ -162,7 +162,10 @@ Field = Number | Choice | Token | Maybe
 class Answers:
     """What a press is answered with when its handler raises a domain error: NotFound is an
     old or forged button (the stale answer); AlreadyHandled and Refused(reason) get the
-    area's labels (msgids, translated for the user), shown as an alert."""
+    area's labels (msgids, translated for the user), shown as an alert. A `taken` the area
+    names says what became of the message's object (an offer ended, a meeting logged): its
+    buttons no longer work, so the message also loses them and says so
+    (handlers/common/handled.py)."""
 
     taken: str | None = None
     refused: Mapping[str, str] = field(default_factory=dict)
@@ -320,6 +323,7 @@ async def pressed(update: Update, context: JinroContext) -> None:
     audited: who, which button, its first id, and the answer (never the data as sent)."""
     # Imported here: handlers.common imports this module for its names.
     from handlers.common import answer_query, count_answers, stale_button
+    from handlers.common.handled import settle_pressed
 
     count_answers()
     found = find(update.callback_query.data or "")
@@ -345,6 +349,8 @@ async def pressed(update: Update, context: JinroContext) -> None:
     except AlreadyHandled:
         text = answers.taken or already_handled(context)
         await answer_query(update, label(context.lang, text), alert=True)
+        if answers.taken is not None:
+            await settle_pressed(update, context, label(context.lang, text))
         await audit_refusal(context, "already_handled")
     except Refused as refused:
         text = answers.refused.get(refused.reason)

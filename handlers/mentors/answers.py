@@ -11,6 +11,7 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.common.handled import pressed_message_id, settle_message, settle_pressed
 from handlers.mentors.buttons import (
     ACCEPT,
     AT_SCHOOL,
@@ -25,11 +26,13 @@ from handlers.mentors.buttons import (
 from handlers.mentors.common import REASON_MAX, _leave_flow, _mentor_id, _now_and_window, when_label
 from handlers.mentors.desk import _mine_while, _seen, _still_mine, back_to_desk, show_request
 from messages import label
+from messages.labels import N_
 from storage import mentors as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
 
 TIME_BUTTONS = 8
+NO_LONGER_OPEN = N_("⏹ No longer open to you")
 _LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
 
@@ -40,12 +43,15 @@ async def accept_pressed(update: Update, context: JinroContext, request_id: int)
         async with context.db.write() as conn:
             await store.accept(conn, request_id, context.user, now=context.now)
     except NotFound:
+        await settle_pressed(update, context, label(context.lang, NO_LONGER_OPEN))
         await reply(update, context, "mentors/gone")
         return
     except AlreadyHandled:
+        await settle_pressed(update, context, label(context.lang, NO_LONGER_OPEN))
         await reply(update, context, "mentors/taken")
         return
     outbox.kick(context)  # the requester hears a mentor took it
+    await settle_pressed(update, context, label(context.lang, "✅ Accepted"))
     await ask_time(update, context, request_id, edit=False, accepted=True, answered=True)
 
 
@@ -212,15 +218,18 @@ async def decline_pressed(update: Update, context: JinroContext, request_id: int
         return
     await answer_query(update)
     if seen.status != "offered" or not await _still_mine(context, seen):
+        await settle_pressed(update, context, label(context.lang, NO_LONGER_OPEN))
         await reply(update, context, "mentors/taken")
         return
-    await set_flow(context, "mn.decline", {"r": request_id})
+    # The offer becomes the question (◀ Keep it shows the offer again); its id is kept so
+    # that a typed reason settles it.
+    await set_flow(context, "mn.decline", {"r": request_id, "m": pressed_message_id(update)})
     lang = context.lang
     rows = [
         [DECLINE_NOW(label(lang, "Decline without a reason"), request_id)],
         [KEEP(label(lang, "◀ Keep it"), request_id)],
     ]
-    await reply(update, context, "mentors/ask_decline", keyboard(rows), limit=REASON_MAX)
+    await reply(update, context, "mentors/ask_decline", keyboard(rows), edit=True, limit=REASON_MAX)
 
 
 @text_step("mn.decline")
@@ -242,6 +251,7 @@ async def decline_now(update: Update, context: JinroContext, request_id: int) ->
 
 
 async def _decline(update: Update, context: JinroContext, request_id, reason) -> None:
+    prompt = (context.user.flow_data or {}).get("m")
     try:
         async with context.db.write() as conn:
             context.user = await users_store.set_flow(conn, context.user.id, None)
@@ -250,9 +260,12 @@ async def _decline(update: Update, context: JinroContext, request_id, reason) ->
             )
     except (NotFound, AlreadyHandled):
         await set_flow(context, None)
+        await _settle_prompt(update, context, prompt, NO_LONGER_OPEN)
         await reply(update, context, "mentors/taken")
         return
     outbox.kick(context)  # the next mentor's offer
+    if update.callback_query is None:  # a typed reason: the question above is settled
+        await settle_message(context, prompt, label(context.lang, "❌ Declined"))
     await reply(
         update,
         context,
@@ -260,6 +273,14 @@ async def _decline(update: Update, context: JinroContext, request_id, reason) ->
         back_to_desk(context.lang),
         edit=update.callback_query is not None,
     )
+
+
+async def _settle_prompt(update: Update, context: JinroContext, prompt, outcome: str) -> None:
+    """The question with buttons the mentor answered, pressed or typed, says `outcome`."""
+    if update.callback_query is not None:
+        await settle_pressed(update, context, label(context.lang, outcome))
+    else:
+        await settle_message(context, prompt, label(context.lang, outcome))
 
 
 @KEEP.handles

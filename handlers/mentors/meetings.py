@@ -8,6 +8,7 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.common.handled import pressed_message_id, settle_message
 from handlers.mentors.buttons import CANCEL_MEETING, HELD, HELD_OTHER, KEEP, NOT_HELD, SKIP_NOTE
 from handlers.mentors.common import NOTE_MAX, REASON_MAX, _now_and_window
 from handlers.mentors.desk import _seen, _still_mine, back_to_desk, show_board
@@ -29,9 +30,19 @@ async def cancel_pressed(update: Update, context: JinroContext, request_id: int)
         await stale_button(update, context)
         return
     await answer_query(update)
-    await set_flow(context, "mn.cancel", {"r": request_id})
+    # The request's screen becomes the question (◀ Keep it shows it again); its id is kept
+    # so that the typed reason settles it.
+    await set_flow(context, "mn.cancel", {"r": request_id, "m": pressed_message_id(update)})
     rows = [[KEEP(label(context.lang, "◀ Keep it"), request_id)]]
-    await reply(update, context, "mentors/ask_cancel", keyboard(rows), request=seen, tz=context.tz)
+    await reply(
+        update,
+        context,
+        "mentors/ask_cancel",
+        keyboard(rows),
+        edit=True,
+        request=seen,
+        tz=context.tz,
+    )
 
 
 @text_step("mn.cancel")
@@ -45,9 +56,12 @@ async def cancel_reason_typed(update: Update, context: JinroContext) -> None:
         window = _now_and_window(context)
         await store.cancel_meeting(conn, meeting_id, context.user, reason, **window)
 
+    prompt = (context.user.flow_data or {}).get("m")
     if not await _on_the_meeting(update, context, cancel, (NotFound, AlreadyHandled)):
+        await settle_message(context, prompt, label(context.lang, "⏹ No longer open to you"))
         return
     outbox.kick(context)  # the requesters hear, and a one-to-one request goes on
+    await settle_message(context, prompt, label(context.lang, "❌ Meeting cancelled"))
     await reply(update, context, "mentors/meeting_cancelled", back_to_desk(context.lang))
 
 
@@ -116,7 +130,7 @@ async def _log(update: Update, context: JinroContext, request_id: int, *, held, 
         )
     await answer_query(update)
     outbox.kick(context)  # the requesters' rating question
-    await set_flow(context, "mn.note", {"r": request_id})
+    await set_flow(context, "mn.note", {"r": request_id, "m": pressed_message_id(update)})
     rows = [[SKIP_NOTE(label(context.lang, "Skip the note"))]]
     await reply(
         update, context, "mentors/logged", keyboard(rows), edit=True, held=held, minutes=minutes
@@ -133,7 +147,9 @@ async def note_typed(update: Update, context: JinroContext) -> None:
     async def keep_note(conn, meeting_id: int) -> None:
         await store.note_meeting(conn, meeting_id, context.user, note)
 
+    prompt = (context.user.flow_data or {}).get("m")
     if await _on_the_meeting(update, context, keep_note):
+        await settle_message(context, prompt, label(context.lang, "📝 Note saved"))
         await reply(update, context, "mentors/noted", back_to_desk(context.lang))
 
 

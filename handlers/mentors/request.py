@@ -8,6 +8,7 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.common.handled import pressed_message_id, settle_message
 from handlers.mentors.buttons import (
     JOIN,
     MY_REQUEST,
@@ -19,6 +20,7 @@ from handlers.mentors.buttons import (
 )
 from handlers.mentors.common import when_label
 from handlers.mentors.home import TIME_NAMES, _leave_flow, mode_name, show_home
+from handlers.search import buttons as search
 from messages import label
 from storage import mentors as store
 from storage import users as users_store
@@ -49,6 +51,7 @@ async def show_request(
         for group in others.groups:
             when = when_label(lang, group.starts_at, context.tz)
             rows.append([JOIN(label(lang, "🤝 Join: %(when)s", when=when), group.id)])
+        rows += _program_rows(lang, others.programs)
     if found.status in store.ACTIVE:
         rows.append([WITHDRAW(label(lang, "✕ Cancel the request"), request_id)])
     rows.append([MY_REQUESTS(label(lang, "◀ My requests"))])
@@ -67,6 +70,16 @@ async def show_request(
         tz=context.tz,
     )
     return True
+
+
+def _program_rows(lang: str, programs) -> list:
+    """While a request waits: the field's experience programmes, each opening its card, and
+    the search for the whole field (one programme's field is the request's)."""
+    if not programs:
+        return []
+    rows = [[search.SHOW(f"📋 {p.title}"[:60], p.id)] for p in programs]
+    rows.append([search.SAME_FIELD(label(lang, "🔎 All programmes in this field"), programs[0].id)])
+    return rows
 
 
 async def _pressed_on_mine(update: Update, context: JinroContext, request_id: int):
@@ -127,7 +140,7 @@ async def rate_pressed(update: Update, context: JinroContext, request_id: int, s
     async with context.db.write() as conn:
         await store.rate(conn, request_id, context.user, score, now=context.now)
         context.user = await users_store.set_flow(
-            conn, context.user.id, "rq.comment", {"r": request_id}
+            conn, context.user.id, "rq.comment", {"r": request_id, "m": pressed_message_id(update)}
         )
     await answer_query(update)
     rows = [[SKIP_COMMENT(label(context.lang, "Skip the comment"))]]
@@ -148,6 +161,7 @@ async def comment_typed(update: Update, context: JinroContext) -> None:
     if len(text) > COMMENT_MAX:
         await reply(update, context, "mentors/too_long", length=len(text), limit=COMMENT_MAX)
         return
+    prompt = (context.user.flow_data or {}).get("m")
     try:
         async with context.db.write() as conn:
             await store.comment(
@@ -156,6 +170,7 @@ async def comment_typed(update: Update, context: JinroContext) -> None:
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except NotFound:
         await set_flow(context, None)
+    await settle_message(context, prompt, label(context.lang, "📝 Comment saved"))
     await reply(update, context, "mentoring/thanks")
 
 

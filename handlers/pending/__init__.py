@@ -31,6 +31,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.handled import pressed_message_id, settle_message
 from handlers.pending.buttons import CONFIRM, CONFIRM_ALL, KEEP, LIST, REJECT, REJECT_NOW
 from handlers.pending.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from messages import label
@@ -248,8 +249,13 @@ async def reject_pressed(
         await _handled(update, context, booking_id, None)
         return
     async with context.db.write() as conn:
+        # The pressed message becomes the question; its id is kept so that a typed reason
+        # settles it.
         context.user = await users_store.set_flow(
-            conn, context.user.id, "tp.reason", {"booking": booking_id}
+            conn,
+            context.user.id,
+            "tp.reason",
+            {"booking": booking_id, "m": pressed_message_id(update)},
         )
     lang = context.lang
     await reply(
@@ -262,6 +268,7 @@ async def reject_pressed(
                 [KEEP(label(lang, "Do not reject"))],
             ]
         ),
+        edit=True,
         request=request,
         limit=REASON_LIMIT,
         tz=context.tz,
@@ -288,6 +295,7 @@ async def reject_without_reason(update: Update, context: JinroContext, booking_i
 
 async def _reject(update: Update, context: JinroContext, booking_id: int, reason: str) -> None:
     edit = update.callback_query is not None
+    prompt = None if edit else (context.user.flow_data or {}).get("m")
     try:
         async with context.db.write() as conn:
             request = await pending_store.request_for_teacher(conn, booking_id, context.user)
@@ -303,8 +311,10 @@ async def _reject(update: Update, context: JinroContext, booking_id: int, reason
     except (AlreadyHandled, NotFound):
         async with context.db.write() as conn:
             context.user = await _leave_reason_flow(conn, context)
+        await settle_message(context, prompt, label(context.lang, "⏹ Already decided"))
         await _handled(update, context, booking_id, None)
         return
+    await settle_message(context, prompt, label(context.lang, "❌ Rejected"))
     await reply(
         update,
         context,

@@ -34,3 +34,7 @@ RESULTS = SEARCH.action("r", guard=_searching)  # the results of the panel's fil
 GO = SEARCH.action("go", choice("panel", "fy"))
 # "Apply" on a card sent before bookings had buttons of their own; bookings still answers it.
 OLD_APPLY = SEARCH.action("ap", ID, roles=JOINED)
+# From elsewhere (a booking that did not work out, a mentor request waiting): a programme's
+# card as a new message, and the programmes of its field as a new search.
+SHOW = SEARCH.action("o", ID)
+SAME_FIELD = SEARCH.action("fo", ID)

@@ -15,8 +15,9 @@ from handlers.common import (
     pages_row,
     reply,
     requires,
+    stale_button,
 )
-from handlers.search.buttons import CARD, CLEAR, LIST, PANEL, RESULTS
+from handlers.search.buttons import CARD, CLEAR, LIST, PANEL, RESULTS, SAME_FIELD
 from handlers.search.common import (
     FILTER_NAMES,
     QUERY_MAX,
@@ -94,6 +95,20 @@ async def results_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await _save(context, {**panel_used(context, _state(context)), "fy": False})
     await show_page(update, context, 0, edit=True)
+
+
+@SAME_FIELD.handles
+async def same_field_pressed(update: Update, context: JinroContext, program_id: int) -> None:
+    """The programmes of a programme's field, as a new search and a new message (the message
+    pressed, a booking or a mentor request, stays as it was)."""
+    async with context.db.read() as conn:
+        found = await search_store.card(conn, program_id, now=context.now)
+    if found is None:
+        await stale_button(update, context)
+        return
+    await answer_query(update)
+    await _save(context, {**fresh_state(), "f": {"fd": found.program.field}})
+    await show_page(update, context, 0)
 
 
 async def show_page(

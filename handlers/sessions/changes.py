@@ -8,6 +8,7 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.common.handled import settle_pressed
 from handlers.sessions.buttons import CANCEL, CANCEL_NOW, CAPACITY, LIST, OPEN
 from handlers.sessions.helpers import MAX_CAPACITY, _count, _gone, _site_id
 from handlers.sessions.listing import _own_open_session, show_session
@@ -166,6 +167,7 @@ async def cancel_now(update: Update, context: JinroContext, session_id: int) -> 
         await set_flow(context, None)
         text = label(context.lang, "This session has started or was cancelled; it cannot change.")
         await answer_query(update, text, alert=True)
+        await settle_pressed(update, context, text)
         return
     await answer_query(update)
     outbox.kick(context)  # the students' and the teachers' notices

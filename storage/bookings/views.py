@@ -45,7 +45,10 @@ MY_VIEW = (
         sessions.c.cancel_deadline,
         sessions.c.status.label("session_status"),
         programs.c.title,
+        programs.c.id.label("program_id"),
+        programs.c.online,
         sites.c.name.label("site_name"),
+        sites.c.address.label("site_address"),
     )
     .join(sessions, sessions.c.id == bookings.c.session_id)
     .join(programs, programs.c.id == sessions.c.program_id)
@@ -75,3 +78,34 @@ async def my_booking(conn: AsyncConnection, booking_id: int, student_id: int) ->
         MY_VIEW.where(bookings.c.id == booking_id, bookings.c.student_id == student_id)
     )
     return found.first()
+
+
+# ----- what became of a booking that did not work out (the student's /my) ---------------------
+
+
+def outcome(booking: Row, student_id: int, *, now: datetime) -> str | None:
+    """Why a booking of MY_VIEW gave the student no seat, or None while it still may (or did):
+    called_off (the site cancelled the session; its reason in `reason`), rejected (by a
+    teacher; their reason, if any, in `reason`), teacher_late (no teacher answered in time),
+    offer_late (a seat offered from the line not taken in time), passed (the student passed
+    the offer), cancelled (by the student), class_seat (the teacher who booked it for a class
+    gave it back), withdrawn (by someone else, such as a guardian withdrawing consent),
+    full (still in line, or in a draw, when the session began)."""
+    status = booking.status
+    if booking.session_status == "cancelled" and status == "cancelled":
+        return "called_off"
+    if status == "rejected":
+        return "rejected"
+    if status == "expired":
+        return "offer_late" if booking.expired_from == "offered" else "teacher_late"
+    if status == "declined":
+        return "passed"
+    if status == "cancelled":
+        if booking.decided_by == student_id:
+            return "cancelled"
+        if booking.booked_by != student_id and booking.decided_by == booking.booked_by:
+            return "class_seat"
+        return "withdrawn"
+    if status in ("waitlisted", "entered") and booking.starts_at <= now:
+        return "full"
+    return None

@@ -99,7 +99,9 @@ async def expire_due(
     for booking in due.all():
         await _locked_session(conn, booking.session_id)  # the lock order: session, booking
         try:
-            await _swap(conn, booking, (booking.status,), "expired", None, now)
+            await _swap(
+                conn, booking, (booking.status,), "expired", None, now, expired_from=booking.status
+            )
         except AlreadyHandled:
             continue
         await reminders.drop_booking(conn, booking.id)

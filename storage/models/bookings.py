@@ -78,6 +78,9 @@ class Booking(Base):
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(String(200))
+    # An expired booking's status before: "requested" (no teacher answered in time) or
+    # "offered" (a seat from the waiting list not taken in time), for the student's /my.
+    expired_from: Mapped[str | None] = mapped_column(String(12))
     # attended | no_show, taken by the site on the day
     attendance: Mapped[str | None] = mapped_column(String(10))
     # Place in line drawn by a lottery; the waiting list is (line, then arrival) order.
