@@ -233,6 +233,7 @@ def test_every_template_renders_in_both_languages():
         "weekday",
         "starts",
         "ends",
+        "classes",
         "first_name",
         "since",
         "consent",

@@ -1,5 +1,6 @@
 """The experience site's side of booking: /sessions lists the site's sessions with seats and
-the roster; the site adds a session, changes a capacity, cancels a session (everyone booked
+the roster (and prints it: an XLSX of the session, or of one class booking with its teacher);
+the site adds a session, changes a capacity, cancels a session (everyone booked
 and their teachers are told) and takes attendance on the day (the teachers are told).
 
 A site user acts only on sessions of its own site's programmes: every button and typed step
@@ -19,7 +20,7 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CommandHandler
 
 # Imported for their buttons' handlers (each binds itself with @BUTTON.handles).
-from handlers.sessions import adding, attendance, changes  # noqa: F401
+from handlers.sessions import adding, attendance, changes, rosters  # noqa: F401
 from handlers.sessions.listing import sessions_command
 from handlers.sessions.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 

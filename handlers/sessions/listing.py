@@ -16,13 +16,24 @@ from handlers.common import (
     requires,
     stale_button,
 )
-from handlers.sessions.buttons import ADD, ATTENDANCE, CANCEL, CAPACITY, LIST, OPEN
+from handlers.sessions.buttons import (
+    ADD,
+    ATTENDANCE,
+    CANCEL,
+    CAPACITY,
+    CLASS_ROSTER,
+    LIST,
+    OPEN,
+    ROSTER_FILE,
+)
 from handlers.sessions.helpers import _leave_flow, _local_today, _midnight, _short_when, _site_id
 from messages import label
+from storage import rosters
 from storage import sessions as store
 from storage.models import Role
 
 PAGE = 5
+CLASS_FILES = 6  # buttons for class bookings' files; the whole roster has them all
 
 
 # ----- the list -------------------------------------------------------------------------------
@@ -81,6 +92,7 @@ async def show_session(
     async with context.db.read() as conn:
         session = await store.site_session(conn, session_id, _site_id(context))
         people = await store.roster(conn, session_id) if session else []
+        classes = (await rosters.roster(conn, session_id)).classes if people else []
     if session is None:
         return False
     await audit_read(context, "roster", session_id, rows=len(people))
@@ -95,7 +107,12 @@ async def show_session(
                 ]
             )
         rows.append([ATTENDANCE(label(lang, "✅ Take attendance"), session_id, 0)])
-    if people:  # a problem with a booking goes to a parent monitor (handlers/cases/)
+    if people:  # printable: the whole roster, and each class booking's with its teacher
+        rows.append([ROSTER_FILE(label(lang, "📄 Roster file (XLSX)"), session_id)])
+        for c in classes[:CLASS_FILES]:
+            text = label(lang, "📄 Class of %(school)s", school=c.school)
+            rows.append([CLASS_ROSTER(f"{text} · {c.teacher or ''}"[:60], session_id, c.key)])
+        # a problem with a booking goes to a parent monitor (handlers/cases/)
         rows.append([cases.SESSION_BOOKINGS(label(lang, "🆘 Ask for mediation"), session_id)])
     rows.append([LIST(label(lang, "◀ Back to the list"), back)])
     await reply(
