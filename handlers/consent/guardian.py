@@ -11,6 +11,7 @@ Flows (users.flow; data in users.flow_data):
 from __future__ import annotations
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
 
 from bot.context import JinroContext
 from handlers.common import (
@@ -22,7 +23,6 @@ from handlers.common import (
     stale_button,
     start_link,
 )
-from handlers.common.handled import settle_pressed
 from handlers.common.withdrawals import tell_withdrawal
 from handlers.consent import given, identity
 from handlers.consent.buttons import DISAGREE, KEEP, RELATIONSHIP, WITHDRAW, WITHDRAW_SURE
@@ -98,7 +98,10 @@ async def refuse_press(update: Update, context: JinroContext, refusal: NotFound)
         return
     await answer_query(update)
     if isinstance(refusal, consent_store.LinkClosed):
-        await settle_pressed(update, context, label(context.lang, "⏹ This request is closed."))
+        try:
+            await update.callback_query.edit_message_reply_markup(None)
+        except BadRequest:
+            pass  # gone, or already without buttons: the answer below says it all
     await refuse(update, context, refusal)
 
 
