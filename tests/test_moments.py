@@ -318,3 +318,31 @@ def test_an_evening_session_ends_in_the_evening():
     start = datetime(2026, 12, 8, 20, tzinfo=KST)
     assert parse_end("9시", start) == datetime(2026, 12, 8, 21, tzinfo=KST)
     assert parse_end("오전 9시", start) == datetime(2026, 12, 8, 9, tzinfo=KST)  # said: refused
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("내일", D(day=8)),
+        ("토요일", D(day=12)),
+        ("다음 주 화요일", D(day=15)),
+        ("12/24", D(day=24)),
+        ("12월 24일", D(day=24)),
+        ("내일 3시", None),  # a moment, not a day
+        ("오후 3시", None),
+        ("방송", None),
+    ],
+)
+def test_a_day_alone_when_a_step_asks_for_one(typed, expected):
+    assert moments.day(typed, TODAY) == expected
+
+
+@pytest.mark.parametrize("typed", ["내일", "수", "토요일", "12", "12/3 14:00", "꽃 12/3"])
+def test_free_search_words_are_days_only_when_written_out(typed):
+    # A student's search words: "수" (water?) or "내일" stay words; only "12/3" is a day.
+    assert moments.absolute_day(typed, TODAY) is None
+
+
+def test_a_written_out_day_is_the_same_for_search_and_for_steps():
+    for typed in ("12/24", "12월 24일", "2026-12-24", "2026.12.24."):
+        assert moments.absolute_day(typed, TODAY) == moments.day(typed, TODAY) == D(day=24)

@@ -165,3 +165,26 @@ async def test_staff_schedule_a_broadcast_for_tomorrow_morning(tuesday_morning, 
     await staff.send("내일 오전 9시")
     tomorrow = tuesday_morning.date() + timedelta(days=1)
     assert f"{said(tomorrow, '09:00')}에 보냅니다" in staff.last_text
+
+
+# ----- a student picks a day to search ----------------------------------------------------------
+
+
+async def test_a_student_asked_which_day_may_say_tomorrow_or_saturday(
+    tuesday_morning, bot, sandbox, db
+):
+    from tests.conftest import join_as_student
+
+    minji = await join_as_student(sandbox, 8401, "김민지")
+    await minji.send("/search")
+    await minji.press("날짜: 언제든")
+    await minji.press("📅 날짜 입력")
+    assert "<i>내일</i>" in minji.last_message["html"] or "내일" in minji.last_text
+    await minji.send("내일")
+    tomorrow = tuesday_morning.date() + timedelta(days=1)
+    assert f"날짜: {tomorrow.month}월 {tomorrow.day}일" in minji.buttons
+    await minji.press(f"날짜: {tomorrow.month}월 {tomorrow.day}일")
+    await minji.press("📅 날짜 입력")
+    await minji.send("토요일")
+    saturday = tuesday_morning.date() + timedelta(days=4)
+    assert f"날짜: {saturday.month}월 {saturday.day}일" in minji.buttons

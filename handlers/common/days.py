@@ -6,44 +6,21 @@ now to Sunday midnight in Asia/Seoul, whatever the server's clock zone.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
-# "12/3", "12.3", "12-3", "12월 3일", "12월3일", with an optional year in front:
-# "2026-12-03", "2026.12.3", "2026년 12월 3일". Nothing else may be around it.
-_DAY = re.compile(
-    r"^\s*(?:(?P<year>\d{4})\s*(?:[./-]|년)\s*)?"
-    r"(?P<month>\d{1,2})\s*(?:[./-]|월)\s*(?P<day>\d{1,2})\s*일?\s*\.?\s*$"
-)
+from handlers.common import moments
+from handlers.common.moments import NotADay as NotADay  # where callers have always found it
 
 # Windows a student can pick by button; a typed day is stored as "d:YYYY-MM-DD".
 WINDOWS = ("tw", "nw", "tm")
 
 
-class NotADay(ValueError):
-    """Looks like a day ("13/45") but no such day exists."""
-
-
 def parse_day(text: str, today: date) -> date | None:
-    """The day a student typed, or None when the text is not a day at all.
-
-    Without a year the day is the next one to come: in November "1/5" is next January.
-    """
-    found = _DAY.match(text)
-    if found is None:
-        return None
-    month, day = int(found["month"]), int(found["day"])
-    year = int(found["year"]) if found["year"] else today.year
-    try:
-        value = date(year, month, day)
-    except ValueError:
-        raise NotADay(text) from None
-    if not found["year"] and value < today:
-        try:
-            value = value.replace(year=today.year + 1)
-        except ValueError:  # 29 February, next year has none
-            raise NotADay(text) from None
-    return value
+    """The day a student typed ("12/3", "12월 3일", "2026-12-03"), or None when the text is not
+    a day at all; NotADay for one that does not exist. Without a year the day is the next one
+    to come: in November "1/5" is next January. (Read by handlers.common.moments, the one
+    reader of typed days and times.)"""
+    return moments.absolute_day(text, today)
 
 
 def window(key: str, now: datetime, tz: tzinfo) -> tuple[datetime, datetime] | None:
@@ -69,4 +46,3 @@ def window(key: str, now: datetime, tz: tzinfo) -> tuple[datetime, datetime] | N
 
 def _midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz)
-

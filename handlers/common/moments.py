@@ -26,8 +26,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from handlers.common.days import NotADay
-
 WEEKDAYS_KO = "월화수목금토일"
 _WEEKDAYS_EN = (
     ("monday", "mon"),
@@ -70,6 +68,10 @@ NAMED_TIMES = {"정오": time(12), "자정": time(0), "noon": time(12), "midnigh
 # Hours in words: "세 시", "열두 시".
 HOUR_WORDS = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8}
 HOUR_WORDS |= {"아홉": 9, "열": 10, "열한": 11, "열두": 12}
+
+
+class NotADay(ValueError):
+    """Looks like a day ("13/45", "2/30") but no such day exists."""
 
 
 class NotATime(NotADay):
@@ -228,6 +230,21 @@ def _hour(hour: int, part: str | None, typed: str, text: str) -> int:
 
 
 # ----- what the steps ask for ---------------------------------------------------------------
+
+
+def absolute_day(text: str, today: date) -> date | None:
+    """A written-out day alone ("12/3", "12월 3일", "2026-12-03"); None when the text is not
+    one. Free words a student searches with are read only so: "수" or "내일" may be words."""
+    text = " ".join(text.split())
+    found = _DATE.fullmatch(text)
+    return _absolute(found, today, text) if found else None
+
+
+def day(text: str, today: date) -> date | None:
+    """A day alone, written out or said ("내일", "토요일", "다음 주 화요일"), for a step that asks
+    for a day; None when the text is not (only) a day."""
+    found = read(text, today)
+    return found.day if found is not None and found.at is None else None
 
 
 def moment(text: str, today: date, tz: tzinfo) -> datetime | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import answer_query, days, keyboard, reply, stale_button, text_step
+from handlers.common import answer_query, days, keyboard, moments, reply, stale_button, text_step
 from handlers.search.buttons import CLEAR, PANEL, RESULTS, SET
 from handlers.search.common import (
     FILTER_NAMES,
@@ -35,8 +35,8 @@ async def day_text(update: Update, context: JinroContext) -> None:
     """The answer to "which day?" after the 📅 button."""
     text = " ".join(update.message.text.split())
     today = context.now.astimezone(context.tz).date()
-    try:
-        day = days.parse_day(text, today)
+    try:  # asked for a day: "내일", "토요일", "다음 주 화요일" are days here too
+        day = moments.day(text, today)
     except days.NotADay:
         day = None
     if day is None:

@@ -9,7 +9,8 @@ a missing one.
 
 Flows (users.flow; data in users.flow_data):
     ss.start → ss.end → ss.cap → ss.place → ss.deadline → ss.confirm   adding a session,
-        {"p": programme, "s": start, "e": end (ISO, UTC), "c": capacity, "pl": place, "u": link}
+        {"p": programme, "s": start, "e": end (ISO, UTC), "c": capacity, "pl": place, "u": link,
+         "wk": the start was typed as weekly (one session is added; the site is told)}
     ss.size {"s": session}              typing a new capacity
     ss.why {"s": session} → ss.sure {"s": session, "r": reason}   cancelling a session
 Buttons: handlers/sessions/buttons.py.
