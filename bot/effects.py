@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 HOLD: ContextVar[Hold | None] = ContextVar("hold", default=None)
 # The update being handled, once the gate let it through (the processor finishes it).
 CURRENT: ContextVar[UpdateDatabase | None] = ContextVar("current_update", default=None)
+# Polling: the update is newer than any seen before, told by the processor as it arrives
+# (Finishing.fresh); the gate then needs no database read to know it was never handled.
+FRESH: ContextVar[bool] = ContextVar("fresh_update", default=False)
 
 
 class Fenced(Exception):
@@ -139,11 +142,15 @@ class UpdateDatabase:
     def read(self):
         return self.db.read()
 
-    def write(self):
+    def write(self, *, idempotent: bool = False):
         """One write transaction, committed together with its name in the update's record;
         rolled back on any error, and also when an earlier handling of this update committed
-        it before a crash (the handler still runs, to answer, but changes nothing)."""
-        return self._write(self._name(sys._getframe(1)))
+        it before a crash (the handler still runs, to answer, but changes nothing).
+
+        `idempotent`: the write only sets values to what this handling decides (a step of a
+        flow), so made again after a crash it leaves the same rows; it is not recorded, one
+        statement less for the most common write of a chat."""
+        return self._write(self._name(sys._getframe(1)), recorded=not idempotent)
 
     def _name(self, frame) -> str:
         """A write is named by where it is made: its function and line, and its caller's
@@ -159,14 +166,16 @@ class UpdateDatabase:
         return f"{name}#{self.made.count(name)}"
 
     @asynccontextmanager
-    async def _write(self, name: str) -> AsyncIterator[AsyncConnection]:
+    async def _write(self, name: str, *, recorded: bool) -> AsyncIterator[AsyncConnection]:
         async with self.db.writer.connect() as conn:
             transaction = await conn.begin()
             try:
                 if self.hold is not None and not await inbox.holds(conn, **vars(self.hold)):
                     raise Fenced
                 yield conn
-                if name in self.before_crash:
+                if not recorded:
+                    await transaction.commit()
+                elif name in self.before_crash:
                     await transaction.rollback()
                 else:
                     self.committed.append(name)

@@ -17,7 +17,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.effects import CURRENT, Finishing
+from bot.effects import CURRENT, FRESH, Finishing
 
 # PTB's own semaphore guards process_update before our code runs; it must never
 # be the one that makes updates wait, or it could reorder a user's updates.
@@ -72,6 +72,14 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self.on_handled: Callable[[int], None] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        # Asked before the first await, so in the order updates arrive: asked later, in the
+        # gate, an update that waited behind its sender's earlier one would find a later
+        # update id already seen, and cost a database read to learn it was new.
+        FRESH.set(
+            self.finishing is not None
+            and isinstance(update, Update)
+            and self.finishing.fresh(update.update_id)
+        )
         try:
             async with self._in_turn(update_key(update)), self._slots:
                 CURRENT.set(None)

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import JinroContext
-from bot.effects import HOLD
+from bot.effects import FRESH, HOLD
 from handlers.common import mark_guardian, reply, speaks_formally
 from messages import normalize_lang, render
 from storage import audit, effects, guardians
@@ -80,8 +80,8 @@ class FloodGuard:
 async def slow_down(update: Update, context: JinroContext, person: int) -> None:
     """Tell a flooding person once, in their language and register; drop the update."""
     async with context.db.read() as conn:
-        user = await users_store.get(conn, person)
-        await note_guardian(conn, user)
+        user = await guardians.person(conn, person)
+    mark_guardian(user.id if user is not None and user.guardian else None)
     lang = user.lang if user is not None else normalize_lang(update.effective_user.language_code)
     text = render("common/slow_down", lang, formal=speaks_formally(user))
     if update.callback_query is not None:
@@ -104,11 +104,10 @@ async def load_user(update: Update, context: JinroContext) -> None:
         raise ApplicationHandlerStop
     # Polling: marks on their way, and whether the update is newer than any seen before.
     finishing = context.application.update_processor.finishing
-    fresh = finishing is not None and finishing.fresh(update.update_id)
     async with context.db.read() as conn:
-        seen = None if fresh else await effects.seen(conn, update.update_id)
-        user = await users_store.get(conn, tg_user.id)
-        await note_guardian(conn, user)
+        seen = None if FRESH.get() else await effects.seen(conn, update.update_id)
+        user = await guardians.person(conn, tg_user.id)
+    mark_guardian(user.id if user is not None and user.guardian else None)
     if (seen is not None and seen.finished) or (
         finishing is not None and update.update_id in finishing
     ):
@@ -132,8 +131,9 @@ async def load_user(update: Update, context: JinroContext) -> None:
 
 async def note_guardian(conn, user: Row | None) -> None:
     """A guest who answered a student's consent request is a guardian, an adult spoken to in
-    합니다체 (handlers.common speaks_formally reads the note). One look-up, for guests only:
-    an account with a role costs this update nothing more."""
+    합니다체 (handlers.common speaks_formally reads the note). For a row just written (the
+    gate's own read, guardians.person, tells it in the same statement). One look-up, for
+    guests only: an account with a role costs nothing more."""
     guardian = user is not None and user.role is None and await guardians.is_guardian(conn, user.id)
     mark_guardian(user.id if guardian else None)
 
@@ -160,7 +160,11 @@ def needs_writing(user, admin: bool, today) -> bool:
 async def settle_user(context: JinroContext, tg_user) -> Row:
     async with context.db.write() as conn:
         user = await users_store.load_or_create(
-            conn, tg_user.id, normalize_lang(tg_user.language_code), now=context.now
+            conn,
+            tg_user.id,
+            normalize_lang(tg_user.language_code),
+            now=context.now,
+            today=context.today,
         )
         if tg_user.id in context.settings.admin_ids and user.role != Role.STAFF:
             # ADMIN_IDS bootstraps staff; it is the only way in without an invite.

@@ -7,7 +7,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot import commands
 from bot.context import JinroContext
-from handlers.common import answer_query, is_guardian, keyboard, reply
+from handlers.common import answer_query, is_guardian, keyboard, reply, set_flow
 from handlers.common.buttons import Buttons, choice
 from messages import LANGUAGES, label
 from messages.labels import LANGUAGE_NAMES, N_
@@ -45,12 +45,10 @@ VIEWING = ("sr", "sr.day", "ob.role")
 async def cancel(update: Update, context: JinroContext) -> None:
     if context.user.flow is None or context.user.flow in VIEWING:
         if context.user.flow is not None:  # typed words later start a search afresh
-            async with context.db.write() as conn:
-                context.user = await users_store.set_flow(conn, context.user.id, None)
+            await set_flow(context, None)
         await reply(update, context, "common/nothing_to_cancel")
         return
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, None)
+    await set_flow(context, None)
     # A step may have shown a reply keyboard (a guardian's share-contact button): gone too.
     await reply(update, context, "common/cancelled", ReplyKeyboardRemove())
 
@@ -107,7 +105,7 @@ async def choose_language(update: Update, context: JinroContext, lang: str) -> N
     await answer_query(update)
     if lang == context.lang:  # already so: nothing to change, nothing to send again
         return
-    async with context.db.write() as conn:
+    async with context.db.write(idempotent=True) as conn:  # the same language if made again
         context.user = await users_store.change(conn, context.user.id, lang=lang)
     await reply(update, context, "common/language_set", edit=True)
     await commands.set_for_user(context, context.user)

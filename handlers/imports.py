@@ -20,6 +20,7 @@ from handlers.common import (
     keyboard,
     reply,
     requires,
+    set_flow,
     text_step,
 )
 from handlers.common.buttons import ID, Buttons
@@ -52,8 +53,7 @@ SHOWN_PROBLEMS = 20
 
 @requires(Role.STAFF)
 async def start_import(update: Update, context: JinroContext) -> None:
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, "imp.file")
+    await set_flow(context, "imp.file")
     await reply(update, context, "imports/ask_file")
 
 
@@ -159,8 +159,7 @@ async def _show_problems(update: Update, context: JinroContext, problems: list) 
 async def _set_flow(context: JinroContext, flow: str | None, data: dict | None = None) -> None:
     if context.user.flow == flow and not data:
         return
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, flow, data)
+    await set_flow(context, flow, data)
 
 
 @requires(Role.STAFF)

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from storage.sqlite import one_hop_dbapi
+from storage.sqlite import BEGIN_IMMEDIATE, one_hop_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -42,7 +42,7 @@ def _sqlite_pragmas(engine: AsyncEngine, *, writer: bool) -> None:
         # halfway when it first writes after reading. Readers open no transaction:
         # each SELECT reads its own consistent snapshot, and a thread hop is saved.
         if writer:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql(BEGIN_IMMEDIATE)  # sent with the first statement (sqlite.py)
 
 
 class Database:
@@ -71,8 +71,9 @@ class Database:
         return self.dialect == "sqlite"
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction: committed on success, rolled back on any error."""
+    async def write(self, *, idempotent: bool = False) -> AsyncIterator[AsyncConnection]:
+        """One write transaction: committed on success, rolled back on any error.
+        (`idempotent` matters only while an update is handled: bot/effects.py.)"""
         async with self.writer.begin() as conn:
             yield conn
 

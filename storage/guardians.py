@@ -11,10 +11,27 @@ consent request (storage.consent.for_guardian), so only guests are asked.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, exists, false, select
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.tables import consent_requests as requests
+from storage.tables import users
+
+# The gate's read for every update: the person's row, with a `guardian` column that is true
+# for a guest who answered a consent request; a second statement per update saved.
+_PERSON = select(
+    users,
+    case(
+        (users.c.role.is_(None), exists().where(requests.c.answered_by == users.c.id)),
+        else_=false(),
+    ).label("guardian"),
+).where(users.c.id == bindparam("user_id"))
+
+
+async def person(conn: AsyncConnection, user_id: int) -> Row | None:
+    """The user's row (None for someone never seen) with `guardian` (is_guardian) beside."""
+    return (await conn.execute(_PERSON, {"user_id": user_id})).first()
 
 
 async def is_guardian(conn: AsyncConnection, user_id: int) -> bool:

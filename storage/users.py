@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Row
@@ -17,15 +18,20 @@ from storage.tables import reminder_optouts as optouts
 USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 
 
-async def load_or_create(conn: AsyncConnection, user_id: int, lang: str, *, now: datetime) -> Row:
-    """The user's row, created on first contact with the language Telegram reports."""
-    row = (await conn.execute(USER_BY_ID, {"user_id": user_id})).first()
+async def load_or_create(
+    conn: AsyncConnection, user_id: int, lang: str, *, now: datetime, today: date | None = None
+) -> Row:
+    """The user's row, created on first contact with the language Telegram reports (and, given
+    `today`, seen that day: the newcomer's row needs no second write)."""
+    stmt = dialect_insert(conn)(users).values(
+        id=user_id, lang=lang, flow_data={}, active=True, created_at=now, seen_on=today
+    )
+    made = await conn.execute(
+        stmt.on_conflict_do_nothing(index_elements=["id"]).returning(*users.c)
+    )
+    row = made.first()
     if row is not None:
         return row
-    stmt = dialect_insert(conn)(users).values(
-        id=user_id, lang=lang, flow_data={}, active=True, created_at=now
-    )
-    await conn.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
     return (await conn.execute(USER_BY_ID, {"user_id": user_id})).one()
 
 
@@ -35,8 +41,20 @@ async def get(conn: AsyncConnection, user_id: int) -> Row | None:
 
 async def change(conn: AsyncConnection, user_id: int, **values) -> Row:
     """Update a user's columns and return the new row."""
-    stmt = update(users).where(users.c.id == user_id).values(**values).returning(*users.c)
-    return (await conn.execute(stmt)).one()
+    stmt = _change(tuple(sorted(values)))
+    return (await conn.execute(stmt, {"the_user": user_id, **values})).one()
+
+
+@cache
+def _change(columns: tuple[str, ...]):
+    """The UPDATE of these columns, built once: most updates of a chat change a user's flow,
+    and building the statement anew cost more than running it."""
+    return (
+        update(users)
+        .where(users.c.id == bindparam("the_user"))
+        .values({column: bindparam(column) for column in columns})
+        .returning(*users.c)
+    )
 
 
 async def set_flow(

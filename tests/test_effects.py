@@ -225,3 +225,38 @@ async def test_only_an_update_newer_than_any_seen_skips_the_gates_read(db):
     assert [finishing.fresh(i) for i in (500, 499, 501, 501, 503, 502, 504)] == [
         False, False, True, False, True, False, True,
     ]  # fmt: skip
+
+
+async def step_then_entry(update_db, flow: str, *, crash: bool = False) -> None:
+    """A flow step (idempotent), then a recorded write; `crash`: the process dies between."""
+    from storage import users as users_store
+
+    async with update_db.write(idempotent=True) as conn:
+        await users_store.set_flow(conn, 4242, flow)
+    if not crash:
+        await write_entry(update_db, "test.after_step")
+
+
+async def test_an_idempotent_write_is_committed_but_not_recorded(db):
+    """A flow step sets the same values when made again, so it goes unrecorded (one statement
+    less per step); a recorded write after it is still recorded, and handled again after a
+    crash the step is made again while the recorded write is not."""
+    from storage import users as users_store
+
+    async with db.write() as conn:
+        await users_store.load_or_create(conn, 4242, "ko", now=utcnow())
+    first = UpdateDatabase(db, 21, applied=None, hold=None, now=utcnow())
+    await step_then_entry(first, "ob.role", crash=True)
+    async with db.read() as conn:
+        assert await effects.seen(conn, 21) is None  # nothing recorded for the step
+        assert (await users_store.get(conn, 4242)).flow == "ob.role"
+    second = UpdateDatabase(db, 21, applied=None, hold=None, now=utcnow())
+    await step_then_entry(second, "ob.role")
+    async with db.read() as conn:
+        applied = (await effects.seen(conn, 21)).applied
+    assert len(applied) == 1  # the entry only
+    third = UpdateDatabase(db, 21, applied=applied, hold=None, now=utcnow())
+    await step_then_entry(third, "ob.school")
+    async with db.read() as conn:
+        assert (await users_store.get(conn, 4242)).flow == "ob.school"  # made again
+    assert await entries(db, "test.after_step") == 1  # not again

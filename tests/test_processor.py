@@ -84,3 +84,33 @@ async def test_one_user_never_runs_two_updates_at_once():
 def test_updates_without_a_user_get_their_own_key():
     assert update_key(text_update(1, 3)) == ("user", 3)
     assert update_key(object()) != update_key(object())
+
+
+async def test_an_update_is_told_fresh_in_arrival_order_not_when_its_turn_comes(db):
+    """Freshness (bot/effects.py FRESH) is decided as updates arrive: the second update of a
+    sender who is still busy waits its turn while later ids of other senders are handled, and
+    must still count as new (no database read in the gate), as must every update here."""
+    from bot.effects import FRESH, Finishing
+
+    processor = PerUserUpdateProcessor(max_parallel=16)
+    processor.finishing = Finishing(db)
+    await processor.finishing.learn()
+    # Sender 1 sends twice; senders 2..5 once each, after sender 1's second update.
+    updates = [text_update(n, 1 if n < 2 else n) for n in range(1, 7)]
+    told: dict[int, bool] = {}
+
+    async def work(update):
+        if update.update_id == 1:
+            await asyncio.sleep(0.05)  # sender 1's second update waits behind this one
+        told[update.update_id] = FRESH.get()
+
+    await run_all(processor, updates, work)
+    assert told == {n: True for n in range(1, 7)}
+    # Delivered again (a restart without the marks): not fresh, so looked up.
+    again: dict[int, bool] = {}
+
+    async def look(update):
+        again[update.update_id] = FRESH.get()
+
+    await run_all(processor, updates[:2], look)
+    assert again == {1: False, 2: False}

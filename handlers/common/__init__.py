@@ -263,8 +263,9 @@ async def send(
 
 async def set_flow(context: JinroContext, flow: str | None, data: dict | None = None) -> None:
     """Move the user to a step of a flow (None: out of every flow), in its own transaction;
-    `context.user` is the row as it is now."""
-    async with context.db.write() as conn:
+    `context.user` is the row as it is now. Made again after a crash it sets the same step,
+    so it is not recorded with the update (bot/effects.py, idempotent)."""
+    async with context.db.write(idempotent=True) as conn:
         context.user = await users_store.set_flow(conn, context.user.id, flow, data)
 
 

@@ -12,7 +12,16 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.context import JinroContext
-from handlers.common import answer_query, days, keyboard, moments, reply, stale_button, text_step
+from handlers.common import (
+    answer_query,
+    days,
+    keyboard,
+    moments,
+    reply,
+    set_flow,
+    stale_button,
+    text_step,
+)
 from handlers.fair.buttons import ASK_LOTTERY, ASK_OPENING, CLEAR, SET_CAP, SETTINGS
 from messages import label
 from storage import bookings as store
@@ -104,8 +113,7 @@ async def moment_typed(update: Update, context: JinroContext) -> None:
     if moment is None:
         await reply(update, context, "fair/bad_moment", text=text[:40])
         return
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, None)
+    await set_flow(context, None)
     try:
         await change(update, context, data["session"], **{ASKED[data["what"]]: moment})
     except NotFound:

@@ -18,6 +18,7 @@ from handlers.common import (
     keyboard,
     reply,
     requires,
+    set_flow,
     stale_button,
     text_step,
 )
@@ -42,8 +43,7 @@ ROLE_LABELS = {
 
 @requires(Role.STAFF)
 async def start_invite(update: Update, context: JinroContext) -> None:
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, "inv.role")
+    await set_flow(context, "inv.role")
     await ask_role(update, context)
 
 
@@ -57,8 +57,7 @@ async def ask_role(update: Update, context: JinroContext, *, edit: bool = False)
 async def on_role(update: Update, context: JinroContext, role: str) -> None:
     await answer_query(update)
     next_flow = {"teacher": "inv.school", "site": "inv.site"}.get(role, "inv.uses")
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, next_flow, {"role": role})
+    await set_flow(context, next_flow, {"role": role})
     if next_flow == "inv.uses":
         await ask_uses(update, context, edit=True)
     else:
@@ -133,8 +132,7 @@ async def ask_uses(update: Update, context: JinroContext, *, edit: bool = False)
 async def on_uses(update: Update, context: JinroContext, uses: int) -> None:
     await answer_query(update)
     data = {**context.user.flow_data, "uses": uses}
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, "inv.days", data)
+    await set_flow(context, "inv.days", data)
     await ask_days(update, context, edit=True)
 
 

@@ -11,7 +11,7 @@ from telegram import Update
 
 from bot import commands
 from bot.context import JinroContext
-from handlers.common import answer_query, keyboard, reply, stale_button, text_step
+from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
 from handlers.onboarding.buttons import AGE, GRADE, NAME, SCHOOL
 from handlers.onboarding.common import ask_name, in_both_languages, name_step, plain, typed_choice
 from messages import label
@@ -65,8 +65,7 @@ async def ask_grade(
 async def on_grade(update: Update, context: JinroContext, grade: int) -> None:
     await answer_query(update)  # first, so the button stops spinning at once
     data = {**context.user.flow_data, "grade": grade}
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, "ob.name", data)
+    await set_flow(context, "ob.name", data)
     await ask_name(update, context, "onboarding/ask_name", NAME, edit=True)
 
 
@@ -114,8 +113,7 @@ async def expecting_button(update: Update, context: JinroContext) -> None:
 @name_step("ob.name", NAME)
 async def take_student_name(update: Update, context: JinroContext, name: str) -> None:
     data = {**context.user.flow_data, "name": name}
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, "ob.age", data)
+    await set_flow(context, "ob.age", data)
     await ask_age(update, context)
 
 

@@ -13,6 +13,7 @@ from handlers.common import (
     is_guardian,
     keyboard,
     reply,
+    set_flow,
     start_link_for,
     text_step,
 )
@@ -45,8 +46,7 @@ async def start(update: Update, context: JinroContext) -> None:
 async def ask_role(
     update: Update, context: JinroContext, *, edit: bool = False, unknown_link: bool = False
 ) -> None:
-    async with context.db.write() as conn:
-        context.user = await users_store.set_flow(conn, context.user.id, "ob.role")
+    await set_flow(context, "ob.role")
     lang = context.lang
     markup = keyboard(
         [
@@ -67,12 +67,10 @@ async def ask_role(
 async def on_role(update: Update, context: JinroContext, role: str) -> None:
     await answer_query(update)
     if role == "student":
-        async with context.db.write() as conn:
-            context.user = await users_store.set_flow(conn, context.user.id, "ob.school")
+        await set_flow(context, "ob.school")
         await reply(update, context, "onboarding/ask_school", edit=True)
     else:  # an invite: its code is typed (or the link opened)
-        async with context.db.write() as conn:
-            context.user = await users_store.set_flow(conn, context.user.id, "ob.code")
+        await set_flow(context, "ob.code")
         await reply(update, context, "onboarding/ask_code", edit=True)
 
 

@@ -71,7 +71,8 @@ def panel_used(context: JinroContext, state: dict) -> dict:
 
 
 async def _save(context: JinroContext, state: dict, flow: str = "sr") -> None:
-    async with context.db.write() as conn:
+    """The search's words and filters, for its buttons; a step, not recorded (set_flow)."""
+    async with context.db.write(idempotent=True) as conn:
         context.user = await users_store.set_flow(conn, context.user.id, flow, state)
 
 
