@@ -223,6 +223,23 @@ async def test_the_card_shows_the_seats_left_right_after_applying_and_cancelling
     assert first_session_line(card).endswith("남은 자리 3")
 
 
+async def test_a_session_called_off_meanwhile_leaves_the_card_when_pressed(bot, sandbox, db):
+    ids = await world(db)
+    minji = await join_as_student(sandbox, 7012, "김민지")
+    card = await open_card(minji)
+    assert len([b for b in buttons_of(card) if APPLY.match(b.get("callback_data", ""))]) == 2
+    site_id = await _site_of(db, ids["program"])
+    async with db.write() as conn:  # the site calls the first session off meanwhile
+        await sessions_store.cancel_session(
+            conn, ids["session"], site_id, "방송 장비 점검", actor=0, now=utcnow()
+        )
+    await minji.press("신청하기")  # the first session's, on the card as it was
+    assert minji.callback_answers[-1]["text"] == "더 이상 운영하지 않는 회차예요."
+    card = message_by_id(minji, card["message_id"])
+    applies = [APPLY.match(b.get("callback_data", "")) for b in buttons_of(card)]
+    assert [found for found in applies if found] == [(ids["later"],)]
+
+
 async def test_the_last_seat_turns_the_cards_button_into_the_waiting_list(bot, sandbox, db):
     ids = await world(db, capacity=1)
     minji = await join_as_student(sandbox, 7006, "김민지")

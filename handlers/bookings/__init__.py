@@ -151,6 +151,10 @@ async def _apply(
             )
     except store.Refused as refused:
         await _refuse(update, context, refused)
+        if refused.reason in ("gone", "started", "safety"):
+            # The card still offered it: drawn again, as the session and the site are now.
+            async with context.db.read() as conn:
+                await _repaint(update, context, card, await store.session_view(conn, session_id))
         return
     await answer_query(update)
     async with context.db.read() as conn:
