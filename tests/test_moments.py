@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from handlers.common import moments
 from handlers.common.days import NotADay
+from handlers.mentors.slots import parse_slot
+from handlers.sessions.adding import parse_end
 
 KST = ZoneInfo("Asia/Seoul")
 TODAY = date(2026, 12, 7)  # a Monday
@@ -277,16 +279,12 @@ def test_a_weekday_is_always_within_the_coming_week(today, weekday):
     ],
 )
 def test_free_times_mentors_type(typed, weekday, day, starts, minutes):
-    from handlers.mentors.slots import parse_slot
-
     slot = parse_slot(typed, TODAY)
     assert (slot.weekday, slot.day, slot.starts, slot.minutes) == (weekday, day, starts, minutes)
 
 
 @pytest.mark.parametrize("typed", ["아무 때나요", "매주", "오후 2시", "다음 주", "화 16:00 회의"])
 def test_what_is_not_a_free_time(typed):
-    from handlers.mentors.slots import parse_slot
-
     assert parse_slot(typed, TODAY) is None
 
 
@@ -307,14 +305,10 @@ def test_what_is_not_a_free_time(typed):
     ],
 )
 def test_the_end_of_a_session(typed, end):
-    from handlers.sessions.adding import parse_end
-
     assert parse_end(typed, datetime(2026, 12, 8, 14, tzinfo=KST)) == end
 
 
 def test_an_evening_session_ends_in_the_evening():
-    from handlers.sessions.adding import parse_end
-
     start = datetime(2026, 12, 8, 20, tzinfo=KST)
     assert parse_end("9시", start) == datetime(2026, 12, 8, 21, tzinfo=KST)
     assert parse_end("오전 9시", start) == datetime(2026, 12, 8, 9, tzinfo=KST)  # said: refused
@@ -346,3 +340,29 @@ def test_free_search_words_are_days_only_when_written_out(typed):
 def test_a_written_out_day_is_the_same_for_search_and_for_steps():
     for typed in ("12/24", "12월 24일", "2026-12-24", "2026.12.24."):
         assert moments.absolute_day(typed, TODAY) == moments.day(typed, TODAY) == D(day=24)
+
+
+@given(st.text(alphabet="0123456789 :/-~()시분반간월일주매다음번내오후전저녁밤수화요", max_size=25))
+def test_free_times_and_ends_are_read_or_refused_never_an_error(text):
+    try:
+        slot = parse_slot(text, TODAY)
+    except NotADay:
+        slot = None
+    assert slot is None or (slot.weekday is None) != (slot.day is None)
+    end = parse_end(text, datetime(2026, 12, 8, 14, tzinfo=KST))
+    assert end is None or end.tzinfo is not None
+
+
+def test_a_weekday_whose_time_has_gone_today_is_next_weeks():
+    now = datetime(2026, 12, 7, 15, tzinfo=KST)  # Monday 15:00
+    assert moments.moment("월요일 10시", TODAY, KST, after=now) == datetime(
+        2026, 12, 14, 10, tzinfo=KST
+    )
+    assert moments.moment("월요일 16시", TODAY, KST, after=now) == datetime(
+        2026, 12, 7, 16, tzinfo=KST
+    )
+    # A day said outright stays that day (the step then says it has passed).
+    assert moments.moment("오늘 10시", TODAY, KST, after=now) == datetime(
+        2026, 12, 7, 10, tzinfo=KST
+    )
+    assert moments.moment("이번 주 월 10시", TODAY, KST, after=now).day == 7

@@ -57,7 +57,7 @@ async def when_typed(update: Update, context: JinroContext) -> None:
     text = " ".join(update.message.text.split())
     today = now.astimezone(tz).date()
     try:
-        moment = moments.moment(text, today, tz)
+        moment = moments.moment(text, today, tz, after=now)
     except days.NotADay:
         moment = None
     problem = moments.missing(text, today) if moment is None else None

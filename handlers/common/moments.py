@@ -247,13 +247,18 @@ def day(text: str, today: date) -> date | None:
     return found.day if found is not None and found.at is None else None
 
 
-def moment(text: str, today: date, tz: tzinfo) -> datetime | None:
+def moment(text: str, today: date, tz: tzinfo, *, after: datetime | None = None) -> datetime | None:
     """A day and a time in the city's zone ("내일 오후 3시"); None when either is missing or the
-    text is not one. A weekly text ("매주 수요일 3시") gives its first time."""
+    text is not one. A weekly text ("매주 수요일 3시") gives its first time. A weekday named
+    without a week is the next one to come: with `after` (now), "수요일 10시" typed on a
+    Wednesday afternoon is next week's."""
     found = read(text, today)
     if found is None or found.day is None or found.at is None:
         return None
-    return datetime.combine(found.day, found.at, tzinfo=tz)
+    value = datetime.combine(found.day, found.at, tzinfo=tz)
+    if found.weekday is not None and after is not None and value <= after:
+        value = datetime.combine(found.day + timedelta(weeks=1), found.at, tzinfo=tz)
+    return value
 
 
 def missing(text: str, today: date) -> str:

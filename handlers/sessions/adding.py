@@ -121,7 +121,7 @@ async def start_typed(update: Update, context: JinroContext) -> None:
     now, text = context.now, update.message.text
     today = _local_today(context, now)
     try:
-        start = moments.moment(text, today, context.tz)
+        start = moments.moment(text, today, context.tz, after=now)
     except days.NotADay:
         start = None
     problem = moments.missing(text, today) if start is None else None
