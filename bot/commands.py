@@ -33,6 +33,7 @@ DESCRIPTIONS = {
     "foryou": N_("Programmes picked for you"),
     "pending": N_("Booking requests to confirm"),
     "classbook": N_("Book seats for a class"),
+    "calendar": N_("Your school's bookings by day, and as a spreadsheet"),
     "my": N_("My bookings"),
     "stats": N_("Programme figures"),
     "sessions": N_("Your sessions: seats, roster, attendance"),
@@ -64,6 +65,7 @@ MENUS = {
     "teacher": [
         "pending",
         "classbook",
+        "calendar",
         "mentor",
         "cases",
         "search",

@@ -295,6 +295,9 @@ def test_every_template_renders_in_both_languages():
         "given_back",
         "chars",
         "old",
+        # the school's bookings by day
+        "week",
+        "last",
         # stats
         "title",
     }

@@ -31,6 +31,7 @@ from handlers.classbook.buttons import (
     STOP,
 )
 from handlers.classbook.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
+from handlers.classbook.week import calendar_command
 from handlers.common import (
     answer_query,
     fetch_page,
@@ -473,4 +474,7 @@ async def count_pressed(update: Update, context: JinroContext, session_id: int, 
 
 
 def handlers() -> list[BaseHandler]:
-    return [CommandHandler("classbook", classbook_command)]
+    return [
+        CommandHandler("classbook", classbook_command),
+        CommandHandler("calendar", calendar_command),
+    ]

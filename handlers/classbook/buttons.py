@@ -63,3 +63,6 @@ SET = CLASSBOOK.action(
     choice("wh", "di", "fd", "x"),
     choice("-", "tw", "nw", "tm", *(str(n) for n in range(100))),
 )
+# /calendar: the school's bookings this week (0) or next (1); the school year as a file.
+WEEK = CLASSBOOK.action("wk", Number(0, 1))
+EXPORT = CLASSBOOK.action("xl")
