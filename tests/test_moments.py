@@ -366,3 +366,23 @@ def test_a_weekday_whose_time_has_gone_today_is_next_weeks():
         2026, 12, 7, 10, tzinfo=KST
     )
     assert moments.moment("이번 주 월 10시", TODAY, KST, after=now).day == 7
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("12/8(화) 15:00", at(D(day=8), 15)),
+        ("12월 8일 (화) 오후 3시", at(D(day=8), 15)),
+        ("12월 8일 화요일 3시", at(D(day=8), 15)),
+        ("2026.12.8(화요일) 15시", at(D(day=8), 15)),
+    ],
+)
+def test_a_day_with_its_weekday_as_calendars_write_it(typed, expected):
+    found = moments.read(typed, TODAY)
+    assert (found.day, found.at) == expected
+
+
+@pytest.mark.parametrize("typed", ["12/8(수) 15:00", "12월 8일 금요일 3시"])
+def test_a_day_with_the_wrong_weekday_is_no_day(typed):
+    with pytest.raises(NotADay):
+        moments.read(typed, TODAY)

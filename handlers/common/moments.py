@@ -97,6 +97,8 @@ _EVERY = re.compile(r"(?:매주|every)\s*", re.IGNORECASE)
 _DATE = re.compile(
     r"(?:(?P<year>\d{4})\s*(?:[./-]|년)\s*)?(?P<month>\d{1,2})\s*(?:[./-]|월)\s*"
     r"(?P<day>\d{1,2})(?!\d)(?:\s*일)?\.?"
+    # its weekday, as calendars and letters write it: "12/3(목)", "12월 3일 목요일"
+    r"(?:\s*\(\s*(?P<weekday>[월화수목금토일])(?:요일)?\s*\)|\s*(?P<named>[월화수목금토일])요일)?"
 )
 _RELATIVE = re.compile("|".join(sorted(RELATIVE_DAYS, key=len, reverse=True)), re.IGNORECASE)
 _WEEK = re.compile(r"(?P<week>다다음\s*주|다음\s*주|이번\s*주|금주|담주|차주|this|next)\s*", re.I)
@@ -174,6 +176,9 @@ def _absolute(found: re.Match, today: date, text: str) -> date:
             value = value.replace(year=today.year + 1)  # a day gone this year: next year's
     except ValueError:
         raise NotADay(text) from None
+    said = found["weekday"] or found["named"]
+    if said and WEEKDAYS_KO[value.weekday()] != said:
+        raise NotADay(text)  # "12/3(금)": no Friday is the 3rd of December
     return value
 
 
