@@ -104,3 +104,28 @@ async def test_only_the_booking_teacher_changes_it_and_only_until_the_deadline(d
     async with db.read() as conn:
         statuses = set(await conn.scalars(select(Booking.status)))
     assert statuses == {"confirmed"} and (await seat_counts(db, w["session"]))[1] == 3
+
+
+async def test_negative_control_a_give_back_that_reads_then_writes_the_count_loses_seats(db):
+    """The same check with a naive give-back (the count read, then written, no lock): the
+    counter and the seats held part ways, so the test above can fail."""
+    w = await world(db, capacity=12, students=60)
+    teacher = await user(db, w["teacher"])
+    ids = await book(db, teacher, w["session"], 10)
+
+    async def naive(booking_id):
+        async with db.read() as conn:
+            count = await conn.scalar(select(Session.booked).where(Session.id == w["session"]))
+        await asyncio.sleep(0)  # others apply meanwhile, as in a busy bot
+        async with db.write() as conn:
+            await conn.execute(
+                update(Booking).where(Booking.id == booking_id).values(status="cancelled")
+            )
+            await conn.execute(
+                update(Session).where(Session.id == w["session"]).values(booked=count - 1)
+            )
+
+    tasks = [apply(db, s, w["session"]) for s in w["students"]] + [naive(i) for i in ids[:6]]
+    await asyncio.gather(*tasks, return_exceptions=True)
+    _, booked, holding, _ = await seat_counts(db, w["session"])
+    assert booked != holding
