@@ -68,6 +68,7 @@ KEYS = {
     "district": N_("District chosen"),
     "changed": N_("Fields changed"),
     "photo": N_("With a photo"),
+    "file": N_("As a file to print"),
     "on": N_("Turned on"),
     "active": N_("In use"),
     "paused": N_("Paused now"),

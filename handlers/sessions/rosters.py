@@ -85,7 +85,7 @@ async def class_file(update: Update, context: JinroContext, session_id: int, key
         for n, p in enumerate(seats, start=1)
     ]
     sheets = [("명단", CLASS_HEADERS, people), ("교사", TEACHER_HEADERS, [_teacher_row(booking)])]
-    await audit_read(context, "roster", session_id, rows=len(people), file=True, teacher=True)
+    await audit_read(context, "roster", session_id, rows=len(people), file=True, booking=key)
     await _send(update, context, session, sheets, f"{session_id}-{key}", [booking], len(people))
 
 
