@@ -64,6 +64,7 @@ KEYS = {
     "mentor": N_("Mentor profile number"),
     "monitor": N_("Monitor's account number"),
     "monitor_id": N_("Monitor's account number"),
+    "person": N_("Account number brought in"),
     "button_number": N_("Number in the button"),
     "district": N_("District chosen"),
     "changed": N_("Fields changed"),

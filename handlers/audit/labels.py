@@ -65,6 +65,7 @@ ACTIONS = {
     "case.close": N_("Case closed"),
     "case.assign": N_("Case mediator assigned"),
     "case.take": N_("Case taken by a monitor"),
+    "case.bring_in": N_("Party brought into a case"),
     "case.erase": N_("Case lines erased"),
     # guardian consent
     "consent.asked": N_("Guardian consent asked"),

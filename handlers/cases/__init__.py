@@ -1,7 +1,8 @@
 """Cases (중재) in the chat: opening one about a booking, the thread relayed between its
 student, teacher and site and the parent monitor who mediates, proposals and their answers,
-escalation to staff, closing; /cases lists a person's open cases. Also what the outbox says
-about cases (REMINDERS) and the clock's step that keeps the service levels (clock_tick).
+bringing the student's teacher or the site in, escalation to staff, closing; /cases lists a
+person's open cases. Also what the outbox says about cases (REMINDERS) and the clock's step
+that keeps the service levels (clock_tick).
 
 Nobody sees another person's Telegram account: every message is composed anew by the bot
 with its sender's role and first name ("[학생] 민지"), never forwarded or copied, and no
@@ -24,7 +25,8 @@ may not read gets the same answer as a missing one.
 
 The package: buttons (every button of the area), common (pages, refusals, small helpers),
 viewing (/cases, one case), opening, writing (posts, replies, answers to proposals, typed
-text and files), mediating (escalate, close, assign, take), composers (the outbox's texts,
+text and files), mediating (escalate, close, assign, take), joining (the mediator brings
+the student's teacher or the site's people in), composers (the outbox's texts,
 the clock); here the commands, the text steps and Telegram's replies. Each button's
 handler binds itself where it is defined (@BUTTON.handles); importing the modules here
 binds them all.
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
+from handlers.cases import joining  # noqa: F401  (binds its buttons)
 from handlers.cases.common import FLOWS_WITH_PHOTOS
 from handlers.cases.composers import OUTGOING, REMINDERS, clock_tick
 from handlers.cases.mediating import note_typed

@@ -46,6 +46,8 @@ PROPOSE = CASES.action("pr", ID)  # the mediator proposes a resolution
 ACCEPT = CASES.action("ok", ID, ID)  # case, proposal: a party accepts
 REJECT = CASES.action("no", ID, ID)  # … or rejects it
 # Mediating
+ADD_PARTY = CASES.action("ap", ID)  # the mediator: whom to bring into the case?
+BRING_IN = CASES.action("aj", ID, PARTY, TAG)  # … the person at that place
 ESCALATE = CASES.action("up", ID)  # hand to staff?
 ESCALATE_NOW = CASES.action("upy", ID)  # hand to staff!
 CLOSE = CASES.action("cl", ID)  # which outcome?

@@ -140,6 +140,17 @@ async def _new_mediator(conn, context, row, user):
     return _copy(row, user, _values(context, about), rows, urgent=found.kind == "safety")
 
 
+async def _joined(conn, context, row, user):
+    """To a person the mediator brought into the case: they can read and write in it now
+    (while they are still in it and it is not closed)."""
+    about = await _about(conn, row, user, ("party",))
+    if about is None or about[0].status == "closed":
+        return None
+    found = about[0]
+    rows = [_case_buttons(user.lang, found.id)]
+    return _copy(row, user, _values(context, about), rows, urgent=found.kind == "safety")
+
+
 async def _closed(conn, context, row, user):
     about = await _about(conn, row, user)
     if about is None:
@@ -194,6 +205,7 @@ REMINDERS = {
     "case_mediator": _new_mediator,
     "case_escalated": _for_mediator,
     "case_unassigned": _for_mediator,
+    "case_joined": _joined,
     "case_closed": _closed,
     "case_sla_mediator": _sla_mediator,
     "case_sla_answer": _sla_answer,

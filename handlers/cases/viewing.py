@@ -7,6 +7,7 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers.cases.buttons import (
     ACCEPT,
+    ADD_PARTY,
     CLOSE,
     ESCALATE,
     LIST,
@@ -166,6 +167,7 @@ async def show_case(
                 ]
             )
             rows.append([PROPOSE(label(lang, "🤝 Propose a resolution"), case_id)])
+            rows.append([ADD_PARTY(label(lang, "👥 Bring in a teacher or the site"), case_id)])
             last = [CLOSE(label(lang, "✅ Close"), case_id)]
             if seen == "mediator" and found.status == "open":
                 last.insert(0, ESCALATE(label(lang, "⬆️ Hand to staff"), case_id))

@@ -4,9 +4,11 @@ the site, with a parent monitor as mediator; staff step in when it is escalated.
 Who. A case is opened by the booking's student, a teacher of the booking (the teachers of
 the student's school covering their grade, or the teacher who booked a class seat) or the
 site's people; anyone else gets NotFound, the same as a missing booking. Its parties are
-fixed then (case_parties): the student (when on Telegram), those teachers (for a class seat:
-the teacher who booked it), the site's people, and always the opener. The mediator is the
-site's district's next parent monitor, round-robin, skipping paused ones
+set then (case_parties): the student (when on Telegram), those teachers (for a class seat:
+the teacher who booked it), the site's people, and always the opener. The mediator may
+bring in later the student's teachers and the site's people who were not parties (a
+teacher who joined since, a site's second account; storage.cases.joining), each told. The
+mediator is the site's district's next parent monitor, round-robin, skipping paused ones
 (storage.monitors.take_turn); staff may assign another.
 
 Reading: staff any case; a monitor only the cases assigned to them; a party their own; a
@@ -36,6 +38,7 @@ Every function runs in the caller's write transaction and writes the audit log (
 The package: common (tables, limits, Refused, writing a line of the record), opening (who
 opens a case, its parties, the bookings to pick), reading (access, the record, /cases),
 posting (messages and answers to proposals), mediating (escalate, close, assign, take),
+joining (the mediator brings the student's teacher or the site's people in as parties),
 clock (the service levels), erasing (/deleteme).
 """
 
@@ -53,6 +56,7 @@ from storage.cases.common import (
     party_tag,
 )
 from storage.cases.erasing import erase_people
+from storage.cases.joining import Candidate, bring_in, joinable
 from storage.cases.mediating import assign, close, escalate, monitor_choices, take
 from storage.cases.opening import (
     BOOKING_CONTEXT,
@@ -96,12 +100,14 @@ __all__ = [
     "SECOND_WAIT_MAX",
     "TEXT_MAX",
     "Answered",
+    "Candidate",
     "Opened",
     "Pick",
     "Refused",
     "access",
     "answer",
     "assign",
+    "bring_in",
     "booking_for",
     "case_for",
     "check_service_levels",
@@ -109,6 +115,7 @@ __all__ = [
     "erase_people",
     "escalate",
     "get",
+    "joinable",
     "list_for",
     "message",
     "monitor_choices",
