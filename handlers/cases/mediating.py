@@ -26,10 +26,12 @@ from handlers.cases.common import (
     _end_flow_in,
     _open_case_keyboard,
     _question_keyboard,
+    _student_hears_at,
 )
 from handlers.cases.viewing import show_case
 from handlers.cases.writing import _asked, _step_failed, _writable
 from handlers.common import answer_query, reply, set_flow
+from handlers.common.shorten import ask_to_shorten
 from messages import label
 from messages.labels import N_
 from storage import cases as store
@@ -133,7 +135,7 @@ async def note_typed(update: Update, context: JinroContext) -> None:
         await reply(update, context, "cases/text_or_photo", photos=False)
         return
     if len(text) > store.NOTE_MAX:
-        await reply(update, context, "cases/too_long", limit=store.NOTE_MAX, length=len(text))
+        await ask_to_shorten(update, context, len(text), store.NOTE_MAX)
         return
     case_id, outcome = data.get("c"), data.get("o")
     if not isinstance(case_id, int) or outcome not in store.OUTCOMES:
@@ -164,6 +166,8 @@ async def _close(update: Update, context: JinroContext, case_id: int, outcome: s
         edit=True,
         case_id=case_id,
         outcome=outcome,
+        when=await _student_hears_at(context, case_id),
+        tz=context.tz,
     )
 
 

@@ -27,6 +27,7 @@ from handlers.common import (
     set_flow,
     stale_button,
 )
+from handlers.common.shorten import ask_to_shorten
 from messages import label
 from storage import cases as store
 from storage import users as users_store
@@ -169,7 +170,7 @@ async def _read_post(update: Update, context: JinroContext, *, photos: bool = Tr
         await reply(update, context, "cases/text_or_photo", photos=photos)
         return None
     if text is not None and len(text) > store.TEXT_MAX:
-        await reply(update, context, "cases/too_long", limit=store.TEXT_MAX, length=len(text))
+        await ask_to_shorten(update, context, len(text), store.TEXT_MAX)
         return None
     return photo, text
 

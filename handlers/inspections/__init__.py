@@ -14,8 +14,10 @@ Where a monitor is in an inspection is in the database (the items' answers and
 users.flow), so /inspections carries on after a restart at the first unanswered item.
 
 Flows (users.flow; data in users.flow_data):
-    is.fill {"i", "p"}          filling inspection i at item p: a button is expected (a photo
-                                is taken for the item too)
+    is.fill {"i", "p", "a"}     filling inspection i at item p: a button is expected (a photo
+                                is taken for the item too; when item a was answered just
+                                before, the monitor is asked which of the two it is for)
+    is.which {"i", "p", "a", "ph", "c"}  a photo (file id ph, caption c) waiting for its item
     is.att {"i", "p"}           a photo (with or without a caption) or a note for item p
     is.result {"i"}             every item answered: the overall result's button is expected
     is.note {"i", "r"}          an optional overall note for result r

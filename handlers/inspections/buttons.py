@@ -35,6 +35,7 @@ START = INSPECTIONS.action("st", ID, roles=MONITOR)  # start, or go on at the fi
 ANSWER = INSPECTIONS.action("a", ID, POSITION, ITEM_RESULT, roles=MONITOR)  # an item's result
 ATTACH = INSPECTIONS.action("n", ID, POSITION, roles=MONITOR)  # a photo or note for the item
 ITEM = INSPECTIONS.action("q", ID, POSITION, roles=MONITOR)  # show that item (to change it)
+PHOTO_FOR = INSPECTIONS.action("pf", ID, POSITION, roles=MONITOR)  # the waiting photo: this item
 SUMMARY = INSPECTIONS.action("sm", ID, roles=MONITOR)  # every answer, the results to choose
 RESULT_CHOSEN = INSPECTIONS.action("r", ID, RESULT, roles=MONITOR)  # the overall result
 NO_NOTE = INSPECTIONS.action("nn", ID, roles=MONITOR)  # without an overall note

@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, requires, set_flow, text_step
+from handlers.common.shorten import ask_to_shorten
 from handlers.inspections.buttons import ADD_ITEM, CHECKLIST_HOME, HOME, TOGGLE
 from handlers.inspections.common import _leave_flow, _short, item_name
 from messages import label
@@ -72,7 +73,10 @@ async def add_pressed(update: Update, context: JinroContext) -> None:
 @text_step("ck.add")
 async def item_typed(update: Update, context: JinroContext) -> None:
     text = " ".join(update.message.text.split())
-    if not 2 <= len(text) <= store.ITEM_TEXT_MAX:
+    if len(text) > store.ITEM_TEXT_MAX:
+        await ask_to_shorten(update, context, len(text), store.ITEM_TEXT_MAX)
+        return
+    if len(text) < 2:
         await reply(
             update, context, "inspections/ask_item", limit=store.ITEM_TEXT_MAX, length=len(text)
         )

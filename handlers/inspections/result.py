@@ -8,6 +8,7 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.common.shorten import ask_to_shorten
 from handlers.inspections.buttons import CONFIRM, DETAIL, HOME, NO_NOTE, RESULT_CHOSEN, SUMMARY
 from handlers.inspections.common import _flow_is, lines
 from handlers.inspections.walk import (
@@ -72,14 +73,7 @@ async def overall_note_typed(update: Update, context: JinroContext) -> None:
     note = " ".join(update.message.text.split())
     data = context.user.flow_data or {}
     if len(note) > store.NOTE_MAX:
-        await reply(
-            update,
-            context,
-            "inspections/ask_note",
-            result=data.get("r"),
-            limit=store.NOTE_MAX,
-            length=len(note),
-        )
+        await ask_to_shorten(update, context, len(note), store.NOTE_MAX)
         return
     await show_confirm(update, context, data.get("i") or 0, data.get("r"), note)
 

@@ -1,5 +1,10 @@
 """The checklist walk: a monitor starts or carries on, answers item by item (a result
-each, a photo or note on any), and comes to the summary of every answer."""
+each, a photo or note on any), and comes to the summary of every answer.
+
+A photo belongs to the item it was sent for. Choosing a result shows the next item at once,
+so a photo sent just after could be meant for either: then the monitor is asked which (the
+item just answered, or the one now shown), and the photo waits in the flow until they say.
+After 📎 on an item, or on the walk's first item, there is no doubt and it is attached."""
 
 from __future__ import annotations
 
@@ -15,8 +20,17 @@ from handlers.common import (
     stale_button,
     text_step,
 )
-from handlers.inspections.buttons import ANSWER, ATTACH, ITEM, RESULT_CHOSEN, START, SUMMARY
-from handlers.inspections.common import lines
+from handlers.common.shorten import ask_to_shorten
+from handlers.inspections.buttons import (
+    ANSWER,
+    ATTACH,
+    ITEM,
+    PHOTO_FOR,
+    RESULT_CHOSEN,
+    START,
+    SUMMARY,
+)
+from handlers.inspections.common import item_name, lines
 from messages import label
 from messages.labels import N_
 from storage import inspections as store
@@ -66,9 +80,11 @@ async def show_item(
     edit: bool = False,
     saved: str | None = None,
     flow: str = "is.fill",
+    answered: int | None = None,
 ) -> None:
     """One item with its three results, 📎 photo or note, and ◀ back; the monitor is then
-    in `flow` on it (is.att after an attachment: more may follow)."""
+    in `flow` on it (is.att after an attachment: more may follow). `answered`: the item
+    whose result was just chosen, which a photo sent now may be meant for."""
     async with context.db.read() as conn:
         found = await store.view(conn, inspection_id)
         all_items = await store.inspection_items(conn, inspection_id)
@@ -76,7 +92,10 @@ async def show_item(
     if found is None or item is None:
         await reply(update, context, "inspections/gone")
         return
-    await set_flow(context, flow, {"i": inspection_id, "p": position})
+    data = {"i": inspection_id, "p": position}
+    if answered is not None and answered != position:
+        data["a"] = answered
+    await set_flow(context, flow, data)
     lang = context.lang
     rows = [
         [
@@ -126,7 +145,7 @@ async def answer_pressed(
     if following is None:
         await show_summary(update, context, inspection_id)
     else:
-        await show_item(update, context, inspection_id, following)
+        await show_item(update, context, inspection_id, following, answered=position)
     # Answered last: whoever waits for the answer (a person, a test) sees the next item.
     await answer_query(update)
 
@@ -191,26 +210,22 @@ async def note_typed(update: Update, context: JinroContext) -> None:
 
 
 async def _note_fits(update: Update, context: JinroContext, note: str) -> bool:
-    """Whether a typed note or a photo's caption fits; if not, the monitor is asked again,
-    told it is too long."""
+    """Whether a typed note fits; if not, the monitor gets it back to shorten (the step
+    stays on the item)."""
     if len(note) <= store.NOTE_MAX:
         return True
-    await reply(
-        update,
-        context,
-        "inspections/ask_attachment",
-        limit=store.NOTE_MAX,
-        problem="too_long",
-        length=len(note),
-    )
+    await ask_to_shorten(update, context, len(note), store.NOTE_MAX)
     return False
 
 
-@file_step("is.att", "is.fill")
+@file_step("is.att", "is.fill", "is.which")
 async def photo_sent(update: Update, context: JinroContext) -> None:
     """A photo for the item at hand (its caption becomes the note); other files are not
     photos, and are refused kindly."""
     message = update.message
+    if context.user.flow == "is.which":  # the photo before it still waits for its item
+        await reply(update, context, "common/press_button")
+        return
     if not message.photo and context.user.flow == "is.fill":
         # A sticker or a file while the item's buttons are shown: as for typed words there.
         await fill_expecting_button(update, context)
@@ -224,14 +239,91 @@ async def photo_sent(update: Update, context: JinroContext) -> None:
             problem="photo_only",
         )
         return
-    caption = " ".join((message.caption or "").split())
-    if not await _note_fits(update, context, caption):
-        return
-    await _attach(update, context, note=caption or None, photo=message.photo[-1].file_id)
-
-
-async def _attach(update: Update, context: JinroContext, *, note=None, photo=None) -> None:
     data = context.user.flow_data or {}
+    photo = message.photo[-1].file_id
+    if context.user.flow == "is.fill" and "a" in data:
+        await ask_which_item(update, context, {**data, "ph": photo, "c": message.caption or ""})
+        return
+    await _attach_photo(update, context, data.get("p"), photo, message.caption or "")
+
+
+async def _attach_photo(update, context, position, photo: str, caption: str, *, edit=False):
+    """The photo on the item at `position`, its caption as the item's note when it fits;
+    a caption too long is given back to shorten (the photo is kept, the step stays on
+    the item, so the shorter note lands there)."""
+    caption = " ".join(caption.split())
+    fits = len(caption) <= store.NOTE_MAX
+    data = {**(context.user.flow_data or {}), "p": position}
+    await _attach(
+        update,
+        context,
+        note=(caption or None) if fits else None,
+        photo=photo,
+        data=data,
+        edit=edit,
+    )
+    if not fits:
+        await reply(
+            update,
+            context,
+            "common/too_long",
+            typed=caption,
+            cut=False,
+            length=len(caption),
+            limit=store.NOTE_MAX,
+        )
+
+
+async def ask_which_item(update: Update, context: JinroContext, data: dict) -> None:
+    """A photo sent right after a result was chosen: for the item just answered, or the one
+    now shown? It waits in the flow (is.which) until the monitor says."""
+    inspection_id = data["i"]
+    async with context.db.read() as conn:
+        all_items = await store.inspection_items(conn, inspection_id)
+    by_place = {i.position: i for i in all_items}
+    if data["a"] not in by_place or data["p"] not in by_place:
+        await set_flow(context, None)
+        await reply(update, context, "inspections/gone")
+        return
+    await set_flow(context, "is.which", data)
+    lang = context.lang
+    rows = []
+    for place, mark in ((data["a"], "◀ "), (data["p"], "")):
+        name = item_name(lang, by_place[place])
+        rows.append([PHOTO_FOR(f"{mark}{place}. {name}"[:60], inspection_id, place)])
+    await reply(update, context, "inspections/which_item", keyboard(rows))
+
+
+@PHOTO_FOR.handles
+async def photo_placed(
+    update: Update, context: JinroContext, inspection_id: int, position: int
+) -> None:
+    data = context.user.flow_data or {}
+    asked = context.user.flow == "is.which" and data.get("i") == inspection_id
+    if not asked or position not in (data.get("a"), data.get("p")):
+        await stale_button(update, context)  # an old question, or forged
+        return
+    if not await _pressed_while_filling(update, context, inspection_id, position):
+        return
+    # The question becomes the item the photo went to, open for more (is.att).
+    await _attach_photo(update, context, position, data["ph"], data.get("c", ""), edit=True)
+
+
+@text_step("is.which")
+async def which_expected(update: Update, context: JinroContext) -> None:
+    await reply(update, context, "common/press_button")
+
+
+async def _attach(
+    update: Update,
+    context: JinroContext,
+    *,
+    note=None,
+    photo=None,
+    data: dict | None = None,
+    edit: bool = False,
+) -> None:
+    data = data if data is not None else (context.user.flow_data or {})
     inspection_id, position = data.get("i"), data.get("p")
     try:
         async with context.db.write() as conn:
@@ -243,7 +335,7 @@ async def _attach(update: Update, context: JinroContext, *, note=None, photo=Non
         await reply(update, context, "inspections/gone")
         return
     saved = "photo" if photo else "note"
-    await show_item(update, context, inspection_id, position, saved=saved, flow="is.att")
+    await show_item(update, context, inspection_id, position, saved=saved, flow="is.att", edit=edit)
 
 
 @text_step("is.fill")

@@ -12,6 +12,8 @@ from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
 from handlers.common.handled import pressed_message_id, settle_message, settle_pressed
+from handlers.common.shorten import ask_to_shorten
+from handlers.common.told import student_hears_at
 from handlers.mentors.buttons import (
     ACCEPT,
     AT_SCHOOL,
@@ -207,6 +209,8 @@ async def _schedule(update: Update, context: JinroContext, *, place=None, link=N
         back_to_desk(context.lang),
         request=seen,
         tz=context.tz,
+        # The student hears of it in the morning when it is set in quiet hours.
+        told_at=None if seen.teacher else student_hears_at(context.now, context.tz),
     )
 
 
@@ -236,7 +240,7 @@ async def decline_pressed(update: Update, context: JinroContext, request_id: int
 async def decline_reason_typed(update: Update, context: JinroContext) -> None:
     reason = " ".join(update.message.text.split())
     if len(reason) > REASON_MAX:
-        await reply(update, context, "mentors/too_long", length=len(reason), limit=REASON_MAX)
+        await ask_to_shorten(update, context, len(reason), REASON_MAX)
         return
     await _decline(update, context, (context.user.flow_data or {}).get("r"), reason)
 

@@ -19,6 +19,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.shorten import ask_to_shorten
 from handlers.mentors.buttons import (
     ASK,
     ASK_ALL_FIELDS,
@@ -238,7 +239,10 @@ ASK_NEXT.handles(partial(times_done, any_time=False))
 @text_step("rq.question")
 async def question_typed(update: Update, context: JinroContext) -> None:
     question = " ".join(update.message.text.split())
-    if not store.QUESTION_MIN <= len(question) <= store.QUESTION_MAX:
+    if len(question) > store.QUESTION_MAX:
+        await ask_to_shorten(update, context, len(question), store.QUESTION_MAX)
+        return
+    if len(question) < store.QUESTION_MIN:
         await reply(
             update, context, "mentoring/ask_question", role=context.user.role, problem=len(question)
         )

@@ -9,6 +9,8 @@ from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
 from handlers.common.handled import pressed_message_id, settle_message
+from handlers.common.shorten import ask_to_shorten
+from handlers.common.told import student_hears_at
 from handlers.mentors.buttons import CANCEL_MEETING, HELD, HELD_OTHER, KEEP, NOT_HELD, SKIP_NOTE
 from handlers.mentors.common import NOTE_MAX, REASON_MAX, _now_and_window
 from handlers.mentors.desk import _seen, _still_mine, back_to_desk, show_board
@@ -16,6 +18,7 @@ from messages import label
 from storage import mentors as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
+from storage.models import Role
 
 MINUTES = (30, 45, 60, 90, 120)
 
@@ -48,13 +51,18 @@ async def cancel_pressed(update: Update, context: JinroContext, request_id: int)
 @text_step("mn.cancel")
 async def cancel_reason_typed(update: Update, context: JinroContext) -> None:
     reason = " ".join(update.message.text.split())
-    if not 2 <= len(reason) <= REASON_MAX:
+    if len(reason) > REASON_MAX:
+        await ask_to_shorten(update, context, len(reason), REASON_MAX)
+        return
+    if len(reason) < 2:
         await reply(update, context, "mentors/too_long", length=len(reason), limit=REASON_MAX)
         return
 
+    concerned: list[int] = []  # the requests the cancelled meeting was for
+
     async def cancel(conn, meeting_id: int) -> None:
         window = _now_and_window(context)
-        await store.cancel_meeting(conn, meeting_id, context.user, reason, **window)
+        concerned[:] = await store.cancel_meeting(conn, meeting_id, context.user, reason, **window)
 
     prompt = (context.user.flow_data or {}).get("m")
     if not await _on_the_meeting(update, context, cancel, (NotFound, AlreadyHandled)):
@@ -62,7 +70,27 @@ async def cancel_reason_typed(update: Update, context: JinroContext) -> None:
         return
     outbox.kick(context)  # the requesters hear, and a one-to-one request goes on
     await settle_message(context, prompt, label(context.lang, "❌ Meeting cancelled"))
-    await reply(update, context, "mentors/meeting_cancelled", back_to_desk(context.lang))
+    when = await _student_hears_at(context, concerned)
+    await reply(
+        update,
+        context,
+        "mentors/meeting_cancelled",
+        back_to_desk(context.lang),
+        when=when,
+        tz=context.tz,
+    )
+
+
+async def _student_hears_at(context: JinroContext, request_ids: list[int]):
+    """When the students among the requesters hear that the meeting is off, if not at once
+    (handlers/common/told.py); None when none of them is a student."""
+    async with context.db.read() as conn:
+        for request_id in request_ids:
+            request = await store.get(conn, request_id)
+            person = await users_store.get(conn, request.requester_id) if request else None
+            if person is not None and person.role == Role.STUDENT:
+                return student_hears_at(context.now, context.tz)
+    return None
 
 
 async def _meeting_id(conn, request_id: int) -> int:
@@ -141,7 +169,7 @@ async def _log(update: Update, context: JinroContext, request_id: int, *, held, 
 async def note_typed(update: Update, context: JinroContext) -> None:
     note = " ".join(update.message.text.split())
     if len(note) > NOTE_MAX:
-        await reply(update, context, "mentors/too_long", length=len(note), limit=NOTE_MAX)
+        await ask_to_shorten(update, context, len(note), NOTE_MAX)
         return
 
     async def keep_note(conn, meeting_id: int) -> None:

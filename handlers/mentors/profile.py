@@ -16,6 +16,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.shorten import ask_to_shorten
 from handlers.mentors.buttons import (
     BIO,
     FIELD,
@@ -165,7 +166,10 @@ async def profile_text(update: Update, context: JinroContext) -> None:
     what = "title" if context.user.flow == "mn.title" else "bio"
     text = " ".join(update.message.text.split())
     limit = TITLE_MAX if what == "title" else BIO_MAX
-    if not 2 <= len(text) <= limit:
+    if len(text) > limit:
+        await ask_to_shorten(update, context, len(text), limit)
+        return
+    if len(text) < 2:
         await reply(update, context, "mentors/ask_text", what=what, limit=limit, length=len(text))
         return
     async with context.db.write() as conn:

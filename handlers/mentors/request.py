@@ -9,6 +9,7 @@ from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
 from handlers.common.handled import pressed_message_id, settle_message
+from handlers.common.shorten import ask_to_shorten
 from handlers.mentors.buttons import (
     JOIN,
     MY_REQUEST,
@@ -159,7 +160,7 @@ async def rate_pressed(update: Update, context: JinroContext, request_id: int, s
 async def comment_typed(update: Update, context: JinroContext) -> None:
     text = " ".join(update.message.text.split())
     if len(text) > COMMENT_MAX:
-        await reply(update, context, "mentors/too_long", length=len(text), limit=COMMENT_MAX)
+        await ask_to_shorten(update, context, len(text), COMMENT_MAX)
         return
     prompt = (context.user.flow_data or {}).get("m")
     try:

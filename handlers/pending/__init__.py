@@ -12,7 +12,6 @@ booking the teacher may not decide on gets the same answer as a missing one.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
@@ -32,12 +31,13 @@ from handlers.common import (
     text_step,
 )
 from handlers.common.handled import pressed_message_id, settle_message
+from handlers.common.shorten import ask_to_shorten
+from handlers.common.told import student_hears_at
 from handlers.pending.buttons import CONFIRM, CONFIRM_ALL, KEEP, LIST, REJECT, REJECT_NOW
 from handlers.pending.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from messages import label
 from storage import bookings as store
 from storage import pending as pending_store
-from storage import reminders
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Role
@@ -113,7 +113,7 @@ async def show_page(
         requests=shown.items,
         note=note,
         count=count,
-        when=_student_hears_at(context) if note == "confirmed" else None,
+        when=student_hears_at(context.now, context.tz) if note == "confirmed" else None,
         tz=context.tz,
     )
 
@@ -170,21 +170,12 @@ async def confirm_pressed(
             request=request,
             decision="confirmed",
             reason="",
-            when=_student_hears_at(context),
+            when=student_hears_at(context.now, context.tz),
             tz=context.tz,
         )
     else:
         await show_page(update, context, page, edit=True, note="confirmed", count=1)
     outbox.kick(context)  # the student's notice
-
-
-def _student_hears_at(context: JinroContext) -> datetime | None:
-    """When a student hears of a decision made now, if not at once: a student's news waits
-    through quiet hours (21:00-08:00) for the morning (handlers/outbox/sender.py), and the
-    teacher is told so rather than "the student was told"."""
-    if reminders.in_quiet_hours(context.now, context.tz):
-        return reminders.next_morning(context.now, context.tz)
-    return None
 
 
 async def _handled(update: Update, context: JinroContext, booking_id: int, page: int | None):
@@ -279,9 +270,7 @@ async def reject_pressed(
 async def reason_typed(update: Update, context: JinroContext) -> None:
     reason = " ".join(update.message.text.split())
     if len(reason) > REASON_LIMIT:
-        await reply(
-            update, context, "pending/reason_too_long", length=len(reason), limit=REASON_LIMIT
-        )
+        await ask_to_shorten(update, context, len(reason), REASON_LIMIT)
         return
     booking_id = context.user.flow_data.get("booking")
     await _reject(update, context, booking_id if isinstance(booking_id, int) else 0, reason)
@@ -324,7 +313,7 @@ async def _reject(update: Update, context: JinroContext, booking_id: int, reason
         request=request,
         decision="rejected",
         reason=reason,
-        when=_student_hears_at(context),
+        when=student_hears_at(context.now, context.tz),
         tz=context.tz,
     )
     outbox.kick(context)  # the student's notice, and the freed seat's offer
