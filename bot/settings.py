@@ -54,6 +54,9 @@ class Settings:
     case_answer_hours: int = 48
     # How long a site's safety check (storage/inspections/) holds before it expires.
     safety_valid_days: int = 365
+    # Whether a site never inspected yet takes bookings (its card says which). Off by default:
+    # children go only where a parent monitor has been (storage/bookings/common.py).
+    unchecked_sites_bookable: bool = False
     # One person's updates handled a second (sustained) and at once (a burst) before the
     # rest are dropped with one kind word (handlers/gate.py): above what a person types or
     # presses (a burst of taps, then a few a second), far below what a script sends.
@@ -142,6 +145,14 @@ def _in_flight(value: str) -> int:
 
 def _hours(name: str, value: str) -> int:
     return _number(name, value, 1, 720, "a number of hours")
+
+
+def _yes_no(name: str, value: str) -> bool:
+    if value.lower() in ("yes", "true", "on", "1"):
+        return True
+    if value.lower() in ("no", "false", "off", "0"):
+        return False
+    raise SettingsError(f"{name} must be yes or no, got {value!r}")
 
 
 def _valid_days(value: str) -> int:
@@ -276,6 +287,9 @@ def load_settings(
         case_mediator_hours=_hours("CASE_MEDIATOR_HOURS", get("CASE_MEDIATOR_HOURS") or "4"),
         case_answer_hours=_hours("CASE_ANSWER_HOURS", get("CASE_ANSWER_HOURS") or "48"),
         safety_valid_days=_valid_days(get("SAFETY_VALID_DAYS") or "365"),
+        unchecked_sites_bookable=_yes_no(
+            "UNCHECKED_SITES_BOOKABLE", get("UNCHECKED_SITES_BOOKABLE") or "no"
+        ),
         flood_rate=_number("FLOOD_RATE", get("FLOOD_RATE") or "3", 1, 100, "updates a second"),
         flood_burst=_number("FLOOD_BURST", get("FLOOD_BURST") or "20", 1, 1000, "updates"),
         inbox_lease_seconds=_number(

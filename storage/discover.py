@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.bookings.common import bookable_sites
 from storage.db import dialect_insert
 from storage.reminders import city_day
 from storage.search import Hit, Page
@@ -54,16 +55,13 @@ async def for_you(
     offset: int = 0,
     limit: int = 5,
     now: datetime,
+    unchecked_ok: bool = False,
 ) -> Page:
     where = [
         programs.c.next_start > now,
-        # Not bookable (failed, or the check ran out): never suggested. A site that needs
-        # fixing stays bookable, and suggested.
-        sites.c.safety_status != "failed",
-        or_(
-            sites.c.safety_valid_until.is_(None),
-            sites.c.safety_valid_until >= city_day(now),
-        ),
+        # Not bookable (failed, never checked, or the check ran out): never suggested. A
+        # site that needs fixing stays bookable, and suggested.
+        bookable_sites(city_day(now), unchecked_ok=unchecked_ok),
         or_(
             programs.c.district == district,
             programs.c.online.is_(True),

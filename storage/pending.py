@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
 from storage.bookings.classes import name_seat
-from storage.bookings.common import SESSION_VIEW
+from storage.bookings.common import SESSION_VIEW, bookable_sites
 from storage.bookings.decisions import _mine_as_teacher
 from storage.bookings.seats import _check_open
 from storage.errors import NotFound, Refused
@@ -144,19 +144,16 @@ async def class_bookings(conn: AsyncConnection, teacher_id: int, *, now: datetim
     return list(rows.all())
 
 
-def _open_for_class(now: datetime):
-    """Sessions a class can be booked on now: scheduled, ahead, open, drawn, seats free."""
+def _open_for_class(now: datetime, unchecked_ok: bool = False):
+    """Sessions a class can be booked on now: scheduled, ahead, open, drawn, seats free, at a
+    site open to bookings (bookings.bookable_sites)."""
     return and_(
         sessions.c.status == "scheduled",
         sessions.c.starts_at > now,
         sessions.c.booked < sessions.c.capacity,
         or_(sessions.c.opens_at.is_(None), sessions.c.opens_at <= now),
         or_(sessions.c.lottery_until.is_(None), sessions.c.lottery_until <= now),
-        sites.c.safety_status != "failed",
-        or_(
-            sites.c.safety_valid_until.is_(None),
-            sites.c.safety_valid_until >= reminders.city_day(now),
-        ),
+        bookable_sites(reminders.city_day(now), unchecked_ok=unchecked_ok),
     )
 
 
@@ -169,10 +166,11 @@ async def open_sessions(
     program_ids: list[int] | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    unchecked_ok: bool = False,
 ) -> tuple[list[Row], int]:
     """Upcoming sessions a teacher can book a class on, soonest first: of `program_ids`
     only (what a search found) when given, starting in [start, end) when given."""
-    where = [_open_for_class(now)]
+    where = [_open_for_class(now, unchecked_ok)]
     if program_ids is not None:
         where.append(sessions.c.program_id.in_(program_ids))
     if start is not None:
@@ -258,10 +256,12 @@ async def name_next_seat(
     return seat.id
 
 
-def class_refusal(session: Row | None, now: datetime) -> Refused | None:
+def class_refusal(
+    session: Row | None, now: datetime, *, unchecked_ok: bool = False
+) -> Refused | None:
     """Why a class cannot be booked on the session now (book_class's checks), or None."""
     try:
-        _check_open(session, now)
+        _check_open(session, now, unchecked_ok=unchecked_ok)
     except Refused as refused:
         return refused
     if session.lottery_until is not None and now < session.lottery_until:

@@ -13,6 +13,7 @@ is told is never held back by quiet hours.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -109,13 +110,16 @@ async def inspections_of(db) -> list:
 async def test_a_failed_inspection_closes_the_site_and_tells_everyone_concerned(
     tuesday_morning, bot, sandbox, db
 ):
+    # A city that takes bookings at sites not inspected yet (UNCHECKED_SITES_BOOKABLE).
+    settings = bot.bot_data["settings"]
+    bot.bot_data["settings"] = replace(settings, unchecked_sites_bookable=True)
     admin = await staff(sandbox)
     monitor = await join_monitor(sandbox, db, 1401, "은정", "일산서구")
     site_person = await add_site_person(db, sandbox, 7001, "멍냥 펫살롱")
     teacher = await add_teacher(db, sandbox, 7101)
     minji = await join_as_student(sandbox, 7201, "김민지")
     await open_card(minji, "반려동물 미용사")
-    assert "안전 점검 진행 중" in minji.last_text  # never inspected yet
+    assert "안전 점검 전이에요. 점검 전에도 신청할 수 있어요" in minji.last_text
     session_data = apply_buttons(minji)[0]
     await minji.press("신청하기")
     await minji.expect("자리를 맡아 두었어요")

@@ -280,8 +280,10 @@ def test_every_template_renders_in_both_languages():
         "days",
         "told",
         "recheck",
+        "unchecked_ok",  # search/card: UNCHECKED_SITES_BOOKABLE
         "sites",
         "cut",  # common/too_long: the text given back was cut
+        "to_mentor",  # mentoring/message: which side a relayed message goes to
         # privacy
         "profile",
         "counts",

@@ -73,7 +73,13 @@ async def apply_pressed(update: Update, context: JinroContext, session_id: int) 
         await answer_query(update, label(context.lang, "Only students apply here."), alert=True)
         return
     async with context.db.read() as conn:
-        late = await store.too_late_to_cancel(conn, context.user, session_id, now=context.now)
+        late = await store.too_late_to_cancel(
+            conn,
+            context.user,
+            session_id,
+            now=context.now,
+            unchecked_ok=context.settings.unchecked_sites_bookable,
+        )
     if late is not None:
         await answer_query(update)
         await _ask_apply_late(update, context, late, _pressed_card(update))
@@ -94,6 +100,17 @@ def _pressed_card(update: Update) -> CardRef | None:
         if (found := search.LIST.match(button.callback_data or ""))
     ]
     return message.message_id, pages[0] if pages else None
+
+
+def _still_offered(update: Update) -> bool:
+    """The pressed message still shows the pressed button: drawn before things changed (a
+    button kept from before, or typed data, is on no current card: nothing to draw again,
+    and an edit to the same text is refused by Telegram)."""
+    query = update.callback_query
+    markup = query.message.reply_markup if query and query.message else None
+    return markup is not None and any(
+        button.callback_data == query.data for row in markup.inline_keyboard for button in row
+    )
 
 
 async def _repaint(update: Update, context: JinroContext, card: CardRef | None, session) -> None:
@@ -147,11 +164,16 @@ async def _apply(
     try:
         async with context.db.write() as conn:
             applied = await store.apply(
-                conn, context.user, session_id, hold=context.settings.hold, now=context.now
+                conn,
+                context.user,
+                session_id,
+                hold=context.settings.hold,
+                now=context.now,
+                unchecked_ok=context.settings.unchecked_sites_bookable,
             )
     except store.Refused as refused:
         await _refuse(update, context, refused)
-        if refused.reason in ("gone", "started", "safety"):
+        if refused.reason in ("gone", "started", "safety") and _still_offered(update):
             # The card still offered it: drawn again, as the session and the site are now.
             async with context.db.read() as conn:
                 await _repaint(update, context, card, await store.session_view(conn, session_id))

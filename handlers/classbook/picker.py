@@ -110,6 +110,7 @@ async def _sessions(conn, context: JinroContext, chosen: dict, *, offset: int, l
         program_ids=program_ids,
         start=start,
         end=end,
+        unchecked_ok=context.settings.unchecked_sites_bookable,
     )
 
 

@@ -82,6 +82,7 @@ def _card_values(context: JinroContext, found) -> dict:
         "tz": context.tz,
         "guest": context.user.role is None,
         "recheck": inspections_store.RECHECK_AFTER,
+        "unchecked_ok": context.settings.unchecked_sites_bookable,
     }
 
 
@@ -127,7 +128,8 @@ def _session_buttons(context: JinroContext, found) -> list[list[tuple[str, str]]
     book for a class, staff set a fair opening. None at a site that failed its check or
     whose check has run out (one that needs fixing stays bookable)."""
     lang, tz, role = context.lang, context.tz, context.user.role
-    if not bookable_site(found.site, context.now.astimezone(tz).date()):
+    today = context.now.astimezone(tz).date()
+    if not bookable_site(found.site, today, unchecked_ok=context.settings.unchecked_sites_bookable):
         return []
     rows = []
     for s in found.sessions:

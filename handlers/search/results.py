@@ -252,6 +252,7 @@ async def _show_for_you(
             offset=page * PAGE,
             limit=PAGE,
             now=context.now,
+            unchecked_ok=context.settings.unchecked_sites_bookable,
         )
     pages = page_count(found.total, PAGE)
     if found.total and page >= pages:

@@ -32,7 +32,13 @@ class Applied:
 
 
 async def apply(
-    conn: AsyncConnection, student: Row, session_id: int, *, hold: timedelta, now: datetime
+    conn: AsyncConnection,
+    student: Row,
+    session_id: int,
+    *,
+    hold: timedelta,
+    now: datetime,
+    unchecked_ok: bool = False,
 ) -> Applied:
     """A student applies: a held seat (requested), a place in line, or a lottery entry.
 
@@ -45,11 +51,13 @@ async def apply(
     if student.under14 and student.consent_at is None:
         raise Refused("consent")
     if conn.dialect.name == "postgresql":
-        done = await _apply_at_once(conn, student, session_id, hold=hold, now=now)
+        done = await _apply_at_once(
+            conn, student, session_id, hold=hold, now=now, unchecked_ok=unchecked_ok
+        )
         if done is not None:
             return done
     session = await _session_for(conn, session_id, student.id)
-    _check_open(session, now)
+    _check_open(session, now, unchecked_ok=unchecked_ok)
     if session.existing is not None:
         raise Refused("already", booking_id=session.existing)
     values = {
@@ -89,7 +97,7 @@ WITH target AS (
     JOIN sites t ON t.id = p.site_id
     WHERE s.id = :session_id AND s.status = 'scheduled' AND s.starts_at > :now
       AND (s.opens_at IS NULL OR s.opens_at <= :now) AND s.school_cap IS NULL
-      AND t.safety_status <> 'failed'
+      AND t.safety_status <> 'failed' AND (t.safety_status <> 'pending' OR :unchecked_ok)
       AND (t.safety_valid_until IS NULL OR t.safety_valid_until >= :today)
 ), seat AS (
     UPDATE sessions SET booked = booked + 1
@@ -142,7 +150,13 @@ FROM made, target
 
 
 async def _apply_at_once(
-    conn: AsyncConnection, student: Row, session_id: int, *, hold: timedelta, now: datetime
+    conn: AsyncConnection,
+    student: Row,
+    session_id: int,
+    *,
+    hold: timedelta,
+    now: datetime,
+    unchecked_ok: bool,
 ) -> Applied | None:
     try:
         row = (
@@ -154,6 +168,7 @@ async def _apply_at_once(
                     "school_id": student.school_id,
                     "now": now,
                     "today": reminders.city_day(now),
+                    "unchecked_ok": unchecked_ok,
                     "expires": now + hold,
                     "warn_at": now + hold - reminders.EXPIRY_WARNING,
                     "warn": hold >= reminders.EXPIRY_WARNING,
@@ -190,7 +205,12 @@ async def _shorten_hold(conn: AsyncConnection, booking_id: int, expires: datetim
 
 
 async def too_late_to_cancel(
-    conn: AsyncConnection, student: Row, session_id: int, *, now: datetime
+    conn: AsyncConnection,
+    student: Row,
+    session_id: int,
+    *,
+    now: datetime,
+    unchecked_ok: bool = False,
 ) -> Row | None:
     """The session, if this student's application would take a seat (or a lottery entry)
     now that could not be cancelled any more (its cancellation deadline has passed): the
@@ -200,7 +220,7 @@ async def too_late_to_cancel(
         return None
     session = await _session_for(conn, session_id, student.id)
     try:
-        _check_open(session, now)
+        _check_open(session, now, unchecked_ok=unchecked_ok)
     except Refused:
         return None
     if session.existing is not None or not cancel_closed(session, now):

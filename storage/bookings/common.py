@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -78,11 +78,24 @@ async def get_many(conn: AsyncConnection, booking_ids: set[int]) -> dict[int, Ro
     return {row.id: row for row in found.all()}
 
 
-def bookable_site(session: Row, today: date) -> bool:
-    """A failed or expired safety check closes a site to bookings; pending does not."""
+def bookable_site(session: Row, today: date, *, unchecked_ok: bool = False) -> bool:
+    """A failed or expired safety check closes a site to bookings, and so does never having
+    been checked ("pending") unless the city allows it (UNCHECKED_SITES_BOOKABLE); a check
+    that found things to fix does not. bookable_sites says the same in SQL."""
     if session.safety_status == "failed":
         return False
+    if session.safety_status == "pending" and not unchecked_ok:
+        return False
     return session.safety_valid_until is None or session.safety_valid_until >= today
+
+
+def bookable_sites(today: date, *, unchecked_ok: bool = False):
+    """bookable_site as a condition on the sites table."""
+    closed = ("failed",) if unchecked_ok else ("failed", "pending")
+    return and_(
+        sites.c.safety_status.not_in(closed),
+        or_(sites.c.safety_valid_until.is_(None), sites.c.safety_valid_until >= today),
+    )
 
 
 # ----- changing a booking's status ------------------------------------------------------------

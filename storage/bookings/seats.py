@@ -24,12 +24,14 @@ from storage.search import refresh_next
 from storage.tables import bookings, programs, sessions
 
 
-def _check_open(session: Row | None, now: datetime) -> None:
+def _check_open(session: Row | None, now: datetime, *, unchecked_ok: bool = False) -> None:
+    """Refused unless the session takes bookings now (`unchecked_ok`: at a site never
+    inspected too, UNCHECKED_SITES_BOOKABLE)."""
     if session is None or session.status != "scheduled":
         raise Refused("gone")
     if session.starts_at <= now:
         raise Refused("started")
-    if not bookable_site(session, reminders.city_day(now)):
+    if not bookable_site(session, reminders.city_day(now), unchecked_ok=unchecked_ok):
         raise Refused("safety")
     if session.opens_at is not None and now < session.opens_at:
         raise Refused("not_open", when=session.opens_at)
