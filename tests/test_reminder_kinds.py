@@ -8,7 +8,7 @@ on a Friday and the next on Monday, a session at 00:30, quiet hours for the surv
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import insert, update
 
@@ -74,7 +74,9 @@ async def test_a_request_reminds_its_teachers_and_a_decision_drops_it(db):
         (20_000, first.booking_id),
         (20_001, first.booking_id),
     ]
-    assert {r.due_at for r in rows} == {NOW + HOLD - reminders.EXPIRY_WARNING}
+    # 12 hours before 10:00 is 22:00, the night before: the teachers hear at 08:00 instead.
+    assert {r.due_at for r in rows} == {datetime(2026, 12, 3, 8, 0, tzinfo=KST)}
+    assert NOW + HOLD == datetime(2026, 12, 3, 10, 0, tzinfo=KST)
     assert {r.key for r in rows} == {
         f"teacher_expiring:{first.booking_id}:20000",
         f"teacher_expiring:{first.booking_id}:20001",
@@ -102,7 +104,8 @@ async def test_a_lottery_win_and_a_taken_offer_are_requests_too(db):
     async with db.write() as conn:
         _, [winner], line = await bookings.draw(conn, w["session"], now=drawn_at, hold=HOLD)
     [row] = await outbox(db, "teacher_expiring")
-    assert (row.booking_id, row.due_at) == (winner, drawn_at + HOLD - reminders.EXPIRY_WARNING)
+    warned = reminders.expiry_warning_at(drawn_at + HOLD, drawn_at)
+    assert (row.booking_id, row.due_at) == (winner, warned)
     # The winner cancels; the first in line is offered the seat and takes it.
     students = dict(zip(entries, w["students"], strict=True))
     async with db.write() as conn:
@@ -207,3 +210,20 @@ async def test_the_digests_are_planned_ahead_once_per_day(db):
         ("teacher_digest:20000:2026-12-07", kst(2026, 12, 7, 8, 30)),
     ]
     assert all(r.booking_id is None and r.session_id is None for r in rows)
+
+
+def test_a_teacher_is_warned_of_an_expiring_request_by_day_never_at_night():
+    """12 hours before the request expires, moved out of 21:00-08:00 to that morning; none
+    once it has passed (reminders.out_of_quiet_hours, tested with students' reminders, falls
+    back on 20:30 the evening before, which a 12-hour warning never needs)."""
+    at = lambda *args: datetime(*args, tzinfo=KST)  # noqa: E731
+    now = at(2026, 12, 1, 9, 0)
+    assert reminders.expiry_warning_at(at(2026, 12, 3, 20, 0), now) == at(2026, 12, 3, 8, 0)
+    assert reminders.expiry_warning_at(at(2026, 12, 3, 10, 0), now) == at(2026, 12, 3, 8, 0)
+    assert reminders.expiry_warning_at(at(2026, 12, 3, 8, 20), now) == at(2026, 12, 2, 20, 20)
+    assert reminders.expiry_warning_at(at(2026, 12, 3, 6, 0), now) == at(2026, 12, 2, 18, 0)
+    assert reminders.expiry_warning_at(at(2026, 12, 3, 9, 20), now) == at(2026, 12, 3, 8, 0)
+    assert reminders.expiry_warning_at(at(2026, 12, 1, 18, 0), now) is None  # just asked
+    for hour in range(24):  # whenever it expires, the warning comes by day
+        due = reminders.expiry_warning_at(at(2026, 12, 5, hour, 0), now)
+        assert due is not None and not reminders.in_quiet_hours(due, KST), hour

@@ -170,8 +170,8 @@ async def _apply_at_once(
                     "today": reminders.city_day(now),
                     "unchecked_ok": unchecked_ok,
                     "expires": now + hold,
-                    "warn_at": now + hold - reminders.EXPIRY_WARNING,
-                    "warn": hold >= reminders.EXPIRY_WARNING,
+                    "warn_at": reminders.expiry_warning_at(now + hold, now) or now,
+                    "warn": reminders.expiry_warning_at(now + hold, now) is not None,
                 },
             )
         ).first()

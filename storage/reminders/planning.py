@@ -14,14 +14,19 @@ from storage.models import (
 )
 from storage.reminders.common import (
     CITY_TZ,
-    EXPIRY_WARNING,
     SITE_CHANGE_WITHIN,
     STAFF_DIGEST_AT,
     SURVEY_AFTER,
     TEACHER_DIGEST_AT,
     Planned,
 )
-from storage.reminders.when import after_quiet_hours, next_at, site_plan, student_plan
+from storage.reminders.when import (
+    after_quiet_hours,
+    expiry_warning_at,
+    next_at,
+    site_plan,
+    student_plan,
+)
 from storage.tables import bookings, programs, reminders, sessions, users
 
 # ----- writing, in the caller's transaction ---------------------------------------------------
@@ -59,14 +64,15 @@ async def plan_request(
 ) -> None:
     """A request now waits for a teacher: each who may decide it (the student's school, and
     their grade or all grades: the rule of bookings.teachers_of) is asked at once
-    (teacher_request), and reminded 12 hours before it expires (teacher_expiring; not at
-    all when the hold is shorter, as they were just asked).
+    (teacher_request), and reminded 12 hours before it expires, never at night
+    (teacher_expiring, when.expiry_warning_at; not at all when that has passed, as they were
+    just asked).
 
     One statement a kind: on the apply path the session's row stays locked until the commit.
     (PostgreSQL's apply writes the same rows inside its one statement: bookings._APPLY_AT_ONCE.)"""
     await conn.execute(_to_teachers(conn, "teacher_request", booking_id, now, now))
-    due = expires_at - EXPIRY_WARNING
-    if due >= now:
+    due = expiry_warning_at(expires_at, now)
+    if due is not None:
         await conn.execute(_to_teachers(conn, "teacher_expiring", booking_id, due, now))
 
 

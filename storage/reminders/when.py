@@ -11,6 +11,7 @@ from storage.reminders.common import (
     AT_CLOCK,
     CITY_TZ,
     DAY_BEFORE_SPREAD,
+    EXPIRY_WARNING,
     HOLIDAYS,
     ONLINE_BEFORE,
     QUIET_END,
@@ -36,6 +37,15 @@ def out_of_quiet_hours(moment: datetime, starts_at: datetime, tz: tzinfo) -> dat
         return morning
     evening = datetime.combine(morning.date() - timedelta(days=1), time(20, 30), tzinfo=tz)
     return evening
+
+
+def expiry_warning_at(expires_at: datetime, now: datetime, tz: tzinfo = CITY_TZ) -> datetime | None:
+    """When a request's teachers hear that it will expire: EXPIRY_WARNING before, but not in
+    the night (21:00-08:00, as for students: a teacher is not woken for it), so the morning
+    before it expires, or 20:30 the evening before when the morning is too late. None when
+    that moment has passed: they were asked just now."""
+    due = out_of_quiet_hours(expires_at - EXPIRY_WARNING, expires_at, tz)
+    return due if due >= now else None
 
 
 def after_quiet_hours(moment: datetime, tz: tzinfo) -> datetime:
