@@ -206,6 +206,7 @@ def test_every_template_renders_in_both_languages():
         "free",
         "asked",
         "when",
+        "told_at",
         "seats",
         "unnamed",
         "teacher",

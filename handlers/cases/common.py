@@ -15,6 +15,7 @@ from handlers.cases.buttons import OPEN, REPLY, VIEW
 from handlers.cases.buttons import OPENERS as OPENERS  # the area's roles: on its buttons
 from handlers.cases.buttons import PEOPLE as PEOPLE
 from handlers.common import answer_query, keyboard, leave_flow, speaks_formally
+from handlers.common.told import student_hears_at
 from messages import label
 from messages.labels import N_
 from storage import cases as store
@@ -80,6 +81,24 @@ async def _end_flow_in(conn, context: JinroContext) -> None:
     end of its flow are stored together (a post, a closing note)."""
     if (context.user.flow or "").startswith("case."):
         context.user = await users_store.set_flow(conn, context.user.id, None)
+
+
+async def _student_hears_at(context: JinroContext, case_id: int, *, only: int | None = None):
+    """When the student in case `case_id` hears of what the user just wrote or did there (to
+    everyone, or `only` to that party), if not at once: a student's case news waits through
+    quiet hours, but for a safety concern (handlers/cases/composers.py). None when no
+    student other than the user hears of it."""
+    async with context.db.read() as conn:
+        found = await store.get(conn, case_id)
+        people = await store.party_list(conn, case_id)
+    students = [
+        p.user_id
+        for p in people
+        if p.role == "student" and p.user_id != context.user.id and only in (None, p.user_id)
+    ]
+    if found is None or not students:
+        return None
+    return student_hears_at(context.now, context.tz, urgent=found.kind == "safety")
 
 
 def _short_when(context: JinroContext, moment) -> str:

@@ -22,6 +22,7 @@ from handlers.cases.common import (
     _leave_flow,
     _open_case_keyboard,
     _question_keyboard,
+    _student_hears_at,
     log,
 )
 from handlers.cases.opening import _read_post, first_message, kind_typed
@@ -199,6 +200,7 @@ async def _post(update, context, case_id: int, got, *, kind="message", to_user_i
         return
     # The copies go out while the sender is answered, not one round trip after.
     outbox.kick(context)
+    only = to_user_id if kind == "private" else None
     await reply(
         update,
         context,
@@ -206,6 +208,8 @@ async def _post(update, context, case_id: int, got, *, kind="message", to_user_i
         _open_case_keyboard(context.lang, case_id),
         what=kind,
         case_id=case_id,
+        when=await _student_hears_at(context, case_id, only=only),
+        tz=context.tz,
     )
 
 

@@ -43,6 +43,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.told import student_hears_at
 from messages import label, nlabel
 from storage import audit
 from storage import bookings as store
@@ -291,6 +292,7 @@ async def show_seats(
         note=note,
         count=count,
         name=name,
+        when=student_hears_at(context.now, context.tz) if note == "named" else None,
         reason=problem[0] if problem else None,
         chars=problem[1] if problem else None,
         tz=context.tz,

@@ -14,6 +14,7 @@ from bot.context import JinroContext
 from handlers import outbox
 from handlers.classbook.buttons import ASK, DO, FEWER, HOME, MANAGE, NAMES, RENAME, SEAT
 from handlers.common import answer_query, keyboard, leave_flow, reply, set_flow, text_step
+from handlers.common.told import student_hears_at
 from messages import label
 from messages.labels import N_
 from storage import bookings as store
@@ -275,6 +276,16 @@ async def _after(
         seats, session = await _class(context, session_id)
     except NotFound:
         home = [[HOME(label(context.lang, "◀ My class bookings"))]]
-        await reply(update, context, "classbook/cancelled", keyboard(home), edit=True, count=count)
+        when = student_hears_at(context.now, context.tz)
+        await reply(
+            update,
+            context,
+            "classbook/cancelled",
+            keyboard(home),
+            edit=True,
+            count=count,
+            when=when,
+            tz=context.tz,
+        )
         return
     await show_manage(update, context, seats, session, note=note, count=count, name=name)

@@ -1,0 +1,18 @@
+"""When a student hears of what an adult does now: a student's news that is not urgent waits
+through quiet hours (21:00-08:00) for the morning (handlers/outbox/sender.py), so an adult's
+confirmation says when the student will be told rather than "the student was told". The
+templates say it with the macro student_told of messages/templates/_told.html.j2."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from storage import reminders
+
+
+def student_hears_at(now: datetime, tz: tzinfo, *, urgent: bool = False) -> datetime | None:
+    """The morning a student's notice written `now` reaches them, or None when it reaches
+    them at once (outside quiet hours, or an urgent kind)."""
+    if urgent or not reminders.in_quiet_hours(now, tz):
+        return None
+    return reminders.next_morning(now, tz)
