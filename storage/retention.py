@@ -9,8 +9,8 @@ clock, rule by rule, in small write transactions.
   under way (a seat or a place in line for a session to come, an open mentor request, an open
   case) is kept until it is over; a guardian who holds a child's consent stays while it does.
 - Case texts and photos go `case_months` after the case closed (the thread stays, its lines
-  read "(삭제된 메시지)"); a mentor request's question and comment, and a group meeting's
-  topic and note, as long after.
+  read "(삭제된 메시지)"); a mentor request's question, comment and the words its two sides
+  wrote each other, and a group meeting's topic and note, as long after.
 - Survey comments go once their school year is over; the scores stay.
 - What a booking keeps beyond its figures goes once its school year is over: the name of a
   student a teacher booked who is not on Telegram (who has no row to be forgotten with), and
@@ -54,6 +54,7 @@ from storage.tables import (
     case_parties,
     consent_requests,
     mentor_meetings,
+    mentor_messages,
     mentor_requests,
     sessions,
     survey_answers,
@@ -266,6 +267,15 @@ async def mentor_texts(conn: AsyncConnection, moment: Moment, after) -> Batch:
     )
 
 
+async def mentor_talk(conn: AsyncConnection, moment: Moment, after) -> Batch:
+    """The words a request's two sides wrote to each other go with its question."""
+    old = select(mentor_requests.c.id).where(
+        mentor_requests.c.closed_at < moment.months_ago(moment.limits.case_months)
+    )
+    key = mentor_messages.c.id
+    return await _delete(conn, after, key, mentor_messages.c.request_id.in_(old))
+
+
 async def meeting_texts(conn: AsyncConnection, moment: Moment, after) -> Batch:
     """Meetings over `case_months` ago lose the topic (a school's question) and the note."""
     meetings = mentor_meetings.c
@@ -345,6 +355,7 @@ RULES: list[tuple[Rule, int]] = [
     (people, PEOPLE_BATCH),
     (case_texts, ROWS_BATCH),
     (mentor_texts, ROWS_BATCH),
+    (mentor_talk, ROWS_BATCH),
     (meeting_texts, ROWS_BATCH),
     (survey_comments, ROWS_BATCH),
     (booking_words, ROWS_BATCH),

@@ -19,6 +19,7 @@ inspections = models.Inspection.__table__
 invites = models.Invite.__table__
 mentor_fields = models.MentorField.__table__
 mentor_meetings = models.MentorMeeting.__table__
+mentor_messages = models.MentorMessage.__table__
 mentor_offers = models.MentorOffer.__table__
 mentor_requests = models.MentorRequest.__table__
 mentor_slots = models.MentorSlot.__table__

@@ -25,7 +25,14 @@ FORMAL_ENDING = re.compile(r"(니다|니까|시오)[.!?]")
 
 @pytest.mark.parametrize("name", COMMON)
 def test_every_shared_message_has_both_registers(name):
-    values = {"optional": False, "role": None}
+    values = {
+        "optional": False,
+        "role": None,
+        "length": 501,
+        "limit": 500,
+        "typed": "",
+        "cut": False,
+    }
     polite = render(f"common/{name}", "ko", formal=False, **values)
     formal = render(f"common/{name}", "ko", formal=True, **values)
     assert POLITE_ENDING.search(polite), polite

@@ -29,6 +29,7 @@ Flows (users.flow; data in users.flow_data):
     rq.field → rq.mode → rq.times → rq.question → rq.confirm
         {"f": field, "m": mode, "t": [time codes], "q": question}
     rq.comment {"r": request}           a comment after rating
+    mn.write {"r"}, rq.write {"r"}      a message to the other side of request r (talk)
 Buttons: handlers/mentors/buttons.py.
 """
 
@@ -37,7 +38,7 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CommandHandler
 
 # Imported for their buttons' handlers (each binds itself with @BUTTON.handles).
-from handlers.mentors import answers, asking, meetings, request, teachers  # noqa: F401
+from handlers.mentors import answers, asking, meetings, request, talk, teachers  # noqa: F401
 from handlers.mentors.clock import clock_tick
 from handlers.mentors.common import field_tag, when_label
 from handlers.mentors.home import mentor_command

@@ -76,6 +76,7 @@ HELD = DESK_BUTTONS.action("h", ID, LENGTH, answers=LOGGING)  # held, that many 
 HELD_OTHER = DESK_BUTTONS.action("hm", ID)  # held: how long?
 NOT_HELD = DESK_BUTTONS.action("nh", ID, answers=LOGGING)  # not held
 SKIP_NOTE = DESK_BUTTONS.action("ns")  # no note after logging
+WRITE = DESK_BUTTONS.action("w", ID)  # write to the requester (then the words)
 
 # ----- rq: the student's and teacher's side -----------------------------------------------------
 
@@ -98,6 +99,7 @@ WITHDRAW = ASKING.action("x", ID)  # cancel the request?
 WITHDRAW_NOW = ASKING.action("xy", ID)  # cancel it!
 RATE = ASKING.action("r", ID, SCORE)  # rate the meeting (then a comment)
 SKIP_COMMENT = ASKING.action("cs")  # no comment
+ASK_WRITE = ASKING.action("w", ID)  # write to the request's mentor (then the words)
 STUDENTS = ASKING.action("s", PAGE, roles=TEACHERS)  # my students' requests, at a page
 STUDENT_PRIORITY = ASKING.action("p", ID, PAGE, roles=TEACHERS)  # priority on/off; the page
 GROUPS = ASKING.action("g", roles=TEACHERS)  # other schools' group sessions to join

@@ -28,6 +28,7 @@ from handlers.mentors.buttons import (
     SLOTS,
 )
 from handlers.mentors.common import _leave_flow, _mentor_id, when_label
+from handlers.mentors.talk import write_button
 from messages import label
 from storage import mentors as store
 from storage.errors import NotFound
@@ -139,6 +140,8 @@ async def show_request(update: Update, context: JinroContext, seen, *, edit: boo
             rows.append([CANCEL_MEETING(label(lang, "❌ Cancel the meeting"), seen.id)])
         else:
             rows.extend(log_buttons(lang, seen))
+    if mine and seen.status in store.TALK:
+        rows.append([write_button(lang, seen.id, mentor=True)])
     rows.append([DESK(label(lang, "◀ My requests"))])
     await reply(
         update,

@@ -6,8 +6,10 @@ from __future__ import annotations
 from handlers.common import keyboard
 from handlers.mentors.buttons import HELD_OTHER, MY_REQUEST, NOT_HELD, PROFILE, RATE
 from handlers.mentors.desk import back_to_desk, offer_buttons
+from handlers.mentors.talk import reply_button
 from handlers.outbox import Kind
 from messages import label
+from storage import commitments
 from storage import mentors as store
 from storage.errors import NotFound
 from storage.models import Role
@@ -64,7 +66,8 @@ async def _scheduled(conn, context, row, user):
     found = await _requester_view(conn, row, user, "scheduled")
     if found is None or found.meeting_status != "scheduled" or found.starts_at <= context.now:
         return None
-    return "mentoring/news", {"request": found, "news": "scheduled"}
+    clashes = (await commitments.of_meeting(conn, found.id)).student
+    return "mentoring/news", {"request": found, "news": "scheduled", "clashes": clashes}
 
 
 async def _meeting_soon(conn, context, row, user):
@@ -175,7 +178,40 @@ def _desk(row, lang: str):
     return back_to_desk(lang)
 
 
+async def _message(conn, context, row, user):
+    """A message from the other side of the request, relayed while the request still takes
+    words and the reader is still its other side (a message goes with its request)."""
+    found = await store.talk_message(conn, int((row.detail or "0").split(":")[0]))
+    request = await store.get(conn, row.mentor_request_id)
+    if found is None or request is None:
+        return None
+    side = store.side_of(request, user)
+    if side is None or (side == "mentor") == found.from_mentor:
+        return None
+    if side == "mentor":
+        who = (await _mentors_view(conn, request)).who
+    else:
+        who = (await store.for_requester(conn, request.id, user.id)).mentor_name
+    return "mentoring/message", {
+        "to_mentor": side == "mentor",
+        "formal": user.role != Role.STUDENT,
+        "who": who or "?",
+        "field": request.field,
+        "text": found.text,
+    }
+
+
+REMINDERS["mentor_message"] = _message
+
+
+def _reply(row, lang: str):
+    """A relayed message's reply button, for the side it went to ("m": the mentor)."""
+    mentor = (row.detail or "").endswith(":m")
+    return keyboard([[reply_button(lang, row.mentor_request_id, mentor=mentor)]])
+
+
 KEYBOARDS = {
+    "mentor_message": _reply,
     "mentor_offer": lambda row, lang: keyboard([offer_buttons(lang, row.mentor_request_id)]),
     "mentor_offer_nudge": lambda row, lang: keyboard([offer_buttons(lang, row.mentor_request_id)]),
     "mentor_log": _log_keyboard,

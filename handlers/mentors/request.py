@@ -21,6 +21,7 @@ from handlers.mentors.buttons import (
 )
 from handlers.mentors.common import when_label
 from handlers.mentors.home import TIME_NAMES, _leave_flow, mode_name, show_home
+from handlers.mentors.talk import write_button
 from handlers.search import buttons as search
 from messages import label
 from storage import mentors as store
@@ -53,6 +54,8 @@ async def show_request(
             when = when_label(lang, group.starts_at, context.tz)
             rows.append([JOIN(label(lang, "🤝 Join: %(when)s", when=when), group.id)])
         rows += _program_rows(lang, others.programs)
+    if found.status in store.TALK and found.mentor_name:
+        rows.append([write_button(lang, request_id, mentor=False)])
     if found.status in store.ACTIVE:
         rows.append([WITHDRAW(label(lang, "✕ Cancel the request"), request_id)])
     rows.append([MY_REQUESTS(label(lang, "◀ My requests"))])

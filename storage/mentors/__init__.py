@@ -97,6 +97,9 @@ from storage.mentors.profiles import (
 from storage.mentors.requester import cancel_request, comment, may_see_priority, rate, set_priority
 from storage.mentors.rows import get, meeting, mentor_user_id
 from storage.mentors.slots import add_slot, delete_slot, free_openings, mentor_slots
+from storage.mentors.talk import MESSAGE_MAX, TALK, may_talk, side_of
+from storage.mentors.talk import message as talk_message
+from storage.mentors.talk import write as write_message
 from storage.mentors.views import (
     REQUEST_VIEW,
     Board,
@@ -116,6 +119,12 @@ from storage.mentors.views import (
 from storage.names import first_name  # the staff's list of waiting requests uses it
 
 __all__ = [
+    "MESSAGE_MAX",
+    "TALK",
+    "may_talk",
+    "side_of",
+    "talk_message",
+    "write_message",
     "ACTIVE",
     "ANSWER_WINDOW",
     "Alternatives",

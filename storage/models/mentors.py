@@ -176,3 +176,20 @@ class MentorOffer(Base):
     # How long the mentor took to answer (an offer left unanswered: the whole wait).
     seconds: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class MentorMessage(Base):
+    """A word between a request's requester and its mentor, relayed by the bot (neither sees
+    the other's Telegram account). Kept as long as the request's question is
+    (storage/retention.py), and goes with the request."""
+
+    __tablename__ = "mentor_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("mentor_requests.id", ondelete="CASCADE"), index=True
+    )
+    # Who wrote it, as the request knows them: its mentor, or its requester.
+    from_mentor: Mapped[bool] = mapped_column(Boolean)
+    text: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
