@@ -9,7 +9,8 @@ the bot must answer them in order), open /settings, switch the language and ask 
   Bot API call after 30 ms, as Telegram's network does; p50/p95/p99 from the sandbox queuing
   an update to the bot's first answer to it.
 - saturation phase: no delay, every user at once; handled_per_s.
-- the same two phases against a bare python-telegram-bot echo bot in the same run.
+- the same two phases against a bare python-telegram-bot echo bot in the same run, and
+  against the echo bot making Jinro's calls (a press answered and its message edited).
 - out_of_order: bursts whose answers came back in another order than the texts were sent.
 """
 
@@ -42,6 +43,7 @@ from storage.models import utcnow
 
 JINRO_TOKEN = "700000001:BENCH-jinro-token-for-the-sandbox"
 ECHO_TOKEN = "700000002:BENCH-echo-token-for-the-sandbox"
+SAME_CALLS_TOKEN = "700000003:BENCH-same-calls-token-for-the-sandbox"
 FAMILY = "김이박최정강조윤장임한오서신권황안송류홍"
 GIVEN = "민서지하준도윤우현수영예은시아채원주연"
 BURST = 2
@@ -357,14 +359,24 @@ async def run(options: argparse.Namespace) -> dict:
             users = (options.latency_users, options.saturation_users)
             mine = await measure(sandbox.url, JINRO_TOKEN, jinro, 1_000_000, users, **alike)
             await stop_process(jinro)
+            users = (options.echo_latency_users, options.echo_saturation_users)
             echo = start_process(
                 ["-m", "bench.echo_bot", ECHO_TOKEN, sandbox.api_base],
                 {},
                 Path(folder) / "echo.log",
             )
             processes.append(echo)
-            users = (options.echo_latency_users, options.echo_saturation_users)
             theirs = await measure(sandbox.url, ECHO_TOKEN, echo, 2_000_000, users, **alike)
+            await stop_process(echo)
+            same_calls = start_process(
+                ["-m", "bench.echo_bot", SAME_CALLS_TOKEN, sandbox.api_base, "--like-jinro"],
+                {},
+                Path(folder) / "same_calls.log",
+            )
+            processes.append(same_calls)
+            like = await measure(
+                sandbox.url, SAME_CALLS_TOKEN, same_calls, 3_000_000, users, **alike
+            )
         finally:
             for process in processes:
                 await stop_process(process)
@@ -383,6 +395,10 @@ async def run(options: argparse.Namespace) -> dict:
         "echo_p99_ms": theirs["p99_ms"],
         "echo_handled_per_s": theirs["handled_per_s"],
         "ratio": round(mine["handled_per_s"] / theirs["handled_per_s"], 3),
+        # An echo bot making Jinro's Bot API calls (a press answered and edited): how much of
+        # the gap is the calls Jinro's screens need rather than Jinro's own work.
+        "same_calls_handled_per_s": like["handled_per_s"],
+        "same_calls_ratio": round(mine["handled_per_s"] / like["handled_per_s"], 3),
         "database": "postgresql" if options.database else "sqlite",
     }
 
