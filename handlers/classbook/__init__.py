@@ -104,7 +104,9 @@ async def _session_and_room(context: JinroContext, session_id: int):
         room = (
             await pending_store.class_room(conn, session, context.user.school_id) if session else 0
         )
-    refusal = pending_store.class_refusal(session, context.now)
+    refusal = pending_store.class_refusal(
+        session, context.now, unchecked_ok=context.settings.unchecked_sites_bookable
+    )
     if refusal is None and room == 0:
         refusal = store.Refused("no_room")
     return session, refusal, room
@@ -210,7 +212,14 @@ async def book(update: Update, context: JinroContext, session_id: int, count: in
     await answer_query(update)
     try:
         async with context.db.write() as conn:
-            await store.book_class(conn, context.user, session_id, count, now=context.now)
+            await store.book_class(
+                conn,
+                context.user,
+                session_id,
+                count,
+                now=context.now,
+                unchecked_ok=context.settings.unchecked_sites_bookable,
+            )
             context.user = await users_store.set_flow(
                 conn, context.user.id, "cb.names", {"session": session_id}
             )
