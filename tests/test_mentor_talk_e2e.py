@@ -7,12 +7,15 @@ Every test runs on a Tuesday at 10:00 in Seoul (time-machine, ticking).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
 
 from handlers.mentors.buttons import ASK_WRITE
-from storage.models import AuditEntry, MentorMessage
+from storage import retention
+from storage.models import AuditEntry, MentorMessage, MentorRequest
 from tests.conftest import join_as_student
-from tests.mentors_e2e_helpers import STALE, accept, add_mentor, ask, requests
+from tests.mentors_e2e_helpers import KST, STALE, accept, add_mentor, ask, requests
 
 ADVICE = "화면 공유가 되는 노트북이 있으면 준비해 주세요. 편집 프로그램을 같이 봐요."
 ANSWER = "네, 학교 노트북으로 들어갈게요! 유튜브 편집도 물어봐도 돼요?"
@@ -90,5 +93,35 @@ async def test_a_cancelled_request_takes_no_more_words(tuesday_morning, bot, san
     assert request.status == "cancelled"
     await minji.press_data(minji.last_message["message_id"], ASK_WRITE.pack(request.id))
     assert "보낼 수 없어요" in minji.callback_answers[-1]["text"]
+    async with db.read() as conn:
+        assert (await conn.execute(select(MentorMessage.__table__))).all() == []
+
+
+async def test_the_words_go_with_the_request_s_question(tuesday_morning, bot, sandbox, db):
+    """Kept while the request needs them; a year after it closed, the retention sweep
+    deletes them as it blanks the question."""
+    pd = await add_mentor(db, sandbox, 8603, "윤서진")
+    minji = await join_as_student(sandbox, 8654, "김민지")
+    await ask(minji)
+    await pd.expect("새 멘토 요청")
+    await pd.press("수락")
+    await pd.send("/mentor")
+    await pd.press("민지")
+    await pd.press("💬 요청자에게 메시지 보내기")
+    await pd.send(ADVICE)
+    await minji.expect("멘토 윤서진 님이 메시지를 보냈어요")
+    [request] = await requests(db)
+    now = datetime.now(UTC)
+    # Still open: the sweep leaves the words.
+    swept = await retention.sweep(db, now=now, tz=KST, limits=retention.Limits())
+    assert swept.done.get("mentor_talk", 0) == 0
+    async with db.write() as conn:
+        await conn.execute(
+            update(MentorRequest)
+            .where(MentorRequest.id == request.id)
+            .values(status="cancelled", closed_at=now - timedelta(days=400))
+        )
+    swept = await retention.sweep(db, now=now, tz=KST, limits=retention.Limits())
+    assert swept.done["mentor_talk"] == 1
     async with db.read() as conn:
         assert (await conn.execute(select(MentorMessage.__table__))).all() == []

@@ -27,6 +27,7 @@ from handlers.mentors.buttons import (
 )
 from handlers.mentors.common import REASON_MAX, _leave_flow, _mentor_id, _now_and_window, when_label
 from handlers.mentors.desk import _mine_while, _seen, _still_mine, back_to_desk, show_request
+from handlers.mentors.talk import write_button
 from messages import label
 from messages.labels import N_
 from storage import mentors as store
@@ -95,6 +96,8 @@ async def ask_time(
         ]
         for o in free[:TIME_BUTTONS]
     ]
+    # No free time suits? A word to the requester first (handlers/mentors/talk.py).
+    rows.append([write_button(lang, request_id, mentor=True)])
     rows.append([SLOTS(label(lang, "🗓 Free times")), DESK(label(lang, "◀ My requests"))])
     await reply(
         update,
