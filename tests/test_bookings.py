@@ -264,7 +264,8 @@ async def test_a_per_school_cap_and_overlap_warning(db):
     await apply(db, w["students"][0], other)
     async with db.read() as conn:
         session = await bookings.session_view(conn, other)
-        assert await bookings.clashes(conn, w["students"][0], session) == ["체험"]
+        clashes = await bookings.clashes(conn, w["students"][0], session)
+        assert [c.title for c in clashes] == ["체험"]
 
 
 async def test_teachers_only_decide_for_their_school_and_grades(db):

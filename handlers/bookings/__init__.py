@@ -340,7 +340,8 @@ async def take_offer(update: Update, context: JinroContext, booking_id: int) -> 
         booking = await store.get(conn, booking_id)
         session = await store.session_view(conn, booking.session_id)
         teachers = await _teachers(conn, context.user)
-    await _show_applied(update, context, booking, session, None, [], teachers, edit=True)
+        clashes = await store.clashes(conn, context.user.id, session)
+    await _show_applied(update, context, booking, session, None, clashes, teachers, edit=True)
     outbox.kick(context)  # the teachers' requests
 
 

@@ -48,7 +48,13 @@ async def _offer(conn, context, row, user):
     # Taken after its session's cancellation deadline, the seat could not be given back.
     closed = bookings_store.cancel_closed(session, context.now)
     cutoff = bookings_store.cancel_deadline(session) if closed else None
-    return "bookings/offer", {"booking": booking, "session": session, "cutoff": cutoff}
+    clashes = await bookings_store.clashes(conn, user.id, session)
+    return "bookings/offer", {
+        "booking": booking,
+        "session": session,
+        "cutoff": cutoff,
+        "clashes": clashes,
+    }
 
 
 async def _decision(conn, context, row, user):
@@ -78,7 +84,14 @@ async def _drawn(conn, context, row, user):
         return None
     session = await bookings_store.session_view(conn, booking.session_id)
     place = await bookings_store.place_in_line(conn, booking.id)
-    return "bookings/drawn", {"session": session, "won": place is None, "place": place}
+    # A seat won: the student's other commitments at that time (a place in line holds none).
+    clashes = await bookings_store.clashes(conn, user.id, session) if place is None else []
+    return "bookings/drawn", {
+        "session": session,
+        "won": place is None,
+        "place": place,
+        "clashes": clashes,
+    }
 
 
 async def _booked_by_teacher(conn, context, row, user):
@@ -90,6 +103,7 @@ async def _booked_by_teacher(conn, context, row, user):
     return "classbook/student_booked", {
         "session": session,
         "teacher": teacher.name if teacher else "",
+        "clashes": await bookings_store.clashes(conn, user.id, session),
     }
 
 

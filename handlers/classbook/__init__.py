@@ -246,6 +246,7 @@ async def show_seats(
     count: int = 0,
     name: str = "",
     problem: tuple[str, str] | None = None,
+    clashes: list = (),
 ) -> None:
     teacher = context.user
     async with context.db.read() as conn:
@@ -304,6 +305,7 @@ async def show_seats(
         when=student_hears_at(context.now, context.tz) if note == "named" else None,
         reason=problem[0] if problem else None,
         chars=problem[1] if problem else None,
+        clashes=clashes,
         tz=context.tz,
     )
 
@@ -344,6 +346,9 @@ async def pick_student(
                 conn, context.user, session_id, student_id=student_id, now=context.now
             )
             student = await users_store.get(conn, student_id)
+            # The named student's other commitments at that time: the teacher is warned.
+            session = await store.session_view(conn, session_id)
+            clashes = await store.clashes(conn, student_id, session) if session else []
     except store.Refused as refused:
         note, student = (
             (refused.reason if refused.reason in ("full", "consent") else "already"),
@@ -351,6 +356,8 @@ async def pick_student(
         )
     except AlreadyHandled:
         note, student = None, None
+    if student is None:
+        clashes = []
     await answer_query(update)
     await show_seats(
         update,
@@ -360,6 +367,7 @@ async def pick_student(
         edit=True,
         note=note,
         name=student.name if student else "",
+        clashes=clashes,
     )
     if student is not None:
         outbox.kick(context)  # the student's notice

@@ -30,6 +30,7 @@ from handlers.mentors.desk import _mine_while, _seen, _still_mine, back_to_desk,
 from handlers.mentors.talk import write_button
 from messages import label
 from messages.labels import N_
+from storage import commitments
 from storage import mentors as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
@@ -205,12 +206,15 @@ async def _schedule(update: Update, context: JinroContext, *, place=None, link=N
         return
     outbox.kick(context)  # the requester's news of the meeting
     seen = await _seen(context, request_id)
+    async with context.db.read() as conn:  # both sides' other commitments then: a warning
+        clashes = await commitments.of_meeting(conn, request_id)
     await reply(
         update,
         context,
         "mentors/scheduled",
         back_to_desk(context.lang),
         request=seen,
+        clashes=clashes,
         tz=context.tz,
         # The student hears of it in the morning when it is set in quiet hours.
         told_at=None if seen.teacher else student_hears_at(context.now, context.tz),

@@ -9,6 +9,7 @@ from handlers.mentors.desk import back_to_desk, offer_buttons
 from handlers.mentors.talk import reply_button
 from handlers.outbox import Kind
 from messages import label
+from storage import commitments
 from storage import mentors as store
 from storage.errors import NotFound
 from storage.models import Role
@@ -65,7 +66,8 @@ async def _scheduled(conn, context, row, user):
     found = await _requester_view(conn, row, user, "scheduled")
     if found is None or found.meeting_status != "scheduled" or found.starts_at <= context.now:
         return None
-    return "mentoring/news", {"request": found, "news": "scheduled"}
+    clashes = (await commitments.of_meeting(conn, found.id)).student
+    return "mentoring/news", {"request": found, "news": "scheduled", "clashes": clashes}
 
 
 async def _meeting_soon(conn, context, row, user):

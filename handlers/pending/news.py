@@ -7,6 +7,7 @@ from handlers.common import keyboard
 from handlers.outbox import Kind, on_its_day
 from handlers.pending.buttons import CONFIRM, LIST, REJECT
 from messages import label
+from storage import commitments
 from storage import pending as pending_store
 from storage.errors import NotFound
 from storage.models import Role
@@ -19,7 +20,20 @@ async def _teacher_request(conn, context, row, user):
     request = await _waiting_request(conn, context, row, user)
     if request is None:
         return None
-    return "pending/new_request", {"student": request, "session": request, "booking_id": request.id}
+    # The student's other commitments at that time, so the teacher decides knowing of them.
+    clashes = await commitments.overlapping(
+        conn,
+        student_id=request.student_id,
+        starts_at=request.starts_at,
+        ends_at=request.ends_at,
+        besides_session=request.session_id,
+    )
+    return "pending/new_request", {
+        "student": request,
+        "session": request,
+        "booking_id": request.id,
+        "clashes": clashes,
+    }
 
 
 async def _expiring(conn, context, row, user):

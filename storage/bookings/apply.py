@@ -11,14 +11,15 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage import audit, reminders
+from storage import audit, commitments, reminders
 from storage.bookings.common import SESSION_VIEW, get
 from storage.bookings.deadlines import answer_by, cancel_closed
 from storage.bookings.seats import _check_open, _insert, _take_seats
+from storage.commitments import Commitment
 from storage.errors import Refused
-from storage.models import ACTIVE_STATUSES, SEAT_STATUSES
+from storage.models import ACTIVE_STATUSES
 from storage.search import refresh_next
-from storage.tables import bookings, programs, sessions
+from storage.tables import bookings, sessions
 from storage.tables import reminders as reminder_rows
 
 
@@ -231,9 +232,16 @@ async def too_late_to_cancel(
     return session
 
 
-async def clashes(conn: AsyncConnection, student_id: int, session: Row) -> list[str]:
-    """Titles of the student's other seats at overlapping times (a warning, not a rule)."""
-    return await _overlaps(conn, student_id, session)
+async def clashes(conn: AsyncConnection, student_id: int, session: Row) -> list[Commitment]:
+    """The student's other commitments at times overlapping the session's, of every kind
+    (storage/commitments.py): a warning, not a rule."""
+    return await commitments.overlapping(
+        conn,
+        student_id=student_id,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        besides_session=session.id,
+    )
 
 
 async def _session_for(conn: AsyncConnection, session_id: int, student_id: int) -> Row | None:
@@ -266,21 +274,3 @@ async def place_in_line(conn: AsyncConnection, booking_id: int) -> int | None:
             bookings.c.session_id == booking.session_id, bookings.c.status == "waitlisted", ahead
         )
     )
-
-
-async def _overlaps(conn: AsyncConnection, student_id: int, session: Row) -> list[str]:
-    """Titles of the student's other seat bookings whose sessions overlap this one."""
-    other = (
-        select(programs.c.title)
-        .select_from(bookings)
-        .join(sessions, sessions.c.id == bookings.c.session_id)
-        .join(programs, programs.c.id == sessions.c.program_id)
-        .where(
-            bookings.c.student_id == student_id,
-            bookings.c.session_id != session.id,
-            bookings.c.status.in_(SEAT_STATUSES),
-            sessions.c.starts_at < session.ends_at,
-            sessions.c.ends_at > session.starts_at,
-        )
-    )
-    return list((await conn.execute(other)).scalars())
