@@ -152,7 +152,7 @@ async def confirm_pressed(update: Update, context: JinroContext, inspection_id: 
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except (NotFound, AlreadyHandled):
         await set_flow(context, None)
-        await reply(update, context, "inspections/gone")
+        await reply(update, context, "inspections/gone", edit=True)  # its buttons go too
         return
     except store.Refused:  # an item without its answer: back to it
         await _go_on(update, context, inspection_id)
