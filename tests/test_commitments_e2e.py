@@ -1,7 +1,8 @@
 """Commitment clashes end to end, through the sandbox: every new commitment of a student (a
-booking, a class seat a teacher names them for, a mentor meeting, a lottery seat won) warns
-the student (해요체) and the adult on the other side (합니다체) of the student's other
-commitments at an overlapping time, by title and time only. A warning, never a refusal.
+booking, a seat offered from the line, a class seat a teacher names them for, a mentor
+meeting, a lottery seat won) warns the student (해요체) and the adult on the other side
+(합니다체) of the student's other commitments at an overlapping time, by title and time
+only. A warning, never a refusal.
 
 Every test runs on a Tuesday at 10:00 in Seoul (time-machine, ticking); the clash is on the
 Wednesday after, where the mentors' weekly free time at 16:00 is "(수) 16:00".
@@ -19,7 +20,7 @@ from handlers.classbook.buttons import NEW
 from storage.models import Session, utcnow
 from tests.conftest import join_as_student, wait_until
 from tests.mentors_e2e_helpers import KST, add_mentor, ask
-from tests.test_bookings_e2e import drawn_news
+from tests.test_bookings_e2e import drawn_news, press_first
 from tests.test_pending_e2e import apply, booking_of
 from tests.world_helpers import add_program, add_session, add_site, add_teacher, book_seat
 
@@ -36,7 +37,8 @@ async def a_session(db, title: str, starts: datetime, ends: datetime, **values) 
         program_id = await add_program(
             conn, site_id, title, external_key=title, type="job_practice", field="방송·영상"
         )
-        return await add_session(conn, program_id, starts, capacity=5, ends_at=ends, **values)
+        values = {"capacity": 5, **values}
+        return await add_session(conn, program_id, starts, ends_at=ends, **values)
 
 
 def wednesday(hour: int, minute: int = 0) -> datetime:
@@ -144,3 +146,26 @@ async def test_a_lottery_seat_won_over_a_booking_warns_the_student(bot, sandbox,
     assert "뽑혔어요" in won and WARNED in won and f"{MBC}, " in won
     asked = (await teacher.expect("새 체험 신청"))["text"]
     assert "김민지 학생은 같은 시간대에 다른 일정이 있습니다" in asked
+
+
+async def test_a_seat_offered_from_the_line_over_a_booking_warns_before_and_after(bot, sandbox, db):
+    mbc = await a_session(db, MBC, wednesday(14), wednesday(16, 30))
+    radio = await a_session(db, "라디오 PD 체험", wednesday(15), wednesday(17), capacity=1)
+    minji = await join_as_student(sandbox, 9315, "김민지")
+    async with db.write() as conn:
+        await book_seat(conn, mbc, 9315, "confirmed")
+    seojun = await join_as_student(sandbox, 9316, "이서준")
+    await apply(seojun, radio)
+    await seojun.expect("자리를 맡아 두었어요")
+    await minji.send("/help")
+    await apply(minji, radio)
+    assert "대기 1번" in (await minji.expect("대기 1번"))["text"]
+
+    await seojun.send("/my")
+    await press_first(seojun)
+    await seojun.press("취소")
+    await seojun.press("네, 취소할게요")
+    offer = (await minji.expect("자리가 났어요"))["text"]
+    assert WARNED in offer and f"{MBC}, " in offer  # before taking it
+    await minji.press("자리 받기")
+    assert "자리를 맡아 두었어요" in minji.last_text and WARNED in minji.last_text
