@@ -48,6 +48,7 @@ OUTGOING = [
     *classbook.OUTGOING,
     *mentors.OUTGOING,
     *cases.OUTGOING,
+    *consent.OUTGOING,
     *inspections.OUTGOING,
     *broadcasts.OUTGOING,
     *outbox.OUTGOING,

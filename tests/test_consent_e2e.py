@@ -9,7 +9,9 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, insert, select
 
 from messages import render
@@ -21,6 +23,10 @@ from tests.test_bookings_e2e import first_session, open_card
 from tests.test_onboarding_e2e import make_invite, user_row
 from tests.world_helpers import add_teacher, school_named, session_bookings, student_row
 
+# A student hears of consent only 08:00-21:00 (the outbox): the stories run on a Tuesday morning.
+pytestmark = pytest.mark.usefixtures("tuesday_morning")
+
+KST = ZoneInfo("Asia/Seoul")
 NUMBER = "010-2345-6789"
 E164 = "+821023456789"
 
@@ -437,8 +443,17 @@ def test_every_consent_text_speaks_in_the_register_of_its_reader():
         button="버튼",
     )
     variants = [
-        {"agree": agree, "method": method, "kind": kind, "reason": reason, "fees": fees}
+        {
+            "agree": agree,
+            "method": method,
+            "kind": kind,
+            "reason": reason,
+            "fees": fees,
+            "when": when,
+            "tz": KST,
+        }
         for agree in (True, False)
+        for when in (None, utcnow())
         for method in ("paper", "guardian", "withdrawn", "identity", "contact")
         for kind in ("words", "number")
         for reason in ("done", "refused", "stale", "tampered", "used")

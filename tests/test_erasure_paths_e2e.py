@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import delete, insert, select
 
 from handlers.privacy.buttons import CHILD as CHILD_BUTTON
@@ -31,6 +32,9 @@ from tests.world_helpers import (
     session_bookings,
     student_row,
 )
+
+# A student hears of consent only 08:00-21:00 (the outbox): the stories run on a Tuesday morning.
+pytestmark = pytest.mark.usefixtures("tuesday_morning")
 
 CHILD, CHILD_NAME = 7602, "이서준"
 MOTHER = 7603

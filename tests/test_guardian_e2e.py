@@ -6,8 +6,13 @@ people who have not joined yet get; an account with a role is not asked at all."
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import join_as_student
 from tests.test_erasure_paths_e2e import a_consenting_guardian
+
+# A student hears of consent only 08:00-21:00 (the outbox): the stories run on a Tuesday morning.
+pytestmark = pytest.mark.usefixtures("tuesday_morning")
 
 
 async def test_a_guardian_is_spoken_to_as_an_adult(bot, sandbox, db):

@@ -26,6 +26,9 @@ from tests.test_consent_e2e import E164, consent_link, refusals
 from tests.test_onboarding_e2e import user_row
 from tests.world_helpers import add_teacher
 
+# A student hears of consent only 08:00-21:00 (the outbox): the stories run on a Tuesday morning.
+pytestmark = pytest.mark.usefixtures("tuesday_morning")
+
 SECRET = "identity-check-secret-for-tests-only-0123456789"
 GUARDIAN_NAME = "이보호"  # what the guardian types at the provider: never kept
 ADULT_BIRTH = date(1984, 5, 17)

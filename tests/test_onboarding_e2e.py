@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from handlers.consent import buttons as consent
@@ -12,6 +13,9 @@ from storage import invites, monitors
 from storage import users as users_store
 from storage.models import Invite, Role, User, utcnow
 from tests.conftest import ADMIN_ID, join_as_student
+
+# A student hears of consent only 08:00-21:00 (the outbox): the stories run on a Tuesday morning.
+pytestmark = pytest.mark.usefixtures("tuesday_morning")
 
 
 async def make_invite(db, role, **kwargs):

@@ -3,8 +3,8 @@ them at once: in quiet hours (21:00-08:00) a student's news waits for the mornin
 adult reads when ("학생에게는 …에 알립니다"). Each story runs on a Tuesday at 22:30 and at
 10:00 in Seoul (time-machine, ticking): a teacher naming a class seat and cancelling the
 class booking, a case's mediator writing to everyone, privately to the student and closing
-the case, a mentor setting and cancelling a meeting a student asked for. A safety case
-reaches the student at once, night or day."""
+the case, a mentor setting and cancelling a meeting a student asked for, a guardian
+consenting and withdrawing. A safety case reaches the student at once, night or day."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from handlers.outbox import dispatch_tick
 from tests.cases_e2e_helpers import open_as, world_with_minji
 from tests.conftest import join_as_student
 from tests.mentors_e2e_helpers import a_request_for_two_mentors, accept
+from tests.test_consent_e2e import E164, consent_link
 from tests.test_deadlines_e2e import KST, moment, next_tuesday
 from tests.test_pending_e2e import world
 from tests.world_helpers import add_teacher
@@ -152,3 +153,36 @@ async def test_a_mentor_setting_and_cancelling_a_meeting_with_a_student(hour, bo
     else:
         assert "만남을 취소하고 요청한 분들께 알렸습니다" in mentor.last_text
         await minji.expect("멘토가 만남을 취소해야 했어요")
+
+
+async def test_a_guardian_answering_and_withdrawing_consent(hour, bot, sandbox, db):
+    _, morning = hour
+    seojun = await join_as_student(sandbox, 7701, "이서준", under14=True, grade=1)
+    token = await consent_link(seojun)
+    mother = sandbox.user(7702, "서준 엄마", phone_number=E164)
+    await mother.send(f"/start {token}")
+    await mother.press("부모이며, 동의합니다")
+    await mother.share_contact()
+    if morning:
+        assert "감사합니다. 동의가 기록되었습니다." in mother.last_text
+        assert waits_until(morning) in mother.last_text
+        await dispatch_tick(bot)
+        await seojun.refresh()
+        assert not any("보호자가 동의해" in m.get("text", "") for m in seojun.bot_messages)
+    else:
+        assert "동의가 기록되었고 학생에게도 알렸습니다" in mother.last_text
+        await seojun.expect("보호자가 동의해 주셨어요")
+
+    await mother.send("/consent")
+    await mother.press("이서준 학생 동의 철회")
+    await mother.press("네, 동의를 철회합니다")
+    if morning:
+        assert "동의를 철회했습니다. 선생님께 알렸습니다." in mother.last_text
+        assert waits_until(morning) in mother.last_text
+        with time_machine.travel(morning + timedelta(minutes=1), tick=True):
+            await dispatch_tick(bot)
+            await seojun.expect("보호자가 동의해 주셨어요")
+            await seojun.expect("보호자가 동의를 철회했어요")
+    else:
+        assert "학생과 선생님께 알렸습니다" in mother.last_text
+        await seojun.expect("보호자가 동의를 철회했어요")

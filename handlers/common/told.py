@@ -16,3 +16,17 @@ def student_hears_at(now: datetime, tz: tzinfo, *, urgent: bool = False) -> date
     if urgent or not reminders.in_quiet_hours(now, tz):
         return None
     return reminders.next_morning(now, tz)
+
+
+# A student's news of their guardian's consent (handlers/consent/news.py composes it): through
+# the outbox, so that it waits through quiet hours as any student's news that is not urgent.
+CONSENT_NEWS = "consent_student"
+CONSENT_WHATS = ("given", "paper", "declined", "withdrawn")
+
+
+async def consent_news(conn, student_id: int, what: str, *, now: datetime, kept: int = 0) -> None:
+    """The notice to the student that their guardian's consent was `what` (CONSENT_WHATS;
+    `kept`: confirmed seats that stay for a withdrawal), in the caller's transaction."""
+    key = f"{CONSENT_NEWS}:{student_id}:{what}:{now.isoformat()}"
+    detail = f"{what}:{kept}"
+    await reminders.notice(conn, CONSENT_NEWS, student_id, key, now=now, detail=detail)

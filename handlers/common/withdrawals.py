@@ -6,21 +6,17 @@ so do the student's teachers (with the requests and places withdrawn)."""
 from __future__ import annotations
 
 from bot.context import JinroContext
+from handlers import outbox
 from handlers.common import notify
+from handlers.common.told import consent_news
 from storage.consent import Withdrawal
 
 
 async def tell_withdrawal(context: JinroContext, taken: Withdrawal) -> None:
     student = taken.student
-    await notify(
-        context,
-        student.id,
-        student.lang,
-        "consent/student_told",
-        agree=False,
-        method="withdrawn",
-        kept=taken.kept,
-    )
+    async with context.db.write() as conn:  # through the outbox: it waits through quiet hours
+        await consent_news(conn, student.id, "withdrawn", now=context.now, kept=taken.kept)
+    outbox.kick(context)
     for teacher in taken.teachers:
         await notify(
             context,

@@ -17,6 +17,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 from bot.context import JinroContext
 from handlers.common import file_step, reply, requires, text_step
 from handlers.consent import guardian, identity, student, teacher
+from handlers.consent.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from storage import consent as consent_store
 from storage.models import Role
 

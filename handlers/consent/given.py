@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import ReplyKeyboardRemove
 
 from bot.context import JinroContext
+from handlers import outbox
 from handlers.common import notify, set_flow, speaks_formally
+from handlers.common.told import consent_news, student_hears_at
 from storage import audit
 from storage import consent as consent_store
 from storage import identity as identity_store
@@ -72,6 +74,7 @@ async def record(context: JinroContext, give: Callable[[AsyncConnection], Awaita
     try:
         async with context.db.write() as conn:
             student = await give(conn)
+            await consent_news(conn, student.id, "given", now=context.now)
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except (NotFound, AlreadyHandled) as refusal:
         reason = await refusal_reason(
@@ -88,6 +91,7 @@ async def record(context: JinroContext, give: Callable[[AsyncConnection], Awaita
             formal=speaks_formally(context.user),
         )
         return False
+    outbox.kick(context)  # the student's notice, in the morning if it is quiet hours
     await notify(
         context,
         context.user.id,
@@ -95,8 +99,7 @@ async def record(context: JinroContext, give: Callable[[AsyncConnection], Awaita
         "consent/guardian_done",
         ReplyKeyboardRemove(),
         agree=True,
-    )
-    await notify(
-        context, student.id, student.lang, "consent/student_told", agree=True, method="guardian"
+        when=student_hears_at(context.now, context.tz),
+        tz=context.tz,
     )
     return True

@@ -14,15 +14,16 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.error import BadRequest
 
 from bot.context import JinroContext
+from handlers import outbox
 from handlers.common import (
     answer_query,
     keyboard,
-    notify,
     reply,
     set_flow,
     stale_button,
     start_link,
 )
+from handlers.common.told import consent_news, student_hears_at
 from handlers.common.withdrawals import tell_withdrawal
 from handlers.consent import given, identity
 from handlers.consent.buttons import DISAGREE, KEEP, RELATIONSHIP, WITHDRAW, WITHDRAW_SURE
@@ -216,6 +217,7 @@ async def disagreed(update: Update, context: JinroContext, token: str) -> None:
             student = await consent_store.decline(
                 conn, token, context.user, context.user.id, now=context.now
             )
+            await consent_news(conn, student.id, "declined", now=context.now)
             if context.user.flow in given.FLOWS:
                 context.user = await users_store.set_flow(conn, context.user.id, None)
     except AlreadyHandled:
@@ -225,9 +227,10 @@ async def disagreed(update: Update, context: JinroContext, token: str) -> None:
         await refuse_press(update, context, refusal)
         return
     await answer_query(update)
-    await reply(update, context, "consent/guardian_done", edit=True, agree=False)
-    await notify(
-        context, student.id, student.lang, "consent/student_told", agree=False, method="guardian"
+    outbox.kick(context)  # the student's notice, in the morning if it is quiet hours
+    when = student_hears_at(context.now, context.tz)
+    await reply(
+        update, context, "consent/guardian_done", edit=True, agree=False, when=when, tz=context.tz
     )
 
 
@@ -310,8 +313,17 @@ async def withdraw_confirmed(update: Update, context: JinroContext, place: int, 
             conn, context.user.id, child.id, now=context.now, offer=context.settings.offer
         )
     await answer_query(update)
-    await reply(update, context, "consent/guardian_withdrawn", edit=True, name=taken.student.name)
     await tell_withdrawal(context, taken)
+    when = student_hears_at(context.now, context.tz)
+    await reply(
+        update,
+        context,
+        "consent/guardian_withdrawn",
+        edit=True,
+        name=taken.student.name,
+        when=when,
+        tz=context.tz,
+    )
 
 
 @KEEP.handles

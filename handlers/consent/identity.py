@@ -22,6 +22,7 @@ from telegram.ext import Application
 
 from bot.context import JinroContext
 from handlers.common import reply, set_flow
+from handlers.common.told import student_hears_at
 from handlers.consent import given
 from messages import DEFAULT_LANGUAGE, label, render
 from storage import audit
@@ -103,14 +104,19 @@ async def returned(application: Application, request: web.Request) -> web.Respon
             now=context.now,
         ),
     )
-    return page(application, context.lang, "done" if recorded else "refused")
+    when = student_hears_at(context.now, context.tz) if recorded else None
+    return page(application, context.lang, "done" if recorded else "refused", when=when)
 
 
-def page(application: Application, lang: str, reason: str, *, status: int = 200) -> web.Response:
+def page(
+    application: Application, lang: str, reason: str, *, status: int = 200, when=None
+) -> web.Response:
     """The browser's answer: a short text, and a button back to the bot's chat in Telegram
     (the guardian's phone opens it in the app), kept by nobody (no-store). Made for a
     phone's screen: the provider's page sent them here in the phone's browser."""
-    text = render("consent/identity_page", lang, reason=reason).strip().replace("\n", "<br>\n")
+    tz = JinroContext(application).tz
+    text = render("consent/identity_page", lang, reason=reason, when=when, tz=tz)
+    text = text.strip().replace("\n", "<br>\n")
     chat = f"https://t.me/{application.bot.username}"
     body = _PAGE.format(
         lang=escape(lang),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
+from handlers import outbox
 from handlers.common import (
     answer_query,
     audit_read,
@@ -16,6 +17,7 @@ from handlers.common import (
     pages_row,
     reply,
 )
+from handlers.common.told import consent_news
 from handlers.consent.buttons import ASK_AGAIN, LIST, PAPER_FORM
 from messages import label
 from messages.labels import N_
@@ -112,15 +114,14 @@ async def paper_form_received(
             student = await consent_store.record_paper(
                 conn, context.user, shown.id, now=context.now
             )
+            await consent_news(conn, student.id, "paper", now=context.now)
     except AlreadyHandled:  # consent came meanwhile: say so, and show the list as it is
         await answer_query(update, label(context.lang, "Already recorded."))
         await show_page(update, context, page, edit=True)
         return
+    outbox.kick(context)  # the student's notice, in the morning if it is quiet hours
     await answer_query(update, label(context.lang, "Recorded: %(name)s", name=student.name))
     await show_page(update, context, page, edit=True)
-    await notify(
-        context, student.id, student.lang, "consent/student_told", agree=True, method="paper"
-    )
 
 
 @ASK_AGAIN.handles
