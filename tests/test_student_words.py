@@ -1,5 +1,5 @@
 """Which typed messages are greetings or requests for help (a menu) and which are searches
-(handlers/search/words.py), as students write them, in Korean and English."""
+(handlers/common/small_talk.py), as students write them, in Korean and English."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from handlers.search.words import small_talk
+from handlers.common.small_talk import small_talk
 from storage import demo_data
 
 GREETINGS = [

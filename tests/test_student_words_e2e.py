@@ -189,3 +189,20 @@ async def _a_day_with_sessions(db):
     async with db.read() as conn:
         found = await search.search(conn, "", limit=1, now=utcnow())
     return found.hits[0].next_start.astimezone(KST).date()
+
+
+async def test_a_newcomer_who_greets_at_the_first_question_is_greeted_not_told_off(bot, sandbox):
+    """Someone new says 안녕 (or asks for help) before choosing who they are: the welcome
+    comes again, with its buttons, and no "choose a button" reproach; other words still get
+    the reminder to press one."""
+    newcomer = sandbox.user(4491, "하늘")
+    await newcomer.send("/start")
+    for words in ("안녕", "도와주세요", "hi"):
+        before = len(newcomer.bot_messages)
+        await newcomer.send(words)
+        said = [m["text"] for m in newcomer.bot_messages[before:]]
+        assert len(said) == 1 and said[0].startswith("안녕하세요! 진로체험 도우미 진로예요."), said
+        assert "🎒 학생이에요" in newcomer.buttons
+    await newcomer.send("정발중학교")  # an answer to a question not asked yet
+    assert newcomer.bot_messages[-2]["text"].startswith("아래 버튼 중에서 골라 주세요.")
+    assert "🎒 학생이에요" in newcomer.buttons

@@ -17,6 +17,7 @@ from handlers.common import (
     start_link_for,
     text_step,
 )
+from handlers.common.small_talk import small_talk
 from handlers.onboarding.buttons import ROLE, SWITCH_LANGUAGE
 from handlers.onboarding.common import in_both_languages, typed_choice
 from messages import label
@@ -96,10 +97,12 @@ def roles() -> dict:
 
 @text_step("ob.role")
 async def role_text(update: Update, context: JinroContext) -> None:
-    """ "학생" or a button's label typed counts as pressed; other text: the buttons again."""
+    """ "학생" or a button's label typed counts as pressed; a greeting or a call for help gets
+    the welcome again (it greets and says what to do); other text: the buttons again."""
     role = typed_choice(update.message.text, roles())
     if role is not None:
         await on_role(update, context, role)
         return
-    await reply(update, context, "common/press_button")
+    if small_talk(update.message.text) is None:
+        await reply(update, context, "common/press_button")
     await ask_role(update, context)

@@ -13,10 +13,10 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, text_step
+from handlers.common.small_talk import small_talk
 from handlers.search.buttons import GO
 from handlers.search.panel import search_command
 from handlers.search.results import for_you_command, search_words
-from handlers.search.words import small_talk
 from messages import label
 from storage.models import Role
 

@@ -1,5 +1,6 @@
-"""Typed messages that are not a search: a greeting ("안녕", "hi") or a request for help
-("도와주세요", "뭐 할 수 있어?", "what can you do"), in the words students actually type.
+"""Typed messages that are not a search or an answer: a greeting ("안녕", "hi") or a request
+for help ("도와주세요", "뭐 할 수 있어?", "what can you do"), in the words students actually
+type (the search area answers them with a menu, onboarding with its question again).
 
 Such a message must get a short menu, not "no programme matches “안녕”". A message is small
 talk only when all of it is greetings, requests for help and filler ("저기요", "좀", "ㅎㅎ",
