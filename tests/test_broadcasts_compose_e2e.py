@@ -34,7 +34,7 @@ async def test_staff_composes_chooses_previews_and_confirms(bot, sandbox, db):
     await staff.press("📤 지금 보내기")  # nobody chosen: refused with an alert
     assert "아직 받는 사람이 없습니다" in staff.callback_answers[-1]["text"]
     await staff.press("🏫 학교")
-    assert "어느 학교에 보낼까요?" in staff.last_text
+    assert "어느 학교에 보내시겠습니까?" in staff.last_text
     await press_school(staff, "정발중학교")
     assert "받는 사람: 3명 (학생 3)" in staff.last_text
     await staff.press("받는 사람 선택으로")
@@ -50,7 +50,8 @@ async def test_staff_composes_chooses_previews_and_confirms(bot, sandbox, db):
     await staff.press("👁 미리보기")
     assert staff.bot_messages[-2]["text"] == TEXT and "받는 사람: 2명" in staff.last_text
     await staff.press("📤 지금 보내기")
-    assert "공지 #1: 보낼까요?" in staff.last_text and "바로 보냅니다" in staff.last_text
+    assert "공지 #1: 이대로 보내시겠습니까?" in staff.last_text
+    assert "바로 보냅니다" in staff.last_text
     assert await deliveries(db) == []  # nothing in the outbox before the confirm
     confirm_message = staff.last_message["message_id"]
     await staff.press("✅ 지금 보내기")

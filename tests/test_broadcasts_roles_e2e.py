@@ -106,7 +106,7 @@ async def test_a_site_reaches_only_students_booked_on_its_sessions(bot, sandbox,
     await site.press_data(panel, buttons.ONE_SESSION.pack(broadcast_id, sessions[theirs.id]))
     assert STALE in site.callback_answers[-1]["text"]
     await site.press("📚 프로그램 / 회차")
-    assert "어느 프로그램인가요?" in site.last_text
+    assert "어느 프로그램에 보내시겠습니까?" in site.last_text
     ours_sessions = buttons.PROGRAMME_SESSIONS.pack(broadcast_id, ours.id)
     await site.press_data(site.last_message["message_id"], ours_sessions)
     assert "학생 2명" in " ".join(site.buttons)

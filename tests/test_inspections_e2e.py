@@ -130,7 +130,7 @@ async def test_a_failed_inspection_closes_the_site_and_tells_everyone_concerned(
     await admin.press("점검 기록 없음")
     assert "멍냥 펫살롱" in admin.last_text
     await admin.press("멍냥 펫살롱")
-    assert "누가 점검할까요" in admin.last_text
+    assert "누구에게 점검을 맡기시겠습니까" in admin.last_text
     await admin.press("은정 (일산서구)")
     assert "멍냥 펫살롱 점검을 은정 님에게 배정하고 알렸습니다" in admin.last_text
     await monitor.expect("안전 점검을 부탁드립니다")
@@ -418,5 +418,6 @@ async def test_staff_find_a_site_by_part_of_its_name(tuesday_morning, bot, sandb
     await admin.send("펫살롱")
     assert "체험처를 고르시거나" in admin.last_text
     await admin.press("멍냥 펫살롱")
-    assert "누가 점검할까요" in admin.last_text and "은정 (일산서구)" in admin.buttons
+    assert "누구에게 점검을 맡기시겠습니까" in admin.last_text
+    assert "은정 (일산서구)" in admin.buttons
     await nothing_failed(sandbox)

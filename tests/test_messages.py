@@ -334,7 +334,7 @@ def test_a_sentence_ending_a_template_line_ends_the_message_line(lang, role):
     class Student:
         name, under14, consent_at = "하늘", True, None
 
-    lines = render(f"help/{role}", lang, user=Student()).splitlines()
+    lines = render(f"help/{role}", lang, user=Student(), formal=False).splitlines()
     assert all(line.count(" — ") <= 1 for line in lines), lines
     commands = [line for line in lines if line.startswith("/")]
     assert len(commands) >= (1 if role == "guest" else 3)

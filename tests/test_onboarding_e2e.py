@@ -135,9 +135,9 @@ async def test_site_mentor_monitor_and_staff_join_by_invite(bot, sandbox, db):
     monitor = sandbox.user(1401, "은정")
     await monitor.send(f"/start {await make_invite(db, Role.MONITOR)}")
     await monitor.press("“은정”")
-    assert "어느 구를 맡으시나요" in monitor.last_text
+    assert "어느 구를 맡으십니까" in monitor.last_text
     await monitor.send("일산")  # a button is expected: the question comes again
-    assert "어느 구를 맡으시나요" in monitor.last_text
+    assert "어느 구를 맡으십니까" in monitor.last_text
     await monitor.press("일산서구")
     assert "학부모 지원단" in monitor.last_text
     async with db.read() as conn:

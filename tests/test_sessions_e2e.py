@@ -215,7 +215,7 @@ async def test_site_adds_a_session(bot, sandbox, db):
     await site.press("➕ 회차 추가")
     assert "어느 프로그램" in site.last_text and site.buttons[0] == "해양 생물 관찰"
     await site.press("해양 생물 관찰")
-    assert "언제 시작합니까" in site.last_text
+    assert "시작 날짜와 시각을 입력해 주십시오" in site.last_text
     await site.send("내일 오후")
     assert "시각도 적어 주십시오" in site.last_text
     await site.send("아무 때나")
@@ -343,9 +343,9 @@ async def test_cancelling_tells_the_booked_the_line_and_the_teachers(bot, sandbo
     site = await the_site(sandbox)
     await site.press("2. ")
     await site.press("❌ 회차 취소")
-    assert "왜 취소합니까" in site.last_text
+    assert "취소하는 사유를 짧게 입력해 주십시오" in site.last_text
     await site.send("x")
-    assert "몇 단어로" in site.last_text
+    assert "조금 더 자세히" in site.last_text
     await site.send("강사 사정으로 <휴강>합니다")
     assert "이 회차를 취소하시겠습니까?" in site.last_text
     assert "예약된 자리 1석 · 대기 1명" in site.last_text

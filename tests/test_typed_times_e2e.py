@@ -45,7 +45,7 @@ async def test_a_site_types_today_afternoon_and_hears_the_day_back(
 
     # Read wrongly? Retype it: now next week's Tuesday.
     await site.press("✏️ 시작 시각 다시 입력")
-    assert "언제 시작합니까" in site.last_text
+    assert "시작 날짜와 시각을 입력해 주십시오" in site.last_text
     await site.send("다음 주 화요일 14:00")
     next_tuesday = today + timedelta(days=7)
     assert f"{said(next_tuesday, '14:00')}에 시작합니다" in site.last_text

@@ -43,13 +43,13 @@ REFUSALS = {
     "closed": (N_("This case is closed."), N_("This case has ended.")),
     "read_only": (
         N_("You can read this case, but only its parties can write in it."),
-        N_("You can read this case, but only its parties can write in it."),
+        N_("You can read this case, but only the people in it can write."),
     ),
     "replaced": (
         N_("This proposal was replaced by a newer one."),
         N_("A newer proposal has replaced this one."),
     ),
-    "not_party": (N_("This person is not in the case."), N_("This person is not in the case.")),
+    "not_party": (N_("This person is not in the case."), N_("This person isn't in the case.")),
     "answered": (
         N_("You have already answered this proposal."),
         N_("You already answered this proposal."),
