@@ -100,11 +100,11 @@ async def test_a_teacher_gets_a_school_visit(tuesday_morning, bot, sandbox, db):
     assert "학교의 어디에서" in near.last_text
     await near.press("정발중학교에서")
     assert "만남이 정해졌습니다" in near.last_text and "📍 정발중학교" in near.last_text
-    news = await teacher.expect("멘토링 만남이 정해졌어요")
+    news = await teacher.expect("멘토링 만남 일정이 정해졌습니다")
     assert "📍 정발중학교" in news["text"] and "강소방" in news["text"]
     # An hour before, both are reminded (the day before had passed already).
     await travel_tick(bot, tuesday_morning.replace(hour=15, minute=1))
-    await teacher.expect("한 시간 뒤에 멘토링이 시작돼요")
+    await teacher.expect("한 시간 뒤에 멘토링이 시작됩니다")
     await near.expect("한 시간 뒤에 멘토링이 시작됩니다")
 
 

@@ -36,7 +36,8 @@ HELPERS = {
     "ask_name": (2, {"formal"}),  # handlers.onboarding.ask_name: reply, with no values
 }
 OWN_KEYWORDS = {"edit", "markup"}  # reply's and notify's own: not given to the template
-COMPOSED = {"tz", "kind"}  # what handlers/outbox/sender.py _compose adds to a composer's values
+# What handlers/outbox/sender.py _compose adds to a composer's values.
+COMPOSED = {"tz", "kind", "formal"}
 # Helpers passing on a template they were given (their callers are checked), and those
 # passing **values this test cannot see into.
 FORWARDERS = {("handlers/common/__init__.py", f) for f in ("reply", "reply_page", "notify")} | {

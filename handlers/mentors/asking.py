@@ -16,6 +16,7 @@ from handlers.common import (
     pages_row,
     reply,
     set_flow,
+    speaks_formally,
     stale_button,
     text_step,
 )
@@ -44,12 +45,19 @@ from storage.models import Role
 FIELD_BUTTONS = 8
 FIELD_PAGE = 10
 CONSENT_FIRST = N_("Your guardian's consent is needed first. Send /consent to see how.")
-TOO_MANY = N_("You have as many open requests as you can. Wait for them, or cancel one.")
+# A refusal's words to adults (합니다체, a teacher asking for a class) and to students (해요체).
 REFUSALS = {
-    "consent": CONSENT_FIRST,
-    "too_many": TOO_MANY,
-    "question": N_("Please write your question again (5 to 500 characters)."),
+    "consent": (CONSENT_FIRST, CONSENT_FIRST),  # only students need a guardian's consent
+    "too_many": (
+        N_("The most open requests allowed are already open. Wait for an answer or cancel one."),
+        N_("You have as many open requests as you can. Wait for them, or cancel one."),
+    ),
+    "question": (
+        N_("Please type the question again (5 to 500 characters)."),
+        N_("Please write your question again (5 to 500 characters)."),
+    ),
 }
+NOT_SENT = (N_("This request could not be sent."), N_("This request cannot be sent."))
 
 
 @ASK.handles
@@ -67,7 +75,9 @@ async def new_pressed(update: Update, context: JinroContext) -> None:
         store.STUDENT_OPEN_LIMIT if context.user.role == Role.STUDENT else store.TEACHER_OPEN_LIMIT
     )
     if len(active) >= limit:
-        await answer_query(update, label(context.lang, TOO_MANY), alert=True)
+        said = REFUSALS["too_many"]
+        text = said[0] if speaks_formally(context.user) else said[1]
+        await answer_query(update, label(context.lang, text), alert=True)
         return
     await answer_query(update)
     await set_flow(context, "rq.field", {})
@@ -285,7 +295,8 @@ async def send_pressed(update: Update, context: JinroContext) -> None:
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except store.Refused as refused:
         await set_flow(context, None)
-        text = REFUSALS.get(refused.reason, N_("This request cannot be sent."))
+        said = REFUSALS.get(refused.reason, NOT_SENT)
+        text = said[0] if speaks_formally(context.user) else said[1]
         await answer_query(update, label(context.lang, text), alert=True)
         return
     await answer_query(update)

@@ -7,7 +7,15 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers import outbox
-from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.common import (
+    answer_query,
+    keyboard,
+    reply,
+    set_flow,
+    speaks_formally,
+    stale_button,
+    text_step,
+)
 from handlers.common.handled import pressed_message_id, settle_message
 from handlers.common.shorten import ask_to_shorten
 from handlers.mentors.buttons import (
@@ -24,6 +32,7 @@ from handlers.mentors.home import TIME_NAMES, _leave_flow, mode_name, show_home
 from handlers.mentors.talk import write_button
 from handlers.search import buttons as search
 from messages import label
+from messages.labels import N_
 from storage import mentors as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
@@ -114,8 +123,10 @@ async def cancel_pressed(update: Update, context: JinroContext, request_id: int)
         await show_request(update, context, request_id)
         return
     lang = context.lang
+    formal = speaks_formally(context.user)
+    sure = N_("✕ Yes, cancel the request") if formal else N_("✕ Yes, cancel it")
     rows = [
-        [WITHDRAW_NOW(label(lang, "✕ Yes, cancel it"), request_id)],
+        [WITHDRAW_NOW(label(lang, sure), request_id)],
         [MY_REQUEST(label(lang, "◀ Keep it"), request_id)],
     ]
     await reply(
@@ -129,12 +140,16 @@ async def cancel_now(update: Update, context: JinroContext, request_id: int) -> 
         async with context.db.write() as conn:
             await store.cancel_request(conn, request_id, context.user, now=context.now)
     except AlreadyHandled:  # not the router's answer: the request as it is now follows
-        await answer_query(
-            update, label(context.lang, "This request has changed meanwhile."), alert=True
+        changed = (
+            N_("The request's status changed meanwhile.")
+            if speaks_formally(context.user)
+            else N_("This request has changed meanwhile.")
         )
+        await answer_query(update, label(context.lang, changed), alert=True)
         await show_request(update, context, request_id)
         return
-    await answer_query(update, label(context.lang, "Cancelled."))
+    done = N_("The request is cancelled.") if speaks_formally(context.user) else N_("Cancelled.")
+    await answer_query(update, label(context.lang, done))
     outbox.kick(context)  # the mentor hears
     await show_home(update, context, edit=True)
 

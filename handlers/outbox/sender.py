@@ -16,7 +16,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.context import JinroContext
 from bot.pacing import retry_seconds
-from handlers.common import send
+from handlers.common import send, speaks_formally
 from handlers.outbox.kinds import HOLD, KINDS, Copy
 from handlers.outbox.reading import COMPOSING, Batch
 from messages import render
@@ -224,6 +224,9 @@ async def _compose(context: JinroContext, row):
         return found, user
     template, values = found
     values.update(tz=context.tz, kind=row.kind)
+    # The recipient's register, as reply() gives it: a text both sides get (a teacher's or a
+    # student's mentor request) branches on it; a kind that knows better passes its own.
+    values.setdefault("formal", speaks_formally(user))
     markup = kind.keyboard(row, user.lang) if kind.keyboard else None
     text = render(template, user.lang, **values)
     return Copy(lambda context, chat_id: send(context, chat_id, text, markup, paced=True)), user
