@@ -172,12 +172,28 @@ TEXTS = {
     "You already answered this proposal.": STUDENTS,
 }
 
-# EITHER templates with branches only adults reach, chosen by a value besides `formal`: those
-# values (a student's rendering never carries them).
-ADULT_VALUES = {
-    "cases/posted": {"when"},  # a student is told later only of an adult's words
-    "privacy/erase_ask": {"consents"},  # a guardian's
-    "privacy/summary": {"guardian", "children"},
+# EITHER templates with branches only one side reaches, chosen by more than `formal`: the
+# values only that side's messages carry, and the words compared (`what == "private"`) that
+# only that side's messages are chosen by. The other side's rendering goes without them.
+ONE_SIDE = {
+    "cases/ask_post": {"private": ADULTS, "proposal": ADULTS, "mediator": ADULTS, "staff": ADULTS},
+    "cases/list": {"staff": ADULTS, "monitor": ADULTS, "paused": ADULTS},
+    "cases/news": {
+        "case_answer": ADULTS,  # the mediator hears each answer
+        "case_assigned": ADULTS,
+        "case_joined": ADULTS,  # a teacher or site brought in
+        "case_sla_mediator": ADULTS,
+        "case_unassigned": ADULTS,  # staff are asked to assign one
+        "mediator": ADULTS,
+        "staff": ADULTS,
+    },
+    "cases/posted": {"when": ADULTS, "private": ADULTS, "proposal": ADULTS},
+    "cases/refused": {"read_only": ADULTS, "not_party": ADULTS},
+    "common/settings": {"student": STUDENTS},  # the survey switch
+    "mentoring/news": {"clashes": STUDENTS},  # a student's other commitments
+    "privacy/erase_ask": {"consents": ADULTS},  # a guardian's
+    "privacy/erased_told": {"guardian": STUDENTS},  # a student whose guardian erased them
+    "privacy/summary": {"guardian": ADULTS, "children": ADULTS},
 }
 
 

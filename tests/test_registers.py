@@ -15,9 +15,9 @@ from jinja2 import meta
 
 from messages import LOCALES, TEMPLATES, environment, render
 from tests.audiences import (
-    ADULT_VALUES,
     ADULTS,
     EITHER,
+    ONE_SIDE,
     STUDENTS,
     TEXTS,
     label_audience,
@@ -144,17 +144,41 @@ def variables(name: str) -> set[str]:
     return found
 
 
+def matching(constant: str) -> type:
+    """A present value equal to `constant` only: renders the branch `x == constant` chooses."""
+
+    class Matching(Anything):
+        def __getattr__(self, name):
+            return Matching()
+
+        def __eq__(self, other):
+            return other == constant
+
+        __hash__ = Anything.__hash__
+
+    return Matching
+
+
+COMPARED = re.compile(r"==\s*[\"']([^\"']+)[\"']")
+
+
 def renderings(name: str, formal: bool) -> list[str]:
-    """The template rendered with every value present, then with every value empty; a
-    student's rendering leaves out the values only adults' messages carry."""
+    """The template rendered with every value present, every value empty, and every value
+    equal to each word it is compared with (`news == "accepted"`); one side's rendering leaves
+    out the values and words only the other side's messages have (ONE_SIDE)."""
+    env = environment("ko")
+    source = env.loader.get_source(env, f"{name}.html.j2")[0]
+    others = {
+        w for w, side in ONE_SIDE.get(name, {}).items() if side != (ADULTS if formal else STUDENTS)
+    }
+    words = sorted(set(COMPARED.findall(source)) - others)
     texts = []
-    for kind in (Anything, Nothing):
+    for kind in [Anything, Nothing] + [matching(word) for word in words]:
         values = {v: kind() for v in variables(f"{name}.html.j2")}
-        if not formal:
-            values |= {v: Nothing() for v in ADULT_VALUES.get(name, ())}
+        values |= {v: Nothing() for v in others}
         try:
             texts.append(render(name, "ko", formal=formal, **values))
-        except Exception:  # noqa: BLE001 - a branch an empty value cannot reach
+        except Exception:  # noqa: BLE001 - a branch such values cannot reach
             if kind is Anything:
                 raise
     return texts
