@@ -38,7 +38,7 @@ async def test_stale_buttons_typing_and_stickers_get_clear_answers(
     await minji.send_sticker()
     assert "메시지를 쓰거나 사진을 보내 주세요" in minji.last_text
     await minji.send("가" * 2001)
-    assert "2001자로 조금 길어요" in minji.last_text
+    assert "2001자예요. 여기에는 2000자까지" in minji.last_text
     await minji.send("토요일 회차로 바꿀 수 있나요?")
     await minji.press("보내기")
     await minji.press_data(minji.last_message["message_id"], buttons.SEND.pack())  # pressed twice

@@ -87,7 +87,8 @@ async def test_the_bot_serves_when_the_command_menu_cannot_be_set(sandbox, db_ur
     assert "could not set the default command menu" in caplog.text
 
 
-async def test_a_user_who_blocked_the_bot_is_marked_inactive(bot, sandbox, db):
+async def test_a_user_who_blocked_the_bot_is_marked_inactive(tuesday_morning, bot, sandbox, db):
+    # By day: the consent news to the student waits through the night (quiet hours).
     guardian = sandbox.user(3201, "보호자", phone_number="+821023456789")
     seojun = await join_as_student(sandbox, 3202, "이서준", under14=True, grade=1)
     await seojun.send("010-2345-6789")  # the guardian's number
@@ -96,7 +97,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive(bot, sandbox, db):
     await guardian.send(f"/start {token}")
     await guardian.press("부모이며")
     await guardian.share_contact()
-    assert "동의가 기록되었고" in guardian.last_text
+    assert "동의가 기록되었" in guardian.last_text  # "…었고 학생에게도 알렸습니다" by day
 
     async def inactive():
         async with db.read() as conn:
