@@ -58,7 +58,9 @@ async def test_the_mediator_brings_in_the_students_teacher_and_the_site(
     await sua.press_data(sua.last_message["message_id"], buttons.REPLY.pack(found.id))
     assert "글은 당사자만 쓸 수 있습니다" in sua.callback_answers[-1]["text"]
 
-    # The monitor brings her in from the case view.
+    # The monitor brings her in from the case view (once the new case's notice is in: it
+    # comes through the outbox and would otherwise land after the screens below).
+    await monitor.expect("중재를 맡을 새 사례", timeout=10)
     await monitor.send("/cases")
     await monitor.press("#1")
     await monitor.press("선생님·체험처 참여시키기")
