@@ -131,9 +131,9 @@ async def load_user(update: Update, context: JinroContext) -> None:
 
 async def note_guardian(conn, user: Row | None) -> None:
     """A guest who answered a student's consent request is a guardian, an adult spoken to in
-    합니다체 (handlers.common speaks_formally reads the note). For a row just written (the
-    gate's own read, guardians.person, tells it in the same statement). One look-up, for
-    guests only: an account with a role costs nothing more."""
+    합니다체 (handlers.common speaks_formally reads the note). For a row settle_user has just
+    written; the gate's own read (guardians.person) tells it in the same statement. One
+    look-up, for guests only: an account with a role costs nothing more."""
     guardian = user is not None and user.role is None and await guardians.is_guardian(conn, user.id)
     mark_guardian(user.id if guardian else None)
 
