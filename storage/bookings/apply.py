@@ -159,6 +159,7 @@ async def _apply_at_once(
     now: datetime,
     unchecked_ok: bool,
 ) -> Applied | None:
+    warn_at = reminders.expiry_warning_at(now + hold, now)  # None: no warning
     try:
         row = (
             await conn.execute(
@@ -171,8 +172,8 @@ async def _apply_at_once(
                     "today": reminders.city_day(now),
                     "unchecked_ok": unchecked_ok,
                     "expires": now + hold,
-                    "warn_at": reminders.expiry_warning_at(now + hold, now) or now,
-                    "warn": reminders.expiry_warning_at(now + hold, now) is not None,
+                    "warn_at": warn_at or now,
+                    "warn": warn_at is not None,
                 },
             )
         ).first()
