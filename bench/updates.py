@@ -246,7 +246,13 @@ def out_of_order(driver: Driver, users: list[SimUser]) -> int:
 
 def start_process(args: list[str], env: dict, log: Path) -> subprocess.Popen:
     """Start a bot process (`python ARGS`) on the benchmark's clock, in the city's time zone
-    (bench/clock.py); its output goes to a file (a pipe nobody reads would fill up)."""
+    (bench/clock.py); its output goes to a file (a pipe nobody reads would fill up).
+
+    BENCH_PROFILE_DIR set: every bot process any benchmark starts runs under cProfile, its
+    profile written there when it stops, named after its log (`bot.prof` for `bot.log`)."""
+    profiles = os.environ.get("BENCH_PROFILE_DIR")
+    if profiles and args[:2] == ["-m", "bot"]:
+        args = ["-m", "cProfile", "-o", str(Path(profiles) / f"{log.stem}.prof"), *args]
     with log.open("wb") as output:
         return subprocess.Popen(
             clock.command(args),

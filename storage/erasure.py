@@ -6,9 +6,10 @@ confirmed seats in sessions still to come (the site is told by the caller), open
 requests (the mentor hears). What is over stays only as anonymous figures: their bookings
 keep session, school, status and attendance but no student (a programme's statistics still
 add up), survey scores stay without their comments. Their lines in cases lose words, photo
-and name ("삭제된 메시지"). Other tables that name them by Telegram id forget it. Then their
-user row goes, and with it (foreign keys) consent requests, reminders and opt-outs, field
-interests, mentor requests, a monitor's row and case parties. A guardian's consents are
+and name ("삭제된 메시지"); a mentor's words relayed within requests go. Other tables that
+name them by Telegram id forget it. Then their user row goes, and with it (foreign keys)
+consent requests, reminders and opt-outs, field interests, mentor requests (with the words
+in them), a monitor's row and case parties. A guardian's consents are
 withdrawn first: the record of who consented goes with them.
 
 Kept on purpose: audit entries naming them as the actor (the audit log has its own
@@ -20,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, union, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -35,6 +36,8 @@ from storage.tables import (
     consent_requests,
     inspections,
     invites,
+    mentor_messages,
+    mentor_offers,
     mentor_requests,
     mentors,
     sessions,
@@ -124,10 +127,28 @@ async def forget(conn: AsyncConnection, ids: list[int]) -> tuple[int, int]:
         .where(mentors.c.id.in_(select(users.c.mentor_id).where(users.c.id.in_(ids))))
         .values(name="", organization=None, bio=None, title=None, paused=True)
     )
+    await _forget_mentor_words(conn, ids)
     for column, blank in LOOSE_IDS:
         await conn.execute(update(column.table).where(column.in_(ids)).values({column.name: blank}))
     await conn.execute(delete(users).where(users.c.id.in_(ids)))
     return kept, lines
+
+
+async def _forget_mentor_words(conn: AsyncConnection, ids: list[int]) -> None:
+    """A mentor's words relayed within requests go with the mentor (the requester's stay
+    with their request): in every request the mentor was offered or holds. The rows do not
+    say which mentor wrote them, so a request that passed on from this mentor to another
+    loses the other's words in it too: more goes, never less."""
+    theirs = select(users.c.mentor_id).where(users.c.id.in_(ids), users.c.mentor_id.is_not(None))
+    had = union(
+        select(mentor_offers.c.request_id).where(mentor_offers.c.mentor_id.in_(theirs)),
+        select(mentor_requests.c.id).where(mentor_requests.c.mentor_id.in_(theirs)),
+    )
+    await conn.execute(
+        delete(mentor_messages).where(
+            mentor_messages.c.from_mentor.is_(True), mentor_messages.c.request_id.in_(had)
+        )
+    )
 
 
 async def _give_back_upcoming(

@@ -125,3 +125,30 @@ async def test_the_words_go_with_the_request_s_question(tuesday_morning, bot, sa
     assert swept.done["mentor_talk"] == 1
     async with db.read() as conn:
         assert (await conn.execute(select(MentorMessage.__table__))).all() == []
+
+
+async def test_a_mentor_who_erases_themselves_takes_their_words_along(
+    tuesday_morning, bot, sandbox, db
+):
+    """/deleteme of a mentor: their words within requests go; the student's stay with her
+    request, which is hers."""
+    pd = await add_mentor(db, sandbox, 8604, "윤서진")
+    minji = await join_as_student(sandbox, 8655, "김민지")
+    await ask(minji)
+    await pd.expect("새 멘토 요청")
+    await accept(pd, "https://meet.example/pd-room")
+    await pd.send("/mentor")
+    await pd.press("민지")
+    await pd.press("💬 요청자에게 메시지 보내기")
+    await pd.send(ADVICE)
+    await minji.expect("멘토 윤서진 님이 메시지를 보냈어요")
+    await minji.press("↩️ 답장하기")
+    await minji.send(ANSWER)
+    await pd.expect("민지 님이 요청(방송영상)에 관해 보낸 메시지입니다")
+
+    await pd.send("/deleteme")
+    await pd.press("네,")
+    assert "삭제했습니다" in pd.last_text
+    async with db.read() as conn:
+        kept = (await conn.execute(select(MentorMessage.__table__))).all()
+    assert [(m.from_mentor, m.text) for m in kept] == [(False, ANSWER)]

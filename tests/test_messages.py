@@ -283,6 +283,8 @@ def test_every_template_renders_in_both_languages():
         "recheck",
         "unchecked_ok",  # search/card: UNCHECKED_SITES_BOOKABLE
         "sites",
+        "bookable",  # search/card: the site takes bookings today
+        "closed",  # search/_hits, shared: programmes whose site takes no bookings today
         "cut",  # common/too_long: the text given back was cut
         "to_mentor",  # mentoring/message: which side a relayed message goes to
         # privacy

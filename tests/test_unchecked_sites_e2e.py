@@ -37,11 +37,16 @@ async def _site_and_session(db) -> tuple[int, int]:
 async def test_a_site_never_inspected_takes_no_booking_until_it_is_checked(bot, sandbox, db):
     site_id, session_id = await _site_and_session(db)
     minji = await join_as_student(sandbox, 7301, "김민지")
-    await open_card(minji, PROGRAMME)
+    await minji.send(PROGRAMME)
+    # Listed with its next date, but no free seats that nobody could take.
+    assert "지금은 신청 불가" in minji.last_text and "남은 자리" not in minji.last_text
+    await minji.press("1. ")
     assert "아직 안전 점검 전이에요. 학부모 지원단이 점검을 마치면 신청할 수 있어요" in (
         minji.last_text
     )
     assert apply_buttons(minji) == []  # nothing offered that cannot work
+    sessions_part = minji.last_text.split("다가오는 일정")[-1]
+    assert "남은 자리" not in sessions_part and "마감" not in sessions_part
 
     # A button kept from before (or forged): refused, nothing booked.
     await minji.press_data(minji.last_message["message_id"], APPLY.pack(session_id))
@@ -67,8 +72,11 @@ async def test_a_site_never_inspected_takes_no_booking_until_it_is_checked(bot, 
                 safety_valid_until=today + timedelta(days=365),
             )
         )
-    await open_card(minji, PROGRAMME)
+    await minji.send(PROGRAMME)
+    assert "남은 자리" in minji.last_text and "신청 불가" not in minji.last_text
+    await minji.press("1. ")
     assert "안전 점검 통과" in minji.last_text or "안전 점검을 통과" in minji.last_text
+    assert "남은 자리" in minji.last_text
     assert apply_buttons(minji)
 
 

@@ -78,6 +78,7 @@ async def _show(update: Update, context: JinroContext, found, markup, *, edit=No
 def _card_values(context: JinroContext, found) -> dict:
     return {
         "card": found,
+        "bookable": _bookable(context, found),
         "now": context.now,
         "tz": context.tz,
         "guest": context.user.role is None,
@@ -128,8 +129,7 @@ def _session_buttons(context: JinroContext, found) -> list[list[tuple[str, str]]
     book for a class, staff set a fair opening. None at a site that failed its check or
     whose check has run out (one that needs fixing stays bookable)."""
     lang, tz, role = context.lang, context.tz, context.user.role
-    today = context.now.astimezone(tz).date()
-    if not bookable_site(found.site, today, unchecked_ok=context.settings.unchecked_sites_bookable):
+    if not _bookable(context, found):
         return []
     rows = []
     for s in found.sessions:
@@ -148,6 +148,14 @@ def _session_buttons(context: JinroContext, found) -> list[list[tuple[str, str]]
         elif role == Role.STAFF:
             rows.append([fair.SETTINGS(label(lang, "⚖️ Fair opening: %(when)s", when=when), s.id)])
     return rows
+
+
+def _bookable(context: JinroContext, found) -> bool:
+    """Whether the site takes bookings today: the card then lists its sessions' free seats and
+    their buttons; a closed site's card lists only when its sessions are."""
+    today = context.now.astimezone(context.tz).date()
+    unchecked_ok = context.settings.unchecked_sites_bookable
+    return bookable_site(found.site, today, unchecked_ok=unchecked_ok)
 
 
 async def _map_rows(context: JinroContext, found) -> list:

@@ -11,6 +11,7 @@ from messages import label
 from messages.labels import N_
 from storage import search as search_store
 from storage import users as users_store
+from storage.bookings import bookable_site
 from storage.catalogue import PROGRAM_TYPES
 
 QUERY_MAX = 40
@@ -40,6 +41,15 @@ FILTER_NAMES = {
 
 
 # ----- state ----------------------------------------------------------------------------------
+
+
+def closed_hits(context: JinroContext, hits) -> set[int]:
+    """The programmes among `hits` whose site takes no bookings today (a failed, expired or,
+    unless the city allows it, never-done safety check): listed with their next date but no
+    free seats, which nobody could take."""
+    today = context.now.astimezone(context.tz).date()
+    unchecked_ok = context.settings.unchecked_sites_bookable
+    return {h.program_id for h in hits if not bookable_site(h, today, unchecked_ok=unchecked_ok)}
 
 
 def _state(context: JinroContext) -> dict:

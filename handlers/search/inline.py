@@ -13,7 +13,7 @@ from telegram import (
 from bot.context import JinroContext
 from handlers.common import deep_link
 from handlers.common.buttons import Number
-from handlers.search.common import QUERY_MAX
+from handlers.search.common import QUERY_MAX, closed_hits
 from messages import label, normalize_lang, render
 from storage import search as search_store
 
@@ -42,6 +42,7 @@ async def inline_search(update: Update, context: JinroContext) -> None:
             now=context.now,
         )
     tz = context.tz
+    closed = closed_hits(context, found.hits)
     results = []
     for hit in found.hits:
         link = deep_link(context, f"p_{hit.program_id}")
@@ -51,7 +52,7 @@ async def inline_search(update: Update, context: JinroContext) -> None:
                 title=hit.title,
                 description=render("search/inline_line", lang, hit=hit, tz=tz).strip(),
                 input_message_content=InputTextMessageContent(
-                    render("search/shared", lang, hit=hit, link=link, tz=tz)
+                    render("search/shared", lang, hit=hit, link=link, tz=tz, closed=closed)
                 ),
                 reply_markup=InlineKeyboardMarkup(
                     [[InlineKeyboardButton(label(lang, "Open in Jinro"), url=link)]]

@@ -27,6 +27,7 @@ from handlers.search.common import (
     _state,
     _summary,
     _value_name,
+    closed_hits,
     fresh_state,
     in_panel,
     panel_used,
@@ -157,6 +158,7 @@ def _page_keyboard(lang: str, found: search_store.Page, page: int, pages: int, c
 def _listing(found: search_store.Page, page: int, pages: int, context: JinroContext) -> dict:
     return {
         "hits": found.hits,
+        "closed": closed_hits(context, found.hits),
         "total": found.total,
         "page": page + 1,
         "pages": pages,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     and_,
@@ -49,6 +49,10 @@ class Hit:
     district: str
     next_start: datetime | None
     seats_left: int | None
+    # The site's safety check: whether it takes bookings is the handler's to say
+    # (storage.bookings.bookable_site, with the city's setting and day).
+    safety_status: str = "passed"
+    safety_valid_until: date | None = None
 
 
 @dataclass
@@ -106,6 +110,8 @@ async def search(
                 programs.c.title,
                 programs.c.district,
                 sites.c.name.label("site"),
+                sites.c.safety_status,
+                sites.c.safety_valid_until,
                 next_start.label("next_start"),
                 seats.label("seats_left"),
             )
@@ -118,7 +124,16 @@ async def search(
     else:  # grouped, and nothing on this page
         total = (await conn.execute(matches.count())).scalar_one() if offset else 0
     hits = [
-        Hit(r.id, r.title, r.site, r.district, r.next_start, r.seats_left)
+        Hit(
+            r.id,
+            r.title,
+            r.site,
+            r.district,
+            r.next_start,
+            r.seats_left,
+            r.safety_status,
+            r.safety_valid_until,
+        )
         for r in rows
         if r.id is not None
     ]
