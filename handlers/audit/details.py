@@ -163,7 +163,7 @@ CODES = {
         "other": N_("something else"),
     },
 }
-PROFILE_FIELDS = {  # mentor.profile's `changed` (storage/mentors/profiles.py PROFILE_FIELDS)
+PROFILE_FIELDS = {  # `changed`: mentor.profile's (storage/mentors/profiles.py PROFILE_FIELDS) …
     "title": N_("title"),
     "bio": N_("introduction"),
     "online": N_("online meetings"),
@@ -171,6 +171,10 @@ PROFILE_FIELDS = {  # mentor.profile's `changed` (storage/mentors/profiles.py PR
     "school_visits": N_("school visits"),
     "districts": N_("districts"),
     "max_open": N_("requests at once"),
+    # … and mentor_request.changed's (storage/mentors/requester.py change_request)
+    "field": N_("field"),
+    "mode": N_("way of meeting"),
+    "times": N_("preferred times"),
 }
 ROLES = {
     "student": N_("student"),

@@ -84,6 +84,7 @@ ACTIONS = {
     "mentor_request.paused": N_("Mentor request passed on (mentor paused)"),
     "mentor_request.expired": N_("Mentor request expired"),
     "mentor_request.cancelled": N_("Mentor request cancelled"),
+    "mentor_request.changed": N_("Mentor request changed by its requester"),
     "mentor_request.priority": N_("Mentor request priority changed"),
     "mentor_request.message": N_("Message within a mentor request relayed"),
     "mentor_meeting.scheduled": N_("Mentor meeting scheduled"),

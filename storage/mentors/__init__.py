@@ -94,7 +94,14 @@ from storage.mentors.profiles import (
     set_paused,
     update_profile,
 )
-from storage.mentors.requester import cancel_request, comment, may_see_priority, rate, set_priority
+from storage.mentors.requester import (
+    cancel_request,
+    change_request,
+    comment,
+    may_see_priority,
+    rate,
+    set_priority,
+)
 from storage.mentors.rows import get, meeting, mentor_user_id
 from storage.mentors.slots import add_slot, delete_slot, free_openings, mentor_slots
 from storage.mentors.talk import MESSAGE_MAX, TALK, may_talk, side_of
@@ -170,6 +177,7 @@ __all__ = [
     "board",
     "cancel_meeting",
     "cancel_request",
+    "change_request",
     "comment",
     "create_request",
     "decline",

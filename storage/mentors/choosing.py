@@ -4,7 +4,7 @@ what to suggest when nobody can take a request now."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import NamedTuple
 
@@ -156,20 +156,23 @@ async def alternatives(
     tz: tzinfo = CITY_TZ,
     role: str = "student",
 ) -> Alternatives:
+    """What one change of the request would get matched now, each a change the requester
+    makes in one tap (requester.change_request): any time instead of the times chosen,
+    another way of meeting, a related field (counting its own mentors). Each is ranked as
+    the request with that change alone, its other wishes kept and the mentors it was offered
+    to already left out, as offer_next would rank it; then what else there is: group
+    sessions to join (teachers) and programmes in the field."""
     found = Alternatives()
     times = tuple(split_codes(request.times, TIMES))
-    if times and await rank(
-        conn, Wish(request.field, request.mode, request.school_id, (), request.id), now=now, tz=tz
-    ):
+    wish = Wish(request.field, request.mode, request.school_id, times, request.id)
+    if times and await rank(conn, replace(wish, times=()), now=now, tz=tz):
         found.any_time = True
     modes = STUDENT_MODES if role == "student" else TEACHER_MODES
     for mode in modes:
-        if mode != request.mode and await rank(
-            conn, Wish(request.field, mode, request.school_id), now=now, tz=tz
-        ):
+        if mode != request.mode and await rank(conn, replace(wish, mode=mode), now=now, tz=tz):
             found.modes.append(mode)
     for name in related_fields(request.field):
-        free = await rank(conn, Wish(name, request.mode, request.school_id), now=now, tz=tz)
+        free = await rank(conn, replace(wish, field=name), now=now, tz=tz)
         free = [c for c in free if c.field_rank == 0]
         if free:
             found.fields.append(FieldCount(name, len(free)))

@@ -1,9 +1,9 @@
-"""The requester withdraws, rates and comments; the priority mark, set by staff and the
-student's teachers."""
+"""The requester changes a waiting request, withdraws, rates and comments; the priority mark,
+set by staff and the student's teachers."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Row
@@ -11,9 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit
 from storage import reminders as outbox
+from storage.catalogue import related_fields
 from storage.errors import AlreadyHandled, NotFound
-from storage.mentors.common import ACTIVE
+from storage.mentors.common import (
+    ACTIVE,
+    ANSWER_WINDOW,
+    CITY_TZ,
+    STUDENT_MODES,
+    TEACHER_MODES,
+)
+from storage.mentors.matching import Candidate
 from storage.mentors.meetings import MEETING_KINDS
+from storage.mentors.offers import offer_next
 from storage.mentors.rows import _drop, _lock_request, _release, get, meeting, mentor_user_id
 from storage.tables import mentor_meetings as meetings
 from storage.tables import mentor_offers as offers
@@ -81,6 +90,76 @@ async def cancel_request(
         conn, requester.id, "mentor_request.cancelled", "mentor_request", request_id, now=now
     )
     return request
+
+
+# ----- changing a waiting request -------------------------------------------------------------
+
+
+async def change_request(
+    conn: AsyncConnection,
+    request_id: int,
+    requester: Row,
+    *,
+    now: datetime,
+    any_time: bool = False,
+    field: str | None = None,
+    mode: str | None = None,
+    window: timedelta = ANSWER_WINDOW,
+    tz: tzinfo = CITY_TZ,
+) -> Candidate | None:
+    """The requester takes one of a waiting request's suggestions (choosing.alternatives):
+    any time instead of the times chosen, a related field, or another way of meeting. The
+    question and the place in line stay; the request is matched again at once, as when it
+    was made (offer_next): the mentor it goes to, or None when it still waits.
+
+    NotFound: not theirs, or a field or mode that is not theirs to choose (a forged press);
+    AlreadyHandled: it no longer waits, or already asks for that (a second press)."""
+    request = await _lock_request(conn, request_id)
+    if request is None or request.requester_id != requester.id:
+        raise NotFound
+    if request.status != "waiting":
+        raise AlreadyHandled
+    values = _change(request, requester, any_time=any_time, field=field, mode=mode)
+    swapped = await conn.execute(
+        update(requests)
+        .where(requests.c.id == request_id, requests.c.status == "waiting")
+        .values(**values)
+    )
+    if swapped.rowcount != 1:
+        raise AlreadyHandled
+    mode_code = {"mode": mode} if "mode" in values else {}
+    await audit.record(
+        conn,
+        requester.id,
+        "mentor_request.changed",
+        "mentor_request",
+        request_id,
+        now=now,
+        changed=sorted(values),
+        **mode_code,
+    )
+    return await offer_next(conn, request_id, now=now, window=window, tz=tz)
+
+
+def _change(request: Row, requester: Row, *, any_time: bool, field, mode) -> dict:
+    """The columns one change sets (exactly one is asked for)."""
+    if sum((any_time, field is not None, mode is not None)) != 1:
+        raise ValueError("one change at a time")
+    if any_time:
+        if not request.times:
+            raise AlreadyHandled
+        return {"times": ""}
+    if field is not None:
+        if field == request.field:
+            raise AlreadyHandled
+        if field not in related_fields(request.field):
+            raise NotFound
+        return {"field": field}
+    if mode == request.mode:
+        raise AlreadyHandled
+    if mode not in (STUDENT_MODES if requester.role == "student" else TEACHER_MODES):
+        raise NotFound
+    return {"mode": mode}
 
 
 async def rate(
