@@ -115,6 +115,7 @@ LABEL_FILES = {
     "handlers/invites": ADULTS,
     "handlers/mentors": ADULTS,
     "handlers/mentors/asking.py": EITHER,
+    "handlers/mentors/changing.py": EITHER,
     "handlers/mentors/request.py": EITHER,
     "handlers/mentors/talk.py": EITHER,
     "handlers/onboarding": STUDENTS,
@@ -160,6 +161,10 @@ TEXTS = {
     "✕ Yes, cancel it": STUDENTS,
     "The request's status changed meanwhile.": ADULTS,
     "This request has changed meanwhile.": STUDENTS,
+    "The request has been changed.": ADULTS,
+    "Your request is changed.": STUDENTS,
+    "🕒 Change to any time": ADULTS,
+    "🕒 Make it any time": STUDENTS,
     "The request is cancelled.": ADULTS,
     "Cancelled.": STUDENTS,  # a teacher who presses Apply on a card
     "My own data (my consents are withdrawn)": ADULTS,  # a guardian's choices

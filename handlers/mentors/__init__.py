@@ -14,8 +14,8 @@ A mentor sees of a student only their given name, grade, school and question; ne
 Telegram id or username, and never the priority mark.
 
 The modules: the mentor's side (common, profile, slots, desk, answers, meetings); the
-requester's (home, asking, request, teachers); staff (staff); notices (the outbox's texts)
-and clock.
+requester's (home, asking, request, changing, teachers); staff (staff); notices (the outbox's
+texts) and clock.
 
 Flows (users.flow; data in users.flow_data):
     mn.title, mn.bio        typing the job title (or major), the introduction
@@ -38,7 +38,15 @@ from __future__ import annotations
 from telegram.ext import BaseHandler, CommandHandler
 
 # Imported for their buttons' handlers (each binds itself with @BUTTON.handles).
-from handlers.mentors import answers, asking, meetings, request, talk, teachers  # noqa: F401
+from handlers.mentors import (  # noqa: F401
+    answers,
+    asking,
+    changing,
+    meetings,
+    request,
+    talk,
+    teachers,
+)
 from handlers.mentors.clock import clock_tick
 from handlers.mentors.common import field_tag, when_label
 from handlers.mentors.home import mentor_command

@@ -164,6 +164,13 @@ def _my_requests(row, lang: str):
     return keyboard([[MY_REQUEST(label(lang, "📋 My mentor requests"), row.mentor_request_id)]])
 
 
+def _waiting(row, lang: str):
+    """The waiting request's screen: where it stands and the changes that reach a mentor
+    sooner, each a button there (handlers/mentors/changing.py)."""
+    text = label(lang, "⏳ See the request and other ways")
+    return keyboard([[MY_REQUEST(text, row.mentor_request_id)]])
+
+
 def _log_keyboard(row, lang: str):
     request_id = row.mentor_request_id
     return keyboard(
@@ -219,7 +226,7 @@ KEYBOARDS = {
         [[RATE(str(n), row.mentor_request_id, n) for n in range(1, 6)]]
     ),
     "mentor_accepted": _my_requests,
-    "mentor_waiting": _my_requests,
+    "mentor_waiting": _waiting,
     "mentor_expired": _my_requests,
     "mentor_scheduled": _my_requests,
     "mentor_meeting_cancelled": _my_requests,

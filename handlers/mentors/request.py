@@ -19,6 +19,9 @@ from handlers.common import (
 from handlers.common.handled import pressed_message_id, settle_message
 from handlers.common.shorten import ask_to_shorten
 from handlers.mentors.buttons import (
+    CHANGE_ANY_TIME,
+    CHANGE_FIELD,
+    CHANGE_MODE,
     JOIN,
     MY_REQUEST,
     MY_REQUESTS,
@@ -27,7 +30,7 @@ from handlers.mentors.buttons import (
     WITHDRAW,
     WITHDRAW_NOW,
 )
-from handlers.mentors.common import when_label
+from handlers.mentors.common import field_tag, when_label
 from handlers.mentors.home import TIME_NAMES, _leave_flow, mode_name, show_home
 from handlers.mentors.talk import write_button
 from handlers.search import buttons as search
@@ -47,11 +50,12 @@ async def show_request(
     try:
         async with context.db.read() as conn:
             found = await store.for_requester(conn, request_id, context.user.id)
-            others = None
+            others, names = None, []
             if found.status == "waiting":
                 others = await store.alternatives(
                     conn, found, now=now, tz=context.tz, role=context.user.role
                 )
+                names = await store.vocabulary(conn) if others.fields else []
     except NotFound:
         return False
     lang = context.lang
@@ -59,6 +63,7 @@ async def show_request(
     if found.status == "held" and found.rating is None:
         rows.append([RATE(str(n), request_id, n) for n in range(1, 6)])
     if others is not None:
+        rows += _change_rows(context, request_id, others, names)
         for group in others.groups:
             when = when_label(lang, group.starts_at, context.tz)
             rows.append([JOIN(label(lang, "🤝 Join: %(when)s", when=when), group.id)])
@@ -83,6 +88,34 @@ async def show_request(
         tz=context.tz,
     )
     return True
+
+
+# A waiting request changed in one tap (handlers/mentors/changing.py): students hear their
+# own words ("any time is fine with me"), teachers the form's.
+ANY_TIME = (N_("🕒 Change to any time"), N_("🕒 Make it any time"))
+CHANGE_MODES = {
+    "online": N_("💻 Change to online"),
+    "visit": N_("🏫 Change to a school visit"),
+    "group": N_("💻 Change to an online group session"),
+}
+
+
+def _change_rows(context: JinroContext, request_id: int, others, names: list[str]) -> list:
+    """The suggestions that change the request itself, one button each, in the order the
+    screen names them: any time, a related field, another way of meeting."""
+    lang = context.lang
+    rows = []
+    if others.any_time:
+        said = ANY_TIME[0] if speaks_formally(context.user) else ANY_TIME[1]
+        rows.append([CHANGE_ANY_TIME(label(lang, said), request_id)])
+    index = {name: n for n, name in enumerate(names)}
+    for found in others.fields:
+        if found.name in index:
+            text = label(lang, "🗂 Change to %(field)s", field=found.name)
+            rows.append([CHANGE_FIELD(text, request_id, index[found.name], field_tag(found.name))])
+    for mode in others.modes:
+        rows.append([CHANGE_MODE(label(lang, CHANGE_MODES[mode]), request_id, mode)])
+    return rows
 
 
 def _program_rows(lang: str, programs) -> list:
