@@ -83,4 +83,4 @@ def test_typed_month_and_day_is_never_in_the_past(today):
     assert days.parse_day(f"{day.month}/{day.day}", today) >= today
 
 
-# Typed moments (a day and a time) are read by handlers.common.moments: tests/test_moments.py.
+# Typed moments (a day and a time) are read by storage.moments: tests/test_moments.py.

@@ -1,4 +1,4 @@
-"""The one reader of typed days and times (handlers/common/moments.py), over many inputs:
+"""The one reader of typed days and times (storage/moments.py), over many inputs:
 absolute, relative and weekday days, parts of the day, 반, weekly repeats, impossible ones."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.common import moments
 from handlers.common.days import NotADay
 from handlers.mentors.slots import parse_slot
 from handlers.sessions.adding import parse_end
+from storage import moments
 
 KST = ZoneInfo("Asia/Seoul")
 TODAY = date(2026, 12, 7)  # a Monday

@@ -20,10 +20,11 @@ from handlers.broadcasts.panel import (
     show_panel,
 )
 from handlers.broadcasts.progress import refresh_progress
-from handlers.common import answer_query, days, keyboard, moments, reply, set_flow, text_step
+from handlers.common import answer_query, days, keyboard, reply, set_flow, text_step
 from messages import label
 from messages.labels import N_
 from storage import broadcasts as store
+from storage import moments
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from handlers.common import moments
-from handlers.common.moments import NotADay as NotADay  # where callers have always found it
+from storage import moments
+from storage.moments import NotADay as NotADay  # where callers have always found it
 
 # Windows a student can pick by button; a typed day is stored as "d:YYYY-MM-DD".
 WINDOWS = ("tw", "nw", "tm")
@@ -18,7 +18,7 @@ WINDOWS = ("tw", "nw", "tm")
 def parse_day(text: str, today: date) -> date | None:
     """The day a student typed ("12/3", "12월 3일", "2026-12-03"), or None when the text is not
     a day at all; NotADay for one that does not exist. Without a year the day is the next one
-    to come: in November "1/5" is next January. (Read by handlers.common.moments, the one
+    to come: in November "1/5" is next January. (Read by storage.moments, the one
     reader of typed days and times.)"""
     return moments.absolute_day(text, today)
 

@@ -16,7 +16,6 @@ from handlers.common import (
     answer_query,
     days,
     keyboard,
-    moments,
     reply,
     set_flow,
     stale_button,
@@ -25,6 +24,7 @@ from handlers.common import (
 from handlers.fair.buttons import ASK_LOTTERY, ASK_OPENING, CLEAR, SET_CAP, SETTINGS
 from messages import label
 from storage import bookings as store
+from storage import moments
 from storage import users as users_store
 from storage.errors import NotFound
 

@@ -12,7 +12,6 @@ from handlers.common import (
     answer_query,
     days,
     keyboard,
-    moments,
     reply,
     set_flow,
     stale_button,
@@ -23,6 +22,7 @@ from handlers.mentors.common import WEEKDAY_NAMES, _leave_flow, _mentor_id, when
 from handlers.mentors.desk import mentor_command
 from messages import label
 from storage import mentors as store
+from storage import moments
 from storage import users as users_store
 
 
@@ -97,7 +97,7 @@ def parse_slot(text: str, today: date) -> SlotText | None:
     """ "화 16:00", "매주 수요일 저녁 7시", "목요일 19시-20시 30분", "매주 목 19:00 (90분)": every
     week; "12/3 14:00", "다음 주 화요일 오후 2시 1시간", "내일 4시": once. A weekday without a
     week is weekly. None when it is not a free time; NotADay for an impossible day or hour.
-    Read by the one reader of typed times (handlers.common.moments)."""
+    Read by the one reader of typed times (storage.moments)."""
     text = " ".join(text.split()).rstrip(".")
     found, minutes = _start(text, today), 60
     if found is None:

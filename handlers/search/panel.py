@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import JinroContext
-from handlers.common import answer_query, days, keyboard, moments, reply, stale_button, text_step
+from handlers.common import answer_query, days, keyboard, reply, stale_button, text_step
 from handlers.search.buttons import CLEAR, PANEL, RESULTS, SET
 from handlers.search.common import (
     FILTER_NAMES,
@@ -23,7 +23,7 @@ from handlers.search.common import (
 )
 from handlers.search.results import show_page
 from messages import label
-from storage import discover
+from storage import discover, moments
 from storage import search as search_store
 from storage.catalogue import DISTRICTS
 

@@ -13,7 +13,6 @@ from handlers.common import (
     answer_query,
     days,
     keyboard,
-    moments,
     reply,
     set_flow,
     stale_button,
@@ -42,6 +41,7 @@ from handlers.sessions.helpers import (
 from handlers.sessions.listing import show_session
 from messages import label, nlabel
 from messages.labels import N_
+from storage import moments
 from storage import sessions as store
 from storage import users as users_store
 from storage.errors import NotFound

@@ -1,4 +1,6 @@
-"""Days and times as adults type them: the one reader behind every typed time in the bot.
+"""Days and times as adults type them: the one reader behind every typed time in the bot and
+in the staff's spreadsheets (pure: no Telegram, no database; in storage so that the
+spreadsheet import reads a day as the chat does).
 
 "오늘 오후 3시", "내일 10시", "다음 주 화요일 14:00", "매주 수요일 저녁 7시", "12월 3일 3시 반",
 "2026-12-03 14시 30분", "tue 4pm". The whole text is read or refused: nothing is guessed out of
