@@ -80,17 +80,28 @@ class NotATime(NotADay):
     """Looks like a time ("25:00", "오전 15시") but is none."""
 
 
+class WrongWeekday(NotADay):
+    """A written-out day with another day's weekday ("12/3(금)" when the 3rd is a Thursday);
+    `weekday` is the day's own (0 is Monday), for an answer that names it."""
+
+    def __init__(self, text: str, weekday: int) -> None:
+        super().__init__(text)
+        self.weekday = weekday
+
+
 @dataclass(frozen=True)
 class Reading:
     """What a typed text says. `day`: the day it names (for a weekday without a week, the next
     one, today included); `weekday`: set when a weekday was named without fixing the week
     ("수요일", "매주 수요일"), so a weekly free time can use it; `every`: "매주"/"마다" said;
-    `at`: the time, None when only a day was typed."""
+    `at`: the time, None when only a day was typed; `dated`: the day was written out ("12/3",
+    "2026-12-03"), not said from today ("내일", "수요일"), which a file read days later needs."""
 
     day: date | None
     weekday: int | None = None
     every: bool = False
     at: time | None = None
+    dated: bool = False
 
 
 # ----- the pieces, each a pattern tried at the start of what is left ---------------------------
@@ -141,12 +152,13 @@ def read(text: str, today: date) -> Reading | None:
     every = bool(found := _EVERY.match(rest))
     if found:
         rest = rest[found.end() :]
+    dated = _DATE.match(rest) is not None  # what _day reads first
     day, weekday, said_every, rest = _day(rest, today)
     every = every or said_every
     at, rest = _time(rest.lstrip())
     if rest.strip() or (day is None and at is None) or (every and weekday is None):
         return None
-    return Reading(day, weekday, every, at)
+    return Reading(day, weekday, every, at, dated)
 
 
 def _day(text: str, today: date) -> tuple[date | None, int | None, bool, str]:
@@ -180,7 +192,7 @@ def _absolute(found: re.Match, today: date, text: str) -> date:
         raise NotADay(text) from None
     said = found["weekday"] or found["named"]
     if said and WEEKDAYS_KO[value.weekday()] != said:
-        raise NotADay(text)  # "12/3(금)": no Friday is the 3rd of December
+        raise WrongWeekday(text, value.weekday())  # "12/3(금)": the 3rd is no Friday
     return value
 
 
@@ -288,6 +300,26 @@ def clock(text: str) -> time | None:
     rest = re.sub(r"\s*까지\s*$", "", _clean(text))
     at, rest = _time(rest)
     return at if at is not None and not rest.strip() else None
+
+
+_PART_SAID = re.compile("|".join([*PARTS, *NAMED_TIMES]), re.IGNORECASE)
+
+
+def ends(text: str, start: datetime) -> datetime | None:
+    """When something that begins at `start` (aware, in the city's zone) ends, as typed after
+    it: a time of the start's day ("16:00", "4시 반", "5시까지"), or a day and a time for a camp
+    ("12/4 10시", "모레 정오": days counted from the start's, a weekday the next one after the
+    start). An hour said the 12-hour way ("9시", no 오전/오후) that would not be after the start
+    is the evening's: after a 20:00 start, or in "오후 7시~9시", it is 21:00. A 24-hour clock
+    ("12:00~10:00") and a part of the day said ("오전 9시") stay as typed, for the caller to
+    refuse. None when the text is neither; NotADay as `read`."""
+    at = clock(text)
+    if at is None:
+        return moment(text, start.date(), start.tzinfo, after=start)
+    end = datetime.combine(start.date(), at, tzinfo=start.tzinfo)
+    if end <= start and at.hour < 12 and "시" in text and not _PART_SAID.search(text):
+        end += timedelta(hours=12)
+    return end
 
 
 # "2시간", "90분", "1시간 30분", "2h", "1h 30m", "90 min": a length.

@@ -386,3 +386,40 @@ def test_a_day_with_its_weekday_as_calendars_write_it(typed, expected):
 def test_a_day_with_the_wrong_weekday_is_no_day(typed):
     with pytest.raises(NotADay):
         moments.read(typed, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("typed", "dated"),
+    [
+        ("12/10 14:00", True),
+        ("2026-12-03 14시", True),
+        ("12월 10일(목) 3시", True),
+        ("내일 14:00", False),
+        ("수요일 3시", False),
+        ("다음 주 화 16:00", False),
+        ("매주 수요일 3시", False),
+        ("오후 3시", False),
+    ],
+)
+def test_a_day_written_out_is_told_from_a_day_said_from_today(typed, dated):
+    # A spreadsheet read days after it was written takes only the first kind.
+    assert moments.read(typed, TODAY).dated is dated
+
+
+def test_a_wrong_weekday_names_the_days_own():
+    with pytest.raises(moments.WrongWeekday) as wrong:
+        moments.read("12/8(수) 15:00", TODAY)
+    assert moments.WEEKDAYS_KO[wrong.value.weekday] == "화"
+
+
+def test_an_end_said_the_12_hour_way_comes_after_the_start():
+    start = datetime(2026, 12, 8, 19, tzinfo=KST)  # a Tuesday, 19:00
+    assert moments.ends("9시", start) == datetime(2026, 12, 8, 21, tzinfo=KST)
+    assert moments.ends("9시 반까지", start) == datetime(2026, 12, 8, 21, 30, tzinfo=KST)
+    # A 24-hour clock or a part of the day said stays as typed (the caller refuses it).
+    assert moments.ends("09:00", start) == datetime(2026, 12, 8, 9, tzinfo=KST)
+    assert moments.ends("오전 9시", start) == datetime(2026, 12, 8, 9, tzinfo=KST)
+    # A weekday is the next one after the start.
+    assert moments.ends("수요일 12시", start) == datetime(2026, 12, 9, 12, tzinfo=KST)
+    assert moments.ends("화요일 12시", start) == datetime(2026, 12, 15, 12, tzinfo=KST)
+    assert moments.ends("아무 때나", start) is None

@@ -107,7 +107,8 @@ async def moment_typed(update: Update, context: JinroContext) -> None:
     text = " ".join(update.message.text.split())
     tz = context.tz
     try:
-        moment = moments.moment(text, context.now.astimezone(tz).date(), tz)
+        # after now: "수요일 10시" typed on a Wednesday afternoon is next week's
+        moment = moments.moment(text, context.today, tz, after=context.now)
     except days.NotADay:
         moment = None
     if moment is None:

@@ -170,24 +170,16 @@ async def _ask_end(update, context, program, problem, *, edit: bool = False) -> 
     )
 
 
-_PART_SAID = re.compile("|".join(moments.PARTS) + "|정오|자정|noon|midnight", re.IGNORECASE)
-
-
 def parse_end(text: str, start: datetime) -> datetime | None:
     """When a session that begins at `start` (local, aware) ends: a time on the start's day
-    ("16:00", "오후 4시", "5시 반"), a day and time for a camp ("12/4 10시"), or a length
-    ("2시간", "90분"); None when the text is none of them."""
+    ("16:00", "오후 4시", "5시 반"; "9시" after a 20:00 start is 21:00), a day and time for a
+    camp ("12/4 10시"), both read by moments.ends, or a length ("2시간", "90분"); None when the
+    text is none of them."""
     try:
-        at = moments.clock(text)
-        later = moments.moment(text, start.date(), start.tzinfo) if at is None else None
+        end = moments.ends(text, start)
     except days.NotADay:
         return None
-    if later is not None:
-        return later
-    if at is not None:
-        end = datetime.combine(start.date(), at, tzinfo=start.tzinfo)
-        if end <= start and at.hour < 12 and not _PART_SAID.search(text):
-            end += timedelta(hours=12)  # "9시" after a 20:00 start: 21:00
+    if end is not None:
         return end
     return start + length if (length := moments.length(text)) else None
 
