@@ -1,14 +1,18 @@
 """A person's other commitments at overlapping times, of every kind, so that a new one can
 warn of a clash: for a student the seats held in their name (their own bookings and class
 seats a teacher named them for) and their mentor meetings; for a mentor their other meetings.
-A clash is a warning, never a refusal: a student may well leave one early for the other."""
+A clash is a warning, never a refusal: a student may well leave one early for the other.
+
+`overlapping` answers for one commitment; `overlapping_each` for a list shown at once (the
+requests of a /pending page, the students of a picker, a mentor's free times), in one query."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import and_, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import SEAT_STATUSES
@@ -23,6 +27,18 @@ class Commitment:
     title: str
     starts_at: datetime
     ends_at: datetime
+
+
+@dataclass(frozen=True)
+class Span:
+    """One commitment of a list, asked about: `key` is the caller's name for it (a booking's
+    id, a student's id, a free time's place); `besides_session` its own session, if any."""
+
+    key: int
+    student_id: int
+    starts_at: datetime
+    ends_at: datetime
+    besides_session: int | None = None
 
 
 async def overlapping(
@@ -40,16 +56,81 @@ async def overlapping(
     the other starts is no clash."""
     parts = []
     if student_id is not None:
-        parts.append(_seats(student_id, starts_at, ends_at, besides_session))
-        met = mentor_requests.c.requester_id == student_id
-        parts.append(_meetings(met, starts_at, ends_at, besides_meeting, joined=True))
+        parts.append(_seats(_seat_during(student_id, starts_at, ends_at, besides_session)))
+        asked = mentor_requests.c.requester_id
+        during = _meeting_during(asked, student_id, starts_at, ends_at, besides_meeting)
+        parts.append(_meetings(during, joined=True))
     if mentor_id is not None:
-        met = mentor_meetings.c.mentor_id == mentor_id
-        parts.append(_meetings(met, starts_at, ends_at, besides_meeting, joined=False))
+        own = mentor_meetings.c.mentor_id
+        during = _meeting_during(own, mentor_id, starts_at, ends_at, besides_meeting)
+        parts.append(_meetings(during, joined=False))
     if not parts:
         return []
     rows = (await conn.execute(union_all(*parts).order_by("starts_at", "title"))).all()
     return [Commitment(r.kind, r.title, r.starts_at, r.ends_at) for r in rows]
+
+
+async def overlapping_each(conn: AsyncConnection, spans: Sequence[Span]) -> dict[int, list]:
+    """Each span's student's other commitments overlapping it (as `overlapping` finds them
+    for one), by the span's key, earliest first; a span with none is left out. One query for
+    the whole list, whatever its length: its rows are sorted out to the spans here."""
+    if not spans:
+        return {}
+    seats = or_(
+        *(_seat_during(s.student_id, s.starts_at, s.ends_at, s.besides_session) for s in spans)
+    )
+    asked = mentor_requests.c.requester_id
+    meetings = or_(*(_meeting_during(asked, s.student_id, s.starts_at, s.ends_at) for s in spans))
+    query = union_all(_seats(seats), _meetings(meetings, joined=True))
+    rows = (await conn.execute(query.order_by("starts_at", "title"))).all()
+    found: dict[int, list] = {}
+    for span in spans:
+        mine = [
+            Commitment(r.kind, r.title, r.starts_at, r.ends_at)
+            for r in rows
+            if r.who == span.student_id
+            and r.starts_at < span.ends_at
+            and r.ends_at > span.starts_at
+            and not (r.kind == "booking" and r.ref == span.besides_session)
+        ]
+        if mine:
+            found[span.key] = mine
+    return found
+
+
+async def of_requests(conn: AsyncConnection, requests) -> dict[int, list]:
+    """For students' bookings shown at once (rows with id, student_id, session_id, starts_at,
+    ends_at: a /pending page, a digest): each student's other commitments overlapping the
+    booking, by the booking's id."""
+    spans = [Span(r.id, r.student_id, r.starts_at, r.ends_at, r.session_id) for r in requests]
+    return await overlapping_each(conn, spans)
+
+
+async def of_students(conn: AsyncConnection, students, session) -> dict[int, list]:
+    """For a teacher picking students for a class seat on `session`: each student's (rows
+    with id) other commitments overlapping it, by the student's id."""
+    if session is None:
+        return {}
+    spans = [Span(s.id, s.id, session.starts_at, session.ends_at, session.id) for s in students]
+    return await overlapping_each(conn, spans)
+
+
+async def for_requester(
+    conn: AsyncConnection, request_id: int, spans: Sequence[tuple[datetime, datetime]]
+) -> dict[int, list]:
+    """For a mentor choosing a time: the requester's commitments overlapping each of `spans`
+    (by its place in the list), when the requester is a student (a teacher's are not told).
+    The student's id stays here: the mentor's side never holds it."""
+    student_id = await conn.scalar(
+        select(mentor_requests.c.requester_id)
+        .join(users, users.c.id == mentor_requests.c.requester_id)
+        .where(mentor_requests.c.id == request_id, users.c.role == "student")
+    )
+    if student_id is None:
+        return {}
+    return await overlapping_each(
+        conn, [Span(place, student_id, start, end) for place, (start, end) in enumerate(spans)]
+    )
 
 
 @dataclass(frozen=True)
@@ -89,50 +170,68 @@ async def of_meeting(conn: AsyncConnection, request_id: int) -> MeetingClashes:
     return MeetingClashes(mentor, student)
 
 
-def _seats(student_id: int, starts_at: datetime, ends_at: datetime, besides: int | None):
-    """Seats held in the student's name: requested, confirmed, or offered from the line."""
-    query = (
+def _seats(during):
+    """Seats held in a student's name (requested, confirmed, or offered from the line) on
+    sessions still scheduled, `during` saying whose and when; `who` the student, `ref` the
+    session."""
+    return (
         select(
             literal("booking").label("kind"),
             programs.c.title.label("title"),
             sessions.c.starts_at.label("starts_at"),
             sessions.c.ends_at.label("ends_at"),
+            bookings.c.student_id.label("who"),
+            sessions.c.id.label("ref"),
         )
         .select_from(bookings)
         .join(sessions, sessions.c.id == bookings.c.session_id)
         .join(programs, programs.c.id == sessions.c.program_id)
-        .where(
-            bookings.c.student_id == student_id,
-            bookings.c.status.in_(SEAT_STATUSES),
-            sessions.c.status == "scheduled",
-            sessions.c.starts_at < ends_at,
-            sessions.c.ends_at > starts_at,
-        )
+        .where(bookings.c.status.in_(SEAT_STATUSES), sessions.c.status == "scheduled", during)
+    )
+
+
+def _seat_during(student_id: int, starts_at: datetime, ends_at: datetime, besides: int | None):
+    """The student's seat overlapping [starts_at, ends_at), but on session `besides`."""
+    condition = and_(
+        bookings.c.student_id == student_id,
+        sessions.c.starts_at < ends_at,
+        sessions.c.ends_at > starts_at,
     )
     if besides is not None:
-        query = query.where(bookings.c.session_id != besides)
-    return query
+        condition = and_(condition, bookings.c.session_id != besides)
+    return condition
 
 
-def _meetings(whose, starts_at: datetime, ends_at: datetime, besides: int | None, *, joined):
-    """Scheduled meetings: a mentor's own, or (`joined`) those the student's requests hold."""
+def _meetings(during, *, joined: bool):
+    """Scheduled meetings, `during` saying whose and when: a mentor's own (`who` the mentor),
+    or (`joined`) those a student's requests hold (`who` the requester); `ref` the meeting."""
+    who = mentor_requests.c.requester_id if joined else mentor_meetings.c.mentor_id
     query = select(
         literal("meeting").label("kind"),
         mentor_meetings.c.field.label("title"),
         mentor_meetings.c.starts_at.label("starts_at"),
         mentor_meetings.c.ends_at.label("ends_at"),
+        who.label("who"),
+        mentor_meetings.c.id.label("ref"),
     )
     if joined:
         query = query.select_from(mentor_requests).join(
             mentor_meetings, mentor_meetings.c.id == mentor_requests.c.meeting_id
         )
         query = query.where(mentor_requests.c.status == "scheduled")
-    query = query.where(
-        whose,
-        mentor_meetings.c.status == "scheduled",
+    return query.where(mentor_meetings.c.status == "scheduled", during)
+
+
+def _meeting_during(
+    whose, person: int, starts_at: datetime, ends_at: datetime, besides: int | None = None
+):
+    """`whose` (a meeting's mentor, or a request's requester) is `person`, the meeting
+    overlapping [starts_at, ends_at), but meeting `besides`."""
+    condition = and_(
+        whose == person,
         mentor_meetings.c.starts_at < ends_at,
         mentor_meetings.c.ends_at > starts_at,
     )
     if besides is not None:
-        query = query.where(mentor_meetings.c.id != besides)
-    return query
+        condition = and_(condition, mentor_meetings.c.id != besides)
+    return condition

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 
 from storage import commitments
 from storage.models import MentorMeeting, MentorRequest, User, utcnow
@@ -131,3 +131,49 @@ async def test_what_is_over_clashes_with_nothing(db):
             conn, student_id=1, starts_at=base, ends_at=base + HOUR
         )
         assert found == []
+
+
+async def test_a_list_is_asked_about_in_one_query(db):
+    """A /pending page, a digest, a picker: each item's student's other commitments, sorted
+    out by the item's key, in one query for the whole list; its own session left out, and
+    two commitments of one student at the same time each warn of the other."""
+    async with db.write() as conn:
+        school_id, program_id, other_id, base = await _world(conn)
+        await conn.execute(insert(User).values(**student_row(3, "이서준", school_id)))
+        await conn.execute(insert(User).values(**student_row(4, "박지호", school_id)))
+        mbc = await add_session(conn, program_id, base, capacity=5, ends_at=base + 2.5 * HOUR)
+        await book_seat(conn, mbc, 1, "confirmed")
+        radio = await add_session(conn, other_id, base + HOUR, capacity=5, ends_at=base + 3 * HOUR)
+        asked = {who: await book_seat(conn, radio, who, "requested") for who in (1, 3, 4)}
+        await _meeting(conn, 3, school_id, base + 2 * HOUR)
+        later = await add_session(conn, other_id, base + 5 * HOUR, capacity=5)
+        asked_later = await book_seat(conn, later, 1, "requested")
+
+    def span(key, who, session, start, end):
+        return commitments.Span(key, who, start, end, besides_session=session)
+
+    spans = [
+        span(asked[1], 1, radio, base + HOUR, base + 3 * HOUR),
+        span(asked[3], 3, radio, base + HOUR, base + 3 * HOUR),
+        span(asked[4], 4, radio, base + HOUR, base + 3 * HOUR),
+        span(asked_later, 1, later, base + 5 * HOUR, base + 7 * HOUR),
+        span(0, 1, mbc, base, base + 2.5 * HOUR),  # her MBC seat, asked about itself
+    ]
+    statements = []
+
+    def counted(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    async with db.read() as conn:
+        event.listen(conn.sync_connection, "before_cursor_execute", counted)
+        found = await commitments.overlapping_each(conn, spans)
+        event.remove(conn.sync_connection, "before_cursor_execute", counted)
+        assert await commitments.overlapping_each(conn, []) == {}
+
+    titles = {key: [(c.kind, c.title) for c in clashes] for key, clashes in found.items()}
+    assert titles == {
+        asked[1]: [("booking", "MBC 방송영상 체험")],
+        asked[3]: [("meeting", "방송영상")],  # a mentor's field, never the mentor
+        0: [("booking", "라디오 PD 체험")],  # her radio request at the same time
+    }
+    assert len(statements) == 1, statements
