@@ -127,13 +127,14 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
     await migrate(settings.database_url)
     db = Database(settings.database_url)
     try:
-        sheet = importer.read(data, tz=settings.tz)
+        now = utcnow()  # read once: the day a year-less date counts from, and the past
+        sheet = importer.read(data, today=now.astimezone(settings.tz).date(), tz=settings.tz)
         if args.dry_run:
             async with db.read() as conn:
-                summary = await importer.preview(conn, sheet, now=utcnow())
+                summary = await importer.preview(conn, sheet, now=now)
         else:
             async with db.write() as conn:
-                summary = await importer.apply(conn, sheet, now=utcnow())
+                summary = await importer.apply(conn, sheet, now=now)
     except importer.ImportRejected as rejected:
         for problem in rejected.problems:
             print(problem_text("en", problem), file=sys.stderr)

@@ -141,7 +141,7 @@ async def _read(
     content = bytes(await telegram_file.download_as_bytearray())
     try:
         # Parsing a large XLSX takes a while; the other users' updates go on meanwhile.
-        return await asyncio.to_thread(importer.read, content, tz=context.tz)
+        return await asyncio.to_thread(importer.read, content, today=context.today, tz=context.tz)
     except importer.ImportRejected as rejected:
         await _show_problems(update, context, rejected.problems)
         return None

@@ -38,6 +38,10 @@ PROBLEMS = {
     "bad_fee": N_("“%(value)s” is not an amount in won (e.g. 무료, 0 or 5,000원)"),
     "bad_url": N_("“%(value)s” is not a web address starting with https://"),
     "bad_when": N_("“%(value)s” is not a date and time like 2026-12-03 14:00~16:00"),
+    "undated_when": N_(
+        "the day of “%(value)s” depends on the day the file is imported; write a date instead "
+        "of 내일 or 수요일, e.g. 12월 3일 14:00~16:00"
+    ),
     "bad_date": N_("“%(value)s” has a date or time that does not exist"),
     "wrong_weekday": N_("in “%(value)s” the weekday of the date is (%(weekday)s)"),
     "end_before_start": N_("in “%(value)s” the end is not after the start"),

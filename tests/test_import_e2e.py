@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date, datetime, time, timedelta
 
 import aiohttp
 from openpyxl import load_workbook
@@ -11,8 +12,12 @@ from sqlalchemy import func, select
 from handlers import imports
 from storage.models import Program, Session, User, utcnow
 from storage.spreadsheet import HEADERS
-from tests.conftest import ADMIN_ID, join_as_student
+from tests.conftest import ADMIN_ID, KST, join_as_student
 from tests.test_import import FIRE, GOOD, HEAD, csv_bytes
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=KST)
 
 
 async def programme_count(db) -> int:
@@ -120,3 +125,35 @@ async def test_a_student_sending_a_file_is_not_importing(bot, sandbox, db):
     guest = sandbox.user(5103, "손님")
     await guest.send_document("programmes.csv", csv_bytes([HEAD]))
     assert "글자와 버튼만" in guest.last_text
+
+
+async def test_days_without_a_year_are_the_coming_ones_and_words_are_refused(bot, sandbox, db):
+    staff = sandbox.user(ADMIN_ID, "시청 담당자")
+    soon = (utcnow() + timedelta(days=10)).astimezone(KST).date()
+    week_after = soon + timedelta(days=7)
+    tail = ["2", "무료", "운동화", "10분 전 도착"]
+    rows = [
+        HEAD,
+        [*FIRE, f"{soon.month}월 {soon.day}일 오후 2시 ~ 4시 반", *tail],
+        [*FIRE, f"{week_after.month}/{week_after.day} 14:00-16:00", *tail],
+    ]
+    await staff.send_document("programmes.csv", csv_bytes(rows))
+    assert "회차: 2개 (새로 2, 변경 0, 그대로 0)" in staff.last_text
+    await staff.press("가져오기")
+    assert "가져오기 완료" in staff.last_text
+    async with db.read() as conn:
+        found = await conn.execute(
+            select(Session.starts_at, Session.ends_at)
+            .join(Program, Program.id == Session.program_id)
+            .where(Program.external_key == "고양소방서|119 소방관 체험")
+            .order_by(Session.starts_at)
+        )
+        sessions = [tuple(row) for row in found]
+    assert sessions == [
+        (at(soon, 14), at(soon, 16, 30)),
+        (at(week_after, 14), at(week_after, 16)),
+    ]
+
+    rows = [HEAD, [*FIRE, "내일 오후 2시~4시", *tail]]
+    await staff.send_document("내일.csv", csv_bytes(rows))
+    assert "2행, 운영일시: “내일 오후 2시~4시”의 날짜는 가져오는 날에 따라" in staff.last_text

@@ -7,8 +7,9 @@ programme and start. A column the file lacks leaves that field as it is; an empt
 clears it (or sets the default). Nothing is deleted: sessions missing from the file stay.
 
 The parts: common.py (names and results shared by all), cells.py (reading the cells),
-sheet.py (the file -> a Sheet), plan.py (a Sheet -> what it would change, `preview`) and
-write.py (`apply`).
+when.py (the 운영일시 cell, read by storage/moments.py with the day of the import), sheet.py
+(the file -> a Sheet), plan.py (a Sheet -> what it would change, `preview`) and write.py
+(`apply`).
 """
 
 from storage.importer.cells import (
@@ -21,7 +22,6 @@ from storage.importer.cells import (
     CellProblem,
 )
 from storage.importer.cells import _grades as _grades
-from storage.importer.cells import _when as _when
 from storage.importer.common import (
     HEADER,
     KIND_NAMES,
@@ -40,6 +40,7 @@ from storage.importer.common import (
 )
 from storage.importer.plan import Plan, preview
 from storage.importer.sheet import read, sheet_of
+from storage.importer.when import session_when
 from storage.importer.write import IMPORT_LOCK, apply
 
 __all__ = [
@@ -69,5 +70,6 @@ __all__ = [
     "apply",
     "preview",
     "read",
+    "session_when",
     "sheet_of",
 ]

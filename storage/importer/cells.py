@@ -1,14 +1,13 @@
 """Reading the cells: each column's parser turns what staff typed into a stored value, or a
-CellProblem saying why it cannot."""
+CellProblem saying why it cannot. The 운영일시 cell, read with the day of the import, is
+when.py's."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from storage.catalogue import DISTRICTS
 from storage.importer.common import OFFLINE, ONLINE, SITE_KINDS, TYPES
@@ -165,61 +164,6 @@ def _url(value: str) -> str | None:
     if not re.fullmatch(r"https?://\S+", value):
         raise CellProblem("bad_url", value=_shown(value))
     return value
-
-
-def _date_part(p: str) -> str:
-    return (
-        rf"(?P<{p}y>\d{{4}})\s*[-./년]\s*(?P<{p}mo>\d{{1,2}})\s*[-./월]\s*(?P<{p}d>\d{{1,2}})"
-        rf"\s*일?\.?\s*(?:\(?(?P<{p}wd>[월화수목금토일])(?:요일)?\)?)?"
-    )
-
-
-def _time_part(p: str) -> str:
-    return (
-        rf"(?P<{p}h>\d{{1,2}})"
-        rf"(?::(?P<{p}m>\d{{2}})|\s*시(?:\s*(?P<{p}m2>\d{{1,2}})\s*분)?)"
-    )
-
-
-# "2026-12-03 14:00-16:00", "2026.12.3(목) 14:00~16:00", "2026년 12월 3일 14시~16시 30분",
-# and across days for camps: "2026-12-03 14:00 ~ 2026-12-04 12:00".
-_WHEN = re.compile(
-    rf"{_date_part('s')}\s*{_time_part('s')}\s*[-~〜～–—]\s*(?:{_date_part('e')}\s*)?"
-    rf"{_time_part('e')}"
-)
-_WEEKDAYS = "월화수목금토일"
-
-
-def _when(value: str, *, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
-    if not value:
-        return None
-    match = _WHEN.fullmatch(unicodedata.normalize("NFKC", value).strip())
-    if match is None:
-        raise CellProblem("bad_when", value=_shown(value))
-    starts_at = _moment(match, "s", "s", tz, value)
-    ends_at = _moment(match, "e" if match["ey"] else "s", "e", tz, value)
-    if ends_at <= starts_at:
-        raise CellProblem("end_before_start", value=_shown(value))
-    return starts_at, ends_at
-
-
-def _moment(match: re.Match, day: str, hour: str, tz: ZoneInfo, value: str) -> datetime:
-    minute = match[f"{hour}m"] or match[f"{hour}m2"] or "0"
-    try:
-        moment = datetime(
-            int(match[f"{day}y"]),
-            int(match[f"{day}mo"]),
-            int(match[f"{day}d"]),
-            int(match[f"{hour}h"]),
-            int(minute),
-            tzinfo=tz,
-        )
-    except ValueError:
-        raise CellProblem("bad_date", value=_shown(value)) from None
-    weekday = match[f"{day}wd"]
-    if weekday and _WEEKDAYS[moment.weekday()] != weekday:
-        raise CellProblem("wrong_weekday", value=_shown(value), weekday=_WEEKDAYS[moment.weekday()])
-    return moment
 
 
 def _shown(value: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -12,25 +13,26 @@ from storage.importer.cells import (
     PROGRAM_FIELDS,
     SITE_FIELDS,
     CellProblem,
-    _when,
 )
 from storage.importer.common import HEADER, SEOUL, ImportRejected, Problem, Record, Sheet, _same
+from storage.importer.when import session_when
 from storage.spreadsheet import Table, UnreadableFile, cell_text, read_table
 
 
-def read(data: bytes, *, tz: ZoneInfo = SEOUL) -> Sheet:
-    """Check every row of a CSV or XLSX file; raises ImportRejected listing all problems."""
+def read(data: bytes, *, today: date, tz: ZoneInfo = SEOUL) -> Sheet:
+    """Check every row of a CSV or XLSX file; raises ImportRejected listing all problems.
+    `today`: the city's day of the import, which a date without its year is read from."""
     try:
         table = read_table(data)
     except UnreadableFile as error:
         values = dict(error.values)
         problem = Problem(values.pop("row", None), None, error.code, values)
         raise ImportRejected([problem]) from None
-    return sheet_of(table, tz=tz)
+    return sheet_of(table, today=today, tz=tz)
 
 
-def sheet_of(table: Table, *, tz: ZoneInfo = SEOUL) -> Sheet:
-    parsers = {**PARSERS, "when": partial(_when, tz=tz)}
+def sheet_of(table: Table, *, today: date, tz: ZoneInfo = SEOUL) -> Sheet:
+    parsers = {**PARSERS, "when": partial(session_when, tz=tz, today=today)}
     sheet = Sheet(table.keys)
     problems: list[Problem] = []
     for number, cells in table.rows:
