@@ -37,6 +37,7 @@ from handlers.pending.buttons import CONFIRM, CONFIRM_ALL, KEEP, LIST, REJECT, R
 from handlers.pending.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from messages import label
 from storage import bookings as store
+from storage import commitments
 from storage import pending as pending_store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
@@ -78,17 +79,26 @@ async def show_page(
         shown = await fetch_page(
             pending_store.pending_for_teacher, conn, context.user, index=page, size=PAGE
         )
+        # Each student's other commitments at an overlapping time, for the whole page at once:
+        # the teacher decides knowing of them (a warning, nothing is refused).
+        clashes = await commitments.of_requests(conn, shown.items)
     if not shown.items and page > 0:  # the last request of a page was just decided
         await show_page(update, context, page - 1, edit=edit, note=note, count=count)
         return
-    # What is read: the students' names and grades.
+    # What is read: the students' names and grades, and the titles and times of their other
+    # commitments that clash.
     await audit_read(
-        context, "pending", context.user.school_id, page=shown.index, rows=len(shown.items)
+        context,
+        "pending",
+        context.user.school_id,
+        page=shown.index,
+        rows=len(shown.items),
+        clashes=len(clashes),
     )
     lang = context.lang
     rows = [
         [
-            CONFIRM(f"✅ {number}. {r.name}"[:40], r.id, page),
+            CONFIRM(_confirm_label(number, r.name, r.id in clashes), r.id, page),
             REJECT(f"❌ {number}.", r.id, page),
         ]
         for number, r in shown.numbered()
@@ -111,11 +121,18 @@ async def show_page(
         shown.markup(lang, rows, LIST),
         edit=edit,
         requests=shown.items,
+        clashes=clashes,
         note=note,
         count=count,
         when=student_hears_at(context.now, context.tz) if note == "confirmed" else None,
         tz=context.tz,
     )
+
+
+def _confirm_label(number: int, name: str, clash: bool) -> str:
+    """✅ and the request's number and student; ⚠️ when the student has a clash then."""
+    text = f"✅ {number}. {name}"[:36]
+    return f"{text} ⚠️" if clash else text
 
 
 def _digest(requests) -> str:

@@ -21,13 +21,7 @@ async def _teacher_request(conn, context, row, user):
     if request is None:
         return None
     # The student's other commitments at that time, so the teacher decides knowing of them.
-    clashes = await commitments.overlapping(
-        conn,
-        student_id=request.student_id,
-        starts_at=request.starts_at,
-        ends_at=request.ends_at,
-        besides_session=request.session_id,
-    )
+    clashes = await _clashes(conn, request)
     return "pending/new_request", {
         "student": request,
         "session": request,
@@ -41,7 +35,8 @@ async def _expiring(conn, context, row, user):
     request = await _waiting_request(conn, context, row, user)
     if request is None:
         return None
-    return "reminders/teacher_expiring", {"request": request}
+    clashes = await _clashes(conn, request)  # the teacher decides now: knowing of them
+    return "reminders/teacher_expiring", {"request": request, "clashes": clashes}
 
 
 async def _teacher_digest(conn, context, row, user):
@@ -51,7 +46,25 @@ async def _teacher_digest(conn, context, row, user):
     if not total:
         return None  # nothing waits: no message at all
     more = total - len(requests)
-    return "reminders/teacher_digest", {"requests": requests, "total": total, "more": more}
+    # The students' other commitments at an overlapping time, for all the lines at once.
+    clashes = await commitments.of_requests(conn, requests)
+    return "reminders/teacher_digest", {
+        "requests": requests,
+        "total": total,
+        "more": more,
+        "clashes": clashes,
+    }
+
+
+async def _clashes(conn, request) -> list:
+    """The student's other commitments overlapping the requested session."""
+    return await commitments.overlapping(
+        conn,
+        student_id=request.student_id,
+        starts_at=request.starts_at,
+        ends_at=request.ends_at,
+        besides_session=request.session_id,
+    )
 
 
 async def _waiting_request(conn, context, row, user):
