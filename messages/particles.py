@@ -7,7 +7,8 @@ particle takes the form the last sound of the word before it asks for (선생님
 consonant (받침); a digit as it is read aloud (1 일, 3 삼, 2 이 …); a Latin letter by its Korean
 name (L 엘, M 엠, N 엔, R 알; the others end in a vowel). Closing quotes, brackets and HTML
 tags between the word and the particle are looked past. Anything else (no word at all) takes
-the form after a vowel.
+the form after a vowel. What is inside <code> is a person's own text given back to copy
+(handlers/common/shorten.py): it stays as they wrote it, "(으)로" and all.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ PAIRS = {
     "(으)로": ("으로", "로"),  # but 로 after ㄹ: 서울로
 }
 _WRITTEN = re.compile("|".join(re.escape(form) for form in PAIRS))
+_CODE = re.compile(r"<code>.*?</code>", re.DOTALL)
 _LOOKED_PAST = set("”’\"')]}」』》〉") | {" "}  # between the word and its particle
 _RIEUL = 8  # the final consonant ㄹ's index in a Hangul syllable
 # Digits as read aloud: the final consonant of 영 일 이 삼 사 오 육 칠 팔 구 (0: none).
@@ -40,7 +42,14 @@ def settle(text: str) -> str:
     """`text` with each written-both-ways particle in the form its word asks for."""
     if "(" not in text:
         return text
-    return _WRITTEN.sub(lambda found: _form(text, found.start(), found.group()), text)
+    verbatim = [found.span() for found in _CODE.finditer(text)]
+
+    def settled(found: re.Match) -> str:
+        if any(start <= found.start() < end for start, end in verbatim):
+            return found.group()
+        return _form(text, found.start(), found.group())
+
+    return _WRITTEN.sub(settled, text)
 
 
 def _form(text: str, at: int, written: str) -> str:

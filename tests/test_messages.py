@@ -285,7 +285,7 @@ def test_every_template_renders_in_both_languages():
         "sites",
         "bookable",  # search/card: the site takes bookings today
         "closed",  # search/_hits, shared: programmes whose site takes no bookings today
-        "cut",  # common/too_long: the text given back was cut
+        "apart",  # common/too_long and kin: the text given back follows in its own message
         "to_mentor",  # mentoring/message: which side a relayed message goes to
         # privacy
         "profile",

@@ -34,6 +34,8 @@ HELPERS = {
     "reply_page": (2, {"formal", "total", "page", "pages", "first"}),
     "notify": (3, set()),  # handlers.common.notify
     "ask_name": (2, {"formal"}),  # handlers.onboarding.ask_name: reply, with no values
+    # handlers.common.shorten.reply_giving_back: the person's text given back, beside or apart
+    "reply_giving_back": (2, {"formal", "typed", "apart"}),
 }
 OWN_KEYWORDS = {"edit", "markup"}  # reply's and notify's own: not given to the template
 # What handlers/outbox/sender.py _compose adds to a composer's values.
@@ -42,6 +44,7 @@ COMPOSED = {"tz", "kind", "formal"}
 # passing **values this test cannot see into.
 FORWARDERS = {("handlers/common/__init__.py", f) for f in ("reply", "reply_page", "notify")} | {
     ("handlers/onboarding/common.py", "ask_name"),
+    ("handlers/common/shorten.py", "reply_giving_back"),
     ("handlers/outbox/sender.py", "_compose"),
 }
 # cases/news: the cases composers' values

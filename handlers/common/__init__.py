@@ -11,12 +11,12 @@ from html import escape
 
 from sqlalchemy.engine import Row
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden
 
 from bot.context import JinroContext
 from handlers.common.buttons import Button as ButtonSpec
 from handlers.common.buttons import audit_refusal
+from handlers.common.lengths import MESSAGE_MAX, shown_length, split_text
 from messages import label, render
 from storage import audit
 from storage import users as users_store
@@ -206,36 +206,6 @@ def page_of(items: Sequence, index: int, size: int) -> Page:
     return Page(items[index * size : (index + 1) * size], len(items), index, size)
 
 
-def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Split a long HTML text at paragraph (then line) breaks into parts under the limit.
-
-    Templates never open a tag in one paragraph and close it in another, so
-    splitting at blank lines keeps every part valid HTML.
-    """
-    if len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for piece in text.split("\n\n"):
-        while len(piece) > limit:  # one paragraph longer than a message: cut at a line
-            cut = piece.rfind("\n", 0, limit)
-            cut = cut if cut > 0 else limit
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(piece[:cut])
-            piece = piece[cut:].lstrip("\n")
-        candidate = f"{current}\n\n{piece}" if current else piece
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            parts.append(current)
-            current = piece
-    if current:
-        parts.append(current)
-    return parts
-
-
 async def send(
     context: JinroContext,
     chat_id: int,
@@ -321,7 +291,8 @@ async def reply(
     values.setdefault("formal", speaks_formally(context.user))
     text = render(template, context.lang, **values)
     query = update.callback_query
-    if edit and query is not None and query.message is not None and len(text) <= 4096:
+    fits = shown_length(text) <= MESSAGE_MAX  # an edit is not split
+    if edit and query is not None and query.message is not None and fits:
         try:
             await query.edit_message_text(text, reply_markup=markup)
             return

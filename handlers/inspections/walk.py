@@ -268,7 +268,7 @@ async def _attach_photo(update, context, position, photo: str, caption: str, *, 
             context,
             "common/too_long",
             typed=caption,
-            cut=False,
+            apart=False,  # a caption, spaces collapsed: fits beside the words, or splits there
             length=len(caption),
             limit=store.NOTE_MAX,
         )
