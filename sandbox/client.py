@@ -276,12 +276,18 @@ class SandboxUser:
         timeout: float = 10.0,
         *,
         reply_to: int | None = None,
+        formatted: bool = False,
     ) -> None:
         """Send a photo (a 1x1 PNG unless `content` is given: PNG, GIF or JPEG bytes);
-        `reply_to` as for send()."""
+        `reply_to` and `formatted` (the caption is HTML) as for send()."""
         photo: Any = {"base64": base64.b64encode(content).decode()} if content else True
         SAID.update([caption] if caption else [])
-        body = {"photo": photo, "caption": caption, "reply_to_message_id": reply_to}
+        body = {
+            "photo": photo,
+            "caption": caption,
+            "formatted": True if formatted else None,
+            "reply_to_message_id": reply_to,
+        }
         await self._act("/sandbox/message", body, timeout, "a photo")
 
     async def send_document(

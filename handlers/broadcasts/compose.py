@@ -17,10 +17,13 @@ from handlers.common import (
     file_step,
     reply,
     requires,
+    send,
     set_flow,
     stale_button,
     text_step,
 )
+from handlers.common.lengths import MESSAGE_MAX, shown_length, telegram_length
+from handlers.common.shorten import ask_to_shorten, send_back
 from storage import broadcasts as store
 from storage import users as users_store
 
@@ -40,9 +43,10 @@ async def broadcast_command(update: Update, context: JinroContext) -> None:
 @text_step("bc.text")
 async def text_typed(update: Update, context: JinroContext) -> None:
     message = update.message
-    if telegram_length(message.text) > TEXT_LIMIT:  # Telegram splits longer ones; be sure
-        length = telegram_length(message.text)
-        await reply(update, context, "broadcasts/too_long", length=length, limit=TEXT_LIMIT)
+    length = telegram_length(message.text)
+    if length > TEXT_LIMIT:  # Telegram splits longer ones; be sure
+        written = authored_html(message.text_html, message.entities)
+        await _too_long(update, context, length, TEXT_LIMIT, written)
         return
     await _take(update, context, authored_html(message.text_html, message.entities), None, None)
 
@@ -59,9 +63,10 @@ async def media_sent(update: Update, context: JinroContext) -> None:
         await reply(update, context, "broadcasts/not_media")
         return
     caption = message.caption or ""
-    if telegram_length(caption) > CAPTION_LIMIT:  # Premium users may write longer ones
-        length = telegram_length(caption)
-        await reply(update, context, "broadcasts/too_long", length=length, limit=CAPTION_LIMIT)
+    length = telegram_length(caption)
+    if length > CAPTION_LIMIT:  # Premium users may write longer ones
+        written = authored_html(message.caption_html, message.caption_entities)
+        await _too_long(update, context, length, CAPTION_LIMIT, written)
         return
     text = authored_html(message.caption_html, message.caption_entities) if caption else ""
     await _take(update, context, text, kind, file_id)
@@ -78,9 +83,19 @@ def authored_html(text_html: str, entities) -> str:
     return text_html
 
 
-def telegram_length(text: str) -> int:
-    """Length as Telegram counts it, in UTF-16 code units: an emoji may count two."""
-    return len(text.encode("utf-16-le")) // 2
+async def _too_long(update, context, length: int, limit: int, written: str) -> None:
+    """Over Telegram's limit: the text comes back whole to be shortened. Formatted (bold, a
+    link under words), it comes back as written, in a message of its own, since a copy of
+    the plain text would lose the formatting and the links' addresses; else tap-to-copy."""
+    if "<" not in written or shown_length(written) > MESSAGE_MAX:  # no tags: no formatting
+        await ask_to_shorten(update, context, length, limit)
+        return
+    await reply(update, context, "broadcasts/too_long", length=length, limit=limit)
+    try:
+        await send(context, update.effective_chat.id, written)
+    except BadRequest as error:  # formatting Telegram will not take back: the plain text
+        log.info("a broadcast text could not be given back formatted: %s", error)
+        await send_back(update, context)
 
 
 async def _take(update, context, text: str, kind: str | None, file_id: str | None) -> None:

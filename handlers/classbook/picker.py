@@ -137,7 +137,7 @@ async def words_typed(update: Update, context: JinroContext) -> None:
     try:
         day = days.parse_day(text, today)
     except days.NotADay:
-        await reply(update, context, "search/bad_day", text=text)
+        await reply(update, context, "search/bad_day", text=text[:QUERY_MAX])
         return
     if day is not None:
         chosen["wh"] = f"d:{day.isoformat()}"

@@ -38,6 +38,7 @@ from storage.errors import AlreadyHandled, NotFound
 TIME_BUTTONS = 8
 NO_LONGER_OPEN = N_("⏹ No longer open to you")
 _LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+PLACE_MAX, LINK_MAX = 200, 300  # what a meeting keeps (storage/mentors/meetings.py)
 
 
 @ACCEPT.handles
@@ -149,7 +150,10 @@ async def time_chosen(update: Update, context: JinroContext, request_id: int, mi
 @text_step("mn.link")
 async def link_typed(update: Update, context: JinroContext) -> None:
     text = update.message.text.strip()
-    if not _LINK.match(text) or len(text) > 300:
+    if _LINK.match(text) and len(text) > LINK_MAX:  # a link it is, too long to keep
+        await ask_to_shorten(update, context, len(text), LINK_MAX)
+        return
+    if not _LINK.match(text):
         await reply(update, context, "mentors/ask_link", request=None, problem="link")
         return
     await _schedule(update, context, link=text)
@@ -158,7 +162,10 @@ async def link_typed(update: Update, context: JinroContext) -> None:
 @text_step("mn.place")
 async def place_typed(update: Update, context: JinroContext) -> None:
     text = " ".join(update.message.text.split())
-    if not 2 <= len(text) <= 200:
+    if len(text) > PLACE_MAX:
+        await ask_to_shorten(update, context, len(text), PLACE_MAX)
+        return
+    if len(text) < 2:
         await reply(update, context, "mentors/ask_place", request=None, problem="place")
         return
     await _schedule(update, context, place=text)

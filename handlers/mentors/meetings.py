@@ -55,7 +55,7 @@ async def cancel_reason_typed(update: Update, context: JinroContext) -> None:
         await ask_to_shorten(update, context, len(reason), REASON_MAX)
         return
     if len(reason) < 2:
-        await reply(update, context, "mentors/too_long", length=len(reason), limit=REASON_MAX)
+        await reply(update, context, "mentors/too_short", length=len(reason), limit=REASON_MAX)
         return
 
     concerned: list[int] = []  # the requests the cancelled meeting was for

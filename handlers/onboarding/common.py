@@ -10,6 +10,7 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, stale_button, text_step
 from handlers.common.buttons import Button
+from handlers.common.shorten import ask_to_shorten
 from messages import LANGUAGES, label
 from storage.names import NAME_MAX, person_name, valid_name
 
@@ -46,7 +47,11 @@ def name_step(flow: str, button: Button) -> Callable[[NameTaker], NameTaker]:
 
         @text_step(flow)
         async def typed(update: Update, context: JinroContext) -> None:
-            await checked(update, context, " ".join(update.message.text.split()))
+            name = " ".join(update.message.text.split())
+            if len(name) > NAME_MAX:  # given back to shorten (a sentence, not just a name)
+                await ask_to_shorten(update, context, len(name), NAME_MAX)
+                return
+            await checked(update, context, name)
 
         @button.handles
         async def pressed(update: Update, context: JinroContext) -> None:

@@ -11,6 +11,7 @@ from telegram import Update
 from bot import commands
 from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, stale_button, start_link, text_step
+from handlers.common.shorten import ask_to_shorten
 from handlers.onboarding.buttons import DISTRICT, GRADES, MENTOR_KIND, PROFILE_NAME
 from handlers.onboarding.common import ask_name, name_step
 from messages import label
@@ -19,6 +20,8 @@ from storage import users as users_store
 from storage.catalogue import DISTRICTS
 from storage.errors import AlreadyRegistered, InviteInvalid
 from storage.models import Role
+
+FIELD_MAX = 40  # a mentor's field, as people name it
 
 # ----- invited roles ----------------------------------------------------------------------------
 
@@ -148,7 +151,10 @@ async def on_mentor_kind(update: Update, context: JinroContext, kind: str) -> No
 @text_step("pf.field")
 async def mentor_field_text(update: Update, context: JinroContext) -> None:
     field = " ".join(update.message.text.split())
-    if not 1 <= len(field) <= 40:
+    if len(field) > FIELD_MAX:
+        await ask_to_shorten(update, context, len(field), FIELD_MAX)
+        return
+    if not field:
         await reply(update, context, "onboarding/ask_mentor_field")
         return
     await finish_profile(update, context, name=context.user.flow_data["name"], field=field)

@@ -60,7 +60,7 @@ async def search_words(
     try:
         day = days.parse_day(text, today)
     except days.NotADay:
-        await reply(update, context, "search/bad_day", text=text)
+        await reply(update, context, "search/bad_day", text=text[:QUERY_MAX])
         return
     if day is not None:
         state["f"]["wh"] = f"d:{day.isoformat()}"

@@ -15,6 +15,7 @@ from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, text_step
 from handlers.common.small_talk import small_talk
 from handlers.search.buttons import GO
+from handlers.search.common import QUERY_MAX
 from handlers.search.panel import search_command
 from handlers.search.results import for_you_command, search_words
 from messages import label
@@ -35,7 +36,12 @@ async def search_text(update: Update, context: JinroContext) -> None:
         # their role can do (they may have meant a command), never the student's hints.
         async def commands(update: Update, context: JinroContext) -> None:
             await reply(
-                update, context, "general/typed", kind="other", role=context.user.role, query=text
+                update,
+                context,
+                "general/typed",
+                kind="other",
+                role=context.user.role,
+                query=text[:QUERY_MAX],  # what was searched
             )
 
         await search_words(update, context, text, if_none=commands)

@@ -18,6 +18,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.shorten import ask_to_shorten
 from handlers.sessions.buttons import (
     ADD,
     ADD_DEADLINE,
@@ -31,7 +32,9 @@ from handlers.sessions.buttons import (
     USUAL_SEATS,
 )
 from handlers.sessions.helpers import (
+    LINK_MAX,
     MAX_CAPACITY,
+    PLACE_MAX,
     _count,
     _gone,
     _leave_flow,
@@ -288,15 +291,15 @@ async def place_typed(update: Update, context: JinroContext) -> None:
         return
     text = " ".join(update.message.text.split())
     if _LINK.match(text):
-        if len(text) > 300:
-            await _ask_place(update, context, program, "long_link")
+        if len(text) > LINK_MAX:
+            await ask_to_shorten(update, context, len(text), LINK_MAX)
             return
         values = {"u": text, "pl": None}
     elif text.lower().startswith(("http:", "https:", "www.")):
         await _ask_place(update, context, program, "bad_link")
         return
-    elif len(text) > 200:
-        await _ask_place(update, context, program, "long_place")
+    elif len(text) > PLACE_MAX:
+        await ask_to_shorten(update, context, len(text), PLACE_MAX)
         return
     else:
         values = {"pl": text, "u": None}

@@ -9,8 +9,9 @@ from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
 from handlers.common.handled import settle_pressed
+from handlers.common.shorten import ask_to_shorten
 from handlers.sessions.buttons import CANCEL, CANCEL_NOW, CAPACITY, LIST, OPEN
-from handlers.sessions.helpers import MAX_CAPACITY, _count, _gone, _site_id
+from handlers.sessions.helpers import MAX_CAPACITY, REASON_MAX, _count, _gone, _site_id
 from handlers.sessions.listing import _own_open_session, show_session
 from messages import label
 from storage import sessions as store
@@ -116,14 +117,16 @@ async def reason_typed(update: Update, context: JinroContext) -> None:
     session = await _typed_about(update, context, session_id)
     if session is None:
         return
-    if not 2 <= len(reason) <= 200:
-        problem = "long" if len(reason) > 200 else "short"
+    if len(reason) > REASON_MAX:
+        await ask_to_shorten(update, context, len(reason), REASON_MAX)
+        return
+    if len(reason) < 2:
         await reply(
             update,
             context,
             "sessions/ask_reason",
             session=session,
-            problem=problem,
+            problem="short",
             tz=context.tz,
         )
         return

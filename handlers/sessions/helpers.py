@@ -11,6 +11,8 @@ from bot.context import JinroContext
 from handlers.common import leave_flow, reply, set_flow
 
 MAX_CAPACITY = 1000  # as the spreadsheet import allows
+# What a session keeps of typed text (storage/models/programs.py): a longer one comes back.
+REASON_MAX, PLACE_MAX, LINK_MAX = 200, 200, 300
 
 
 # ----- small helpers --------------------------------------------------------------------------

@@ -249,6 +249,11 @@ class Sandbox:
                     raise TestApiError(400, f"formatted text: {error}") from None
         elif kind != "contact" and body.get("caption"):  # Telegram's contacts have no caption
             fields["caption"] = str(body["caption"])
+            if body.get("formatted"):  # a caption formatted in the app, given as HTML
+                try:
+                    fields["caption"], fields["caption_entities"] = parse_html(fields["caption"])
+                except ValueError as error:
+                    raise TestApiError(400, f"formatted caption: {error}") from None
         message = bot.add_message(chat, from_bot=False, **fields)
         if chat.reply_keyboard and chat.reply_keyboard.get("one_time_keyboard"):
             chat.reply_keyboard = None
