@@ -286,6 +286,10 @@ def test_every_template_renders_in_both_languages():
         "bookable",  # search/card: the site takes bookings today
         "closed",  # search/_hits, shared: programmes whose site takes no bookings today
         "apart",  # common/too_long and kin: the text given back follows in its own message
+        "refused",  # classbook/names_refused: the typed names refused, with why
+        "spaced",
+        "one",
+        "fine",
         "to_mentor",  # mentoring/message: which side a relayed message goes to
         # privacy
         "profile",

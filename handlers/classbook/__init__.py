@@ -9,8 +9,6 @@ with no seats of this teacher gets the same answer as a missing one.
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
@@ -30,6 +28,7 @@ from handlers.classbook.buttons import (
     SESSIONS,
     STOP,
 )
+from handlers.classbook.names import problems, refuse_names, refuse_too_many, typed_names
 from handlers.classbook.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from handlers.classbook.week import calendar_command
 from handlers.common import (
@@ -52,11 +51,9 @@ from storage import users as users_store
 from storage.cases import at_place, party_tag
 from storage.errors import AlreadyHandled, NotFound
 from storage.models import Role
-from storage.names import seat_name_problem
 
 PRESETS = (5, 10, 20, 30)
 PAGE = 8
-NAMES_SPLIT = re.compile(r"[,\n]")
 
 
 # ----- the teacher's class bookings, and sessions to book ---------------------------------------
@@ -245,7 +242,6 @@ async def show_seats(
     note: str | None = None,
     count: int = 0,
     name: str = "",
-    problem: tuple[str, str] | None = None,
     clashes: list = (),
 ) -> None:
     teacher = context.user
@@ -303,8 +299,6 @@ async def show_seats(
         count=count,
         name=name,
         when=student_hears_at(context.now, context.tz) if note == "named" else None,
-        reason=problem[0] if problem else None,
-        chars=problem[1] if problem else None,
         clashes=clashes,
         tz=context.tz,
     )
@@ -391,29 +385,18 @@ async def _student_at(
 async def names_typed(update: Update, context: JinroContext) -> None:
     session_id = context.user.flow_data.get("session")
     page = context.user.flow_data.get("page", 0)
-    names = [" ".join(n.split()) for n in NAMES_SPLIT.split(update.message.text)]
-    names = [n for n in names if n]
+    names = typed_names(update.message.text)
     if not isinstance(session_id, int):
         await _gone(update, context)
         return
     if not names:  # only commas: show the seats and how to type names again
         await show_seats(update, context, session_id, page, edit=False)
         return
-    # The first name that is no name (an emoji, markup, one letter): all are refused, the
-    # step stays open, and the teacher is told why.
-    bad = next(((n, p) for n in names if (p := seat_name_problem(n)) is not None), None)
-    if bad is not None:
-        name, problem = bad
-        await show_seats(
-            update,
-            context,
-            session_id,
-            page,
-            edit=False,
-            note="bad_name",
-            name=name,
-            problem=problem,
-        )
+    # A name that is no name (an emoji, markup, one letter, several run together): none is
+    # saved, each such name is told with why, and the text comes back to fix.
+    refused = problems(names)
+    if refused:
+        await refuse_names(update, context, names, refused, one=False)
         return
     try:
         async with context.db.write() as conn:
@@ -424,10 +407,10 @@ async def names_typed(update: Update, context: JinroContext) -> None:
     except NotFound:
         await _gone(update, context)
         return
-    except (store.Refused, AlreadyHandled):
-        await show_seats(
-            update, context, session_id, page, edit=False, note="too_many", count=len(names)
-        )
+    except (store.Refused, AlreadyHandled):  # more names than unnamed seats
+        async with context.db.read() as conn:
+            free = _unnamed(await pending_store.class_seats(conn, context.user.id, session_id))
+        await refuse_too_many(update, context, len(names), free)
         return
     await show_seats(update, context, session_id, page, edit=False, note="typed", count=len(names))
 

@@ -13,14 +13,15 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.classbook.buttons import ASK, DO, FEWER, HOME, MANAGE, NAMES, RENAME, SEAT
+from handlers.classbook.names import problems, refuse_names
 from handlers.common import answer_query, keyboard, leave_flow, reply, set_flow, text_step
+from handlers.common.handled import asked
 from handlers.common.told import student_hears_at
 from messages import label
 from messages.labels import N_
 from storage import bookings as store
 from storage import pending as pending_store
 from storage.errors import NotFound
-from storage.names import seat_name_problem
 
 FEWER_CHOICES = 8  # buttons of counts to give back, before "all unnamed"
 YES = {  # the confirming button of each change
@@ -206,9 +207,10 @@ async def rename_pressed(update: Update, context: JinroContext, booking_id: int)
     await answer_query(update)
     await set_flow(context, "cb.rename", {"seat": booking_id})
     rows = [[MANAGE(label(context.lang, "◀ Back"), session.id)]]
-    await reply(
+    shown = await reply(
         update, context, "classbook/ask_name", keyboard(rows), edit=True, seat=seat, place=place
     )
+    await asked(context, shown)  # the name typed: the sure? below, no "◀ Back" above
 
 
 @text_step("cb.rename")
@@ -223,11 +225,9 @@ async def name_typed(update: Update, context: JinroContext) -> None:
         await set_flow(context, None)
         await reply(update, context, "classbook/gone")
         return
-    problem = seat_name_problem(name)
-    if problem is not None:  # the step stays open: the next message is the name again
-        await reply(
-            update, context, "classbook/bad_name", name=name, reason=problem[0], chars=problem[1]
-        )
+    refused = problems([name])
+    if refused:  # the step stays open: the next message is the name again
+        await refuse_names(update, context, [name], refused, one=True)
         return
     await _ask(
         update, context, "name", booking_id, 0, seat, place, seats, session, edit=False, name=name
