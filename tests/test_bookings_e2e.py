@@ -236,12 +236,17 @@ async def test_the_clock_expires_holds_and_asks_for_a_survey(tuesday_morning, bo
     with time_machine.travel(due + timedelta(seconds=1), tick=True):
         await dispatch_tick(bot)
         await dispatch_tick(bot)
-    await minji.expect("체험은 어땠어요")
+    survey = await minji.expect("체험은 어땠어요")
     assert sum("어땠어요" in m.get("text", "") for m in minji.bot_messages) == 1
     await minji.press("4")
-    assert "5점 중 4점" in minji.last_text
+    assert "5점 중 4점" in minji.last_text and "할 말 없어요" in minji.buttons
     await minji.send("강사님이 친절했어요")
     assert "고마워요" in minji.last_text
+    # The comment came typed: the thanks above keeps the score and loses "No comment".
+    await minji.refresh()
+    thanks = next(m for m in minji.bot_messages if m["message_id"] == survey["message_id"])
+    assert "5점 중 4점" in thanks["text"] and "의견 저장 완료" in thanks["text"]
+    assert not thanks.get("reply_markup")
     async with db.read() as conn:
         answer = (await conn.execute(select(SurveyAnswer.__table__))).one()
     assert (answer.score, answer.comment) == (4, "강사님이 친절했어요")

@@ -41,6 +41,7 @@ from handlers.common import (
     text_step,
 )
 from handlers.common.cards import repaint_card
+from handlers.common.handled import PROMPT, pressed_message_id, settle_prompt
 from handlers.search import buttons as search
 from messages import label
 from messages.labels import N_
@@ -383,9 +384,10 @@ async def send_calendar(update: Update, context: JinroContext, booking_id: int) 
 async def answer_survey(update: Update, context: JinroContext, booking_id: int, score: int) -> None:
     async with context.db.write() as conn:
         await store.answer_survey(conn, booking_id, context.user.id, score, now=context.now)
-        context.user = await users_store.set_flow(
-            conn, context.user.id, "bk.comment", {"booking": booking_id}
-        )
+        # The question becomes the thanks with "No comment"; its id is kept so that a typed
+        # comment settles it.
+        data = {"booking": booking_id, "score": score, PROMPT: pressed_message_id(update)}
+        context.user = await users_store.set_flow(conn, context.user.id, "bk.comment", data)
     await answer_query(update)
     await reply(
         update,
@@ -399,7 +401,8 @@ async def answer_survey(update: Update, context: JinroContext, booking_id: int, 
 
 @text_step("bk.comment")
 async def survey_comment(update: Update, context: JinroContext) -> None:
-    booking_id = context.user.flow_data.get("booking")
+    data = context.user.flow_data or {}
+    booking_id = data.get("booking")
     async with context.db.write() as conn:
         try:
             await store.comment_survey(
@@ -408,6 +411,11 @@ async def survey_comment(update: Update, context: JinroContext) -> None:
         except NotFound:
             pass  # the booking went away meanwhile; nothing to keep
         context.user = await users_store.set_flow(conn, context.user.id, None)
+    # The thanks above keeps the score it gave, and no "No comment" to press any more.
+    lang, score = context.lang, data.get("score")
+    lines = [label(lang, "Thanks! You gave %(score)s of 5.", score=score)] if score else []
+    lines.append(label(lang, "📝 Comment saved"))
+    await settle_prompt(context, data, "\n".join(lines))
     await reply(update, context, "bookings/survey_done")
 
 

@@ -86,21 +86,28 @@ def start_link_for(parameter: str) -> StartLink | None:
 
 
 async def route_text(update: Update, context: JinroContext) -> None:
-    """Typed text goes to the current flow's step; outside any flow, words search."""
+    """Typed text goes to the current flow's step; outside any flow, words search. Words
+    that end the step or move it on take the buttons off its question (handled.answering)."""
+    from handlers.common.handled import answering  # it imports this module
+
     step = TEXT_STEPS.get(context.user.flow or "")
     if step is None and context.user.role is not None:
         step = TEXT_STEPS["sr"]
     if step is not None:
-        await step(update, context)
+        async with answering(context):
+            await step(update, context)
         return
     await reply(update, context, "common/free_text")
 
 
 async def route_media(update: Update, context: JinroContext) -> None:
     """A photo, file or sticker: a flow that asks for one takes it; otherwise only text."""
+    from handlers.common.handled import answering  # it imports this module
+
     step = file_step_for(context)
     if step is not None:
-        await step(update, context)
+        async with answering(context):
+            await step(update, context)
         return
     await reply(update, context, "common/not_text")
 
@@ -283,8 +290,9 @@ async def reply(
     *,
     edit: bool = False,
     **values,
-) -> None:
+) -> Message | None:
     """Answer the user with a template: edit the pressed message when `edit`, else send.
+    The message that shows it comes back (a question keeps its id: handled.asked).
 
     Every template gets `formal` (the user's register): the shared ones in common/ use it
     to speak to students and adults alike."""
@@ -294,14 +302,14 @@ async def reply(
     fits = shown_length(text) <= MESSAGE_MAX  # an edit is not split
     if edit and query is not None and query.message is not None and fits:
         try:
-            await query.edit_message_text(text, reply_markup=markup)
-            return
+            edited = await query.edit_message_text(text, reply_markup=markup)
+            return edited if isinstance(edited, Message) else None
         except BadRequest as error:
             # Pressing the same button twice edits to identical content: nothing to do.
             if "not modified" in str(error).lower():
-                return
+                return query.message if isinstance(query.message, Message) else None
             log.info("edit failed, sending instead: %s", error)
-    await send(context, update.effective_chat.id, text, markup)
+    return await send(context, update.effective_chat.id, text, markup)
 
 
 async def reply_page(
