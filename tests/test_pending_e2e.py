@@ -88,6 +88,11 @@ async def test_the_first_teacher_decides_and_the_other_is_told_it_was_handled(bo
     assert "이미 처리하셨습니다" in first.last_text
 
 
+def callback_data(message: dict) -> list[str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [button["callback_data"] for row in rows for button in row]
+
+
 def notice_id(notice: dict) -> int:
     """The booking id on a notice's ✅ button."""
     data = notice["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
@@ -147,7 +152,11 @@ async def test_reject_without_a_reason_and_changing_ones_mind(bot, sandbox, db):
     notice = await teacher.expect("새 체험 신청")
     await teacher.press_data(notice["message_id"], REJECT.pack(notice_id(notice)))
     await teacher.press("거절하지 않기")
-    assert "거절하지 않았습니다" in teacher.last_text
+    # The notice is the request again, with ✅ and ❌ that work, and says it was not rejected.
+    kept = next(m for m in teacher.bot_messages if m["message_id"] == notice["message_id"])
+    assert "거절하지 않았습니다" in kept["text"] and "김민지 학생이 신청했습니다" in kept["text"]
+    assert [CONFIRM.match(d) for d in callback_data(kept)][0] == (notice_id(notice), None)
+    assert {REJECT.match(d) for d in callback_data(kept)} >= {(notice_id(notice), None)}
     assert (await booking_of(db, 6021, session_id)).status == "requested"
     # Asked for a reason, the teacher goes elsewhere: later words are no reason.
     await teacher.press_data(notice["message_id"], REJECT.pack(notice_id(notice)))
@@ -169,6 +178,53 @@ async def test_reject_without_a_reason_and_changing_ones_mind(bot, sandbox, db):
     await teacher.press_data(notice["message_id"], KEEP.pack())
     assert teacher.callback_answers[-1]["text"] == "이 버튼은 이제 쓸 수 없습니다."
     assert "거절하지 않았습니다" not in teacher.last_text
+    # One that names the request says what became of it, never that it was not rejected.
+    await teacher.press_data(notice["message_id"], KEEP.pack(notice_id(notice)))
+    handled = next(m for m in teacher.bot_messages if m["message_id"] == notice["message_id"])
+    assert "이미 처리하셨습니다" in handled["text"] and "거절하지 않았습니다" not in handled["text"]
+
+
+async def test_not_rejecting_gives_the_page_back_and_a_reason_asked_elsewhere(bot, sandbox, db):
+    """From /pending, "do not reject" shows the page again with its buttons; a ❌ pressed on
+    another message gives the request whose reason was asked first back where it was asked."""
+    radio = await world(db, title="라디오 PD 체험")
+    camera = await world(db, title="카메라 감독 체험")
+    teacher = await add_teacher(db, sandbox, 6161, "박선영")
+    minji = await join_as_student(sandbox, 6061, "김민지")
+    seojun = await join_as_student(sandbox, 6062, "이서준")
+    await apply(minji, radio)
+    await apply(seojun, camera)
+    first, second = await teacher.expect_many("새 체험 신청", 2)
+
+    await teacher.send("/pending")
+    page = teacher.last_message["message_id"]
+    await teacher.press("❌ 1.")
+    assert "신청을 거절합니다" in teacher.last_text
+    await teacher.press("거절하지 않기")
+    shown = next(m for m in teacher.bot_messages if m["message_id"] == page)
+    assert "거절하지 않았습니다" in shown["text"] and "승인을 기다리는 신청: 2건" in shown["text"]
+    assert "✅ 1. " in str(buttons_of(shown)) and "❌ 2." in buttons_of(shown)
+
+    # A reason asked on one notice, then ❌ on the other: the first notice is its request
+    # again (with ✅ and ❌), the second asks; a typed reason is the second's.
+    await teacher.press_data(first["message_id"], REJECT.pack(notice_id(first)))
+    await teacher.press_data(second["message_id"], REJECT.pack(notice_id(second)))
+    await teacher.refresh()
+    given_back = next(m for m in teacher.bot_messages if m["message_id"] == first["message_id"])
+    assert "거절하지 않았습니다" in given_back["text"]
+    assert CONFIRM.pack(notice_id(first)) in callback_data(given_back)
+    await teacher.send("일정이 맞지 않습니다")
+    assert "거절함: " in teacher.last_text
+    rejected = {b.student_id: b.status for b in await all_bookings(db)}
+    assert sorted(rejected.values()) == ["rejected", "requested"]
+    await teacher.press_data(first["message_id"], CONFIRM.pack(notice_id(first)))
+    confirmed = next(m for m in teacher.bot_messages if m["message_id"] == first["message_id"])
+    assert "승인함: " in confirmed["text"] and not confirmed.get("reply_markup")
+
+
+def buttons_of(message: dict) -> list[str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [button["text"] for row in rows for button in row]
 
 
 async def test_confirm_all_acts_on_the_page_as_shown(bot, sandbox, db):

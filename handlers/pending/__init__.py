@@ -34,6 +34,7 @@ from handlers.common.handled import pressed_message_id, settle_message
 from handlers.common.shorten import ask_to_shorten
 from handlers.common.told import student_hears_at
 from handlers.pending.buttons import CONFIRM, CONFIRM_ALL, KEEP, LIST, REJECT, REJECT_NOW
+from handlers.pending.kept import clashes_of, decide_keyboard, restore_request
 from handlers.pending.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from messages import label
 from storage import bookings as store
@@ -53,7 +54,8 @@ REASON_LIMIT = 200
 @requires(Role.TEACHER)
 async def pending_command(update: Update, context: JinroContext) -> None:
     # Text typed after /pending must not land in a step the teacher left behind (a reason
-    # for an earlier ❌, or seat names).
+    # for an earlier ❌, or seat names); a reason no longer asked gives its request back.
+    await _restore_asked(context)
     await leave_flow(context, "tp.", "cb.")
     await show_page(update, context, 0)
 
@@ -256,6 +258,8 @@ async def reject_pressed(
     if request.status != "requested":
         await _handled(update, context, booking_id, None)
         return
+    if pressed_message_id(update) != (context.user.flow_data or {}).get("m"):
+        await _restore_asked(context)  # another request's reason was asked elsewhere
     async with context.db.write() as conn:
         # The pressed message becomes the question; its id is kept so that a typed reason
         # settles it.
@@ -273,7 +277,7 @@ async def reject_pressed(
         keyboard(
             [
                 [REJECT_NOW(label(lang, "Reject without a reason"), booking_id)],
-                [KEEP(label(lang, "Do not reject"))],
+                [KEEP(label(lang, "Do not reject"), booking_id, page)],
             ]
         ),
         edit=True,
@@ -337,11 +341,45 @@ async def _reject(update: Update, context: JinroContext, booking_id: int, reason
 
 
 @KEEP.handles
-async def keep_pressed(update: Update, context: JinroContext) -> None:
-    await answer_query(update)
-    async with context.db.write() as conn:
-        context.user = await _leave_reason_flow(conn, context)
-    await reply(update, context, "pending/kept", edit=True)
+async def keep_pressed(
+    update: Update, context: JinroContext, booking_id: int | None, page: int | None
+) -> None:
+    """Not rejected after all: the screen the ❌ was pressed on comes back with its buttons,
+    the notice with ✅ and ❌ (`page` None) or the /pending page."""
+    asked = (context.user.flow_data or {}) if context.user.flow == "tp.reason" else {}
+    if booking_id is None:  # a "do not reject" sent before it named its request
+        booking_id = asked.get("booking")
+    request = await _pressed(update, context, booking_id) if isinstance(booking_id, int) else None
+    if request is None:
+        if not isinstance(booking_id, int):
+            await stale_button(update, context)
+        return
+    if asked.get("booking") == booking_id:  # its reason is no longer asked
+        async with context.db.write() as conn:
+            context.user = await _leave_reason_flow(conn, context)
+    if request.status != "requested":  # decided, cancelled or expired meanwhile: say so
+        await _handled(update, context, booking_id, page)
+    elif page is not None:
+        await show_page(update, context, page, edit=True, note="kept")
+    else:
+        await reply(
+            update,
+            context,
+            "pending/kept",
+            decide_keyboard(context.lang, booking_id),
+            edit=True,
+            request=request,
+            clashes=await clashes_of(context, request),
+            tz=context.tz,
+        )
+
+
+async def _restore_asked(context: JinroContext) -> None:
+    """The reason asked on an earlier message is no longer asked there: its request comes
+    back on it, as it was (handlers/pending/kept.py)."""
+    if context.user.flow == "tp.reason":
+        asked = context.user.flow_data or {}
+        await restore_request(context, asked.get("m"), asked.get("booking"))
 
 
 async def _leave_reason_flow(conn, context: JinroContext):

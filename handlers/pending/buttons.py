@@ -18,6 +18,12 @@ REJECT = PENDING.action("no", ID, Maybe(PAGE))  # ❌ a request: asks for a reas
 # ✅ every request of the page, as shown (a digest of what it showed)
 CONFIRM_ALL = PENDING.action("all", PAGE, Token("[0-9a-f]{10}", 10))
 REJECT_NOW = PENDING.action("nr", ID)  # reject without a reason
-# Do not reject after all: only while the reason is still asked (after the rejection, or
-# once another request's reason is asked, an old "keep" would say something untrue).
-KEEP = PENDING.action("keep", guard=lambda context, values: context.user.flow == "tp.reason")
+# Do not reject after all: the request comes back where its ❌ was pressed (a notice, or the
+# /pending page). One sent before it named its request answers only while the reason is
+# still asked (it goes back to the request the flow names).
+KEEP = PENDING.action(
+    "keep",
+    Maybe(ID),
+    Maybe(PAGE),
+    guard=lambda context, values: values[0] is not None or context.user.flow == "tp.reason",
+)
