@@ -26,6 +26,7 @@ from handlers.search.buttons import OLD_APPLY
 from storage import reminders
 from storage.models import Booking, Reminder, Session, SurveyAnswer, utcnow
 from tests.conftest import ADMIN_ID, join_as_student, wait_until
+from tests.test_give_back_e2e import given_back
 from tests.world_helpers import add_teacher, session_bookings
 
 
@@ -240,6 +241,11 @@ async def test_the_clock_expires_holds_and_asks_for_a_survey(tuesday_morning, bo
     assert sum("어땠어요" in m.get("text", "") for m in minji.bot_messages) == 1
     await minji.press("4")
     assert "5점 중 4점" in minji.last_text and "할 말 없어요" in minji.buttons
+    # A comment longer than a survey keeps comes back whole to shorten; the question stays.
+    said = ("강사님이 친절했고 설명이 재미있었어요. " * 30).strip()
+    await minji.send(said)
+    assert f"{len(said)}자예요" in minji.last_text and "500자까지" in minji.last_text
+    assert given_back(minji.last_message, said) and "할 말 없어요" in minji.buttons
     await minji.send("강사님이 친절했어요")
     assert "고마워요" in minji.last_text
     # The comment came typed: the thanks above keeps the score and loses "No comment".

@@ -42,6 +42,7 @@ from handlers.common import (
 )
 from handlers.common.cards import repaint_card
 from handlers.common.handled import PROMPT, pressed_message_id, settle_prompt
+from handlers.common.shorten import ask_to_shorten
 from handlers.search import buttons as search
 from messages import label
 from messages.labels import N_
@@ -51,6 +52,8 @@ from storage.errors import NotFound
 from storage.models import Role
 
 log = logging.getLogger(__name__)
+
+COMMENT_MAX = 500  # of a survey comment: what storage/bookings/attendance.py keeps
 
 # Refusal reason -> the short alert shown on the pressed "Apply" (cancelling's: CANCEL_NOW).
 REFUSALS = {
@@ -401,13 +404,15 @@ async def answer_survey(update: Update, context: JinroContext, booking_id: int, 
 
 @text_step("bk.comment")
 async def survey_comment(update: Update, context: JinroContext) -> None:
+    comment = " ".join(update.message.text.split())
+    if len(comment) > COMMENT_MAX:  # given back to shorten; the question stays
+        await ask_to_shorten(update, context, len(comment), COMMENT_MAX)
+        return
     data = context.user.flow_data or {}
     booking_id = data.get("booking")
     async with context.db.write() as conn:
         try:
-            await store.comment_survey(
-                conn, booking_id, context.user.id, " ".join(update.message.text.split())
-            )
+            await store.comment_survey(conn, booking_id, context.user.id, comment)
         except NotFound:
             pass  # the booking went away meanwhile; nothing to keep
         context.user = await users_store.set_flow(conn, context.user.id, None)
