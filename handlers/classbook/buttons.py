@@ -30,6 +30,15 @@ def _change_open(context, values) -> bool:
     )
 
 
+def _naming_open(context, values) -> bool:
+    """PICK and FINISH only while the teacher names this session's seats (the step a seats
+    screen opens): after ✔️ Finish, an older screen's student buttons would put a student on
+    a seat behind the "finished" message, which would then count seats that are gone. Back
+    from /classbook (or ◀ Back to naming), the screen shown opens the step again."""
+    user = context.user
+    return user.flow == "cb.names" and (user.flow_data or {}).get("session") == values[0]
+
+
 # A change to a class booking: take the student off a seat (the seat stays), give one seat
 # back, give back some unnamed seats, cancel the whole booking, or rename a typed name.
 WHAT = choice("un", "drop", "fewer", "all", "name")
@@ -45,8 +54,8 @@ BOOK = CLASSBOOK.action("ok", ID, SEATS, guard=_confirmation_open)  # book them
 NAMES = CLASSBOOK.action("v", ID, PAGE)  # the seats, and a page of students to name
 # session, page, a student's place on that page and check number: on the next unnamed seat
 # (no button carries a student's id: storage.cases.party_tag)
-PICK = CLASSBOOK.action("p", ID, PAGE, PLACE, TAG)
-FINISH = CLASSBOOK.action("d", ID)  # done naming
+PICK = CLASSBOOK.action("p", ID, PAGE, PLACE, TAG, guard=_naming_open)
+FINISH = CLASSBOOK.action("d", ID, guard=_naming_open)  # done naming
 STOP = CLASSBOOK.action("x")  # stop (any step)
 MANAGE = CLASSBOOK.action("m", ID)  # the class booking on a session: change or cancel
 SEAT = CLASSBOOK.action("st", ID)  # one seat of it (a booking): rename, take off, give back

@@ -127,6 +127,9 @@ async def show_item(
 async def answer_pressed(
     update: Update, context: JinroContext, inspection_id: int, position: int, result: str
 ) -> None:
+    if not await _may_change(context, inspection_id, position):
+        await stale_button(update, context)  # an old message's answer: the saved one stays
+        return
     async with context.db.write() as conn:
         following = await store.answer(conn, inspection_id, context.user.id, position, result)
         all_items = await store.inspection_items(conn, inspection_id)
@@ -148,6 +151,24 @@ async def answer_pressed(
         await show_item(update, context, inspection_id, following, answered=position)
     # Answered last: whoever waits for the answer (a person, a test) sees the next item.
     await answer_query(update)
+
+
+async def _may_change(context: JinroContext, inspection_id: int, position: int) -> bool:
+    """Whether a press may set the item's answer (or its photo and note): an item not yet
+    answered, from any of its messages; one answered only from the item's current screen
+    (the monitor went back to it with ◀), never from an older message still showing
+    buttons (an item shown again after 📎 leaves the first one with them), which would
+    replace what was saved behind the monitor's back."""
+    data = context.user.flow_data or {}
+    if context.user.flow in ("is.fill", "is.att") and (data.get("i"), data.get("p")) == (
+        inspection_id,
+        position,
+    ):
+        return True
+    async with context.db.read() as conn:
+        all_items = await store.inspection_items(conn, inspection_id)
+    item = next((i for i in all_items if i.position == position), None)
+    return item is not None and item.result is None
 
 
 async def _still_filling(context: JinroContext, inspection_id: int, position: int | None = None):
@@ -180,6 +201,9 @@ async def _pressed_while_filling(
 async def attach_pressed(
     update: Update, context: JinroContext, inspection_id: int, position: int
 ) -> None:
+    if not await _may_change(context, inspection_id, position):
+        await stale_button(update, context)  # as for its answer: from the item's screen
+        return
     if not await _pressed_while_filling(update, context, inspection_id, position):
         return
     await set_flow(context, "is.att", {"i": inspection_id, "p": position})
