@@ -8,6 +8,7 @@ import re
 NAME_MAX = 20
 # Letters of any script, spaces and the marks names use (김 민지, Anne-Marie, 남궁·민).
 _NAME = re.compile(r"^[^\W\d_][^\W\d_ .·'-]*(?:[ .·'-][^\W\d_]+)*\.?$")
+_NAME_MARKS = " .·'-"  # between a name's parts (and a last dot)
 _ANY_HANGUL = re.compile("[가-힣]")
 _ALL_HANGUL = re.compile("^[가-힣]+$")
 _DOUBLE_FAMILY = ("남궁", "선우", "제갈", "황보", "독고", "사공", "서문", "동방")
@@ -15,6 +16,17 @@ _DOUBLE_FAMILY = ("남궁", "선우", "제갈", "황보", "독고", "사공", "�
 
 def valid_name(name: str) -> bool:
     return 1 <= len(name) <= NAME_MAX and bool(_NAME.match(name))
+
+
+def name_refused(name: str) -> str:
+    """The characters of `name` that no name has (digits, brackets, emoji…), at most five,
+    for the answer that refuses it ("(" and ")" in "김현우 (교육팀)"); "" when there is none
+    and only their order is wrong ("김--민지")."""
+    refused: list[str] = []
+    for char in name:
+        if not (char.isalpha() or char in _NAME_MARKS) and char not in refused:
+            refused.append(char)
+    return " ".join(refused[:5])
 
 
 def person_name(first: str | None, last: str | None) -> str | None:

@@ -70,6 +70,7 @@ TEMPLATE_FILES = {
     "mentoring/students": ADULTS,
     "onboarding/already_registered": ADULTS,
     "onboarding/ask_code": ADULTS,
+    "onboarding/bad_name": EITHER,  # a student's name, or an invited adult's
     "onboarding/ask_grades": ADULTS,
     "onboarding/ask_mentor_field": ADULTS,
     "onboarding/ask_mentor_kind": ADULTS,

@@ -1,6 +1,7 @@
-"""Typed messages that are not a search or an answer: a greeting ("안녕", "hi") or a request
-for help ("도와주세요", "뭐 할 수 있어?", "what can you do"), in the words students actually
-type (the search area answers them with a menu, onboarding with its question again).
+"""Typed messages that are not a search or an answer: a greeting ("안녕", "hi"), thanks
+("고마워요!", "thanks") or a request for help ("도와주세요", "뭐 할 수 있어?", "what can you
+do"), in the words students actually type (the search area answers them with a menu or a
+short reply, onboarding with its question again).
 
 Such a message must get a short menu, not "no programme matches “안녕”". A message is small
 talk only when all of it is greetings, requests for help and filler ("저기요", "좀", "ㅎㅎ",
@@ -60,6 +61,12 @@ _HELP = (
     r"how(?:does|do)(?:this|it)work|howdoi(?:use|start)(?:this|it)?|howtouse(?:this|it)?|"
     r"how(?:does)?thiswork|whatisthis|whatsthis|whatareyou|menu|commands|options|start"
 )
+# Thanks, as people type it after being helped ("고마워요!", "감사합니다", "thanks!", "ㄳ").
+_THANKS = (
+    r"고마워(?:요|용|여)?|고맙(?:습니다|네요|다|어요)|고마웠어요|감사(?:합니다|해요|했습니다|"
+    r"드려요|드립니다|하다|감사)?|감삼다|캄사|ㄳ|ㄱㅅ|ㄱㅅㄱㅅ|땡큐|땡스|쌩큐|"
+    r"thank(?:s|you|u|ya)?(?:so|very)?(?:much|alot|lots)?|thx|tnx|tysm|cheers"
+)
 # Words around a greeting or a request that change nothing: addressing the bot, softeners,
 # laughter and sighs.
 _FILLER = (
@@ -69,6 +76,8 @@ _FILLER = (
 _SMALL_TALK = re.compile(rf"(?:{_GREETING}|{_HELP}|{_FILLER})+")
 _GREETING_ONLY = re.compile(rf"(?:{_GREETING}|{_FILLER})+")
 _FILLER_ONLY = re.compile(rf"(?:{_FILLER})+")
+_THANKS_ALL = re.compile(rf"(?:{_THANKS}|{_GREETING}|{_FILLER})+")
+_ANY_THANKS = re.compile(_THANKS)
 # Longer than any greeting or request: a search (and no long text reaches the patterns).
 _LONGEST = 40
 _LETTERS = re.compile(r"[^0-9a-z가-힣ㄱ-ㅎㅏ-ㅣ]")
@@ -81,7 +90,8 @@ def _compact(text: str) -> str:
 
 def small_talk(text: str) -> str | None:
     """What `text` is: "greeting" when it only greets, "help" when it asks for help or what
-    the bot does (or holds no letter at all: "?", "👋"), None for something to search for."""
+    the bot does (or holds no letter at all: "?", "👋"), "thanks" when it thanks (with a
+    greeting or filler: "네 감사합니다"), None for something to search for."""
     compact = _compact(text[: _LONGEST * 4])
     if not compact:
         return "help"
@@ -91,4 +101,6 @@ def small_talk(text: str) -> str | None:
         return "greeting"
     if _SMALL_TALK.fullmatch(compact):
         return "help"
+    if _THANKS_ALL.fullmatch(compact) and _ANY_THANKS.search(compact):
+        return "thanks"
     return None

@@ -12,7 +12,7 @@ from handlers.common import answer_query, keyboard, reply, stale_button, text_st
 from handlers.common.buttons import Button
 from handlers.common.shorten import ask_to_shorten
 from messages import LANGUAGES, label
-from storage.names import NAME_MAX, person_name, valid_name
+from storage.names import NAME_MAX, name_refused, person_name, valid_name
 
 NameTaker = Callable[[Update, JinroContext, str], Awaitable[None]]
 
@@ -41,7 +41,8 @@ def name_step(flow: str, button: Button) -> Callable[[NameTaker], NameTaker]:
     def register(take: NameTaker) -> NameTaker:
         async def checked(update: Update, context: JinroContext, name: str) -> None:
             if not valid_name(name):
-                await reply(update, context, "onboarding/bad_name", limit=NAME_MAX)
+                refused = name_refused(name)
+                await reply(update, context, "onboarding/bad_name", limit=NAME_MAX, refused=refused)
                 return
             await take(update, context, name)
 

@@ -3,8 +3,9 @@
 Words search programmes, but a greeting or a request for help ("안녕", "도와주세요", "what
 can you do?") gets a short menu instead of "no programme matches": a student the things a
 student does, an adult (teacher, site, mentor, monitor, staff) their role's commands, in
-합니다체. An adult whose words find nothing outside the /search panel gets those commands
-too (they may have meant one), never a student's search answer.
+합니다체; thanks a short "you're welcome" and what to do next. An adult whose words find
+nothing outside the /search panel gets those commands too (they may have meant one), never a
+student's search answer.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ async def search_text(update: Update, context: JinroContext) -> None:
     text = " ".join(update.message.text.split())
     talk = small_talk(text)
     adult = context.user.role != Role.STUDENT
-    if talk and adult:
+    if talk == "thanks":  # a short "you're welcome" and what to do next, not a search
+        await reply(update, context, "common/thanks")
+    elif talk and adult:
         await reply(update, context, "general/typed", kind=talk, role=context.user.role, query="")
     elif talk:
         await show_menu(update, context, talk)
