@@ -22,6 +22,7 @@ Flows (users.flow; data in users.flow_data):
     mn.slot                 typing a free time
     mn.slot_ok              the free time read back: keep it or retype it
     mn.decline {"r"}        an optional reason for declining
+    mn.time {"r"}           the meeting's time typed instead of pressed (read back first)
     mn.link {"r", "t"}      the online link of the meeting at time t (ISO)
     mn.place {"r", "t"}     the place of a school visit
     mn.cancel {"r"}         why the meeting is off
@@ -42,6 +43,7 @@ from handlers.mentors import (  # noqa: F401
     answers,
     asking,
     changing,
+    meeting_time,
     meetings,
     request,
     talk,

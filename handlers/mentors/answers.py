@@ -78,6 +78,8 @@ async def ask_time(
         return
     if not answered:
         await answer_query(update)
+    # A time may be typed instead ("내일 오후 4시"): handlers/mentors/meeting_time.py reads it.
+    await set_flow(context, "mn.time", {"r": request_id})
     async with context.db.read() as conn:
         free = await store.free_openings(conn, _mentor_id(context), now=context.now, tz=context.tz)
     # The requester's preferred times first.
