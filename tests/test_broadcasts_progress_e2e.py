@@ -38,7 +38,7 @@ async def test_delivery_progress_report_and_csv(bot, sandbox, db):
     await press_school(staff, "정발중학교")
     await staff.press("받는 사람 선택으로")
     await staff.press("🚨 긴급")  # students get it at any hour: the test may run at night
-    assert "긴급: 학생도 조용한 시간" in staff.last_text
+    assert "긴급: 학생도 밤 시간" in staff.last_text
     await sandbox.block(8101)  # 김민지 blocked the bot
     await staff.press("📤 지금 보내기")
     await staff.press("✅ 지금 보내기")

@@ -52,7 +52,7 @@ async def test_a_case_relayed_both_ways_resolved_and_closed(tuesday_morning, bot
     assert "[학생] 민지" in monitor.last_text and "그날 학교 시험" in monitor.last_text
     await monitor.press("모두에게")
     await monitor.send("안녕하세요, 중재를 맡은 수진입니다. 체험처에 다른 날이 있는지 여쭤볼게요.")
-    await monitor.expect("1번 사례의 모두에게 보냈습니다")
+    await monitor.expect("1번 사례에 참여한 모두에게 보냈습니다")
     for person in (minji, teacher, site):
         await person.expect("[학부모 지원단] 수진", timeout=10)
     async with db.read() as conn:

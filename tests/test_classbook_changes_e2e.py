@@ -47,7 +47,7 @@ async def test_a_teacher_corrects_takes_off_and_gives_back_seats(bot, sandbox, d
     await teacher.press("4")
     await teacher.press("4석 예약")
     await teacher.press("김민지 (2)")
-    await minji.expect("학급 단체 예약으로 자리를 잡아 주었어요")
+    await minji.expect("학급 단체 예약으로 자리를 잡아 주셨어요")
 
     # Names a roster can show: no emoji, no markup, at least two letters; the step stays.
     await teacher.send("홍길동, 😀")

@@ -48,7 +48,7 @@ async def test_book_seats_then_name_registered_and_typed_students(bot, sandbox, 
     assert "5석을 예약하시겠습니까" in teacher.last_text
     await teacher.press("✅ 5석 예약")
     assert "5석이 예약되고 확정되었습니다" in teacher.last_text
-    assert "이름이 없는 자리: 5석" in teacher.last_text
+    assert "이름이 없는 자리가 5석" in teacher.last_text
     assert await booked(db, session_id) == 5
     seats = await session_bookings(db, session_id)
     assert [s.status for s in seats] == ["confirmed"] * 5
@@ -60,7 +60,7 @@ async def test_book_seats_then_name_registered_and_typed_students(bot, sandbox, 
     await teacher.press("김민지 (2)")
     assert "김민지 학생을 명단에 넣고 알렸습니다" in teacher.last_text
     assert "1. 김민지 ✓" in teacher.last_text
-    told = await minji.expect("박선영 선생님이 학급 단체 예약으로 자리를 잡아 주었어요")
+    told = await minji.expect("박선영 선생님이 학급 단체 예약으로 자리를 잡아 주셨어요")
     assert "라디오 PD 체험" in told["text"]
 
     await teacher.send("홍길동, 김철수\n이영희")
@@ -73,7 +73,7 @@ async def test_book_seats_then_name_registered_and_typed_students(bot, sandbox, 
     assert "이름이 없는 자리는 1석뿐" in teacher.last_text
     await teacher.press("마치기")  # on the seats above (the names came back below them)
     finished = await teacher.expect("학급 단체 예약 5석이 확정되었습니다")
-    assert "이름이 없는 자리: 1석" in finished["text"]
+    assert "이름이 없는 자리가 1석" in finished["text"]
 
     seats = await session_bookings(db, session_id)
     assert [(s.student_id, s.student_name) for s in seats] == [
@@ -88,9 +88,9 @@ async def test_book_seats_then_name_registered_and_typed_students(bot, sandbox, 
 
     # /classbook lists the booking to go on naming.
     await teacher.send("/classbook")
-    assert "5석 중 4명 이름 정함" in teacher.last_text
+    assert "5석 중 4석 이름 정함" in teacher.last_text
     await teacher.press("(4/5)")
-    assert "이름이 없는 자리: 1석" in teacher.last_text
+    assert "이름이 없는 자리가 1석" in teacher.last_text
     await teacher.send("최유리")
     assert "모든 자리에 이름이 있습니다" in teacher.last_text
 
@@ -145,7 +145,7 @@ async def test_classbook_lists_open_sessions_to_pick_from(bot, sandbox, db):
     assert await booked(db, session_id) == before + 1
     await teacher.press("마치기")
     await teacher.press("내 단체 예약")
-    assert "1석 중 0명 이름 정함" in teacher.last_text
+    assert "1석 중 0석 이름 정함" in teacher.last_text
 
 
 async def test_forged_class_booking_buttons(bot, sandbox, db):

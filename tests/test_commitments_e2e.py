@@ -117,7 +117,7 @@ async def test_a_class_seat_named_over_a_booking_warns_the_teacher_and_the_stude
     assert "김민지 학생은 같은 시간대에 다른 일정이 있습니다" in named
     assert f"{MBC}, " in named and "14:00–16:30" in named
 
-    told = (await minji.expect("학급 단체 예약으로 자리를 잡아 주었어요"))["text"]
+    told = (await minji.expect("학급 단체 예약으로 자리를 잡아 주셨어요"))["text"]
     assert WARNED in told and f"{MBC}, " in told
 
 

@@ -92,7 +92,7 @@ async def test_a_teacher_gets_a_school_visit(tuesday_morning, bot, sandbox, db):
         question="1학년 2반 30명, 소방관의 하루",
     )
     offer = (await near.expect("새 멘토 요청"))["text"]
-    assert "박선영 선생님, 정발중학교" in offer and "학교 방문" in offer
+    assert "정발중학교 박선영 선생님" in offer and "학교 방문" in offer
     await far.refresh()
     assert count(far, "멘토 요청") == 0  # does not visit 일산동구
     await near.press("수락")

@@ -99,7 +99,7 @@ async def test_a_student_asks_a_mentor_meets_them_and_rates_it(tuesday_morning, 
 
     offer = (await pd.expect("새 멘토 요청"))["text"]
     # The mentor sees the student's given name, grade, school and question; nothing else.
-    assert "민지, 2학년, 정발중학교" in offer and QUESTION in offer
+    assert "정발중학교 2학년 민지" in offer and QUESTION in offer
     assert "김민지" not in offer and "8101" not in offer and "⭐" not in offer
     assert pd.buttons == ["✅ 수락", "❌ 거절"]
     await pd.press("수락")

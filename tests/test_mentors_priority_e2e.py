@@ -114,7 +114,7 @@ async def test_the_offer_a_mentor_gets_is_the_same_with_or_without_priority(sqli
             values = {"request": seen, "mine": True, "schools": [], "nudge": False, "tz": KST}
             texts.append([render("mentors/request", lang, **values) for lang in ("ko", "en")])
     assert texts[0] == texts[1]
-    assert "민지, 2학년, 정발중학교" in texts[0][0] and "김민지" not in texts[0][0]
+    assert "정발중학교 2학년 민지" in texts[0][0] and "김민지" not in texts[0][0]
 
 
 # ----- staff ----------------------------------------------------------------------------------

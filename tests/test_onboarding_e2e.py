@@ -159,7 +159,7 @@ async def test_staff_from_admin_ids_are_welcomed_then_welcomed_back(bot, sandbox
     assert "담당자로 등록되어 있습니다" in admin.last_text
     assert "다시" not in admin.last_text
     await admin.send("/start")
-    assert "다시 오신 것을 환영합니다" in admin.last_text
+    assert "다시 만나 반갑습니다" in admin.last_text
 
 
 async def test_staff_from_admin_ids_invites_a_teacher_in_the_chat(bot, sandbox, db):

@@ -102,8 +102,8 @@ class RecordingBot:
 @pytest.mark.parametrize(
     ("role", "apology"),
     [
-        (None, "죄송해요, 제 쪽에 문제가 생겨서"),
-        (Role.STUDENT, "죄송해요, 제 쪽에 문제가 생겨서"),
+        (None, "죄송해요. 봇에 문제가 생겨서"),
+        (Role.STUDENT, "죄송해요. 봇에 문제가 생겨서"),
         (Role.TEACHER, "죄송합니다. 시스템에 문제가 생겨"),
         (Role.STAFF, "죄송합니다. 시스템에 문제가 생겨"),
     ],

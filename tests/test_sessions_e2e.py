@@ -348,7 +348,7 @@ async def test_cancelling_tells_the_booked_the_line_and_the_teachers(bot, sandbo
     assert "조금 더 자세히" in site.last_text
     await site.send("강사 사정으로 <휴강>합니다")
     assert "이 회차를 취소하시겠습니까?" in site.last_text
-    assert "예약된 자리 1석 · 대기 1명" in site.last_text
+    assert "예약 1명, 대기 1명" in site.last_text
     await site.press("❌ 네, 회차를 취소합니다")
     assert "회차를 취소했습니다." in site.last_text
     assert "알린 학생 2명 · 알린 선생님 1명" in site.last_text

@@ -57,7 +57,7 @@ async def test_a_teacher_naming_a_seat_and_cancelling_the_class(hour, bot, sandb
         assert not any("학급 단체 예약" in m.get("text", "") for m in minji.bot_messages)
     else:
         assert "김민지 학생을 명단에 넣고 알렸습니다" in teacher.last_text
-        await minji.expect("학급 단체 예약으로 자리를 잡아 주었어요")
+        await minji.expect("학급 단체 예약으로 자리를 잡아 주셨어요")
 
     await teacher.press("⚙️")
     await teacher.press("단체 예약 전체 취소")
@@ -87,7 +87,7 @@ async def test_a_mediator_writing_to_a_student_and_closing_the_case(hour, bot, s
         assert waits_until(morning) in monitor.last_text
         await w["site"].expect("다른 날이 있는지", timeout=10)  # adults at once
     else:
-        assert "1번 사례의 모두에게 보냈습니다" in monitor.last_text
+        assert "1번 사례에 참여한 모두에게 보냈습니다" in monitor.last_text
         await minji.expect("다른 날이 있는지", timeout=10)
 
     await monitor.press("사례 보기")
@@ -114,7 +114,7 @@ async def test_a_mediator_writing_to_a_student_and_closing_the_case(hour, bot, s
             await dispatch_tick(bot)
             await minji.expect("다른 날이 있는지", timeout=10)
     else:
-        assert "사례의 모두에게 알렸습니다" in monitor.last_text
+        assert "사례에 참여한 모두에게 알렸습니다" in monitor.last_text
 
 
 async def test_a_safety_case_reaches_the_student_at_once(hour, bot, sandbox, db):
@@ -126,7 +126,7 @@ async def test_a_safety_case_reaches_the_student_at_once(hour, bot, sandbox, db)
     await staff.press("#1")
     await staff.press("모두에게")
     await staff.send("확인했습니다. 오늘 바로 점검하겠습니다.")
-    assert "1번 사례의 모두에게 보냈습니다" in staff.last_text
+    assert "1번 사례에 참여한 모두에게 보냈습니다" in staff.last_text
     assert "학생에게는" not in staff.last_text
     await minji.expect("바로 점검하겠습니다", timeout=10)
 
