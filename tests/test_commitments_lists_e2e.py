@@ -1,7 +1,8 @@
 """Clashes marked in the lists an adult decides from, end to end through the sandbox: a
-teacher's /pending page and morning digest. Each item whose student has another commitment at
-an overlapping time carries ⚠️ and a short "겹치는 일정" note naming it by title and time
-only; the item can still be chosen (a warning, never a refusal).
+teacher's /pending page and morning digest, and the students a teacher picks for class
+seats. Each item whose student has another commitment at an overlapping time carries ⚠️ and
+a short "겹치는 일정" note naming it by title and time only; the item can still be chosen (a
+warning, never a refusal).
 
 Every test runs on a Tuesday at 10:00 in Seoul (time-machine, ticking); the clashes are on
 the Wednesday after (the digest's: on the day it comes).
@@ -14,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from handlers.classbook.buttons import NEW
 from handlers.outbox import plan_tick
 from storage.models import User
 from tests.conftest import join_as_student
@@ -105,3 +107,25 @@ async def test_the_morning_digest_marks_them_too(bot, sandbox, db):
     assert "답변을 기다리는 신청: 3건" in digest
     assert_marked(digest, morning.date())
     assert teacher.buttons == ["📋 신청 목록 보기"]
+
+
+async def test_a_teacher_naming_class_seats_sees_who_has_a_clash(bot, sandbox, db):
+    mbc = await a_session(db, MBC, wednesday(14), wednesday(16, 30))
+    radio = await a_session(db, RADIO, wednesday(15), wednesday(17))
+    await join_as_student(sandbox, 9414, "김민지")
+    await join_as_student(sandbox, 9415, "이서준")
+    async with db.write() as conn:
+        await book_seat(conn, mbc, 9414, "confirmed")
+    teacher = await add_teacher(db, sandbox, 9423, "박선영", grades="2")
+
+    await teacher.press_data(teacher.last_message["message_id"], NEW.pack(radio))
+    await teacher.press("5")
+    await teacher.press("✅ 5석 예약")
+    seats = teacher.last_text
+    assert f"김민지 (2학년) {NOTE}{MBC}, " in seats and "14:00–16:30" in seats
+    assert "이서준 (2학년)" not in seats and CHECK in seats
+    assert "⚠️ 김민지 (2)" in teacher.buttons and "이서준 (2)" in teacher.buttons
+
+    await teacher.press("김민지 (2)")  # a warning, not a refusal
+    assert "김민지 학생을 명단에 넣고 알렸습니다" in teacher.last_text
+    assert (await booking_of(db, 9414, radio)).status == "confirmed"

@@ -163,6 +163,7 @@ def test_every_template_renders_in_both_languages():
         "status",
         "session",
         "clashes",
+        "busy",  # classbook/seats, mentors/ask_time: the items of a list with a clash
         "teachers",
         "hold_hours",
         "upcoming",

@@ -44,7 +44,7 @@ from handlers.common import (
 )
 from handlers.common.told import student_hears_at
 from messages import label, nlabel
-from storage import audit
+from storage import audit, commitments
 from storage import bookings as store
 from storage import pending as pending_store
 from storage import users as users_store
@@ -252,6 +252,8 @@ async def show_seats(
         students = await fetch_page(
             pending_store.students_to_name, conn, teacher, session_id, index=page, size=PAGE
         )
+        # Their other commitments at the session's time (one query): a warning, not a rule.
+        busy = await commitments.of_students(conn, students.items, session) if unnamed else {}
     if not seats or session is None:
         await _gone(update, context)
         return
@@ -268,6 +270,7 @@ async def show_seats(
             page=page,
             seats=len(seats),
             students=len(students.items) if unnamed else 0,
+            clashes=len(busy),  # the titles and times of the students' other commitments
         )
         if teacher.flow != "cb.names" or teacher.flow_data != {"session": session_id, "page": page}:
             context.user = await users_store.set_flow(
@@ -276,7 +279,7 @@ async def show_seats(
     rows = []
     if unnamed:
         picks = [
-            PICK(f"{s.name} ({s.grade})"[:32], session_id, page, place, party_tag(teacher.id, s.id))
+            PICK(_pick_label(s, s.id in busy), session_id, page, place, party_tag(teacher.id, s.id))
             for place, s in enumerate(students.items)
         ]
         rows = [picks[i : i + 2] for i in range(0, len(picks), 2)]
@@ -300,6 +303,7 @@ async def show_seats(
         name=name,
         when=student_hears_at(context.now, context.tz) if note == "named" else None,
         clashes=clashes,
+        busy=[{"student": s, "clashes": busy[s.id]} for s in students.items if s.id in busy],
         tz=context.tz,
     )
 
@@ -313,6 +317,11 @@ async def open_seats(update: Update, context: JinroContext, session_id: int, pag
         return
     await answer_query(update)
     await show_seats(update, context, session_id, page, edit=True)
+
+
+def _pick_label(student, clash: bool) -> str:
+    """A student to pick; ⚠️ first when they have something else at the session's time."""
+    return f"{'⚠️ ' if clash else ''}{student.name} ({student.grade})"[:32]
 
 
 def _unnamed(seats) -> int:
