@@ -132,7 +132,7 @@ async def test_a_failed_inspection_closes_the_site_and_tells_everyone_concerned(
     await admin.press("멍냥 펫살롱")
     assert "누구에게 점검을 맡기시겠습니까" in admin.last_text
     await admin.press("은정 (일산서구)")
-    assert "멍냥 펫살롱 점검을 은정 님에게 배정하고 알렸습니다" in admin.last_text
+    assert "멍냥 펫살롱 점검을 은정 님께 배정하고 알렸습니다" in admin.last_text
     await monitor.expect("안전 점검을 부탁드립니다")
     await monitor.press("▶ 점검 시작")
     assert "항목 1/8" in monitor.last_text and "비상구와 대피 안내도" in monitor.last_text
@@ -300,7 +300,7 @@ async def test_only_the_inspection_s_monitor_can_fill_it(tuesday_morning, bot, s
     await admin.send("/inspections")
     await admin.press("점검 기록 없음")
     await admin.press("그린셀바이오")
-    assert "이미 은정 님에게 배정되었습니다" in admin.last_text
+    assert "이미 은정 님께 배정되었습니다" in admin.last_text
     assert not any(label.startswith("지현") for label in admin.buttons)
 
     # Another monitor forges the buttons: the same answer as a missing one, nothing changes.
