@@ -2,8 +2,9 @@
 where, students' own bookings (of the grades the teacher covers, like every teacher's list)
 and the school's class bookings (every teacher's: a school goes out together).
 
-Only bookings that are or were going ahead: asked for, confirmed, attended or not; a
-cancelled session's are over and gone from the list.
+Only bookings that are or were going ahead: asked for or confirmed (a confirmed one with the
+site's attendance once the session has begun); a cancelled session's are over and gone from
+the list.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.tables import bookings, programs, sessions, sites, users
 from storage.users import covered_grades
 
-SHOWN = ("requested", "confirmed", "attended", "no_show")
+SHOWN = ("requested", "confirmed")
 
 _student = users.alias("student")
 _teacher = users.alias("booker")
@@ -26,6 +27,7 @@ SCHOOL_VIEW = (
     select(
         bookings.c.id,
         bookings.c.status,
+        bookings.c.attendance,
         bookings.c.student_id,
         bookings.c.student_name,
         bookings.c.booked_by,

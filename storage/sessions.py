@@ -16,6 +16,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
+from storage.bookings.attendance import NAMED, check_open
 from storage.bookings.common import SESSION_VIEW
 from storage.bookings.views import teachers_of
 from storage.bookings.waitlist import offer_free_seats
@@ -361,14 +362,17 @@ async def teachers_to_tell(conn: AsyncConnection, people: list[Row]) -> list[tup
 async def mark_all_attended(
     conn: AsyncConnection, session_id: int, site_id: int, *, actor: int, now: datetime
 ) -> int:
-    """Every confirmed booking not yet marked becomes attended (then the site taps the absent)."""
-    await _site_session(conn, session_id, site_id)
+    """Every confirmed booking not yet marked becomes attended (then the site taps the absent),
+    once the session has begun; an unnamed class seat stays unmarked (storage/bookings/
+    attendance.py: only people are marked)."""
+    check_open(await _site_session(conn, session_id, site_id), now)
     marked = await conn.execute(
         update(bookings)
         .where(
             bookings.c.session_id == session_id,
             bookings.c.status == "confirmed",
             bookings.c.attendance.is_(None),
+            NAMED,
         )
         .values(attendance="attended")
         .returning(bookings.c.id)
@@ -385,8 +389,9 @@ async def report_attendance(
     conn: AsyncConnection, session_id: int, site_id: int, *, actor: int, now: datetime
 ) -> list[tuple[Row, list]] | None:
     """The attendance to send to each teacher, or None when these very marks were already
-    sent (a second press of "done" sends nothing; a corrected list is sent again)."""
-    await _site_session(conn, session_id, site_id)
+    sent (a second press of "done" sends nothing; a corrected list is sent again). Only once
+    the session has begun: a report before it would tell of what has not happened."""
+    check_open(await _site_session(conn, session_id, site_id), now)
     people = await roster(conn, session_id, ("confirmed",))
     digest = attendance_digest(people)
     last = (

@@ -1,7 +1,11 @@
 """Figures for city staff: bookings by status, attendance and satisfaction.
 
 Figures follow things as they are now: attendance and survey answers of a session the site
-cancelled afterwards (marked, then called off) are not counted as having taken place."""
+cancelled afterwards (marked, then called off) are not counted as having taken place.
+
+Attended and no-show count people, as a city's figures need: only a named person's booking
+can be marked (an unnamed class seat cannot, storage/bookings/attendance.py), so a class's
+seats held without names are never counted as people who came."""
 
 from __future__ import annotations
 

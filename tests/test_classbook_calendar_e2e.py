@@ -9,16 +9,28 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
+import time_machine
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from storage.models import AuditEntry, Booking, utcnow
+from storage.models import AuditEntry, Booking, Session, utcnow
 from tests.conftest import join_as_student
 from tests.test_classbook_e2e import start_from_card
 from tests.test_pending_e2e import apply
 from tests.world_helpers import add_program, add_session, add_site, add_teacher
 
 pytestmark = pytest.mark.usefixtures("tuesday_morning")
+
+
+async def school_file(teacher, sandbox) -> list[tuple]:
+    """The school year as a spreadsheet, as the teacher gets it: its rows."""
+    await teacher.press("이번 학년도 전체 엑셀 파일")
+    document = teacher.last_message["document"]
+    assert document["file_name"].startswith("jinro-school-bookings-")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{sandbox.url}/sandbox/files/{document['file_id']}") as response:
+            book = load_workbook(io.BytesIO(await response.read()), read_only=True)
+    return [tuple(r) for r in book["예약"].iter_rows(values_only=True)]
 
 
 async def two_sessions(db) -> tuple[int, int]:
@@ -60,20 +72,23 @@ async def test_a_teacher_sees_who_goes_where_by_day_and_gets_the_year_as_a_file(
     await teacher.press("◀ 이번 주")
     assert "김민지, 홍길동" in teacher.last_text
 
-    # Minji went; the file has the year with attendance.
+    # Minji went and Gildong did not: once the session has begun, the file has the year with
+    # attendance (before its start a confirmed booking's attendance is left blank).
     async with db.write() as conn:
-        await conn.execute(
-            update(Booking)
-            .where(Booking.student_id == minji.id, Booking.session_id == this_week)
-            .values(status="attended")
-        )
-    await teacher.press("이번 학년도 전체 엑셀 파일")
-    document = teacher.last_message["document"]
-    assert document["file_name"].startswith("jinro-school-bookings-")
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{sandbox.url}/sandbox/files/{document['file_id']}") as response:
-            book = load_workbook(io.BytesIO(await response.read()), read_only=True)
-    rows = [tuple(r) for r in book["예약"].iter_rows(values_only=True)]
+        for student, mark in ((minji.id, "attended"), (None, "no_show")):
+            named = Booking.student_id == student if student else Booking.student_name == "홍길동"
+            await conn.execute(
+                update(Booking)
+                .where(named, Booking.session_id == this_week)
+                .values(attendance=mark)
+            )
+    rows = await school_file(teacher, sandbox)
+    assert rows[0][-2:] == ("상태", "출석")
+    assert {r[5]: r[10] for r in rows[1:]}["김민지"] is None  # not begun: nothing taken yet
+    async with db.read() as conn:
+        begins = await conn.scalar(select(Session.starts_at).where(Session.id == this_week))
+    with time_machine.travel(begins + timedelta(minutes=30), tick=True):
+        rows = await school_file(teacher, sandbox)
     assert rows[0] == (
         "날짜",
         "시작",
@@ -85,11 +100,13 @@ async def test_a_teacher_sees_who_goes_where_by_day_and_gets_the_year_as_a_file(
         "구분",
         "예약한 교사",
         "상태",
+        "출석",
     )
-    people = {(r[3], r[5], r[7], r[9]) for r in rows[1:]}
-    assert ("하늘 라디오 체험", "김민지", "반 예약", "참여함") in people
-    assert ("하늘 라디오 체험", "홍길동", "반 예약", "확정") in people
-    assert ("하늘 카메라 체험", "이서준", "개인 신청", "선생님 확인 대기") in people
+    people = {(r[3], r[5], r[7], r[9], r[10]) for r in rows[1:]}
+    assert ("하늘 라디오 체험", "김민지", "반 예약", "확정", "참여") in people
+    assert ("하늘 라디오 체험", "홍길동", "반 예약", "확정", "불참") in people
+    assert ("하늘 라디오 체험", "(이름 미정)", "반 예약", "확정", "미확인") in people
+    assert ("하늘 카메라 체험", "이서준", "개인 신청", "선생님 확인 대기", None) in people
     assert len(rows) == 5 and not any("박하늘" in str(r) for r in rows)
 
     async with db.read() as conn:
@@ -100,7 +117,7 @@ async def test_a_teacher_sees_who_goes_where_by_day_and_gets_the_year_as_a_file(
                 )
             )
         ).all()
-    assert reads.count("school_bookings") == 3 and reads.count("school_bookings_file") == 1
+    assert reads.count("school_bookings") == 3 and reads.count("school_bookings_file") == 2
 
     # A student's /calendar: their own calendar file, from /my.
     await minji.send("/calendar")

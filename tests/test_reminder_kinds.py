@@ -179,13 +179,14 @@ async def test_attendance_writes_the_survey_and_absence_takes_it_back(db):
     async with db.write() as conn:
         for booking_id in ids:
             await bookings.confirm(conn, booking_id, teacher, now=NOW)
+    began = NOW + timedelta(days=3, minutes=5)  # attendance is taken once it has begun
     async with db.write() as conn:
-        await bookings.mark_attendance(conn, ids[0], w["site"], attended=True, now=NOW)
-        await bookings.mark_attendance(conn, ids[1], w["site"], attended=True, now=NOW)
+        await bookings.mark_attendance(conn, ids[0], w["site"], attended=True, now=began)
+        await bookings.mark_attendance(conn, ids[1], w["site"], attended=True, now=began)
         await bookings.mark_attendance(
-            conn, ids[1], w["site"], attended=False, now=NOW
+            conn, ids[1], w["site"], attended=False, now=began
         )  # a correction
-        marked = await sessions.mark_all_attended(conn, w["session"], w["site"], actor=1, now=NOW)
+        marked = await sessions.mark_all_attended(conn, w["session"], w["site"], actor=1, now=began)
     assert marked == 1  # only the third was still unmarked
     rows = await outbox(db, "student_survey")
     assert [r.key for r in rows] == [f"student_survey:{ids[0]}", f"student_survey:{ids[2]}"]

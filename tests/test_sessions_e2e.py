@@ -138,7 +138,9 @@ async def test_list_roster_and_paging(bot, sandbox, db):
     assert "이서준 — 정발중학교 1학년 · 선생님 확인 대기" in text
     assert "최하나" not in text and "대기: 1명" in text
     assert "7101" not in text and "@" not in text
-    assert "👥 정원 변경" in site.buttons and "✅ 출석 체크" in site.buttons
+    # Attendance is what happened: no button for it before the start.
+    assert "👥 정원 변경" in site.buttons and "✅ 출석 체크" not in site.buttons
+    assert "출석 체크는 회차가 시작한 뒤에 할 수 있습니다." in text
 
     async with db.write() as conn:
         for days in range(4, 9):
@@ -393,8 +395,8 @@ async def test_attendance_before_the_day_is_explained(bot, sandbox, db):
     w = await site_world(db)
     site = await the_site(sandbox)
     await site.press("2. ")
-    await site.press("✅ 출석 체크")
-    assert "출석 체크는 회차 당일" in site.callback_answers[-1]["text"]
+    await site.press_data(site.last_message["message_id"], buttons.ATTENDANCE.pack(w["later"], 0))
+    assert "출석 체크는 회차가 시작하는 " in site.callback_answers[-1]["text"]
     assert (await session_row(db, w["later"])).status == "scheduled"
 
 
@@ -408,7 +410,9 @@ async def test_attendance_by_tapping_names_tells_the_teacher(bot, sandbox, db):
     site = await the_site(sandbox)
     await site.press("1. ")
     await site.press("✅ 출석 체크")
-    assert "참석 0 · ❌ 불참 0 · ⬜ 미확인 3" in site.last_text
+    assert "참석 0 · ❌ 불참 0 · ⬜ 미확인 2" in site.last_text
+    assert "이름이 아직 없는 학급 좌석 1석은 출석을 체크할 수 없습니다." in site.last_text
+    assert not any("이름 미정" in b for b in site.buttons)
     assert "⬜ 김민지 · 정발중학교 2학년" in site.buttons
     assert "⬜ 박하늘 · 정발중학교" in site.buttons
     await site.press("김민지")
@@ -429,9 +433,7 @@ async def test_attendance_by_tapping_names_tells_the_teacher(bot, sandbox, db):
     await site.press("출석 체크로 돌아가기")
     await site.press("📨 완료")
     assert "이미 보냈습니다" in site.callback_answers[-1]["text"]
-    await site.press("나머지 모두 참석")
-    assert (await booking_row(db, unnamed)).attendance == "attended"
-    await site.press("📨 완료")
-    reports = await teacher.expect_many("체험처 출석 결과", 2)
-    assert "✅ (이름 미정) · " in reports[-1]["text"]
+    # Every named person is marked; the unnamed seat is no person to count and stays so.
+    assert not any("나머지 모두 참석" in b for b in site.buttons)
+    assert (await booking_row(db, unnamed)).attendance is None
     assert await audit_count(db, "booking.attendance") == 3

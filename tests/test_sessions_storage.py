@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from storage import bookings, sessions
-from storage.errors import AlreadyHandled, NotFound
+from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.models import Booking, Program, Session, User
 from tests.test_bookings import HOLD, NOW, OFFER  # the bookings tests' clock and durations
 from tests.world_helpers import (
@@ -74,10 +74,10 @@ async def statuses(db, session_id: int) -> list[str]:
     return [booking.status for booking in await session_bookings(db, session_id)]
 
 
-async def on_our_session(conn, w, step, site: str = "ours_site"):
+async def on_our_session(conn, w, step, site: str = "ours_site", now=NOW):
     """A site's step on a session (reporting attendance, marking all attended) by our site's
     person, as `site`."""
-    return await step(conn, w["session"], w[site], actor=SITE_USER, now=NOW)
+    return await step(conn, w["session"], w[site], actor=SITE_USER, now=now)
 
 
 async def resize(db, w, capacity: int, site: str = "ours_site") -> sessions.Resized:
@@ -256,23 +256,30 @@ async def test_attendance_report_goes_once_per_set_of_marks(db):
             1,
             now=NOW,
         )
+    began = NOW + timedelta(days=3, minutes=1)  # world(): the session starts in three days
     async with db.write() as conn:
-        first = await on_our_session(conn, w, sessions.report_attendance)
-        again = await on_our_session(conn, w, sessions.report_attendance)
-        marked = await on_our_session(conn, w, sessions.mark_all_attended)
-        changed = await on_our_session(conn, w, sessions.report_attendance)
+        for step in (sessions.report_attendance, sessions.mark_all_attended):
+            with pytest.raises(Refused) as refused:  # before the start: nothing happened yet
+                await on_our_session(conn, w, step, now=began - timedelta(minutes=2))
+            assert refused.value.reason == "attendance_closed"
+    async with db.write() as conn:
+        first = await on_our_session(conn, w, sessions.report_attendance, now=began)
+        again = await on_our_session(conn, w, sessions.report_attendance, now=began)
+        marked = await on_our_session(conn, w, sessions.mark_all_attended, now=began)
+        changed = await on_our_session(conn, w, sessions.report_attendance, now=began)
         with pytest.raises(NotFound):
-            await on_our_session(conn, w, sessions.report_attendance, site="theirs_site")
+            await on_our_session(conn, w, sessions.report_attendance, site="theirs_site", now=began)
     # The student's own booking goes to the all-grades teacher; the class seat to its teacher.
     assert sorted((t.id, [b.id for b in theirs]) for t, theirs in first) == [
         (50_001, class_ids),
         (50_002, [applied.booking_id]),
     ]
-    assert again is None and marked == 2 and changed is not None
+    # The class seat has no name: no person to mark (storage/bookings/attendance.py).
+    assert again is None and marked == 1 and changed is not None
     async with db.read() as conn:
         attended = await conn.scalar(
             select(func.count()).where(
                 Booking.session_id == w["session"], Booking.attendance == "attended"
             )
         )
-    assert attended == 2
+    assert attended == 1

@@ -39,13 +39,11 @@ HEADERS = (
     "구분",
     "예약한 교사",
     "상태",
+    "출석",
 )
-STATUS = {
-    "requested": N_("awaiting the teacher"),
-    "confirmed": N_("confirmed"),
-    "attended": N_("attended"),
-    "no_show": N_("did not come"),
-}
+STATUS = {"requested": N_("awaiting the teacher"), "confirmed": N_("confirmed")}
+# A confirmed booking's attendance once its session has begun (blank before: nothing to take).
+ATTENDANCE = {"attended": N_("Attended"), "no_show": N_("Absent"), None: N_("Not marked")}
 KIND = {True: N_("class booking"), False: N_("own application")}
 UNNAMED = N_("(name to come)")
 
@@ -63,10 +61,11 @@ class Seats:
 
 @dataclass
 class Own:
-    """A student's own booking: their name and its status."""
+    """A student's own booking: their name, its status and the site's attendance."""
 
     name: str
     status: str
+    attendance: str | None = None
 
 
 @dataclass
@@ -153,7 +152,7 @@ def _by_day(rows, tz) -> list[Day]:
             elif len(seats.names) < NAMES_SHOWN:
                 seats.names.append(name)
         elif len(going.own) < NAMES_SHOWN:
-            going.own.append(Own(name or "", row.status))
+            going.own.append(Own(name or "", row.status, row.attendance))
         else:
             going.more += 1
     by_day: dict[date, list[Going]] = {}
@@ -170,7 +169,7 @@ async def export_pressed(update: Update, context: JinroContext) -> None:
     since = datetime.combine(year_start(context.now.astimezone(tz).date()), time(0), tzinfo=tz)
     async with context.db.read() as conn:
         rows = await store.school_bookings(conn, context.user, start=since)
-    cells = [_cells(row, lang, tz) for row in rows]
+    cells = [_cells(row, lang, tz, context.now) for row in rows]
     await audit_read(context, "school_bookings_file", context.user.school_id, rows=len(rows))
     content = await asyncio.to_thread(xlsx_file, "예약", HEADERS, cells)
     today = context.now.astimezone(tz)
@@ -181,9 +180,10 @@ async def export_pressed(update: Update, context: JinroContext) -> None:
     )
 
 
-def _cells(row, lang: str, tz) -> tuple:
+def _cells(row, lang: str, tz, now: datetime) -> tuple:
     starts, ends = row.starts_at.astimezone(tz), row.ends_at.astimezone(tz)
     seat = store.class_seat(row)
+    taken = row.status == "confirmed" and row.starts_at <= now
     return (
         starts.date(),
         starts.strftime("%H:%M"),
@@ -195,4 +195,5 @@ def _cells(row, lang: str, tz) -> tuple:
         label(lang, KIND[seat]),
         row.booked_by_name if seat else None,
         label(lang, STATUS[row.status]),
+        label(lang, ATTENDANCE[row.attendance]) if taken else None,
     )

@@ -3,7 +3,8 @@ account still belongs to a site; every handler reloads the session with the site
 
 from __future__ import annotations
 
-from handlers.common.buttons import ID, PAGE, Buttons, Number
+from handlers.common.buttons import ID, PAGE, Answers, Buttons, Number
+from messages.labels import N_
 from storage.models import Role
 
 MINUTES = Number(1, 24 * 60)
@@ -17,10 +18,21 @@ OPEN = SESSIONS.action("s", ID, PAGE)  # a session; the page of the list to go b
 CAPACITY = SESSIONS.action("c", ID)  # type a new capacity
 CANCEL = SESSIONS.action("x", ID)  # cancel? (asks why)
 CANCEL_NOW = SESSIONS.action("xy", ID)  # cancel!
+# What storage refuses when a mark comes too early (the handler says from when first) or is
+# for a class seat without a name (storage/bookings/attendance.py).
+MARKING = Answers(
+    refused={
+        "attendance_closed": N_("Attendance can be taken only once the session has started."),
+        "unnamed_seat": N_(
+            "A seat without a name cannot be marked: the teacher names the student first."
+        ),
+    }
+)
 ATTENDANCE = SESSIONS.action("at", ID, PAGE)  # the attendance list at a page
-MARK = SESSIONS.action("am", ID, PAGE)  # a booking attended ⇄ no-show
-ALL_ATTENDED = SESSIONS.action("aa", ID, PAGE)  # everyone not marked attended
-ATTENDANCE_DONE = SESSIONS.action("ad", ID)  # done: tell the teachers
+MARK = SESSIONS.action("am", ID, PAGE, answers=MARKING)  # a booking attended ⇄ no-show
+# everyone not marked attended
+ALL_ATTENDED = SESSIONS.action("aa", ID, PAGE, answers=MARKING)
+ATTENDANCE_DONE = SESSIONS.action("ad", ID, answers=MARKING)  # done: tell the teachers
 ROSTER_FILE = SESSIONS.action("rf", ID)  # the roster as an XLSX file
 CLASS_ROSTER = SESSIONS.action("rc", ID, ID)  # one class booking's: its first booking's id
 ADD = SESSIONS.action("n")  # add a session: pick the programme

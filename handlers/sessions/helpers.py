@@ -38,6 +38,14 @@ def _day_name(lang: str, day: date) -> str:
     return f"{day.month}월 {day.day}일" if lang == "ko" else day.strftime("%d %b").lstrip("0")
 
 
+def _start_name(lang: str, moment: datetime, tz) -> str:
+    """A session's start in a sentence: "12월 9일 (수) 10:00", "Wed 9 Dec, 10:00"."""
+    local = moment.astimezone(tz)
+    if lang == "ko":
+        return f"{local.month}월 {local.day}일 ({'월화수목금토일'[local.weekday()]}) {local:%H:%M}"
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
 def _count(text: str) -> int | None:
     """A number of seats as typed: "25", "25명", "25 seats"; None if it is not one."""
     found = re.fullmatch(r"\s*(\d{1,4})\s*(?:명|석|자리|seats?)?\s*\.?\s*", text, re.IGNORECASE)

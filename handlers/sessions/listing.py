@@ -106,7 +106,8 @@ async def show_session(
                     CANCEL(label(lang, "❌ Cancel session"), session_id),
                 ]
             )
-        rows.append([ATTENDANCE(label(lang, "✅ Take attendance"), session_id, 0)])
+        if session.starts_at <= now:  # attendance is what happened: from the start on
+            rows.append([ATTENDANCE(label(lang, "✅ Take attendance"), session_id, 0)])
     if people:  # printable: the whole roster, and each class booking's with its teacher
         rows.append([ROSTER_FILE(label(lang, "📄 Roster file (XLSX)"), session_id)])
         for c in classes[:CLASS_FILES]:
@@ -123,6 +124,7 @@ async def show_session(
         edit=edit,
         session=session,
         people=people,
+        started=session.starts_at <= now,
         tz=context.tz,
     )
     return True
