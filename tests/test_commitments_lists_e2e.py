@@ -1,11 +1,12 @@
 """Clashes marked in the lists an adult decides from, end to end through the sandbox: a
-teacher's /pending page and morning digest, and the students a teacher picks for class
-seats. Each item whose student has another commitment at an overlapping time carries ⚠️ and
-a short "겹치는 일정" note naming it by title and time only; the item can still be chosen (a
-warning, never a refusal).
+teacher's /pending page and morning digest, the students a teacher picks for class seats,
+and the free times a mentor picks from. Each item whose student has another commitment at
+an overlapping time carries ⚠️ and a short "겹치는 일정" note naming it by title and time
+only; the item can still be chosen (a warning, never a refusal).
 
 Every test runs on a Tuesday at 10:00 in Seoul (time-machine, ticking); the clashes are on
-the Wednesday after (the digest's: on the day it comes).
+the Wednesday after (the digest's: on the day it comes), where the mentors' weekly free time
+at 16:00 is "(수) 16:00".
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from handlers.classbook.buttons import NEW
 from handlers.outbox import plan_tick
 from storage.models import User
 from tests.conftest import join_as_student
-from tests.mentors_e2e_helpers import KST
+from tests.mentors_e2e_helpers import KST, add_mentor, ask
 from tests.reminder_kinds_helpers import outbox, tick_at
 from tests.test_commitments import _meeting
 from tests.test_commitments_e2e import MBC, a_session, wednesday
@@ -129,3 +130,25 @@ async def test_a_teacher_naming_class_seats_sees_who_has_a_clash(bot, sandbox, d
     await teacher.press("김민지 (2)")  # a warning, not a refusal
     assert "김민지 학생을 명단에 넣고 알렸습니다" in teacher.last_text
     assert (await booking_of(db, 9414, radio)).status == "confirmed"
+
+
+async def test_a_mentor_picking_a_time_sees_the_students_clash(bot, sandbox, db):
+    mbc = await a_session(db, MBC, wednesday(14), wednesday(16, 30))
+    minji = await join_as_student(sandbox, 9416, "김민지")
+    async with db.write() as conn:
+        await book_seat(conn, mbc, 9416, "confirmed")
+    pd = await add_mentor(db, sandbox, 9431, "윤서진")
+    await ask(minji)
+    await pd.expect("새 멘토 요청")
+    await pd.press("수락")
+
+    times = pd.last_text
+    day = wednesday(16).strftime("%m/%d")
+    assert f"{day} (수) 16:00 {NOTE}{MBC}, " in times and "14:00–16:30" in times
+    assert "김민지" not in times and CHECK in times
+    marked = [b for b in pd.buttons if b.startswith("⚠️")]
+    assert marked == [f"⚠️ {day} (수) 16:00"]  # only Wednesday's 16:00 clashes
+
+    await pd.press(f"{day} (수) 16:00")  # a warning, not a refusal
+    await pd.send("https://meet.example/pd-room")
+    assert "만남이 정해졌습니다" in pd.last_text

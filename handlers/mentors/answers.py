@@ -82,23 +82,28 @@ async def ask_time(
     await set_flow(context, "mn.time", {"r": request_id})
     async with context.db.read() as conn:
         free = await store.free_openings(conn, _mentor_id(context), now=context.now, tz=context.tz)
-    # The requester's preferred times first.
-    free.sort(
-        key=lambda o: (
-            bool(seen.times) and store.time_bucket(o.starts_at, context.tz) not in seen.times,
-            o.starts_at,
+        # The requester's preferred times first.
+        free.sort(
+            key=lambda o: (
+                bool(seen.times) and store.time_bucket(o.starts_at, context.tz) not in seen.times,
+                o.starts_at,
+            )
         )
-    )
+        free = free[:TIME_BUTTONS]
+        # A student's other commitments at each time shown (one query): the mentor picks
+        # knowing of them; a warning, nothing is refused.
+        spans = [(o.starts_at, o.ends_at) for o in free]
+        clashes = await commitments.for_requester(conn, request_id, spans)
     lang = context.lang
     rows = [
         [
             TIME(
-                when_label(lang, o.starts_at, context.tz),
+                ("⚠️ " if place in clashes else "") + when_label(lang, o.starts_at, context.tz),
                 request_id,
                 int(o.starts_at.timestamp() // 60),
             )
         ]
-        for o in free[:TIME_BUTTONS]
+        for place, o in enumerate(free)
     ]
     # No free time suits? A word to the requester first (handlers/mentors/talk.py).
     rows.append([write_button(lang, request_id, mentor=True)])
@@ -112,6 +117,10 @@ async def ask_time(
         request=seen,
         accepted=accepted,
         any_free=bool(free),
+        busy=[
+            {"when": when_label(lang, free[place].starts_at, context.tz), "clashes": found}
+            for place, found in sorted(clashes.items())
+        ],
         tz=context.tz,
     )
 
