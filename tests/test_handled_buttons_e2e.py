@@ -13,6 +13,7 @@ import time_machine
 from handlers.outbox import dispatch_tick
 from tests.conftest import join_as_student
 from tests.mentors_e2e_helpers import add_mentor, ask
+from tests.world_helpers import add_teacher
 
 
 def message_with(person, fragment: str) -> dict:
@@ -99,3 +100,57 @@ async def test_a_logged_meeting_loses_its_buttons_and_the_skip_goes_with_a_note(
         await pd.refresh()
         again = next(m for m in pd.bot_messages if m["message_id"] == notice["message_id"])
         assert buttons_of(again) == []
+
+
+def shown(person, message_id: int) -> dict:
+    """The bot's message `message_id` as the person's chat shows it now."""
+    return next(m for m in person.bot_messages if m["message_id"] == message_id)
+
+
+async def test_a_place_typed_takes_the_school_button_away(tuesday_morning, bot, sandbox, db):
+    near = await add_mentor(
+        db, sandbox, 8404, "강소방", "소방·안전", online=False, school_visits=True
+    )
+    teacher = await add_teacher(db, sandbox, 8420, "박선영")  # 정발중학교, 일산동구
+    await ask(teacher, field="소방·안전", mode="학교 방문 멘토링", question="2반 30명, 소방관")
+    await near.expect("새 멘토 요청")
+    await near.press("수락")
+    await near.press("(화) 16:00")
+    asked = near.last_message
+    assert "학교의 어디에서" in asked["text"] and "정발중학교에서" in buttons_of(asked)[0]
+    await near.send("3층 진로활동실")
+    assert "만남이 정해졌습니다" in near.last_text and "3층 진로활동실" in near.last_text
+    # The place came typed: the question keeps its words, not "at the school" to press.
+    assert buttons_of(shown(near, asked["message_id"])) == []
+
+
+async def test_retyping_a_free_time_makes_its_read_back_the_question(
+    tuesday_morning, bot, sandbox, db
+):
+    pd = await add_mentor(db, sandbox, 8405, "윤서진")
+    await pd.send("/slots")
+    await pd.press("가능한 시간 추가")
+    await pd.send("목요일 19시")
+    read_back = pd.last_message["message_id"]
+    assert "매주 목요일 19:00" in pd.last_text and "✅ 이대로 추가" in pd.buttons
+    await pd.press("✏️ 다시 입력")
+    # No "✅ 이대로 추가" is left above for a time that is not the one typed next.
+    retyped = shown(pd, read_back)
+    assert buttons_of(retyped) == [] and "19:00" not in retyped["text"]
+    await pd.send("금요일 17시")
+    await pd.press("✅ 이대로 추가")
+    assert "매주 금 17:00 (60분)" in pd.last_text and "매주 목 19:00" not in pd.last_text
+
+
+async def test_fields_typed_again_leave_one_list_to_press(tuesday_morning, bot, sandbox, db):
+    await add_mentor(db, sandbox, 8406, "윤서진")
+    minji = await join_as_student(sandbox, 8456, "김민지")
+    await minji.send("/mentor")
+    await minji.press("멘토에게 묻기")
+    first = minji.last_message["message_id"]
+    assert any("방송영상" in b for b in buttons_of(shown(minji, first)))
+    await minji.send("방송")  # the fields for her words, below: the list above goes
+    assert buttons_of(shown(minji, first)) == []
+    assert any("방송영상" in b for b in minji.buttons)
+    await minji.press("방송영상")
+    assert "온라인 1:1" in str(minji.buttons)

@@ -11,7 +11,13 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
-from handlers.common.handled import pressed_message_id, settle_message, settle_pressed
+from handlers.common.handled import (
+    PROMPT,
+    pressed_message_id,
+    settle_message,
+    settle_pressed,
+    settle_prompt,
+)
 from handlers.common.shorten import ask_to_shorten
 from handlers.common.told import student_hears_at
 from handlers.mentors.buttons import (
@@ -139,7 +145,8 @@ async def time_chosen(update: Update, context: JinroContext, request_id: int, mi
         await ask_time(update, context, request_id, answered=True)
         return
     await answer_query(update)
-    data = {"r": request_id, "t": starts_at.isoformat()}
+    # The times become the question of the place (or link); a place typed settles it.
+    data = {"r": request_id, "t": starts_at.isoformat(), PROMPT: pressed_message_id(update)}
     if seen.mode == "visit":
         await set_flow(context, "mn.place", data)
         text = label(context.lang, "🏫 At %(school)s", school=seen.school)
@@ -199,6 +206,7 @@ async def at_school(update: Update, context: JinroContext, request_id: int) -> N
 async def _schedule(update: Update, context: JinroContext, *, place=None, link=None) -> None:
     data = context.user.flow_data or {}
     request_id = data.get("r")
+    await settle_prompt(context, data)  # the question's "at the school" is answered
     try:
         starts_at = datetime.fromisoformat(data["t"])
         async with context.db.write() as conn:

@@ -20,6 +20,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.handled import asked
 from handlers.common.shorten import ask_to_shorten
 from handlers.mentors.buttons import (
     ASK,
@@ -100,7 +101,7 @@ async def ask_field(update: Update, context: JinroContext, *, edit=False, found=
         if name in index
     ]
     rows.append([ASK_ALL_FIELDS(label(lang, "🗂 All fields"), 0)])
-    await reply(
+    shown = await reply(
         update,
         context,
         "mentoring/ask_field",
@@ -110,6 +111,7 @@ async def ask_field(update: Update, context: JinroContext, *, edit=False, found=
         found=found,
         any_free=bool(free),
     )
+    await asked(context, shown)  # the fields found for typed words: the earlier list's go
 
 
 @text_step("rq.field")

@@ -17,6 +17,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.handled import asked, pressed_message_id, prompt_of
 from handlers.mentors.buttons import ADD_SLOT, DELETE_SLOT, PROFILE, SAVE_SLOT, SLOTS
 from handlers.mentors.common import WEEKDAY_NAMES, _leave_flow, _mentor_id, when_label
 from handlers.mentors.desk import mentor_command
@@ -68,8 +69,12 @@ async def slots_pressed(update: Update, context: JinroContext) -> None:
 @ADD_SLOT.handles
 async def add_slot_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
+    # "✏️ Retype" on the read-back: it becomes the question, its "✅ Add it" gone with it.
+    retyped = context.user.flow == "mn.slot_ok" and prompt_of(
+        context.user.flow_data
+    ) == pressed_message_id(update)
     await set_flow(context, "mn.slot")
-    await reply(update, context, "mentors/ask_slot", problem=None)
+    await reply(update, context, "mentors/ask_slot", edit=retyped, problem=None)
 
 
 @DELETE_SLOT.handles
@@ -173,7 +178,7 @@ async def _confirm(update: Update, context: JinroContext, slot: SlotText) -> Non
     rows = [[SAVE_SLOT(label(lang, "✅ Add it")), ADD_SLOT(label(lang, "✏️ Retype"))]]
     starts = datetime.combine(slot.day or date(2001, 1, 1), slot.starts)
     weekday = slot.weekday if slot.weekday is not None else slot.day.weekday()
-    await reply(
+    shown = await reply(
         update,
         context,
         "mentors/confirm_slot",
@@ -184,6 +189,7 @@ async def _confirm(update: Update, context: JinroContext, slot: SlotText) -> Non
         ends=starts + timedelta(minutes=slot.minutes),
         minutes=slot.minutes,
     )
+    await asked(context, shown)  # its "✏️ Retype" turns it back into the question
 
 
 def _slot_in_flow(context: JinroContext) -> SlotText | None:

@@ -20,6 +20,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.handled import asked
 from handlers.common.shorten import ask_to_shorten
 from handlers.mentors.buttons import ASK_WRITE, DESK, MY_REQUEST, WRITE
 from messages import label
@@ -74,7 +75,7 @@ async def _ask(update: Update, context: JinroContext, request_id: int, *, mentor
     if request is None:
         return
     await set_flow(context, "mn.write" if mentor else "rq.write", {"r": request_id})
-    await reply(
+    shown = await reply(
         update,
         context,
         "mentoring/ask_message",
@@ -83,6 +84,7 @@ async def _ask(update: Update, context: JinroContext, request_id: int, *, mentor
         field=request.field,
         limit=store.MESSAGE_MAX,
     )
+    await asked(context, shown)  # the message written settles it
 
 
 @WRITE.handles
