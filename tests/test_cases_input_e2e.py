@@ -27,19 +27,25 @@ async def test_stale_buttons_typing_and_stickers_get_clear_answers(
     await minji.press("해양 생물")
     await minji.press("문제 알리기")
     assert "어떤 문제인가요" in minji.last_text
+    kinds_asked = minji.last_message["message_id"]
     await minji.send_sticker()  # not words: a button is asked for
     assert "아래 버튼 중에서 골라 주세요" in minji.last_text
     await minji.send("빨리요")  # typed before the kind: kept as the first message
     assert "적어 준 내용은 첫 메시지로 넣어 뒀어요" in minji.last_text
     assert "어떤 문제인가요" in minji.last_text
+    assert not shown(minji, kinds_asked).get("reply_markup")  # asked again below
     await minji.press("일정 변경")
     assert "빨리요" in minji.last_text and "이대로 보낼까요" in minji.last_text
     await minji.press("다시 쓰기")
+    text_asked = minji.last_message["message_id"]
+    assert "그만두기" in str(shown(minji, text_asked)["reply_markup"])
     await minji.send_sticker()
     assert "메시지를 쓰거나 사진을 보내 주세요" in minji.last_text
     await minji.send("가" * 2001)
     assert "2001자예요. 여기에는 2000자까지" in minji.last_text
     await minji.send("토요일 회차로 바꿀 수 있나요?")
+    # The message came: the summary below has the buttons, its question above none.
+    assert not shown(minji, text_asked).get("reply_markup")
     await minji.press("보내기")
     await minji.press_data(minji.last_message["message_id"], buttons.SEND.pack())  # pressed twice
     assert minji.callback_answers[-1]["text"].startswith(STALE_STUDENT)
@@ -76,6 +82,11 @@ async def test_stale_buttons_typing_and_stickers_get_clear_answers(
     await minji.send("엄마가 아파서요", reply_to=news["message_id"])
     await minji.expect("모두에게 보냈어요")
     await w["monitor"].expect("엄마가 아파서요", timeout=10)
+
+
+def shown(user, message_id: int) -> dict:
+    """The bot's message `message_id` as the user's chat shows it now."""
+    return next(m for m in user.bot_messages if m["message_id"] == message_id)
 
 
 def test_the_buttons_bounds_are_the_storage_s():

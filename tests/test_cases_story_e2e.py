@@ -61,8 +61,11 @@ async def test_a_case_relayed_both_ways_resolved_and_closed(tuesday_morning, bot
 
     # The student answers with the reply button...
     await minji.press("답장하기")
+    asked = minji.last_message["message_id"]
     await minji.send("네, 목요일도 괜찮아요!")
     await minji.expect("모두에게 보냈어요")
+    # Posted: the question it answered keeps no "✕ Stop" (it would say "cancelled").
+    assert not next(m for m in minji.bot_messages if m["message_id"] == asked).get("reply_markup")
     await monitor.expect("목요일도 괜찮아요", timeout=10)
     await site.expect("목요일도 괜찮아요", timeout=10)
 

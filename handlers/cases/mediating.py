@@ -31,6 +31,7 @@ from handlers.cases.common import (
 from handlers.cases.viewing import show_case
 from handlers.cases.writing import _asked, _step_failed, _writable
 from handlers.common import answer_query, reply, set_flow
+from handlers.common.handled import asked
 from handlers.common.shorten import ask_to_shorten
 from messages import label
 from messages.labels import N_
@@ -110,7 +111,7 @@ async def outcome_chosen(update: Update, context: JinroContext, case_id: int, in
     outcome = store.OUTCOMES[index]
     await set_flow(context, "case.note", {"c": case_id, "o": outcome})
     without = CLOSE_NOW(label(context.lang, "✅ Close without a note"), case_id, index)
-    await reply(
+    shown = await reply(
         update,
         context,
         "cases/ask_note",
@@ -121,6 +122,7 @@ async def outcome_chosen(update: Update, context: JinroContext, case_id: int, in
         outcome=outcome,
         limit=store.NOTE_MAX,
     )
+    await asked(context, shown)  # a note typed settles it: no "close without" after
 
 
 @CLOSE_NOW.handles

@@ -27,6 +27,7 @@ from handlers.common import (
     set_flow,
     stale_button,
 )
+from handlers.common.handled import asked, prompt_of
 from handlers.common.shorten import ask_to_shorten
 from messages import label
 from storage import cases as store
@@ -107,8 +108,12 @@ async def _ask_kind(
         for index, name in enumerate(KIND_BUTTONS.values())
     ]
     rows.append([DROP(label(lang, "✕ Stop"))])
+    earlier = prompt_of(context.user.flow_data)  # asked before the words came: its kinds go
     await set_flow(context, "case.kind", {"b": booking_id, **(draft or {})})
-    await reply(update, context, "cases/ask_kind", keyboard(rows), edit=True, kept=bool(draft))
+    shown = await reply(
+        update, context, "cases/ask_kind", keyboard(rows), edit=True, kept=bool(draft)
+    )
+    await asked(context, shown, earlier)
 
 
 async def kind_typed(update: Update, context: JinroContext) -> None:
@@ -138,7 +143,7 @@ async def kind_chosen(update: Update, context: JinroContext, booking_id: int, in
         )
         return
     await set_flow(context, "case.text", {"b": booking_id, "k": kind})
-    await reply(
+    shown = await reply(
         update,
         context,
         "cases/ask_text",
@@ -147,6 +152,7 @@ async def kind_chosen(update: Update, context: JinroContext, booking_id: int, in
         kind=kind,
         limit=store.TEXT_MAX,
     )
+    await asked(context, shown)  # the message typed leaves its "✕ Stop" to the summary
 
 
 def _photo_and_text(message: Message) -> tuple[str | None, str | None] | None:
@@ -188,6 +194,7 @@ async def first_message(update: Update, context: JinroContext) -> None:
 
 async def _ask_confirm(update: Update, context: JinroContext, values: dict) -> None:
     """The case as it will be sent (booking b, kind k, text t, photo p), to confirm."""
+    earlier = prompt_of(context.user.flow_data)  # the question the message answered
     await set_flow(context, "case.confirm", values)
     lang = context.lang
     text, photo = values["t"], values["p"]
@@ -197,7 +204,7 @@ async def _ask_confirm(update: Update, context: JinroContext, values: dict) -> N
         [KIND_CHOSEN(label(lang, "✏️ Write again"), values["b"], kind_index)],
         [DROP(label(lang, "✕ Stop"))],
     ]
-    await reply(
+    shown = await reply(
         update,
         context,
         "cases/confirm",
@@ -207,6 +214,7 @@ async def _ask_confirm(update: Update, context: JinroContext, values: dict) -> N
         text=text,
         photo=photo,
     )
+    await asked(context, shown, earlier)
 
 
 @SEND.handles

@@ -35,6 +35,7 @@ from handlers.common import (
     set_flow,
     stale_button,
 )
+from handlers.common.handled import asked, settle_prompt
 from messages import label
 from messages.labels import N_
 from storage import cases as store
@@ -79,7 +80,7 @@ async def _ask_post(update: Update, context: JinroContext, case_id: int, found, 
     case, seen = found
     to = {"u": party.user_id} if party is not None else {}
     await set_flow(context, f"case.{what}", {"c": case_id, **to})
-    await reply(
+    shown = await reply(
         update,
         context,
         "cases/ask_post",
@@ -92,6 +93,7 @@ async def _ask_post(update: Update, context: JinroContext, case_id: int, found, 
         name=display_name(party.name) if party is not None else None,
         limit=store.TEXT_MAX,
     )
+    await asked(context, shown)  # the message posted settles it: no "✕ Stop" after
 
 
 @REPLY.handles
@@ -178,6 +180,8 @@ async def post_typed(update: Update, context: JinroContext) -> None:
 
 async def _post(update, context, case_id: int, got, *, kind="message", to_user_id=None) -> None:
     photo, text = got
+    # The question asked for this message: posted or refused, its "✕ Stop" has done its work.
+    await settle_prompt(context, context.user.flow_data)
     try:
         async with context.db.write() as conn:
             await store.post(
