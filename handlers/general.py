@@ -9,6 +9,7 @@ from bot import commands
 from bot.context import JinroContext
 from handlers.common import answer_query, is_guardian, keyboard, reply, set_flow
 from handlers.common.buttons import Buttons, choice
+from handlers.common.handled import settle_prompt
 from messages import LANGUAGES, label
 from messages.labels import LANGUAGE_NAMES, N_
 from storage import users as users_store
@@ -43,6 +44,8 @@ VIEWING = ("sr", "sr.day", "ob.role")
 
 
 async def cancel(update: Update, context: JinroContext) -> None:
+    # The step's question loses its buttons: they would answer a step no longer open.
+    await settle_prompt(context, context.user.flow_data)
     if context.user.flow is None or context.user.flow in VIEWING:
         if context.user.flow is not None:  # typed words later start a search afresh
             await set_flow(context, None)

@@ -236,9 +236,14 @@ async def test_free_text_where_a_button_was_expected(bot, sandbox, db):
     await minji.send("2학년이요")  # a button's answer in her own words counts as pressed
     await minji.send("<b>1234</b>")
     assert "이름만 글자로" in minji.last_text
-    # walking away halfway leaves nothing half-written
+    # walking away halfway leaves nothing half-written, and no button of the step
+    asked = next(m for m in reversed(minji.bot_messages) if m.get("reply_markup"))
+    assert "“민지”" in str(asked["reply_markup"])  # offered as the name
     await minji.send("/cancel")
     assert "취소했어요" in minji.last_text
+    await minji.refresh()
+    asked = next(m for m in minji.bot_messages if m["message_id"] == asked["message_id"])
+    assert not asked.get("reply_markup")
     row = await user_row(db, 1700)
     assert (row.role, row.school_id, row.grade, row.name, row.flow) == (
         None,
@@ -369,6 +374,8 @@ async def test_a_buttons_answer_typed_instead_of_pressed_counts(bot, sandbox, db
     async with db.read() as conn:
         joined = await users_store.get(conn, 1701)
     assert (joined.role, joined.grade, joined.under14) == (Role.STUDENT, 2, False)
+    # Every question answered by typing, or asked again below, lost its buttons.
+    assert not [m["text"][:20] for m in minji.bot_messages if m.get("reply_markup")]
 
     seojun = sandbox.user(1702, "서준")
     await seojun.send("/start")

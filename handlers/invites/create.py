@@ -22,6 +22,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.handled import asked
 from handlers.invites.buttons import DAYS_CHOSEN, ROLE, SCHOOL, SITE, USES_CHOSEN
 from handlers.invites.qr import send_qr
 from messages import label, nlabel
@@ -50,7 +51,9 @@ async def start_invite(update: Update, context: JinroContext) -> None:
 async def ask_role(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     lang = context.lang
     rows = [[ROLE(label(lang, ROLE_LABELS[role]), role)] for role in INVITED_ROLES]
-    await reply(update, context, "invites/ask_role", keyboard(rows), edit=edit)
+    # Each question is kept (asked): asked again below, the copy above loses its buttons.
+    shown = await reply(update, context, "invites/ask_role", keyboard(rows), edit=edit)
+    await asked(context, shown)
 
 
 @ROLE.handles
@@ -86,7 +89,8 @@ async def place_text(update: Update, context: JinroContext) -> None:
     shown = found[:PLACES_SHOWN]
     markup = keyboard([[place(row.name, row.id)] for row in shown])
     more = len(found) > PLACES_SHOWN
-    await reply(update, context, "invites/place_choices", markup, typed=typed, more=more)
+    shown = await reply(update, context, "invites/place_choices", markup, typed=typed, more=more)
+    await asked(context, shown)  # found again for other words: the list above goes
 
 
 async def on_place(update: Update, context: JinroContext, place_id: int, *, school: bool) -> None:
@@ -117,7 +121,7 @@ async def ask_uses(update: Update, context: JinroContext, *, edit: bool = False)
         USES_CHOSEN(nlabel(lang, "%(count)s person", "%(count)s people", n), n)
         for n in invites.USES_OFFERED
     ]
-    await reply(
+    shown = await reply(
         update,
         context,
         "invites/ask_uses",
@@ -126,6 +130,7 @@ async def ask_uses(update: Update, context: JinroContext, *, edit: bool = False)
         role=context.user.flow_data.get("role"),
         place=context.user.flow_data.get("place"),
     )
+    await asked(context, shown)
 
 
 @USES_CHOSEN.handles
@@ -142,7 +147,8 @@ async def ask_days(update: Update, context: JinroContext, *, edit: bool = False)
         DAYS_CHOSEN(nlabel(lang, "%(days)s day", "%(days)s days", n, days=n), n)
         for n in invites.DAYS_OFFERED
     ]
-    await reply(update, context, "invites/ask_days", keyboard([row]), edit=edit)
+    shown = await reply(update, context, "invites/ask_days", keyboard([row]), edit=edit)
+    await asked(context, shown)
 
 
 @DAYS_CHOSEN.handles

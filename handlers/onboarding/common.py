@@ -10,6 +10,7 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, stale_button, text_step
 from handlers.common.buttons import Button
+from handlers.common.handled import asked
 from handlers.common.shorten import ask_to_shorten
 from messages import LANGUAGES, label
 from storage.names import NAME_MAX, name_refused, person_name, valid_name
@@ -25,7 +26,7 @@ async def ask_name(
     markup = None
     if suggestion:
         markup = keyboard([[button(label(context.lang, "Use “%(name)s”", name=suggestion))]])
-    await reply(update, context, template, markup, edit=edit)
+    await asked(context, await reply(update, context, template, markup, edit=edit))
 
 
 def telegram_name(update: Update) -> str | None:

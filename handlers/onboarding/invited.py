@@ -11,6 +11,7 @@ from telegram import Update
 from bot import commands
 from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, stale_button, start_link, text_step
+from handlers.common.handled import asked
 from handlers.common.shorten import ask_to_shorten
 from handlers.onboarding.buttons import DISTRICT, GRADES, MENTOR_KIND, PROFILE_NAME
 from handlers.onboarding.common import ask_name, name_step
@@ -106,7 +107,9 @@ async def ask_grades(update: Update, context: JinroContext, *, edit: bool = Fals
         for g in (1, 2, 3)
     ]
     markup = keyboard([row, [GRADES(label(lang, "Done"), "done")]])
-    await reply(update, context, "onboarding/ask_grades", markup, edit=edit, chosen=chosen)
+    # Each question is kept (asked): asked again below, the copy above loses its buttons.
+    shown = await reply(update, context, "onboarding/ask_grades", markup, edit=edit, chosen=chosen)
+    await asked(context, shown)
 
 
 @GRADES.handles
@@ -135,7 +138,8 @@ async def ask_mentor_kind(update: Update, context: JinroContext, *, edit: bool =
             ]
         ]
     )
-    await reply(update, context, "onboarding/ask_mentor_kind", markup, edit=edit)
+    shown = await reply(update, context, "onboarding/ask_mentor_kind", markup, edit=edit)
+    await asked(context, shown)
 
 
 @MENTOR_KIND.handles
@@ -163,7 +167,8 @@ async def mentor_field_text(update: Update, context: JinroContext) -> None:
 async def ask_monitor_district(update: Update, context: JinroContext) -> None:
     # Cases and inspections of a site go to the monitors of its district.
     rows = [[DISTRICT(district, index)] for index, district in enumerate(DISTRICTS)]
-    await reply(update, context, "onboarding/ask_monitor_district", keyboard(rows))
+    shown = await reply(update, context, "onboarding/ask_monitor_district", keyboard(rows))
+    await asked(context, shown)
 
 
 @DISTRICT.handles

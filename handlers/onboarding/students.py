@@ -12,6 +12,7 @@ from telegram import Update
 from bot import commands
 from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.common.handled import asked
 from handlers.onboarding.buttons import AGE, GRADE, NAME, SCHOOL
 from handlers.onboarding.common import ask_name, in_both_languages, name_step, plain, typed_choice
 from messages import label
@@ -35,7 +36,10 @@ async def school_text(update: Update, context: JinroContext) -> None:
         await reply(update, context, "onboarding/school_not_found", typed=typed)
         return
     markup = keyboard([[SCHOOL(school.name, school.id)] for school in found])
-    await reply(update, context, "onboarding/school_choices", markup, typed=typed)
+    # Each question of joining is kept (asked): asked again below, or answered by typing,
+    # it takes its buttons away from the copy above.
+    shown = await reply(update, context, "onboarding/school_choices", markup, typed=typed)
+    await asked(context, shown)
 
 
 @SCHOOL.handles
@@ -58,7 +62,10 @@ async def ask_grade(
 ) -> None:
     lang = context.lang
     markup = keyboard([[GRADE(label(lang, "Grade %(grade)s", grade=g), g) for g in (1, 2, 3)]])
-    await reply(update, context, "onboarding/ask_grade", markup, edit=edit, school=school_name)
+    shown = await reply(
+        update, context, "onboarding/ask_grade", markup, edit=edit, school=school_name
+    )
+    await asked(context, shown)
 
 
 @GRADE.handles
@@ -138,7 +145,8 @@ async def ask_age(update: Update, context: JinroContext) -> None:
             ]
         ]
     )
-    await reply(update, context, "onboarding/ask_age", markup, cutoff=cutoff)
+    shown = await reply(update, context, "onboarding/ask_age", markup, cutoff=cutoff)
+    await asked(context, shown)
 
 
 @AGE.handles

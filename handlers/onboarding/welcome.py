@@ -17,6 +17,7 @@ from handlers.common import (
     start_link_for,
     text_step,
 )
+from handlers.common.handled import asked, prompt_of
 from handlers.common.small_talk import small_talk
 from handlers.onboarding.buttons import ROLE, SWITCH_LANGUAGE
 from handlers.onboarding.common import in_both_languages, typed_choice
@@ -47,6 +48,7 @@ async def start(update: Update, context: JinroContext) -> None:
 async def ask_role(
     update: Update, context: JinroContext, *, edit: bool = False, unknown_link: bool = False
 ) -> None:
+    earlier = prompt_of(context.user.flow_data)  # the welcome asked before: its buttons go
     await set_flow(context, "ob.role")
     lang = context.lang
     markup = keyboard(
@@ -61,7 +63,10 @@ async def ask_role(
             [SWITCH_LANGUAGE(label(lang, "Switch language"))],
         ]
     )
-    await reply(update, context, "onboarding/welcome", markup, edit=edit, unknown_link=unknown_link)
+    shown = await reply(
+        update, context, "onboarding/welcome", markup, edit=edit, unknown_link=unknown_link
+    )
+    await asked(context, shown, earlier)
 
 
 @ROLE.handles
