@@ -24,7 +24,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import phonenumbers
 from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -44,7 +43,7 @@ LINK_DAYS = 7
 NUMBER_FLOW = "cn.phone"
 MAX_CHILDREN = 4  # students one guardian account may consent for: siblings, not a class
 RELATIONSHIPS = ("parent", "guardian")  # 부모, 그 밖의 법정대리인 (후견인)
-MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+MOBILE_DIGITS = 11  # 010 and 8 digits: every Korean mobile number (mobile_number)
 
 
 class SelfConsent(NotFound):
@@ -74,19 +73,41 @@ class LinkClosed(NotFound):
 
 
 def mobile_number(text: str, *, shared: bool = False) -> str | None:
-    """A mobile number in E.164 (+821012345678), as a student types it (010-1234-5678,
-    full-width digits, +82 …) or as Telegram shares one (`shared`: international digits,
-    often without the +); None if it is not a valid mobile number."""
+    """A Korean mobile number in E.164 (+821012345678), as a student types it (010-1234-5678,
+    full-width digits, +82 10 …), as Telegram shares one (`shared`: international digits,
+    often without the +) or as an identity check returns it; None for anything else.
+
+    Strict on purpose: 010 and 8 digits, nothing else. Every Korean mobile number is one
+    since the 01X prefixes were folded into 010 (2G ended in 2021), and a guardian's number
+    is compared, digit for digit, with their own later. phonenumbers still calls the old
+    10-digit form "010-234-5678" valid, so "010-2345-678" (a digit left out) came back as
+    another, real-looking number: the digits are never re-split or guessed, only checked."""
     typed = unicodedata.normalize("NFKC", text).strip()[:32]
     if shared and typed[:1].isdigit():
         typed = "+" + typed
-    try:
-        number = phonenumbers.parse(typed, "KR")
-    except phonenumbers.NumberParseException:
+    if not typed or not set(typed) <= _PHONE_CHARACTERS:
         return None
-    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in MOBILE:
+    digits = "".join(ch for ch in typed if ch.isdigit())
+    if typed.startswith("+"):
+        # +82 10 …, also written +82 010 … (the 0 kept after the country code).
+        if not digits.startswith("82"):
+            return None
+        digits = "0" + digits[2:].removeprefix("0")
+    if len(digits) != MOBILE_DIGITS or not digits.startswith("010"):
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return "+82" + digits[1:]
+
+
+def miscounted(text: str) -> int:
+    """How many digits a mobile number typed with too few or too many has (010-2345-678:
+    10), for its refusal to say; 0 for anything else (words, a landline, a right length)."""
+    typed = unicodedata.normalize("NFKC", text).strip()[:32]
+    digits = "".join(ch for ch in typed if ch.isdigit())
+    if typed.startswith("+82"):
+        digits = "0" + digits[2:].removeprefix("0")
+    if not digits.startswith("010") or len(digits) == MOBILE_DIGITS:
+        return 0
+    return len(digits)
 
 
 # What a phone number typed in a chat looks like: a Korean one (0…, or +…) with the usual
@@ -112,8 +133,10 @@ def shown_number(e164: str | None) -> str:
     """The number as a Korean reads it (010-1234-5678), for the person who gave it."""
     if not e164:
         return ""
-    number = phonenumbers.parse(e164)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    national = "0" + e164.removeprefix("+82")
+    if not e164.startswith("+8210") or len(national) != MOBILE_DIGITS:
+        return e164  # kept from before numbers were this strict: shown as it was stored
+    return f"{national[:3]}-{national[3:7]}-{national[7:]}"
 
 
 def needs_consent(student: Row) -> bool:
@@ -225,8 +248,9 @@ async def give(
     (`method` "identity", storage/identity.py): it must be the number the student gave.
     Returns the student's row."""
     request = await for_guardian(conn, token, guardian, guardian_id, now=now)
-    if relationship not in RELATIONSHIPS or shared_phone != request.guardian_phone:
+    if relationship not in RELATIONSHIPS:
         raise WrongPhone(request.student_id)
+    _identified(request, shared_phone)
     student = await _answer(
         conn, request, guardian_id, "given", now=now, relationship=relationship, method=method
     )
@@ -234,11 +258,59 @@ async def give(
 
 
 async def decline(
-    conn: AsyncConnection, token: str, guardian: Row | None, guardian_id: int, *, now: datetime
+    conn: AsyncConnection,
+    token: str,
+    guardian: Row | None,
+    guardian_id: int,
+    *,
+    shared_phone: str | None,
+    now: datetime,
+    method: str = "contact",
 ) -> Row:
-    """The guardian says no; nothing of theirs is kept but the answer. The student's row."""
+    """The guardian says no, identified exactly as for a yes (`give`): a refusal in the
+    guardian's name closes the link and tells the student and the teacher, so whoever holds
+    the link must not record one. Nothing of theirs is kept but the answer. The student's
+    row."""
     request = await for_guardian(conn, token, guardian, guardian_id, now=now)
-    return await _answer(conn, request, guardian_id, "declined", now=now)
+    _identified(request, shared_phone)
+    return await _answer(conn, request, guardian_id, "declined", now=now, method=method)
+
+
+async def answer(
+    conn: AsyncConnection,
+    token: str,
+    guardian: Row | None,
+    guardian_id: int,
+    *,
+    answer: str,
+    relationship: str,
+    shared_phone: str | None,
+    now: datetime,
+    method: str = "contact",
+) -> Row:
+    """The guardian's checked `answer` ("given" or "declined"), as `give` or `decline`
+    records it: what the step after the question ends in, whichever button began it."""
+    if answer == "declined":
+        return await decline(
+            conn, token, guardian, guardian_id, shared_phone=shared_phone, now=now, method=method
+        )
+    return await give(
+        conn,
+        token,
+        guardian,
+        guardian_id,
+        relationship=relationship,
+        shared_phone=shared_phone,
+        now=now,
+        method=method,
+    )
+
+
+def _identified(request: Row, shared_phone: str | None) -> None:
+    """The guardian's checked number is the one the student gave; WrongPhone (nothing
+    written, the link still open for the real guardian) otherwise."""
+    if shared_phone is None or shared_phone != request.guardian_phone:
+        raise WrongPhone(request.student_id)
 
 
 async def _answer(

@@ -128,17 +128,20 @@ async def give(
     relationship: str,
     verified: Verified,
     now: datetime,
+    answer: str = "given",
 ) -> Row:
-    """The guardian consents, identified by the check: an adult, whose verified number is the
-    one the student gave (storage.consent.give, method "identity"). The student's row."""
+    """The guardian's answer (`answer`: "given", or "declined", checked alike), identified by
+    the check: an adult, whose verified number is the one the student gave
+    (storage.consent.answer, method "identity"). The student's row."""
     if not verified.adult:
         request = await consent.for_guardian(conn, token, guardian, guardian.id, now=now)
         raise NotAnAdult(request.student_id)
-    return await consent.give(
+    return await consent.answer(
         conn,
         token,
         guardian,
         guardian.id,
+        answer=answer,
         relationship=relationship,
         shared_phone=verified.phone,
         method="identity",

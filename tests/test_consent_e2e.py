@@ -51,8 +51,8 @@ async def test_only_the_named_guardian_consents_with_their_own_number(bot, sandb
     seojun = await join_as_student(sandbox, 1002, "이서준", under14=True, grade=1)
     assert "보호자 동의가 필요해요" in seojun.last_text
     assert "보호자의 휴대전화 번호를 입력해 주세요" in seojun.last_text
-    await seojun.send("010-2345")  # too short
-    assert "휴대전화 번호가 아닌 것 같아요" in seojun.last_text
+    await seojun.send("010-2345")  # too short: how many digits a mobile number has
+    assert "11자리예요. 입력한 번호는 7자리예요" in seojun.last_text
     token = await consent_link(seojun)
     await seojun.send("/consent")  # the same link, and the number it is for
     assert token in seojun.last_text and "010-2345-6789" in seojun.last_text
@@ -279,7 +279,7 @@ async def test_each_closed_link_says_what_became_of_it(bot, sandbox, db):
             for n in range(5)
         ]
         declined = await consent_store.ask(conn, students[0], E164, now=now)
-        await consent_store.decline(conn, declined, None, 1004, now=now)
+        await consent_store.decline(conn, declined, None, 1004, shared_phone=E164, now=now)
         withdrawn = await consent_store.ask(conn, students[1], E164, now=now)
         await consent_store.give(
             conn, withdrawn, None, 1004, relationship="parent", shared_phone=E164, now=now
@@ -289,7 +289,7 @@ async def test_each_closed_link_says_what_became_of_it(bot, sandbox, db):
         await consent_store.ask(conn, students[2], "+821099998888", now=now)
         expired = await consent_store.ask(conn, students[3], E164, now=now - timedelta(days=8))
         answered = await consent_store.ask(conn, students[4], E164, now=now)
-        await consent_store.decline(conn, answered, None, 1009, now=now)
+        await consent_store.decline(conn, answered, None, 1009, shared_phone=E164, now=now)
     mother = sandbox.user(1004, "엄마", phone_number=E164)
     for token, said in (
         (declined, "이미 동의하지 않는다고 답하셨습니다"),
@@ -441,6 +441,7 @@ def test_every_consent_text_speaks_in_the_register_of_its_reader():
         withdrawn=1,
         kept=1,
         button="버튼",
+        digits=10,
     )
     variants = [
         {
@@ -451,7 +452,9 @@ def test_every_consent_text_speaks_in_the_register_of_its_reader():
             "fees": fees,
             "when": when,
             "tz": KST,
+            "answer": answer,
         }
+        for answer in ("given", "declined")
         for agree in (True, False)
         for when in (None, utcnow())
         for method in ("paper", "guardian", "withdrawn", "identity", "contact")
@@ -484,11 +487,11 @@ def test_every_consent_text_speaks_in_the_register_of_its_reader():
         "answered",
         "invalid",
     ):
-        for formal in (True, False):
+        for formal, answer in ((True, "given"), (False, "given"), (True, "declined")):
             to_student = reason == "self" or (reason == "role" and not formal)
             ending = STUDENT_ENDING if to_student else ADULT_ENDING
             for sentence in _sentences(
-                render("consent/refused", "ko", reason=reason, formal=formal)
+                render("consent/refused", "ko", reason=reason, formal=formal, answer=answer)
             ):
                 assert not ending.search(sentence), (reason, sentence)
                 assert not BRACKETED.search(sentence), (reason, sentence)

@@ -301,12 +301,31 @@ async def test_a_check_started_before_the_guardian_declined_changes_nothing(
     await father.press("부모이며, 동의합니다")
     started = await verify_at_provider(father, phone="010-2345-6789")
     await father.send(f"/start {token}")  # the question again, and this time: no
-    await father.press("동의하지 않습니다")
-    await seojun.expect("보호자가 이번에는 동의하지 않으셨어요")
-    status, _ = await post_result(*started)
+    await father.press("동의하지 않습니다")  # checked as a yes is, with a check of its own
+    assert "보호자님 본인의 이름으로 기록되므로" in father.last_text and check_button(father)
+    status, _ = await post_result(*started)  # the check begun for a yes: nobody waits for it
     assert status == 410
-    assert (await consent_request(db, token)).status == "declined"
+    assert (await consent_request(db, token)).status == "pending"
+    status, page = await post_result(*await verify_at_provider(father, phone="01023456789"))
+    assert status == 200 and "동의하지 않는다는 답이 기록되었습니다" in page
+    await seojun.expect("보호자가 이번에는 동의하지 않으셨어요")
+    request = await consent_request(db, token)
+    assert (request.status, request.method, request.answered_by) == ("declined", "identity", 1007)
     assert (await user_row(db, 1002)).consent_at is None
+
+
+async def test_a_no_from_another_phone_writes_nothing(identity_bot, sandbox, db):
+    seojun = await join_as_student(sandbox, 1002, "이서준", under14=True, grade=1)
+    token = await consent_link(seojun)
+    stranger = sandbox.user(1003, "다른 어른")
+    await stranger.send(f"/start {token}")
+    await stranger.press("동의하지 않습니다")
+    status, page = await post_result(*await verify_at_provider(stranger, phone="010-9999-8888"))
+    assert status == 200 and "답이 기록되지 않았습니다" in page
+    await stranger.expect("답을 기록하지 않았습니다")
+    assert len(await refusals(db, "phone")) == 1
+    await nothing_written(db, token, 1002)
+    assert await count(db, "consent.declined") == 0
 
 
 async def test_the_guardians_contact_stays_the_default(bot, sandbox, db):

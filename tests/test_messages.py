@@ -132,6 +132,8 @@ def test_every_template_renders_in_both_languages():
         "grade",
         "agree",
         "method",
+        "answer",  # consent: the guardian's answer being checked, "given" or "declined"
+        "digits",  # consent/student_bad_number: how many digits the refused number has
         "total",
         "page",
         "pages",

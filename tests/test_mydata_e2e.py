@@ -175,7 +175,7 @@ async def test_a_guardian_gets_the_children_they_consent_for(bot, sandbox, db):
             conn, tokens[7021], None, 7204, relationship="parent", shared_phone=E164, now=utcnow()
         )
         # The other one's guardian said no: that child is not theirs to see.
-        await consent_store.decline(conn, tokens[7022], None, 7204, now=utcnow())
+        await consent_store.decline(conn, tokens[7022], None, 7204, shared_phone=E164, now=utcnow())
         later, _ = await a_programme(conn)
         await book_seat(conn, later, 7021, status="requested")
 

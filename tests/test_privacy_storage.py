@@ -109,7 +109,9 @@ async def test_a_guardian_gets_the_children_they_consent_for_and_numbers_are_mas
         await consent.give(
             conn, tokens[0], None, 1004, relationship="parent", shared_phone=E164, now=NOW
         )
-        await consent.decline(conn, tokens[1], None, 1004, now=NOW + timedelta(minutes=5))
+        await consent.decline(
+            conn, tokens[1], None, 1004, shared_phone=E164, now=NOW + timedelta(minutes=5)
+        )
         await conn.execute(insert(User).values(id=1004, role=None, lang="ko", flow_data={}))
     copy = await copy_of(db, 1004)
     assert copy.child_ids == [STUDENT]

@@ -138,6 +138,17 @@ PHONE = "+821023456789"
         ("+82 10 2345 6789", PHONE),
         ("02-123-4567", None),  # a landline: no Telegram account answers for it
         ("010-234-567", None),
+        ("+82 010-2345-6789", PHONE),  # the national 0 kept after the country code
+        ("(010) 2345.6789", PHONE),
+        # A digit short or one too many is refused, never re-split into another number
+        # ("010-2345-678" once became "010-234-5678", a real-looking number of someone else).
+        ("010-2345-678", None),
+        ("0102345678", None),
+        ("010-2345-67890", None),
+        ("011-234-5678", None),  # the old 01X numbers all moved to 010
+        ("+1 202 555 0143", None),  # not a Korean mobile number
+        ("+82 2 123 4567", None),
+        ("010-2345-6789 엄마", None),
         ("공일공", None),
         ("", None),
         ("1" * 500, None),
@@ -218,7 +229,11 @@ async def test_declined_and_withdrawn_consent_leave_the_student_waiting(db):
     minji = await student(db, 40, school_id)
     async with db.write() as conn:
         token = await consent.ask(conn, minji, PHONE, now=utcnow())
-        after = await consent.decline(conn, token, None, 41, now=utcnow())
+        for wrong in (None, "+821099998888"):  # a no is checked as a yes is: nothing written
+            with pytest.raises(consent.WrongPhone):
+                await consent.decline(conn, token, None, 41, shared_phone=wrong, now=utcnow())
+        assert (await consent.pending(conn, minji.id, now=utcnow())).token == token
+        after = await consent.decline(conn, token, None, 41, shared_phone=PHONE, now=utcnow())
         assert consent.needs_consent(after)
         token = await consent.ask(conn, after, PHONE, now=utcnow())
         await consent.give(
@@ -266,3 +281,11 @@ async def test_a_failed_transaction_writes_nothing(db):
             raise RuntimeError("handler crashed halfway")
     async with db.read() as conn:
         assert await users_store.get(conn, 60) is None
+
+
+def test_a_mobile_number_with_a_digit_too_few_or_many_says_how_many():
+    assert [
+        consent.miscounted(typed)
+        for typed in ("010-2345-678", "010-2345-67890", "+82 10 2345 678", "010-2345-6789")
+    ] == [10, 12, 10, 0]
+    assert consent.miscounted("02-123-4567") == consent.miscounted("엄마") == 0

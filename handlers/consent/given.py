@@ -66,15 +66,21 @@ def _about_their_step(context: JinroContext, refusal: NotFound) -> bool:
     return not closed or context.user.flow_data.get("token") == refusal.token
 
 
-async def record(context: JinroContext, give: Callable[[AsyncConnection], Awaitable[Row]]) -> bool:
-    """The guardian (context.user) consents as `give` records it (storage: it checks the
-    number and returns the student's row), in one transaction with the end of their step;
-    then they and the student are told. Refused: nothing is written but the refusal's audit
-    entry, and the guardian is told why. True if the consent was recorded."""
+async def record(
+    context: JinroContext,
+    give: Callable[[AsyncConnection], Awaitable[Row]],
+    *,
+    answer: str = "given",
+) -> bool:
+    """The guardian (context.user) answers as `give` records it (storage: it checks the
+    number and returns the student's row; `answer` "given", or "declined" checked alike), in
+    one transaction with the end of their step; then they and the student are told. Refused:
+    nothing is written but the refusal's audit entry, and the guardian is told why. True if
+    the answer was recorded."""
     try:
         async with context.db.write() as conn:
             student = await give(conn)
-            await consent_news(conn, student.id, "given", now=context.now)
+            await consent_news(conn, student.id, answer, now=context.now)
             context.user = await users_store.set_flow(conn, context.user.id, None)
     except (NotFound, AlreadyHandled) as refusal:
         reason = await refusal_reason(
@@ -88,6 +94,7 @@ async def record(context: JinroContext, give: Callable[[AsyncConnection], Awaita
             "consent/refused",
             ReplyKeyboardRemove(),
             reason=reason,
+            answer=answer,
             formal=speaks_formally(context.user),
         )
         return False
@@ -98,7 +105,7 @@ async def record(context: JinroContext, give: Callable[[AsyncConnection], Awaita
         context.lang,
         "consent/guardian_done",
         ReplyKeyboardRemove(),
-        agree=True,
+        agree=answer == "given",
         when=student_hears_at(context.now, context.tz),
         tz=context.tz,
     )

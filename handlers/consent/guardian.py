@@ -4,8 +4,13 @@ check: identity.py), the answer; later /consent to see and withdraw.
 
 Flows (users.flow; data in users.flow_data):
     gc {"token"}                     the question (buttons); typed text shows it again
-    gc.contact {"token", "rel"}      waiting for the guardian's own contact (reply keyboard)
-    gc.identity {"token", "rel", "check"}  waiting for their identity check (identity.py)
+    gc.contact {"token", "rel", "answer"}  waiting for the guardian's own contact (reply keyboard)
+    gc.identity {"token", "rel", "answer", "check"}  waiting for their identity check (identity.py)
+
+"answer" is "given" (a relationship button: agreeing) or "declined" ("I do not agree"): a
+no is checked exactly as a yes is, since it too is recorded in the guardian's name (it closes
+the link and tells the student and the teacher). Until the check holds, nothing is written
+and the link stays open for the real guardian.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.error import BadRequest
 
 from bot.context import JinroContext
-from handlers import outbox
 from handlers.common import (
     answer_query,
     keyboard,
@@ -23,7 +27,7 @@ from handlers.common import (
     stale_button,
     start_link,
 )
-from handlers.common.told import consent_news, student_hears_at
+from handlers.common.told import student_hears_at
 from handlers.common.withdrawals import tell_withdrawal
 from handlers.consent import given, identity
 from handlers.consent.buttons import DISAGREE, KEEP, RELATIONSHIP, WITHDRAW, WITHDRAW_SURE
@@ -31,7 +35,7 @@ from messages import label
 from storage import consent as consent_store
 from storage import users as users_store
 from storage.cases import at_place, party_tag
-from storage.errors import AlreadyHandled, NotFound
+from storage.errors import NotFound
 
 
 @start_link("c")
@@ -83,9 +87,10 @@ async def refuse(
 ) -> None:
     """Tell the guardian why not (a link no longer open: what became of it; an unknown one:
     "invalid")."""
+    answer = context.user.flow_data.get("answer", "given")  # before the step may end below
     reason = await given.refusal_reason(context, refusal)
     markup = ReplyKeyboardRemove() if update.callback_query is None else None
-    await reply(update, context, "consent/refused", markup, edit=edit, reason=reason)
+    await reply(update, context, "consent/refused", markup, edit=edit, reason=reason, answer=answer)
 
 
 async def refuse_press(update: Update, context: JinroContext, refusal: NotFound) -> None:
@@ -117,8 +122,23 @@ async def relationship_chosen(
     update: Update, context: JinroContext, relationship: str, token: str
 ) -> None:
     """They agree as parent or guardian: now their own contact, with Telegram's button, or
+    the city's identity check."""
+    await check_answer(update, context, token, "given", relationship)
+
+
+@DISAGREE.handles
+async def disagreed(update: Update, context: JinroContext, token: str) -> None:
+    """They do not agree: checked as an agreement is, before anything is recorded."""
+    await check_answer(update, context, token, "declined", "")
+
+
+async def check_answer(
+    update: Update, context: JinroContext, token: str, answer: str, relationship: str
+) -> None:
+    """The guardian's answer on the question waits for their check: their own contact, or
     the city's identity check. (A press they may not make, or on a link no longer open, is
-    told why: refuse_press.)"""
+    told why: refuse_press.) The question keeps its buttons, so a check that fails can be
+    done again, or the other answer chosen."""
     try:
         async with context.db.read() as conn:
             await consent_store.for_guardian(
@@ -129,9 +149,9 @@ async def relationship_chosen(
         return
     await answer_query(update)
     if identity.check_of(context) is not None:
-        await identity.start_check(update, context, token, relationship)
+        await identity.start_check(update, context, token, relationship, answer)
         return
-    await set_flow(context, "gc.contact", {"token": token, "rel": relationship})
+    await set_flow(context, "gc.contact", {"token": token, "rel": relationship, "answer": answer})
     await ask_contact(update, context)
 
 
@@ -145,7 +165,8 @@ def share_keyboard(context: JinroContext) -> ReplyKeyboardMarkup:
 
 
 async def ask_contact(update: Update, context: JinroContext) -> None:
-    await reply(update, context, "consent/guardian_contact", share_keyboard(context))
+    answer = context.user.flow_data.get("answer", "given")
+    await reply(update, context, "consent/guardian_contact", share_keyboard(context), answer=answer)
 
 
 async def contact_typed(update: Update, context: JinroContext) -> None:
@@ -182,17 +203,20 @@ async def contact_sent(update: Update, context: JinroContext) -> None:
         return
     guardian, data = context.user, context.user.flow_data
     phone = consent_store.mobile_number(contact.phone_number, shared=True)
+    answer = data.get("answer", "given")
     await given.record(
         context,
-        lambda conn: consent_store.give(
+        lambda conn: consent_store.answer(
             conn,
             data.get("token", ""),
             guardian,
             guardian.id,
+            answer=answer,
             relationship=data.get("rel", ""),
             shared_phone=phone,
             now=context.now,
         ),
+        answer=answer,
     )
 
 
@@ -208,30 +232,6 @@ async def check_typed(update: Update, context: JinroContext) -> None:
         await identity.ask_check(update, context)
         return
     await identity.ask_check(update, context, typed=typed_kind(text))
-
-
-@DISAGREE.handles
-async def disagreed(update: Update, context: JinroContext, token: str) -> None:
-    try:
-        async with context.db.write() as conn:
-            student = await consent_store.decline(
-                conn, token, context.user, context.user.id, now=context.now
-            )
-            await consent_news(conn, student.id, "declined", now=context.now)
-            if context.user.flow in given.FLOWS:
-                context.user = await users_store.set_flow(conn, context.user.id, None)
-    except AlreadyHandled:
-        await stale_button(update, context)
-        return
-    except NotFound as refusal:
-        await refuse_press(update, context, refusal)
-        return
-    await answer_query(update)
-    outbox.kick(context)  # the student's notice, in the morning if it is quiet hours
-    when = student_hears_at(context.now, context.tz)
-    await reply(
-        update, context, "consent/guardian_done", edit=True, agree=False, when=when, tz=context.tz
-    )
 
 
 # ----- later: /consent in the guardian's chat -------------------------------------------------

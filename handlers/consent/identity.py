@@ -4,7 +4,7 @@ presses a button to the provider's page, verifies their phone with their carrier
 is sent back to the bot's return page (`returned`), which records the consent as the contact
 path does (given.py) and answers in the browser; the chat says the rest.
 
-Flow (users.flow): gc.identity {"token", "rel", "check"}: `check` is the request id, known
+Flow (users.flow): gc.identity {"token", "rel", "answer", "check"}: `check` is the request id, known
 only to this chat and the provider. The first result for it, used or refused, ends the step:
 a result sent again finds no one waiting and changes nothing.
 
@@ -39,12 +39,14 @@ def return_url(context: JinroContext) -> str:
     return context.settings.identity_url + identity_store.RETURN_PATH
 
 
-async def start_check(update: Update, context: JinroContext, token: str, relationship: str) -> None:
-    """The guardian agreed as `relationship`: a new check, and the button to it."""
+async def start_check(
+    update: Update, context: JinroContext, token: str, relationship: str, answer: str = "given"
+) -> None:
+    """The guardian answered (`answer`: agreed as `relationship`, or "declined"): a new
+    check, and the button to it."""
     check = identity_store.new_request()
-    await set_flow(
-        context, identity_store.FLOW, {"token": token, "rel": relationship, "check": check}
-    )
+    data = {"token": token, "rel": relationship, "answer": answer, "check": check}
+    await set_flow(context, identity_store.FLOW, data)
     await ask_check(update, context)
 
 
@@ -55,7 +57,8 @@ async def ask_check(update: Update, context: JinroContext, *, typed: str | None 
     text = label(context.lang, "📱 Verify my phone (본인확인)")
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(text, url=url)]])
     if typed is None:
-        await reply(update, context, "consent/guardian_identity", markup)
+        answer = context.user.flow_data.get("answer", "given")
+        await reply(update, context, "consent/guardian_identity", markup, answer=answer)
         return
     await reply(
         update,
@@ -93,6 +96,7 @@ async def returned(application: Application, request: web.Request) -> web.Respon
         return page(application, DEFAULT_LANGUAGE, "used", status=410)
     context.user = guardian
     data = guardian.flow_data
+    answer = data.get("answer", "given")
     recorded = await given.record(
         context,
         lambda conn: identity_store.give(
@@ -102,20 +106,29 @@ async def returned(application: Application, request: web.Request) -> web.Respon
             relationship=data.get("rel", ""),
             verified=verified,
             now=context.now,
+            answer=answer,
         ),
+        answer=answer,
     )
     when = student_hears_at(context.now, context.tz) if recorded else None
-    return page(application, context.lang, "done" if recorded else "refused", when=when)
+    reason = "done" if recorded else "refused"
+    return page(application, context.lang, reason, when=when, answer=answer)
 
 
 def page(
-    application: Application, lang: str, reason: str, *, status: int = 200, when=None
+    application: Application,
+    lang: str,
+    reason: str,
+    *,
+    status: int = 200,
+    when=None,
+    answer: str = "given",
 ) -> web.Response:
     """The browser's answer: a short text, and a button back to the bot's chat in Telegram
     (the guardian's phone opens it in the app), kept by nobody (no-store). Made for a
     phone's screen: the provider's page sent them here in the phone's browser."""
     tz = JinroContext(application).tz
-    text = render("consent/identity_page", lang, reason=reason, when=when, tz=tz)
+    text = render("consent/identity_page", lang, reason=reason, when=when, tz=tz, answer=answer)
     text = text.strip().replace("\n", "<br>\n")
     chat = f"https://t.me/{application.bot.username}"
     body = _PAGE.format(

@@ -71,7 +71,8 @@ async def number_typed(update: Update, context: JinroContext) -> None:
     phone = consent_store.mobile_number(text)
     if phone is None:
         kind = "number" if any(ch.isdigit() for ch in text) else "words"
-        await reply(update, context, "consent/student_bad_number", kind=kind)
+        digits = consent_store.miscounted(text)
+        await reply(update, context, "consent/student_bad_number", kind=kind, digits=digits)
         return
     await _asked(update, context, phone)
 
@@ -104,6 +105,7 @@ async def number_outside_step(update: Update, context: JinroContext) -> None:
     phone = consent_store.mobile_number(update.message.text)
     if phone is None:
         await set_flow(context, PHONE_FLOW)
-        await reply(update, context, "consent/student_bad_number", kind="number")
+        digits = consent_store.miscounted(update.message.text)
+        await reply(update, context, "consent/student_bad_number", kind="number", digits=digits)
         return
     await _asked(update, context, phone)
