@@ -24,6 +24,7 @@ from handlers.common import (
     text_step,
 )
 from handlers.common.buttons import ID, Buttons
+from handlers.common.handled import asked, settle_prompt
 from messages import label, render
 from messages.imports import problem_text
 from storage import audit, exporter, importer
@@ -77,6 +78,8 @@ async def on_document(update: Update, context: JinroContext) -> None:
     if context.user is None or context.user.role != Role.STAFF:
         await reply(update, context, "common/not_text")
         return
+    # A file previewed before is replaced by this one: its Import and Cancel go.
+    await settle_prompt(context, context.user.flow_data)
     document = update.message.document
     sheet = await _read(update, context, document)
     if sheet is None:
@@ -99,7 +102,8 @@ async def on_document(update: Update, context: JinroContext) -> None:
     await _set_flow(context, "imp.confirm", data)
     lang = context.lang
     markup = keyboard([[GO(label(lang, "Import"), message_id), DROP(label(lang, "Cancel"))]])
-    await reply(update, context, "imports/preview", markup, summary=summary, file_name=name)
+    shown = await reply(update, context, "imports/preview", markup, summary=summary, file_name=name)
+    await asked(context, shown)
 
 
 @GO.handles

@@ -24,6 +24,7 @@ async def test_schedule_then_pause_resume_and_cancel(bot, sandbox, db):
     _, staff = await staff_composing(sandbox)
     await choose(staff, "👥 역할", "학생")
     await staff.press("🕘 예약")
+    when_asked = staff.last_message["message_id"]  # the panel, now asking when
     await staff.send("내일 오후")
     assert "시각도 적어 주십시오" in staff.last_text
     await staff.send("아무 때나")
@@ -36,6 +37,9 @@ async def test_schedule_then_pause_resume_and_cancel(bot, sandbox, db):
     day = (utcnow().astimezone(KST) + timedelta(days=3)).date()
     await staff.send(f"{day.month}/{day.day} 10:00")
     assert "에 보냅니다" in staff.last_text and "받는 사람: 4명" in staff.last_text
+    # The moment came typed: the question of it keeps no "◀" above the confirmation.
+    asked = next(m for m in staff.bot_messages if m["message_id"] == when_asked)
+    assert "언제" in asked["text"] and not asked.get("reply_markup")
     await staff.press("✅ 예약하기")
     assert "예약됨" in staff.last_text
     moment = datetime.combine(day, time(10), tzinfo=KST)

@@ -72,10 +72,13 @@ async def test_a_teacher_corrects_takes_off_and_gives_back_seats(bot, sandbox, d
     assert teacher.buttons[:4] == ["1. 김민지", "2. 홍길동", "3. 남궁·민", "4. —"]
     await teacher.press("2. 홍길동")
     await teacher.press("이름 고치기")
+    asked = teacher.last_message["message_id"]
     await teacher.send("😀😀")
     assert "쓸 수 없는 문자가 있습니다(😀)" in teacher.last_text
     await teacher.send("홍 길순")
     assert "2번 자리의 이름을 홍길동에서 홍 길순으로 바꾸시겠습니까" in teacher.last_text
+    # The name came typed: the question of it keeps no "◀ Back" above the confirmation.
+    assert not next(m for m in teacher.bot_messages if m["message_id"] == asked).get("reply_markup")
     await teacher.press("네, 이름을 바꿉니다")
     assert "이름을 홍 길순으로 바꾸었습니다" in teacher.last_text
     assert "2. 홍 길순" in teacher.last_text

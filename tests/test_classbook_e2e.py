@@ -106,6 +106,9 @@ async def test_more_seats_than_free_are_refused(bot, sandbox, db):
     assert "숫자로 입력해" in teacher.last_text
     await teacher.send("6")
     assert "6석을 예약하시겠습니까" in teacher.last_text
+    # Each count asked above (and asked again after a typed one) lost its buttons.
+    counts = [m for m in teacher.bot_messages[:-1] if "최대 8석" in m.get("text", "")]
+    assert len(counts) == 2 and not [m for m in counts if m.get("reply_markup")]
     # Meanwhile students take seats: the confirmation no longer fits, and nothing is booked.
     async with db.write() as conn:
         await conn.execute(update(Session).where(Session.id == session_id).values(booked=4))

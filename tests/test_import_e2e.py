@@ -80,6 +80,11 @@ async def test_staff_can_cancel_before_anything_is_written(bot, sandbox, db):
     staff = sandbox.user(ADMIN_ID, "시청 담당자")
     before = await programme_count(db)
     await staff.send_document("programmes.csv", csv_bytes(GOOD))
+    first = staff.last_message["message_id"]
+    # Another file replaces it: the preview above keeps no Import or Cancel to press.
+    await staff.send_document("programmes.csv", csv_bytes(GOOD, "cp949"))
+    assert "가져오기 준비 완료" in staff.last_text and staff.last_message["message_id"] != first
+    assert not next(m for m in staff.bot_messages if m["message_id"] == first).get("reply_markup")
     await staff.send("안녕")
     assert "버튼" in staff.last_text
     await staff.press("취소")

@@ -99,6 +99,12 @@ async def nothing_failed(sandbox) -> None:
     assert not apologies
 
 
+def message(user, message_id: int) -> dict:
+    """The bot's message `message_id` as the user's chat shows it now (after a send or press,
+    which read the chat again)."""
+    return next(m for m in user.bot_messages if m["message_id"] == message_id)
+
+
 async def inspections_of(db) -> list:
     async with db.read() as conn:
         return list((await conn.execute(select(Inspection.__table__))).all())
@@ -153,8 +159,12 @@ async def test_a_failed_inspection_closes_the_site_and_tells_everyone_concerned(
     assert "모든 항목에 답했습니다" in monitor.last_text
     assert "‘부적합’" in monitor.last_text  # what the answers suggest
     await monitor.press("❌ 부적합")
+    note_asked = monitor.last_message
+    assert "의견 없이 진행" in str(note_asked["reply_markup"])
     await monitor.send("보험 가입 증서를 보여 주지 못함")
     assert "결과: 부적합" in monitor.last_text and "보험 가입 증서" in monitor.last_text
+    # The note came typed: its question above keeps no "without a note" to press.
+    assert not message(monitor, note_asked["message_id"]).get("reply_markup")
     await monitor.press("✅ 결과 확정")
     assert "기록했습니다: 부적합" in monitor.last_text
 
@@ -390,9 +400,11 @@ async def test_staff_keep_the_checklist(tuesday_morning, bot, sandbox, db):
     await admin.press("참가자 보험 가입")
     assert "⬜ 3. 참가자 보험 가입" in admin.last_text
     await admin.press("➕ 항목 추가")
+    item_asked = admin.last_message["message_id"]
     await admin.send("가")
     assert "2자에서 200자까지" in admin.last_text
     await admin.send("소화기 위치 <표시>")
+    assert not message(admin, item_asked).get("reply_markup")  # the list below has its own
     assert "9. 소화기 위치 &lt;표시&gt;" in admin.last_text or "9. 소화기 위치 <표시>" in (
         admin.last_text
     )

@@ -267,6 +267,11 @@ async def test_site_adds_a_session(bot, sandbox, db):
     assert added.cancel_deadline == start - timedelta(days=1)
     assert next_start is not None
     assert await audit_count(db, "session.added") == 1
+    # Each question answered by typing (or asked again below) lost its buttons: no "2시간",
+    # usual seats or usual place is left above that could only say "no longer active".
+    questions = ("언제 끝납니까", "정원은 몇 명입니까", "어디에서 진행합니까")
+    asked = [m for m in site.bot_messages if any(q in m.get("text", "") for q in questions)]
+    assert len(asked) >= 4 and not [m["text"][:20] for m in asked if m.get("reply_markup")]
     # The finished flow's buttons are old now.
     await site.press_data(site.last_message["message_id"], buttons.ADD_NOW.pack())
     assert site.callback_answers[-1]["text"] == STALE

@@ -21,6 +21,7 @@ from handlers.broadcasts.panel import (
 )
 from handlers.broadcasts.progress import refresh_progress
 from handlers.common import answer_query, days, keyboard, reply, set_flow, text_step
+from handlers.common.handled import asked
 from messages import label
 from messages.labels import N_
 from storage import broadcasts as store
@@ -46,7 +47,10 @@ async def ask_when(update, context, broadcast_id: int) -> None:
         return
     await set_flow(context, "bc.when", {"b": broadcast_id})
     back = [[back_to_panel(context.lang, broadcast_id)]]
-    await reply(update, context, "broadcasts/ask_when", keyboard(back), edit=True, problem=None)
+    shown = await reply(
+        update, context, "broadcasts/ask_when", keyboard(back), edit=True, problem=None
+    )
+    await asked(context, shown)  # a moment typed: the confirm below, no "◀" above
 
 
 @text_step("bc.when")

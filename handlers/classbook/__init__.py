@@ -34,6 +34,7 @@ from handlers.classbook.week import calendar_command
 from handlers.common import (
     answer_query,
     fetch_page,
+    handled,
     keyboard,
     leave_flow,
     pages_row,
@@ -124,6 +125,7 @@ async def ask_count(
     if refusal is not None:
         await _refused(update, context, refusal, edit=edit)
         return
+    earlier = handled.prompt_of(context.user.flow_data)  # asked before: its buttons go
     async with context.db.write() as conn:
         context.user = await users_store.set_flow(
             conn, context.user.id, "cb.count", {"session": session_id}
@@ -136,7 +138,7 @@ async def ask_count(
         [COUNT(str(n), session_id, n) for n in choices],
         [STOP(label(lang, "Cancel"))],
     ]
-    await reply(
+    shown = await reply(
         update,
         context,
         "classbook/ask_count",
@@ -147,6 +149,7 @@ async def ask_count(
         asked=asked,
         tz=context.tz,
     )
+    await handled.asked(context, shown, earlier)
 
 
 async def _refused(update: Update, context: JinroContext, refusal, *, edit: bool) -> None:
@@ -179,7 +182,7 @@ async def count_chosen(
         await ask_count(update, context, session_id, edit=edit, asked=count)
         return
     lang = context.lang
-    await reply(
+    shown = await reply(
         update,
         context,
         "classbook/ask_confirm",
@@ -200,6 +203,7 @@ async def count_chosen(
         count=count,
         tz=context.tz,
     )
+    await handled.asked(context, shown)  # a count typed: the seats asked above lose theirs
 
 
 @BOOK.handles

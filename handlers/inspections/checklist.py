@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, requires, set_flow, text_step
+from handlers.common.handled import asked
 from handlers.common.shorten import ask_to_shorten
 from handlers.inspections.buttons import ADD_ITEM, CHECKLIST_HOME, HOME, TOGGLE
 from handlers.inspections.common import _leave_flow, _short, item_name
@@ -60,7 +61,7 @@ async def add_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     await set_flow(context, "ck.add")
     rows = [[CHECKLIST_HOME(label(context.lang, "◀ Checklist"))]]
-    await reply(
+    shown = await reply(
         update,
         context,
         "inspections/ask_item",
@@ -68,6 +69,7 @@ async def add_pressed(update: Update, context: JinroContext) -> None:
         limit=store.ITEM_TEXT_MAX,
         length=None,
     )
+    await asked(context, shown)  # the item typed: the checklist comes below, its "◀" goes
 
 
 @text_step("ck.add")

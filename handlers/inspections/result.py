@@ -8,6 +8,7 @@ from telegram import Update
 from bot.context import JinroContext
 from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
+from handlers.common.handled import asked
 from handlers.common.shorten import ask_to_shorten
 from handlers.inspections.buttons import CONFIRM, DETAIL, HOME, NO_NOTE, RESULT_CHOSEN, SUMMARY
 from handlers.inspections.common import _flow_is, lines
@@ -57,7 +58,7 @@ async def result_pressed(
         return
     await set_flow(context, "is.note", {"i": inspection_id, "r": result})
     without = NO_NOTE(label(context.lang, "Without a note"), inspection_id)
-    await reply(
+    shown = await reply(
         update,
         context,
         "inspections/ask_note",
@@ -66,6 +67,7 @@ async def result_pressed(
         limit=store.NOTE_MAX,
         length=None,
     )
+    await asked(context, shown)  # a note typed takes its "without a note" away
 
 
 @text_step("is.note")

@@ -18,6 +18,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.handled import asked
 from handlers.common.shorten import ask_to_shorten
 from handlers.sessions.buttons import (
     ADD,
@@ -159,7 +160,7 @@ async def _ask_end(update, context, program, problem, *, edit: bool = False) -> 
     rows = [[ADD_DURATION(label(lang, "%(count)s h", count=m // 60), m) for m in DURATIONS]]
     rows.append([RETYPE_START(label(lang, "✏️ Retype the start"))])
     start = _moment(context.user.flow_data, "s")
-    await reply(
+    shown = await reply(
         update,
         context,
         "sessions/ask_end",
@@ -171,6 +172,9 @@ async def _ask_end(update, context, program, problem, *, edit: bool = False) -> 
         problem=problem,
         tz=context.tz,
     )
+    # Each question of adding is kept: the next one, or this one asked again below after
+    # typed words it could not use, takes the buttons off the one above.
+    await asked(context, shown)
 
 
 def parse_end(text: str, start: datetime) -> datetime | None:
@@ -227,7 +231,7 @@ async def _ask_new_seats(update, context, program, problem, *, edit: bool = Fals
     seats = program.capacity
     usual = nlabel(context.lang, "%(count)s seat (usual)", "%(count)s seats (usual)", seats)
     rows = [[USUAL_SEATS(usual)]]
-    await reply(
+    shown = await reply(
         update,
         context,
         "sessions/ask_capacity",
@@ -236,6 +240,7 @@ async def _ask_new_seats(update, context, program, problem, *, edit: bool = Fals
         program=program,
         problem=problem,
     )
+    await asked(context, shown)
 
 
 @text_step("ss.cap")
@@ -269,7 +274,7 @@ async def _ask_place(update, context, program, problem, *, edit: bool = False) -
     usual = N_("No link for now") if program.online else N_("Keep the usual place")
     async with context.db.read() as conn:
         site = await users_store.site(conn, _site_id(context))
-    await reply(
+    shown = await reply(
         update,
         context,
         "sessions/ask_place",
@@ -279,6 +284,7 @@ async def _ask_place(update, context, program, problem, *, edit: bool = False) -
         place=program.place or (site.address if site else None),
         problem=problem,
     )
+    await asked(context, shown)
 
 
 _LINK = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
@@ -324,7 +330,7 @@ async def _to_deadline(update, context, values: dict, *, edit: bool = False) -> 
         for n, name in DEADLINES.items()
         if start - timedelta(days=n) > now
     ]
-    await reply(
+    shown = await reply(
         update,
         context,
         "sessions/ask_deadline",
@@ -333,6 +339,7 @@ async def _to_deadline(update, context, values: dict, *, edit: bool = False) -> 
         start=start,
         tz=context.tz,
     )
+    await asked(context, shown)
 
 
 @ADD_DEADLINE.handles
