@@ -154,7 +154,8 @@ async def test_reject_without_a_reason_and_changing_ones_mind(bot, sandbox, db):
     await teacher.press("거절하지 않기")
     # The notice is the request again, with ✅ and ❌ that work, and says it was not rejected.
     kept = next(m for m in teacher.bot_messages if m["message_id"] == notice["message_id"])
-    assert "거절하지 않았습니다" in kept["text"] and "김민지 학생이 신청했습니다" in kept["text"]
+    assert "거절하지 않았습니다" in kept["text"] and "김민지" in kept["text"]
+    assert "학생이 신청했습니다" in kept["text"] and "라디오 PD 체험" in kept["text"]
     assert [CONFIRM.match(d) for d in callback_data(kept)][0] == (notice_id(notice), None)
     assert {REJECT.match(d) for d in callback_data(kept)} >= {(notice_id(notice), None)}
     assert (await booking_of(db, 6021, session_id)).status == "requested"
