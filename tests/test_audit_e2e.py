@@ -247,7 +247,7 @@ async def test_staff_read_a_students_trail_by_page_and_as_a_file(bot, sandbox, d
     assert by_what["승인 대기 신청 열람"][4:] == (
         "학교",
         "정발중학교",
-        "결과: 표시, 쪽: 1, 표시 건수: 1",
+        "결과: 표시, 쪽: 1, 표시 건수: 1, 겹치는 일정 표시 건수: 0",
     )
     assert by_what["보호자 동의"][4:] == (
         "사람",

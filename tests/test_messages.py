@@ -288,6 +288,7 @@ def test_every_template_renders_in_both_languages():
         "sites",
         "bookable",  # search/card: the site takes bookings today
         "closed",  # search/_hits, shared: programmes whose site takes no bookings today
+        "started",  # sessions/detail: the session has begun (attendance can be taken)
         "apart",  # common/too_long and kin: the text given back follows in its own message
         "refused",  # classbook/names_refused: the typed names refused, with why
         "spaced",

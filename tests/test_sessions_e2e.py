@@ -396,7 +396,7 @@ async def test_a_started_session_cannot_be_cancelled(bot, sandbox, db):
 # ----- attendance -----------------------------------------------------------------------------
 
 
-async def test_attendance_before_the_day_is_explained(bot, sandbox, db):
+async def test_attendance_before_the_start_is_explained(bot, sandbox, db):
     w = await site_world(db)
     site = await the_site(sandbox)
     await site.press("2. ")

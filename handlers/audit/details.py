@@ -25,6 +25,7 @@ KEYS = {
     "seen": N_("Read as"),
     "page": N_("Page number"),
     "rows": N_("Entries shown"),
+    "clashes": N_("Clashes shown"),
     "total": N_("Entries in all"),
     "view": N_("Audit trail opened in entry"),
     "student_ids": N_("Students shown"),
