@@ -98,6 +98,18 @@ async def overlapping_each(conn: AsyncConnection, spans: Sequence[Span]) -> dict
     return found
 
 
+async def of_request(conn: AsyncConnection, request) -> list[Commitment]:
+    """A booking request's student's other commitments at its session's time (a row with
+    student_id, session_id, starts_at and ends_at): the teacher decides knowing of them."""
+    return await overlapping(
+        conn,
+        student_id=request.student_id,
+        starts_at=request.starts_at,
+        ends_at=request.ends_at,
+        besides_session=request.session_id,
+    )
+
+
 async def of_requests(conn: AsyncConnection, requests) -> dict[int, list]:
     """For students' bookings shown at once (rows with id, student_id, session_id, starts_at,
     ends_at: a /pending page, a digest): each student's other commitments overlapping the

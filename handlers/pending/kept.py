@@ -38,13 +38,7 @@ def decide_keyboard(lang: str, booking_id: int) -> InlineKeyboardMarkup | None:
 async def clashes_of(context: JinroContext, request) -> list:
     """The student's other commitments at the request's time: the teacher decides knowing."""
     async with context.db.read() as conn:
-        return await commitments.overlapping(
-            conn,
-            student_id=request.student_id,
-            starts_at=request.starts_at,
-            ends_at=request.ends_at,
-            besides_session=request.session_id,
-        )
+        return await commitments.of_request(conn, request)
 
 
 async def restore_request(context: JinroContext, message_id: object, booking_id: object) -> None:

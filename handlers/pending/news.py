@@ -21,7 +21,7 @@ async def _teacher_request(conn, context, row, user):
     if request is None:
         return None
     # The student's other commitments at that time, so the teacher decides knowing of them.
-    clashes = await _clashes(conn, request)
+    clashes = await commitments.of_request(conn, request)
     return "pending/new_request", {
         "student": request,
         "session": request,
@@ -35,7 +35,7 @@ async def _expiring(conn, context, row, user):
     request = await _waiting_request(conn, context, row, user)
     if request is None:
         return None
-    clashes = await _clashes(conn, request)  # the teacher decides now: knowing of them
+    clashes = await commitments.of_request(conn, request)  # the teacher decides now, knowing
     return "reminders/teacher_expiring", {"request": request, "clashes": clashes}
 
 
@@ -54,17 +54,6 @@ async def _teacher_digest(conn, context, row, user):
         "more": more,
         "clashes": clashes,
     }
-
-
-async def _clashes(conn, request) -> list:
-    """The student's other commitments overlapping the requested session."""
-    return await commitments.overlapping(
-        conn,
-        student_id=request.student_id,
-        starts_at=request.starts_at,
-        ends_at=request.ends_at,
-        besides_session=request.session_id,
-    )
 
 
 async def _waiting_request(conn, context, row, user):
