@@ -81,7 +81,7 @@ async def test_schedule_then_pause_resume_and_cancel(bot, sandbox, db):
 
 async def test_a_non_urgent_broadcast_respects_students_quiet_hours(bot, sandbox, db):
     _, staff = await staff_composing(sandbox)
-    await choose(staff, "👥 역할", "학생", "교사")
+    await choose(staff, "👥 역할", "학생", "선생님")
     assert "긴급 아님: 학생은 08:00–21:00에만" in staff.last_text
     before = utcnow()
     await staff.press("📤 지금 보내기")
