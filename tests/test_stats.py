@@ -100,6 +100,12 @@ async def test_staff_see_a_breakdown_and_get_every_one_as_a_spreadsheet(bot, san
     await staff.press("학교별")
     assert "프로그램 현황 · 학교별" in staff.last_text
     assert "1. 정발중학교 — 3 · 2 · 2 · 0 · 4.0 (2)" in staff.last_text
+    # Every line has the header's five columns (no survey answer yet: "–").
+    await staff.press("분야별")
+    lines = [t for t in staff.last_text.splitlines() if " — " in t]
+    assert lines and all(t.count(" · ") == 4 for t in lines), lines
+    assert any(t.startswith(("1. 방송영상", "2. 방송영상")) and t.endswith(" · –") for t in lines)
+    await staff.press("학교별")
     await staff.press("📊 전체를 엑셀 파일로 받기")
     document = staff.last_message["document"]
     async with aiohttp.ClientSession() as http:
