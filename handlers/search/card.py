@@ -21,13 +21,12 @@ from handlers.common.cards import card_painter
 from handlers.common.maps import map_rows
 from handlers.fair import buttons as fair
 from handlers.search.buttons import CARD, LIST, PANEL, SHOW
-from handlers.search.common import _save
+from handlers.search.common import _save, takes_bookings
 from messages import label, render
 from storage import discover
 from storage import inspections as inspections_store
 from storage import search as search_store
 from storage import users as users_store
-from storage.bookings import bookable_site
 from storage.models import Role
 
 # ----- the detail card ------------------------------------------------------------------------
@@ -78,7 +77,7 @@ async def _show(update: Update, context: JinroContext, found, markup, *, edit=No
 def _card_values(context: JinroContext, found) -> dict:
     return {
         "card": found,
-        "bookable": _bookable(context, found),
+        "bookable": takes_bookings(context, found.site),
         "now": context.now,
         "tz": context.tz,
         "guest": context.user.role is None,
@@ -129,7 +128,7 @@ def _session_buttons(context: JinroContext, found) -> list[list[tuple[str, str]]
     book for a class, staff set a fair opening. None at a site that failed its check or
     whose check has run out (one that needs fixing stays bookable)."""
     lang, tz, role = context.lang, context.tz, context.user.role
-    if not _bookable(context, found):
+    if not takes_bookings(context, found.site):
         return []
     rows = []
     for s in found.sessions:
@@ -148,14 +147,6 @@ def _session_buttons(context: JinroContext, found) -> list[list[tuple[str, str]]
         elif role == Role.STAFF:
             rows.append([fair.SETTINGS(label(lang, "⚖️ Fair opening: %(when)s", when=when), s.id)])
     return rows
-
-
-def _bookable(context: JinroContext, found) -> bool:
-    """Whether the site takes bookings today: the card then lists its sessions' free seats and
-    their buttons; a closed site's card lists only when its sessions are."""
-    today = context.now.astimezone(context.tz).date()
-    unchecked_ok = context.settings.unchecked_sites_bookable
-    return bookable_site(found.site, today, unchecked_ok=unchecked_ok)
 
 
 async def _map_rows(context: JinroContext, found) -> list:

@@ -43,13 +43,18 @@ FILTER_NAMES = {
 # ----- state ----------------------------------------------------------------------------------
 
 
-def closed_hits(context: JinroContext, hits) -> set[int]:
-    """The programmes among `hits` whose site takes no bookings today (a failed, expired or,
-    unless the city allows it, never-done safety check): listed with their next date but no
-    free seats, which nobody could take."""
+def takes_bookings(context: JinroContext, site) -> bool:
+    """Whether a site (a row with its safety check) takes bookings on the city's today: not
+    after a failed or expired check, nor before the first one unless the city allows it."""
     today = context.now.astimezone(context.tz).date()
     unchecked_ok = context.settings.unchecked_sites_bookable
-    return {h.program_id for h in hits if not bookable_site(h, today, unchecked_ok=unchecked_ok)}
+    return bookable_site(site, today, unchecked_ok=unchecked_ok)
+
+
+def closed_hits(context: JinroContext, hits) -> set[int]:
+    """The programmes among `hits` whose site takes no bookings today: listed with their
+    next date but no free seats, which nobody could take."""
+    return {h.program_id for h in hits if not takes_bookings(context, h)}
 
 
 def _state(context: JinroContext) -> dict:
