@@ -52,7 +52,7 @@ async def test_a_group_session_fills_up_with_five_schools(tuesday_morning, bot, 
     ]
     for teacher in teachers[:4]:
         await teacher.send("/mentor")
-        await teacher.press("단체 멘토링 참여 (1)")
+        await teacher.press("단체 멘토링 참여 (1개 모집 중)")
         await teacher.press("스마트시티")
         assert "https://meet.example/city" in teacher.last_text
     await mentor.expect("5개 학교 중 5개")

@@ -36,7 +36,7 @@ from handlers.mentors.buttons import (
 from handlers.mentors.common import field_tag
 from handlers.mentors.home import TIME_NAMES, _modes, mode_name
 from handlers.mentors.request import show_request
-from messages import label
+from messages import label, nlabel
 from messages.labels import N_
 from storage import consent as consent_store
 from storage import mentors as store
@@ -59,6 +59,15 @@ REFUSALS = {
     ),
 }
 NOT_SENT = (N_("This request could not be sent."), N_("This request cannot be sent."))
+
+
+def with_mentors(lang: str, choice: str, count: int) -> str:
+    """A choice's button with how many mentors could take it ("방송영상 · 가능한 멘토 2명"); a
+    choice nobody could take now is its name alone, never a bare "(0)"."""
+    if not count:
+        return choice[:60]
+    mentors = nlabel(lang, "%(count)s mentor free", "%(count)s mentors free", count)
+    return f"{choice} · {mentors}"[:60]
 
 
 @ASK.handles
@@ -96,7 +105,7 @@ async def ask_field(update: Update, context: JinroContext, *, edit=False, found=
         shown = found
     lang = context.lang
     rows = [
-        [ASK_FIELD(f"{name} ({free.get(name, 0)})"[:60], index[name], field_tag(name))]
+        [ASK_FIELD(with_mentors(lang, name, free.get(name, 0)), index[name], field_tag(name))]
         for name in shown
         if name in index
     ]
@@ -171,7 +180,7 @@ async def ask_mode(update: Update, context: JinroContext) -> None:
             counts[mode] = len(await store.rank(conn, wish, now=context.now, tz=context.tz))
     lang, role = context.lang, context.user.role
     rows = [
-        [ASK_MODE(f"{mode_name(lang, mode, role)} ({counts[mode]})", mode)]
+        [ASK_MODE(with_mentors(lang, mode_name(lang, mode, role), counts[mode]), mode)]
         for mode in _modes(context)
     ]
     await reply(
@@ -202,7 +211,7 @@ async def ask_times(update: Update, context: JinroContext) -> None:
         [
             ASK_TIME(
                 ("✅ " if code in chosen else "⬜ ")
-                + f"{label(lang, TIME_NAMES[code])} ({free[code]})",
+                + with_mentors(lang, label(lang, TIME_NAMES[code]), free[code]),
                 code,
             )
         ]

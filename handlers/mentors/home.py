@@ -77,9 +77,14 @@ async def show_home(update: Update, context: JinroContext, *, edit: bool = False
     ]
     rows.append([ASK(label(lang, "➕ Ask a mentor"))])
     if teacher:
-        text = label(lang, "👩‍🎓 My students' requests (%(count)s)", count=students)
+        # A count is shown only when there is something to count: "(0)" reads as a fault.
+        text = label(lang, "👩‍🎓 My students' requests")
+        if students:
+            text = label(lang, "👩‍🎓 My students' requests (%(count)s)", count=students)
         rows.append([STUDENTS(text, 0)])
-        text = label(lang, "🤝 Join a group session (%(count)s)", count=len(groups))
+        text = label(lang, "🤝 Join a group session")
+        if groups:
+            text = label(lang, "🤝 Join a group session (%(count)s open)", count=len(groups))
         rows.append([GROUPS(text)])
     await reply(
         update,

@@ -34,6 +34,12 @@ from storage.models import Role
 PAGE = 8
 
 
+def waiting_label(lang: str, waiting: int) -> str:
+    if not waiting:  # "(0)" reads as a fault
+        return label(lang, "📋 Requests waiting for a mentor")
+    return label(lang, "📋 Requests waiting for a mentor (%(count)s)", count=waiting)
+
+
 @requires(Role.STAFF)
 async def mentors_command(update: Update, context: JinroContext) -> None:
     await show_figures(update, context)
@@ -45,7 +51,7 @@ async def show_figures(update: Update, context: JinroContext, *, edit: bool = Fa
     lang = context.lang
     waiting = figures.by_status.get("waiting", 0) + figures.by_status.get("offered", 0)
     rows = [
-        [WAITING(label(lang, "📋 Requests waiting for a mentor (%(count)s)", count=waiting), 0)],
+        [WAITING(waiting_label(lang, waiting), 0)],
         [EXPORT(label(lang, "📥 Mid-term evaluation (XLSX)"))],
     ]
     await reply(update, context, "mentors/figures", keyboard(rows), edit=edit, figures=figures)
