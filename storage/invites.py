@@ -13,6 +13,7 @@ from storage import audit
 from storage import users as users_store
 from storage.errors import AlreadyRegistered, InviteInvalid
 from storage.models import INVITED_ROLES, Role
+from storage.moments import round_deadline
 from storage.tables import invites, schools, sites
 
 DEFAULT_DAYS = 7
@@ -58,7 +59,7 @@ async def create(
             **grants,
             created_by=created_by,
             created_at=now,
-            expires_at=now + timedelta(days=days),
+            expires_at=round_deadline(now + timedelta(days=days), now),  # as staff see it
             max_uses=max_uses,
             uses=0,
         )

@@ -336,3 +336,24 @@ def length(text: str) -> timedelta | None:
     if found is None or not (found["hours"] or found["minutes"]):
         return None
     return timedelta(hours=int(found["hours"] or 0), minutes=int(found["minutes"] or 0))
+
+
+# ----- deadlines as people are told them ---------------------------------------------------------
+
+# The steps a deadline shown to people is rounded down to, the roundest first: the whole hour,
+# else (close to `now`) the half or quarter hour, else the minute.
+ROUND_STEPS = (timedelta(hours=1), timedelta(minutes=30), timedelta(minutes=15))
+
+
+def round_deadline(at: datetime, now: datetime, tz: tzinfo | None = None) -> datetime:
+    """A deadline as people are told it and as it is kept: `at` rounded down to the whole hour
+    in the city's clock (never later than the rule that gave `at` allows), or to the half or
+    quarter hour when the whole hour would already have passed at `now`; when even that has
+    passed, `at` as it is. "…04:33까지" reads as a slip; "…04:00까지" as a deadline."""
+    floor = (at.astimezone(tz) if tz is not None else at).replace(second=0, microsecond=0)
+    for step in ROUND_STEPS:
+        minutes = int(step.total_seconds() // 60)
+        rounded = floor.replace(minute=floor.minute - floor.minute % minutes)
+        if rounded > now:
+            return rounded.astimezone(at.tzinfo)
+    return at

@@ -193,7 +193,7 @@ async def test_the_answer_is_due_before_the_sites_roster_and_the_student_is_told
     seojun = await join_as_student(sandbox, 6312, "이서준")
     await apply(seojun, later)
     await seojun.expect("자리를 맡아 두었어요")
-    held_until = (small_hours + timedelta(hours=48)).replace(second=0, microsecond=0)
+    held_until = (small_hours + timedelta(hours=48)).replace(minute=0, second=0, microsecond=0)
     assert f"선생님께 {moment(held_until)}까지" in seojun.last_text
 
 
@@ -292,5 +292,5 @@ def test_the_answer_is_due_by_the_first_roster_with_time_enough_else_the_start()
     assert answer_by(wednesday_ten, at(0, 3, 27), hold) == at(0, 17)  # the day-before roster
     assert answer_by(wednesday_ten, at(0, 16, 59), hold) == at(1, 8)  # too close: the morning's
     assert answer_by(wednesday_ten, at(1, 7), hold) == wednesday_ten  # both gone: the start
-    assert answer_by(at(1, 7, 30), at(0, 20), hold) == at(1, 7, 30)  # starts before 08:00
-    assert answer_by(at(9, 10), at(0, 3, 27), hold) == at(2, 3, 27)  # far off: HOLD_HOURS
+    assert answer_by(at(1, 7, 30), at(0, 20), hold) == at(1, 7)  # starts before 08:00: the hour
+    assert answer_by(at(9, 10), at(0, 3, 27), hold) == at(2, 3)  # far off: HOLD_HOURS, round

@@ -16,6 +16,7 @@ from handlers.common.shorten import ask_to_shorten
 from handlers.onboarding.buttons import DISTRICT, GRADES, MENTOR_KIND, PROFILE_NAME
 from handlers.onboarding.common import ask_name, name_step
 from messages import label
+from messages.vocabulary import district_name
 from storage import audit, invites, monitors
 from storage import users as users_store
 from storage.catalogue import DISTRICTS
@@ -166,7 +167,10 @@ async def mentor_field_text(update: Update, context: JinroContext) -> None:
 
 async def ask_monitor_district(update: Update, context: JinroContext) -> None:
     # Cases and inspections of a site go to the monitors of its district.
-    rows = [[DISTRICT(district, index)] for index, district in enumerate(DISTRICTS)]
+    lang = context.lang
+    rows = [
+        [DISTRICT(district_name(lang, district), index)] for index, district in enumerate(DISTRICTS)
+    ]
     shown = await reply(update, context, "onboarding/ask_monitor_district", keyboard(rows))
     await asked(context, shown)
 

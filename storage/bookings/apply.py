@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, commitments, reminders
 from storage.bookings.common import SESSION_VIEW, get
-from storage.bookings.deadlines import answer_by, cancel_closed
+from storage.bookings.deadlines import answer_by, cancel_closed, longest_answer_by
 from storage.bookings.seats import _check_open, _insert, _take_seats
 from storage.commitments import Commitment
 from storage.errors import Refused
@@ -159,7 +159,8 @@ async def _apply_at_once(
     now: datetime,
     unchecked_ok: bool,
 ) -> Applied | None:
-    warn_at = reminders.expiry_warning_at(now + hold, now)  # None: no warning
+    longest = longest_answer_by(now, hold)
+    warn_at = reminders.expiry_warning_at(longest, now)  # None: no warning
     try:
         row = (
             await conn.execute(
@@ -171,7 +172,7 @@ async def _apply_at_once(
                     "now": now,
                     "today": reminders.city_day(now),
                     "unchecked_ok": unchecked_ok,
-                    "expires": now + hold,
+                    "expires": longest,
                     "warn_at": warn_at or now,
                     "warn": warn_at is not None,
                 },
@@ -184,15 +185,16 @@ async def _apply_at_once(
     if row.now_full:  # the last seat: the programme's next free session moves on
         await refresh_next(conn, [row.program_id], now=now)
     expires = answer_by(row.starts_at, now, hold)
-    if row.status == "requested" and expires < now + hold:
+    if row.status == "requested" and expires < longest:
         await _shorten_hold(conn, row.id, expires, now)
     return Applied(row.id, row.status)
 
 
 async def _shorten_hold(conn: AsyncConnection, booking_id: int, expires: datetime, now) -> None:
-    """The one statement held the seat HOLD_HOURS; a session close ahead needs the answer
-    sooner (deadlines.answer_by): the request and its teachers' warning move up. Only for
-    sessions within a hold's reach, so the usual early application stays one statement."""
+    """The one statement held the seat HOLD_HOURS (to the whole hour); a session close ahead
+    needs the answer sooner (deadlines.answer_by): the request and its teachers' warning move
+    up. Only for sessions within a hold's reach, so the usual early application stays one
+    statement."""
     await conn.execute(
         update(bookings).where(bookings.c.id == booking_id).values(expires_at=expires)
     )

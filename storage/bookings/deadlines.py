@@ -7,7 +7,8 @@ of the day before (17:00, storage.reminders AT_CLOCK), so the roster it gets is 
 a request made too late for it (less than ANSWER_AT_LEAST before) waits until the morning
 roster (08:00 on the day), and one made too late for that until the session starts. So a
 teacher's answer is never due after the session it is about, and the student is told the
-very moment.
+very moment. That moment is a round one (storage.moments.round_deadline: the whole hour before
+it, never later than the rule allows and never already past), kept as it is shown.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.engine import Row
 
+from storage.moments import round_deadline
 from storage.reminders import CITY_TZ, at_clock
 
 # The rosters a site gets before a session, in order (storage/reminders/common.py AT_CLOCK).
@@ -29,12 +31,18 @@ def answer_by(
     starts_at: datetime, now: datetime, longest: timedelta, tz: tzinfo = CITY_TZ
 ) -> datetime:
     """Until when a request (or an offer) made `now` waits: `longest` at most, and no later
-    than the first of the site's rosters still ANSWER_AT_LEAST ahead, else the start."""
+    than the first of the site's rosters still ANSWER_AT_LEAST ahead, else the start; rounded
+    down to the whole hour (round_deadline), as the teacher and the student are told it."""
     rosters = sorted(at_clock(kind, starts_at, tz) for kind in ROSTERS)
     cutoff = next(
         (at for at in rosters if at < starts_at and at - now >= ANSWER_AT_LEAST), starts_at
     )
-    return min(now + longest, cutoff)
+    return round_deadline(min(now + longest, cutoff), now, tz)
+
+
+def longest_answer_by(now: datetime, longest: timedelta, tz: tzinfo = CITY_TZ) -> datetime:
+    """`answer_by` for a session far enough off that only `longest` counts."""
+    return round_deadline(now + longest, now, tz)
 
 
 def cancel_deadline(session: Row) -> datetime:

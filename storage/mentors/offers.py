@@ -31,6 +31,7 @@ from storage.mentors.common import (
 )
 from storage.mentors.matching import Candidate, Wish, rank
 from storage.mentors.rows import _drop, _lock_request, _release, mentor_user_id
+from storage.moments import round_deadline
 from storage.tables import mentor_offers as offers
 from storage.tables import mentor_requests as requests
 from storage.tables import mentors
@@ -107,7 +108,7 @@ async def offer_next(
         )
         if taken.rowcount != 1:  # filled up or paused since it was read: the next one
             continue
-        expires = now + window
+        expires = round_deadline(now + window, now, tz)  # as the mentor is told it
         await conn.execute(
             update(requests)
             .where(requests.c.id == request_id, requests.c.status == "waiting")
