@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -20,6 +20,7 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.ext import Extension
 
+from messages import vocabulary
 from messages.particles import settle
 
 HERE = Path(__file__).resolve().parent
@@ -78,6 +79,9 @@ def environment(lang: str) -> Environment:
         newstyle=True,
     )
     env.globals["lang"] = lang
+    # The programme's own words (districts, fields) in the reader's language.
+    for words in (vocabulary.district_name, vocabulary.field_name):
+        env.globals[words.__name__] = env.filters[words.__name__] = partial(words, lang)
     return env
 
 

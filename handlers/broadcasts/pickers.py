@@ -53,6 +53,7 @@ from handlers.common import (
 from handlers.common.buttons import Button
 from messages import label, nlabel
 from messages.labels import N_
+from messages.vocabulary import district_name
 from storage import broadcasts as store
 from storage import catalogue
 from storage import users as users_store
@@ -111,7 +112,7 @@ class Choices:
 
 CHOICES = {
     "roles": Choices("roles", ROLE, store.ROLES, lambda lang, v: label(lang, ROLE_NAMES[v])),
-    "districts": Choices("districts", DISTRICT, catalogue.DISTRICTS, lambda lang, v: v),
+    "districts": Choices("districts", DISTRICT, catalogue.DISTRICTS, district_name),
     "grades": Choices(
         "grades",
         GRADE,
@@ -174,7 +175,7 @@ async def pick_schools(update, context, broadcast_id: int, page: int) -> None:
     pages = page_count(total, SCHOOL_PAGE)
     options = [
         (
-            f"{s.name} · {s.district}",
+            f"{s.name} · {district_name(context.lang, s.district)}",
             SCHOOL.pack(broadcast_id, s.id, page),
             s.id in audience.schools,
         )

@@ -35,6 +35,7 @@ from handlers.common.handled import asked
 from handlers.common.shorten import ask_to_shorten
 from messages import label
 from messages.labels import N_
+from messages.vocabulary import district_name
 from storage import cases as store
 from storage.errors import AlreadyHandled, NotFound
 
@@ -196,7 +197,7 @@ async def pick_monitor(update: Update, context: JinroContext, case_id: int, ever
     for n, monitor in enumerate(choices):
         mark = "⏸ " if getattr(monitor, "paused", False) else ""
         current = "✔ " if monitor.id == case.monitor_id else ""
-        text = f"{current}{mark}{monitor.name} ({monitor.district})"[:60]
+        text = f"{current}{mark}{monitor.name} ({district_name(lang, monitor.district)})"[:60]
         # The monitor's place in this list and a check number, not their user id.
         tag = store.party_tag(case_id, monitor.id)
         rows.append([ASSIGN(text, case_id, every, n, tag)])

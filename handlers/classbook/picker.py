@@ -28,6 +28,7 @@ from handlers.common import (
 )
 from messages import label
 from messages.labels import N_
+from messages.vocabulary import district_name, field_name
 from storage import discover
 from storage import pending as pending_store
 from storage import search as search_store
@@ -115,7 +116,8 @@ async def _sessions(conn, context: JinroContext, chosen: dict, *, offset: int, l
 
 
 def _summary(lang: str, chosen: dict) -> str:
-    """The choices in one line: “방송” · 이번 주 · 덕양구 · 방송·영상."""
+    """The choices in one line: “방송” · 이번 주 · 덕양구 · 방송영상 (districts and fields in
+    the reader's language)."""
     parts = [f"“{chosen['q']}”"] if chosen.get("q") else []
     when = chosen.get("wh")
     if when in WHEN_NAMES:
@@ -123,7 +125,10 @@ def _summary(lang: str, chosen: dict) -> str:
     elif when:
         day = date.fromisoformat(when[2:])
         parts.append(f"{day.month}월 {day.day}일" if lang == "ko" else f"{day:%d %b}".lstrip("0"))
-    parts += [chosen[k] for k in ("di", "fd") if chosen.get(k)]
+    if chosen.get("di"):
+        parts.append(district_name(lang, chosen["di"]))
+    if chosen.get("fd"):
+        parts.append(field_name(lang, chosen["fd"]))
     return " · ".join(parts)
 
 
@@ -153,11 +158,13 @@ async def filter_pressed(update: Update, context: JinroContext, key: str) -> Non
     if key == "wh":
         options = [SET(label(lang, WHEN_NAMES[k]), "wh", k) for k in WHEN_NAMES]
     elif key == "di":
-        options = [SET(name, "di", str(n)) for n, name in enumerate(DISTRICTS)]
+        options = [SET(district_name(lang, name), "di", str(n)) for n, name in enumerate(DISTRICTS)]
     else:
         async with context.db.read() as conn:
             names = await discover.program_fields(conn)
-        options = [SET(name[:30], "fd", str(n)) for n, name in enumerate(names[:90])]
+        options = [
+            SET(field_name(lang, name)[:30], "fd", str(n)) for n, name in enumerate(names[:90])
+        ]
     await answer_query(update)
     rows = [options[i : i + 3] for i in range(0, len(options), 3)]
     rows.append([SET(label(lang, "any"), key, "-"), SESSIONS(label(lang, "◀ Back"), 0)])

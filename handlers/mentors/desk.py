@@ -15,6 +15,7 @@ from handlers.common import (
     stale_button,
 )
 from handlers.mentors.buttons import (
+    ADD_SLOT,
     ACCEPT,
     CANCEL_MEETING,
     DECLINE,
@@ -30,6 +31,7 @@ from handlers.mentors.buttons import (
 from handlers.mentors.common import _leave_flow, _mentor_id, when_label
 from handlers.mentors.talk import write_button
 from messages import label
+from messages.vocabulary import field_name
 from storage import mentors as store
 from storage.errors import NotFound
 from storage.models import Role
@@ -46,7 +48,8 @@ async def show_board(update: Update, context: JinroContext, *, edit: bool = Fals
     lang, tz = context.lang, context.tz
     rows = []
     for seen in desk.offered:
-        rows.append([REQUEST(f"📨 {_who(lang, seen)} · {seen.field}"[:60], seen.id)])
+        text = f"📨 {_who(lang, seen)} · {field_name(lang, seen.field)}"
+        rows.append([REQUEST(text[:60], seen.id)])
     for seen in desk.to_schedule:
         text = label(lang, "🗓 Set the time: %(who)s", who=_who(lang, seen))
         rows.append([SET_TIME(text[:60], seen.id)])
@@ -57,6 +60,8 @@ async def show_board(update: Update, context: JinroContext, *, edit: bool = Fals
         text = f"📅 {when_label(lang, seen.starts_at, tz)} {_who(lang, seen)}"
         rows.append([REQUEST(text[:60], seen.id)])
     rows.append([PROFILE(label(lang, "👤 Profile")), SLOTS(label(lang, "🗓 Free times"))])
+    if not free and not mentor.paused:  # no request can reach them: the way to a free time first
+        rows.insert(0, [ADD_SLOT(label(lang, "➕ Add a free time"))])
     await reply(
         update,
         context,

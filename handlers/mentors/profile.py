@@ -41,6 +41,7 @@ from handlers.mentors.common import (
 from handlers.mentors.desk import mentor_command
 from messages import label
 from messages.labels import N_
+from messages.vocabulary import district_name, field_name
 from storage import mentors as store
 from storage import users as users_store
 from storage.catalogue import DISTRICTS
@@ -67,7 +68,12 @@ async def show_profile(update: Update, context: JinroContext, *, edit: bool = Fa
         mark = "✅" if getattr(mentor, store.MODE_COLUMNS[mode]) else "⬜"
         rows.append([MODE(f"{mark} {label(lang, name)}", mode)])
     visits = store.split_codes(mentor.districts, DISTRICTS)
-    rows.append([VISITS(("✅ " if d in visits else "⬜ ") + d, n) for n, d in enumerate(DISTRICTS)])
+    rows.append(
+        [
+            VISITS(("✅ " if d in visits else "⬜ ") + district_name(lang, d), n)
+            for n, d in enumerate(DISTRICTS)
+        ]
+    )
     rows.append(
         [
             LIMIT(label(lang, "🔢 Requests at a time: %(count)s", count=mentor.max_open)),
@@ -107,7 +113,14 @@ async def fields_page(update: Update, context: JinroContext, page: int, *, edit=
     lang = context.lang
     shown = list(enumerate(names))[page * FIELD_PAGE : (page + 1) * FIELD_PAGE]
     rows = [
-        [FIELD(("✅ " if name in chosen else "⬜ ") + name[:50], index, page, field_tag(name))]
+        [
+            FIELD(
+                ("✅ " if name in chosen else "⬜ ") + field_name(lang, name)[:50],
+                index,
+                page,
+                field_tag(name),
+            )
+        ]
         for index, name in shown
     ]
     rows.append(pages_row(lang, FIELDS, page, pages))

@@ -36,6 +36,7 @@ from handlers.mentors.talk import write_button
 from handlers.search import buttons as search
 from messages import label
 from messages.labels import N_
+from messages.vocabulary import field_name
 from storage import mentors as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled, NotFound
@@ -111,7 +112,7 @@ def _change_rows(context: JinroContext, request_id: int, others, names: list[str
     index = {name: n for n, name in enumerate(names)}
     for found in others.fields:
         if found.name in index:
-            text = label(lang, "🗂 Change to %(field)s", field=found.name)
+            text = label(lang, "🗂 Change to %(field)s", field=field_name(lang, found.name))
             rows.append([CHANGE_FIELD(text, request_id, index[found.name], field_tag(found.name))])
     for mode in others.modes:
         rows.append([CHANGE_MODE(label(lang, CHANGE_MODES[mode]), request_id, mode)])

@@ -13,6 +13,7 @@ from handlers.mentors.common import when_label
 from handlers.mentors.request import show_request
 from handlers.mentors.staff import priority_rows, toggle_priority
 from messages import label
+from messages.vocabulary import field_name
 from storage import mentors as store
 
 PAGE = 6
@@ -30,7 +31,10 @@ async def students_page(update: Update, context: JinroContext, page: int, *, edi
     lang = context.lang
     active = [r for r in shown.items if r.status in store.ACTIVE]
     rows = priority_rows(
-        active, STUDENT_PRIORITY, page, lambda r: f"{r.requester_name} · {r.field}"[:50]
+        active,
+        STUDENT_PRIORITY,
+        page,
+        lambda r: f"{r.requester_name} · {field_name(lang, r.field)}"[:50],
     )
     await reply_page(
         update,
@@ -66,7 +70,7 @@ async def groups_pressed(update: Update, context: JinroContext) -> None:
 def _group_label(lang: str, group, tz) -> str:
     when = when_label(lang, group.starts_at, tz)
     mark = "✓ " if group.ours else ""
-    return f"{mark}{when} {group.field} ({group.joined}/{group.capacity})"[:60]
+    return f"{mark}{when} {field_name(lang, group.field)} ({group.joined}/{group.capacity})"[:60]
 
 
 @JOIN.handles

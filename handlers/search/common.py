@@ -9,6 +9,7 @@ from handlers.common import days
 from handlers.search.buttons import CLEAR, FILTER_KEYS, TYPES
 from messages import label
 from messages.labels import N_
+from messages.vocabulary import district_name, field_name
 from storage import search as search_store
 from storage import users as users_store
 from storage.bookings import bookable_site
@@ -116,6 +117,10 @@ def _value_name(lang: str, key: str, value) -> str:
         return label(lang, "online only") if value == "on" else label(lang, "offline only")
     if key == "fr":
         return label(lang, "free seats only")
+    if key == "di":
+        return district_name(lang, value)
+    if key == "fd":
+        return field_name(lang, value)
     return str(value)
 
 

@@ -23,6 +23,7 @@ from handlers.search.common import (
 )
 from handlers.search.results import show_page
 from messages import label
+from messages.vocabulary import district_name, field_name
 from storage import discover, moments
 from storage import search as search_store
 from storage.catalogue import DISTRICTS
@@ -123,11 +124,11 @@ async def show_choices(update: Update, context: JinroContext, key: str) -> None:
     if key == "fd":
         async with context.db.read() as conn:
             names = await discover.program_fields(conn)
-        options = [SET(name, "fd", str(n)) for n, name in enumerate(names)]
+        options = [SET(field_name(lang, name), "fd", str(n)) for n, name in enumerate(names)]
     elif key == "ty":
         options = [SET(label(lang, TYPE_NAMES[code]), "ty", code) for code in TYPE_NAMES]
     elif key == "di":
-        options = [SET(name, "di", str(n)) for n, name in enumerate(DISTRICTS)]
+        options = [SET(district_name(lang, name), "di", str(n)) for n, name in enumerate(DISTRICTS)]
     else:
         options = [SET(label(lang, WHEN_NAMES[k]), "wh", k) for k in WHEN_NAMES]
         options.append(SET(label(lang, "📅 Pick a day"), "wh", "day"))
