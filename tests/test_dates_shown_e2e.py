@@ -14,7 +14,9 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import update
 
+from messages import render
 from storage.bookings import answer_by
+from storage.inspections import RECHECK_AFTER, result_dates
 from storage.models import User
 from storage.moments import round_deadline
 from tests.conftest import join_as_student
@@ -22,11 +24,14 @@ from tests.test_deadlines_e2e import (
     KST,
     apply,
     bookings_of,
+    day,
     moment,
     next_tuesday,
     tuesday_at,
     world,
 )
+from tests.test_inspections_e2e import answer_all, join_monitor
+from tests.test_inspections_e2e import open_card as open_card_of
 from tests.world_helpers import add_teacher
 
 # ----- a deadline falls on a round time, kept as told ------------------------------------------
@@ -77,3 +82,53 @@ def test_a_deadline_is_rounded_down_never_past_and_never_later_than_the_rule():
         now = at(0, 9, minute)
         shown = answer_by(at(9, 10), now, hold)
         assert now < shown <= now + hold and shown.minute == 0
+
+
+# ----- a result that needs fixing: one date, everywhere ----------------------------------------
+
+
+async def test_a_result_that_needs_fixing_is_reviewed_before_confirming_with_one_date(
+    tuesday_morning, bot, sandbox, db
+):
+    monitor = await join_monitor(sandbox, db, 1461, "은정", "일산동구")
+    recheck = tuesday_morning.date() + RECHECK_AFTER
+    until = tuesday_morning.date() + timedelta(days=365)
+    await monitor.send("/inspections")
+    await monitor.press("📋 점검할 곳 고르기")
+    await monitor.press("흙담 도자기공방")
+    await monitor.press("▶ 점검 시작")
+    await answer_all(monitor, ["pass"] * 7 + ["fix"])
+    await monitor.press("🔧 보완 필요")
+    await monitor.press("의견 없이 진행")
+    # A review before confirming, not "결과 확정" while nothing is confirmed yet.
+    title = monitor.last_text.splitlines()[0]
+    assert title == "확정하기 전에 확인해 주십시오: 흙담 도자기공방 점검 결과"
+    assert f"{day(recheck)}까지 재점검해야 합니다" in monitor.last_text
+    assert day(until) not in monitor.last_text and "유효" not in monitor.last_text
+    await monitor.press("✅ 결과 확정")
+    assert "기록했습니다: 보완 필요" in monitor.last_text
+    assert f"재점검 기한은 {day(recheck)}입니다" in monitor.last_text
+    assert day(until) not in monitor.last_text and "유효" not in monitor.last_text
+
+    # The student's card: the very same day.
+    minji = await join_as_student(sandbox, 7261, "김민지")
+    await open_card_of(minji, "도예가 체험")
+    assert f"{day(recheck)}까지 재점검" in minji.last_text
+    assert day(until) not in minji.last_text
+
+    # In English the review names the one day too.
+    dates = result_dates("needs_fix", tuesday_morning, 365)
+    english = render(
+        "inspections/confirm",
+        "en",
+        site="Heuk-dam",
+        result="needs_fix",
+        note=None,
+        suggestion="needs_fix",
+        items=[],
+        inspection=dates,
+        tz=KST,
+    )
+    assert english.startswith("<b>Before you confirm: the inspection of Heuk-dam</b>")
+    assert f"inspected again by {dates.recheck_by:%d %b %Y}" in english
+    assert f"{dates.valid_until:%d %b %Y}" not in english

@@ -247,12 +247,12 @@ async def test_the_monitor_confirms_the_dates_the_card_the_site_and_the_lists_sh
     await answer_all(monitor, ["pass"] * 7 + ["fix"])
     await monitor.press("🔧 보완 필요")
     await monitor.press("의견 없이 진행")
-    # Before confirming: the dates themselves, not "365 days".
-    assert f"{day(recheck)}까지 재점검해야 하며" in monitor.last_text
-    assert f"이 결과는 {day(until)}까지 유효합니다" in monitor.last_text
+    # Before confirming: the one date itself, not "365 days" nor a second date.
+    assert f"{day(recheck)}까지 재점검해야 합니다" in monitor.last_text
+    assert day(until) not in monitor.last_text
     assert "365일" not in monitor.last_text and "30일" not in monitor.last_text
     await monitor.press("✅ 결과 확정")
-    assert f"{day(until)}까지 유효합니다" in monitor.last_text
+    assert day(until) not in monitor.last_text
     assert f"재점검 기한은 {day(recheck)}입니다" in monitor.last_text
 
     # The site, the student's card and the monitor's list: the same re-inspection day.
