@@ -151,4 +151,4 @@ async def test_a_name_or_a_field_too_long_comes_back(bot, sandbox, db):
     await mentor.send(field)
     assert "44자" in mentor.last_text and given_back(mentor.last_message, field)
     await mentor.send("방송영상")
-    assert "정하늘 님, 멘토로 가입을 마쳤습니다" in mentor.last_text
+    await mentor.expect("정하늘 님, 멘토로 가입을 마쳤습니다")  # then asked for free times

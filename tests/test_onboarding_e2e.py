@@ -129,7 +129,7 @@ async def test_site_mentor_monitor_and_staff_join_by_invite(bot, sandbox, db):
     await mentor.send("정하늘")
     await mentor.press("대학생 멘토")
     await mentor.send("간호")
-    assert "정하늘 님, 멘토로 가입을 마쳤습니다" in mentor.last_text
+    await mentor.expect("정하늘 님, 멘토로 가입을 마쳤습니다")  # then asked for free times
     assert (await user_row(db, 1301)).mentor_id is not None
 
     monitor = sandbox.user(1401, "은정")

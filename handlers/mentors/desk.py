@@ -15,8 +15,8 @@ from handlers.common import (
     stale_button,
 )
 from handlers.mentors.buttons import (
-    ADD_SLOT,
     ACCEPT,
+    ADD_SLOT,
     CANCEL_MEETING,
     DECLINE,
     DESK,

@@ -15,6 +15,7 @@ from handlers.common.handled import asked
 from handlers.common.shorten import ask_to_shorten
 from handlers.onboarding.buttons import DISTRICT, GRADES, MENTOR_KIND, PROFILE_NAME
 from handlers.onboarding.common import ask_name, name_step
+from handlers.onboarding.free_times import ask_for_free_times
 from messages import label
 from messages.vocabulary import district_name
 from storage import audit, invites, monitors
@@ -219,3 +220,4 @@ async def finish_profile(
         )
     await reply(update, context, "onboarding/profile_done", edit=edit, user=context.user)
     await commands.set_for_user(context, context.user)
+    await ask_for_free_times(update, context)  # a new mentor has none: no request reaches them
