@@ -89,7 +89,9 @@ def _body(request_data: RequestData | None, files: dict | None):
         return None
     if not files:
         return request_data.json_parameters
-    form = aiohttp.FormData()
+    # File names as written ("2026-12-16 방송 체험.ics"), in UTF-8 as browsers send them: quoted,
+    # Telegram would show the percent signs.
+    form = aiohttp.FormData(quote_fields=False)
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in files.items():

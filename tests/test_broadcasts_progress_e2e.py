@@ -61,7 +61,7 @@ async def test_delivery_progress_report_and_csv(bot, sandbox, db):
 
     await staff.press("📄 못 받은 사람 CSV")
     document = staff.last_message["document"]
-    assert document["file_name"] == "broadcast-1-undelivered.csv"
+    assert document["file_name"].endswith(" 공지 미전달.csv")  # what it is, in Korean
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{sandbox.url}/sandbox/files/{document['file_id']}") as response:
             content = await response.read()

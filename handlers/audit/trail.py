@@ -14,16 +14,25 @@ from handlers.audit.details import PERIOD_NAMES
 from handlers.audit.labels import Described, Found, describe, found
 from handlers.common import Page, answer_query, fetch_page, reply_page
 from messages import label, render
+from messages.labels import N_
 from storage import audit_trail as store
 from storage.errors import NotFound
 from storage.spreadsheet import xlsx_file
 
 # Ten entries of at most about 200 characters each: a page stays far below Telegram's 4096.
 PAGE_SIZE = 10
-# The file's columns. Like the city's other files it is in Korean, whatever the language of
-# the staff member who asks for it.
-HEADERS = ("일시", "행위자", "역할", "행위", "대상 종류", "대상", "내용")
-FILE_LANG = "ko"
+# The file's columns, in the language of the staff member who asks for it (Korean: the
+# headers the city's files use).
+HEADERS = (
+    N_("Date and time"),
+    N_("Who"),
+    N_("Role"),
+    N_("Action"),
+    N_("Kind of record"),
+    N_("Record"),
+    N_("Details"),
+)
+SHEET = N_("Audit trail")
 
 
 async def open_trail(
@@ -126,9 +135,11 @@ async def export_pressed(update: Update, context: JinroContext, handle: int) -> 
     await answer_query(update)
     async with context.db.read() as conn:
         found, total = await store.every_line(conn, opened)
-    rows = [_row(describe(line, FILE_LANG, context.tz)) for line in found]
+    lang = context.lang
+    rows = [_row(describe(line, lang, context.tz)) for line in found]
+    headers = [label(lang, header) for header in HEADERS]
     # A year of everything is thousands of rows: built off the event loop.
-    content = await asyncio.to_thread(xlsx_file, "감사 기록", HEADERS, rows)
+    content = await asyncio.to_thread(xlsx_file, label(lang, SHEET), headers, rows)
     async with context.db.write() as conn:
         await store.exported(
             conn, context.user.id, opened, now=context.now, rows=len(found), total=total

@@ -28,7 +28,7 @@ from handlers.bookings.buttons import (
     SURVEY,
     TAKE_OFFER,
 )
-from handlers.bookings.calendar import booking_calendar
+from handlers.bookings.calendar import booking_calendar, calendar_file_name
 from handlers.bookings.mine import CardRef, booking_keyboard, show_booking, show_my
 from handlers.bookings.news import OUTGOING as OUTGOING  # the outbox kinds this area sends
 from handlers.common import (

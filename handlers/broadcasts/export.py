@@ -13,6 +13,7 @@ from handlers.common import (
     answer_query,
     stale_button,
 )
+from handlers.common.filenames import file_name
 from messages import label, render
 from messages.labels import N_
 from storage import broadcasts as store
@@ -34,7 +35,9 @@ async def csv_pressed(update, context, broadcast_id: int) -> None:
     async with context.db.write() as conn:
         await store.record_export(conn, broadcast_id, context.user, len(rows), now=context.now)
     content = undelivered_csv(context.lang, rows)
-    name = f"broadcast-{broadcast_id}-undelivered.csv"
+    sent = (found.confirmed_at or found.created_at).astimezone(context.tz)
+    what = label(context.lang, "Announcement of %(day)s: not delivered", day=f"{sent:%Y-%m-%d}")
+    name = file_name(what, ext="csv")
     caption = render("broadcasts/csv_caption", context.lang, broadcast=found, count=len(rows))
     await context.bot.send_document(
         update.effective_chat.id, InputFile(content, filename=name), caption=caption

@@ -27,20 +27,21 @@ from storage.spreadsheet import xlsx_file
 
 NAMES_SHOWN = 30  # names under one session before "and N more": the file has them all
 
-# Korean headers, as every file staff and sites print (DESIGN: spreadsheets with Korean headers).
+# The columns, in the reader's language (Korean: the headers the city's files use).
 HEADERS = (
-    "날짜",
-    "시작",
-    "끝",
-    "프로그램",
-    "체험처",
-    "학생",
-    "학년",
-    "구분",
-    "예약한 교사",
-    "상태",
-    "출석",
+    N_("Date"),
+    N_("Start"),
+    N_("End"),
+    N_("Programme"),
+    N_("Site"),
+    N_("Student"),
+    N_("Grade"),
+    N_("Booked as"),
+    N_("Booked by (teacher)"),
+    N_("Status"),
+    N_("Present"),
 )
+SHEET = N_("School bookings")
 STATUS = {"requested": N_("awaiting the teacher"), "confirmed": N_("confirmed")}
 # A confirmed booking's attendance once its session has begun (blank before: nothing to take).
 ATTENDANCE = {"attended": N_("Attended"), "no_show": N_("Absent"), None: N_("Not marked")}
@@ -171,7 +172,8 @@ async def export_pressed(update: Update, context: JinroContext) -> None:
         rows = await store.school_bookings(conn, context.user, start=since)
     cells = [_cells(row, lang, tz, context.now) for row in rows]
     await audit_read(context, "school_bookings_file", context.user.school_id, rows=len(rows))
-    content = await asyncio.to_thread(xlsx_file, "예약", HEADERS, cells)
+    headers = [label(lang, header) for header in HEADERS]
+    content = await asyncio.to_thread(xlsx_file, label(lang, SHEET), headers, cells)
     today = context.now.astimezone(tz)
     await context.bot.send_document(
         update.effective_chat.id,

@@ -178,7 +178,8 @@ async def on_days(update: Update, context: JinroContext, days: int) -> None:
         link=link,
         expires_at=invite.expires_at.astimezone(context.tz),
     )
-    await send_qr(update, context, link)
+    who = data.get("place") or label(context.lang, ROLE_LABELS[Role(data["role"])])
+    await send_qr(update, context, link, label(context.lang, "Invite for %(who)s", who=who))
 
 
 @text_step("inv.role", "inv.uses", "inv.days")

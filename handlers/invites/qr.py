@@ -9,6 +9,7 @@ import segno
 from telegram import InputFile, Update
 
 from bot.context import JinroContext
+from handlers.common.filenames import file_name
 from messages import render
 
 
@@ -20,8 +21,9 @@ def qr_png(link: str) -> bytes:
     return buffer.getvalue()
 
 
-async def send_qr(update: Update, context: JinroContext, link: str) -> None:
+async def send_qr(update: Update, context: JinroContext, link: str, name: str) -> None:
+    """`name`: what the printed letter is for ("Invite for 정발중학교"), the image's file name."""
     caption = render("invites/qr", context.lang)
     await update.effective_chat.send_photo(
-        InputFile(qr_png(link), filename="jinro-invite.png"), caption=caption
+        InputFile(qr_png(link), filename=file_name(name, ext="png")), caption=caption
     )

@@ -8,6 +8,7 @@ Buttons: handlers/mentors/buttons.py (sm:…).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy.engine import Row
 from telegram import InputFile, Update
@@ -25,6 +26,8 @@ from handlers.common import (
 from handlers.common.buttons import Button
 from handlers.mentors.buttons import EXPORT, FIGURES, PRIORITY, WAITING
 from messages import label, render
+from messages.labels import N_
+from messages.vocabulary import field_name
 from storage import audit
 from storage import mentors as store
 from storage.errors import NotFound
@@ -115,11 +118,42 @@ async def toggle_priority(context: JinroContext, request_id: int) -> None:
         )
 
 
+# The evaluation file's columns (storage.mentors.reports.HEADERS), in the reader's language.
+FILE_HEADERS = (
+    N_("Name"),
+    N_("Kind"),
+    N_("Field"),
+    N_("Organisation"),
+    N_("Job title or major"),
+    N_("Requests received"),
+    N_("Accepted"),
+    N_("Declined"),
+    N_("No answer"),
+    N_("Meetings held"),
+    N_("Meeting time (minutes)"),
+    N_("Average rating"),
+    N_("Ratings"),
+    N_("Average answer time (hours)"),
+)
+FILE_KINDS = {"professional": N_("Professional"), "university": N_("University student")}
+
+
+def _file_words(lang: str) -> reports.Words:
+    return reports.Words(
+        sheet=label(lang, "Mentor mid-term evaluation"),
+        headers=tuple(label(lang, header) for header in FILE_HEADERS),
+        kinds={kind: label(lang, name) for kind, name in FILE_KINDS.items()},
+        field_name=partial(field_name, lang),
+    )
+
+
 @EXPORT.handles
 async def export_pressed(update: Update, context: JinroContext) -> None:
     await answer_query(update)
     async with context.db.read() as conn:
-        made = await reports.evaluation(conn, now=context.now, tz=context.tz)
+        made = await reports.evaluation(
+            conn, now=context.now, tz=context.tz, words=_file_words(context.lang)
+        )
     async with context.db.write() as conn:
         await audit.record(
             conn,

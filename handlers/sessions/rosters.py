@@ -17,10 +17,23 @@ from messages.labels import N_
 from storage import rosters
 from storage.spreadsheet import xlsx_book
 
-# Korean headers, as every file staff and sites print (DESIGN: spreadsheets with Korean headers).
-HEADERS = ("번호", "이름", "학교", "학년", "구분", "상태", "인솔 교사", "출석", "확인")
-CLASS_HEADERS = ("번호", "이름", "학년", "상태", "출석", "확인")
-TEACHER_HEADERS = ("학교", "교사", "좌석", "이름 미정 좌석")
+# The columns, in the reader's language (Korean: the headers the city's files use).
+NO, NAME, SCHOOL, GRADE = N_("No."), N_("Name"), N_("School"), N_("Grade")
+STATE, PRESENT, TICK = N_("Status"), N_("Present"), N_("Check")
+HEADERS = (
+    NO,
+    NAME,
+    SCHOOL,
+    GRADE,
+    N_("Booked as"),
+    STATE,
+    N_("Accompanying teacher"),
+    PRESENT,
+    TICK,
+)
+CLASS_HEADERS = (NO, NAME, GRADE, STATE, PRESENT, TICK)
+TEACHER_HEADERS = (SCHOOL, N_("Class teacher"), N_("Seats"), N_("Seats without a name"))
+ROSTER, CLASSES, TEACHER = N_("Roster"), N_("Classes booked"), N_("Class teacher")
 
 STATUS = {"confirmed": N_("confirmed"), "requested": N_("awaiting the teacher")}
 ATTENDANCE = {"attended": N_("attended"), "no_show": N_("did not come")}
@@ -53,9 +66,9 @@ async def session_file(update: Update, context: JinroContext, session_id: int) -
         for n, p in enumerate(found.people, start=1)
     ]
     teachers = [_teacher_row(c) for c in found.classes]
-    sheets = [("명단", HEADERS, people)]
+    sheets = [_sheet(lang, ROSTER, HEADERS, people)]
     if teachers:
-        sheets.append(("반 예약", TEACHER_HEADERS, teachers))
+        sheets.append(_sheet(lang, CLASSES, TEACHER_HEADERS, teachers))
     await audit_read(context, "roster", session_id, rows=len(people), file=True)
     await _send(update, context, session, sheets, session_id, found.classes, len(people))
 
@@ -84,9 +97,16 @@ async def class_file(update: Update, context: JinroContext, session_id: int, key
         )
         for n, p in enumerate(seats, start=1)
     ]
-    sheets = [("명단", CLASS_HEADERS, people), ("교사", TEACHER_HEADERS, [_teacher_row(booking)])]
+    sheets = [
+        _sheet(lang, ROSTER, CLASS_HEADERS, people),
+        _sheet(lang, TEACHER, TEACHER_HEADERS, [_teacher_row(booking)]),
+    ]
     await audit_read(context, "roster", session_id, rows=len(people), file=True, booking=key)
     await _send(update, context, session, sheets, f"{session_id}-{key}", [booking], len(people))
+
+
+def _sheet(lang: str, name: str, headers: tuple, rows: list) -> tuple:
+    return label(lang, name), [label(lang, header) for header in headers], rows
 
 
 def _teacher_row(booking: rosters.ClassBooking) -> tuple:

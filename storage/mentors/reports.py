@@ -8,6 +8,7 @@ No student appears in it: only mentors, who are evaluated, and counts.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 
@@ -136,8 +137,22 @@ class Evaluation:
     since: date
 
 
-async def evaluation(conn: AsyncConnection, *, now: datetime, tz: tzinfo = CITY_TZ) -> Evaluation:
+@dataclass(frozen=True)
+class Words:
+    """The file's words in its reader's language: the sheet's name, the headers (in HEADERS'
+    order), the kinds of mentor (KINDS' keys) and a field's name."""
+
+    sheet: str = "멘토 중간평가"
+    headers: tuple[str, ...] = HEADERS
+    kinds: Mapping[str, str] = field(default_factory=lambda: KINDS)
+    field_name: Callable[[str], str] = str
+
+
+async def evaluation(
+    conn: AsyncConnection, *, now: datetime, tz: tzinfo = CITY_TZ, words: Words | None = None
+) -> Evaluation:
     """One row per mentor profile: this term's requests, accepted, held, rating."""
+    words = words or Words()
     since, start = _term(now, tz)
 
     def outcome(name: str):
@@ -184,8 +199,8 @@ async def evaluation(conn: AsyncConnection, *, now: datetime, tz: tzinfo = CITY_
         rows.append(
             [
                 mentor.name,
-                KINDS.get(mentor.kind, mentor.kind),
-                mentor.field,
+                words.kinds.get(mentor.kind, mentor.kind),
+                words.field_name(mentor.field),
                 mentor.organization or "",
                 mentor.title or "",
                 got.received if got else 0,
@@ -199,7 +214,7 @@ async def evaluation(conn: AsyncConnection, *, now: datetime, tz: tzinfo = CITY_
                 round(float(got.seconds) / 3600, 1) if got and got.seconds is not None else None,
             ]
         )
-    return Evaluation(xlsx_file("멘토 중간평가", HEADERS, rows), len(rows), since)
+    return Evaluation(xlsx_file(words.sheet, list(words.headers), rows), len(rows), since)
 
 
 async def _by_mentor(conn: AsyncConnection, query) -> dict[int, Row]:
