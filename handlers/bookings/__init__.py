@@ -374,8 +374,8 @@ async def send_calendar(update: Update, context: JinroContext, booking_id: int) 
     await answer_query(update)
     await context.bot.send_document(
         update.effective_chat.id,
-        booking_calendar(session, booking_id, context.tz, now=context.now),
-        filename=f"jinro-{booking_id}.ics",
+        booking_calendar(session, booking_id, context.tz, now=context.now, lang=context.lang),
+        filename=calendar_file_name(session, context.tz),
         caption=label(context.lang, "Open the file to add it to your calendar."),
     )
 
