@@ -10,6 +10,7 @@ from bot.context import JinroContext
 from handlers.common import answer_query, is_guardian, keyboard, reply, set_flow
 from handlers.common.buttons import Buttons, choice
 from handlers.common.handled import settle_prompt
+from handlers.common.questions import held, release
 from messages import LANGUAGES, label
 from messages.labels import LANGUAGE_NAMES, N_
 from storage import users as users_store
@@ -44,6 +45,10 @@ VIEWING = ("sr", "sr.day", "ob.role")
 
 
 async def cancel(update: Update, context: JinroContext) -> None:
+    if held(context) is not None:  # a question only buttons answer: it stays, words are free
+        await release(context)
+        await reply(update, context, "common/question_left")
+        return
     # The step's question loses its buttons: they would answer a step no longer open.
     await settle_prompt(context, context.user.flow_data)
     if context.user.flow is None or context.user.flow in VIEWING:

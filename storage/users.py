@@ -63,6 +63,17 @@ async def set_flow(
     return await change(conn, user_id, flow=flow, flow_data=data or {})
 
 
+async def hold_question(
+    conn: AsyncConnection, user_id: int, key: str, question: dict, idle: tuple
+) -> None:
+    """A question only buttons answer was sent to the user: kept in their flow data under
+    `key` while they are in one of the `idle` flows (None: none); a step that asks for words
+    is left as it is (handlers/common/questions.py)."""
+    user = await get(conn, user_id)
+    if user is not None and user.flow in idle:
+        await change(conn, user_id, flow_data={**(user.flow_data or {}), key: question})
+
+
 async def mark_inactive(conn: AsyncConnection, user_id: int) -> None:
     await conn.execute(update(users).where(users.c.id == user_id).values(active=False))
 

@@ -42,6 +42,7 @@ from handlers.common import (
 )
 from handlers.common.cards import repaint_card
 from handlers.common.handled import PROMPT, pressed_message_id, settle_prompt
+from handlers.common.questions import hold
 from handlers.common.shorten import ask_to_shorten
 from handlers.search import buttons as search
 from messages import label
@@ -131,7 +132,7 @@ async def _ask_apply_late(
     """Before the seat is taken: its cancellation deadline has passed, so say so, and let
     the student choose (the card stays above, its buttons as they were)."""
     lang = context.lang
-    await reply(
+    shown = await reply(
         update,
         context,
         "bookings/ask_late",
@@ -145,6 +146,9 @@ async def _ask_apply_late(
         deadline=store.cancel_deadline(session),
         tz=context.tz,
     )
+    # Asked again ("Apply" pressed twice), the copy above loses its buttons; typed, "신청"
+    # applies and other words are asked to press one (handlers/common/questions.py).
+    await hold(context, shown, "bk.late")
 
 
 @APPLY_LATE.handles
@@ -283,7 +287,7 @@ async def ask_cancel(
         return
     await answer_query(update)
     lang = context.lang
-    await reply(
+    shown = await reply(
         update,
         context,
         "bookings/ask_cancel",
@@ -299,6 +303,7 @@ async def ask_cancel(
         booking=booking,
         tz=context.tz,
     )
+    await hold(context, shown, "bk.cancel")  # one live "cancel?" at a time
 
 
 @CANCEL_NOW.handles

@@ -87,12 +87,18 @@ def start_link_for(parameter: str) -> StartLink | None:
 
 async def route_text(update: Update, context: JinroContext) -> None:
     """Typed text goes to the current flow's step; outside any flow, words search. Words
-    that end the step or move it on take the buttons off its question (handled.answering)."""
+    that end the step or move it on take the buttons off its question (handled.answering).
+    First, a question only buttons answer takes them: a button's label typed presses it,
+    other words where only a button answers are told to press one (handlers/common/
+    questions.py)."""
     from handlers.common.handled import answering  # it imports this module
+    from handlers.common.questions import typed_label  # it imports this module
 
     step = TEXT_STEPS.get(context.user.flow or "")
     if step is None and context.user.role is not None:
         step = TEXT_STEPS["sr"]
+    if await typed_label(update, context):  # a question only buttons answer holds them
+        return
     if step is not None:
         async with answering(context):
             await step(update, context)
@@ -300,7 +306,7 @@ async def reply(
     text = render(template, context.lang, **values)
     query = update.callback_query
     fits = shown_length(text) <= MESSAGE_MAX  # an edit is not split
-    if edit and query is not None and query.message is not None and fits:
+    if edit and query is not None and query.message is not None and fits and not _TYPED.get():
         try:
             edited = await query.edit_message_text(text, reply_markup=markup)
             return edited if isinstance(edited, Message) else None
@@ -321,10 +327,10 @@ async def reply_page(
     *,
     edit: bool = False,
     **values,
-) -> None:
+) -> Message | None:
     """reply() for a list screen: its template also gets where the page stands in the list
     (`total` items, `page` of `pages` counted from 1, the number of its `first` item)."""
-    await reply(
+    return await reply(
         update,
         context,
         template,
@@ -388,9 +394,16 @@ async def answer_query(update: Update, text: str | None = None, alert: bool = Fa
         log.info("a button press could no longer be answered")
 
 
-def count_answers() -> None:
-    """Start counting this press's answers (the router calls it for each press)."""
-    _ANSWERED.set([False])
+def count_answers(*, typed: bool = False) -> None:
+    """Start counting this press's answers (the router calls it for each press). A press
+    made by typing a button's label (handlers/common/questions.py) has no query Telegram
+    could answer: its alerts are said in the chat, and what it would edit is sent below."""
+    _ANSWERED.set([typed])
+    _TYPED.set(typed)
+
+
+# This press was typed, not pressed (count_answers): reply() sends instead of editing.
+_TYPED: ContextVar[bool] = ContextVar("typed_press", default=False)
 
 
 async def stale_button(update: Update, context: JinroContext) -> None:

@@ -318,14 +318,29 @@ def check() -> None:
 # ----- the router --------------------------------------------------------------------------------
 
 
-async def pressed(update: Update, context: JinroContext) -> None:
+async def pressed(update: Update, context: JinroContext, *, typed: bool = False) -> None:
     """Every button press: match, guard, run, and answer a domain error. Each refusal is
-    audited: who, which button, its first id, and the answer (never the data as sent)."""
+    audited: who, which button, its first id, and the answer (never the data as sent).
+
+    `typed`: the words typed at a question named one of its buttons (handlers/common/
+    questions.py): what an alert would say is said in the chat, and a question that held
+    typed words before the press holds them no more (unless the press asked it again)."""
     # Imported here: handlers.common imports this module for its names.
-    from handlers.common import answer_query, count_answers, stale_button
+    from handlers.common import count_answers
+    from handlers.common.questions import QUESTION, released_after_press
+
+    count_answers(typed=typed)
+    before = (context.user.flow_data or {}).get(QUESTION) if context.user is not None else None
+    try:
+        await _run(update, context)
+    finally:
+        await released_after_press(context, before)
+
+
+async def _run(update: Update, context: JinroContext) -> None:
+    from handlers.common import answer_query, stale_button
     from handlers.common.handled import settle_pressed
 
-    count_answers()
     found = find(update.callback_query.data or "")
     _PRESS.set(found)
     if found is None:

@@ -33,8 +33,11 @@ from handlers.common import set_flow
 
 log = logging.getLogger(__name__)
 
-# The key of a flow's data that keeps the id of the message asking the flow's question.
+# The key of a flow's data that keeps the id of the message asking the flow's question, and
+# the one that keeps its buttons (rows of [label, data]): typed, a label presses its button
+# (handlers/common/questions.py).
 PROMPT = "pm"
+PROMPT_BUTTONS = "kb"
 # The messages this update already settled or took the buttons from (within answering()):
 # one edit each, never a second that Telegram would refuse as "not modified".
 _SETTLED: ContextVar[set[int] | None] = ContextVar("settled", default=None)
@@ -117,6 +120,18 @@ async def settle_message(context: JinroContext, message_id: object, outcome: str
         log.info("could not settle an old message: %s", error)
 
 
+def live_buttons(message: object) -> list[list[list[str]]]:
+    """A message's buttons that answer a press (URL buttons do not), as rows of [label, data]."""
+    markup = getattr(message, "reply_markup", None)
+    if markup is None:
+        return []
+    rows = [
+        [[button.text, button.callback_data] for button in row if button.callback_data]
+        for row in markup.inline_keyboard
+    ]
+    return [row for row in rows if row]
+
+
 def prompt_of(data: dict | None) -> int | None:
     """The id of the message that asks a flow's question, kept in its data (PROMPT)."""
     value = (data or {}).get(PROMPT)
@@ -134,8 +149,11 @@ async def asked(context: JinroContext, message: object, earlier: object = None) 
     data = dict(user.flow_data or {})
     if earlier is None:
         earlier = data.get(PROMPT)
-    if data.get(PROMPT) != message.message_id:
-        await set_flow(context, user.flow, {**data, PROMPT: message.message_id})
+    buttons = live_buttons(message)
+    if data.get(PROMPT) != message.message_id or data.get(PROMPT_BUTTONS) != buttons:
+        await set_flow(
+            context, user.flow, {**data, PROMPT: message.message_id, PROMPT_BUTTONS: buttons}
+        )
     if earlier != message.message_id:
         await drop_buttons(context, earlier)
 

@@ -46,3 +46,22 @@ class Copy:
 
 
 HOLD = object()  # a compose result: not now, and not by the clock (a paused broadcast)
+
+
+# Kinds whose message asks a question only its buttons answer (a new mentor request, a
+# meeting's log, a score after a session or a meeting, an offered seat, a student's request
+# to a teacher): sent to someone in no step, it holds their typed words, so that "수락" or "5"
+# presses its button and other words are asked to press one, never searched
+# (handlers/common/questions.py). Whether it is still open is its compose() asked again.
+ASKS = frozenset(
+    {
+        "mentor_offer",
+        "mentor_offer_nudge",
+        "mentor_log",
+        "mentor_rate",
+        "student_survey",
+        "student_offer",
+        "teacher_request",
+        "teacher_expiring",
+    }
+)

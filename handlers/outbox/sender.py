@@ -12,17 +12,19 @@ import asyncio
 import collections
 import logging
 
+from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.context import JinroContext
 from bot.pacing import retry_seconds
-from handlers.common import send, speaks_formally
-from handlers.outbox.kinds import HOLD, KINDS, Copy
+from handlers.common import questions, send, speaks_formally
+from handlers.outbox.kinds import ASKS, HOLD, KINDS, Copy
 from handlers.outbox.reading import COMPOSING, Batch
 from messages import render
 from storage import reminders as store
 from storage import users as users_store
 from storage.models import utcnow
+from storage.reminders.sending import get as reminder_row
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -166,7 +168,7 @@ async def deliver(context: JinroContext, row, batch: Batch | None = None) -> Non
     pacer = context.application.bot_data["pacer"]
     await pacer.slot(user.id)
     try:
-        await copy.send(context, user.id)
+        sent = await copy.send(context, user.id)
     except RetryAfter as error:
         wait = retry_seconds(error)
         await pacer.pause(wait)  # Telegram asked the whole bot to slow down, not just this row
@@ -181,7 +183,36 @@ async def deliver(context: JinroContext, row, batch: Batch | None = None) -> Non
     except NetworkError as error:  # timeouts and 5xx: try again later
         await _retry(context, row, type(error).__name__)
     else:
+        if row.kind in ASKS and isinstance(sent, Message):
+            await _holds_typed_words(context, row, sent)
         await _mark(context, row, "sent")
+
+
+async def _holds_typed_words(context: JinroContext, row, sent: Message) -> None:
+    """A question only its buttons answer: it holds its reader's typed words while they are
+    in no step (handlers/common/questions.py)."""
+    question = questions.question(sent, utcnow(), row.kind, reminder=row.id)
+    async with context.db.write() as conn:
+        await users_store.hold_question(
+            conn, row.user_id, questions.QUESTION, question, questions.IDLE
+        )
+
+
+@questions.checks_outbox
+async def still_open(context: JinroContext, reminder_id: int) -> bool:
+    """Whether the question an outbox row asked is still open: composed again, it would
+    still be sent (an offer undecided and not run out, a score not yet given)."""
+    async with context.db.read() as conn:
+        row = await reminder_row(conn, reminder_id)
+        kind = KINDS.get(row.kind) if row is not None else None
+        user = await users_store.get(conn, row.user_id) if row is not None else None
+        if kind is None or user is None:
+            return False
+        token = COMPOSING.set(None)
+        try:
+            return await kind.compose(conn, context, row, user) is not None
+        finally:
+            COMPOSING.reset(token)
 
 
 # Telegram's 400s worth telling apart in a report. Only these fixed words are kept: the

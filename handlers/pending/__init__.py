@@ -31,6 +31,7 @@ from handlers.common import (
     text_step,
 )
 from handlers.common.handled import pressed_message_id, settle_message
+from handlers.common.questions import hold
 from handlers.common.shorten import ask_to_shorten
 from handlers.common.told import student_hears_at
 from handlers.pending.buttons import CONFIRM, CONFIRM_ALL, KEEP, LIST, REJECT, REJECT_NOW
@@ -115,7 +116,7 @@ async def show_page(
                 )
             ]
         )
-    await reply_page(
+    shown_page = await reply_page(
         update,
         context,
         "pending/list",
@@ -129,6 +130,8 @@ async def show_page(
         when=student_hears_at(context.now, context.tz) if note == "confirmed" else None,
         tz=context.tz,
     )
+    if shown.items:  # its ✅ and ❌ answer it: typed words are not a search meanwhile
+        await hold(context, shown_page, "tp.list")
 
 
 def _confirm_label(number: int, name: str, clash: bool) -> str:

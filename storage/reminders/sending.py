@@ -73,6 +73,11 @@ async def claim_due(conn: AsyncConnection, *, now: datetime, limit: int = 50) ->
     return claimed
 
 
+async def get(conn: AsyncConnection, reminder_id: int) -> Row | None:
+    """One outbox row, whatever its status (None: forgotten since)."""
+    return (await conn.execute(select(reminders).where(reminders.c.id == reminder_id))).first()
+
+
 async def mark(
     conn: AsyncConnection, reminder_id: int, status: str, *, now: datetime, error: str | None = None
 ) -> None:
