@@ -10,7 +10,8 @@ date and hour.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import re
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import update
 
@@ -132,3 +133,42 @@ async def test_a_result_that_needs_fixing_is_reviewed_before_confirming_with_one
     assert english.startswith("<b>Before you confirm: the inspection of Heuk-dam</b>")
     assert f"inspected again by {dates.recheck_by:%d %b %Y}" in english
     assert f"{dates.valid_until:%d %b %Y}" not in english
+
+
+# ----- example days lie ahead of the city's today ----------------------------------------------
+
+
+def example_days(text: str, today) -> list:
+    """Every "12/10" or "12월 10일" in `text` (but what the person typed, quoted back), read
+    as the bot reads a year-less day."""
+    text = re.sub("“[^”]*”", "", text)
+    found = re.findall(r"\b(\d{1,2})/(\d{1,2})\b|(\d{1,2})월 (\d{1,2})일", text)
+    days = []
+    for a, b, c, d in found:
+        month, dom = int(a or c), int(b or d)
+        day = date(today.year, month, dom)
+        days.append(day if day >= today else date(today.year + 1, month, dom))
+    return days
+
+
+async def test_example_days_in_questions_lie_ahead_of_today(tuesday_morning, bot, sandbox, db):
+    today = tuesday_morning.date()
+    minji = await join_as_student(sandbox, 6611, "김민지")
+    await minji.send("/search")
+    assert example_days(minji.last_text, today)  # "단어나 날짜(12/10, 12월 10일)를 …"
+    await minji.press("날짜: 언제든")
+    await minji.press("📅 날짜 입력")
+    await minji.send("13/45")
+    assert "알 수 없는 날짜" in minji.last_text
+    shown = example_days(minji.last_text, today)
+    assert len(shown) == 2 and shown[0] == shown[1]
+    for shown_day in shown:  # soon, on a school day, never today or before
+        assert today < shown_day <= today + timedelta(days=7), minji.last_text
+        assert shown_day.weekday() < 5
+
+    # In English, the same.
+    async with db.write() as conn:
+        await conn.execute(update(User).where(User.id == 6611).values(lang="en"))
+    await minji.send("99/99")
+    shown = example_days(minji.last_text, today)
+    assert len(shown) == 2 and all(today < d <= today + timedelta(days=7) for d in shown)

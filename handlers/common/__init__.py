@@ -17,7 +17,7 @@ from bot.context import JinroContext
 from handlers.common.buttons import Button as ButtonSpec
 from handlers.common.buttons import audit_refusal
 from handlers.common.lengths import MESSAGE_MAX, shown_length, split_text
-from messages import label, render
+from messages import examples, label, render
 from storage import audit
 from storage import users as users_store
 from storage.models import Role
@@ -303,6 +303,7 @@ async def reply(
     Every template gets `formal` (the user's register): the shared ones in common/ use it
     to speak to students and adults alike."""
     values.setdefault("formal", speaks_formally(context.user))
+    examples.TODAY.set(context.today)  # an example day in a question lies ahead of it
     text = render(template, context.lang, **values)
     query = update.callback_query
     fits = shown_length(text) <= MESSAGE_MAX  # an edit is not split
