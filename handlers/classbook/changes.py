@@ -16,7 +16,7 @@ from handlers.classbook.buttons import ASK, DO, FEWER, HOME, MANAGE, NAMES, RENA
 from handlers.classbook.names import problems, refuse_names
 from handlers.common import answer_query, keyboard, leave_flow, reply, set_flow, text_step
 from handlers.common.handled import asked
-from handlers.common.told import student_hears_at
+from handlers.common.told import nobody_at_site, student_hears_at
 from messages import label
 from messages.labels import N_
 from storage import bookings as store
@@ -92,6 +92,7 @@ async def show_manage(
             rows.append([FEWER(label(lang, "↩️ Give back unnamed seats"), session.id)])
         rows.append([ASK(label(lang, "🗑 Cancel the whole class booking"), "all", session.id, 0)])
     rows.append([NAMES(label(lang, "◀ Back to naming"), session.id, 0)])
+    gave_back = note in ("drop", "fewer")
     await reply(
         update,
         context,
@@ -107,6 +108,7 @@ async def show_manage(
         note=note,
         count=count,
         name=name,
+        site_nobody=gave_back and await nobody_at_site(context, session.site_id),
     )
 
 
@@ -196,6 +198,8 @@ async def _ask(update, context, what, target, count, seat, place, seats, session
         count=count if what == "fewer" else len(seats) if what == "all" else 1,
         name=name,
         tz=context.tz,
+        site_nobody=what in ("drop", "fewer", "all")
+        and await nobody_at_site(context, session.site_id),
     )
 
 
@@ -260,20 +264,19 @@ async def do_pressed(
                 changed = await store.cancel_class(conn, teacher, target, now=now, offer=offer)
     except store.Refused as refused:
         await answer_query(update)
-        await _after(update, context, session.id, note=refused.reason)
+        await _after(update, context, session, note=refused.reason)
         return
     await answer_query(update)
     outbox.kick(context)  # the site's news, a student taken off, seats offered from the line
-    await _after(update, context, session.id, note=what, count=changed.given_back, name=name)
+    await _after(update, context, session, note=what, count=changed.given_back, name=name)
 
 
-async def _after(
-    update: Update, context: JinroContext, session_id: int, note: str, count=0, name=""
-) -> None:
-    """The class's page after a change, or that none of it is left."""
+async def _after(update: Update, context: JinroContext, was, note: str, count=0, name="") -> None:
+    """The class's page after a change (`was`: the session before it), or that none of it
+    is left."""
     await set_flow(context, None)
     try:
-        seats, session = await _class(context, session_id)
+        seats, session = await _class(context, was.id)
     except NotFound:
         home = [[HOME(label(context.lang, "◀ My class bookings"))]]
         when = student_hears_at(context.now, context.tz)
@@ -286,6 +289,8 @@ async def _after(
             count=count,
             when=when,
             tz=context.tz,
+            site=was.site_name,
+            site_nobody=await nobody_at_site(context, was.site_id),
         )
         return
     await show_manage(update, context, seats, session, note=note, count=count, name=name)
