@@ -113,8 +113,12 @@ async def test_confirming_writes_the_reminders_and_cancelling_removes_the_studen
             conn, booking_id, await user(db, w["students"][0]), now=NOW, offer=OFFER
         )
     left = await outbox(db)
-    # The student's rows go; the site's news of the cancellation is written instead.
-    assert [r.kind for r in left if r.booking_id == booking_id] == ["site_cancelled"]
+    # The student's rows go; the site's and the confirming teacher's news of the
+    # cancellation are written instead.
+    assert sorted(r.kind for r in left if r.booking_id == booking_id) == [
+        "site_cancelled",
+        "teacher_student_cancelled",
+    ]
     assert {r.kind for r in left} >= {"site_roster_day_before", "site_roster_morning"}
 
 

@@ -230,6 +230,7 @@ async def book(update: Update, context: JinroContext, session_id: int, count: in
         else:
             await _refused(update, context, refused, edit=True)
         return
+    outbox.kick(context)  # booked late, the site's news (storage: class_changes.tell_site)
     await show_seats(update, context, session_id, 0, edit=True, note="booked", count=count)
 
 

@@ -1,6 +1,6 @@
 """What the outbox tells of a class booking changed (storage/bookings/class_changes.py):
-the site hears of seats given back and of late name changes, and a student on Telegram
-hears they were taken off. Each is composed when sent, from the class as it is then."""
+the site hears of seats given back, of seats booked and names changed late, and a student
+on Telegram hears they were taken off. Each is composed when sent, from the class as it is then."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from storage import users as users_store
 
 async def _site_class_change(conn, context, row, user):
     session = await session_ahead(conn, row)
-    teacher_id, _, given_back = (row.detail or "").partition(":")
-    if session is None or not teacher_id.isdigit() or not given_back.isdigit():
+    # teacher:given_back[:booked] (rows written before seats booked late were told have two)
+    parts = (row.detail or "").split(":")
+    teacher_id, given_back, booked = (parts + ["0"])[:3]
+    if session is None or not all(p.isdigit() for p in (teacher_id, given_back, booked)):
         return None
     teacher = await users_store.get(conn, int(teacher_id))
     school = await users_store.school(conn, teacher.school_id) if teacher else None
@@ -21,6 +23,7 @@ async def _site_class_change(conn, context, row, user):
         "session": session,
         "school": school.name if school else "",
         "given_back": int(given_back),
+        "booked": int(booked),
         "seats": seats,
     }
 

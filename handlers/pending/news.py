@@ -1,14 +1,16 @@
 """What the outbox tells a teacher about their students' requests: a new one at once, one
-about to expire, and the morning digest of what waits (school days)."""
+about to expire, the morning digest of what waits (school days), and a seat they confirmed
+or booked for the class that the student cancelled."""
 
 from __future__ import annotations
 
 from handlers.common import keyboard
-from handlers.outbox import Kind, on_its_day
+from handlers.outbox import Kind, on_its_day, session_ahead
 from handlers.pending.buttons import CONFIRM, LIST, REJECT
 from messages import label
 from storage import commitments
 from storage import pending as pending_store
+from storage import sessions as sessions_store
 from storage.errors import NotFound
 from storage.models import Role
 
@@ -56,6 +58,20 @@ async def _teacher_digest(conn, context, row, user):
     }
 
 
+async def _student_cancelled(conn, context, row, user):
+    """A student cancelled a seat this teacher confirmed, or booked for the class: said
+    while the session is still to come and the seat still cancelled."""
+    session = await session_ahead(conn, row)
+    person = await sessions_store.person(conn, row.booking_id) if row.booking_id else None
+    if session is None or person is None or person.status != "cancelled":
+        return None
+    return "pending/student_cancelled", {
+        "session": session,
+        "student": person,
+        "class_seat": person.booked_by != person.student_id,
+    }
+
+
 async def _waiting_request(conn, context, row, user):
     """The request while it still waits (at the outbox's `context.now`), if this teacher may
     still decide it; else None."""
@@ -89,4 +105,5 @@ OUTGOING = [
     Kind("teacher_request", _teacher_request, _decide),
     Kind("teacher_expiring", _expiring, _decide),
     Kind("teacher_digest", _teacher_digest, _see_the_requests),
+    Kind("teacher_student_cancelled", _student_cancelled),
 ]

@@ -10,7 +10,8 @@ waiting list is offered what came free.
 
 The site hears of a class where it hears of class bookings: its rosters, composed when sent,
 show the class as it is then. Seats given back are told at once too (like a student's
-cancellation), and names changed within a day of the session, when the roster may be out
+cancellation), and names changed and seats booked late (within a day of the session or once
+its roster went out: reminders.late_for_site), when the roster may be out
 (site_class_change). A registered student taken off is told (student_unbooked).
 """
 
@@ -84,7 +85,7 @@ async def unname_seat(conn: AsyncConnection, teacher: Row, booking_id: int, *, n
         raise AlreadyHandled
     await _swap_name(conn, seat, student_id=None, name=None)
     told = await _taken_off(conn, [seat], now)
-    await _tell_site(conn, teacher, session, 0, now)
+    await tell_site(conn, teacher, session, now)
     await audit.record(conn, teacher.id, "booking.unnamed", "booking", booking_id, now=now)
     return Changed(session.id, told=told)
 
@@ -98,7 +99,7 @@ async def rename_seat(
     if seat.student_id is not None or seat.student_name is None:
         raise NotFound
     await _swap_name(conn, seat, student_id=None, name=name)
-    await _tell_site(conn, teacher, session, 0, now)
+    await tell_site(conn, teacher, session, now)
     await audit.record(conn, teacher.id, "booking.renamed", "booking", booking_id, now=now)
     return Changed(session.id)
 
@@ -213,7 +214,7 @@ async def _give_back(
     )
     await refresh_next(conn, [session.program_id], now=now)
     told = await _taken_off(conn, seats, now)
-    await _tell_site(conn, teacher, session, len(seats), now)
+    await tell_site(conn, teacher, session, now, given_back=len(seats))
     await audit.record(conn, teacher.id, action, "session", session.id, seats=len(seats), now=now)
     offered = await offer_free_seats(conn, session.id, now=now, offer=offer)
     return Changed(session.id, len(seats), told, offered)
@@ -239,14 +240,21 @@ async def _taken_off(conn: AsyncConnection, seats: list[Row], now: datetime) -> 
     return told
 
 
-async def _tell_site(
-    conn: AsyncConnection, teacher: Row, session: Row, given_back: int, now: datetime
+async def tell_site(
+    conn: AsyncConnection,
+    teacher: Row,
+    session: Row,
+    now: datetime,
+    *,
+    given_back: int = 0,
+    booked: int = 0,
 ) -> None:
-    """The site's people hear of seats given back at once; of names only within a day of
-    the session (before that, the roster they get later has them)."""
+    """The site's people hear of seats given back at once; of seats booked and of names
+    only when the change is late (reminders.late_for_site: before that, the roster they
+    get later has them)."""
     if session.starts_at <= now:
         return
-    if not given_back and session.starts_at > now + reminders.SITE_CHANGE_WITHIN:
+    if not given_back and not reminders.late_for_site(session.starts_at, now, reminders.CITY_TZ):
         return
     key = f"site_class_change:{session.id}:{teacher.id}:{now.isoformat()}"
     plans = [
@@ -254,7 +262,7 @@ async def _tell_site(
         for user_id in await _site_people(conn, session.site_id)
     ]
     await reminders.write(
-        conn, plans, now, session_id=session.id, detail=f"{teacher.id}:{given_back}"
+        conn, plans, now, session_id=session.id, detail=f"{teacher.id}:{given_back}:{booked}"
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
+from storage.bookings.class_changes import tell_site
 from storage.bookings.common import get
 from storage.bookings.seats import _check_open, _insert, _locked_session, _take_seats
 from storage.errors import AlreadyHandled, NotFound, Refused
@@ -54,6 +55,8 @@ async def book_class(
         conn, teacher.id, "booking.class", "session", session_id, seats=count, now=now
     )
     await reminders.plan_booking(conn, ids[0], now=now)  # the site's rosters; keyed per session
+    # Booked after the site's roster went out (or the same morning): the site hears at once.
+    await tell_site(conn, teacher, session, now, booked=count)
     return ids
 
 

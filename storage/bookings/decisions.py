@@ -64,12 +64,38 @@ async def cancel(
         raise Refused("too_late", when=cancel_deadline(session))
     await _swap(conn, booking, ACTIVE_STATUSES, "cancelled", student.id, now)
     await reminders.drop_booking(conn, booking_id)
-    if booking.status == "confirmed":  # the site counted on this student
+    if booking.status == "confirmed":  # the site counted on this student, and their teacher
         await reminders.plan_site_change(conn, booking_id, "cancelled", now=now)
+        await _tell_teacher(conn, booking, now)
     await audit.record(conn, student.id, "booking.cancelled", "booking", booking_id, now=now)
     if booking.status not in SEAT_STATUSES:
         return Freed(booking_id, booking.session_id, was=booking.status)
     return await _seat_freed(conn, booking, now, offer)
+
+
+async def _tell_teacher(conn: AsyncConnection, booking: Row, now: datetime) -> None:
+    """The teacher who booked the seat for the class, or confirmed the request, hears that
+    the student cancelled it (teacher_student_cancelled): their plans for the day change."""
+    teacher_id = booking.booked_by if booking.booked_by != booking.student_id else None
+    teacher_id = teacher_id or booking.decided_by
+    if teacher_id is None or teacher_id == booking.student_id:
+        return
+    teacher = await conn.scalar(
+        select(users.c.id).where(
+            users.c.id == teacher_id, users.c.role == "teacher", users.c.active.is_(True)
+        )
+    )
+    if teacher is not None:
+        kind = "teacher_student_cancelled"
+        await reminders.notice(
+            conn,
+            kind,
+            teacher,
+            f"{kind}:{booking.id}:{teacher}",
+            now=now,
+            booking_id=booking.id,
+            session_id=booking.session_id,
+        )
 
 
 # What a student has asked for but not been given: withdrawn when the guardian withdraws

@@ -18,8 +18,9 @@ Kinds, who gets them, and what writes them:
   confirmed (plan_booking).
 - teacher_expiring: a request made (plan_request), 12 hours before it expires, to each
   teacher who may decide it; dropped with the booking's other rows when it is decided.
-- site_change: a booking confirmed or cancelled within 24 hours of its session, to the site
-  at once (plan_site_change); it outlives the booking, like the rosters.
+- site_change: a booking confirmed or cancelled within 24 hours of its session or after its
+  first roster went out (late_for_site), to the site at once (plan_site_change); it outlives
+  the booking, like the rosters.
 - student_survey: attendance marked (plan_survey), 2 hours after the session ends.
 - teacher_digest (08:30 each school day) and staff_dead (09:00 daily): about no one booking;
   the clock's planning step (plan_digests) writes each person's next one ahead of time.
@@ -30,6 +31,9 @@ Notices, news due at once, written by the change they tell of (see `notice`):
   student_booked (a teacher named them on a class seat), student_session_cancelled.
 - teacher_session_cancelled, teacher_attendance (each report of the site's marks).
 - site_cancelled: a confirmed booking cancelled further ahead than site_change covers.
+- site_class_change: a class booking made late (late_for_site), seats given back, names
+  changed late (storage/bookings/class_changes.tell_site).
+- teacher_student_cancelled: a student cancelled a seat their teacher confirmed or booked.
 Students' quiet hours hold back all but the urgent ones (Kind.urgent, each area's news.py).
 
 Settled rows (sent, skipped) are deleted after KEEP_SETTLED, dead ones after KEEP_DEAD:
@@ -93,6 +97,7 @@ from storage.reminders.when import (
     city_day,
     expiry_warning_at,
     in_quiet_hours,
+    late_for_site,
     next_at,
     next_morning,
     out_of_quiet_hours,
@@ -138,6 +143,7 @@ __all__ = [
     "forget_settled",
     "hold",
     "in_quiet_hours",
+    "late_for_site",
     "mark",
     "mark_many",
     "next_at",

@@ -14,7 +14,6 @@ from storage.models import (
 )
 from storage.reminders.common import (
     CITY_TZ,
-    SITE_CHANGE_WITHIN,
     STAFF_DIGEST_AT,
     SURVEY_AFTER,
     TEACHER_DIGEST_AT,
@@ -23,6 +22,7 @@ from storage.reminders.common import (
 from storage.reminders.when import (
     after_quiet_hours,
     expiry_warning_at,
+    late_for_site,
     next_at,
     site_plan,
     student_plan,
@@ -124,9 +124,10 @@ async def drop_request(conn: AsyncConnection, booking_id: int) -> None:
 async def plan_site_change(
     conn: AsyncConnection, booking_id: int, change: str, *, now: datetime
 ) -> None:
-    """A booking confirmed or cancelled (`change`) within 24 hours of its session: the
-    site's people hear at once. A cancellation of a booking whose news the site has not
-    yet had takes that news back instead: for the site nothing changed."""
+    """A booking confirmed or cancelled (`change`) within 24 hours of its session, or after
+    its first roster went out (when.late_for_site): the site's people hear at once. A
+    cancellation of a booking whose news the site has not yet had takes that news back
+    instead: for the site nothing changed."""
     row = (
         await conn.execute(
             select(bookings.c.session_id, sessions.c.starts_at, programs.c.site_id)
@@ -137,7 +138,7 @@ async def plan_site_change(
     ).one()
     if row.starts_at <= now:
         return
-    if row.starts_at > now + SITE_CHANGE_WITHIN:
+    if not late_for_site(row.starts_at, now, CITY_TZ):
         if change == "cancelled":  # further ahead: the site still hears, in a plain notice
             plans = [
                 Planned("site_cancelled", u, now, f"site_cancelled:{booking_id}:{u}")
@@ -284,14 +285,18 @@ async def write(conn, plans: list[Planned], now: datetime, **about) -> None:
         await conn.execute(stmt, rows)
 
 
+# News of a change to a booking, kept when the booking ends: it is about what just happened.
+KEPT_NEWS = ("site_change", "site_cancelled", "teacher_student_cancelled")
+
+
 async def drop_booking(conn: AsyncConnection, booking_id: int) -> None:
-    """The booking is over: its reminders not yet sent go. A site's news of a change (a
-    cancellation, say) stays: it is about what just happened."""
+    """The booking is over: its reminders not yet sent go. A site's or a teacher's news of
+    a change (a cancellation, say) stays: it is about what just happened."""
     await conn.execute(
         delete(reminders).where(
             reminders.c.booking_id == booking_id,
             reminders.c.status == "pending",
-            reminders.c.kind.not_in(("site_change", "site_cancelled")),
+            reminders.c.kind.not_in(KEPT_NEWS),
         )
     )
 

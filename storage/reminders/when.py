@@ -16,6 +16,7 @@ from storage.reminders.common import (
     ONLINE_BEFORE,
     QUIET_END,
     QUIET_START,
+    SITE_CHANGE_WITHIN,
     Planned,
 )
 
@@ -27,6 +28,15 @@ def at_clock(kind: str, starts_at: datetime, tz: tzinfo) -> datetime:
     at, days_before = AT_CLOCK[kind]
     day = starts_at.astimezone(tz).date() - timedelta(days=days_before)
     return datetime.combine(day, at, tzinfo=tz)
+
+
+def late_for_site(starts_at: datetime, now: datetime, tz: tzinfo) -> bool:
+    """A change to a session's bookings made now reaches its site at once: within
+    SITE_CHANGE_WITHIN of the session, or once its first roster went out (the day before at
+    17:00), when the roster the site read no longer holds."""
+    return starts_at <= now + SITE_CHANGE_WITHIN or now >= at_clock(
+        "site_roster_day_before", starts_at, tz
+    )
 
 
 def out_of_quiet_hours(moment: datetime, starts_at: datetime, tz: tzinfo) -> datetime:
