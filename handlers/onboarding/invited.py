@@ -16,6 +16,7 @@ from handlers.common.shorten import ask_to_shorten
 from handlers.onboarding.buttons import DISTRICT, GRADES, MENTOR_KIND, PROFILE_NAME
 from handlers.onboarding.common import ask_name, name_step
 from handlers.onboarding.free_times import ask_for_free_times
+from handlers.onboarding.waiting import see_them, waiting_for
 from messages import label
 from messages.vocabulary import district_name
 from storage import audit, invites, monitors
@@ -218,6 +219,15 @@ async def finish_profile(
         await audit.record(
             conn, user.id, "profile.complete", "user", user.id, role=user.role, now=context.now
         )
-    await reply(update, context, "onboarding/profile_done", edit=edit, user=context.user)
+    waiting = await waiting_for(context)  # requests that waited for a teacher to join
+    await reply(
+        update,
+        context,
+        "onboarding/profile_done",
+        see_them(context, waiting),
+        edit=edit,
+        user=context.user,
+        waiting=waiting,
+    )
     await commands.set_for_user(context, context.user)
     await ask_for_free_times(update, context)  # a new mentor has none: no request reaches them

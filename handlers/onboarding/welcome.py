@@ -21,6 +21,7 @@ from handlers.common.handled import asked, prompt_of
 from handlers.common.small_talk import small_talk
 from handlers.onboarding.buttons import ROLE, SWITCH_LANGUAGE
 from handlers.onboarding.common import in_both_languages, typed_choice
+from handlers.onboarding.waiting import see_them, waiting_for
 from messages import label
 from storage import users as users_store
 
@@ -36,7 +37,15 @@ async def start(update: Update, context: JinroContext) -> None:
         if context.first_visit:  # a role given before they came (ADMIN_IDS)
             await reply(update, context, "onboarding/welcome_first", user=context.user)
         else:
-            await reply(update, context, "onboarding/welcome_back", user=context.user)
+            waiting = await waiting_for(context)
+            await reply(
+                update,
+                context,
+                "onboarding/welcome_back",
+                see_them(context, waiting),
+                user=context.user,
+                waiting=waiting,
+            )
     elif is_guardian(context.user):
         # Someone who answered a student's consent request: a guardian, not a newcomer to
         # be asked whether they are a student (an invite still comes as its own link).
