@@ -232,6 +232,7 @@ async def test_a_site_nobody_of_which_is_on_jinro_is_never_said_to_be_told(
     assert f"{NOBODY} 체험처에 알리지 못했습니다" in teacher.last_text
     assert "체험처에 알렸습니다" not in teacher.last_text
     assert "체험처와" not in teacher.last_text
+    assert "학생들에게" not in teacher.last_text  # no student on Telegram was on the list
 
 
 async def test_with_someone_of_the_site_on_jinro_the_site_is_told(
@@ -245,7 +246,8 @@ async def test_with_someone_of_the_site_on_jinro_the_site_is_told(
     await teacher.press("단체 예약 전체 취소")
     assert "체험처에도 알립니다" in teacher.last_text and NOBODY not in teacher.last_text
     await teacher.press("네, 단체 예약을 취소합니다")
-    assert "체험처" in teacher.last_text and NOBODY not in teacher.last_text
+    assert "2석을 회차에 돌려주었고, 체험처에 알렸습니다." in teacher.last_text
+    assert "학생" not in teacher.last_text  # typed names only: no student was told
     await site.expect("단체 예약 2석을 돌려주었습니다")
     async with db.read() as conn:
         assert (await conn.scalar(select(User.site_id).where(User.id == 8390))) == site_id

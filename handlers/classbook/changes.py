@@ -268,12 +268,22 @@ async def do_pressed(
         return
     await answer_query(update)
     outbox.kick(context)  # the site's news, a student taken off, seats offered from the line
-    await _after(update, context, session, note=what, count=changed.given_back, name=name)
+    await _after(
+        update,
+        context,
+        session,
+        note=what,
+        count=changed.given_back,
+        name=name,
+        students=len(changed.told),
+    )
 
 
-async def _after(update: Update, context: JinroContext, was, note: str, count=0, name="") -> None:
+async def _after(
+    update: Update, context: JinroContext, was, note: str, count=0, name="", students=0
+) -> None:
     """The class's page after a change (`was`: the session before it), or that none of it
-    is left."""
+    is left (`students`: those on Telegram taken off it, told)."""
     await set_flow(context, None)
     try:
         seats, session = await _class(context, was.id)
@@ -291,6 +301,7 @@ async def _after(update: Update, context: JinroContext, was, note: str, count=0,
             tz=context.tz,
             site=was.site_name,
             site_nobody=await nobody_at_site(context, was.site_id),
+            students=students,
         )
         return
     await show_manage(update, context, seats, session, note=note, count=count, name=name)
