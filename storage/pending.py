@@ -53,14 +53,28 @@ def _covered(teacher: Row) -> list:
 
 
 async def pending_for_teacher(
-    conn: AsyncConnection, teacher: Row, *, offset: int = 0, limit: int = 8
+    conn: AsyncConnection,
+    teacher: Row,
+    *,
+    offset: int = 0,
+    limit: int = 8,
+    since: datetime | None = None,
 ) -> tuple[list[Row], int]:
-    """Requests waiting for this teacher: by programme, then session, newest last."""
-    where = [
-        bookings.c.status == "requested",
-        bookings.c.school_id == teacher.school_id,
-        *_covered(teacher),
-    ]
+    """Requests waiting for this teacher: by programme, then session, newest last.
+
+    `since`: the list as it was at that moment (when the teacher opened it), so that its
+    numbers hold while the teacher works down it: the requests waiting then, decided or
+    ended since included (in their place, with their status), new ones left for next time.
+    """
+    where = [bookings.c.school_id == teacher.school_id, *_covered(teacher)]
+    if since is None:
+        where.append(bookings.c.status == "requested")
+    else:
+        where += [
+            bookings.c.created_at <= since,
+            bookings.c.booked_by == bookings.c.student_id,
+            or_(bookings.c.status == "requested", bookings.c.decided_at >= since),
+        ]
     total = await conn.scalar(
         select(func.count())
         .select_from(bookings.join(users, users.c.id == bookings.c.student_id))

@@ -21,6 +21,7 @@ from storage.models import Booking, MentorRequest, Reminder, Session, utcnow
 from tests.conftest import join_as_student, wait_until
 from tests.mentors_e2e_helpers import add_mentor, ask
 from tests.test_deadlines_e2e import apply, bookings_of, tuesday_at, world
+from tests.world_helpers import add_teacher
 
 NO_PROGRAMME = "맞는 프로그램이 없"
 STUDENT_ASKED = "아래 질문에 버튼을 눌러 답해 주세요"
@@ -191,3 +192,37 @@ async def test_a_student_types_her_score_after_a_session(morning, bot, sandbox, 
         await minji.send("5점")
         assert "5점 중 5점" in minji.last_text
         assert live(minji, "체험은 어땠어요") == []
+
+
+# ----- /pending keeps its numbers ---------------------------------------------------------------
+
+
+async def test_pending_keeps_its_numbers_while_the_teacher_decides(
+    tuesday_morning, bot, sandbox, db
+):
+    from tests.test_pending_e2e import apply as apply_for
+    from tests.test_pending_e2e import world as pending_world
+
+    session_id = await pending_world(db)
+    teacher = await add_teacher(db, sandbox, 7801, "박선영")
+    names = ["김민지", "이서준", "최하늘"]
+    for number, name in enumerate(names):
+        student = await join_as_student(sandbox, 7811 + number, name)
+        await apply_for(student, session_id)
+    await teacher.expect_many("새 체험 신청", 3, timeout=10)
+    await teacher.send("/pending")
+    assert "승인을 기다리는 신청: 3건" in teacher.last_text
+    assert "2. 이서준" in teacher.last_text and "3. 최하늘" in teacher.last_text
+    await teacher.press("✅ 2. 이서준")
+    text = teacher.last_text
+    assert "승인을 기다리는 신청: 2건" in text, text
+    # 3 is still 최하늘: the decided request keeps its number, saying what became of it.
+    assert "1. 김민지" in text and "3. 최하늘" in text and "2. 이서준" in text
+    assert "이서준" in text and "승인함" in text, text
+    assert "✅ 3. 최하늘" in teacher.buttons and not any("이서준" in b for b in teacher.buttons)
+    await teacher.press("✅ 3. 최하늘")
+    assert "1. 김민지" in teacher.last_text and "✅ 1. 김민지" in teacher.buttons
+    await teacher.send("확인")  # words at the list: asked to press, never a search
+    assert "아래 질문에 버튼으로 답해 주십시오" in tail(teacher)[-2]
+    await teacher.send("/pending")  # opened again: only what waits, numbered afresh
+    assert "1. 김민지" in teacher.last_text and "이서준" not in teacher.last_text

@@ -12,6 +12,7 @@ booking the teacher may not decide on gets the same answer as a missing one.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
@@ -27,6 +28,7 @@ from handlers.common import (
     reply,
     reply_page,
     requires,
+    set_flow,
     stale_button,
     text_step,
 )
@@ -58,7 +60,26 @@ async def pending_command(update: Update, context: JinroContext) -> None:
     # for an earlier ❌, or seat names); a reason no longer asked gives its request back.
     await _restore_asked(context)
     await leave_flow(context, "tp.", "cb.")
+    await _opened(context, fresh=True)
     await show_page(update, context, 0)
+
+
+# The key of the teacher's flow data that keeps when the list was opened: its numbers hold
+# from then on (decided requests stay in their place, saying so) until /pending again.
+OPENED = "pl"
+
+
+async def _opened(context: JinroContext, *, fresh: bool = False) -> datetime:
+    """When the list the teacher works down was opened (now, if it was not, or `fresh`)."""
+    data = dict(context.user.flow_data or {})
+    try:
+        opened = None if fresh else datetime.fromisoformat(data.get(OPENED) or "")
+    except ValueError:
+        opened = None
+    if opened is None:
+        opened = context.now
+        await set_flow(context, context.user.flow, {**data, OPENED: opened.isoformat()})
+    return opened
 
 
 @LIST.handles
@@ -78,10 +99,17 @@ async def show_page(
 ) -> None:
     """One page of requests; `note` says what just happened (a decision, a handled one, and
     for a decision when the students hear of it)."""
+    since = await _opened(context)
     async with context.db.read() as conn:
         shown = await fetch_page(
-            pending_store.pending_for_teacher, conn, context.user, index=page, size=PAGE
+            pending_store.pending_for_teacher,
+            conn,
+            context.user,
+            index=page,
+            size=PAGE,
+            since=since,
         )
+        _, waiting = await pending_store.pending_for_teacher(conn, context.user, limit=0)
         # Each student's other commitments at an overlapping time, for the whole page at once:
         # the teacher decides knowing of them (a warning, nothing is refused).
         clashes = await commitments.of_requests(conn, shown.items)
@@ -99,18 +127,21 @@ async def show_page(
         clashes=len(clashes),
     )
     lang = context.lang
+    # A request decided since the list was opened keeps its number, without buttons.
     rows = [
         [
             CONFIRM(_confirm_label(number, r.name, r.id in clashes), r.id, page),
             REJECT(f"❌ {number}.", r.id, page),
         ]
         for number, r in shown.numbered()
+        if r.status == "requested"
     ]
-    if len(shown.items) > 1:
+    open_here = [r for r in shown.items if r.status == "requested"]
+    if len(open_here) > 1:
         rows.append(
             [
                 CONFIRM_ALL(
-                    label(lang, "✅ Confirm all %(count)s on this page", count=len(shown.items)),
+                    label(lang, "✅ Confirm all %(count)s on this page", count=len(open_here)),
                     page,
                     _digest(shown.items),
                 )
@@ -124,13 +155,14 @@ async def show_page(
         shown.markup(lang, rows, LIST),
         edit=edit,
         requests=shown.items,
+        waiting=waiting,
         clashes=clashes,
         note=note,
         count=count,
         when=student_hears_at(context.now, context.tz) if note == "confirmed" else None,
         tz=context.tz,
     )
-    if shown.items:  # its ✅ and ❌ answer it: typed words are not a search meanwhile
+    if waiting:  # its ✅ and ❌ answer it: typed words are not a search meanwhile
         await hold(context, shown_page, "tp.list")
 
 
@@ -141,8 +173,9 @@ def _confirm_label(number: int, name: str, clash: bool) -> str:
 
 
 def _digest(requests) -> str:
-    """Names exactly the requests a page showed: "confirm all" acts only on what was seen."""
-    ids = ",".join(str(r.id) for r in requests)
+    """Names exactly the requests a page showed, and which of them still waited: "confirm
+    all" acts only on what was seen."""
+    ids = ",".join(f"{r.id}{'' if r.status == 'requested' else 'x'}" for r in requests)
     return hashlib.sha256(ids.encode()).hexdigest()[:10]
 
 
@@ -223,9 +256,15 @@ async def _handled(update: Update, context: JinroContext, booking_id: int, page:
 
 @CONFIRM_ALL.handles
 async def confirm_all(update: Update, context: JinroContext, page: int, digest: str) -> None:
+    since = await _opened(context)
     async with context.db.read() as conn:
         shown = await fetch_page(
-            pending_store.pending_for_teacher, conn, context.user, index=page, size=PAGE
+            pending_store.pending_for_teacher,
+            conn,
+            context.user,
+            index=page,
+            size=PAGE,
+            since=since,
         )
     requests = shown.items  # the page as the teacher saw it, if nothing changed since
     if not requests or _digest(requests) != digest:
@@ -238,6 +277,8 @@ async def confirm_all(update: Update, context: JinroContext, page: int, digest: 
     confirmed = []
     async with context.db.write() as conn:
         for request in requests:
+            if request.status != "requested":
+                continue  # decided already, shown in its place
             try:
                 await store.confirm(conn, request.id, context.user, now=context.now)
             except (AlreadyHandled, NotFound):
