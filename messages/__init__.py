@@ -20,7 +20,7 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.ext import Extension
 
-from messages import examples, vocabulary
+from messages import examples, people, vocabulary
 from messages.particles import settle
 
 HERE = Path(__file__).resolve().parent
@@ -81,8 +81,9 @@ def environment(lang: str) -> Environment:
     env.globals["lang"] = lang
     # Example days in questions, ahead of the answer's today (messages/examples.py).
     env.globals["example_md"], env.globals["example_ko"] = examples.example_md, examples.example_ko
-    # The programme's own words (districts, fields) in the reader's language.
-    for words in (vocabulary.district_name, vocabulary.field_name):
+    # The programme's own words (districts, fields) and people's names (messages/people.py)
+    # in the reader's language.
+    for words in (vocabulary.district_name, vocabulary.field_name, people.called):
         env.globals[words.__name__] = env.filters[words.__name__] = partial(words, lang)
     return env
 

@@ -1,5 +1,7 @@
 """People's names: how a name is written from Telegram's parts, which names are accepted, and
-what others see of a person (the given name only). One rule for every area."""
+what others see of a person: an adult's whole name, a student's given name where people
+outside their school read it. One rule for every area; messages/people.py adds the role's
+words (김민지 학생, 박선영 선생님)."""
 
 from __future__ import annotations
 
@@ -60,6 +62,15 @@ def display_name(name: str | None) -> str:
     """What others see of a person in a shared thread: the first name only, never an
     account, and never empty."""
     return first_name(name)[:30] or "?"
+
+
+def shared_name(name: str | None, role: str | None) -> str:
+    """What the others in a shared thread (a case) see of a person's name, never an account
+    and never empty: an adult's whole name, as they act in their role (박선영); a student's
+    given name (민지), as the student is told: a minor's family name stays with their school."""
+    if role == "student":
+        return display_name(name)
+    return " ".join((name or "").split())[:30] or "?"
 
 
 # A name a teacher types for a class seat (a student not on Telegram): it is shown to the

@@ -70,6 +70,7 @@ TEMPLATE_FILES = {
     "mentoring/students": ADULTS,
     "onboarding/already_registered": ADULTS,
     "onboarding/ask_code": ADULTS,
+    "onboarding/ask_free_times": ADULTS,  # a mentor who has just joined
     "onboarding/bad_name": EITHER,  # a student's name, or an invited adult's
     "onboarding/ask_grades": ADULTS,
     "onboarding/ask_mentor_field": ADULTS,
@@ -120,6 +121,7 @@ LABEL_FILES = {
     "handlers/mentors/request.py": EITHER,
     "handlers/mentors/talk.py": EITHER,
     "handlers/onboarding": STUDENTS,
+    "handlers/onboarding/free_times.py": ADULTS,
     "handlers/onboarding/invited.py": ADULTS,
     "handlers/pending": ADULTS,
     "handlers/privacy": ADULTS,
@@ -128,6 +130,7 @@ LABEL_FILES = {
     "handlers/sessions": ADULTS,
     "handlers/stats.py": ADULTS,
     "messages/imports.py": ADULTS,
+    "messages/people.py": EITHER,  # names with their role: no register of their own
 }
 
 # A text given to one side only where its file serves the other or both: a label a handler

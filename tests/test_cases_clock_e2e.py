@@ -41,8 +41,8 @@ async def test_no_mediator_a_reminder_then_staff(tuesday_morning, bot, sandbox, 
     assert (found.status, found.escalation) == ("escalated", "no_mediator")
     # The monitor's old button still takes it (staff may assign someone else instead).
     await monitor.press("이 사례 맡기")
-    assert "사례 #1" in monitor.last_text and "[학생] 민지" in monitor.last_text
-    await minji.expect("학부모 지원단 수진 님이 이 사례를 도와줄 거예요", timeout=10)
+    assert "사례 #1" in monitor.last_text and "민지 학생" in monitor.last_text
+    await minji.expect("학부모 지원단 한수진 님이 이 사례를 도와줄 거예요", timeout=10)
 
 
 async def test_no_answer_for_48_hours_a_reminder_then_staff(tuesday_morning, bot, sandbox, db):

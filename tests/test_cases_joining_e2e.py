@@ -66,21 +66,21 @@ async def test_the_mediator_brings_in_the_students_teacher_and_the_site(
     await monitor.press("선생님·체험처 참여시키기")
     assert "누구를 사례에 참여시키시겠습니까?" in monitor.last_text
     offered = json.dumps(monitor.last_message["reply_markup"], ensure_ascii=False)
-    assert "[선생님] 수아" in offered and "[체험처] 하늘" in offered
-    assert "[선생님] 지훈" not in offered  # a party already
+    assert "이수아 선생님" in offered and "체험처 담당자 윤하늘 님" in offered
+    assert "박지훈 선생님" not in offered  # a party already
     assert str(SUA) not in offered and str(SITE2) not in offered
     picker = monitor.last_message["message_id"]
-    await monitor.press("[선생님] 수아")
-    assert "수아 님(선생님)을 1번 사례의 당사자로 참여시키고 알렸습니다" in monitor.last_text
+    await monitor.press("이수아 선생님")
+    assert "이수아 선생님을 1번 사례의 당사자로 참여시키고 알렸습니다" in monitor.last_text
 
-    # She is told, in 합니다체, and writes to everyone; the student hears her by first name.
+    # She is told, in 합니다체, and writes to everyone; the student hears her as 이수아 선생님.
     told = await sua.expect("당사자가 되셨습니다", timeout=10)
     assert "사례 #1" in told["text"]
     await sua.press("답장하기")
     await sua.send("담임 이수아입니다. 현장학습 날짜를 확인해 보겠습니다.")
     await sua.expect("모두에게 보냈습니다")
     heard = await minji.expect("현장학습 날짜를 확인해", timeout=10)
-    assert "[선생님] 수아" in heard["text"] and "이수아" not in heard["text"].split(":")[0]
+    assert heard["text"].split("\n")[-2] == "이수아 선생님:"
     await monitor.expect("현장학습 날짜를 확인해", timeout=10)
     await site.expect("현장학습 날짜를 확인해", timeout=10)
 
@@ -89,10 +89,10 @@ async def test_the_mediator_brings_in_the_students_teacher_and_the_site(
     assert monitor.callback_answers[-1]["text"].startswith(STALE_ADULT)
     await monitor.send("/cases")
     await monitor.press("#1")
-    assert "[선생님] 수아" in monitor.last_text  # in the list of parties now
+    assert "이수아 선생님" in monitor.last_text  # in the list of parties now
     await monitor.press("선생님·체험처 참여시키기")
-    await monitor.press("[체험처] 하늘")
-    assert "하늘 님(체험처)을 1번 사례의 당사자로 참여시키고 알렸습니다" in monitor.last_text
+    await monitor.press("체험처 담당자 윤하늘 님")
+    assert "체험처 담당자 윤하늘 님을 1번 사례의 당사자로 참여시키고 알렸습니다" in monitor.last_text
     await haneul.expect("당사자가 되셨습니다", timeout=10)
     await monitor.press("사례 보기")
     await monitor.press("선생님·체험처 참여시키기")

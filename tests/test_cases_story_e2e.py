@@ -36,25 +36,25 @@ async def test_a_case_relayed_both_ways_resolved_and_closed(tuesday_morning, bot
 
     await open_as(minji, "일정 변경", "그날 학교 시험이 있어서 시간을 바꾸고 싶어요")
     assert "1번 사례를 열었어요" in minji.last_text
-    assert "학부모 지원단 수진 님이 도와줄 거예요" in minji.last_text
+    assert "학부모 지원단 한수진 님이 도와줄 거예요" in minji.last_text
     (found,) = await cases(db)
     assert (found.monitor_id, found.opened_role, found.status) == (MONITOR, "student", "open")
 
-    # The teacher, the site and the mediator hear of it, with the student's first name only.
+    # The teacher, the site and the mediator hear of it, with the student's given name only.
     for person in (teacher, site, monitor):
         news = await person.expect("사례 #1", timeout=10)
-        assert "[학생] 민지" in news["text"] and "시험" in news["text"]
+        assert "민지 학생" in news["text"] and "시험" in news["text"]
         assert "김민지" not in news["text"]
     assert "중재를 맡을 새 사례" in (await monitor.expect("사례 #1"))["text"]
 
     # The mediator writes to everyone from the case view.
     await monitor.press("사례 보기")
-    assert "[학생] 민지" in monitor.last_text and "그날 학교 시험" in monitor.last_text
+    assert "민지 학생" in monitor.last_text and "그날 학교 시험" in monitor.last_text
     await monitor.press("모두에게")
     await monitor.send("안녕하세요, 중재를 맡은 수진입니다. 체험처에 다른 날이 있는지 여쭤볼게요.")
     await monitor.expect("1번 사례에 참여한 모두에게 보냈습니다")
     for person in (minji, teacher, site):
-        await person.expect("[학부모 지원단] 수진", timeout=10)
+        await person.expect("학부모 지원단 한수진 님", timeout=10)
     async with db.read() as conn:
         case_row = (await conn.execute(select(Case.__table__))).one()
     assert case_row.mediator_at is not None and case_row.due_what == "answer"
@@ -76,20 +76,20 @@ async def test_a_case_relayed_both_ways_resolved_and_closed(tuesday_morning, bot
         "담임으로서 일정 변경에 동의합니다.", reply_to=relayed_to_teacher["message_id"]
     )
     await teacher.expect("모두에게 보냈습니다")
-    await monitor.expect("[선생님] 지훈", timeout=10)
+    await monitor.expect("박지훈 선생님", timeout=10)
     await minji.expect("담임으로서 일정 변경에 동의합니다", timeout=10)
 
     # ...and the site with a photo and its caption.
     await site.press("답장하기")
     await site.send_photo(caption="다음 주 목요일 14시 회차 안내문입니다")
     photo_news = await minji.expect("다음 주 목요일 14시 회차", timeout=10)
-    assert photo_news["photo"] is not None and "[체험처] 가람" in photo_news["caption"]
+    assert photo_news["photo"] is not None and "체험처 담당자 최가람 님" in photo_news["caption"]
     await monitor.expect("다음 주 목요일 14시 회차", timeout=10)
 
     # The mediator writes privately to the student: nobody else gets it.
     await monitor.press("사례 보기")
     await monitor.press("한 사람에게")
-    await monitor.press("[학생] 민지")
+    await monitor.press("민지 학생")
     await monitor.send("민지 학생, 보호자께도 말씀드렸나요?")
     private = await minji.expect("보호자께도", timeout=10)
     assert "나에게만 온 메시지예요" in private["text"]
@@ -146,7 +146,7 @@ async def test_cases_opened_by_a_teacher_and_by_a_site(tuesday_morning, bot, san
     assert "1번 사례를 열었습니다" in teacher.last_text
     for person in (minji, site, monitor):
         news = await person.expect("사례 #1", timeout=10)
-        assert "[선생님] 지훈" in news["text"]
+        assert "박지훈 선생님" in news["text"]
 
     # The site, from its session's roster.
     await site.send("/sessions")
@@ -159,7 +159,7 @@ async def test_cases_opened_by_a_teacher_and_by_a_site(tuesday_morning, bot, san
     assert "2번 사례를 열었습니다" in site.last_text
     for person in (minji, teacher):
         news = await person.expect("사례 #2", timeout=10)
-        assert "[체험처] 가람" in news["text"]
+        assert "체험처 담당자 최가람 님" in news["text"]
     # Round robin: the second case went to the other monitor of the district.
     second = await w["monitor2"].expect("사례 #2", timeout=10)
     assert "중재를 맡을 새 사례" in second["text"]
@@ -237,7 +237,7 @@ async def test_a_safety_concern_goes_to_staff_at_once(tuesday_morning, bot, sand
     assert "계단 난간" in w["staff"].last_text
     await w["staff"].press("모두에게")
     await w["staff"].send("오늘 바로 현장을 확인하겠습니다.")
-    await minji.expect("[담당자]", timeout=10)
+    await minji.expect("담당자 정우 님", timeout=10)
     await minji.press("답장하기")
     await minji.send("감사합니다")
     await w["staff"].expect("감사합니다", timeout=10)
@@ -246,9 +246,9 @@ async def test_a_safety_concern_goes_to_staff_at_once(tuesday_morning, bot, sand
     await w["staff"].press("중재자 지정")
     assert any("✔ 한수진 (덕양구)" in label for label in w["staff"].buttons)
     await w["staff"].press("오은정 (덕양구)")
-    assert "이제 오은정 님이 1번 사례를 중재하며" in w["staff"].last_text
+    assert "이제 학부모 지원단 오은정 님이 1번 사례를 중재하며" in w["staff"].last_text
     await w["monitor2"].expect("이 사례의 중재를 맡게 되었습니다", timeout=10)
-    await minji.expect("학부모 지원단 은정 님이 이 사례를 도와줄 거예요", timeout=10)
+    await minji.expect("학부모 지원단 오은정 님이 이 사례를 도와줄 거예요", timeout=10)
     (found,) = await cases(db)
     assert found.monitor_id == MONITOR2
     assert await assert_nobody_sees_another_account(sandbox, EVERYONE) > 10

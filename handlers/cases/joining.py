@@ -15,13 +15,13 @@ from handlers.cases.common import (
     _open_case_keyboard,
     _question_keyboard,
 )
-from handlers.cases.writing import ROLE_NAMES, _writable
+from handlers.cases.writing import _writable
 from handlers.common import answer_query, reply, stale_button
-from messages import label
 from messages.labels import N_
+from messages.people import called
 from storage import cases as store
 from storage.errors import AlreadyHandled, NotFound
-from storage.names import display_name
+from storage.names import shared_name
 
 
 @ADD_PARTY.handles
@@ -37,7 +37,7 @@ async def pick_joiner(update: Update, context: JinroContext, case_id: int) -> No
     rows = [
         [
             BRING_IN(
-                f"[{label(lang, ROLE_NAMES[p.role])}] {display_name(p.name)}"[:60],
+                called(lang, p.role, shared_name(p.name, p.role))[:60],
                 case_id,
                 n,
                 store.party_tag(case_id, p.id),
@@ -90,5 +90,5 @@ async def joiner_chosen(update: Update, context: JinroContext, case_id: int, n: 
         edit=True,
         case_id=case_id,
         role=role,
-        name=display_name(person.name),
+        name=shared_name(person.name, role),
     )

@@ -34,7 +34,7 @@ from storage import cases as store
 from storage import users as users_store
 from storage.errors import NotFound
 from storage.models import Role
-from storage.names import display_name
+from storage.names import shared_name
 
 # ----- opening a case -------------------------------------------------------------------------
 
@@ -252,7 +252,7 @@ async def send_case(update: Update, context: JinroContext) -> None:
         _open_case_keyboard(context.lang, opened.case_id),
         edit=True,
         case=found,
-        mediator=display_name(found.monitor_name) if found.monitor_name else None,
+        mediator=shared_name(found.monitor_name, "monitor") if found.monitor_name else None,
     )
 
 

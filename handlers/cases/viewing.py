@@ -48,7 +48,7 @@ from storage import cases as store
 from storage import monitors as monitors_store
 from storage.errors import NotFound
 from storage.models import Role
-from storage.names import display_name
+from storage.names import shared_name
 
 # ----- /cases ---------------------------------------------------------------------------------
 
@@ -151,7 +151,7 @@ async def show_case(
         await audit_read(context, "case", case_id, seen=seen, page=page, lines=len(lines))
     if context.user.flow in ("case.pick",):
         await _leave_flow(context)
-    names = {p.user_id: (p.role, display_name(p.name)) for p in people}
+    names = {p.user_id: (p.role, shared_name(p.name, p.role)) for p in people}
     mine = next((p for p in people if p.user_id == user.id), None)
     rows = []
     if found.status != "closed":
@@ -190,11 +190,11 @@ async def show_case(
         edit=edit,
         case=found,
         seen=seen,
-        people=[Person(p.role, display_name(p.name), p.answer) for p in people],
+        people=[Person(p.role, shared_name(p.name, p.role), p.answer) for p in people],
         lines=[line_view(line, names) for line in lines],
         earlier=total - shown_to,
         tally=tally,
-        mediator=display_name(found.monitor_name) if found.monitor_name else None,
+        mediator=shared_name(found.monitor_name, "monitor") if found.monitor_name else None,
         tz=context.tz,
     )
     return True

@@ -37,10 +37,10 @@ from handlers.common import (
 )
 from handlers.common.handled import asked, settle_prompt
 from messages import label
-from messages.labels import N_
+from messages.people import called
 from storage import cases as store
 from storage.errors import AlreadyHandled, NotFound
-from storage.names import display_name
+from storage.names import shared_name
 
 # ----- writing in a case ----------------------------------------------------------------------
 
@@ -90,7 +90,7 @@ async def _ask_post(update: Update, context: JinroContext, case_id: int, found, 
         tz=context.tz,
         seen=seen,
         role=party.role if party is not None else None,
-        name=display_name(party.name) if party is not None else None,
+        name=shared_name(party.name, party.role) if party is not None else None,
         limit=store.TEXT_MAX,
     )
     await asked(context, shown)  # the message posted settles it: no "✕ Stop" after
@@ -115,7 +115,7 @@ async def pick_party(update: Update, context: JinroContext, case_id: int) -> Non
     rows = [
         [
             PARTY_CHOSEN(
-                f"[{label(lang, ROLE_NAMES[p.role])}] {display_name(p.name)}",
+                called(lang, p.role, shared_name(p.name, p.role))[:60],
                 case_id,
                 n,
                 store.party_tag(case_id, p.user_id),
@@ -127,15 +127,6 @@ async def pick_party(update: Update, context: JinroContext, case_id: int) -> Non
     await reply(
         update, context, "cases/pick_party", markup, edit=True, case=found[0], tz=context.tz
     )
-
-
-ROLE_NAMES = {
-    "student": N_("student"),
-    "teacher": N_("teacher"),
-    "site": N_("experience site"),
-    "monitor": N_("parent monitor"),
-    "staff": N_("staff"),
-}
 
 
 @PARTY_CHOSEN.handles

@@ -15,7 +15,7 @@ from storage import reminders as outbox
 
 # Refused here: closed | read_only | replaced | empty | too_long | not_party.
 from storage.errors import Refused
-from storage.names import display_name
+from storage.names import shared_name
 from storage.tables import case_messages as messages
 from storage.tables import users
 from storage.users import covered_grades
@@ -81,7 +81,7 @@ async def _add(
             at=now,
             sender_id=sender.id if sender is not None else None,
             sender_role=role,
-            sender_name=display_name(sender.name) if sender is not None else None,
+            sender_name=shared_name(sender.name, role) if sender is not None else None,
             kind=kind,
             to_user_id=to_user_id,
             text=text,
