@@ -226,3 +226,57 @@ async def test_pending_keeps_its_numbers_while_the_teacher_decides(
     assert "아래 질문에 버튼으로 답해 주십시오" in tail(teacher)[-2]
     await teacher.send("/pending")  # opened again: only what waits, numbered afresh
     assert "1. 김민지" in teacher.last_text and "이서준" not in teacher.last_text
+
+
+# ----- after a mentoring meeting: its log, and the student's score ------------------------------
+
+
+async def test_a_meeting_is_logged_and_scored_in_typed_words(tuesday_morning, bot, sandbox, db):
+    pd, minji = await _offered(db, sandbox, 7901, 7911)
+    await pd.send("수락")
+    await pd.press("(수) 16:00")
+    await pd.send("https://meet.example/pd-room")
+    await minji.expect("멘토링 만남이 정해졌어요")
+    wednesday = tuesday_morning + timedelta(days=1)
+    with time_machine.travel(wednesday.replace(hour=17, minute=1), tick=True):
+        await dispatch_tick(bot)
+        await pd.expect("만남은 어떠셨습니까")
+        await wait_until(lambda: asked_of(db, 7901))
+        await pd.send("네")  # neither button's words: asked to press one, never a search
+        assert ADULT_ASKED in tail(pd)[-2] and "만남은 어떠셨습니까" in pd.last_text
+        await pd.send("진행함")
+        assert "60분" in " ".join(pd.buttons), pd.buttons  # the next question: how long
+        await pd.press("60분")
+        await pd.send("편집 프로그램 추천을 약속했어요")
+        assert "메모를 저장했습니다" in pd.last_text
+        await dispatch_tick(bot)
+        await minji.expect("어땠어요? 1~5점으로")
+        await wait_until(lambda: asked_of(db, 7911))
+        await minji.send("좋았어요")
+        assert STUDENT_ASKED in tail(minji)[-2] and NO_PROGRAMME not in tail(minji)[-2]
+        await minji.send("5")
+        assert "5" in minji.last_text and STUDENT_ASKED not in minji.last_text
+    async with db.read() as conn:
+        request = (await conn.execute(select(MentorRequest.__table__))).one()
+    assert (request.status, request.rating) == ("held", 5)
+
+
+# ----- a teacher's notice of a new request --------------------------------------------------------
+
+
+async def test_a_teacher_types_confirm_under_a_new_request(tuesday_morning, bot, sandbox, db):
+    from tests.test_pending_e2e import apply as apply_for
+    from tests.test_pending_e2e import world as pending_world
+
+    session_id = await pending_world(db)
+    teacher = await add_teacher(db, sandbox, 7951, "박선영")
+    minji = await join_as_student(sandbox, 7961, "김민지")
+    await apply_for(minji, session_id)
+    await teacher.expect("새 체험 신청")
+    await wait_until(lambda: asked_of(db, 7951))
+    await teacher.send("라디오")
+    assert ADULT_ASKED in tail(teacher)[-2] and "새 체험 신청" in teacher.last_text
+    assert len(live(teacher, "새 체험 신청")) == 1
+    await teacher.send("✅ 승인")
+    await minji.expect("선생님이 체험 신청을 승인했어요")
+    assert live(teacher, "새 체험 신청") == []
