@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 import time_machine
 from sqlalchemy import insert, select
 
+from handlers.outbox import dispatch_tick
 from storage import invites
 from storage.models import Role, User, utcnow
 from tests.conftest import KST, join_as_student
@@ -131,6 +132,16 @@ async def test_a_site_hears_of_a_class_booked_the_same_morning(tuesday_morning, 
     assert TITLE in news["text"]
     assert "이제 이 학급의 자리는 3석입니다" in news["text"]
     assert "3" in news["text"].split("\n")[-1] and "10" in news["text"].split("\n")[-1]
+
+    # Names put on the seats a moment later reach the site gathered, in one message.
+    await teacher.send("홍길동")
+    await teacher.send("남궁민")
+    with time_machine.travel(datetime.now(KST) + timedelta(minutes=6), tick=True):
+        await dispatch_tick(bot)
+        names = await site.expect("정발중학교에서 단체 예약 명단을 바꾸었습니다")
+    assert "홍길동" in names["text"] and "남궁민" in names["text"]
+    await site.refresh()
+    assert sum("명단을 바꾸었습니다" in m.get("text", "") for m in site.bot_messages) == 1
 
 
 async def test_a_class_booked_days_ahead_waits_for_the_roster(tuesday_morning, bot, sandbox, db):

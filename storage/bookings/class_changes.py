@@ -32,6 +32,10 @@ from storage.bookings.waitlist import offer_free_seats
 from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.search import refresh_next
 from storage.tables import bookings, sessions, users
+from storage.tables import reminders as reminders_table
+
+# Names put on a class's seats late reach the site gathered: one message for a few presses.
+NAMES_GATHERED = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -248,17 +252,32 @@ async def tell_site(
     *,
     given_back: int = 0,
     booked: int = 0,
+    named: bool = False,
 ) -> None:
     """The site's people hear of seats given back at once; of seats booked and of names
     only when the change is late (reminders.late_for_site: before that, the roster they
-    get later has them)."""
+    get later has them). Names put on seats (`named`) are gathered: the news waits
+    NAMES_GATHERED, and names added meanwhile ride on it (it shows the class when sent)."""
     if session.starts_at <= now:
         return
     if not given_back and not reminders.late_for_site(session.starts_at, now, reminders.CITY_TZ):
         return
+    due = now
+    if named:
+        due = now + NAMES_GATHERED
+        waiting = await conn.scalar(
+            select(reminders_table.c.id).where(
+                reminders_table.c.kind == "site_class_change",
+                reminders_table.c.session_id == session.id,
+                reminders_table.c.status == "pending",
+                reminders_table.c.detail.like(f"{teacher.id}:%"),
+            )
+        )
+        if waiting is not None:
+            return  # news of this class still to go: it will show these names too
     key = f"site_class_change:{session.id}:{teacher.id}:{now.isoformat()}"
     plans = [
-        reminders.Planned("site_class_change", user_id, now, f"{key}:{user_id}")
+        reminders.Planned("site_class_change", user_id, due, f"{key}:{user_id}")
         for user_id in await _site_people(conn, session.site_id)
     ]
     await reminders.write(

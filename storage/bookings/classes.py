@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, reminders
 from storage.bookings.class_changes import tell_site
-from storage.bookings.common import get
+from storage.bookings.common import get, session_view
 from storage.bookings.seats import _check_open, _insert, _locked_session, _take_seats
 from storage.errors import AlreadyHandled, NotFound, Refused
 from storage.models import ACTIVE_STATUSES
@@ -98,6 +98,8 @@ async def name_seat(
     if student_id is not None:  # a student on Telegram: told, and reminded like their own
         await reminders.plan_booking(conn, booking_id, now=now)
         await reminders.notice_student(conn, "student_booked", booking_id, now=now)
+    # Named after the site's roster went out: the site hears (gathered with the next names).
+    await tell_site(conn, teacher, await session_view(conn, booking.session_id), now, named=True)
 
 
 async def _active_booking(conn: AsyncConnection, session_id: int, student_id: int) -> int | None:
