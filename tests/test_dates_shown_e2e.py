@@ -33,7 +33,7 @@ from tests.test_deadlines_e2e import (
 )
 from tests.test_inspections_e2e import answer_all, join_monitor
 from tests.test_inspections_e2e import open_card as open_card_of
-from tests.world_helpers import add_teacher
+from tests.world_helpers import add_program, add_session, add_site, add_teacher
 
 # ----- a deadline falls on a round time, kept as told ------------------------------------------
 
@@ -139,11 +139,12 @@ async def test_a_result_that_needs_fixing_is_reviewed_before_confirming_with_one
 
 
 def example_days(text: str, today) -> list:
-    """Every "12/10" or "12월 10일" in `text` (but what the person typed, quoted back), read
-    as the bot reads a year-less day."""
+    """Every "12/10", "12월 10일" or "2026-12-10" in `text` (but what the person typed, quoted
+    back), read as the bot reads a year-less day."""
     text = re.sub("“[^”]*”", "", text)
+    days = [date.fromisoformat(d) for d in re.findall(r"\d{4}-\d{2}-\d{2}", text)]
+    text = re.sub(r"\d{4}-\d{2}-\d{2}", "", text)
     found = re.findall(r"\b(\d{1,2})/(\d{1,2})\b|(\d{1,2})월 (\d{1,2})일", text)
-    days = []
     for a, b, c, d in found:
         month, dom = int(a or c), int(b or d)
         day = date(today.year, month, dom)
@@ -161,7 +162,7 @@ async def test_example_days_in_questions_lie_ahead_of_today(tuesday_morning, bot
     await minji.send("13/45")
     assert "알 수 없는 날짜" in minji.last_text
     shown = example_days(minji.last_text, today)
-    assert len(shown) == 2 and shown[0] == shown[1]
+    assert len(shown) == 2 and shown[0] == shown[1], minji.last_text
     for shown_day in shown:  # soon, on a school day, never today or before
         assert today < shown_day <= today + timedelta(days=7), minji.last_text
         assert shown_day.weekday() < 5
@@ -171,4 +172,51 @@ async def test_example_days_in_questions_lie_ahead_of_today(tuesday_morning, bot
         await conn.execute(update(User).where(User.id == 6611).values(lang="en"))
     await minji.send("99/99")
     shown = example_days(minji.last_text, today)
-    assert len(shown) == 2 and all(today < d <= today + timedelta(days=7) for d in shown)
+    assert len(shown) == 2, minji.last_text
+    assert all(today < d <= today + timedelta(days=7) for d in shown)
+
+
+# ----- a date filter takes a time too ----------------------------------------------------------
+
+
+def titled(user, title: str) -> bool:
+    """A result of the list shown is this programme ("3. 라디오 PD 체험")."""
+    return any(b.split(". ", 1)[-1] == title for b in user.buttons)
+
+
+async def test_a_student_searching_by_a_day_and_time_gets_that_day_from_that_time_on(
+    tuesday_morning, bot, sandbox, db
+):
+    wednesday = tuesday_morning.date() + timedelta(days=1)
+    afternoon = datetime.combine(wednesday, time(16), tzinfo=KST)
+    await world(db, afternoon)  # 라디오 PD 체험, Wednesday 16:00
+    async with db.write() as conn:
+        site_id = await add_site(conn, "아침 빵집", kind="company")
+        program_id = await add_program(
+            conn, site_id, "새벽 반죽 체험", external_key="빵|dates", capacity=5, field="요리"
+        )
+        await add_session(
+            conn, program_id, datetime.combine(wednesday, time(10), tzinfo=KST), capacity=5
+        )
+    shown = f"{wednesday.month}월 {wednesday.day}일 15:00부터"
+
+    minji = await join_as_student(sandbox, 6711, "김민지")
+    await minji.send("내일 오후 3시")
+    assert f"🔸 {shown}" in minji.last_text  # what was understood, echoed back
+    assert titled(minji, "라디오 PD 체험")
+    assert not titled(minji, "새벽 반죽 체험")  # that morning: before the time asked
+    assert "알 수 없는 날짜" not in minji.last_text
+
+    # The /search panel's day takes it too.
+    await minji.send("/search")
+    await minji.press("날짜: 언제든")
+    await minji.press("📅 날짜 입력")
+    await minji.send("내일 오후 3시")
+    assert f"날짜: {shown}" in minji.buttons
+
+    # In English, the same.
+    async with db.write() as conn:
+        await conn.execute(update(User).where(User.id == 6711).values(lang="en"))
+    await minji.send("tomorrow 3pm")
+    assert f"🔸 {wednesday.day} {wednesday:%b} from 15:00" in minji.last_text
+    assert titled(minji, "라디오 PD 체험") and not titled(minji, "새벽 반죽 체험")

@@ -11,7 +11,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from storage import moments
 from storage.moments import NotADay as NotADay  # where callers have always found it
 
-# Windows a student can pick by button; a typed day is stored as "d:YYYY-MM-DD".
+# Windows a student can pick by button; a typed day is stored as "d:YYYY-MM-DD", a typed day
+# with a time ("내일 오후 3시") as "t:YYYY-MM-DDTHH:MM" (that day, from that time on).
 WINDOWS = ("tw", "nw", "tm")
 
 
@@ -21,6 +22,17 @@ def parse_day(text: str, today: date) -> date | None:
     to come: in November "1/5" is next January. (Read by storage.moments, the one
     reader of typed days and times.)"""
     return moments.absolute_day(text, today)
+
+
+def parse_moment(text: str, today: date, tz: tzinfo, now: datetime) -> datetime | None:
+    """A day with a time a student typed ("내일 오후 3시", "12/10 15:00", "금요일 3시"), or None
+    when the text is not both; NotADay for one that does not exist (storage.moments reads it)."""
+    return moments.moment(text, today, tz, after=now)
+
+
+def moment_key(at: datetime, tz: tzinfo) -> str:
+    """The "when" filter of a typed day and time: that day, from that time on."""
+    return "t:" + at.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
 
 
 def window(key: str, now: datetime, tz: tzinfo) -> tuple[datetime, datetime] | None:
@@ -41,6 +53,12 @@ def window(key: str, now: datetime, tz: tzinfo) -> tuple[datetime, datetime] | N
         except ValueError:
             return None
         return _midnight(day, tz), _midnight(day + timedelta(days=1), tz)
+    if key.startswith("t:"):
+        try:
+            at = datetime.fromisoformat(key[2:]).replace(tzinfo=tz)
+        except ValueError:
+            return None
+        return at, _midnight(at.date() + timedelta(days=1), tz)
     return None
 
 

@@ -112,6 +112,11 @@ def _value_name(lang: str, key: str, value) -> str:
     if key == "wh":
         if value in WHEN_NAMES:
             return label(lang, WHEN_NAMES[value])
+        if value.startswith("t:"):  # a typed day with a time: from that time on
+            at = datetime.fromisoformat(value[2:])
+            return label(
+                lang, "%(day)s from %(time)s", day=_day_name(lang, at.date()), time=f"{at:%H:%M}"
+            )
         return _day_name(lang, date.fromisoformat(value[2:]))
     if key == "on":
         return label(lang, "online only") if value == "on" else label(lang, "offline only")

@@ -38,13 +38,15 @@ async def day_text(update: Update, context: JinroContext) -> None:
     today = context.now.astimezone(context.tz).date()
     try:  # asked for a day: "내일", "토요일", "다음 주 화요일" are days here too
         day = moments.day(text, today)
+        # and a day with a time ("내일 오후 3시") is that day from that time on
+        at = None if day is not None else days.parse_moment(text, today, context.tz, context.now)
     except days.NotADay:
-        day = None
-    if day is None:
+        day = at = None
+    if day is None and at is None:
         await reply(update, context, "search/bad_day", text=text[:QUERY_MAX])
         return
     state = _state(context)
-    state["f"]["wh"] = f"d:{day.isoformat()}"
+    state["f"]["wh"] = days.moment_key(at, context.tz) if at else f"d:{day.isoformat()}"
     await _save(context, panel_used(context, state))
     await show_panel(update, context)
 

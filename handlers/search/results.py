@@ -59,10 +59,14 @@ async def search_words(
     today = context.now.astimezone(context.tz).date()
     try:
         day = days.parse_day(text, today)
+        # A day with a time ("내일 오후 3시"): that day from that time on.
+        at = None if day is not None else days.parse_moment(text, today, context.tz, context.now)
     except days.NotADay:
         await reply(update, context, "search/bad_day", text=text[:QUERY_MAX])
         return
-    if day is not None:
+    if at is not None:
+        state["f"]["wh"] = days.moment_key(at, context.tz)
+    elif day is not None:
         state["f"]["wh"] = f"d:{day.isoformat()}"
     else:
         state["q"] = text[:QUERY_MAX]
