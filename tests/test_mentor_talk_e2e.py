@@ -37,7 +37,7 @@ async def test_a_mentor_and_a_student_write_within_the_request(tuesday_morning, 
     await pd.send(ADVICE)
     assert "보냈습니다" in pd.last_text
 
-    told = await minji.expect("멘토 윤서진 님이 메시지를 보냈어요")
+    told = await minji.expect("윤서진 멘토님이 메시지를 보냈어요")
     assert ADVICE in told["text"] and "8601" not in told["text"]
     assert minji.buttons == ["↩️ 답장하기"]
     # A student's message too long comes back whole; the step stays for the shorter one.
@@ -48,7 +48,7 @@ async def test_a_mentor_and_a_student_write_within_the_request(tuesday_morning, 
     await minji.send(ANSWER)
     assert "보냈어요" in minji.last_text
 
-    heard = await pd.expect("민지 님이 요청(방송영상)에 관해 보낸 메시지입니다")
+    heard = await pd.expect("민지 학생이 요청(방송영상)에 관해 보낸 메시지입니다")
     assert ANSWER in heard["text"] and "김민지" not in heard["text"]
     assert "8651" not in heard["text"]
     assert pd.buttons == ["↩️ 답장하기"]
@@ -109,7 +109,7 @@ async def test_the_words_go_with_the_request_s_question(tuesday_morning, bot, sa
     await pd.press("민지")
     await pd.press("💬 요청자에게 메시지 보내기")
     await pd.send(ADVICE)
-    await minji.expect("멘토 윤서진 님이 메시지를 보냈어요")
+    await minji.expect("윤서진 멘토님이 메시지를 보냈어요")
     [request] = await requests(db)
     now = datetime.now(UTC)
     # Still open: the sweep leaves the words.
@@ -141,10 +141,10 @@ async def test_a_mentor_who_erases_themselves_takes_their_words_along(
     await pd.press("민지")
     await pd.press("💬 요청자에게 메시지 보내기")
     await pd.send(ADVICE)
-    await minji.expect("멘토 윤서진 님이 메시지를 보냈어요")
+    await minji.expect("윤서진 멘토님이 메시지를 보냈어요")
     await minji.press("↩️ 답장하기")
     await minji.send(ANSWER)
-    await pd.expect("민지 님이 요청(방송영상)에 관해 보낸 메시지입니다")
+    await pd.expect("민지 학생이 요청(방송영상)에 관해 보낸 메시지입니다")
 
     await pd.send("/deleteme")
     await pd.press("네,")

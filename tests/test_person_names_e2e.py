@@ -10,6 +10,8 @@ from sqlalchemy import update
 
 from storage.models import User
 from tests.cases_e2e_helpers import MONITOR, open_as, world_with_minji
+from tests.conftest import join_as_student
+from tests.mentors_e2e_helpers import accept, add_mentor, ask
 
 
 def everything(person) -> str:
@@ -54,3 +56,28 @@ async def test_a_case_names_each_person_by_the_one_rule(tuesday_morning, bot, sa
     await monitor.press("#1")
     assert "민지 (student), 박지훈 (teacher), 최가람 (site contact)" in monitor.last_text
     assert "한수진 (parent monitor)" in monitor.last_text
+
+
+async def test_a_mentor_and_a_student_name_each_other_by_the_rule(
+    tuesday_morning, bot, sandbox, db
+):
+    pd = await add_mentor(db, sandbox, 8661, "윤서진")
+    minji = await join_as_student(sandbox, 8662, "김민지")
+    await minji.send("안녕")  # a student is greeted as a student, not as "님"
+    assert "안녕하세요, 김민지 학생!" in minji.last_text
+    await ask(minji)
+    await pd.expect("새 멘토 요청")
+    await accept(pd, "https://meet.example/pd-room")
+    await minji.expect("멘토링 만남이 정해졌어요")
+
+    await pd.send("/mentor")
+    await pd.press("민지")
+    await pd.press("💬 요청자에게 메시지 보내기")
+    await pd.send("노트북을 준비해 주세요.")
+    told = await minji.expect("노트북을 준비해 주세요")
+    assert "윤서진 멘토님이 메시지를 보냈어요" in told["text"]
+    await minji.press("↩️ 답장하기")
+    await minji.send("네, 준비할게요!")
+    heard = await pd.expect("네, 준비할게요!")
+    assert "민지 학생이 요청(방송영상)에 관해 보낸 메시지입니다" in heard["text"]
+    assert "민지 님" not in heard["text"] and "김민지" not in heard["text"]

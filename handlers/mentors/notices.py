@@ -196,13 +196,15 @@ async def _message(conn, context, row, user):
     if side is None or (side == "mentor") == found.from_mentor:
         return None
     if side == "mentor":
-        who = (await _mentors_view(conn, request)).who
+        seen = await _mentors_view(conn, request)
+        who, role = seen.who, "teacher" if seen.teacher else "student"
     else:
-        who = (await store.for_requester(conn, request.id, user.id)).mentor_name
+        who, role = (await store.for_requester(conn, request.id, user.id)).mentor_name, "mentor"
     return "mentoring/message", {
         "to_mentor": side == "mentor",
         "formal": user.role != Role.STUDENT,
         "who": who or "?",
+        "role": role,  # named by messages/people.py: 민지 학생, 윤서진 멘토님
         "field": request.field,
         "text": found.text,
     }
