@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from storage.models import User
+from storage import invites
+from storage.models import Role, User, utcnow
 from tests.cases_e2e_helpers import MONITOR, open_as, world_with_minji
-from tests.conftest import join_as_student
+from tests.conftest import ADMIN_ID, join_as_student
 from tests.mentors_e2e_helpers import accept, add_mentor, ask
 
 
@@ -81,3 +82,25 @@ async def test_a_mentor_and_a_student_name_each_other_by_the_rule(
     heard = await pd.expect("네, 준비할게요!")
     assert "민지 학생이 요청(방송영상)에 관해 보낸 메시지입니다" in heard["text"]
     assert "민지 님" not in heard["text"] and "김민지" not in heard["text"]
+
+
+async def test_staff_see_a_parent_monitor_by_their_whole_name(tuesday_morning, bot, sandbox, db):
+    async with db.write() as conn:
+        invite = await invites.create(
+            conn, role=Role.MONITOR, created_by=ADMIN_ID, days=7, now=utcnow()
+        )
+    eunjeong = sandbox.user(8671, "은정", "최")
+    await eunjeong.send(f"/start {invite.code}")
+    await eunjeong.press("“최은정”")
+    await eunjeong.press("일산서구")
+    admin = sandbox.user(ADMIN_ID, "관리자")
+    await admin.send("/inspections")
+    await admin.press("점검 기록 없음")
+    await admin.press("그린셀바이오")
+    await admin.press("최은정 (일산서구)")
+    await eunjeong.expect("안전 점검을 부탁드립니다")
+
+    await admin.send("/inspections")
+    await admin.press("점검 기록 없음")
+    await admin.press("그린셀바이오")
+    assert "이미 최은정 님께 배정되었습니다" in admin.last_text  # not a mangled "은정 님"

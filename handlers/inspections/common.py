@@ -9,7 +9,7 @@ from bot.context import JinroContext
 from handlers.common import leave_flow
 from messages import label
 from messages.labels import N_
-from storage.names import first_name
+from storage.names import shared_name
 
 PAGE = 8
 
@@ -63,8 +63,9 @@ def _flow_is(context: JinroContext, flow: str, inspection_id: int) -> bool:
 
 
 def _who(row) -> str:
-    """The monitor's given name (최은정 → 은정, 은정 → 은정)."""
-    return first_name(row.monitor_name) or "?"
+    """The monitor's whole name, as every adult is named to others (storage/names.py): the
+    texts around it add 님 and the parent team, as messages/people.py does."""
+    return shared_name(row.monitor_name, "monitor")
 
 
 def _short(text: str, limit: int = 40) -> str:
