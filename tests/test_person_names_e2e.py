@@ -70,6 +70,9 @@ async def test_a_mentor_and_a_student_name_each_other_by_the_rule(
     await pd.expect("새 멘토 요청")
     await accept(pd, "https://meet.example/pd-room")
     await minji.expect("멘토링 만남이 정해졌어요")
+    await minji.send("/mentor")
+    await minji.press("방송영상")  # her request: the mentor named once, by the rule
+    assert "MBC 방송 PD 윤서진 멘토님과의 만남:" in minji.last_text
 
     await pd.send("/mentor")
     await pd.press("민지")
