@@ -25,6 +25,7 @@ from handlers.common import (
 )
 from handlers.common.buttons import ID, Buttons
 from handlers.common.handled import asked, settle_prompt
+from handlers.common.questions import expect_buttons
 from messages import label, render
 from messages.imports import problem_text
 from storage import audit, exporter, importer
@@ -65,7 +66,7 @@ async def expecting_file(update: Update, context: JinroContext) -> None:
 
 @text_step("imp.confirm")
 async def expecting_button(update: Update, context: JinroContext) -> None:
-    await reply(update, context, "common/press_button")
+    await expect_buttons(update, context)
 
 
 async def on_document(update: Update, context: JinroContext) -> None:

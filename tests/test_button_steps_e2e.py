@@ -280,3 +280,26 @@ async def test_a_teacher_types_confirm_under_a_new_request(tuesday_morning, bot,
     await teacher.send("✅ 승인")
     await minji.expect("선생님이 체험 신청을 승인했어요")
     assert live(teacher, "새 체험 신청") == []
+
+
+# ----- a flow's step that only buttons answer ---------------------------------------------------
+
+
+async def test_staff_type_the_labels_of_an_invites_buttons(tuesday_morning, bot, sandbox, db):
+    from tests.conftest import ADMIN_ID
+
+    admin = sandbox.user(ADMIN_ID, "관리자")
+    await admin.send("/invite")
+    await admin.send("선생님")  # the role's button, typed
+    assert "학교" in admin.last_text
+    await admin.send("백석")
+    await admin.press("백석중학교")
+    await admin.press("30명")
+    assert "며칠 동안" in admin.last_text
+    await admin.send("한 달")  # no button says so: asked to press one, the buttons again
+    assert "아래 버튼 중에서 골라 주십시오" in tail(admin)[-2]
+    assert "30일" in " ".join(admin.buttons)
+    assert len(live(admin, "며칠 동안")) == 1  # asked again; the copy above lost its buttons
+    await admin.send("30일")
+    photo = admin.last_message
+    assert photo.get("photo") and "QR 코드" in photo.get("caption", "")

@@ -22,6 +22,7 @@ from handlers.broadcasts.panel import (
 from handlers.broadcasts.progress import refresh_progress
 from handlers.common import answer_query, days, keyboard, reply, set_flow, text_step
 from handlers.common.handled import asked
+from handlers.common.questions import expect_buttons
 from messages import label
 from messages.labels import N_
 from storage import broadcasts as store
@@ -141,4 +142,4 @@ async def panel_pressed(update, context, broadcast_id: int) -> None:
 
 @text_step("bc.panel", "bc.sure")
 async def button_expected(update: Update, context: JinroContext) -> None:
-    await reply(update, context, "common/press_button")
+    await expect_buttons(update, context)

@@ -36,6 +36,7 @@ from handlers.common import (
     stale_button,
 )
 from handlers.common.handled import asked, settle_prompt
+from handlers.common.questions import expect_buttons
 from messages import label
 from messages.people import called
 from storage import cases as store
@@ -301,7 +302,7 @@ REJECT.handles(partial(answer_pressed, accept=False))
 
 
 async def button_expected(update: Update, context: JinroContext) -> None:
-    await reply(update, context, "common/press_button")
+    await expect_buttons(update, context)
 
 
 async def file_sent(update: Update, context: JinroContext) -> None:

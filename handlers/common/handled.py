@@ -34,8 +34,8 @@ from handlers.common import set_flow
 log = logging.getLogger(__name__)
 
 # The key of a flow's data that keeps the id of the message asking the flow's question, and
-# the one that keeps its buttons (rows of [label, data]): typed, a label presses its button
-# (handlers/common/questions.py).
+# the one that keeps its step and buttons ([flow, rows of [label, data]]): typed, a label
+# presses its button (handlers/common/questions.py).
 PROMPT = "pm"
 PROMPT_BUTTONS = "kb"
 # The messages this update already settled or took the buttons from (within answering()):
@@ -149,7 +149,9 @@ async def asked(context: JinroContext, message: object, earlier: object = None) 
     data = dict(user.flow_data or {})
     if earlier is None:
         earlier = data.get(PROMPT)
-    buttons = live_buttons(message)
+    # Its buttons, and the step they belong to: data carried into the next step
+    # ({**data, ...}) does not make them that step's.
+    buttons = [user.flow, live_buttons(message)]
     if data.get(PROMPT) != message.message_id or data.get(PROMPT_BUTTONS) != buttons:
         await set_flow(
             context, user.flow, {**data, PROMPT: message.message_id, PROMPT_BUTTONS: buttons}

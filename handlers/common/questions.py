@@ -43,7 +43,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 
 from bot.context import JinroContext
 from handlers.common import reply, send, set_flow
-from handlers.common.handled import PROMPT, PROMPT_BUTTONS, drop_buttons, live_buttons
+from handlers.common.handled import PROMPT, PROMPT_BUTTONS, asked, drop_buttons, live_buttons
 from messages import LANGUAGES, translations
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,15 @@ async def typed_press(update: Update, context: JinroContext, data: str, message_
     await pressed(Update(update.update_id, callback_query=query), context, typed=True)
 
 
+def step_buttons(context: JinroContext) -> list:
+    """The buttons of the question of the user's step (asked()), if it asked one."""
+    user = context.user
+    kept = (user.flow_data or {}).get(PROMPT_BUTTONS) if user is not None else None
+    if isinstance(kept, list) and len(kept) == 2 and kept[0] == user.flow:
+        return kept[1] if isinstance(kept[1], list) else []
+    return []
+
+
 async def typed_label(update: Update, context: JinroContext) -> bool:
     """Typed words, first: a question that holds them answers them (answer_held); in a
     flow's step, the label of one of its question's buttons presses it. True when done."""
@@ -132,14 +141,24 @@ async def typed_label(update: Update, context: JinroContext) -> bool:
     if question is not None and await answer_held(update, context, question):
         return True
     data = (context.user.flow_data or {}) if context.user is not None else {}
-    prompt, buttons = data.get(PROMPT), data.get(PROMPT_BUTTONS)
-    if not isinstance(prompt, int) or not isinstance(buttons, list):
+    prompt, buttons = data.get(PROMPT), step_buttons(context)
+    if not isinstance(prompt, int) or not buttons:
         return False
     found = matching(update.message.text or "", buttons)
     if found is None:
         return False
     await typed_press(update, context, found, prompt)
     return True
+
+
+async def expect_buttons(update: Update, context: JinroContext) -> None:
+    """Words at a step only its buttons answer (a label of one was taken by typed_label
+    first): say so, with the step's buttons again below and the copy above without them
+    (asked), so one live question remains."""
+    markup = _markup(step_buttons(context))
+    shown = await reply(update, context, "common/press_button", markup)
+    if markup is not None:
+        await asked(context, shown)
 
 
 # ----- questions that hold typed words ------------------------------------------------------------

@@ -18,6 +18,7 @@ from handlers.common import (
     text_step,
 )
 from handlers.common.handled import asked, pressed_message_id, prompt_of
+from handlers.common.questions import expect_buttons
 from handlers.mentors.buttons import ADD_SLOT, DELETE_SLOT, PROFILE, SAVE_SLOT, SLOTS
 from handlers.mentors.common import WEEKDAY_NAMES, _leave_flow, _mentor_id, when_label
 from handlers.mentors.desk import mentor_command
@@ -237,4 +238,4 @@ async def save_slot(update: Update, context: JinroContext) -> None:
 
 @text_step("mn.slot_ok")
 async def button_expected(update: Update, context: JinroContext) -> None:
-    await reply(update, context, "common/press_button")
+    await expect_buttons(update, context)

@@ -19,6 +19,7 @@ from handlers.common import (
     text_step,
 )
 from handlers.common.handled import asked
+from handlers.common.questions import expect_buttons
 from handlers.common.shorten import ask_to_shorten
 from handlers.sessions.buttons import (
     ADD,
@@ -425,4 +426,4 @@ async def drop_add(update: Update, context: JinroContext) -> None:
 
 @text_step("ss.deadline", "ss.confirm", "ss.sure")
 async def button_expected(update: Update, context: JinroContext) -> None:
-    await reply(update, context, "common/press_button")
+    await expect_buttons(update, context)
