@@ -10,6 +10,7 @@ from handlers import outbox
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button, text_step
 from handlers.common.handled import asked
 from handlers.common.shorten import ask_to_shorten
+from handlers.common.told import nobody_at_site
 from handlers.inspections.buttons import CONFIRM, DETAIL, HOME, NO_NOTE, RESULT_CHOSEN, SUMMARY
 from handlers.inspections.common import _flow_is, lines
 from handlers.inspections.walk import (
@@ -109,6 +110,7 @@ async def show_confirm(
         _choose_again(lang, inspection_id, confirm),
         edit=update.callback_query is not None,
         site=found.site_name,
+        site_nobody=await nobody_at_site(context, found.site_id),
         result=result,
         note=note,
         suggestion=store.suggested([i.result for i in all_items]),
