@@ -202,7 +202,7 @@ async def test_staff_delete_a_student_on_a_written_request(bot, sandbox, db):
     assert "이 사람의 정보를 삭제하시겠습니까?" in staff.last_text
     assert "요청: 본인 서면 요청" in staff.last_text
     await staff.press("네, 이 사람의 정보를 삭제합니다")
-    assert "김하늘 님의 정보를 삭제했습니다 (요청: 본인 서면 요청)" in staff.last_text
+    assert "김하늘 학생의 정보를 삭제했습니다 (요청: 본인 서면 요청)" in staff.last_text
 
     await haneul.expect("담당 기관에 접수된 요청에 따라 이 봇에 있던 내 정보가 삭제되었어요")
     await teacher.expect("담당 기관에 접수된 요청에 따라 삭제되어")

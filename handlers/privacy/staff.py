@@ -223,6 +223,7 @@ async def erase_confirmed(
         "privacy/staff_erased",
         edit=True,
         name=person.name,
+        role=person.role,  # named by the rule: 김하늘 학생, 박선영 선생님
         reason=label(context.lang, REASON_NAMES[reason]),
     )
     await tell_erased(context, done)
