@@ -303,3 +303,25 @@ async def test_staff_type_the_labels_of_an_invites_buttons(tuesday_morning, bot,
     await admin.send("30일")
     photo = admin.last_message
     assert photo.get("photo") and "QR 코드" in photo.get("caption", "")
+
+
+# ----- the last confirm of a broadcast -----------------------------------------------------------
+
+
+async def test_a_broadcasts_confirm_keeps_one_live_copy_and_takes_its_label(
+    tuesday_morning, bot, sandbox, db
+):
+    from tests.broadcasts_helpers import press_school, staff_composing
+
+    _, staff = await staff_composing(sandbox)
+    await staff.press("🏫 학교")
+    await press_school(staff, "정발중학교")
+    await staff.press("받는 사람 선택으로")
+    await staff.press("📤 지금 보내기")
+    assert "이대로 보내시겠습니까?" in staff.last_text
+    await staff.send("잠깐만요")  # not a button's words: the buttons again, below
+    assert "버튼" in staff.last_text and "✅ 지금 보내기" in staff.buttons
+    assert live(staff, "이대로 보내시겠습니까?") == []  # the copy above lost them
+    await staff.send("지금 보내기")  # the confirm's own words
+    progress = await staff.expect("전달:")
+    assert "공지 #1" in progress["text"]

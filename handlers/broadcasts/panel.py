@@ -24,6 +24,7 @@ from handlers.broadcasts.buttons import (
 )
 from handlers.common import answer_query, keyboard, reply, set_flow, stale_button
 from handlers.common.buttons import Button
+from handlers.common.handled import asked
 from messages import label
 from messages.labels import N_
 from storage import broadcasts as store
@@ -59,7 +60,11 @@ async def show_panel(update: Update, context: JinroContext, broadcast_id: int, *
 async def show_confirm(update: Update, context: JinroContext, view, rows: list, *, edit: bool):
     """The last confirm: the draft summed up as on the panel, with `rows` (send it, back)."""
     markup = keyboard(rows)
-    await reply(update, context, "broadcasts/confirm", markup, edit=edit, **_summary(context, view))
+    shown = await reply(
+        update, context, "broadcasts/confirm", markup, edit=edit, **_summary(context, view)
+    )
+    # Asked again below (a moment typed), the copy above loses its buttons: one live confirm.
+    await asked(context, shown)
 
 
 def _summary(context: JinroContext, view) -> dict:
