@@ -6,6 +6,7 @@ an adult by their role, as a Korean school writes to parents and partners: 박�
 the name with the role after it: 박선영 (teacher). Which part of a name is shown (a student's
 given name only in a shared thread) is storage/names.py's rule; this adds the role's words.
 Korean particles after it are settled by messages/particles.py ("%(who)s이(가)").
+Speaking to the person themself, a student is "김민지 학생" too, an adult "박선영 님".
 """
 
 from __future__ import annotations

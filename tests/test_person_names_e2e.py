@@ -66,6 +66,8 @@ async def test_a_mentor_and_a_student_name_each_other_by_the_rule(
     minji = await join_as_student(sandbox, 8662, "김민지")
     await minji.send("안녕")  # a student is greeted as a student, not as "님"
     assert "안녕하세요, 김민지 학생!" in minji.last_text
+    await minji.send("/start")
+    assert "다시 만나 반가워요, 김민지 학생!" in minji.last_text
     await ask(minji)
     await pd.expect("새 멘토 요청")
     await accept(pd, "https://meet.example/pd-room")
