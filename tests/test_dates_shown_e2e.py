@@ -19,6 +19,7 @@ from messages import render
 from storage.bookings import answer_by
 from storage.inspections import RECHECK_AFTER, result_dates
 from storage.models import User
+from storage.search import index_programs, refresh_next
 from storage.moments import round_deadline
 from tests.conftest import join_as_student
 from tests.test_deadlines_e2e import (
@@ -220,3 +221,35 @@ async def test_a_student_searching_by_a_day_and_time_gets_that_day_from_that_tim
     await minji.send("tomorrow 3pm")
     assert f"🔸 {wednesday.day} {wednesday:%b} from 15:00" in minji.last_text
     assert titled(minji, "라디오 PD 체험") and not titled(minji, "새벽 반죽 체험")
+
+
+# ----- a card names the session's time span and the hours credited apart -----------------------
+
+
+async def test_a_card_names_the_sessions_time_span_and_the_hours_credited_apart(
+    tuesday_morning, bot, sandbox, db
+):
+    starts = datetime.combine(tuesday_morning.date() + timedelta(days=2), time(10), tzinfo=KST)
+    async with db.write() as conn:
+        site_id = await add_site(conn, "푸른 목공방", kind="company")
+        program_id = await add_program(
+            conn, site_id, "나무 의자 만들기", external_key="의자|dates", capacity=5, hours=4
+        )
+        await add_session(
+            conn, program_id, starts, capacity=5, ends_at=starts + timedelta(hours=2, minutes=30)
+        )
+        await index_programs(conn, [program_id])
+        await refresh_next(conn, [program_id], now=tuesday_morning)
+    minji = await join_as_student(sandbox, 6811, "김민지")
+    await open_card_of(minji, "나무 의자")
+    text = minji.last_text
+    assert "인정 시간: 4시간 (회차의 실제 진행 시간과 관계없이 학교에 기록되는 시간이에요)" in text
+    assert "다가오는 일정과 진행 시간" in text
+    assert f"{moment(starts)}–12:30, 남은 자리" in text  # the span the session is held
+    assert "이수 4시간" not in text
+
+    async with db.write() as conn:
+        await conn.execute(update(User).where(User.id == 6811).values(lang="en"))
+    await open_card_of(minji, "나무 의자")
+    assert "Hours credited: 4 hours (what your school records" in minji.last_text
+    assert f"{starts:%H:%M}–12:30" in minji.last_text
