@@ -80,7 +80,9 @@ def environment(lang: str) -> Environment:
     )
     env.globals["lang"] = lang
     # Example days in questions, ahead of the answer's today (messages/examples.py).
-    env.globals["example_md"], env.globals["example_ko"] = examples.example_md, examples.example_ko
+    # The day written out: "12월 10일" in Korean, "2026-12-10" in English (no Hangul there).
+    written = examples.example_ko if lang == "ko" else examples.example_iso
+    env.globals["example_md"], env.globals["example_ko"] = examples.example_md, written
     # The programme's own words (districts, fields) and people's names (messages/people.py)
     # in the reader's language.
     for words in (vocabulary.district_name, vocabulary.field_name, people.called):

@@ -32,3 +32,9 @@ def example_ko(ahead: int = 3) -> str:
     """As written in Korean: "12월 10일" (the reader takes it in either language)."""
     day = example_day(ahead)
     return f"{day.month}월 {day.day}일"
+
+
+def example_iso(ahead: int = 3) -> str:
+    """Written in full with digits: "2026-12-10". English readers get it where Korean ones
+    read example_ko (the reader takes both; "12월 10일" is Korean)."""
+    return example_day(ahead).isoformat()

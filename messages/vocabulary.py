@@ -77,3 +77,13 @@ def field_name(lang: str, field: str | None) -> str:
     if msgid is None or normalize_lang(lang) == "ko":
         return field or ""
     return label(lang, msgid)
+
+
+_STORED_BY_KEY = {_key(msgid): name for name, msgid in reversed(FIELDS.items())}
+
+
+def stored_field(typed: str) -> str:
+    """A field as typed, as the programme stores it: a vocabulary field's English name
+    ("Fire and safety", any case or spacing) is the Korean name staff use; anything else
+    stays as typed."""
+    return _STORED_BY_KEY.get(_key(typed), typed)

@@ -38,6 +38,7 @@ from handlers.mentors.home import TIME_NAMES, _modes, mode_name
 from handlers.mentors.request import show_request
 from messages import label, nlabel
 from messages.labels import N_
+from messages.vocabulary import field_name
 from storage import consent as consent_store
 from storage import mentors as store
 from storage import users as users_store
@@ -105,7 +106,13 @@ async def ask_field(update: Update, context: JinroContext, *, edit=False, found=
         shown = found
     lang = context.lang
     rows = [
-        [ASK_FIELD(with_mentors(lang, name, free.get(name, 0)), index[name], field_tag(name))]
+        [
+            ASK_FIELD(
+                with_mentors(lang, field_name(lang, name), free.get(name, 0)),
+                index[name],
+                field_tag(name),
+            )
+        ]
         for name in shown
         if name in index
     ]
@@ -127,7 +134,7 @@ async def ask_field(update: Update, context: JinroContext, *, edit=False, found=
 async def field_typed(update: Update, context: JinroContext) -> None:
     typed = " ".join(update.message.text.split())[:40]
     async with context.db.read() as conn:
-        found = await store.find_fields(conn, typed)
+        found = await store.find_fields(conn, typed, also_named=partial(field_name, context.lang))
     await ask_field(update, context, found=found, typed=typed)
 
 
@@ -143,7 +150,7 @@ async def all_fields(update: Update, context: JinroContext, page: int) -> None:
     await answer_query(update)
     lang = context.lang
     rows = [
-        [ASK_FIELD(name[:60], n, field_tag(name))]
+        [ASK_FIELD(field_name(lang, name)[:60], n, field_tag(name))]
         for n, name in list(enumerate(names))[page * FIELD_PAGE : (page + 1) * FIELD_PAGE]
     ]
     rows.append(pages_row(lang, ASK_ALL_FIELDS, page, pages))

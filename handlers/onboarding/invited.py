@@ -18,7 +18,7 @@ from handlers.onboarding.common import ask_name, name_step
 from handlers.onboarding.free_times import ask_for_free_times
 from handlers.onboarding.waiting import see_them, waiting_for
 from messages import label
-from messages.vocabulary import district_name
+from messages.vocabulary import district_name, stored_field
 from storage import audit, invites, monitors
 from storage import users as users_store
 from storage.catalogue import DISTRICTS
@@ -164,6 +164,8 @@ async def mentor_field_text(update: Update, context: JinroContext) -> None:
     if not field:
         await reply(update, context, "onboarding/ask_mentor_field")
         return
+    # A vocabulary field's English name is kept as the field it names, for matching.
+    field = stored_field(field)
     await finish_profile(update, context, name=context.user.flow_data["name"], field=field)
 
 

@@ -4,6 +4,7 @@ what to suggest when nobody can take a request now."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import NamedTuple
@@ -73,15 +74,26 @@ async def vocabulary(conn: AsyncConnection) -> list[str]:
     return sorted(n for n in names if n)
 
 
-async def find_fields(conn: AsyncConnection, text: str, *, limit: int = 6) -> list[str]:
+async def find_fields(
+    conn: AsyncConnection,
+    text: str,
+    *,
+    limit: int = 6,
+    also_named: Callable[[str], str] | None = None,
+) -> list[str]:
     """Fields for typed words, matched like programme search (storage.search): normalised
     (full-width letters, case), inside words from one syllable up, a Latin word one typo
     away. Each word must be in the field's name or in what its mentors wrote of themselves
-    (job title, organisation, introduction). Fields named by the words come first."""
+    (job title, organisation, introduction). Fields named by the words come first.
+    `also_named`: a field's name in the reader's language ("Fire and safety"), read as a
+    name too."""
     terms = normalize(text).split()
     if not terms:
         return []
-    docs: dict[str, list[str]] = {name: [normalize(name)] for name in await vocabulary(conn)}
+    docs: dict[str, list[str]] = {
+        name: [normalize(f"{name} {also_named(name)}" if also_named else name)]
+        for name in await vocabulary(conn)
+    }
     about = await conn.execute(
         select(
             mentors.c.id, mentors.c.field, mentors.c.title, mentors.c.organization, mentors.c.bio
