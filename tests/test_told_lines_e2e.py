@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from storage.models import User
+from storage.models import Session, User
+from tests.conftest import join_as_student
 from tests.test_inspections_e2e import add_site_person, answer_all, join_monitor
+from tests.test_sessions_e2e import book, site_world, the_site
+from tests.world_helpers import add_teacher
 
 # ----- a parent monitor confirming an inspection ----------------------------------------------
 
@@ -62,3 +65,67 @@ async def test_a_failed_site_with_someone_on_jinro_is_told(tuesday_morning, bot,
     assert "진로 봇을 쓰는 담당자가 없어" not in monitor.last_text
     await monitor.press("✅ 결과 확정")
     await site.expect("안전 점검 결과: 부적합")
+
+
+# ----- a site cancelling a session ------------------------------------------------------------
+
+
+async def cancel_later_session(site) -> None:
+    await site.press("2. ")
+    await site.press("❌ 회차 취소")
+    await site.send("강사 사정으로 휴강합니다")
+    await site.press("❌ 네, 회차를 취소합니다")
+    assert "회차를 취소했습니다." in site.last_text
+
+
+async def stopped_the_bot(db, sandbox, user_id: int) -> None:
+    """The student blocked the bot, and the bot has since found out (marked inactive)."""
+    await sandbox.block(user_id)
+    async with db.write() as conn:
+        await conn.execute(update(User).where(User.id == user_id).values(active=False))
+
+
+async def test_a_cancelled_session_counts_only_whom_it_reached_and_names_the_rest(bot, sandbox, db):
+    w = await site_world(db)
+    async with db.write() as conn:
+        await conn.execute(update(Session).where(Session.id == w["later"]).values(capacity=5))
+    teacher = await add_teacher(db, sandbox, 7301)
+    minji = await join_as_student(sandbox, 7302, "김민지")
+    await join_as_student(sandbox, 7303, "이서준")
+    await book(db, w["later"], 7302)
+    await book(db, w["later"], 7303, "waitlisted")
+    for name in ("홍길동", "남궁민"):
+        await book(db, w["later"], None, name=name, by=7301)
+    await stopped_the_bot(db, sandbox, 7303)
+    site = await the_site(sandbox)
+    await cancel_later_session(site)
+    assert "알린 학생 1명 · 알린 선생님 1명" in site.last_text
+    assert (
+        "정발중학교 단체 예약 2석: 명단의 학생은 진로 봇을 쓰지 않아 예약하신 선생님께 알렸습니다."
+        in (site.last_text)
+    )
+    blocked = "이서준 (정발중학교) 학생은 봇 메시지를 받지 않고 있어 알리지 못했습니다."
+    assert f"{blocked} 선생님께는 알렸습니다." in site.last_text
+    await minji.expect("체험처 사정으로 취소됐어요")
+    told = await teacher.expect("체험처가 회차를 취소했습니다")
+    assert "홍길동" in told["text"] and "이서준" in told["text"]
+
+
+async def test_with_no_teacher_on_jinro_the_site_is_asked_to_tell_the_school(bot, sandbox, db):
+    w = await site_world(db)
+    await join_as_student(sandbox, 7311, "이서준")
+    await book(db, w["later"], 7311)
+    await stopped_the_bot(db, sandbox, 7311)
+    async with db.write() as conn:
+        await conn.execute(update(User).where(User.id == 7001).values(lang="en"))
+    site = sandbox.user(7001, "바다")
+    await site.send("/sessions")
+    await site.press("2. ")
+    await site.press("❌ Cancel session")
+    await site.send("The instructor is ill")
+    await site.press("❌ Yes, cancel the session")
+    assert "Students told: 0 · teachers told: 0" in site.last_text
+    assert (
+        "이서준 (정발중학교) has stopped messages from the bot and no teacher of theirs is on"
+        " Jinro, so nobody was told. Please let the school know yourself."
+    ) in site.last_text

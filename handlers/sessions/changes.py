@@ -175,6 +175,7 @@ async def cancel_now(update: Update, context: JinroContext, session_id: int) -> 
     await answer_query(update)
     outbox.kick(context)  # the students' and the teachers' notices
     students = sum(1 for b in affected if b.student_id is not None and b.active)
+    seats, blocked = _out_of_reach(affected, teachers)
     await reply(
         update,
         context,
@@ -184,5 +185,23 @@ async def cancel_now(update: Update, context: JinroContext, session_id: int) -> 
         session=session,
         students=students,
         teachers=len(teachers),
+        seats=seats,
+        blocked=blocked,
         tz=context.tz,
     )
+
+
+def _out_of_reach(affected, teachers) -> tuple[list[tuple[str, int, bool]], list]:
+    """Of the bookings a cancellation ended, those whose student the bot cannot tell: class
+    seats (a typed name, no Telegram account) as (school, seats, their teacher told), and
+    students who stopped the bot (inactive) as (their row, a teacher of theirs told)."""
+    covered = {booking.id for _, theirs in teachers for booking in theirs}
+    seats: dict[tuple[str, bool], int] = {}
+    blocked = []
+    for booking in affected:
+        if booking.student_id is None:
+            key = (booking.school, booking.id in covered)
+            seats[key] = seats.get(key, 0) + 1
+        elif not booking.active:
+            blocked.append((booking, booking.id in covered))
+    return [(school, count, told) for (school, told), count in seats.items()], blocked
