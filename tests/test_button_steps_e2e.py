@@ -192,6 +192,9 @@ async def test_a_student_types_her_score_after_a_session(morning, bot, sandbox, 
         await minji.send("5점")
         assert "5점 중 5점" in minji.last_text
         assert live(minji, "체험은 어땠어요") == []
+        await minji.send("재미있었어요")  # the comment: the thanks above loses "No comment"
+        assert "고마워요" in minji.last_text
+        assert live(minji, "5점 중 5점") == []
 
 
 # ----- /pending keeps its numbers ---------------------------------------------------------------

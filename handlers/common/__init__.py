@@ -316,7 +316,10 @@ async def reply(
             if "not modified" in str(error).lower():
                 return query.message if isinstance(query.message, Message) else None
             log.info("edit failed, sending instead: %s", error)
-    return await send(context, update.effective_chat.id, text, markup)
+    sent = await send(context, update.effective_chat.id, text, markup)
+    if edit and _TYPED.get() and (noted := _SENT_FOR_EDIT.get()) is not None:
+        noted.append(sent)
+    return sent
 
 
 async def reply_page(
@@ -401,10 +404,20 @@ def count_answers(*, typed: bool = False) -> None:
     could answer: its alerts are said in the chat, and what it would edit is sent below."""
     _ANSWERED.set([typed])
     _TYPED.set(typed)
+    _SENT_FOR_EDIT.set([])
 
 
-# This press was typed, not pressed (count_answers): reply() sends instead of editing.
+# This press was typed, not pressed (count_answers): reply() sends instead of editing, and
+# notes the message it sent in place of the edit (sent_for_edit).
 _TYPED: ContextVar[bool] = ContextVar("typed_press", default=False)
+_SENT_FOR_EDIT: ContextVar[list | None] = ContextVar("sent_for_edit", default=None)
+
+
+def sent_for_edit() -> Message | None:
+    """The first message a typed press sent where a press would have edited the pressed
+    message (the question's next state: a step's prompt moves to it)."""
+    sent = _SENT_FOR_EDIT.get()
+    return sent[0] if sent else None
 
 
 async def stale_button(update: Update, context: JinroContext) -> None:

@@ -15,7 +15,9 @@ never taken as a programme search:
 How long a question holds typed words: from when it is asked (sent by the outbox, or
 asked by a press) until the first of
 - a press of any button (its own, which answers it, or another: the person moved on),
-- a command (/cancel says the question stays above and words search again),
+- /cancel (the question stays above, to answer later, and words search again), or a
+  command that starts something of its own (a search, a step: the flow's data starts
+  afresh); a command that only shows something (/my, /help) leaves the question holding,
 - the question no longer being open (an offer decided or run out, a score given: the
   outbox's own check, `Kind.compose`, is asked again when words come),
 - HOLDS (24 hours) without an answer: words typed a day later are a new matter.
@@ -26,6 +28,11 @@ The question is kept in the user's flow data under QUESTION ("ask"), beside what
 keeps (search results keep their state): its message id "m", its buttons "b" (rows of
 [label, data]), its text "x" (to ask again), when it was asked "t", a kind "k" (asked again under
 the same kind, the copy above loses its buttons) and, for the outbox's, the row "o".
+
+A button named by typed words acts as its press (the router checks and runs it); what the
+press would edit in place is sent below the words instead, the newest thing in the chat,
+and a step that keeps the pressed message as its question (to settle it when its words
+come) keeps the message sent in its place.
 
 A question of a flow's step (PROMPT, handled.asked) keeps its buttons too ("kb"): a typed
 label presses them in that step as well (`typed_press`), which is how "2학년" is taken at
@@ -42,7 +49,7 @@ from functools import cache
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.context import JinroContext
-from handlers.common import reply, send, set_flow
+from handlers.common import reply, send, sent_for_edit, set_flow
 from handlers.common.handled import PROMPT, PROMPT_BUTTONS, asked, drop_buttons, live_buttons
 from messages import LANGUAGES, translations
 
@@ -123,6 +130,12 @@ async def typed_press(update: Update, context: JinroContext, data: str, message_
     message.set_bot(context.bot)
     await drop_buttons(context, message_id)
     await pressed(Update(update.update_id, callback_query=query), context, typed=True)
+    # A step the press began that keeps the pressed message as its question (to settle it
+    # when its words come) keeps the message sent in its place instead.
+    sent, data = sent_for_edit(), (context.user.flow_data or {}) if context.user else {}
+    moved = {key: sent.message_id for key in (PROMPT, "m") if data.get(key) == message_id}
+    if sent is not None and moved:
+        await set_flow(context, context.user.flow, {**data, **moved})
 
 
 def step_buttons(context: JinroContext) -> list:
