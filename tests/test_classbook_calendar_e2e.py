@@ -58,7 +58,7 @@ async def test_a_teacher_sees_who_goes_where_by_day_and_gets_the_year_as_a_file(
     await teacher.press("김민지 (2)")
     await teacher.send("홍길동")
     await apply(seojun, next_week)
-    await teacher.expect("이서준 (2학년) 학생이 신청했습니다")  # the request's news, first
+    await teacher.expect("2학년 이서준 학생이 신청했습니다")  # the request's news, first
 
     await teacher.send("/calendar")
     text = teacher.last_text

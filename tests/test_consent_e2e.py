@@ -157,7 +157,7 @@ async def test_a_teacher_sees_each_state_records_paper_and_reminds(bot, sandbox,
     await teacher.send("/consents")
     assert "만 14세 미만 학생: 2명" in teacher.last_text
     assert "보호자에게 링크 보냄" in teacher.last_text and "아직 요청 안 함" in teacher.last_text
-    await teacher.press("박지우에게 다시 안내")
+    await teacher.press("박지우 학생에게 다시 안내")
     await jiwoo.expect("선생님이 다시 알려 달라고 하셨어요")
     await teacher.press("박지우: 동의서 받음")
     await jiwoo.expect("선생님이 보호자 동의서를 기록해 주셨어요")

@@ -65,7 +65,7 @@ async def test_the_first_teacher_decides_and_the_other_is_told_it_was_handled(bo
     await apply(minji, session_id)
 
     notice = await first.expect("새 체험 신청")
-    assert "김민지 (2학년) 학생이 신청했습니다" in notice["text"]
+    assert "2학년 김민지 학생이 신청했습니다" in notice["text"]
     assert "라디오 PD 체험" in notice["text"]
     await second.expect("새 체험 신청")
     await other_grade.refresh()
