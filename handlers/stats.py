@@ -4,6 +4,8 @@ no person is named in any of it)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CommandHandler
 
@@ -12,6 +14,7 @@ from handlers.common import answer_query, keyboard, reply, requires
 from handlers.common.buttons import Buttons, choice
 from messages import label
 from messages.labels import N_
+from messages.vocabulary import district_name, field_name
 from storage import stats
 from storage.models import Role
 from storage.spreadsheet import xlsx_book
@@ -64,7 +67,7 @@ async def on_breakdown(update: Update, context: JinroContext, by: str) -> None:
         _buttons(context.lang),
         edit=True,
         title=label(context.lang, DIMENSION_LABELS[by]),
-        lines=lines[:SHOWN],
+        lines=[_named(context.lang, by, line) for line in lines[:SHOWN]],
         more=max(0, len(lines) - SHOWN),
     )
 
@@ -78,12 +81,18 @@ async def on_spreadsheet(update: Update, context: JinroContext) -> None:
     async with context.db.read() as conn:
         for by in stats.DIMENSIONS:
             lines = await stats.breakdown(conn, by, tz=context.tz)
-            rows = [_cells(line) for line in lines]
+            rows = [_cells(_named(lang, by, line)) for line in lines]
             sheets.append((label(lang, DIMENSION_LABELS[by]), headers, rows))
     await update.effective_chat.send_document(
         InputFile(xlsx_book(sheets), filename=f"jinro-figures-{context.today:%Y%m%d}.xlsx"),
         caption=label(lang, "Programme figures by school, district, programme, field and month"),
     )
+
+
+def _named(lang: str, by: str, line: stats.Line) -> stats.Line:
+    """A district's or a field's line under its name in the reader's language."""
+    words = {"district": district_name, "field": field_name}.get(by)
+    return replace(line, name=words(lang, line.name)) if words else line
 
 
 def _cells(line: stats.Line) -> list:

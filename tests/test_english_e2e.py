@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from storage.models import Booking, User
 from storage.tables import programs, schools, sessions, sites, users
-from tests.conftest import join_as_student
+from tests.conftest import ADMIN_ID, join_as_student
 from tests.world_helpers import add_teacher
 
 # A student hears of news only 08:00-21:00 (the outbox): the stories run on a Tuesday morning.
@@ -189,3 +189,19 @@ async def test_a_korean_student_still_reads_korean_districts_and_fields(bot, san
     await minji.press("일산동구")
     await minji.press("분야")
     assert "소방·안전" in minji.buttons
+
+
+async def test_staff_figures_name_districts_and_fields_in_english(bot, sandbox, db):
+    from tests.test_stats import _world_with_bookings
+
+    await _world_with_bookings(db)
+    staff = sandbox.user(ADMIN_ID, "Dana", language_code="en")
+    await staff.send("/stats")
+    await staff.press("By district")
+    assert "1. Ilsandong-gu — " in await english_only(db, staff)
+    await staff.press("By field")
+    assert "Broadcasting and film — " in await english_only(db, staff)
+    await staff.press("All as a spreadsheet")
+    book = load_workbook(io.BytesIO(await file_of(sandbox, staff.last_message)), read_only=True)
+    fields = [row[0] for row in book["By field"].iter_rows(min_row=2, values_only=True)]
+    assert "Broadcasting and film" in fields and not any(HANGUL.search(f) for f in fields)
