@@ -53,6 +53,8 @@ async def test_a_group_session_fills_up_with_five_schools(tuesday_morning, bot, 
     for teacher in teachers[:4]:
         await teacher.send("/mentor")
         await teacher.press("단체 멘토링 참여 (1개 모집 중)")
+        # The button says what its numbers count, not a bare "(1/5)".
+        assert any("스마트시티 · 5개 학교 중" in text for text in teacher.buttons), teacher.buttons
         await teacher.press("스마트시티")
         assert "https://meet.example/city" in teacher.last_text
     await mentor.expect("5개 학교 중 5개")

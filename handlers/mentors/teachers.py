@@ -12,7 +12,7 @@ from handlers.mentors.buttons import GROUPS, JOIN, MY_REQUESTS, STUDENT_PRIORITY
 from handlers.mentors.common import when_label
 from handlers.mentors.request import show_request
 from handlers.mentors.staff import priority_rows, toggle_priority
-from messages import label
+from messages import label, nlabel
 from messages.vocabulary import field_name
 from storage import mentors as store
 
@@ -70,7 +70,16 @@ async def groups_pressed(update: Update, context: JinroContext) -> None:
 def _group_label(lang: str, group, tz) -> str:
     when = when_label(lang, group.starts_at, tz)
     mark = "✓ " if group.ours else ""
-    return f"{mark}{when} {field_name(lang, group.field)} ({group.joined}/{group.capacity})"[:60]
+    # Not a bare "(1/5)": what the numbers count ("5개 학교 중 1개 참여").
+    schools = nlabel(
+        lang,
+        "%(joined)s of %(capacity)s school",
+        "%(joined)s of %(capacity)s schools",
+        group.capacity,
+        joined=group.joined,
+        capacity=group.capacity,
+    )
+    return f"{mark}{when} {field_name(lang, group.field)} · {schools}"[:60]
 
 
 @JOIN.handles
