@@ -19,11 +19,12 @@ from messages import render
 from storage.bookings import answer_by
 from storage.inspections import RECHECK_AFTER, result_dates
 from storage.models import User
-from storage.search import index_programs, refresh_next
 from storage.moments import round_deadline
+from storage.search import index_programs, refresh_next
 from tests.conftest import join_as_student
 from tests.test_deadlines_e2e import (
     KST,
+    another_session,
     apply,
     bookings_of,
     day,
@@ -129,6 +130,7 @@ async def test_a_result_that_needs_fixing_is_reviewed_before_confirming_with_one
         suggestion="needs_fix",
         items=[],
         inspection=dates,
+        site_nobody=False,
         tz=KST,
     )
     assert english.startswith("<b>Before you confirm: the inspection of Heuk-dam</b>")
@@ -253,3 +255,42 @@ async def test_a_card_names_the_sessions_time_span_and_the_hours_credited_apart(
     await open_card_of(minji, "나무 의자")
     assert "Hours credited: 4 hours (what your school records" in minji.last_text
     assert f"{starts:%H:%M}–12:30" in minji.last_text
+
+
+# ----- the same programme twice: said before, never refused ------------------------------------
+
+
+async def test_applying_again_for_a_programme_says_when_the_student_already_has_it(
+    tuesday_morning, bot, sandbox, db
+):
+    first = datetime.combine(tuesday_morning.date() + timedelta(days=2), time(10), tzinfo=KST)
+    session_id = await world(db, first)
+    second = await another_session(db, first + timedelta(days=7))
+    await add_teacher(db, sandbox, 6901, "박선영")
+    minji = await join_as_student(sandbox, 6911, "김민지")
+    await apply(minji, session_id)
+    await minji.expect("자리를 맡아 두었어요")  # the first: no question
+
+    await apply(minji, second)
+    assert "이 프로그램은 이미 다른 날짜에 신청했어요" in minji.last_text
+    weekday = "월화수목금토일"[first.weekday()]
+    assert f"• {day(first.date())} ({weekday}) 10:00 (선생님 승인 대기)" in minji.last_text
+    assert "그래도 신청할까요?" in minji.last_text
+    assert len(await bookings_of(db, second)) == 0  # nothing taken before the answer
+    await minji.press("신청하지 않기")
+    assert "신청하지 않았어요" in minji.last_text
+    assert len(await bookings_of(db, second)) == 0
+
+    await apply(minji, second)
+    await minji.press("그래도 신청하기")
+    await minji.expect("자리를 맡아 두었어요")
+    assert len(await bookings_of(db, second)) == 1
+
+    # In English, the same question.
+    seojun = await join_as_student(sandbox, 6912, "이서준")
+    async with db.write() as conn:
+        await conn.execute(update(User).where(User.id == 6912).values(lang="en"))
+    await apply(seojun, session_id)
+    await apply(seojun, second)
+    assert "You already applied for this programme on another day:" in seojun.last_text
+    assert f"{first:%H:%M}" in seojun.last_text

@@ -85,9 +85,14 @@ async def apply_pressed(update: Update, context: JinroContext, session_id: int) 
             now=context.now,
             unchecked_ok=context.settings.unchecked_sites_bookable,
         )
-    if late is not None:
+        # The same programme on another day, held or done: said before, never refused.
+        before = await store.same_programme(conn, context.user.id, session_id)
+        session = late or (await store.session_view(conn, session_id) if before else None)
+    if session is not None:
         await answer_query(update)
-        await _ask_apply_late(update, context, late, _pressed_card(update))
+        await _ask_apply_late(
+            update, context, session, _pressed_card(update), late=late is not None, before=before
+        )
         return
     await _apply(update, context, session_id, card=_pressed_card(update))
 
@@ -127,10 +132,17 @@ async def _repaint(update: Update, context: JinroContext, card: CardRef | None, 
 
 
 async def _ask_apply_late(
-    update: Update, context: JinroContext, session, card: CardRef | None
+    update: Update,
+    context: JinroContext,
+    session,
+    card: CardRef | None,
+    *,
+    late: bool = True,
+    before: list | None = None,
 ) -> None:
-    """Before the seat is taken: its cancellation deadline has passed, so say so, and let
-    the student choose (the card stays above, its buttons as they were)."""
+    """Before the seat is taken: its cancellation deadline has passed (`late`), or the
+    student already has (or had) this programme on another day (`before`), so say so, and
+    let the student choose (the card stays above, its buttons as they were)."""
     lang = context.lang
     shown = await reply(
         update,
@@ -143,7 +155,8 @@ async def _ask_apply_late(
             ]
         ),
         session=session,
-        deadline=store.cancel_deadline(session),
+        deadline=store.cancel_deadline(session) if late else None,
+        before=before or [],
         tz=context.tz,
     )
     # Asked again ("Apply" pressed twice), the copy above loses its buttons; typed, "신청"

@@ -13,7 +13,14 @@ and the teacher's lists in storage/pending.py.
 
 from __future__ import annotations
 
-from storage.bookings.apply import Applied, apply, clashes, place_in_line, too_late_to_cancel
+from storage.bookings.apply import (
+    Applied,
+    apply,
+    clashes,
+    place_in_line,
+    same_programme,
+    too_late_to_cancel,
+)
 from storage.bookings.attendance import (
     answer_survey,
     comment_survey,
@@ -108,6 +115,7 @@ __all__ = [
     "survey_answered",
     "surveys",
     "teachers_of",
+    "same_programme",
     "too_late_to_cancel",
     "users",
 ]

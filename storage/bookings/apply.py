@@ -277,3 +277,31 @@ async def place_in_line(conn: AsyncConnection, booking_id: int) -> int | None:
             bookings.c.session_id == booking.session_id, bookings.c.status == "waitlisted", ahead
         )
     )
+
+
+async def same_programme(conn: AsyncConnection, student_id: int, session_id: int) -> list[Row]:
+    """The student's other bookings of this session's programme that still stand or took
+    place (held, waiting, in line, in a draw, or attended), soonest first: a student is told
+    of them before applying again, and may go on (no rule forbids a second session)."""
+    program_id = select(sessions.c.program_id).where(sessions.c.id == session_id).scalar_subquery()
+    stmt = (
+        select(
+            bookings.c.id,
+            bookings.c.status,
+            bookings.c.attendance,
+            sessions.c.starts_at,
+            sessions.c.ends_at,
+            sessions.c.status.label("session_status"),
+        )
+        .join(sessions, sessions.c.id == bookings.c.session_id)
+        .where(
+            bookings.c.student_id == student_id,
+            sessions.c.program_id == program_id,
+            sessions.c.id != session_id,
+            sessions.c.status != "cancelled",
+            bookings.c.status.in_(ACTIVE_STATUSES),
+            or_(bookings.c.attendance.is_(None), bookings.c.attendance != "no_show"),
+        )
+        .order_by(sessions.c.starts_at, bookings.c.id)
+    )
+    return list((await conn.execute(stmt)).all())
