@@ -19,6 +19,7 @@ from handlers.inspections.buttons import EXPIRING, HOME, NEVER, PICK, SITE, STAR
 from handlers.inspections.common import PAGE, _leave_flow, _short, _today
 from messages import label
 from messages.labels import N_
+from messages.vocabulary import district_name
 from storage import inspections as store
 from storage import monitors as monitors_store
 
@@ -47,7 +48,7 @@ async def _site_list(
     press = PICK if which == "pick" else SITE
     rows = []
     for site in shown.items:
-        text = f"{_short(site.name)} ({site.district})"
+        text = f"{_short(site.name)} ({district_name(context.lang, site.district)})"
         if site.open_monitor is not None:
             text = f"📋 {text}"
         rows.append([press(text, site.id)])

@@ -31,6 +31,7 @@ from handlers.inspections.buttons import (
 )
 from handlers.inspections.common import PAGE, _leave_flow, _short, _who
 from messages import label
+from messages.vocabulary import district_name
 from storage import inspections as store
 from storage import users as users_store
 from storage.errors import AlreadyHandled
@@ -111,7 +112,7 @@ async def find_typed(update: Update, context: JinroContext) -> None:
     async with context.db.read() as conn:
         found = await users_store.find_sites(conn, text) if text else []
     lang = context.lang
-    rows = [[SITE(f"{_short(s.name)} ({s.district})", s.id)] for s in found]
+    rows = [[SITE(f"{_short(s.name)} ({district_name(lang, s.district)})", s.id)] for s in found]
     rows.append([HOME(label(lang, "◀ Inspections"))])
     await reply(
         update,
@@ -140,7 +141,8 @@ async def choose_monitor(
     rows = []
     if current is None:
         rows = [
-            [ASSIGN(f"{p.name} ({p.district})", site_id, p.id)] for p in people[:MONITOR_BUTTONS]
+            [ASSIGN(f"{p.name} ({district_name(lang, p.district)})", site_id, p.id)]
+            for p in people[:MONITOR_BUTTONS]
         ]
     else:
         rows.append([DETAIL(label(lang, "📄 The open inspection"), current.id)])

@@ -12,6 +12,7 @@ from handlers.mentors import desk, staff
 from handlers.mentors.buttons import ASK, GROUPS, MY_REQUEST, MY_REQUESTS, STUDENTS
 from messages import label
 from messages.labels import N_
+from messages.vocabulary import field_name
 from storage import consent as consent_store
 from storage import mentors as store
 from storage.models import Role
@@ -117,8 +118,9 @@ def _status_mark(status: str) -> str:
 
 def _short(lang: str, request, tz) -> str:
     if request.starts_at is not None and request.status == "scheduled":
-        return f"{mentor_side.when_label(lang, request.starts_at, tz)} {request.field}"
-    return f"{request.field} · {request.question[:30]}"
+        when = mentor_side.when_label(lang, request.starts_at, tz)
+        return f"{when} {field_name(lang, request.field)}"
+    return f"{field_name(lang, request.field)} · {request.question[:30]}"
 
 
 @MY_REQUESTS.handles

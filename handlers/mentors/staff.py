@@ -78,7 +78,9 @@ async def waiting_page(update: Update, context: JinroContext, page: int) -> None
         shown.items,
         PRIORITY,
         page,
-        lambda r: f"{store.first_name(r.requester_name)} · {r.school} · {r.field}"[:55],
+        lambda r: (
+            f"{store.first_name(r.requester_name)} · {r.school} · {field_name(lang, r.field)}"[:55]
+        ),
     )
     await reply_page(
         update,
