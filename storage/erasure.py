@@ -26,8 +26,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import audit, cases, consent
+from storage import users as users_store
 from storage.bookings.common import Freed
-from storage.bookings.decisions import give_back, withdraw_pending
+from storage.bookings.decisions import PENDING_STATUSES, give_back, withdraw_pending
+from storage.bookings.views import teachers_of
 from storage.mentors.common import ACTIVE as MENTOR_ACTIVE
 from storage.mentors.requester import cancel_request
 from storage.tables import (
@@ -40,7 +42,9 @@ from storage.tables import (
     mentor_offers,
     mentor_requests,
     mentors,
+    programs,
     sessions,
+    sites,
     survey_answers,
     users,
 )
@@ -105,6 +109,55 @@ async def erase(
         lines=done.lines,
     )
     return done
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """What erasing a person would cancel, and who would hear of it (the question before
+    it says only what is true: handlers/privacy/common.py tell_others tells them)."""
+
+    requests: int  # requests waiting for a teacher: the student's teachers hear of them
+    waiting: int  # waiting places, offers and lottery entries: nobody else hears
+    teachers: int  # active teachers of the student's school and grade
+    sites: list[tuple[str, bool]]  # (site, nobody of it on Jinro) of each seat to come
+
+
+async def ahead(conn: AsyncConnection, person_id: int, *, now: datetime) -> Ahead:
+    """What `erase` would withdraw and give back for the person now (see Ahead)."""
+    person = (
+        await conn.execute(
+            select(users.c.role, users.c.school_id, users.c.grade).where(users.c.id == person_id)
+        )
+    ).first()
+    pending = await conn.execute(
+        select(bookings.c.status).where(
+            bookings.c.student_id == person_id, bookings.c.status.in_(PENDING_STATUSES)
+        )
+    )
+    statuses = list(pending.scalars())
+    seats = await conn.execute(
+        select(sites.c.id, sites.c.name)
+        .distinct()
+        .select_from(
+            bookings.join(sessions, sessions.c.id == bookings.c.session_id)
+            .join(programs, programs.c.id == sessions.c.program_id)
+            .join(sites, sites.c.id == programs.c.site_id)
+        )
+        .where(
+            bookings.c.student_id == person_id,
+            bookings.c.status == "confirmed",
+            sessions.c.starts_at > now,
+        )
+        .order_by(sites.c.name)
+    )
+    told = []
+    for site_id, name in seats.all():
+        told.append((name, not await users_store.site_people(conn, site_id)))
+    teachers = 0  # as handlers/privacy/common.py erase finds them
+    if person is not None and person.role == "student" and person.school_id is not None:
+        teachers = len((await conn.execute(teachers_of(person.school_id, person.grade))).all())
+    requests = statuses.count("requested")
+    return Ahead(requests, len(statuses) - requests, teachers, told)
 
 
 async def forget(conn: AsyncConnection, ids: list[int]) -> tuple[int, int]:

@@ -83,6 +83,7 @@ TEMPLATE_FILES = {
     "onboarding/welcome_back": EITHER,
     "onboarding/welcome_first": ADULTS,
     "pending/student_told": STUDENTS,
+    "privacy/_ahead": ADULTS,  # what erasing someone cancels: to a guardian or staff
     "privacy/child_erase_ask": ADULTS,
     "privacy/child_erased": ADULTS,
     "privacy/child_gone": ADULTS,

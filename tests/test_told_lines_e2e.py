@@ -6,13 +6,19 @@ starts on a Tuesday at 10:00 in Seoul (tuesday_morning)."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from datetime import timedelta
 
-from storage.models import Session, User
-from tests.conftest import join_as_student
+from sqlalchemy import select, update
+
+from storage.models import Session, User, utcnow
+from storage.tables import sessions
+from tests.conftest import ADMIN_ID, join_as_student
+from tests.test_deleteme_e2e import a_site_person
+from tests.test_erasure_paths_e2e import CHILD, a_consenting_guardian
 from tests.test_inspections_e2e import add_site_person, answer_all, join_monitor
+from tests.test_mydata_e2e import a_programme
 from tests.test_sessions_e2e import book, site_world, the_site
-from tests.world_helpers import add_teacher
+from tests.world_helpers import add_session, add_teacher, book_seat
 
 # ----- a parent monitor confirming an inspection ----------------------------------------------
 
@@ -99,7 +105,7 @@ async def test_a_cancelled_session_counts_only_whom_it_reached_and_names_the_res
     await stopped_the_bot(db, sandbox, 7303)
     site = await the_site(sandbox)
     await cancel_later_session(site)
-    assert "알린 학생 1명 · 알린 선생님 1명" in site.last_text
+    assert "알린 학생 1명 · 알린 선생님 1명\n• " in site.last_text  # each on its own line
     assert (
         "정발중학교 단체 예약 2석: 명단의 학생은 진로 봇을 쓰지 않아 예약하신 선생님께 알렸습니다."
         in (site.last_text)
@@ -129,3 +135,68 @@ async def test_with_no_teacher_on_jinro_the_site_is_asked_to_tell_the_school(bot
         "이서준 (정발중학교) has stopped messages from the bot and no teacher of theirs is on"
         " Jinro, so nobody was told. Please let the school know yourself."
     ) in site.last_text
+
+
+# ----- erasing a child's data (a guardian) and a person's (staff) ----------------------------
+
+SEA = "바다 체험관"
+
+
+async def a_seat_and_a_request(db, student_id: int, *, site_person: int | None = None) -> None:
+    """A confirmed seat at the sea centre in three days and a request for a session in five."""
+    async with db.write() as conn:
+        later, _ = await a_programme(conn)
+        if site_person:
+            await a_site_person(conn, later, site_person)
+        program_id = await conn.scalar(select(sessions.c.program_id).where(sessions.c.id == later))
+        waiting = await add_session(conn, program_id, utcnow() + timedelta(days=5), capacity=5)
+        await book_seat(conn, later, student_id)
+        await book_seat(conn, waiting, student_id, status="requested")
+
+
+async def test_a_guardian_is_not_told_that_nobody_on_jinro_will_hear(
+    tuesday_morning, bot, sandbox, db
+):
+    _, mother = await a_consenting_guardian(sandbox, db)
+    await a_seat_and_a_request(db, CHILD)
+    await mother.send("/deleteme")
+    await mother.press("이서준 학생의 정보")
+    asked = mother.last_text
+    assert "이서준 학생의 정보를 삭제하시겠습니까?" in asked
+    assert "아직 열리지 않은 회차의 자리는 취소되고" in asked
+    assert "이 학생의 학교·학년을 맡은 선생님 중 진로 봇을 쓰는 분이 없어" in asked
+    assert (
+        f"{SEA}에는 아직 진로 봇을 쓰는 담당자가 없어 여기서는 체험처에 알릴 수 없습니다" in asked
+    )
+    assert "선생님과 체험처에 알립니다" not in asked
+    await mother.press("네, 이서준 학생의 정보를 삭제합니다")
+    assert "이서준 학생의 정보를 삭제했습니다" in mother.last_text
+
+
+async def test_a_guardian_reads_whom_the_erasure_tells(tuesday_morning, bot, sandbox, db):
+    await add_teacher(db, sandbox, 7611, grades="1")
+    _, mother = await a_consenting_guardian(sandbox, db)
+    await a_seat_and_a_request(db, CHILD, site_person=7711)
+    site = sandbox.user(7711, "담당자")
+    await site.send("/help")
+    await mother.send("/deleteme")
+    await mother.press("이서준 학생의 정보")
+    asked = mother.last_text
+    assert "학생의 선생님께 취소된 신청을 알립니다." in asked
+    assert f"{SEA}에 반납된 자리를 알립니다." in asked
+    assert "진로 봇을 쓰는 담당자가 없어" not in asked
+    await mother.press("네, 이서준 학생의 정보를 삭제합니다")
+    await site.expect("확정된 자리를 반납했습니다")
+
+
+async def test_staff_erasing_someone_with_nothing_booked_read_nothing_is_told(bot, sandbox, db):
+    staff = sandbox.user(ADMIN_ID, "시청")
+    await staff.send("/help")
+    await join_as_student(sandbox, 7621, "김하늘")
+    await staff.send("/erase")
+    await staff.send("하늘")
+    await staff.press("1. 김하늘")
+    await staff.press("본인 서면 요청")
+    assert "이 사람의 정보를 삭제하시겠습니까?" in staff.last_text
+    assert "취소할 신청, 대기 순번, 앞으로의 자리가 없습니다." in staff.last_text
+    assert "알립니다" not in staff.last_text.split("요청: 본인 서면 요청")[1].split("•")[1]

@@ -61,6 +61,14 @@ async def erase(
     return Aftermath(person, reason, erased, teachers, sessions, sites, children)
 
 
+async def ahead(context: JinroContext, person_id: int) -> erasure.Ahead:
+    """What erasing the person would cancel now, and who would hear of it: for the question
+    before it, which says only what tell_others will do (messages/templates/privacy/
+    _ahead.html.j2)."""
+    async with context.db.read() as conn:
+        return await erasure.ahead(conn, person_id, now=context.now)
+
+
 async def _withdraw_consents(
     conn: AsyncConnection, context: JinroContext, guardian: Row
 ) -> list[Withdrawal]:

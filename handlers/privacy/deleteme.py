@@ -38,7 +38,7 @@ from handlers.privacy.buttons import (
     OWN,
     WHOSE_FLOW,
 )
-from handlers.privacy.common import erase, tell_erased, tell_others
+from handlers.privacy.common import ahead, erase, tell_erased, tell_others
 from messages import label
 from messages.labels import N_
 from storage import consent, erasable, privacy
@@ -144,7 +144,15 @@ async def child_chosen(update: Update, context: JinroContext, place: int, tag: i
             [KEEP(label(lang, "No, delete nothing"))],
         ]
     )
-    await reply(update, context, "privacy/child_erase_ask", markup, edit=True, name=child.name)
+    await reply(
+        update,
+        context,
+        "privacy/child_erase_ask",
+        markup,
+        edit=True,
+        name=child.name,
+        ahead=await ahead(context, child.id),
+    )
 
 
 @CHILD_SURE.handles

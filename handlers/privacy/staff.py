@@ -28,7 +28,7 @@ from handlers.common import (
     set_flow,
 )
 from handlers.privacy.buttons import LIST, PICK, REASON, SEARCH_FLOW, STOP, SURE, SURE_FLOW
-from handlers.privacy.common import erase, tell_erased, tell_others
+from handlers.privacy.common import ahead, erase, tell_erased, tell_others
 from messages import label
 from messages.labels import N_
 from storage import erasable
@@ -194,6 +194,7 @@ async def reason_chosen(
         edit=True,
         person=_card(person),
         reason=label(lang, REASON_NAMES[reason]),
+        ahead=await ahead(context, person.id),
     )
 
 
