@@ -114,6 +114,12 @@ async def test_a_student_reads_english_everywhere_but_in_what_people_typed(bot, 
     await alex.press("1. ")
     card = await english_only(db, alex)
     assert "Health and medicine" in card and "(Ilsandong-gu)" in card
+    # Days as English writes them: "Apply: 16 Dec 10:00", "6 Jan 2027", not "12/16" or "06 Jan".
+    applying = [b for b in alex.buttons if b.startswith("Apply")]
+    assert applying and all(
+        re.fullmatch(r"Apply: \d{1,2} [A-Z][a-z]{2} \d\d:\d\d", b) for b in applying
+    )
+    assert not re.search(r"\b0\d [A-Z][a-z]{2} 20\d\d", card), card
 
     # A booking's calendar file says what it is: its day and its programme.
     await alex.press("Apply")

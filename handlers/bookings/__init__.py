@@ -41,6 +41,7 @@ from handlers.common import (
     text_step,
 )
 from handlers.common.cards import repaint_card
+from handlers.common.days import short
 from handlers.common.handled import PROMPT, pressed_message_id, settle_prompt
 from handlers.common.questions import hold
 from handlers.common.shorten import ask_to_shorten
@@ -217,7 +218,7 @@ async def _apply(
 async def _refuse(update: Update, context: JinroContext, refused: store.Refused) -> None:
     lang, tz = context.lang, context.tz
     if refused.reason == "not_open":
-        when = refused.when.astimezone(tz).strftime("%m/%d %H:%M")
+        when = short(lang, refused.when, tz, clock=True)
         text = label(lang, "Applications open on %(when)s.", when=when)
     else:
         text = label(lang, REFUSALS.get(refused.reason, N_("This session cannot be booked.")))

@@ -10,6 +10,7 @@ from bot.context import JinroContext
 from handlers.bookings.buttons import CALENDAR, CANCEL, MY, OPEN, PASS_OFFER, TAKE_OFFER
 from handlers.cases import buttons as cases
 from handlers.common import answer_query, keyboard, reply, stale_button
+from handlers.common.days import short
 from handlers.common.maps import map_rows
 from handlers.search import buttons as search
 from messages import label
@@ -31,7 +32,7 @@ async def show_my(update: Update, context: JinroContext, *, edit: bool = False) 
     ended = {b.id: outcome(b, student.id, now=now) for b in (*upcoming, *past)}
     # Every upcoming booking opens, as does a past one that gave no seat (why, what next).
     opened = [*upcoming, *(b for b in past if ended[b.id])]
-    rows = [[OPEN(_button_text(b, ended[b.id], tz), b.id)] for b in opened]
+    rows = [[OPEN(_button_text(b, ended[b.id], tz, context.lang), b.id)] for b in opened]
     await reply(
         update,
         context,
@@ -45,9 +46,9 @@ async def show_my(update: Update, context: JinroContext, *, edit: bool = False) 
     )
 
 
-def _button_text(booking, ended: str | None, tz) -> str:
+def _button_text(booking, ended: str | None, tz, lang: str) -> str:
     mark = "✖ " if ended else ""
-    return f"{mark}{booking.starts_at.astimezone(tz):%m/%d} {booking.title}"[:60]
+    return f"{mark}{short(lang, booking.starts_at, tz)} {booking.title}"[:60]
 
 
 async def show_booking(update: Update, context: JinroContext, booking_id: int) -> None:

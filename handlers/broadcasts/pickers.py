@@ -51,6 +51,7 @@ from handlers.common import (
     text_step,
 )
 from handlers.common.buttons import Button
+from handlers.common.days import short
 from messages import label, nlabel
 from messages.labels import N_
 from messages.vocabulary import district_name
@@ -279,7 +280,7 @@ async def program_picked(update, context, broadcast_id: int, program_id: int) ->
     everyone = label(lang, "📚 Everyone on this programme")
     rows = [[WHOLE_PROGRAMME(everyone, broadcast_id, program_id)]]
     for s in found:
-        when = s.starts_at.astimezone(tz).strftime("%m/%d %H:%M")
+        when = short(lang, s.starts_at, tz, clock=True)
         text = f"📅 {when} · " + nlabel(lang, "%(count)s student", "%(count)s students", s.students)
         rows.append([ONE_SESSION(text, broadcast_id, s.id)])
     rows.append([back_to_panel(lang, broadcast_id)])

@@ -15,6 +15,7 @@ from handlers.cases.buttons import OPEN, REPLY, VIEW
 from handlers.cases.buttons import OPENERS as OPENERS  # the area's roles: on its buttons
 from handlers.cases.buttons import PEOPLE as PEOPLE
 from handlers.common import answer_query, keyboard, leave_flow, speaks_formally
+from handlers.common.days import short
 from handlers.common.told import student_hears_at
 from messages import label
 from messages.labels import N_
@@ -102,7 +103,7 @@ async def _student_hears_at(context: JinroContext, case_id: int, *, only: int | 
 
 
 def _short_when(context: JinroContext, moment) -> str:
-    return moment.astimezone(context.tz).strftime("%m/%d") if moment else "—"
+    return short(context.lang, moment, context.tz) if moment else "—"
 
 
 async def _alert(update: Update, context: JinroContext, msgid) -> None:

@@ -43,6 +43,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.days import short
 from handlers.common.told import student_hears_at
 from messages import label, nlabel
 from storage import audit, commitments
@@ -79,7 +80,7 @@ async def show_home(update: Update, context: JinroContext, *, edit: bool = False
     rows = [
         [
             NAMES(
-                f"{b.starts_at.astimezone(tz):%m/%d} {b.title}"[:44] + f" ({b.named}/{b.seats})",
+                f"{short(lang, b.starts_at, tz)} {b.title}"[:44] + f" ({b.named}/{b.seats})",
                 b.id,
                 0,
             )

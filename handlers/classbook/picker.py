@@ -26,6 +26,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.days import short
 from messages import label
 from messages.labels import N_
 from messages.vocabulary import district_name, field_name
@@ -61,7 +62,7 @@ async def show_page(
         shown = await fetch_page(_sessions, conn, context, chosen, index=page, size=PAGE)
     lang, tz = context.lang, context.tz
     rows = [
-        [SESSION(f"{s.starts_at.astimezone(tz):%m/%d %H:%M} {s.title}"[:60], s.id)]
+        [SESSION(f"{short(lang, s.starts_at, tz, clock=True)} {s.title}"[:60], s.id)]
         for s in shown.items
     ]
     filters = [

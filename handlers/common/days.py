@@ -64,3 +64,12 @@ def window(key: str, now: datetime, tz: tzinfo) -> tuple[datetime, datetime] | N
 
 def _midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz)
+
+
+def short(lang: str, moment: date | datetime, tz: tzinfo | None = None, *, clock=False) -> str:
+    """A day as a button or a short line shows it: "12/16" in Korean, "16 Dec" in English
+    (the way each writes a day; "12/16" reads as a fraction or the wrong way round to many
+    readers of English); with `clock`, its time after it ("16 Dec 10:00")."""
+    local = moment.astimezone(tz) if tz is not None and isinstance(moment, datetime) else moment
+    day = f"{local:%m/%d}" if lang == "ko" else f"{local.day} {local:%b}"
+    return f"{day} {local:%H:%M}" if clock else day

@@ -7,6 +7,7 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers.common import answer_query, keyboard, reply, requires
+from handlers.common.days import short
 from handlers.inspections.buttons import (
     CHECKLIST_HOME,
     DETAIL,
@@ -99,7 +100,7 @@ async def monitor_home(
     if profile is not None:
         rows.append([TO_PICK(label(lang, "📋 Pick a site (%(count)s)", count=pickable), 0)])
     for d in done:
-        rows.append([DETAIL(f"📄 {_short(d.site_name)} · {d.checked_on:%m/%d}", d.id)])
+        rows.append([DETAIL(f"📄 {_short(d.site_name)} · {short(lang, d.checked_on)}", d.id)])
     await reply(
         update,
         context,

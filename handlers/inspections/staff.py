@@ -17,6 +17,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.days import short
 from handlers.inspections.buttons import (
     ASSIGN,
     CANCEL,
@@ -88,7 +89,7 @@ async def recent_list(update: Update, context: JinroContext) -> None:
         [
             DETAIL(
                 f"{MARKS.get(r.result, '')} {_short(r.site_name, 30)} · "
-                f"{r.checked_on:%m/%d} · {_who(r)}",
+                f"{short(lang, r.checked_on)} · {_who(r)}",
                 r.id,
             )
         ]

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.context import JinroContext
 from handlers.common import leave_flow
+from handlers.common.days import short
 
 TITLE_MAX, BIO_MAX, REASON_MAX, NOTE_MAX = 120, 500, 200, 500
 WEEKDAY_NAMES = {"ko": "월화수목금토일", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
@@ -28,7 +29,7 @@ def when_label(lang: str, moment: datetime, tz) -> str:
     """A short button label for a moment: "12/03 (화) 16:00"."""
     local = moment.astimezone(tz)
     weekday = WEEKDAY_NAMES["ko" if lang == "ko" else "en"][local.weekday()]
-    return f"{local:%m/%d} ({weekday}) {local:%H:%M}"
+    return f"{short(lang, local)} ({weekday}) {local:%H:%M}"
 
 
 def _mentor_id(context: JinroContext) -> int | None:

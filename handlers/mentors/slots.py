@@ -17,6 +17,7 @@ from handlers.common import (
     stale_button,
     text_step,
 )
+from handlers.common.days import short
 from handlers.common.handled import asked, pressed_message_id, prompt_of
 from handlers.common.questions import expect_buttons
 from handlers.mentors.buttons import ADD_SLOT, DELETE_SLOT, PROFILE, SAVE_SLOT, SLOTS
@@ -53,7 +54,7 @@ slots_command = mentor_command(show_slots)  # /slots
 
 def slot_label(lang: str, slot) -> str:
     if slot.day is not None:
-        day = f"{slot.day:%m/%d}"
+        day = short(lang, slot.day)
     else:
         name = WEEKDAY_NAMES["ko" if lang == "ko" else "en"][slot.weekday]
         day = label(lang, "every %(weekday)s", weekday=name)

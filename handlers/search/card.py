@@ -18,6 +18,7 @@ from handlers.common import (
 )
 from handlers.common.buttons import ID
 from handlers.common.cards import card_painter
+from handlers.common.days import short
 from handlers.common.maps import map_rows
 from handlers.fair import buttons as fair
 from handlers.search.buttons import CARD, LIST, PANEL, SHOW
@@ -132,7 +133,7 @@ def _session_buttons(context: JinroContext, found) -> list[list[tuple[str, str]]
         return []
     rows = []
     for s in found.sessions:
-        when = s.starts_at.astimezone(tz).strftime("%m/%d %H:%M")
+        when = short(lang, s.starts_at, tz, clock=True)
         free = s.booked < s.capacity
         if role == Role.STUDENT and (free or s.lottery_until):
             rows.append([bookings.APPLY(label(lang, "Apply: %(when)s", when=when), s.id)])

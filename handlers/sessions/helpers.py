@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot.context import JinroContext
 from handlers.common import leave_flow, reply, set_flow
+from handlers.common.days import short
 
 MAX_CAPACITY = 1000  # as the spreadsheet import allows
 # What a session keeps of typed text (storage/models/programs.py): a longer one comes back.
@@ -31,7 +32,7 @@ def _midnight(context: JinroContext, day: date) -> datetime:
 
 
 def _short_when(context: JinroContext, moment: datetime) -> str:
-    return moment.astimezone(context.tz).strftime("%m/%d %H:%M")
+    return short(context.lang, moment, context.tz, clock=True)
 
 
 def _day_name(lang: str, day: date) -> str:
