@@ -5,7 +5,7 @@ Plain text (not HTML): the chat's templates escape it, the command line prints i
 
 from __future__ import annotations
 
-from messages import label
+from messages import examples, label
 from messages.labels import N_
 
 # Problem code -> msgid; the values of the problem fill the placeholders.
@@ -37,10 +37,10 @@ PROBLEMS = {
     "bad_hours": N_("“%(value)s” is not a whole number of hours from 1 to %(limit)s"),
     "bad_fee": N_("“%(value)s” is not an amount in won (e.g. 무료, 0 or 5,000원)"),
     "bad_url": N_("“%(value)s” is not a web address starting with https://"),
-    "bad_when": N_("“%(value)s” is not a date and time like 2026-12-03 14:00~16:00"),
+    "bad_when": N_("“%(value)s” is not a date and time like %(example_iso)s 14:00~16:00"),
     "undated_when": N_(
         "the day of “%(value)s” depends on the day the file is imported; write a date instead "
-        "of 내일 or 수요일, e.g. 12월 3일 14:00~16:00"
+        "of 내일 or 수요일, e.g. %(example_ko)s 14:00~16:00"
     ),
     "bad_date": N_("“%(value)s” has a date or time that does not exist"),
     "wrong_weekday": N_("in “%(value)s” the weekday of the date is (%(weekday)s)"),
@@ -57,7 +57,10 @@ PROBLEMS = {
 
 def problem_text(lang: str, problem) -> str:
     """One problem as a line: "Row 5, 체험유형: unknown type ..."."""
-    reason = label(lang, PROBLEMS[problem.code], **problem.values)
+    # An example day lies ahead of today (messages/examples.py), never in the past.
+    day = examples.example_day()
+    ahead = {"example_iso": day.isoformat(), "example_ko": f"{day.month}월 {day.day}일"}
+    reason = label(lang, PROBLEMS[problem.code], **ahead, **problem.values)
     if problem.row is not None and problem.column:
         return label(
             lang,

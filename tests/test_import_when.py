@@ -10,6 +10,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from messages import examples
 from messages.imports import problem_text
 from storage import importer
 from storage.importer import CellProblem, ImportRejected
@@ -112,9 +113,11 @@ def test_a_weekday_in_brackets_must_be_the_dates(text, weekday):
 
 def test_a_day_said_from_today_is_explained_in_both_languages():
     problem = importer.Problem(2, "운영일시", "undated_when", {"value": "내일 14:00~16:00"})
+    day = examples.example_day()  # an example ahead of today, never a day gone by
+    assert day > date.today()
     assert problem_text("ko", problem) == (
         "2행, 운영일시: “내일 14:00~16:00”의 날짜는 가져오는 날에 따라 달라집니다. "
-        "내일, 수요일 대신 12월 3일 14:00~16:00처럼 날짜로 적어 주십시오"
+        f"내일, 수요일 대신 {day.month}월 {day.day}일 14:00~16:00처럼 날짜로 적어 주십시오"
     )
     assert problem_text("en", problem).startswith("Row 2, 운영일시: the day of “내일 14:00~16:00”")
 
