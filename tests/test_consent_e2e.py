@@ -453,7 +453,9 @@ def test_every_consent_text_speaks_in_the_register_of_its_reader():
             "when": when,
             "tz": KST,
             "answer": answer,
+            "teachers": teachers,  # the student's teachers on Jinro (guardian_withdrawn)
         }
+        for teachers in (0, 1)
         for answer in ("given", "declined")
         for agree in (True, False)
         for when in (None, utcnow())

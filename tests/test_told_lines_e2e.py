@@ -200,3 +200,34 @@ async def test_staff_erasing_someone_with_nothing_booked_read_nothing_is_told(bo
     assert "이 사람의 정보를 삭제하시겠습니까?" in staff.last_text
     assert "취소할 신청, 대기 순번, 앞으로의 자리가 없습니다." in staff.last_text
     assert "알립니다" not in staff.last_text.split("요청: 본인 서면 요청")[1].split("•")[1]
+
+
+# ----- a guardian withdrawing consent ---------------------------------------------------------
+
+
+async def test_a_guardian_withdrawing_consent_is_not_told_a_teacher_heard_when_none_is_on_jinro(
+    tuesday_morning, bot, sandbox, db
+):
+    child, mother = await a_consenting_guardian(sandbox, db)
+    await mother.send("/consent")
+    await mother.press("이서준 학생 동의 철회")
+    await mother.press("네, 동의를 철회합니다")
+    assert "이서준 학생에 대한 동의를 철회했습니다. 학생에게 알렸습니다." in mother.last_text
+    assert "선생님 중 아직 진로 봇을 쓰는 분이 없어 선생님께는 알리지 못했습니다." in (
+        mother.last_text
+    )
+    assert "선생님께 알렸습니다" not in mother.last_text
+    await child.expect("보호자가 동의를 철회했어요")
+
+
+async def test_a_guardian_withdrawing_consent_reads_the_teacher_was_told(
+    tuesday_morning, bot, sandbox, db
+):
+    teacher = await add_teacher(db, sandbox, 7641, grades="1")
+    _, mother = await a_consenting_guardian(sandbox, db)
+    await mother.send("/consent")
+    await mother.press("이서준 학생 동의 철회")
+    await mother.press("네, 동의를 철회합니다")
+    assert "동의를 철회했습니다. 학생과 선생님께 알렸습니다." in mother.last_text
+    assert "진로 봇을 쓰는 분이 없어" not in mother.last_text
+    await teacher.expect("보호자가 동의를 철회했습니다")

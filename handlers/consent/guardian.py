@@ -321,6 +321,7 @@ async def withdraw_confirmed(update: Update, context: JinroContext, place: int, 
         "consent/guardian_withdrawn",
         edit=True,
         name=taken.student.name,
+        teachers=len(taken.teachers),
         when=when,
         tz=context.tz,
     )
