@@ -76,10 +76,13 @@ async def test_a_failed_site_with_someone_on_jinro_is_told(tuesday_morning, bot,
 # ----- a site cancelling a session ------------------------------------------------------------
 
 
-async def cancel_later_session(site) -> None:
+async def cancel_later_session(site, *, out_of_reach: int = 0) -> None:
     await site.press("2. ")
     await site.press("❌ 회차 취소")
     await site.send("강사 사정으로 휴강합니다")
+    if out_of_reach:  # the question says so before, never "all of them are told"
+        assert f"학생 {out_of_reach}명에게는 여기서 알릴 수 없으며" in site.last_text
+        assert "모두 알립니다" not in site.last_text
     await site.press("❌ 네, 회차를 취소합니다")
     assert "회차를 취소했습니다." in site.last_text
 
@@ -104,7 +107,7 @@ async def test_a_cancelled_session_counts_only_whom_it_reached_and_names_the_res
         await book(db, w["later"], None, name=name, by=7301)
     await stopped_the_bot(db, sandbox, 7303)
     site = await the_site(sandbox)
-    await cancel_later_session(site)
+    await cancel_later_session(site, out_of_reach=3)
     assert "알린 학생 1명 · 알린 선생님 1명\n• " in site.last_text  # each on its own line
     assert (
         "정발중학교 단체 예약 2석: 명단의 학생은 진로 봇을 쓰지 않아 예약하신 선생님께 알렸습니다."

@@ -136,6 +136,9 @@ async def reason_typed(update: Update, context: JinroContext) -> None:
         [CANCEL_NOW(label(lang, "❌ Yes, cancel the session"), session_id)],
         [OPEN(label(lang, "◀ Keep it"), session_id, 0)],
     ]
+    async with context.db.read() as conn:
+        people = await store.roster(conn, session_id, statuses=store.ACTIVE_STATUSES)
+        seats, blocked = _out_of_reach(people, await store.teachers_to_tell(conn, people))
     await reply(
         update,
         context,
@@ -143,6 +146,7 @@ async def reason_typed(update: Update, context: JinroContext) -> None:
         keyboard(rows),
         session=session,
         reason=reason,
+        out_of_reach=sum(count for _, count, _ in seats) + len(blocked),
         tz=context.tz,
     )
 
