@@ -22,6 +22,8 @@ from storage.models import User
 from storage.moments import round_deadline
 from storage.search import index_programs, refresh_next
 from tests.conftest import join_as_student
+from tests.test_classbook_picker_e2e import programmes as picker_programmes
+from tests.test_classbook_picker_e2e import titles as picker_titles
 from tests.test_deadlines_e2e import (
     KST,
     another_session,
@@ -294,3 +296,22 @@ async def test_applying_again_for_a_programme_says_when_the_student_already_has_
     await apply(seojun, second)
     assert "You already applied for this programme on another day:" in seojun.last_text
     assert f"{first:%H:%M}" in seojun.last_text
+
+
+async def test_a_teacher_picking_a_session_for_a_class_may_type_a_day_and_time(
+    tuesday_morning, bot, sandbox, db
+):
+    await picker_programmes(db)  # 누리별 제빵사 체험: Thursday at 10:00
+    thursday = tuesday_morning.date() + timedelta(days=2)
+    teacher = await add_teacher(db, sandbox, 7311, "박선영")
+    await teacher.send("/classbook")
+    await teacher.press("학급 단체 예약하기")
+    await teacher.send(f"{thursday.month}/{thursday.day} 오전 9시")
+    await teacher.send("누리별")
+    assert f"🔎 “누리별” · {thursday.month}월 {thursday.day}일 09:00부터" in teacher.last_text
+    assert picker_titles(teacher) == ["누리별 제빵사 체험"]
+    await teacher.press("✕ 검색 지우기")
+    await teacher.send(f"{thursday.month}/{thursday.day} 오후 3시")
+    await teacher.send("누리별")
+    assert f"{thursday.month}월 {thursday.day}일 15:00부터" in teacher.last_text
+    assert picker_titles(teacher) == []  # that morning's session is before the time asked

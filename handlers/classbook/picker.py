@@ -9,7 +9,7 @@ the best first); the list shows their sessions open for a class.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from telegram import Update
 
@@ -124,8 +124,11 @@ def _summary(lang: str, chosen: dict) -> str:
     if when in WHEN_NAMES:
         parts.append(label(lang, WHEN_NAMES[when]))
     elif when:
-        day = date.fromisoformat(when[2:])
-        parts.append(f"{day.month}월 {day.day}일" if lang == "ko" else f"{day:%d %b}".lstrip("0"))
+        at = datetime.fromisoformat(when[2:])
+        day = f"{at.month}월 {at.day}일" if lang == "ko" else f"{at:%d %b}".lstrip("0")
+        if when.startswith("t:"):  # a typed day with a time: from that time on
+            day = label(lang, "%(day)s from %(time)s", day=day, time=f"{at:%H:%M}")
+        parts.append(day)
     if chosen.get("di"):
         parts.append(district_name(lang, chosen["di"]))
     if chosen.get("fd"):
@@ -142,10 +145,14 @@ async def words_typed(update: Update, context: JinroContext) -> None:
     today = context.now.astimezone(context.tz).date()
     try:
         day = days.parse_day(text, today)
+        # A day with a time ("내일 오후 3시"): that day from that time on, as students search.
+        at = None if day is not None else days.parse_moment(text, today, context.tz, context.now)
     except days.NotADay:
         await reply(update, context, "search/bad_day", text=text[:QUERY_MAX])
         return
-    if day is not None:
+    if at is not None:
+        chosen["wh"] = days.moment_key(at, context.tz)
+    elif day is not None:
         chosen["wh"] = f"d:{day.isoformat()}"
     elif text:
         chosen["q"] = text[:QUERY_MAX]
