@@ -234,3 +234,18 @@ async def test_a_guardian_withdrawing_consent_reads_the_teacher_was_told(
     assert "동의를 철회했습니다. 학생과 선생님께 알렸습니다." in mother.last_text
     assert "진로 봇을 쓰는 분이 없어" not in mother.last_text
     await teacher.expect("보호자가 동의를 철회했습니다")
+
+
+async def test_a_guardian_erasing_themselves_reads_no_teacher_is_told_when_none_is_on_jinro(
+    tuesday_morning, bot, sandbox, db
+):
+    _, mother = await a_consenting_guardian(sandbox, db)
+    await mother.send("/deleteme")
+    await mother.press("본인 정보")
+    asked = mother.last_text
+    assert "동의가 모두 철회됩니다." in asked and "학생에게 알립니다." in asked
+    assert (
+        "이서준 학생의 학교·학년을 맡은 선생님 중 아직 진로 봇을 쓰는 분이 없어"
+        " 선생님께는 알리지 못합니다." in asked
+    )
+    assert "학생과 담당 선생님에게 알립니다" not in asked

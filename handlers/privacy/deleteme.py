@@ -28,6 +28,7 @@ from handlers.common import (
     speaks_formally,
 )
 from handlers.common.buttons import audit_refusal
+from handlers.common.told import student_hears_at
 from handlers.privacy.buttons import (
     CHILD,
     CHILD_FLOW,
@@ -63,10 +64,14 @@ async def deleteme(update: Update, context: JinroContext) -> None:
 async def ask_own(update: Update, context: JinroContext, *, edit: bool = False) -> None:
     """What erasing takes away: for a guardian, the consents they answered (what is kept of
     a guardian); for anyone else, their account and what they did."""
-    consents = []
+    consents, untaught = [], []
     if is_guardian(context.user):
         async with context.db.read() as conn:
             consents = await privacy.answered_consents(conn, context.user, tz=context.tz)
+            children = await consent.children_of(conn, context.user.id)
+        # Whom withdrawing the consents tells (handlers/common/withdrawals.py): each child,
+        # through quiet hours, and the child's teachers only when one is on Jinro.
+        untaught = [c.name for c in children if not (await ahead(context, c.id)).teachers]
     await set_flow(context, CONFIRM_FLOW)
     lang = context.lang
     markup = keyboard(
@@ -75,7 +80,17 @@ async def ask_own(update: Update, context: JinroContext, *, edit: bool = False) 
             [KEEP(label(lang, "No, keep my data"))],
         ]
     )
-    await reply(update, context, "privacy/erase_ask", markup, edit=edit, consents=consents)
+    await reply(
+        update,
+        context,
+        "privacy/erase_ask",
+        markup,
+        edit=edit,
+        consents=consents,
+        untaught=untaught,
+        when=student_hears_at(context.now, context.tz),
+        tz=context.tz,
+    )
 
 
 async def ask_whose(update: Update, context: JinroContext, children, schools) -> None:
