@@ -159,6 +159,9 @@ async def test_a_mentor_setting_and_cancelling_a_meeting_with_a_student(hour, bo
 
 async def test_a_guardian_answering_and_withdrawing_consent(hour, bot, sandbox, db):
     _, morning = hour
+    # Seojun's teacher is on Jinro: the guardian reads the teacher was told of the withdrawal
+    # (with none, that none was: tests/test_told_lines_e2e.py).
+    await add_teacher(db, sandbox, 7711, "박선영", grades="1")
     seojun = await join_as_student(sandbox, 7701, "이서준", under14=True, grade=1)
     token = await consent_link(seojun)
     mother = sandbox.user(7702, "서준 엄마", phone_number=E164)
