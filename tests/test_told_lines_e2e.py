@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from handlers.classbook.buttons import NEW
 from storage.models import Session, User, utcnow
 from storage.tables import sessions
 from tests.conftest import ADMIN_ID, join_as_student
@@ -17,7 +18,9 @@ from tests.test_deleteme_e2e import a_site_person
 from tests.test_erasure_paths_e2e import CHILD, a_consenting_guardian
 from tests.test_inspections_e2e import add_site_person, answer_all, join_monitor
 from tests.test_mydata_e2e import a_programme
+from tests.test_pending_e2e import world
 from tests.test_sessions_e2e import book, site_world, the_site
+from tests.test_told_wording_e2e import hour, waits_until  # noqa: F401 (the fixture)
 from tests.world_helpers import add_session, add_teacher, book_seat
 
 # ----- a parent monitor confirming an inspection ----------------------------------------------
@@ -249,3 +252,32 @@ async def test_a_guardian_erasing_themselves_reads_no_teacher_is_told_when_none_
         " 선생님께는 알리지 못합니다." in asked
     )
     assert "학생과 담당 선생님에게 알립니다" not in asked
+
+
+# ----- a teacher about to take a student off a class booking --------------------------------
+
+
+async def test_a_teacher_taking_a_student_off_reads_when_the_student_hears(
+    hour,  # noqa: F811 (the fixture imported above)
+    bot,
+    sandbox,
+    db,
+):
+    _, morning = hour
+    session_id = await world(db, capacity=10)
+    await join_as_student(sandbox, 7651, "김민지", grade=2)
+    teacher = await add_teacher(db, sandbox, 7652, "박선영", grades="2")
+    await teacher.send("/classbook")
+    await teacher.press_data(teacher.last_message["message_id"], NEW.pack(session_id))
+    await teacher.press("5")
+    await teacher.press("✅ 5석 예약")
+    await teacher.press("김민지 (2)")
+    await teacher.press("변경·취소")
+    await teacher.press("1. 김민지")
+    await teacher.press("명단에서 빼기")
+    assert "1번 자리에서 김민지 학생을 빼시겠습니까" in teacher.last_text
+    if morning:
+        assert waits_until(morning) in teacher.last_text
+        assert "학생에게도 알립니다." not in teacher.last_text
+    else:
+        assert "학생에게도 알립니다." in teacher.last_text

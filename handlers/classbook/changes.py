@@ -197,6 +197,7 @@ async def _ask(update, context, what, target, count, seat, place, seats, session
         place=place,
         count=count if what == "fewer" else len(seats) if what == "all" else 1,
         name=name,
+        when=student_hears_at(context.now, context.tz),  # a student taken off hears then
         tz=context.tz,
         site_nobody=what in ("drop", "fewer", "all")
         and await nobody_at_site(context, session.site_id),
