@@ -14,6 +14,7 @@ from handlers.classbook.buttons import NEW
 from storage.models import Session, User, utcnow
 from storage.tables import sessions
 from tests.conftest import ADMIN_ID, join_as_student
+from tests.test_deadlines_e2e import moment
 from tests.test_deleteme_e2e import a_site_person
 from tests.test_erasure_paths_e2e import CHILD, a_consenting_guardian
 from tests.test_inspections_e2e import add_site_person, answer_all, join_monitor
@@ -281,3 +282,30 @@ async def test_a_teacher_taking_a_student_off_reads_when_the_student_hears(
         assert "학생에게도 알립니다." not in teacher.last_text
     else:
         assert "학생에게도 알립니다." in teacher.last_text
+
+    # The whole booking: Minji on Telegram hears of it (in the morning, by night); typed
+    # names alone, nobody is said to hear.
+    await teacher.press("아니요, 돌아가기")
+    await teacher.press("단체 예약 전체 취소")
+    assert "단체 예약 전체를 취소하고 5석을 모두 돌려주시겠습니까?" in teacher.last_text
+    if morning:
+        assert f"학생들에게는 {moment(morning)}에 알립니다" in teacher.last_text
+        assert "텔레그램 사용 학생에게도 알립니다" not in teacher.last_text
+    else:
+        assert "명단에 있는 텔레그램 사용 학생에게도 알립니다." in teacher.last_text
+
+
+async def test_a_class_of_typed_names_cancelled_is_not_said_to_tell_students(
+    tuesday_morning, bot, sandbox, db
+):
+    session_id = await world(db, capacity=10)
+    teacher = await add_teacher(db, sandbox, 7661, "박선영", grades="2")
+    await teacher.send("/classbook")
+    await teacher.press_data(teacher.last_message["message_id"], NEW.pack(session_id))
+    await teacher.press("5")
+    await teacher.press("✅ 5석 예약")
+    await teacher.send("홍길동, 남궁민")
+    await teacher.press("변경·취소")
+    await teacher.press("단체 예약 전체 취소")
+    assert "단체 예약 전체를 취소하고 5석을 모두 돌려주시겠습니까?" in teacher.last_text
+    assert "학생에게" not in teacher.last_text and "학생들에게" not in teacher.last_text

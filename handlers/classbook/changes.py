@@ -198,6 +198,7 @@ async def _ask(update, context, what, target, count, seat, place, seats, session
         count=count if what == "fewer" else len(seats) if what == "all" else 1,
         name=name,
         when=student_hears_at(context.now, context.tz),  # a student taken off hears then
+        on_telegram=sum(1 for s in seats if s.registered_name) if what == "all" else 0,
         tz=context.tz,
         site_nobody=what in ("drop", "fewer", "all")
         and await nobody_at_site(context, session.site_id),
