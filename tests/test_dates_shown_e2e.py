@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from messages import render
 from storage.bookings import answer_by
 from storage.inspections import RECHECK_AFTER, result_dates
-from storage.models import User
+from storage.models import Site, User
 from storage.moments import round_deadline
 from storage.search import index_programs, refresh_next
 from tests.conftest import join_as_student
@@ -97,7 +97,7 @@ async def test_a_result_that_needs_fixing_is_reviewed_before_confirming_with_one
 ):
     monitor = await join_monitor(sandbox, db, 1461, "은정", "일산동구")
     recheck = tuesday_morning.date() + RECHECK_AFTER
-    until = tuesday_morning.date() + timedelta(days=365)
+    until = tuesday_morning.date() + timedelta(days=365)  # what a pass would hold until
     await monitor.send("/inspections")
     await monitor.press("📋 점검할 곳 고르기")
     await monitor.press("흙담 도자기공방")
@@ -114,6 +114,12 @@ async def test_a_result_that_needs_fixing_is_reviewed_before_confirming_with_one
     assert "기록했습니다: 보완 필요" in monitor.last_text
     assert f"재점검 기한은 {day(recheck)}입니다" in monitor.last_text
     assert day(until) not in monitor.last_text and "유효" not in monitor.last_text
+    # What the site holds until is that same day, not a year (it books until then only).
+    async with db.read() as conn:
+        held = await conn.scalar(
+            select(Site.safety_valid_until).where(Site.name == "흙담 도자기공방")
+        )
+    assert held == recheck
 
     # The student's card: the very same day.
     minji = await join_as_student(sandbox, 7261, "김민지")
@@ -137,7 +143,8 @@ async def test_a_result_that_needs_fixing_is_reviewed_before_confirming_with_one
     )
     assert english.startswith("<b>Before you confirm: the inspection of Heuk-dam</b>")
     assert f"inspected again by {dates.recheck_by.day} {dates.recheck_by:%b %Y}" in english
-    assert f"{dates.valid_until.day} {dates.valid_until:%b %Y}" not in english
+    # The rule itself has one day: the result holds until its re-inspection.
+    assert dates.valid_until == dates.recheck_by
 
 
 # ----- example days lie ahead of the city's today ----------------------------------------------

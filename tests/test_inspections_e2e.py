@@ -248,20 +248,29 @@ async def test_a_monitor_picks_a_site_that_then_needs_fixing_and_the_reminders_c
     await minji.press("신청하기")
     await minji.expect("자리를 맡아 두었어요")
 
-    # 30 days on, at 09:00: the monitor and staff are reminded to look again.
-    with time_machine.travel(datetime.combine(recheck_day, time(9, 1), tzinfo=KST), tick=True):
-        await dispatch_tick(bot)
-    await monitor.expect("흙담 도자기공방 재점검 시기입니다")
-    await admin.expect("흙담 도자기공방(일산동구) 재점검 시기입니다")
-    # 30 days before the status runs out: the site and staff.
-    until = tuesday_morning.date() + timedelta(days=365)
-    warn_day = until - timedelta(days=30)
+    # A week before the re-inspection day, which is also the day the result runs out: the
+    # site and staff (one day everywhere, never a second one a year away).
+    warn_day = recheck_day - timedelta(days=7)
     with time_machine.travel(datetime.combine(warn_day, time(9, 1), tzinfo=KST), tick=True):
         await dispatch_tick(bot)
     expiry = await site_person.expect("안전 점검이")
-    assert f"{until.year}년 {until.month}월 {until.day}일에 만료됩니다" in expiry["text"]
+    assert (
+        f"{recheck_day.year}년 {recheck_day.month}월 {recheck_day.day}일에 만료됩니다"
+        in (expiry["text"])
+    )
     staff_news = await admin.expect("흙담 도자기공방(일산동구) 안전 점검이")
     assert "배정해 주십시오" in staff_news["text"]
+    # 30 days on, at 09:00: the monitor and staff are reminded to look again.
+    with time_machine.travel(datetime.combine(recheck_day, time(9, 1), tzinfo=KST), tick=True):
+        await dispatch_tick(bot)
+        await monitor.expect("흙담 도자기공방 재점검 시기입니다")
+        await admin.expect("흙담 도자기공방(일산동구) 재점검 시기입니다")
+    # Not inspected again by that day: from the next one the site takes no new bookings.
+    with time_machine.travel(
+        datetime.combine(recheck_day, time(10), tzinfo=KST) + timedelta(days=1)
+    ):
+        await open_card(minji, "도예가 체험")
+        assert not apply_buttons(minji)
     await nothing_failed(sandbox)
 
 

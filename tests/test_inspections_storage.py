@@ -338,8 +338,9 @@ async def test_needs_fix_stays_bookable_with_a_recheck_and_an_expiry_reminder(db
     await fill(db, inspection_id, ["pass"] * 7 + ["fix"])
     await finish(db, inspection_id, "needs_fix", days=365)
     today = NOW.astimezone(KST).date()
-    valid_until = today + timedelta(days=365)
-    recheck, expiry = at_nine(today + timedelta(days=30)), at_nine(valid_until - timedelta(30))
+    # One day: the result holds until the re-inspection, and the site hears a week before.
+    valid_until = today + timedelta(days=30)
+    recheck, expiry = at_nine(valid_until), at_nine(valid_until - timedelta(7))
     assert await outbox(db) == {
         "inspection_result": {(SITE_PERSON, NOW)},
         "inspection_recheck": {(MONITOR, recheck)},
@@ -349,6 +350,9 @@ async def test_needs_fix_stays_bookable_with_a_recheck_and_an_expiry_reminder(db
     }
     applied = await apply(db, w["students"][0], w["session"])
     assert applied.status == "requested"  # bookable, shown with a warning
+    async with db.read() as conn:
+        site = (await conn.execute(select(Site).where(Site.id == w["site"]))).one()
+        assert site.safety_valid_until == valid_until
 
     # A second inspection: the first one's follow-ups go, and it counts as superseded.
     async with db.write() as conn:

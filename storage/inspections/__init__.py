@@ -21,7 +21,8 @@ was checked and the day it holds until, in one transaction with its news in the 
 - needs_fix: inspection_recheck to the monitor and inspection_recheck_staff to staff,
   30 days later at 09:00;
 - passed or needs_fix: inspection_expiry to the site's people and inspection_expiry_staff
-  to staff, 30 days before it runs out, at 09:00.
+  to staff, 30 days before it runs out (7 for needs_fix, which holds only until its
+  re-inspection day), at 09:00.
 The follow-ups are skipped when sent if the site has been inspected again since. A failed
 or expired site takes no new bookings (bookings.bookable_site); bookings already made stay
 as they are: staff decide.

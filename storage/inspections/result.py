@@ -26,7 +26,8 @@ from storage.tables import reminders as outbox
 
 RESULTS = ("passed", "needs_fix", "failed")
 RECHECK_AFTER = timedelta(days=30)  # needs_fix: look again this long after
-EXPIRY_WARNING = timedelta(days=30)  # the site and staff hear this long before it runs out
+EXPIRY_WARNING = timedelta(days=30)  # the site and staff hear this long before a pass runs out
+RECHECK_WARNING = timedelta(days=7)  # ... and this long before a needs_fix result does
 FOLLOW_UP_AT = time(9, 0)  # follow-ups arrive at this hour of their day
 FOLLOW_UPS = (
     "inspection_recheck",
@@ -39,8 +40,10 @@ FOLLOW_UPS = (
 @dataclass(frozen=True)
 class ResultDates:
     """The days a result sets, by the one rule every screen shows: checked today (the
-    city's day), valid until SAFETY_VALID_DAYS later, and for a result that needs fixing a
-    re-inspection by RECHECK_AFTER later (the monitor and staff are reminded that day)."""
+    city's day), valid until SAFETY_VALID_DAYS later; a result that needs fixing holds only
+    until its re-inspection, RECHECK_AFTER later (the monitor and staff are reminded that
+    day): one day, the same on the monitor's review, the site's news and the student's card,
+    after which the site takes no new bookings until it is inspected again."""
 
     checked_on: date
     valid_until: date
@@ -50,8 +53,10 @@ class ResultDates:
 def result_dates(result: str, now: datetime, valid_days: int, tz: tzinfo = CITY_TZ) -> ResultDates:
     """What `finish` records for `result` given `now`, and the monitor sees before confirming."""
     checked_on = city_day(now, tz)
-    recheck = recheck_by(checked_on) if result == "needs_fix" else None
-    return ResultDates(checked_on, checked_on + timedelta(days=valid_days), recheck)
+    if result == "needs_fix":
+        recheck = recheck_by(checked_on)
+        return ResultDates(checked_on, recheck, recheck)
+    return ResultDates(checked_on, checked_on + timedelta(days=valid_days), None)
 
 
 def recheck_by(checked_on: date) -> date:
@@ -178,7 +183,8 @@ async def finish(
             for u in staff
         ]
     if result in ("passed", "needs_fix"):
-        due = datetime.combine(valid_until - EXPIRY_WARNING, FOLLOW_UP_AT, tzinfo=tz)
+        ahead = RECHECK_WARNING if result == "needs_fix" else EXPIRY_WARNING
+        due = datetime.combine(valid_until - ahead, FOLLOW_UP_AT, tzinfo=tz)
         later += [
             Planned("inspection_expiry", u, due, key("inspection_expiry", u)) for u in site_people
         ]
