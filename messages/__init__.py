@@ -83,6 +83,7 @@ def environment(lang: str) -> Environment:
     # The day written out: "12월 10일" in Korean, "2026-12-10" in English (no Hangul there).
     written = examples.example_ko if lang == "ko" else examples.example_iso
     env.globals["example_md"], env.globals["example_ko"] = examples.example_md, written
+    env.globals["example_iso"] = examples.example_iso  # as a spreadsheet cell holds it
     # The programme's own words (districts, fields) and people's names (messages/people.py)
     # in the reader's language.
     for words in (vocabulary.district_name, vocabulary.field_name, people.called):

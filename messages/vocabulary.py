@@ -62,7 +62,7 @@ def district_name(lang: str, district: str | None) -> str:
     """A district as the reader reads it: "덕양구", or "Deogyang-gu" in English."""
     from messages import label, normalize_lang
 
-    msgid = DISTRICTS.get(district.strip()) if district else None
+    msgid = DISTRICTS.get(str(district).strip()) if district else None
     if msgid is None or normalize_lang(lang) == "ko":
         return district or ""
     return label(lang, msgid)
@@ -73,7 +73,7 @@ def field_name(lang: str, field: str | None) -> str:
     outside the vocabulary as staff typed it."""
     from messages import label, normalize_lang
 
-    msgid = _FIELDS_BY_KEY.get(_key(field)) if field else None
+    msgid = _FIELDS_BY_KEY.get(_key(str(field))) if field else None
     if msgid is None or normalize_lang(lang) == "ko":
         return field or ""
     return label(lang, msgid)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import delete, select, union, update
 from sqlalchemy.engine import Row
@@ -111,6 +112,13 @@ async def erase(
     return done
 
 
+class SiteTold(NamedTuple):
+    """A site with a seat to come: its name, and whether nobody of it is on Jinro to hear."""
+
+    name: str
+    nobody: bool
+
+
 @dataclass(frozen=True)
 class Ahead:
     """What erasing a person would cancel, and who would hear of it (the question before
@@ -119,7 +127,7 @@ class Ahead:
     requests: int  # requests waiting for a teacher: the student's teachers hear of them
     waiting: int  # waiting places, offers and lottery entries: nobody else hears
     teachers: int  # active teachers of the student's school and grade
-    sites: list[tuple[str, bool]]  # (site, nobody of it on Jinro) of each seat to come
+    sites: list[SiteTold]  # each site with a seat to come
 
 
 async def ahead(conn: AsyncConnection, person_id: int, *, now: datetime) -> Ahead:
@@ -152,7 +160,7 @@ async def ahead(conn: AsyncConnection, person_id: int, *, now: datetime) -> Ahea
     )
     told = []
     for site_id, name in seats.all():
-        told.append((name, not await users_store.site_people(conn, site_id)))
+        told.append(SiteTold(name, not await users_store.site_people(conn, site_id)))
     teachers = 0  # as handlers/privacy/common.py erase finds them
     if person is not None and person.role == "student" and person.school_id is not None:
         teachers = len((await conn.execute(teachers_of(person.school_id, person.grade))).all())

@@ -132,6 +132,7 @@ LABEL_FILES = {
     "handlers/stats.py": ADULTS,
     "messages/imports.py": ADULTS,
     "messages/people.py": EITHER,  # names with their role: no register of their own
+    "messages/vocabulary.py": EITHER,  # districts and fields by name: no sentences
 }
 
 # A text given to one side only where its file serves the other or both: a label a handler

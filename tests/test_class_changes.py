@@ -113,10 +113,15 @@ async def test_negative_control_a_give_back_that_reads_then_writes_the_count_los
     teacher = await user(db, w["teacher"])
     ids = await book(db, teacher, w["session"], 10)
 
+    gives_back = ids[:6]
+    # Every give-back reads before any writes, as they can in a busy bot: that race is what
+    # the test above guards against, made certain here (a loaded machine may not schedule it).
+    all_read = asyncio.Barrier(len(gives_back))
+
     async def naive(booking_id):
         async with db.read() as conn:
             count = await conn.scalar(select(Session.booked).where(Session.id == w["session"]))
-        await asyncio.sleep(0)  # others apply meanwhile, as in a busy bot
+        await all_read.wait()
         async with db.write() as conn:
             await conn.execute(
                 update(Booking).where(Booking.id == booking_id).values(status="cancelled")
@@ -125,7 +130,7 @@ async def test_negative_control_a_give_back_that_reads_then_writes_the_count_los
                 update(Session).where(Session.id == w["session"]).values(booked=count - 1)
             )
 
-    tasks = [apply(db, s, w["session"]) for s in w["students"]] + [naive(i) for i in ids[:6]]
+    tasks = [apply(db, s, w["session"]) for s in w["students"]] + [naive(i) for i in gives_back]
     await asyncio.gather(*tasks, return_exceptions=True)
     _, booked, holding, _ = await seat_counts(db, w["session"])
     assert booked != holding

@@ -23,7 +23,7 @@ async def test_a_guardian_is_spoken_to_as_an_adult(bot, sandbox, db):
     assert "보호자님이 하실 수 있는 일" in helped and "도와드려요" not in helped
     for command in ("/consent", "/mydata", "/deleteme", "/settings"):
         assert command in helped
-    assert "동의 철회" in helped and "학생이에요" not in helped
+    assert "동의를 철회합니다" in helped and "학생이에요" not in helped
 
     await mother.send("안녕하세요")  # typed text outside any step
     assert "입력하신 글은 여기에서 읽지 않습니다" in mother.last_text

@@ -134,6 +134,13 @@ def test_every_template_renders_in_both_languages():
         "method",
         "answer",  # consent: the guardian's answer being checked, "given" or "declined"
         "digits",  # consent/student_bad_number: how many digits the refused number has
+        "booked",
+        "waiting",
+        "class_seat",
+        "ahead",
+        "blocked",
+        "out_of_reach",
+        "site_nobody",  # no one of the site is on Jinro (handlers/common/told.nobody_at_site)
         "total",
         "page",
         "pages",

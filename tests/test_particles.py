@@ -40,10 +40,10 @@ def test_a_particle_written_both_ways_takes_its_words_form(written, read):
 
 def test_rendered_and_labelled_korean_is_settled_english_untouched():
     teacher = SimpleNamespace(name="박선영", role="teacher")
-    text = render("onboarding/welcome_back", "ko", user=teacher, formal=True)
+    text = render("onboarding/welcome_back", "ko", user=teacher, formal=True, waiting=0)
     assert "선생님으로 가입되어 있습니다" in text and "(으)로" not in text
     monitor = SimpleNamespace(name="한수진", role="monitor")
-    assert "(으)로" not in render("onboarding/welcome_back", "ko", user=monitor, formal=True)
+    assert "(으)로" not in render("onboarding/welcome_back", "ko", user=monitor, formal=True, waiting=0)
     assert label("ko", "Use “%(name)s”", name="김민지") == "“김민지”로 하기"
     assert "(" not in label("en", "Use “%(name)s”", name="김민지")
 

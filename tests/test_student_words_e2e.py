@@ -95,7 +95,7 @@ async def test_greetings_and_requests_for_help_get_a_menu(bot, sandbox, db):
         assert "맞는 프로그램이 없어요" not in text and "/my" in text, words
         assert minji.buttons == ["🔎 프로그램 찾기", "✨ 나에게 맞는 추천"], words
     await minji.send("안녕하세요")
-    assert minji.last_text.startswith("안녕하세요, 김민지 님!")
+    assert minji.last_text.startswith("안녕하세요, 김민지 학생!")
     await minji.press("🔎 프로그램 찾기")
     assert "프로그램 찾기" in minji.last_text and "분야: 전체" in minji.buttons
     await minji.send("도와줘")

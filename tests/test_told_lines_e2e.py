@@ -189,7 +189,7 @@ async def test_a_guardian_reads_whom_the_erasure_tells(tuesday_morning, bot, san
     await mother.send("/deleteme")
     await mother.press("이서준 학생의 정보")
     asked = mother.last_text
-    assert "학생의 선생님께 취소된 신청을 알립니다." in asked
+    assert "학생의 선생님께 취소된 신청 1건을 알립니다." in asked
     assert f"{SEA}에 반납된 자리를 알립니다." in asked
     assert "진로 봇을 쓰는 담당자가 없어" not in asked
     await mother.press("네, 이서준 학생의 정보를 삭제합니다")

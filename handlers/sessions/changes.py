@@ -3,6 +3,8 @@ list), or cancelling it with a reason (everyone booked and their teachers are to
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from telegram import Update
 
 from bot.context import JinroContext
@@ -146,7 +148,7 @@ async def reason_typed(update: Update, context: JinroContext) -> None:
         keyboard(rows),
         session=session,
         reason=reason,
-        out_of_reach=sum(count for _, count, _ in seats) + len(blocked),
+        out_of_reach=sum(group.count for group in seats) + len(blocked),
         tz=context.tz,
     )
 
@@ -195,10 +197,25 @@ async def cancel_now(update: Update, context: JinroContext, session_id: int) -> 
     )
 
 
-def _out_of_reach(affected, teachers) -> tuple[list[tuple[str, int, bool]], list]:
+class SeatsOutOfReach(NamedTuple):
+    """Class seats of one school whose students have no Telegram account here."""
+
+    school: str
+    count: int
+    told: bool  # the teacher who booked them was told
+
+
+class StudentOutOfReach(NamedTuple):
+    """A student who stopped the bot's messages."""
+
+    student: object  # their booking row (name, school)
+    told: bool  # a teacher of theirs was told
+
+
+def _out_of_reach(affected, teachers) -> tuple[list[SeatsOutOfReach], list[StudentOutOfReach]]:
     """Of the bookings a cancellation ended, those whose student the bot cannot tell: class
-    seats (a typed name, no Telegram account) as (school, seats, their teacher told), and
-    students who stopped the bot (inactive) as (their row, a teacher of theirs told)."""
+    seats (a typed name, no Telegram account) by school, and students who stopped the bot
+    (inactive), each with whether a teacher was told."""
     covered = {booking.id for _, theirs in teachers for booking in theirs}
     seats: dict[tuple[str, bool], int] = {}
     blocked = []
@@ -207,5 +224,5 @@ def _out_of_reach(affected, teachers) -> tuple[list[tuple[str, int, bool]], list
             key = (booking.school, booking.id in covered)
             seats[key] = seats.get(key, 0) + 1
         elif not booking.active:
-            blocked.append((booking, booking.id in covered))
-    return [(school, count, told) for (school, told), count in seats.items()], blocked
+            blocked.append(StudentOutOfReach(booking, booking.id in covered))
+    return [SeatsOutOfReach(s, count, told) for (s, told), count in seats.items()], blocked
