@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database
+from storage.inspections.result import recheck_by
 from storage.models import Mentor, Program, School, Session, Site
 from storage.search import index_programs, refresh_next
 
@@ -622,7 +623,7 @@ def _site(row: tuple, today: date, rng: random.Random) -> DemoSite:
         # Checked 5-24 days ago: its re-inspection (30 days after) is still ahead. One draw,
         # as for a pass, so the rest of the data is the same as before it was added.
         checked = today - timedelta(days=5 + rng.randint(14, 300) % 20)
-        valid = _one_year_later(checked)
+        valid = recheck_by(checked)  # it holds until then (storage/inspections/result.py)
     elif status == "failed":
         checked = today - timedelta(days=rng.randint(3, 40))
     return DemoSite(name, kind, district, address, directions, status, checked, valid)
