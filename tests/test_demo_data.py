@@ -21,6 +21,7 @@ from storage.demo_data import (
     generate,
     load_demo_data,
 )
+from storage.inspections.result import recheck_by
 from storage.models import Mentor, Program, School, Session, Site, utcnow
 
 TODAY = date(2026, 3, 4)  # a Wednesday
@@ -83,9 +84,12 @@ def test_sites(data) -> None:
     for site in sites:
         if site.safety_status in ("passed", "needs_fix"):
             assert site.safety_checked_on <= TODAY < site.safety_valid_until
+        if site.safety_status == "passed":
             assert site.safety_valid_until == site.safety_checked_on.replace(
                 year=site.safety_checked_on.year + 1
             )
+        elif site.safety_status == "needs_fix":  # it holds until its re-inspection
+            assert site.safety_valid_until == recheck_by(site.safety_checked_on)
         elif site.safety_status == "failed":
             assert site.safety_checked_on <= TODAY and site.safety_valid_until is None
         else:
