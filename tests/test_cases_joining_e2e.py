@@ -92,7 +92,9 @@ async def test_the_mediator_brings_in_the_students_teacher_and_the_site(
     assert "이수아 선생님" in monitor.last_text  # in the list of parties now
     await monitor.press("선생님·체험처 참여시키기")
     await monitor.press("체험처 담당자 윤하늘 님")
-    assert "체험처 담당자 윤하늘 님을 1번 사례의 당사자로 참여시키고 알렸습니다" in monitor.last_text
+    assert (
+        "체험처 담당자 윤하늘 님을 1번 사례의 당사자로 참여시키고 알렸습니다" in monitor.last_text
+    )
     await haneul.expect("당사자가 되셨습니다", timeout=10)
     await monitor.press("사례 보기")
     await monitor.press("선생님·체험처 참여시키기")

@@ -43,7 +43,9 @@ def test_rendered_and_labelled_korean_is_settled_english_untouched():
     text = render("onboarding/welcome_back", "ko", user=teacher, formal=True, waiting=0)
     assert "선생님으로 가입되어 있습니다" in text and "(으)로" not in text
     monitor = SimpleNamespace(name="한수진", role="monitor")
-    assert "(으)로" not in render("onboarding/welcome_back", "ko", user=monitor, formal=True, waiting=0)
+    assert "(으)로" not in render(
+        "onboarding/welcome_back", "ko", user=monitor, formal=True, waiting=0
+    )
     assert label("ko", "Use “%(name)s”", name="김민지") == "“김민지”로 하기"
     assert "(" not in label("en", "Use “%(name)s”", name="김민지")
 
