@@ -69,6 +69,13 @@ async def pending_command(update: Update, context: JinroContext) -> None:
 OPENED = "pl"
 
 
+async def _page(conn, context: JinroContext, page: int, since: datetime):
+    """Page `page` of the teacher's requests as the list opened at `since` shows them."""
+    return await fetch_page(
+        pending_store.pending_for_teacher, conn, context.user, index=page, size=PAGE, since=since
+    )
+
+
 async def _opened(context: JinroContext, *, fresh: bool = False) -> datetime:
     """When the list the teacher works down was opened (now, if it was not, or `fresh`)."""
     data = dict(context.user.flow_data or {})
@@ -101,14 +108,7 @@ async def show_page(
     for a decision when the students hear of it)."""
     since = await _opened(context)
     async with context.db.read() as conn:
-        shown = await fetch_page(
-            pending_store.pending_for_teacher,
-            conn,
-            context.user,
-            index=page,
-            size=PAGE,
-            since=since,
-        )
+        shown = await _page(conn, context, page, since)
         _, waiting = await pending_store.pending_for_teacher(conn, context.user, limit=0)
         # Each student's other commitments at an overlapping time, for the whole page at once:
         # the teacher decides knowing of them (a warning, nothing is refused).
@@ -258,14 +258,7 @@ async def _handled(update: Update, context: JinroContext, booking_id: int, page:
 async def confirm_all(update: Update, context: JinroContext, page: int, digest: str) -> None:
     since = await _opened(context)
     async with context.db.read() as conn:
-        shown = await fetch_page(
-            pending_store.pending_for_teacher,
-            conn,
-            context.user,
-            index=page,
-            size=PAGE,
-            since=since,
-        )
+        shown = await _page(conn, context, page, since)
     requests = shown.items  # the page as the teacher saw it, if nothing changed since
     if not requests or _digest(requests) != digest:
         await answer_query(
