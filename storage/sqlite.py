@@ -8,11 +8,17 @@ the whole statement in one call on that thread and keeps the results, so a
 statement costs one hop. A write transaction's BEGIN IMMEDIATE waits for its first
 statement and goes to the thread with it: one hop less per write. Everything else is
 SQLAlchemy's own adapter.
+
+It leans on private parts of aiosqlite and SQLAlchemy (PRIVATE_PARTS). A release of either
+that renames one must not stop the bot: at import they are looked for, and if one is gone
+`one_hop_dbapi()` gives SQLAlchemy's stock adapter instead, with one warning in the log
+(four hops a statement: slower, still correct; BEGIN IMMEDIATE is then its own statement).
 """
 
 from __future__ import annotations
 
 import collections
+import logging
 import sqlite3
 from typing import Any
 
@@ -22,10 +28,50 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
-from sqlalchemy.util.concurrency import await_
+
+try:
+    from sqlalchemy.util.concurrency import await_
+except ImportError:  # moved in a later SQLAlchemy: the stock adapter is used (below)
+    await_ = None
+
+log = logging.getLogger(__name__)
 
 # storage/db.py begins every write transaction so; it is sent with the first statement.
 BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
+
+# What the one-hop adapter uses that neither library promises to keep.
+PRIVATE_PARTS: dict[type, tuple[str, ...]] = {
+    AsyncAdapt_aiosqlite_connection: (
+        "_connection",
+        "_execute_mutex",
+        "_handle_exception",
+        "_cursor_cls",
+    ),
+    AsyncAdapt_aiosqlite_cursor: ("_adapt_connection", "_connection", "_cursor", "_rows"),
+    aiosqlite.Connection: ("_execute", "_conn", "in_transaction"),
+}
+
+
+def missing_parts(parts: dict[type, tuple[str, ...]] = PRIVATE_PARTS) -> list[str]:
+    """The private parts the one-hop adapter needs that these library versions lack."""
+    missing = [
+        f"{owner.__module__}.{owner.__qualname__}.{name}"
+        for owner, names in parts.items()
+        for name in names
+        if not hasattr(owner, name)
+    ]
+    if await_ is None:
+        missing.append("sqlalchemy.util.concurrency.await_")
+    return missing
+
+
+MISSING = missing_parts()
+if MISSING:
+    log.warning(
+        "SQLite: the fast adapter needs %s, which this aiosqlite or SQLAlchemy lacks; "
+        "using SQLAlchemy's own adapter (slower, still correct)",
+        ", ".join(MISSING),
+    )
 
 
 def _run_statement(
@@ -133,5 +179,8 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
         return OneHopConnection(self, adapted._connection)
 
 
-def one_hop_dbapi() -> OneHopDBAPI:
+def one_hop_dbapi() -> AsyncAdapt_aiosqlite_dbapi:
+    """The one-hop adapter, or SQLAlchemy's own when a private part it needs is gone."""
+    if MISSING:
+        return AsyncAdapt_aiosqlite_dbapi(aiosqlite, sqlite3)
     return OneHopDBAPI(aiosqlite, sqlite3)
