@@ -1,16 +1,20 @@
-"""Command line: python -m bot [run | migrate | demo | demo-data | invite ... | import FILE]."""
+"""Command line: python -m bot [run | migrate | demo | demo-data | invite ... | import FILE],
+or `jinro …` once installed (pyproject.toml's script)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from bot.settings import SettingsError, load_settings
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Jinro Telegram bot")
+    # Named as it was called: `jinro` installed, `python -m bot` from a checkout.
+    prog = "jinro" if Path(sys.argv[0]).name == "jinro" else "python -m bot"
+    parser = argparse.ArgumentParser(prog=prog, description="Jinro Telegram bot")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="migrate the database, then run the bot (default)")
     sub.add_parser("migrate", help="migrate the database to the newest schema")
