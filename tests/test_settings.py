@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import subprocess
 import sys
 
 import pytest
 
-from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
+from bot.settings import (
+    DEFAULT_DATABASE_URL,
+    PROJECT_ROOT,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 
 TOKEN = "123456:ABCdefGhIJKlmnOPQrstUVwxyz_-0123"
 
@@ -159,3 +167,15 @@ def test_a_bad_identity_setting_names_its_variable(env, variable):
         load_settings(env)
     assert str(error.value).startswith(variable)
     assert "\n" not in str(error.value)
+
+
+def test_env_example_lists_every_setting_with_its_default():
+    """.env.example is what an operator copies: every setting appears, and each default it
+    states (a commented `NAME=value`) is the default the bot uses."""
+    example = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    lines = dict(re.findall(r"^#? ?([A-Z][A-Z_]+)=(.*)$", example, flags=re.MULTILINE))
+    names = {field.name.upper() for field in dataclasses.fields(Settings)}
+    assert names <= lines.keys(), sorted(names - lines.keys())
+    stated = {name: value for name, value in lines.items() if value}
+    with_them = load_settings({"BOT_TOKEN": "123:" + "a" * 30, **stated}, dotenv=False)
+    assert with_them == load_settings({"BOT_TOKEN": "123:" + "a" * 30}, dotenv=False)
