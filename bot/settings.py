@@ -14,7 +14,10 @@ from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where .env and data/ live: the checkout (it holds pyproject.toml), or, for an installed
+# wheel (`jinro run` from site-packages), the folder it is started in.
+_CHECKOUT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else Path.cwd()
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'jinro.sqlite3'}"
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 

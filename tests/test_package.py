@@ -34,9 +34,13 @@ import aiohttp
 import bot, messages, sandbox, storage
 from messages import render
 from sandbox.server import start_sandbox
+from bot.settings import DEFAULT_DATABASE_URL
 from storage.migrate import MIGRATIONS
 
 target = Path(sys.argv[1])
+# Installed, data/ is the working folder's, never site-packages'.
+here = Path.cwd() / "data" / "jinro.sqlite3"
+assert DEFAULT_DATABASE_URL.endswith(str(here)), DEFAULT_DATABASE_URL
 for package in (bot, messages, sandbox, storage):
     assert Path(package.__file__).is_relative_to(target), package.__file__
 assert (MIGRATIONS / "script.py.mako").is_file()
